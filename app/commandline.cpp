@@ -1,0 +1,57 @@
+#include "commandline.h"
+
+#include "databaseconfig.h"
+#include "version.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+
+namespace ViralSpot::CommandLine {
+
+namespace {
+const QString DatabaseOption = QStringLiteral("database");
+}
+
+void addCommonOptions(QCommandLineParser &parser)
+{
+    parser.addOption({ DatabaseOption,
+                       QCoreApplication::translate(
+                           "CommandLine",
+                           "Database URL: sqlite:PATH or postgresql://user@host[:port]/dbname "
+                           "(default: $VIRALSPOT_DATABASE_URL, else a SQLite file in the "
+                           "application data folder)."),
+                       QStringLiteral("url") });
+    parser.addHelpOption();
+    parser.addVersionOption();
+}
+
+QString databaseUrl(const QCommandLineParser &parser)
+{
+    return DatabaseConfig::resolveUrl(parser.value(DatabaseOption));
+}
+
+bool parse(QCommandLineParser &parser, const QStringList &arguments, int *exitCode)
+{
+    if (!parser.parse(arguments)) {
+        std::fprintf(stderr, "%s\n%s\n", qPrintable(parser.errorText()),
+                     qPrintable(QCoreApplication::translate("CommandLine",
+                                                            "Try '%1 --help'.")
+                                        .arg(arguments.value(0))));
+        *exitCode = UsageError;
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        std::fputs(qPrintable(parser.helpText()), stdout);
+        *exitCode = Success;
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("version"))) {
+        std::printf("%s %s\n", VIRALSPOT_APP_NAME, VIRALSPOT_VERSION);
+        *exitCode = Success;
+        return false;
+    }
+    return true;
+}
+
+} // namespace ViralSpot::CommandLine

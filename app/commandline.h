@@ -1,0 +1,22 @@
+#pragma once
+
+#include <QCommandLineParser>
+#include <QStringList>
+
+namespace ViralSpot::CommandLine {
+
+// Exit statuses shared by every subcommand (SPEC 4).
+enum ExitCode { Success = 0, InputProblem = 1, DatabaseFailure = 2, UsageError = 64 };
+
+// Adds --database, --help and --version to a subcommand's parser.
+void addCommonOptions(QCommandLineParser &parser);
+
+// The --database option of a parser set up by addCommonOptions(), resolved with
+// $VIRALSPOT_DATABASE_URL and the default SQLite file.
+QString databaseUrl(const QCommandLineParser &parser);
+
+// Parses `arguments` (program name first, subcommand already removed). Handles --help and
+// --version itself; returns false with *exitCode set when the caller should exit.
+bool parse(QCommandLineParser &parser, const QStringList &arguments, int *exitCode);
+
+} // namespace ViralSpot::CommandLine

@@ -1,0 +1,29 @@
+#pragma once
+
+#include "databaseconfig.h"
+
+#include <QSqlDatabase>
+#include <QString>
+
+namespace ViralSpot::Database {
+
+// Opens (or returns the already open) named connection for the calling thread. A connection
+// may be used only on the thread that opened it: give each thread its own name.
+// SQLite: WAL, synchronous=FULL, busy timeout, foreign keys. PostgreSQL: connect timeout and
+// keepalives so that a dead server fails in seconds.
+// Returns an invalid/closed QSqlDatabase and sets *error on failure.
+QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, QString *error);
+
+// Closes and removes the connection. Call on the thread that opened it, after every
+// QSqlQuery on it is gone.
+void close(const QString &connectionName);
+
+// A connection name unique to the calling thread and the given purpose.
+QString threadConnectionName(const QString &purpose);
+
+bool isPostgres(const QSqlDatabase &db);
+
+// True when the error means the connection itself is gone (so it should be reopened).
+bool isConnectionLost(const QSqlDatabase &db);
+
+} // namespace ViralSpot::Database

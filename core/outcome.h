@@ -1,0 +1,50 @@
+#pragma once
+
+#include <QMetaType>
+#include <QString>
+
+#include <optional>
+
+namespace ViralSpot {
+
+// What happened to one input of a request. Exactly one per input (SPEC 1.3, 1.4).
+enum class Outcome {
+    Queued,           // a new PENDING/HIGH row was committed durably
+    AlreadyProcessed, // the username is in primary_profiles
+    AlreadyQueued,    // a PENDING/PROCESSING row exists (a LOW PENDING row was raised to HIGH)
+    Invalid,          // the username or source breaks the rules; nothing written
+    DuplicateInBatch, // repeats an earlier input of the same batch; nothing written
+    Error,            // the database failed; nothing claimed
+    Cancelled,        // the batch was cancelled before this input was sent; nothing written
+};
+
+// Stable machine names: "queued", "already_processed", "already_queued", "invalid",
+// "duplicate_in_batch", "error", "cancelled".
+QString outcomeName(Outcome outcome);
+std::optional<Outcome> outcomeFromName(QStringView name);
+
+// True for outcomes that mean "the profile is (now) on the queue or done": queued,
+// already_processed, already_queued, duplicate_in_batch.
+bool outcomeIsHandled(Outcome outcome);
+
+// The user-facing message of SPEC 3 for queued / already_processed / already_queued,
+// e.g. "Profile foo has been added to the high priority queue". For the other outcomes it
+// returns `detail` (the reason or error text), or a generic sentence when detail is empty.
+QString outcomeMessage(Outcome outcome, const QString &username, const QString &detail = {});
+
+// One input's result, in input order.
+struct RequestResult
+{
+    QString input;    // as given by the caller (one token of a bulk text)
+    QString username; // normalized; empty when the input could not be parsed at all
+    QString source;
+    Outcome outcome = Outcome::Error;
+    QString message;   // outcomeMessage(), or why it is invalid / what failed
+    QString requestId; // set for Queued
+    QString queueId;   // set for Queued
+    int line = 0;      // 1-based input line for bulk input, 0 otherwise
+};
+
+} // namespace ViralSpot
+
+Q_DECLARE_METATYPE(ViralSpot::RequestResult)

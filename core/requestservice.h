@@ -1,0 +1,92 @@
+#pragma once
+
+#include "bulkparser.h"
+#include "databaseconfig.h"
+#include "outcome.h"
+
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+
+#include <atomic>
+#include <functional>
+
+namespace ViralSpot {
+
+// One already-parsed request: a normalized valid username and a valid source.
+struct RequestItem
+{
+    QString username;
+    QString source;
+};
+
+struct ProfileStatus
+{
+    bool ok = false;        // false: the database failed (error says why)
+    QString error;
+    bool completed = false; // in primary_profiles
+    // "COMPLETED" (in primary_profiles), else the newest queue row's status, else "NOT_FOUND"
+    QString status;
+    int attempts = 0;
+    QString message;
+};
+
+struct BatchOptions
+{
+    // Usernames per transaction. Progress is reported and cancellation checked between chunks.
+    int chunkSize = 5000;
+    // Called after each committed chunk with (inputs done, inputs total).
+    std::function<void(int done, int total)> progress;
+    // When it becomes true, the current chunk finishes and the rest come back as Cancelled.
+    const std::atomic_bool *cancel = nullptr;
+};
+
+// The one operation of the product: request processing of profiles (SPEC 1).
+// An instance owns one database connection and must be used on one thread only (the one that
+// calls it; the connection is opened lazily there and reopened after it is lost).
+class RequestService final
+{
+public:
+    explicit RequestService(DatabaseConfig config, QString connectionName = {});
+    ~RequestService();
+    RequestService(const RequestService &) = delete;
+    RequestService &operator=(const RequestService &) = delete;
+
+    const DatabaseConfig &config() const { return m_config; }
+
+    // Opens the connection and migrates the schema if needed. Requests call it themselves.
+    bool open(QString *error = nullptr);
+    bool isOpen() const;
+    void close();
+    // A cheap round trip to the database ("SELECT 1"); reopens a lost connection.
+    bool ping(QString *error = nullptr);
+
+    // One request from any front door: parses `input` (any accepted form) and `source`
+    // (empty = "frontend"), then queues it atomically.
+    RequestResult request(const QString &input, const QString &source = {});
+
+    // Many parsed usernames (valid, normalized) in a few set-based statements per chunk.
+    // A username repeated in `items` gets the database's answer once and AlreadyQueued /
+    // AlreadyProcessed for its repeats. Results are in input order.
+    QList<RequestResult> requestItems(const QList<RequestItem> &items,
+                                      const BatchOptions &options = {});
+
+    // A parsed bulk text: invalid and duplicate lines get their outcomes without touching the
+    // database, the valid ones go through requestItems(). One result per entry, in order.
+    QList<RequestResult> requestBulk(const BulkParseResult &parsed, const QString &source,
+                                     const BatchOptions &options = {});
+
+    ProfileStatus status(const QString &username);
+
+    // The connection, opened if needed (for read-only views on the same thread).
+    QSqlDatabase database(QString *error = nullptr);
+
+private:
+    QList<RequestResult> runChunk(const QList<RequestItem> &items);
+
+    DatabaseConfig m_config;
+    QString m_connectionName;
+    bool m_migrated = false;
+};
+
+} // namespace ViralSpot

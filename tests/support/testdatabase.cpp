@@ -1,0 +1,248 @@
+#include "testdatabase.h"
+
+#include "database.h"
+
+#include <QAtomicInteger>
+#include <QCoreApplication>
+#include <QDebug>
+#include <QDir>
+#include <QFileInfo>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTcpServer>
+
+#include <unistd.h>
+
+namespace ViralSpot::Test {
+
+namespace {
+
+QAtomicInteger<int> s_counter;
+
+QString uniqueSuffix()
+{
+    return QStringLiteral("%1_%2_%3")
+            .arg(QCoreApplication::applicationPid())
+            .arg(s_counter.fetchAndAddRelaxed(1))
+            .arg(QRandomGenerator::global()->bounded(1000000));
+}
+
+bool runAdmin(const QString &adminUrl, const QString &sql, QString *error)
+{
+    QString parseError;
+    const DatabaseConfig admin = DatabaseConfig::fromUrl(adminUrl, &parseError);
+    if (!parseError.isEmpty()) {
+        *error = parseError;
+        return false;
+    }
+    const QString name = QStringLiteral("test_admin_") + uniqueSuffix();
+    bool ok = false;
+    {
+        QSqlDatabase db = Database::open(admin, name, error);
+        if (db.isOpen()) {
+            QSqlQuery q(db);
+            ok = q.exec(sql);
+            if (!ok)
+                *error = q.lastError().text();
+        }
+    }
+    Database::close(name);
+    return ok;
+}
+
+QString pgBinDir()
+{
+    QDir dir(QStringLiteral("/usr/lib/postgresql"));
+    QStringList versions = dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
+    std::sort(versions.begin(), versions.end(),
+              [](const QString &a, const QString &b) { return a.toInt() < b.toInt(); });
+    return versions.isEmpty() ? QString() : dir.filePath(versions.last() + QStringLiteral("/bin"));
+}
+
+int freePort()
+{
+    QTcpServer server;
+    server.listen(QHostAddress::LocalHost, 0);
+    return server.serverPort();
+}
+
+} // namespace
+
+DatabaseConfig::Engine engine()
+{
+    return qEnvironmentVariable("VIRALSPOT_TEST_ENGINE") == QLatin1String("postgresql")
+            ? DatabaseConfig::Engine::PostgreSQL
+            : DatabaseConfig::Engine::SQLite;
+}
+
+QString engineName()
+{
+    return engine() == DatabaseConfig::Engine::PostgreSQL ? QStringLiteral("postgresql")
+                                                         : QStringLiteral("sqlite");
+}
+
+QString appBinary()
+{
+    return qEnvironmentVariable("VIRALSPOT_BIN_DIR") + QStringLiteral("/viralspot-admin");
+}
+
+QString testBinary(const QString &name)
+{
+    return qEnvironmentVariable("VIRALSPOT_TEST_BIN_DIR") + QLatin1Char('/') + name;
+}
+
+TemporaryDatabase::TemporaryDatabase(DatabaseConfig::Engine engine)
+    : m_connectionName(QStringLiteral("test_") + uniqueSuffix())
+{
+    if (engine == DatabaseConfig::Engine::SQLite) {
+        m_dir = std::make_unique<QTemporaryDir>();
+        m_config.engine = DatabaseConfig::Engine::SQLite;
+        m_config.sqlitePath = m_dir->filePath(QStringLiteral("viralspot.sqlite"));
+        return;
+    }
+    m_pgAdminUrl = qEnvironmentVariable("VIRALSPOT_TEST_PG_URL");
+    if (m_pgAdminUrl.isEmpty()) {
+        m_error = QStringLiteral("VIRALSPOT_TEST_PG_URL is not set: PostgreSQL tests need a "
+                                 "server (scripts/test.sh starts one and sets it)");
+        return;
+    }
+    m_config = DatabaseConfig::fromUrl(m_pgAdminUrl, &m_error);
+    if (!m_error.isEmpty())
+        return;
+    m_config.databaseName = QStringLiteral("vs_test_") + uniqueSuffix();
+    if (!runAdmin(m_pgAdminUrl,
+                  QStringLiteral("CREATE DATABASE \"%1\"").arg(m_config.databaseName), &m_error))
+        m_error = QStringLiteral("could not create a test database: ") + m_error;
+}
+
+TemporaryDatabase::~TemporaryDatabase()
+{
+    Database::close(m_connectionName);
+    if (m_config.engine == DatabaseConfig::Engine::PostgreSQL && isValid()) {
+        QString error;
+        if (!runAdmin(m_pgAdminUrl,
+                      QStringLiteral("DROP DATABASE IF EXISTS \"%1\" WITH (FORCE)")
+                              .arg(m_config.databaseName),
+                      &error))
+            qWarning() << "could not drop test database" << m_config.databaseName << error;
+    }
+}
+
+QSqlDatabase TemporaryDatabase::connection()
+{
+    QString error;
+    QSqlDatabase db = Database::open(m_config, m_connectionName, &error);
+    if (!db.isOpen())
+        qWarning() << "test connection failed:" << error;
+    return db;
+}
+
+bool TemporaryDatabase::exec(const QString &sql)
+{
+    QSqlQuery q(connection());
+    if (!q.exec(sql)) {
+        qWarning() << "SQL failed:" << sql << q.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+QVariant TemporaryDatabase::scalar(const QString &sql)
+{
+    QSqlQuery q(connection());
+    if (!q.exec(sql) || !q.next()) {
+        qWarning() << "SQL failed:" << sql << q.lastError().text();
+        return {};
+    }
+    return q.value(0);
+}
+
+PostgresServer::PostgresServer() = default;
+
+PostgresServer::~PostgresServer()
+{
+    stop();
+}
+
+QString PostgresServer::adminUrl() const
+{
+    return QStringLiteral("postgresql://postgres@127.0.0.1:%1/postgres").arg(m_port);
+}
+
+bool PostgresServer::run(const QString &program, const QStringList &args, QString *error,
+                         int timeoutMs)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    if (::geteuid() == 0)
+        p.start(QStringLiteral("runuser"),
+                QStringList { QStringLiteral("-u"), QStringLiteral("postgres"), QStringLiteral("--"),
+                              program }
+                        + args);
+    else
+        p.start(program, args);
+    if (!p.waitForFinished(timeoutMs) || p.exitStatus() != QProcess::NormalExit
+        || p.exitCode() != 0) {
+        if (error)
+            *error = program + QStringLiteral(" failed: ") + QString::fromLocal8Bit(p.readAll());
+        return false;
+    }
+    return true;
+}
+
+bool PostgresServer::start(QString *error)
+{
+    if (m_running)
+        return true;
+    const QString bin = pgBinDir();
+    if (bin.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("PostgreSQL server binaries are not installed");
+        return false;
+    }
+    if (!m_initialized) {
+        m_dir = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/viralspot-testpg-XXXXXX"));
+        QFile::setPermissions(m_dir->path(),
+                              QFileDevice::ReadOwner | QFileDevice::WriteOwner
+                                      | QFileDevice::ExeOwner | QFileDevice::ReadGroup
+                                      | QFileDevice::ExeGroup | QFileDevice::ReadOther
+                                      | QFileDevice::ExeOther);
+        if (::geteuid() == 0)
+            QProcess::execute(QStringLiteral("chown"),
+                              { QStringLiteral("postgres:postgres"), m_dir->path() });
+        if (!run(bin + QStringLiteral("/initdb"),
+                 { QStringLiteral("-D"), m_dir->filePath(QStringLiteral("data")),
+                   QStringLiteral("-U"), QStringLiteral("postgres"), QStringLiteral("-A"),
+                   QStringLiteral("trust"), QStringLiteral("--no-sync") },
+                 error, 60000))
+            return false;
+        m_initialized = true;
+        m_port = freePort();
+    }
+    const QString options = QStringLiteral("-p %1 -k %2 -c listen_addresses=127.0.0.1")
+                                    .arg(m_port)
+                                    .arg(m_dir->path());
+    m_running = run(bin + QStringLiteral("/pg_ctl"),
+                    { QStringLiteral("-D"), m_dir->filePath(QStringLiteral("data")),
+                      QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("30"),
+                      QStringLiteral("-l"), m_dir->filePath(QStringLiteral("server.log")),
+                      QStringLiteral("-o"), options, QStringLiteral("start") },
+                    error, 40000);
+    return m_running;
+}
+
+bool PostgresServer::stop(QString *error)
+{
+    if (!m_running)
+        return true;
+    m_running = !run(pgBinDir() + QStringLiteral("/pg_ctl"),
+                     { QStringLiteral("-D"), m_dir->filePath(QStringLiteral("data")),
+                       QStringLiteral("-m"), QStringLiteral("fast"), QStringLiteral("-w"),
+                       QStringLiteral("stop") },
+                     error, 40000);
+    return !m_running;
+}
+
+} // namespace ViralSpot::Test
