@@ -3,6 +3,7 @@
 
 #include "commandline.h"
 #include "submitcommand.h"
+#include "translations.h"
 #include "version.h"
 
 #ifdef VIRALSPOT_HAS_HTTP
@@ -60,12 +61,14 @@ int main(int argc, char *argv[])
     if (command && std::strcmp(command, "submit") == 0) {
         QCoreApplication app(argc, argv);
         setApplicationInfo();
+        ViralSpot::Translations::install(app);
         return ViralSpot::SubmitCommand::run(commandArguments(app.arguments()));
     }
 #ifdef VIRALSPOT_HAS_HTTP
     if (command && std::strcmp(command, "serve") == 0) {
         QCoreApplication app(argc, argv);
         setApplicationInfo();
+        ViralSpot::Translations::install(app);
         return ViralSpot::ServeCommand::run(commandArguments(app.arguments()));
     }
 #endif
@@ -88,6 +91,7 @@ int main(int argc, char *argv[])
 #ifdef VIRALSPOT_HAS_GUI
     QApplication app(argc, argv);
     setApplicationInfo();
+    ViralSpot::Translations::install(app);
     return ViralSpot::Ui::runMainWindow(app);
 #else
     std::fprintf(stderr, "viralspot-admin: this build has no window (headless).\n\n%s",
