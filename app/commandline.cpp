@@ -16,12 +16,11 @@ const QString DatabaseOption = QStringLiteral("database");
 void addCommonOptions(QCommandLineParser &parser)
 {
     parser.addOption({ DatabaseOption,
-                       QCoreApplication::translate(
-                           "CommandLine",
-                           "Database URL: sqlite:PATH or postgresql://user@host[:port]/dbname "
-                           "(default: $VIRALSPOT_DATABASE_URL, else a SQLite file in the "
-                           "application data folder)."),
-                       QStringLiteral("url") });
+        QCoreApplication::translate("CommandLine",
+            "Database URL: sqlite:PATH or postgresql://user@host[:port]/dbname "
+            "(default: $VIRALSPOT_DATABASE_URL, else a SQLite file in the "
+            "application data folder)."),
+        QStringLiteral("url") });
     parser.addHelpOption();
     parser.addVersionOption();
 }
@@ -35,9 +34,8 @@ bool parse(QCommandLineParser &parser, const QStringList &arguments, int *exitCo
 {
     if (!parser.parse(arguments)) {
         std::fprintf(stderr, "%s\n%s\n", qPrintable(parser.errorText()),
-                     qPrintable(QCoreApplication::translate("CommandLine",
-                                                            "Try '%1 --help'.")
-                                        .arg(arguments.value(0))));
+            qPrintable(QCoreApplication::translate("CommandLine", "Try '%1 --help'.")
+                           .arg(arguments.value(0))));
         *exitCode = UsageError;
         return false;
     }

@@ -6,7 +6,13 @@
 namespace ViralSpot::CommandLine {
 
 // Exit statuses shared by every subcommand (SPEC 4).
-enum ExitCode { Success = 0, InputProblem = 1, DatabaseFailure = 2, UsageError = 64 };
+enum ExitCode
+{
+    Success = 0,
+    InputProblem = 1,
+    DatabaseFailure = 2,
+    UsageError = 64
+};
 
 // Adds --database, --help and --version to a subcommand's parser.
 void addCommonOptions(QCommandLineParser &parser);

@@ -11,6 +11,7 @@
 #endif
 #ifdef VIRALSPOT_HAS_GUI
 #include "mainwindowlauncher.h"
+
 #include <QApplication>
 #endif
 
@@ -29,20 +30,20 @@ void setApplicationInfo()
 }
 
 const char *const TopLevelHelp =
-        "Usage: viralspot-admin [COMMAND] [OPTIONS]\n"
-        "Puts Instagram profiles on the ViralSpot scraping queue.\n"
-        "\n"
-        "Commands:\n"
-        "  (none)     open the window\n"
-        "  serve      run the HTTP endpoint without a window\n"
-        "  submit     request profiles from the terminal\n"
-        "\n"
-        "Common options:\n"
-        "  --database URL   sqlite:PATH or postgresql://user[:password]@host[:port]/dbname\n"
-        "                   (default: $VIRALSPOT_DATABASE_URL, else a SQLite file in the\n"
-        "                   application data folder)\n"
-        "  -h, --help       this help; 'viralspot-admin COMMAND --help' for a command\n"
-        "  -v, --version    the version\n";
+    "Usage: viralspot-admin [COMMAND] [OPTIONS]\n"
+    "Puts Instagram profiles on the ViralSpot scraping queue.\n"
+    "\n"
+    "Commands:\n"
+    "  (none)     open the window\n"
+    "  serve      run the HTTP endpoint without a window\n"
+    "  submit     request profiles from the terminal\n"
+    "\n"
+    "Common options:\n"
+    "  --database URL   sqlite:PATH or postgresql://user[:password]@host[:port]/dbname\n"
+    "                   (default: $VIRALSPOT_DATABASE_URL, else a SQLite file in the\n"
+    "                   application data folder)\n"
+    "  -h, --help       this help; 'viralspot-admin COMMAND --help' for a command\n"
+    "  -v, --version    the version\n";
 
 // Strips the subcommand from the arguments so each command's parser sees "program [options]".
 QStringList commandArguments(const QStringList &all)
@@ -94,8 +95,8 @@ int main(int argc, char *argv[])
     ViralSpot::Translations::install(app);
     return ViralSpot::Ui::runMainWindow(app);
 #else
-    std::fprintf(stderr, "viralspot-admin: this build has no window (headless).\n\n%s",
-                 TopLevelHelp);
+    std::fprintf(
+        stderr, "viralspot-admin: this build has no window (headless).\n\n%s", TopLevelHelp);
     return ViralSpot::CommandLine::UsageError;
 #endif
 }

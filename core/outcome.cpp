@@ -41,8 +41,8 @@ std::optional<Outcome> outcomeFromName(QStringView name)
 
 bool outcomeIsHandled(Outcome outcome)
 {
-    return outcome == Outcome::Queued || outcome == Outcome::AlreadyProcessed
-            || outcome == Outcome::AlreadyQueued || outcome == Outcome::DuplicateInBatch;
+    return outcome == Outcome::Queued || outcome == Outcome::AlreadyProcessed ||
+        outcome == Outcome::AlreadyQueued || outcome == Outcome::DuplicateInBatch;
 }
 
 QString outcomeMessage(Outcome outcome, const QString &username, const QString &detail)
@@ -57,8 +57,8 @@ QString outcomeMessage(Outcome outcome, const QString &username, const QString &
         return QStringLiteral("Profile %1 is already in the high priority queue").arg(username);
     case Outcome::DuplicateInBatch:
         return detail.isEmpty()
-                ? QCoreApplication::translate("Outcome", "Repeats an earlier line of this batch")
-                : detail;
+            ? QCoreApplication::translate("Outcome", "Repeats an earlier line of this batch")
+            : detail;
     case Outcome::Invalid:
         return detail.isEmpty() ? QCoreApplication::translate("Outcome", "Invalid input") : detail;
     case Outcome::Error:
@@ -66,8 +66,8 @@ QString outcomeMessage(Outcome outcome, const QString &username, const QString &
                                 : detail;
     case Outcome::Cancelled:
         return detail.isEmpty()
-                ? QCoreApplication::translate("Outcome", "Not sent: the batch was cancelled")
-                : detail;
+            ? QCoreApplication::translate("Outcome", "Not sent: the batch was cancelled")
+            : detail;
     }
     return detail;
 }

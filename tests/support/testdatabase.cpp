@@ -24,9 +24,9 @@ QAtomicInteger<int> s_counter;
 QString uniqueSuffix()
 {
     return QStringLiteral("%1_%2_%3")
-            .arg(QCoreApplication::applicationPid())
-            .arg(s_counter.fetchAndAddRelaxed(1))
-            .arg(QRandomGenerator::global()->bounded(1000000));
+        .arg(QCoreApplication::applicationPid())
+        .arg(s_counter.fetchAndAddRelaxed(1))
+        .arg(QRandomGenerator::global()->bounded(1000000));
 }
 
 bool runAdmin(const QString &adminUrl, const QString &sql, QString *error)
@@ -57,7 +57,7 @@ QString pgBinDir()
     QDir dir(QStringLiteral("/usr/lib/postgresql"));
     QStringList versions = dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
     std::sort(versions.begin(), versions.end(),
-              [](const QString &a, const QString &b) { return a.toInt() < b.toInt(); });
+        [](const QString &a, const QString &b) { return a.toInt() < b.toInt(); });
     return versions.isEmpty() ? QString() : dir.filePath(versions.last() + QStringLiteral("/bin"));
 }
 
@@ -73,14 +73,14 @@ int freePort()
 DatabaseConfig::Engine engine()
 {
     return qEnvironmentVariable("VIRALSPOT_TEST_ENGINE") == QLatin1String("postgresql")
-            ? DatabaseConfig::Engine::PostgreSQL
-            : DatabaseConfig::Engine::SQLite;
+        ? DatabaseConfig::Engine::PostgreSQL
+        : DatabaseConfig::Engine::SQLite;
 }
 
 QString engineName()
 {
     return engine() == DatabaseConfig::Engine::PostgreSQL ? QStringLiteral("postgresql")
-                                                         : QStringLiteral("sqlite");
+                                                          : QStringLiteral("sqlite");
 }
 
 QString appBinary()
@@ -112,8 +112,8 @@ TemporaryDatabase::TemporaryDatabase(DatabaseConfig::Engine engine)
     if (!m_error.isEmpty())
         return;
     m_config.databaseName = QStringLiteral("vs_test_") + uniqueSuffix();
-    if (!runAdmin(m_pgAdminUrl,
-                  QStringLiteral("CREATE DATABASE \"%1\"").arg(m_config.databaseName), &m_error))
+    if (!runAdmin(m_pgAdminUrl, QStringLiteral("CREATE DATABASE \"%1\"").arg(m_config.databaseName),
+            &m_error))
         m_error = QStringLiteral("could not create a test database: ") + m_error;
 }
 
@@ -123,9 +123,9 @@ TemporaryDatabase::~TemporaryDatabase()
     if (m_config.engine == DatabaseConfig::Engine::PostgreSQL && isValid()) {
         QString error;
         if (!runAdmin(m_pgAdminUrl,
-                      QStringLiteral("DROP DATABASE IF EXISTS \"%1\" WITH (FORCE)")
-                              .arg(m_config.databaseName),
-                      &error))
+                QStringLiteral("DROP DATABASE IF EXISTS \"%1\" WITH (FORCE)")
+                    .arg(m_config.databaseName),
+                &error))
             qWarning() << "could not drop test database" << m_config.databaseName << error;
     }
 }
@@ -171,20 +171,20 @@ QString PostgresServer::adminUrl() const
     return QStringLiteral("postgresql://postgres@127.0.0.1:%1/postgres").arg(m_port);
 }
 
-bool PostgresServer::run(const QString &program, const QStringList &args, QString *error,
-                         int timeoutMs)
+bool PostgresServer::run(
+    const QString &program, const QStringList &args, QString *error, int timeoutMs)
 {
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
     if (::geteuid() == 0)
         p.start(QStringLiteral("runuser"),
-                QStringList { QStringLiteral("-u"), QStringLiteral("postgres"), QStringLiteral("--"),
-                              program }
-                        + args);
+            QStringList {
+                QStringLiteral("-u"), QStringLiteral("postgres"), QStringLiteral("--"), program } +
+                args);
     else
         p.start(program, args);
-    if (!p.waitForFinished(timeoutMs) || p.exitStatus() != QProcess::NormalExit
-        || p.exitCode() != 0) {
+    if (!p.waitForFinished(timeoutMs) || p.exitStatus() != QProcess::NormalExit ||
+        p.exitCode() != 0) {
         if (error)
             *error = program + QStringLiteral(" failed: ") + QString::fromLocal8Bit(p.readAll());
         return false;
@@ -205,31 +205,29 @@ bool PostgresServer::start(QString *error)
     if (!m_initialized) {
         m_dir = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/viralspot-testpg-XXXXXX"));
         QFile::setPermissions(m_dir->path(),
-                              QFileDevice::ReadOwner | QFileDevice::WriteOwner
-                                      | QFileDevice::ExeOwner | QFileDevice::ReadGroup
-                                      | QFileDevice::ExeGroup | QFileDevice::ReadOther
-                                      | QFileDevice::ExeOther);
+            QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
+                QFileDevice::ReadGroup | QFileDevice::ExeGroup | QFileDevice::ReadOther |
+                QFileDevice::ExeOther);
         if (::geteuid() == 0)
-            QProcess::execute(QStringLiteral("chown"),
-                              { QStringLiteral("postgres:postgres"), m_dir->path() });
+            QProcess::execute(
+                QStringLiteral("chown"), { QStringLiteral("postgres:postgres"), m_dir->path() });
         if (!run(bin + QStringLiteral("/initdb"),
-                 { QStringLiteral("-D"), m_dir->filePath(QStringLiteral("data")),
-                   QStringLiteral("-U"), QStringLiteral("postgres"), QStringLiteral("-A"),
-                   QStringLiteral("trust"), QStringLiteral("--no-sync") },
-                 error, 60000))
+                { QStringLiteral("-D"), m_dir->filePath(QStringLiteral("data")),
+                    QStringLiteral("-U"), QStringLiteral("postgres"), QStringLiteral("-A"),
+                    QStringLiteral("trust"), QStringLiteral("--no-sync") },
+                error, 60000))
             return false;
         m_initialized = true;
         m_port = freePort();
     }
-    const QString options = QStringLiteral("-p %1 -k %2 -c listen_addresses=127.0.0.1")
-                                    .arg(m_port)
-                                    .arg(m_dir->path());
+    const QString options =
+        QStringLiteral("-p %1 -k %2 -c listen_addresses=127.0.0.1").arg(m_port).arg(m_dir->path());
     m_running = run(bin + QStringLiteral("/pg_ctl"),
-                    { QStringLiteral("-D"), m_dir->filePath(QStringLiteral("data")),
-                      QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("30"),
-                      QStringLiteral("-l"), m_dir->filePath(QStringLiteral("server.log")),
-                      QStringLiteral("-o"), options, QStringLiteral("start") },
-                    error, 40000);
+        { QStringLiteral("-D"), m_dir->filePath(QStringLiteral("data")), QStringLiteral("-w"),
+            QStringLiteral("-t"), QStringLiteral("30"), QStringLiteral("-l"),
+            m_dir->filePath(QStringLiteral("server.log")), QStringLiteral("-o"), options,
+            QStringLiteral("start") },
+        error, 40000);
     return m_running;
 }
 
@@ -238,10 +236,9 @@ bool PostgresServer::stop(QString *error)
     if (!m_running)
         return true;
     m_running = !run(pgBinDir() + QStringLiteral("/pg_ctl"),
-                     { QStringLiteral("-D"), m_dir->filePath(QStringLiteral("data")),
-                       QStringLiteral("-m"), QStringLiteral("fast"), QStringLiteral("-w"),
-                       QStringLiteral("stop") },
-                     error, 40000);
+        { QStringLiteral("-D"), m_dir->filePath(QStringLiteral("data")), QStringLiteral("-m"),
+            QStringLiteral("fast"), QStringLiteral("-w"), QStringLiteral("stop") },
+        error, 40000);
     return !m_running;
 }
 

@@ -67,7 +67,7 @@ public:
     PostgresServer &operator=(const PostgresServer &) = delete;
 
     bool start(QString *error = nullptr); // initdb on first start, then pg_ctl start
-    bool stop(QString *error = nullptr);  // fast shutdown; data kept for a restart
+    bool stop(QString *error = nullptr); // fast shutdown; data kept for a restart
     bool isRunning() const { return m_running; }
     int port() const { return m_port; }
     // postgresql://postgres@127.0.0.1:PORT/postgres

@@ -1,0 +1,165 @@
+#include "submitcommand.h"
+
+#include "bulkparser.h"
+#include "commandline.h"
+#include "databaseconfig.h"
+#include "requestservice.h"
+#include "username.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTextStream>
+
+#include <cstdio>
+
+namespace ViralSpot::SubmitCommand {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("SubmitCommand", text);
+}
+
+QByteArray readStandardInput()
+{
+    QFile in;
+    if (!in.open(stdin, QIODevice::ReadOnly))
+        return {};
+    return in.readAll();
+}
+
+void writeOut(const QString &text)
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stdout);
+}
+
+void writeErr(const QString &text)
+{
+    const QByteArray bytes = text.toUtf8();
+    std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
+}
+
+} // namespace
+
+int run(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("Request processing of Instagram profiles: queue each at HIGH priority unless it "
+           "is already processed or already waiting.\n"
+           "Usernames may be given as name, @name or a profile URL. Use - to read a list "
+           "(new lines, commas, semicolons, tabs or spaces; CSV with a username column) "
+           "from standard input.\n"
+           "Exit status: 0 every input handled, 1 some input invalid, 2 the database "
+           "failed."));
+    parser.addOption(
+        { QStringLiteral("source"), tr("Where the request comes from (default: frontend)."),
+            QStringLiteral("source"), Username::DefaultSource.toString() });
+    parser.addOption({ QStringLiteral("json"),
+        tr("One JSON object per input on standard output, nothing else.") });
+    parser.addOption({ QStringLiteral("csv"), tr("Read standard input as CSV.") });
+    CommandLine::addCommonOptions(parser);
+    parser.addPositionalArgument(QStringLiteral("usernames"),
+        tr("Usernames or profile URLs, or - for standard input."),
+        QStringLiteral("(USERNAME... | -)"));
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+
+    int exitCode = 0;
+    if (!CommandLine::parse(parser, arguments, &exitCode))
+        return exitCode;
+
+    const QStringList positional = parser.positionalArguments();
+    if (positional.isEmpty()) {
+        writeErr(tr("submit: give one or more usernames, or - to read them from standard "
+                    "input.\nTry 'viralspot-admin submit --help'.\n"));
+        return CommandLine::UsageError;
+    }
+    const bool json = parser.isSet(QStringLiteral("json"));
+    const QString source = parser.value(QStringLiteral("source"));
+
+    BulkParseResult parsed;
+    if (positional == QStringList { QStringLiteral("-") }) {
+        const QString text = QString::fromUtf8(readStandardInput());
+        parsed = BulkParser::parse(text,
+            parser.isSet(QStringLiteral("csv")) ? BulkParser::Format::Csv
+                                                : BulkParser::Format::Auto);
+    } else {
+        // Each argument is one input line (arguments are never split on separators).
+        parsed = BulkParser::parse(positional.join(QLatin1Char('\n')), BulkParser::Format::Text);
+    }
+
+    QString error;
+    const DatabaseConfig config = DatabaseConfig::fromUrl(CommandLine::databaseUrl(parser), &error);
+    QList<RequestResult> results;
+    if (!error.isEmpty()) {
+        // No database to talk to: every input that would have reached it is an error.
+        results.reserve(parsed.entries.size());
+        for (const BulkEntry &entry : parsed.entries) {
+            RequestResult r;
+            r.input = entry.input;
+            r.username = entry.username;
+            r.line = entry.line;
+            r.outcome =
+                entry.status == BulkEntry::Status::Invalid ? Outcome::Invalid : Outcome::Error;
+            r.message = entry.status == BulkEntry::Status::Invalid ? entry.error : error;
+            results.append(r);
+        }
+    } else {
+        RequestService service(config, QStringLiteral("submit"));
+        results = service.requestBulk(parsed, source);
+    }
+
+    int counts[int(Outcome::Cancelled) + 1] = {};
+    QString out;
+    for (const RequestResult &r : results) {
+        ++counts[int(r.outcome)];
+        if (json) {
+            const QJsonObject line { { QStringLiteral("input"), r.input },
+                { QStringLiteral("username"), r.username },
+                { QStringLiteral("outcome"), outcomeName(r.outcome) },
+                { QStringLiteral("message"), r.message } };
+            out += QString::fromUtf8(QJsonDocument(line).toJson(QJsonDocument::Compact)) +
+                QLatin1Char('\n');
+        } else {
+            out += QStringLiteral("%1\t%2\t%3\n").arg(r.input, outcomeName(r.outcome), r.message);
+        }
+        if (out.size() > 1 << 16) {
+            writeOut(out);
+            out.clear();
+        }
+    }
+    writeOut(out);
+
+    const int invalid = counts[int(Outcome::Invalid)];
+    const int errors = counts[int(Outcome::Error)] + counts[int(Outcome::Cancelled)];
+    if (!json) {
+        writeOut(tr("%1 inputs: %2 queued, %3 already processed, %4 already queued, "
+                    "%5 duplicate in batch, %6 invalid, %7 errors\n")
+                     .arg(results.size())
+                     .arg(counts[int(Outcome::Queued)])
+                     .arg(counts[int(Outcome::AlreadyProcessed)])
+                     .arg(counts[int(Outcome::AlreadyQueued)])
+                     .arg(counts[int(Outcome::DuplicateInBatch)])
+                     .arg(invalid)
+                     .arg(errors));
+    }
+    std::fflush(stdout);
+    if (errors > 0) {
+        if (!json) {
+            for (const RequestResult &r : results) {
+                if (r.outcome == Outcome::Error) {
+                    writeErr(tr("submit: %1\n").arg(r.message));
+                    break;
+                }
+            }
+        }
+        return CommandLine::DatabaseFailure;
+    }
+    return invalid > 0 ? CommandLine::InputProblem : CommandLine::Success;
+}
+
+} // namespace ViralSpot::SubmitCommand

@@ -1,0 +1,159 @@
+#include "database.h"
+
+#include "logging.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QThread>
+
+namespace ViralSpot::Database {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("Database", text);
+}
+
+// libpq options that make a dead or unreachable server fail in seconds instead of hanging.
+const QLatin1String PostgresDefaultOptions(
+    "connect_timeout=3;keepalives=1;keepalives_idle=5;keepalives_interval=2;"
+    "keepalives_count=2;application_name=viralspot-admin");
+
+bool exec(QSqlDatabase &db, const QString &sql, QString *error)
+{
+    QSqlQuery q(db);
+    if (q.exec(sql))
+        return true;
+    if (error)
+        *error = q.lastError().text();
+    return false;
+}
+
+bool configureSqlite(QSqlDatabase &db, QString *error)
+{
+    // WAL lets readers work beside the writer; FULL makes every commit durable (SPEC 1.3).
+    QSqlQuery q(db);
+    if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !q.next()) {
+        if (error)
+            *error = q.lastError().text();
+        return false;
+    }
+    const QString mode = q.value(0).toString();
+    if (mode.compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0)
+        qCWarning(lcCore) << "SQLite journal mode is" << mode << "instead of WAL";
+    return exec(db, QStringLiteral("PRAGMA synchronous=FULL"), error) &&
+        exec(db, QStringLiteral("PRAGMA foreign_keys=ON"), error);
+}
+
+} // namespace
+
+QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, QString *error)
+{
+    QSqlDatabase db;
+    if (QSqlDatabase::contains(connectionName)) {
+        db = QSqlDatabase::database(connectionName, false);
+        if (db.isOpen())
+            return db;
+    } else {
+        const bool sqlite = config.engine == DatabaseConfig::Engine::SQLite;
+        db = QSqlDatabase::addDatabase(
+            sqlite ? QStringLiteral("QSQLITE") : QStringLiteral("QPSQL"), connectionName);
+        if (!db.isValid()) {
+            if (error)
+                *error = tr("The Qt SQL driver for %1 is not installed (package %2).")
+                             .arg(config.engineName(),
+                                 sqlite ? QStringLiteral("libqt6sql6-sqlite")
+                                        : QStringLiteral("libqt6sql6-psql"));
+            return db;
+        }
+        if (sqlite) {
+            db.setDatabaseName(config.sqlitePath);
+            const int busyMs = qEnvironmentVariableIsSet("VIRALSPOT_SQLITE_BUSY_TIMEOUT_MS")
+                ? qEnvironmentVariableIntValue("VIRALSPOT_SQLITE_BUSY_TIMEOUT_MS")
+                : 10000;
+            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(busyMs));
+        } else {
+            db.setHostName(config.host);
+            db.setPort(config.port);
+            db.setDatabaseName(config.databaseName);
+            db.setUserName(config.user);
+            db.setPassword(config.password);
+            QString options = PostgresDefaultOptions;
+            if (!config.options.isEmpty())
+                options += QLatin1Char(';') + config.options;
+            db.setConnectOptions(options);
+        }
+    }
+
+    if (config.engine == DatabaseConfig::Engine::SQLite) {
+        const QFileInfo file(config.sqlitePath);
+        if (!file.dir().exists() && !QDir().mkpath(file.absolutePath())) {
+            if (error)
+                *error = tr("Cannot create the folder %1 for the SQLite database.")
+                             .arg(file.absolutePath());
+            return QSqlDatabase();
+        }
+    }
+
+    if (!db.open()) {
+        if (error) {
+            const QSqlError e = db.lastError();
+            *error =
+                tr("Cannot connect to %1 at %2: %3")
+                    .arg(config.engineName(), config.displayUrl(),
+                        QString(e.driverText() + QLatin1Char(' ') + e.databaseText()).trimmed());
+        }
+        return QSqlDatabase();
+    }
+    if (config.engine == DatabaseConfig::Engine::PostgreSQL) {
+        // NOTICEs ("already exists, skipping") are not news for an application.
+        exec(db, QStringLiteral("SET client_min_messages = warning"), nullptr);
+    } else {
+        QString why;
+        if (!configureSqlite(db, &why)) {
+            if (error)
+                *error = tr("Cannot use the SQLite database %1: %2").arg(config.sqlitePath, why);
+            db.close();
+            return QSqlDatabase();
+        }
+    }
+    return db;
+}
+
+void close(const QString &connectionName)
+{
+    if (!QSqlDatabase::contains(connectionName))
+        return;
+    {
+        QSqlDatabase db = QSqlDatabase::database(connectionName, false);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(connectionName);
+}
+
+QString threadConnectionName(const QString &purpose)
+{
+    return QStringLiteral("viralspot_%1_%2")
+        .arg(purpose)
+        .arg(reinterpret_cast<quintptr>(QThread::currentThread()), 0, 16);
+}
+
+bool isPostgres(const QSqlDatabase &db)
+{
+    return db.driverName() == QLatin1String("QPSQL");
+}
+
+bool isConnectionLost(const QSqlDatabase &db)
+{
+    if (!db.isOpen())
+        return true;
+    QSqlQuery q(db);
+    return !q.exec(QStringLiteral("SELECT 1"));
+}
+
+} // namespace ViralSpot::Database

@@ -1,0 +1,680 @@
+#include "requestservice.h"
+
+#include "database.h"
+#include "logging.h"
+#include "schema.h"
+#include "username.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QHash>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QThread>
+#include <QUuid>
+
+namespace ViralSpot {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("RequestService", text);
+}
+
+// Transient failures worth another try of the whole chunk: PostgreSQL deadlock and
+// serialization failure; SQLite busy/locked (the busy timeout already waited).
+bool isTransient(const QSqlError &error)
+{
+    const QString code = error.nativeErrorCode();
+    return code == QLatin1String("40P01") || code == QLatin1String("40001") ||
+        code == QLatin1String("5") || code == QLatin1String("6");
+}
+
+QString newUuid()
+{
+    return QUuid::createUuid().toString(QUuid::WithoutBraces);
+}
+
+QString newRequestId()
+{
+    return QStringLiteral("req_") + QUuid::createUuid().toString(QUuid::Id128);
+}
+
+// A PostgreSQL array literal of plain strings. Every element is quoted; usernames and sources
+// reaching here are validated (no quotes or backslashes), but escape anyway.
+QString pgArray(const QStringList &values)
+{
+    QString out;
+    out.reserve(values.size() * 16 + 2);
+    out += QLatin1Char('{');
+    bool first = true;
+    for (const QString &value : values) {
+        if (!first)
+            out += QLatin1Char(',');
+        first = false;
+        out += QLatin1Char('"');
+        for (const QChar c : value) {
+            if (c == QLatin1Char('"') || c == QLatin1Char('\\'))
+                out += QLatin1Char('\\');
+            out += c;
+        }
+        out += QLatin1Char('"');
+    }
+    out += QLatin1Char('}');
+    return out;
+}
+
+// A JSON array of strings, for SQLite's json_each(). Same escaping argument as pgArray.
+QString jsonArray(const QStringList &values)
+{
+    QString out;
+    out.reserve(values.size() * 16 + 2);
+    out += QLatin1Char('[');
+    bool first = true;
+    for (const QString &value : values) {
+        if (!first)
+            out += QLatin1Char(',');
+        first = false;
+        out += QLatin1Char('"');
+        for (const QChar c : value) {
+            if (c == QLatin1Char('"') || c == QLatin1Char('\\'))
+                out += QLatin1Char('\\');
+            out += c;
+        }
+        out += QLatin1Char('"');
+    }
+    out += QLatin1Char(']');
+    return out;
+}
+
+struct ChunkFailure
+{
+    QString message;
+    bool transient = false;
+};
+
+class Transaction
+{
+public:
+    explicit Transaction(QSqlDatabase &db)
+        : m_db(db)
+    { }
+    ~Transaction()
+    {
+        if (m_open) {
+            QSqlQuery q(m_db);
+            q.exec(QStringLiteral("ROLLBACK"));
+        }
+    }
+    bool begin(bool postgres, QSqlError *error)
+    {
+        QSqlQuery q(m_db);
+        // SQLite: take the write lock up front; a deferred BEGIN that reads and then writes can
+        // fail with SQLITE_BUSY without waiting.
+        if (!q.exec(postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE"))) {
+            *error = q.lastError();
+            return false;
+        }
+        m_open = true;
+        return true;
+    }
+    bool commit(QSqlError *error)
+    {
+        QSqlQuery q(m_db);
+        if (!q.exec(QStringLiteral("COMMIT"))) {
+            *error = q.lastError();
+            return false;
+        }
+        m_open = false;
+        return true;
+    }
+
+private:
+    QSqlDatabase &m_db;
+    bool m_open = false;
+};
+
+bool prepareAndExec(QSqlQuery &q, const QString &sql, const QVariantList &values, QSqlError *error)
+{
+    if (!q.prepare(sql)) {
+        *error = q.lastError();
+        return false;
+    }
+    for (const QVariant &value : values)
+        q.addBindValue(value);
+    if (!q.exec()) {
+        *error = q.lastError();
+        return false;
+    }
+    return true;
+}
+
+QString sqliteNow()
+{
+    return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+}
+
+} // namespace
+
+RequestService::RequestService(DatabaseConfig config, QString connectionName)
+    : m_config(std::move(config))
+    , m_connectionName(connectionName.isEmpty()
+              ? Database::threadConnectionName(
+                    QStringLiteral("request%1").arg(reinterpret_cast<quintptr>(this), 0, 16))
+              : std::move(connectionName))
+{ }
+
+RequestService::~RequestService()
+{
+    close();
+}
+
+bool RequestService::open(QString *error)
+{
+    QString why;
+    QSqlDatabase db = Database::open(m_config, m_connectionName, &why);
+    if (!db.isOpen()) {
+        if (error)
+            *error = why;
+        return false;
+    }
+    if (m_migrated)
+        return true;
+    const Schema::MigrationResult migration = Schema::migrate(db);
+    if (!migration.ok) {
+        if (error)
+            *error = migration.error;
+        return false;
+    }
+    if (!migration.duplicates.isClean()) {
+        if (error)
+            *error = tr("The queue holds duplicate active rows (%1 usernames, %2 extra rows), "
+                        "left by an older tool. Requests are refused until they are repaired: "
+                        "run 'viralspot-admin repair-duplicates'.")
+                         .arg(migration.duplicates.usernames)
+                         .arg(migration.duplicates.extraRows);
+        return false;
+    }
+    m_migrated = true;
+    return true;
+}
+
+bool RequestService::isOpen() const
+{
+    return QSqlDatabase::contains(m_connectionName) &&
+        QSqlDatabase::database(m_connectionName, false).isOpen();
+}
+
+void RequestService::close()
+{
+    Database::close(m_connectionName);
+}
+
+bool RequestService::ping(QString *error)
+{
+    if (!open(error))
+        return false;
+    {
+        QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
+        if (q.exec(QStringLiteral("SELECT 1")) && q.next())
+            return true;
+        if (error)
+            *error = q.lastError().text();
+    }
+    close(); // reopened by the next call
+    return false;
+}
+
+QSqlDatabase RequestService::database(QString *error)
+{
+    if (!open(error))
+        return QSqlDatabase();
+    return QSqlDatabase::database(m_connectionName, false);
+}
+
+RequestResult RequestService::request(const QString &input, const QString &source)
+{
+    RequestResult result;
+    result.input = input;
+    result.source = source.isEmpty() ? Username::DefaultSource.toString() : source;
+    const Username::Parsed parsed = Username::normalize(input);
+    result.username = parsed.username;
+    if (!parsed.isValid()) {
+        result.outcome = Outcome::Invalid;
+        result.message = parsed.error;
+        return result;
+    }
+    const QList<RequestResult> results = requestItems({ { parsed.username, result.source } });
+    result.outcome = results.constFirst().outcome;
+    result.message = results.constFirst().message;
+    result.requestId = results.constFirst().requestId;
+    result.queueId = results.constFirst().queueId;
+    return result;
+}
+
+QList<RequestResult> RequestService::requestItems(
+    const QList<RequestItem> &items, const BatchOptions &options)
+{
+    QList<RequestResult> results(items.size());
+    QList<int> leaders; // items sent to the database, in order
+    QList<int> leaderOf(items.size(), -1); // for a repeat: the index of its first occurrence
+    QHash<QString, int> first; // username -> index of its first occurrence
+    first.reserve(items.size());
+
+    for (int i = 0; i < items.size(); ++i) {
+        RequestResult &r = results[i];
+        r.input = items[i].username;
+        r.username = items[i].username;
+        r.source = items[i].source;
+        // Validated again here: this is the last door before SQL, whoever calls it.
+        const Username::Parsed parsed = Username::normalize(items[i].username);
+        if (!parsed.isValid() || parsed.username != items[i].username) {
+            r.outcome = Outcome::Invalid;
+            r.message =
+                parsed.isValid() ? tr("The username is not in normalized form.") : parsed.error;
+            continue;
+        }
+        const QString sourceError = Username::sourceError(items[i].source);
+        if (!sourceError.isEmpty()) {
+            r.outcome = Outcome::Invalid;
+            r.message = sourceError;
+            continue;
+        }
+        const auto it = first.constFind(items[i].username);
+        if (it != first.constEnd()) {
+            leaderOf[i] = it.value(); // answered from its first occurrence below
+            continue;
+        }
+        first.insert(items[i].username, i);
+        leaders.append(i);
+    }
+
+    const int chunkSize = qMax(1, options.chunkSize);
+    bool databaseGone = false;
+    QString goneMessage;
+    int done = items.size() - leaders.size();
+    for (int start = 0; start < leaders.size(); start += chunkSize) {
+        const int end = qMin<int>(start + chunkSize, leaders.size());
+        if (options.cancel && options.cancel->load()) {
+            for (int k = start; k < end; ++k) {
+                RequestResult &r = results[leaders[k]];
+                r.outcome = Outcome::Cancelled;
+                r.message = outcomeMessage(Outcome::Cancelled, r.username);
+            }
+            continue;
+        }
+        QList<RequestItem> chunk;
+        chunk.reserve(end - start);
+        for (int k = start; k < end; ++k)
+            chunk.append(items[leaders[k]]);
+
+        QList<RequestResult> chunkResults;
+        if (databaseGone) {
+            for (const RequestItem &item : chunk) {
+                RequestResult r;
+                r.outcome = Outcome::Error;
+                r.message = goneMessage;
+                chunkResults.append(r);
+                Q_UNUSED(item)
+            }
+        } else {
+            chunkResults = runChunk(chunk);
+            if (!chunkResults.isEmpty() && chunkResults.constFirst().outcome == Outcome::Error &&
+                !isOpen()) {
+                // The connection is gone: the rest fail at once instead of each waiting for a
+                // connect timeout. The next call reconnects.
+                databaseGone = true;
+                goneMessage = chunkResults.constFirst().message;
+            }
+        }
+        for (int k = start; k < end; ++k) {
+            RequestResult &r = results[leaders[k]];
+            const RequestResult &c = chunkResults[k - start];
+            r.outcome = c.outcome;
+            r.message =
+                c.outcome == Outcome::Error ? c.message : outcomeMessage(c.outcome, r.username);
+            r.requestId = c.requestId;
+            r.queueId = c.queueId;
+        }
+        done += end - start;
+        if (options.progress)
+            options.progress(done, items.size());
+    }
+
+    // Repeats answer like their first occurrence would if asked again now.
+    for (int i = 0; i < results.size(); ++i) {
+        if (leaderOf[i] < 0)
+            continue;
+        RequestResult &r = results[i];
+        const RequestResult &leader = results[leaderOf[i]];
+        switch (leader.outcome) {
+        case Outcome::Queued:
+        case Outcome::AlreadyQueued:
+            r.outcome = Outcome::AlreadyQueued;
+            break;
+        default:
+            r.outcome = leader.outcome;
+            break;
+        }
+        r.message =
+            r.outcome == Outcome::Error ? leader.message : outcomeMessage(r.outcome, r.username);
+    }
+    if (leaders.isEmpty() && options.progress)
+        options.progress(items.size(), items.size());
+    return results;
+}
+
+QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
+{
+    QList<RequestResult> results(items.size());
+    auto failAll = [&](const QString &message) {
+        for (RequestResult &r : results) {
+            r.outcome = Outcome::Error;
+            r.message = message;
+        }
+        return results;
+    };
+
+    constexpr int MaxAttempts = 8;
+    for (int attempt = 1;; ++attempt) {
+        QString openError;
+        if (!open(&openError)) {
+            close();
+            return failAll(tr("The database is unavailable: %1").arg(openError));
+        }
+        QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+        const bool postgres = Database::isPostgres(db);
+
+        QStringList names;
+        QStringList sources;
+        QStringList requestIds;
+        QStringList ids;
+        names.reserve(items.size());
+        for (const RequestItem &item : items) {
+            names.append(item.username);
+            sources.append(item.source);
+            requestIds.append(newRequestId());
+            if (!postgres)
+                ids.append(newUuid());
+        }
+
+        QSqlError error;
+        QHash<QString, int> index;
+        index.reserve(items.size());
+        for (int i = 0; i < items.size(); ++i)
+            index.insert(items[i].username, i);
+        for (RequestResult &r : results)
+            r.outcome = Outcome::AlreadyQueued;
+
+        bool ok = true;
+        {
+            Transaction transaction(db);
+            ok = transaction.begin(postgres, &error);
+
+            // 1. Already processed: nothing is written for these.
+            QStringList candidates;
+            QStringList candidateSources;
+            QStringList candidateRequestIds;
+            QStringList candidateIds;
+            if (ok) {
+                QSqlQuery q(db);
+                q.setForwardOnly(true);
+                ok = postgres ? prepareAndExec(q,
+                                    QStringLiteral("SELECT username FROM primary_profiles "
+                                                   "WHERE username = ANY(?::text[])"),
+                                    { pgArray(names) }, &error)
+                              : prepareAndExec(q,
+                                    QStringLiteral("SELECT p.username FROM json_each(?) j "
+                                                   "JOIN primary_profiles p "
+                                                   "ON p.username = j.value"),
+                                    { jsonArray(names) }, &error);
+                while (ok && q.next()) {
+                    const auto it = index.constFind(q.value(0).toString());
+                    if (it != index.constEnd())
+                        results[it.value()].outcome = Outcome::AlreadyProcessed;
+                }
+                for (int i = 0; ok && i < items.size(); ++i) {
+                    if (results[i].outcome == Outcome::AlreadyProcessed)
+                        continue;
+                    candidates.append(names[i]);
+                    candidateSources.append(sources[i]);
+                    candidateRequestIds.append(requestIds[i]);
+                    if (!postgres)
+                        candidateIds.append(ids[i]);
+                }
+            }
+
+            // 2. Insert where no active row exists; the partial unique index decides, so
+            //    concurrent callers cannot both insert. Sorted, so concurrent batches take
+            //    their locks in the same order.
+            if (ok && !candidates.isEmpty()) {
+                QSqlQuery q(db);
+                q.setForwardOnly(true);
+                if (postgres) {
+                    ok = prepareAndExec(q,
+                        QStringLiteral("INSERT INTO queue (id, username, source, priority, status, "
+                                       "attempts, request_id, timestamp, created_at, updated_at) "
+                                       "SELECT gen_random_uuid(), t.u, t.s, 'HIGH', 'PENDING', 0, "
+                                       "t.r, now(), now(), now() "
+                                       "FROM unnest(?::text[], ?::text[], ?::text[]) AS t(u, s, r) "
+                                       "ORDER BY t.u "
+                                       "ON CONFLICT (username) WHERE status IN "
+                                       "('PENDING','PROCESSING') DO NOTHING "
+                                       "RETURNING username, id::text, request_id"),
+                        { pgArray(candidates), pgArray(candidateSources),
+                            pgArray(candidateRequestIds) },
+                        &error);
+                } else {
+                    // Rows as a JSON array of [username, source, id, request_id].
+                    QString rows;
+                    rows.reserve(candidates.size() * 110);
+                    rows += QLatin1Char('[');
+                    for (int i = 0; i < candidates.size(); ++i) {
+                        if (i)
+                            rows += QLatin1Char(',');
+                        rows += QStringLiteral("[\"") + candidates[i] + QStringLiteral("\",\"") +
+                            candidateSources[i] + QStringLiteral("\",\"") + candidateIds[i] +
+                            QStringLiteral("\",\"") + candidateRequestIds[i] +
+                            QStringLiteral("\"]");
+                    }
+                    rows += QLatin1Char(']');
+                    const QString now = sqliteNow();
+                    ok = prepareAndExec(q,
+                        QStringLiteral(
+                            "INSERT INTO queue (id, username, source, priority, status, "
+                            "attempts, request_id, timestamp, created_at, updated_at) "
+                            "SELECT value->>2, value->>0, value->>1, 'HIGH', 'PENDING', 0, "
+                            "value->>3, ?, ?, ? FROM json_each(?) WHERE true "
+                            "ON CONFLICT (username) WHERE status IN "
+                            "('PENDING','PROCESSING') DO NOTHING "
+                            "RETURNING username, id, request_id"),
+                        { now, now, now, rows }, &error);
+                }
+                while (ok && q.next()) {
+                    const auto it = index.constFind(q.value(0).toString());
+                    if (it == index.constEnd())
+                        continue;
+                    RequestResult &r = results[it.value()];
+                    r.outcome = Outcome::Queued;
+                    r.queueId = q.value(1).toString();
+                    r.requestId = q.value(2).toString();
+                }
+            }
+
+            // 3. Someone asked for a profile that waits at LOW priority: raise it.
+            if (ok) {
+                QStringList waiting;
+                for (int i = 0; i < items.size(); ++i) {
+                    if (results[i].outcome == Outcome::AlreadyQueued)
+                        waiting.append(names[i]);
+                }
+                if (!waiting.isEmpty()) {
+                    QSqlQuery q(db);
+                    ok = postgres
+                        ? prepareAndExec(q,
+                              QStringLiteral(
+                                  "UPDATE queue SET priority = 'HIGH', updated_at = now() "
+                                  "WHERE id IN (SELECT id FROM queue WHERE status = "
+                                  "'PENDING' AND priority = 'LOW' AND username = "
+                                  "ANY(?::text[]) ORDER BY username FOR UPDATE)"),
+                              { pgArray(waiting) }, &error)
+                        : prepareAndExec(q,
+                              QStringLiteral("UPDATE queue SET priority = 'HIGH', "
+                                             "updated_at = ? WHERE status = 'PENDING' AND "
+                                             "priority = 'LOW' AND username IN "
+                                             "(SELECT value FROM json_each(?))"),
+                              { sqliteNow(), jsonArray(waiting) }, &error);
+                }
+            }
+
+            // 4. Only a committed row is reported as queued.
+            if (ok)
+                ok = transaction.commit(&error);
+        }
+        if (ok)
+            return results;
+
+        const bool transient = isTransient(error);
+        qCWarning(lcCore).noquote() << "request batch of" << items.size() << "failed (attempt"
+                                    << attempt << "):" << error.nativeErrorCode() << error.text();
+        if (transient && attempt < MaxAttempts) {
+            QThread::msleep(10 * attempt);
+            continue;
+        }
+        QString message = error.text().trimmed();
+        if (!ping(nullptr)) {
+            close();
+            message = tr("The database is unavailable: %1").arg(message);
+        } else {
+            message = tr("The database failed: %1").arg(message);
+        }
+        for (RequestResult &r : results) {
+            r.queueId.clear();
+            r.requestId.clear();
+        }
+        return failAll(message);
+    }
+}
+
+QList<RequestResult> RequestService::requestBulk(
+    const BulkParseResult &parsed, const QString &source, const BatchOptions &options)
+{
+    const QString effectiveSource = source.isEmpty() ? Username::DefaultSource.toString() : source;
+    const QString sourceError = Username::sourceError(effectiveSource);
+
+    QList<RequestResult> results(parsed.entries.size());
+    QList<RequestItem> items;
+    QList<int> itemEntry;
+    items.reserve(parsed.valid);
+    itemEntry.reserve(parsed.valid);
+    for (int i = 0; i < parsed.entries.size(); ++i) {
+        const BulkEntry &entry = parsed.entries[i];
+        RequestResult &r = results[i];
+        r.input = entry.input;
+        r.username = entry.username;
+        r.source = effectiveSource;
+        r.line = entry.line;
+        if (!sourceError.isEmpty()) {
+            r.outcome = Outcome::Invalid;
+            r.message = sourceError;
+            continue;
+        }
+        switch (entry.status) {
+        case BulkEntry::Status::Invalid:
+            r.outcome = Outcome::Invalid;
+            r.message = entry.error;
+            break;
+        case BulkEntry::Status::Duplicate: {
+            r.outcome = Outcome::DuplicateInBatch;
+            const int firstLine =
+                entry.duplicateOf >= 0 && entry.duplicateOf < parsed.entries.size()
+                ? parsed.entries[entry.duplicateOf].line
+                : 0;
+            r.message =
+                tr("Repeats %1 from line %2 of this batch").arg(entry.username).arg(firstLine);
+            break;
+        }
+        case BulkEntry::Status::Valid:
+            items.append({ entry.username, effectiveSource });
+            itemEntry.append(i);
+            break;
+        }
+    }
+
+    const int offline = parsed.entries.size() - items.size();
+    BatchOptions inner = options;
+    if (options.progress) {
+        const int total = parsed.entries.size();
+        inner.progress = [&options, offline, total](
+                             int done, int) { options.progress(offline + done, total); };
+    }
+    const QList<RequestResult> done =
+        items.isEmpty() ? QList<RequestResult>() : requestItems(items, inner);
+    for (int k = 0; k < done.size(); ++k) {
+        RequestResult &r = results[itemEntry[k]];
+        r.outcome = done[k].outcome;
+        r.message = done[k].message;
+        r.requestId = done[k].requestId;
+        r.queueId = done[k].queueId;
+    }
+    if (items.isEmpty() && options.progress)
+        options.progress(parsed.entries.size(), parsed.entries.size());
+    return results;
+}
+
+ProfileStatus RequestService::status(const QString &username)
+{
+    ProfileStatus status;
+    const Username::Parsed parsed = Username::normalize(username);
+    if (!parsed.isValid()) {
+        status.error = parsed.error;
+        return status;
+    }
+    QString error;
+    QSqlDatabase db = database(&error);
+    if (!db.isOpen()) {
+        status.error = tr("The database is unavailable: %1").arg(error);
+        return status;
+    }
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    QSqlError sqlError;
+    if (!prepareAndExec(q, QStringLiteral("SELECT 1 FROM primary_profiles WHERE username = ?"),
+            { parsed.username }, &sqlError)) {
+        close();
+        status.error = tr("The database failed: %1").arg(sqlError.text());
+        return status;
+    }
+    status.completed = q.next();
+    q.finish();
+    if (!prepareAndExec(q,
+            QStringLiteral("SELECT status, attempts FROM queue WHERE username = ? "
+                           "ORDER BY created_at DESC LIMIT 1"),
+            { parsed.username }, &sqlError)) {
+        close();
+        status.error = tr("The database failed: %1").arg(sqlError.text());
+        return status;
+    }
+    QString queueStatus;
+    if (q.next()) {
+        queueStatus = q.value(0).toString();
+        status.attempts = q.value(1).toInt();
+    }
+    status.ok = true;
+    if (status.completed) {
+        status.status = QStringLiteral("COMPLETED");
+        status.message = tr("Profile %1 is fully processed").arg(parsed.username);
+    } else if (!queueStatus.isEmpty()) {
+        status.status = queueStatus;
+        status.message =
+            tr("Profile %1 is in the queue with status %2").arg(parsed.username, queueStatus);
+    } else {
+        status.status = QStringLiteral("NOT_FOUND");
+        status.message = tr("Profile %1 has not been requested").arg(parsed.username);
+    }
+    return status;
+}
+
+} // namespace ViralSpot
