@@ -1,0 +1,87 @@
+#pragma once
+
+#include "outcome.h"
+
+#include <QDateTime>
+#include <QJsonObject>
+#include <QList>
+#include <QMutex>
+#include <QSqlDatabase>
+#include <QString>
+#include <QStringList>
+
+namespace ViralSpot {
+
+// One row of `audit_log`: who did what to which usernames, with counts.
+struct AuditEntry
+{
+    qint64 id = 0;
+    QDateTime occurredAt; // set by record() when invalid
+    QString osUser; // set by record() when empty
+    QString host; // set by record() when empty
+    QString origin; // "window", "terminal", "endpoint"
+    QString action; // "submit", "retry", "pause", "resume", "raise", "repair", "endpoint"
+    QStringList usernames; // truncated to AuditLog::MaxUsernames when stored
+    int total = 0; // how many usernames/rows the action was about
+    QJsonObject details; // counts, e.g. {"queued":3,"already_queued":1}
+    bool usernamesTruncated = false; // read back: the stored list is shorter than `total`
+
+    static AuditEntry forOrigin(const QString &origin, const QString &action = {});
+};
+
+struct AuditFilter
+{
+    QString action; // exact, empty = any
+    QString origin; // exact, empty = any
+    QString text; // substring of the usernames list, os user or host (case-insensitive)
+    QDateTime from; // inclusive
+    QDateTime to; // exclusive
+};
+
+struct AuditPage
+{
+    bool ok = false;
+    QString error;
+    QList<AuditEntry> entries; // newest first
+};
+
+namespace AuditLog {
+
+inline constexpr int MaxUsernames = 1000;
+
+QString currentOsUser();
+QString currentHost();
+
+// Appends an entry on `db` (inside the caller's transaction when there is one).
+bool record(QSqlDatabase &db, const AuditEntry &entry, QString *error = nullptr);
+
+// An entry for a submission of request results (window or terminal): the usernames that were
+// handled, total = inputs, details = counts per outcome name.
+AuditEntry submissionEntry(const QString &origin, const QList<RequestResult> &results);
+
+AuditPage read(const QSqlDatabase &db, const AuditFilter &filter, int limit, qint64 offset = 0);
+
+QStringList actions(const QSqlDatabase &db, QString *error = nullptr); // distinct, sorted
+
+} // namespace AuditLog
+
+// Counts the endpoint's requests per outcome and writes them as one aggregated audit row per
+// flush (not one per HTTP request). add() is thread-safe and cheap; call flush() from a timer
+// (e.g. every minute) and at shutdown, on a thread with a database connection.
+class EndpointAuditCounter final
+{
+public:
+    void add(Outcome outcome, const QString &username);
+    bool isEmpty() const;
+    // Writes one "endpoint" row with the counts gathered since the last flush and resets them;
+    // nothing is written when there is nothing to report. On failure the counts are kept.
+    bool flush(QSqlDatabase &db, QString *error = nullptr);
+
+private:
+    mutable QMutex m_mutex;
+    QMap<QString, int> m_counts;
+    QStringList m_usernames;
+    int m_total = 0;
+};
+
+} // namespace ViralSpot

@@ -1,0 +1,361 @@
+#include "queueactions.h"
+
+#include "database.h"
+#include "logging.h"
+#include "queuequery.h"
+
+#include <QCoreApplication>
+#include <QHash>
+#include <QSet>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QVariant>
+
+namespace ViralSpot {
+
+namespace {
+
+// Ids per statement: well under SQLite's host-parameter limit, and a short statement for
+// PostgreSQL.
+constexpr int ChunkSize = 500;
+constexpr int MaxAttempts = 4;
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("QueueActions", text);
+}
+
+QString placeholders(int count)
+{
+    QString result;
+    for (int i = 0; i < count; ++i)
+        result += i ? QStringLiteral(", ?") : QStringLiteral("?");
+    return result;
+}
+
+bool activates(QueueAction action)
+{
+    return action == QueueAction::Retry || action == QueueAction::Resume;
+}
+
+struct SelectedRow
+{
+    QString id;
+    QString username;
+    QString status;
+    QString priority;
+    QDateTime createdAt;
+    bool otherActive = false;
+};
+
+bool applies(QueueAction action, const SelectedRow &row)
+{
+    switch (action) {
+    case QueueAction::Retry:
+        return row.status == QLatin1String("FAILED");
+    case QueueAction::Pause:
+        return row.status == QLatin1String("PENDING");
+    case QueueAction::Resume:
+        return row.status == QLatin1String("PAUSED");
+    case QueueAction::Raise:
+        return row.priority == QLatin1String("LOW") && row.status != QLatin1String("COMPLETED");
+    }
+    return false;
+}
+
+QString updateSql(QueueAction action, const QSqlDatabase &db, int idCount)
+{
+    const QString now = QueueQuery::nowExpression(db);
+    const QString ids =
+        QStringLiteral(" WHERE id IN (") + placeholders(idCount) + QStringLiteral(")");
+    // The NOT EXISTS keeps the one-active-row rule for rows that become active; the partial
+    // unique index still rejects a row a concurrent writer made active meanwhile.
+    const QString noOtherActive = QStringLiteral(
+        " AND NOT EXISTS (SELECT 1 FROM queue other WHERE other.username = queue.username"
+        " AND other.status IN ('PENDING','PROCESSING'))");
+    switch (action) {
+    case QueueAction::Retry:
+        return QStringLiteral("UPDATE queue SET status = 'PENDING', error_message = NULL, "
+                              "updated_at = ") +
+            now + ids + QStringLiteral(" AND status = 'FAILED'") + noOtherActive +
+            QStringLiteral(" RETURNING id");
+    case QueueAction::Pause:
+        return QStringLiteral("UPDATE queue SET status = 'PAUSED', updated_at = ") + now + ids +
+            QStringLiteral(" AND status = 'PENDING' RETURNING id");
+    case QueueAction::Resume:
+        return QStringLiteral("UPDATE queue SET status = 'PENDING', updated_at = ") + now + ids +
+            QStringLiteral(" AND status = 'PAUSED'") + noOtherActive +
+            QStringLiteral(" RETURNING id");
+    case QueueAction::Raise:
+        return QStringLiteral("UPDATE queue SET priority = 'HIGH', updated_at = ") + now + ids +
+            QStringLiteral(" AND priority = 'LOW' AND status <> 'COMPLETED' RETURNING id");
+    }
+    return {};
+}
+
+bool isUniqueViolation(const QSqlError &error)
+{
+    const QString code = error.nativeErrorCode();
+    return code == QLatin1String("23505") || code == QLatin1String("2067");
+}
+
+// One attempt inside an open transaction. Returns false with *sqlError set on a database error.
+bool applyOnce(QSqlDatabase &db, QueueAction action, const QStringList &ids,
+    QueueActionResult &result, QSqlError *sqlError)
+{
+    // 1. The selected rows as they are now, and whether their username has another active row.
+    QHash<QString, SelectedRow> rows;
+    for (int start = 0; start < ids.size(); start += ChunkSize) {
+        const QStringList chunk = ids.mid(start, ChunkSize);
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        if (!q.prepare(QStringLiteral(
+                           "SELECT q.id, q.username, q.status, q.priority, q.created_at, "
+                           "EXISTS (SELECT 1 FROM queue other WHERE other.username = q.username "
+                           "AND other.status IN ('PENDING','PROCESSING') AND other.id <> q.id) "
+                           "FROM queue q WHERE q.id IN (") +
+                placeholders(chunk.size()) + QStringLiteral(")"))) {
+            *sqlError = q.lastError();
+            return false;
+        }
+        for (int i = 0; i < chunk.size(); ++i)
+            q.bindValue(i, chunk.at(i));
+        if (!q.exec()) {
+            *sqlError = q.lastError();
+            return false;
+        }
+        while (q.next()) {
+            SelectedRow row;
+            row.id = q.value(0).toString();
+            row.username = q.value(1).toString();
+            row.status = q.value(2).toString();
+            row.priority = q.value(3).toString();
+            row.createdAt = QueueQuery::toDateTime(q.value(4));
+            row.otherActive = q.value(5).toBool();
+            rows.insert(row.id, row);
+        }
+    }
+
+    // 2. Classify; for actions that make a row active, one row per username (the newest).
+    QStringList candidates;
+    QHash<QString, QString> chosenPerUsername; // username -> id
+    for (const QString &id : ids) {
+        const auto it = rows.constFind(id);
+        if (it == rows.cend()) {
+            result.skipped.append({ id, QString(), QueueActionSkip::Reason::NotFound });
+            continue;
+        }
+        const SelectedRow &row = it.value();
+        if (!applies(action, row)) {
+            result.skipped.append({ id, row.username, QueueActionSkip::Reason::WrongState });
+            continue;
+        }
+        if (activates(action)) {
+            if (row.otherActive) {
+                result.skipped.append({ id, row.username, QueueActionSkip::Reason::ActiveExists });
+                continue;
+            }
+            const auto chosen = chosenPerUsername.constFind(row.username);
+            if (chosen != chosenPerUsername.cend()) {
+                const SelectedRow &other = rows.value(chosen.value());
+                const bool newer = row.createdAt > other.createdAt ||
+                    (row.createdAt == other.createdAt && row.id > other.id);
+                if (!newer) {
+                    result.skipped.append(
+                        { id, row.username, QueueActionSkip::Reason::SameUsername });
+                    continue;
+                }
+                result.skipped.append(
+                    { other.id, other.username, QueueActionSkip::Reason::SameUsername });
+                candidates.removeOne(other.id);
+            }
+            chosenPerUsername.insert(row.username, id);
+        }
+        candidates << id;
+    }
+
+    // 3. The set-based update, guarded again in SQL.
+    QSet<QString> changed;
+    for (int start = 0; start < candidates.size(); start += ChunkSize) {
+        const QStringList chunk = candidates.mid(start, ChunkSize);
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        if (!q.prepare(updateSql(action, db, chunk.size()))) {
+            *sqlError = q.lastError();
+            return false;
+        }
+        for (int i = 0; i < chunk.size(); ++i)
+            q.bindValue(i, chunk.at(i));
+        if (!q.exec()) {
+            *sqlError = q.lastError();
+            return false;
+        }
+        while (q.next())
+            changed.insert(q.value(0).toString());
+    }
+    for (const QString &id : std::as_const(candidates)) {
+        const SelectedRow &row = rows.value(id);
+        if (changed.contains(id)) {
+            result.changedIds << id;
+            result.changedUsernames << row.username;
+        } else {
+            // Changed between the read and the update (only possible on PostgreSQL).
+            result.skipped.append({ id, row.username,
+                activates(action) ? QueueActionSkip::Reason::ActiveExists
+                                  : QueueActionSkip::Reason::WrongState });
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+int QueueActionResult::skippedCount(QueueActionSkip::Reason reason) const
+{
+    int n = 0;
+    for (const QueueActionSkip &s : skipped)
+        n += s.reason == reason ? 1 : 0;
+    return n;
+}
+
+QString QueueActionResult::summary() const
+{
+    if (!ok)
+        return tr("%1 failed: %2").arg(QueueActions::actionLabel(action), error);
+    QStringList parts;
+    parts << tr("%1: %2 of %3 rows changed")
+                 .arg(QueueActions::actionLabel(action))
+                 .arg(changed())
+                 .arg(requested);
+    if (const int n = skippedCount(QueueActionSkip::Reason::ActiveExists))
+        parts << tr("%1 skipped: the username already has an active (pending or processing) row")
+                     .arg(n);
+    if (const int n = skippedCount(QueueActionSkip::Reason::SameUsername))
+        parts << tr("%1 skipped: another selected row of the same username was used").arg(n);
+    if (const int n = skippedCount(QueueActionSkip::Reason::WrongState))
+        parts << tr("%1 skipped: not in a state this action applies to").arg(n);
+    if (const int n = skippedCount(QueueActionSkip::Reason::NotFound))
+        parts << tr("%1 skipped: no longer in the queue").arg(n);
+    return parts.join(QStringLiteral("; "));
+}
+
+namespace QueueActions {
+
+QString actionName(QueueAction action)
+{
+    switch (action) {
+    case QueueAction::Retry:
+        return QStringLiteral("retry");
+    case QueueAction::Pause:
+        return QStringLiteral("pause");
+    case QueueAction::Resume:
+        return QStringLiteral("resume");
+    case QueueAction::Raise:
+        return QStringLiteral("raise");
+    }
+    return {};
+}
+
+QString actionLabel(QueueAction action)
+{
+    switch (action) {
+    case QueueAction::Retry:
+        return tr("Retry");
+    case QueueAction::Pause:
+        return tr("Pause");
+    case QueueAction::Resume:
+        return tr("Resume");
+    case QueueAction::Raise:
+        return tr("Raise priority");
+    }
+    return {};
+}
+
+QString reasonName(QueueActionSkip::Reason reason)
+{
+    switch (reason) {
+    case QueueActionSkip::Reason::NotFound:
+        return QStringLiteral("not_found");
+    case QueueActionSkip::Reason::WrongState:
+        return QStringLiteral("wrong_state");
+    case QueueActionSkip::Reason::ActiveExists:
+        return QStringLiteral("active_exists");
+    case QueueActionSkip::Reason::SameUsername:
+        return QStringLiteral("same_username");
+    }
+    return {};
+}
+
+QueueActionResult apply(
+    QSqlDatabase &db, QueueAction action, const QStringList &ids, const AuditEntry &audit)
+{
+    QStringList unique;
+    QSet<QString> seen;
+    for (const QString &id : ids) {
+        if (!id.isEmpty() && !seen.contains(id)) {
+            seen.insert(id);
+            unique << id;
+        }
+    }
+    const bool postgres = Database::isPostgres(db);
+
+    QueueActionResult result;
+    result.action = action;
+    result.requested = unique.size();
+    for (int attempt = 1; attempt <= MaxAttempts; ++attempt) {
+        result.changedIds.clear();
+        result.changedUsernames.clear();
+        result.skipped.clear();
+        QSqlQuery begin(db);
+        if (!begin.exec(postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE"))) {
+            result.error = begin.lastError().text();
+            return result;
+        }
+        QSqlError sqlError;
+        bool ok = applyOnce(db, action, unique, result, &sqlError);
+        QString auditError;
+        if (ok && !audit.origin.isEmpty()) {
+            AuditEntry entry = audit;
+            entry.action = actionName(action);
+            entry.usernames = result.changedUsernames;
+            entry.total = result.requested;
+            entry.details = QJsonObject {
+                { QStringLiteral("changed"), result.changed() },
+                { QStringLiteral("skipped_active_exists"),
+                    result.skippedCount(QueueActionSkip::Reason::ActiveExists) },
+                { QStringLiteral("skipped_same_username"),
+                    result.skippedCount(QueueActionSkip::Reason::SameUsername) },
+                { QStringLiteral("skipped_wrong_state"),
+                    result.skippedCount(QueueActionSkip::Reason::WrongState) },
+                { QStringLiteral("skipped_not_found"),
+                    result.skippedCount(QueueActionSkip::Reason::NotFound) },
+            };
+            ok = AuditLog::record(db, entry, &auditError);
+        }
+        QSqlQuery end(db);
+        if (ok && end.exec(QStringLiteral("COMMIT"))) {
+            result.ok = true;
+            return result;
+        }
+        if (ok)
+            sqlError = end.lastError();
+        end.exec(QStringLiteral("ROLLBACK"));
+        if (!auditError.isEmpty()) {
+            result.error = auditError;
+            return result;
+        }
+        if (isUniqueViolation(sqlError) && attempt < MaxAttempts) {
+            // A concurrent writer made one of these usernames active after our read: the
+            // next attempt sees that row and skips ours.
+            qCInfo(lcCore) << "queue action" << actionName(action)
+                           << "raced with another writer; retrying";
+            continue;
+        }
+        result.error = sqlError.text();
+        return result;
+    }
+    return result;
+}
+
+} // namespace QueueActions
+} // namespace ViralSpot
