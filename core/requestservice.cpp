@@ -303,6 +303,9 @@ QList<RequestResult> RequestService::requestItems(
                 r.outcome = Outcome::Cancelled;
                 r.message = outcomeMessage(Outcome::Cancelled, r.username);
             }
+            done += end - start;
+            if (options.progress)
+                options.progress(done, items.size());
             continue;
         }
         QList<RequestItem> chunk;

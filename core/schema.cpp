@@ -311,7 +311,7 @@ MigrationResult migrate(QSqlDatabase &db)
                                .arg(QString::fromLatin1(step.description), error);
             return result;
         }
-        qCInfo(lcCore) << "schema migrated to version" << step.version << step.description;
+        qCDebug(lcCore) << "schema migrated to version" << step.version << step.description;
         result.toVersion = step.version;
     }
     result.ok = true;

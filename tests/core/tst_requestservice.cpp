@@ -1,0 +1,417 @@
+// The request service on the engine named by VIRALSPOT_TEST_ENGINE (CTest runs both).
+
+#include "bulkparser.h"
+#include "requestservice.h"
+#include "testdatabase.h"
+
+#include <QSqlQuery>
+#include <QTest>
+
+#include <atomic>
+#include <memory>
+
+using namespace ViralSpot;
+
+class TestRequestService : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+
+    void queuedCreatesACompleteRow();
+    void alreadyProcessed();
+    void alreadyQueued_data();
+    void alreadyQueued();
+    void lowPriorityPendingIsRaised();
+    void processingLowIsNotTouched();
+    void finishedRowsDoNotBlock_data();
+    void finishedRowsDoNotBlock();
+    void mixedCaseAndFormsAreOneProfile();
+    void invalidWritesNothing_data();
+    void invalidWritesNothing();
+    void defaultSourceIsFrontend();
+    void commitIsDurableAndVisible();
+    void batchMixesAllOutcomesInOrder();
+    void repeatsInOneCallAnswerOnce();
+    void chunkedBatchReportsProgressAndCancels();
+    void largeBatch();
+    void statusReportsEachState();
+    void unreachableDatabaseIsAnError();
+
+private:
+    QString str(const QString &sql) { return m_db->scalar(sql).toString(); }
+    int count(const QString &sql) { return m_db->scalar(sql).toInt(); }
+    void seedQueue(const QString &username, const QString &status, const QString &priority);
+
+    std::unique_ptr<Test::TemporaryDatabase> m_db;
+    std::unique_ptr<RequestService> m_service;
+};
+
+void TestRequestService::init()
+{
+    m_db = std::make_unique<Test::TemporaryDatabase>();
+    QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
+    m_service = std::make_unique<RequestService>(m_db->config());
+    QString error;
+    QVERIFY2(m_service->open(&error), qPrintable(error));
+}
+
+void TestRequestService::cleanup()
+{
+    m_service.reset();
+    m_db.reset();
+}
+
+void TestRequestService::seedQueue(
+    const QString &username, const QString &status, const QString &priority)
+{
+    static int n = 0;
+    ++n;
+    const bool pg = Test::engine() == DatabaseConfig::Engine::PostgreSQL;
+    const QString id = pg ? QStringLiteral("gen_random_uuid()")
+                          : QStringLiteral("'seed-%1-%2'").arg(username).arg(n);
+    QVERIFY(m_db->exec(QStringLiteral("INSERT INTO queue (id, username, source, priority, status, "
+                                      "attempts, request_id, created_at, updated_at) VALUES "
+                                      "(%1, '%2', 'seed', '%3', '%4', 2, 'seed-req-%5', "
+                                      "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+                           .arg(id, username, priority, status)
+                           .arg(n)));
+}
+
+void TestRequestService::queuedCreatesACompleteRow()
+{
+    const RequestResult r = m_service->request(QStringLiteral("  Alice_1 "), QStringLiteral("cli"));
+    QCOMPARE(r.outcome, Outcome::Queued);
+    QCOMPARE(r.username, QStringLiteral("alice_1"));
+    QCOMPARE(
+        r.message, QStringLiteral("Profile alice_1 has been added to the high priority queue"));
+    QVERIFY(!r.requestId.isEmpty());
+    QVERIFY(!r.queueId.isEmpty());
+
+    QSqlQuery q(m_db->connection());
+    QVERIFY(q.exec(QStringLiteral("SELECT username, source, priority, status, attempts, "
+                                  "request_id, id, timestamp, created_at, updated_at FROM queue")));
+    QVERIFY(q.next());
+    QCOMPARE(q.value(0).toString(), QStringLiteral("alice_1"));
+    QCOMPARE(q.value(1).toString(), QStringLiteral("cli"));
+    QCOMPARE(q.value(2).toString(), QStringLiteral("HIGH"));
+    QCOMPARE(q.value(3).toString(), QStringLiteral("PENDING"));
+    QCOMPARE(q.value(4).toInt(), 0);
+    QCOMPARE(q.value(5).toString(), r.requestId);
+    QCOMPARE(q.value(6).toString(), r.queueId);
+    QVERIFY(!q.value(7).isNull());
+    QVERIFY(!q.value(8).isNull());
+    QVERIFY(!q.value(9).isNull());
+    QVERIFY(!q.next());
+}
+
+void TestRequestService::alreadyProcessed()
+{
+    QVERIFY(m_db->exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('done')")));
+    const RequestResult r = m_service->request(QStringLiteral("@Done"));
+    QCOMPARE(r.outcome, Outcome::AlreadyProcessed);
+    QCOMPARE(r.message, QStringLiteral("Profile done is already fully processed"));
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 0);
+}
+
+void TestRequestService::alreadyQueued_data()
+{
+    QTest::addColumn<QString>("status");
+    QTest::newRow("pending") << "PENDING";
+    QTest::newRow("processing") << "PROCESSING";
+}
+
+void TestRequestService::alreadyQueued()
+{
+    QFETCH(QString, status);
+    seedQueue(QStringLiteral("waiting"), status, QStringLiteral("HIGH"));
+    const RequestResult r = m_service->request(QStringLiteral("waiting"));
+    QCOMPARE(r.outcome, Outcome::AlreadyQueued);
+    QCOMPARE(r.message, QStringLiteral("Profile waiting is already in the high priority queue"));
+    QVERIFY(r.requestId.isEmpty());
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 1);
+    QCOMPARE(str(QStringLiteral("SELECT status FROM queue")), status);
+}
+
+void TestRequestService::lowPriorityPendingIsRaised()
+{
+    seedQueue(QStringLiteral("slow"), QStringLiteral("PENDING"), QStringLiteral("LOW"));
+    const RequestResult r = m_service->request(QStringLiteral("SLOW"));
+    QCOMPARE(r.outcome, Outcome::AlreadyQueued);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 1);
+    QCOMPARE(str(QStringLiteral("SELECT priority FROM queue")), QStringLiteral("HIGH"));
+    QCOMPARE(str(QStringLiteral("SELECT status FROM queue")), QStringLiteral("PENDING"));
+}
+
+void TestRequestService::processingLowIsNotTouched()
+{
+    seedQueue(QStringLiteral("busy"), QStringLiteral("PROCESSING"), QStringLiteral("LOW"));
+    QCOMPARE(m_service->request(QStringLiteral("busy")).outcome, Outcome::AlreadyQueued);
+    QCOMPARE(str(QStringLiteral("SELECT priority FROM queue")), QStringLiteral("LOW"));
+}
+
+void TestRequestService::finishedRowsDoNotBlock_data()
+{
+    QTest::addColumn<QString>("status");
+    QTest::newRow("failed") << "FAILED";
+    QTest::newRow("completed") << "COMPLETED";
+    QTest::newRow("paused") << "PAUSED";
+}
+
+void TestRequestService::finishedRowsDoNotBlock()
+{
+    QFETCH(QString, status);
+    seedQueue(QStringLiteral("again"), status, QStringLiteral("LOW"));
+    const RequestResult r = m_service->request(QStringLiteral("again"));
+    QCOMPARE(r.outcome, Outcome::Queued);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username = 'again'")), 2);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username = 'again' AND "
+                                  "status = 'PENDING' AND priority = 'HIGH'")),
+        1);
+    // The old row is left as it was.
+    QCOMPARE(
+        count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status = '%1'").arg(status)), 1);
+}
+
+void TestRequestService::mixedCaseAndFormsAreOneProfile()
+{
+    QCOMPARE(m_service->request(QStringLiteral("MixedCase")).outcome, Outcome::Queued);
+    QCOMPARE(m_service->request(QStringLiteral("mixedcase")).outcome, Outcome::AlreadyQueued);
+    QCOMPARE(m_service->request(QStringLiteral("@MIXEDCASE")).outcome, Outcome::AlreadyQueued);
+    QCOMPARE(m_service->request(QStringLiteral("https://www.instagram.com/MixedCase/")).outcome,
+        Outcome::AlreadyQueued);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 1);
+    QVERIFY(m_db->exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('proc')")));
+    QCOMPARE(m_service->request(QStringLiteral("PROC")).outcome, Outcome::AlreadyProcessed);
+}
+
+void TestRequestService::invalidWritesNothing_data()
+{
+    QTest::addColumn<QString>("username");
+    QTest::addColumn<QString>("source");
+    QTest::newRow("dots") << "a..b"
+                          << "frontend";
+    QTest::newRow("too long") << QString(31, QLatin1Char('a')) << "frontend";
+    QTest::newRow("space inside") << "a b"
+                                  << "frontend";
+    QTest::newRow("empty") << ""
+                           << "frontend";
+    QTest::newRow("sql") << "x'; DROP TABLE queue; --"
+                         << "frontend";
+    QTest::newRow("bad source") << "fine"
+                                << "bad source!";
+    QTest::newRow("long source") << "fine" << QString(101, QLatin1Char('s'));
+    QTest::newRow("quote source") << "fine"
+                                  << "a\"b";
+}
+
+void TestRequestService::invalidWritesNothing()
+{
+    QFETCH(QString, username);
+    QFETCH(QString, source);
+    const RequestResult r = m_service->request(username, source);
+    QCOMPARE(r.outcome, Outcome::Invalid);
+    QVERIFY(!r.message.isEmpty());
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 0);
+    // requestItems is a door too: unnormalized or invalid items are refused there as well.
+    const QList<RequestResult> items = m_service->requestItems({ { username, source } });
+    QCOMPARE(items.constFirst().outcome, Outcome::Invalid);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 0);
+}
+
+void TestRequestService::defaultSourceIsFrontend()
+{
+    QCOMPARE(m_service->request(QStringLiteral("src")).outcome, Outcome::Queued);
+    QCOMPARE(str(QStringLiteral("SELECT source FROM queue")), QStringLiteral("frontend"));
+}
+
+void TestRequestService::commitIsDurableAndVisible()
+{
+    QSqlDatabase db = m_service->database();
+    QSqlQuery q(db);
+    if (Test::engine() == DatabaseConfig::Engine::SQLite) {
+        QVERIFY(q.exec(QStringLiteral("PRAGMA synchronous")) && q.next());
+        QCOMPARE(q.value(0).toInt(), 2); // FULL
+        QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
+    } else {
+        QVERIFY(q.exec(QStringLiteral("SHOW synchronous_commit")) && q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("on"));
+        QVERIFY(q.exec(QStringLiteral("SHOW fsync")) && q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("on"));
+    }
+    q.finish();
+    // Queued means committed: another connection sees the row the moment the call returns,
+    // and no transaction is left open on the service's connection.
+    const RequestResult r = m_service->request(QStringLiteral("durable"));
+    QCOMPARE(r.outcome, Outcome::Queued);
+    QCOMPARE(
+        count(
+            QStringLiteral("SELECT COUNT(*) FROM queue WHERE request_id = '%1'").arg(r.requestId)),
+        1);
+    if (Test::engine() == DatabaseConfig::Engine::PostgreSQL) {
+        QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM pg_stat_activity WHERE state LIKE "
+                                      "'idle in transaction%'")) &&
+            q.next());
+        QCOMPARE(q.value(0).toInt(), 0);
+    }
+}
+
+void TestRequestService::batchMixesAllOutcomesInOrder()
+{
+    QVERIFY(m_db->exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('proc')")));
+    seedQueue(QStringLiteral("waits"), QStringLiteral("PENDING"), QStringLiteral("LOW"));
+    const QString text = QStringLiteral("new_one, @Proc\nwaits;bad..name\tNEW_ONE\n"
+                                        "https://instagram.com/another/?igsh=x\n\n  waits ");
+    const BulkParseResult parsed = BulkParser::parse(text);
+    const QList<RequestResult> results = m_service->requestBulk(parsed, QStringLiteral("bulk"));
+    const QList<Outcome> expected = { Outcome::Queued, Outcome::AlreadyProcessed,
+        Outcome::AlreadyQueued, Outcome::Invalid, Outcome::DuplicateInBatch, Outcome::Queued,
+        Outcome::DuplicateInBatch };
+    QCOMPARE(results.size(), expected.size());
+    for (int i = 0; i < expected.size(); ++i)
+        QVERIFY2(results[i].outcome == expected[i],
+            qPrintable(QStringLiteral("entry %1 (%2): %3")
+                           .arg(i)
+                           .arg(results[i].input, outcomeName(results[i].outcome))));
+    QCOMPARE(results[0].username, QStringLiteral("new_one"));
+    QCOMPARE(results[5].username, QStringLiteral("another"));
+    QCOMPARE(results[0].line, 1);
+    QCOMPARE(results[3].line, 2);
+    QCOMPARE(results[6].line, 5);
+    QVERIFY(results[4].message.contains(QLatin1String("line 1")));
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 3);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE source = 'bulk'")), 2);
+    QCOMPARE(str(QStringLiteral("SELECT priority FROM queue WHERE username = 'waits'")),
+        QStringLiteral("HIGH"));
+}
+
+void TestRequestService::repeatsInOneCallAnswerOnce()
+{
+    const QList<RequestResult> results =
+        m_service->requestItems({ { QStringLiteral("twice"), QStringLiteral("a") },
+            { QStringLiteral("twice"), QStringLiteral("b") } });
+    QCOMPARE(results[0].outcome, Outcome::Queued);
+    QCOMPARE(results[1].outcome, Outcome::AlreadyQueued);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 1);
+}
+
+void TestRequestService::chunkedBatchReportsProgressAndCancels()
+{
+    QList<RequestItem> items;
+    for (int i = 0; i < 2500; ++i)
+        items.append({ QStringLiteral("user%1").arg(i), QStringLiteral("chunks") });
+
+    QList<int> progress;
+    std::atomic_bool cancel { false };
+    BatchOptions options;
+    options.chunkSize = 500;
+    options.cancel = &cancel;
+    options.progress = [&](int done, int total) {
+        QCOMPARE(total, 2500);
+        progress.append(done);
+        if (done >= 1000)
+            cancel = true;
+    };
+    const QList<RequestResult> results = m_service->requestItems(items, options);
+    QCOMPARE(progress, (QList<int> { 500, 1000, 1500, 2000, 2500 }));
+    int queued = 0;
+    int cancelled = 0;
+    for (int i = 0; i < results.size(); ++i) {
+        if (i < 1000)
+            QCOMPARE(results[i].outcome, Outcome::Queued);
+        else
+            QCOMPARE(results[i].outcome, Outcome::Cancelled);
+        queued += results[i].outcome == Outcome::Queued;
+        cancelled += results[i].outcome == Outcome::Cancelled;
+    }
+    QCOMPARE(queued, 1000);
+    QCOMPARE(cancelled, 1500);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 1000);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username = 'user999'")), 1);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username = 'user1000'")), 0);
+}
+
+void TestRequestService::largeBatch()
+{
+    // 30,000 lines: a third already processed, a third repeats, the rest new.
+    QStringList lines;
+    QSqlDatabase db = m_db->connection();
+    QVERIFY(db.transaction());
+    {
+        QSqlQuery insert(db);
+        QVERIFY(
+            insert.prepare(QStringLiteral("INSERT INTO primary_profiles (username) VALUES (?)")));
+        for (int i = 0; i < 10000; ++i) {
+            insert.addBindValue(QStringLiteral("done%1").arg(i));
+            QVERIFY(insert.exec());
+        }
+    }
+    QVERIFY(db.commit());
+    for (int i = 0; i < 10000; ++i) {
+        lines << QStringLiteral("fresh%1").arg(i) << QStringLiteral("done%1").arg(i)
+              << QStringLiteral("FRESH%1").arg(i);
+    }
+    const QList<RequestResult> results =
+        m_service->requestBulk(BulkParser::parse(lines.join(QLatin1Char('\n'))), {});
+    QCOMPARE(results.size(), 30000);
+    for (int i = 0; i < 10000; ++i) {
+        QCOMPARE(results[3 * i].outcome, Outcome::Queued);
+        QCOMPARE(results[3 * i + 1].outcome, Outcome::AlreadyProcessed);
+        QCOMPARE(results[3 * i + 2].outcome, Outcome::DuplicateInBatch);
+    }
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 10000);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(DISTINCT request_id) FROM queue")), 10000);
+}
+
+void TestRequestService::statusReportsEachState()
+{
+    ProfileStatus s = m_service->status(QStringLiteral("nobody"));
+    QVERIFY(s.ok);
+    QCOMPARE(s.status, QStringLiteral("NOT_FOUND"));
+    QVERIFY(!s.completed);
+
+    seedQueue(QStringLiteral("failing"), QStringLiteral("FAILED"), QStringLiteral("LOW"));
+    s = m_service->status(QStringLiteral("@Failing"));
+    QVERIFY(s.ok);
+    QCOMPARE(s.status, QStringLiteral("FAILED"));
+    QCOMPARE(s.attempts, 2);
+
+    QVERIFY(m_db->exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('done')")));
+    s = m_service->status(QStringLiteral("done"));
+    QVERIFY(s.completed);
+    QCOMPARE(s.status, QStringLiteral("COMPLETED"));
+
+    s = m_service->status(QStringLiteral("bad..name"));
+    QVERIFY(!s.ok);
+    QVERIFY(!s.error.isEmpty());
+}
+
+void TestRequestService::unreachableDatabaseIsAnError()
+{
+    QString error;
+    const DatabaseConfig config = Test::engine() == DatabaseConfig::Engine::PostgreSQL
+        ? DatabaseConfig::fromUrl(QStringLiteral("postgresql://postgres@127.0.0.1:1/none"), &error)
+        : DatabaseConfig::fromUrl(QStringLiteral("sqlite:/proc/version/nope/q.sqlite"), &error);
+    QVERIFY(error.isEmpty());
+    RequestService dead(config);
+    QElapsedTimer timer;
+    timer.start();
+    const RequestResult r = dead.request(QStringLiteral("someone"));
+    QCOMPARE(r.outcome, Outcome::Error);
+    QVERIFY2(r.message.contains(QLatin1String("unavailable")), qPrintable(r.message));
+    QVERIFY(r.requestId.isEmpty());
+    QVERIFY2(timer.elapsed() < 5000, "a dead database must fail fast");
+    QVERIFY(!dead.ping(&error));
+    QVERIFY(!error.isEmpty());
+    const QList<RequestResult> batch =
+        dead.requestItems({ { QStringLiteral("a"), QStringLiteral("s") },
+            { QStringLiteral("b"), QStringLiteral("s") } });
+    QCOMPARE(batch[0].outcome, Outcome::Error);
+    QCOMPARE(batch[1].outcome, Outcome::Error);
+}
+
+QTEST_GUILESS_MAIN(TestRequestService)
+#include "tst_requestservice.moc"
