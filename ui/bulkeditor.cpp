@@ -1,0 +1,127 @@
+#include "bulkeditor.h"
+
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileInfo>
+#include <QMimeData>
+#include <QTimer>
+#include <QUrl>
+
+namespace ViralSpot::Ui {
+
+BulkEditor::BulkEditor(QWidget *parent)
+    : QPlainTextEdit(parent)
+{
+    setLineWrapMode(QPlainTextEdit::NoWrap);
+    setAcceptDrops(true);
+    setTabChangesFocus(false);
+}
+
+bool BulkEditor::isImportableFile(const QString &path)
+{
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    return suffix == QLatin1String("txt") || suffix == QLatin1String("csv");
+}
+
+QStringList BulkEditor::importableFiles(const QMimeData *source)
+{
+    QStringList files;
+    if (!source || !source->hasUrls())
+        return files;
+    const QList<QUrl> urls = source->urls();
+    for (const QUrl &url : urls) {
+        if (url.isLocalFile() && isImportableFile(url.toLocalFile()))
+            files.append(url.toLocalFile());
+    }
+    return files;
+}
+
+void BulkEditor::setBulkText(const QString &text)
+{
+    m_pending.clear();
+    m_pendingPos = 0;
+    clear();
+    insertBulkText(text);
+}
+
+void BulkEditor::insertBulkText(const QString &text)
+{
+    if (text.isEmpty())
+        return;
+    if (text.size() <= SliceChars && !isInserting()) {
+        textCursor().insertText(text);
+        return;
+    }
+    if (isInserting()) {
+        m_pending += text; // appended after what is still being inserted
+        return;
+    }
+    m_pending = text;
+    m_pendingPos = 0;
+    m_insertCursor = textCursor();
+    setReadOnly(true); // typing in the middle of an insertion would interleave the two
+    Q_EMIT insertionStarted();
+    insertNextSlice();
+}
+
+void BulkEditor::insertNextSlice()
+{
+    if (!isInserting())
+        return;
+    qsizetype end = qMin(m_pending.size(), m_pendingPos + SliceChars);
+    if (end < m_pending.size()) {
+        // Break after a line end when there is one in the slice, so lines stay whole.
+        const qsizetype newline = m_pending.lastIndexOf(QLatin1Char('\n'), end - 1);
+        if (newline >= m_pendingPos)
+            end = newline + 1;
+    }
+    m_insertCursor.insertText(m_pending.mid(m_pendingPos, end - m_pendingPos));
+    m_pendingPos = end;
+    if (isInserting()) {
+        QTimer::singleShot(0, this, &BulkEditor::insertNextSlice);
+        return;
+    }
+    m_pending.clear();
+    m_pendingPos = 0;
+    setTextCursor(m_insertCursor);
+    setReadOnly(false);
+    Q_EMIT insertionFinished();
+}
+
+bool BulkEditor::canInsertFromMimeData(const QMimeData *source) const
+{
+    return !importableFiles(source).isEmpty() || QPlainTextEdit::canInsertFromMimeData(source);
+}
+
+void BulkEditor::insertFromMimeData(const QMimeData *source)
+{
+    const QStringList files = importableFiles(source);
+    if (!files.isEmpty()) {
+        Q_EMIT filesDropped(files);
+        return;
+    }
+    if (source && source->hasText())
+        insertBulkText(source->text());
+}
+
+void BulkEditor::dragEnterEvent(QDragEnterEvent *event)
+{
+    if (!importableFiles(event->mimeData()).isEmpty()) {
+        event->acceptProposedAction();
+        return;
+    }
+    QPlainTextEdit::dragEnterEvent(event);
+}
+
+void BulkEditor::dropEvent(QDropEvent *event)
+{
+    const QStringList files = importableFiles(event->mimeData());
+    if (!files.isEmpty()) {
+        event->acceptProposedAction();
+        Q_EMIT filesDropped(files);
+        return;
+    }
+    QPlainTextEdit::dropEvent(event);
+}
+
+} // namespace ViralSpot::Ui

@@ -1,0 +1,233 @@
+#include "bulkresultmodel.h"
+
+#include <QColor>
+#include <QCoreApplication>
+
+namespace ViralSpot::Ui {
+
+namespace {
+
+QString csvField(const QString &value)
+{
+    if (!value.contains(QLatin1Char(',')) && !value.contains(QLatin1Char('"')) &&
+        !value.contains(QLatin1Char('\n')) && !value.contains(QLatin1Char('\r')))
+        return value;
+    QString quoted = value;
+    quoted.replace(QLatin1String("\""), QLatin1String("\"\""));
+    return QLatin1Char('"') + quoted + QLatin1Char('"');
+}
+
+QString previewStateName(BulkEntry::Status status)
+{
+    switch (status) {
+    case BulkEntry::Status::Valid:
+        return QStringLiteral("valid");
+    case BulkEntry::Status::Invalid:
+        return outcomeName(Outcome::Invalid);
+    case BulkEntry::Status::Duplicate:
+        return outcomeName(Outcome::DuplicateInBatch);
+    }
+    return QString();
+}
+
+} // namespace
+
+QColor outcomeColor(const QString &stateName)
+{
+    // Mid-tone colours keep enough contrast on both light and dark window backgrounds.
+    if (stateName == QLatin1String("queued") || stateName == QLatin1String("valid"))
+        return QColor(0x2e, 0x9d, 0x4f);
+    if (stateName == QLatin1String("already_processed") ||
+        stateName == QLatin1String("already_queued"))
+        return QColor(0x3b, 0x82, 0xd6);
+    if (stateName == QLatin1String("duplicate_in_batch"))
+        return QColor(0xc4, 0x8a, 0x1a);
+    if (stateName == QLatin1String("invalid") || stateName == QLatin1String("error"))
+        return QColor(0xd6, 0x45, 0x45);
+    return QColor(0x88, 0x88, 0x88);
+}
+
+QString outcomeLabel(Outcome outcome)
+{
+    switch (outcome) {
+    case Outcome::Queued:
+        return QCoreApplication::translate("ViralSpot::Ui::Outcome", "Queued");
+    case Outcome::AlreadyProcessed:
+        return QCoreApplication::translate("ViralSpot::Ui::Outcome", "Already processed");
+    case Outcome::AlreadyQueued:
+        return QCoreApplication::translate("ViralSpot::Ui::Outcome", "Already queued");
+    case Outcome::Invalid:
+        return QCoreApplication::translate("ViralSpot::Ui::Outcome", "Invalid");
+    case Outcome::DuplicateInBatch:
+        return QCoreApplication::translate("ViralSpot::Ui::Outcome", "Duplicate in batch");
+    case Outcome::Error:
+        return QCoreApplication::translate("ViralSpot::Ui::Outcome", "Error");
+    case Outcome::Cancelled:
+        return QCoreApplication::translate("ViralSpot::Ui::Outcome", "Cancelled");
+    }
+    return QString();
+}
+
+BulkResultModel::BulkResultModel(QObject *parent)
+    : QAbstractTableModel(parent)
+{ }
+
+void BulkResultModel::setParseResult(const BulkParseResult &parsed)
+{
+    beginResetModel();
+    m_parsed = parsed;
+    m_results.clear();
+    m_counts = {};
+    endResetModel();
+}
+
+void BulkResultModel::setResults(const QList<RequestResult> &results, const Counts &counts)
+{
+    // The results belong to the current parse (one per entry); anything else is a bug upstream.
+    Q_ASSERT(results.size() == m_parsed.entries.size());
+    beginResetModel();
+    m_results = results;
+    m_counts = counts;
+    endResetModel();
+}
+
+void BulkResultModel::clearResults()
+{
+    if (m_results.isEmpty())
+        return;
+    beginResetModel();
+    m_results.clear();
+    m_counts = {};
+    endResetModel();
+}
+
+BulkResultModel::Counts BulkResultModel::countOutcomes(const QList<RequestResult> &results)
+{
+    Counts counts {};
+    for (const RequestResult &r : results)
+        ++counts[static_cast<int>(r.outcome)];
+    return counts;
+}
+
+QString BulkResultModel::invalidInputs() const
+{
+    QStringList lines;
+    const int rows = rowCount();
+    for (int row = 0; row < rows; ++row) {
+        const bool invalid = hasResults()
+            ? m_results.at(row).outcome == Outcome::Invalid
+            : m_parsed.entries.at(row).status == BulkEntry::Status::Invalid;
+        if (invalid)
+            lines.append(m_parsed.entries.at(row).input);
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+QString BulkResultModel::toCsv() const
+{
+    QString csv = QStringLiteral("line,input,username,outcome,message\n");
+    const int rows = rowCount();
+    csv.reserve(rows * 64);
+    for (int row = 0; row < rows; ++row) {
+        const BulkEntry &e = m_parsed.entries.at(row);
+        const QString message = hasResults() ? m_results.at(row).message : e.error;
+        csv += QString::number(e.line) + QLatin1Char(',') + csvField(e.input) + QLatin1Char(',') +
+            csvField(e.username) + QLatin1Char(',') + stateName(row) + QLatin1Char(',') +
+            csvField(message) + QLatin1Char('\n');
+    }
+    return csv;
+}
+
+int BulkResultModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : m_parsed.entries.size();
+}
+
+int BulkResultModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QString BulkResultModel::stateName(int row) const
+{
+    if (hasResults())
+        return outcomeName(m_results.at(row).outcome);
+    return previewStateName(m_parsed.entries.at(row).status);
+}
+
+QVariant BulkResultModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const int row = index.row();
+    const BulkEntry &e = m_parsed.entries.at(row);
+    const RequestResult *r = hasResults() ? &m_results.at(row) : nullptr;
+
+    switch (role) {
+    case StateRole:
+        return stateName(row);
+    case SubmittedRole:
+        return r != nullptr;
+    case Qt::DisplayRole:
+    case Qt::ToolTipRole:
+        switch (index.column()) {
+        case LineColumn:
+            return e.line;
+        case InputColumn:
+            return e.input;
+        case UsernameColumn:
+            return e.username;
+        case CheckColumn:
+            switch (e.status) {
+            case BulkEntry::Status::Valid:
+                return tr("valid");
+            case BulkEntry::Status::Invalid:
+                return role == Qt::ToolTipRole ? e.error : tr("invalid: %1").arg(e.error);
+            case BulkEntry::Status::Duplicate:
+                return e.duplicateOf >= 0 && e.duplicateOf < m_parsed.entries.size()
+                    ? tr("duplicate of line %1").arg(m_parsed.entries.at(e.duplicateOf).line)
+                    : tr("duplicate");
+            }
+            return {};
+        case OutcomeColumn:
+            return r ? outcomeLabel(r->outcome) : QVariant();
+        case MessageColumn:
+            return r ? r->message : QVariant();
+        }
+        return {};
+    case Qt::ForegroundRole:
+        if (index.column() == OutcomeColumn && r)
+            return outcomeColor(outcomeName(r->outcome));
+        if (index.column() == CheckColumn)
+            return outcomeColor(previewStateName(e.status));
+        return {};
+    case Qt::TextAlignmentRole:
+        if (index.column() == LineColumn)
+            return QVariant(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    }
+    return {};
+}
+
+QVariant BulkResultModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case LineColumn:
+        return tr("Line");
+    case InputColumn:
+        return tr("Input");
+    case UsernameColumn:
+        return tr("Username");
+    case CheckColumn:
+        return tr("Check");
+    case OutcomeColumn:
+        return tr("Outcome");
+    case MessageColumn:
+        return tr("Message");
+    }
+    return {};
+}
+
+} // namespace ViralSpot::Ui

@@ -1,0 +1,81 @@
+#pragma once
+
+#include "bulkparser.h"
+#include "outcome.h"
+
+#include <QAbstractTableModel>
+#include <QList>
+
+#include <array>
+
+namespace ViralSpot::Ui {
+
+// The bulk tab's table: one row per parsed input, first the preview (normalized username,
+// valid / invalid / duplicate), then each row's outcome once the batch has run. Backed by the
+// parse result itself, so 100,000 rows cost one model reset, not 100,000 items.
+class BulkResultModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(BulkResultModel)
+
+public:
+    enum Column
+    {
+        LineColumn,
+        InputColumn,
+        UsernameColumn,
+        CheckColumn,
+        OutcomeColumn,
+        MessageColumn,
+        ColumnCount
+    };
+    enum Role
+    {
+        // The row's state as a machine name: the outcome once submitted; before that "valid",
+        // "invalid" or "duplicate_in_batch". The filter works on it.
+        StateRole = Qt::UserRole + 1,
+        SubmittedRole, // bool
+    };
+
+    // Outcome counts, in the order of ViralSpot::Outcome.
+    using Counts = std::array<int, 7>;
+
+    explicit BulkResultModel(QObject *parent = nullptr);
+
+    void setParseResult(const ViralSpot::BulkParseResult &parsed);
+    // Results in entry order (as RequestService::requestBulk returns them).
+    void setResults(const QList<ViralSpot::RequestResult> &results, const Counts &counts);
+    void clearResults();
+
+    const ViralSpot::BulkParseResult &parseResult() const { return m_parsed; }
+    const QList<ViralSpot::RequestResult> &results() const { return m_results; }
+    bool hasResults() const { return !m_results.isEmpty(); }
+    const Counts &counts() const { return m_counts; }
+    int count(ViralSpot::Outcome outcome) const { return m_counts[static_cast<int>(outcome)]; }
+
+    static Counts countOutcomes(const QList<ViralSpot::RequestResult> &results);
+    // The inputs of the invalid rows, one per line (for fixing and pasting back).
+    QString invalidInputs() const;
+    // All rows as CSV: line,input,username,outcome,message (RFC 4180 quoting).
+    QString toCsv() const;
+
+    int rowCount(const QModelIndex &parent = QModelIndex()) const override;
+    int columnCount(const QModelIndex &parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(
+        int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+private:
+    QString stateName(int row) const;
+
+    ViralSpot::BulkParseResult m_parsed;
+    QList<ViralSpot::RequestResult> m_results;
+    Counts m_counts {};
+};
+
+// Colour for an outcome (or preview state) name, readable on light and dark palettes.
+QColor outcomeColor(const QString &stateName);
+// The outcome's words for people ("Queued", "Already processed", …).
+QString outcomeLabel(ViralSpot::Outcome outcome);
+
+} // namespace ViralSpot::Ui

@@ -1,0 +1,148 @@
+#include "requestworker.h"
+
+#include "database.h"
+#include "requestservice.h"
+#include "uilogging.h"
+
+#include <QThread>
+#include <QTimer>
+
+namespace ViralSpot::Ui {
+
+namespace {
+// While the database is away, look for it more often so work resumes quickly.
+constexpr int LostPingIntervalMs = 1000;
+} // namespace
+
+RequestWorker::RequestWorker(QObject *parent)
+    : QObject(parent)
+{ }
+
+RequestWorker::~RequestWorker() = default;
+
+void RequestWorker::start(int pingIntervalMs)
+{
+    m_pingIntervalMs = pingIntervalMs;
+    m_pingTimer = new QTimer(this);
+    m_pingTimer->setInterval(m_pingIntervalMs);
+    connect(m_pingTimer, &QTimer::timeout, this, &RequestWorker::ping);
+}
+
+void RequestWorker::setConfig(const DatabaseConfig &config)
+{
+    if (m_service)
+        m_service->close();
+    m_service = std::make_unique<RequestService>(
+        config, Database::threadConnectionName(QStringLiteral("ui")));
+    m_connected = -1;
+    qCInfo(lcUi) << "database:" << config.displayUrl();
+    ping();
+    if (m_pingTimer)
+        m_pingTimer->start();
+}
+
+void RequestWorker::request(quint64 id, const QString &input, const QString &source)
+{
+    if (!m_service) {
+        RequestResult result;
+        result.input = input;
+        result.source = source;
+        result.outcome = Outcome::Error;
+        result.message = tr("No database is configured.");
+        Q_EMIT requestFinished(id, result);
+        return;
+    }
+    const RequestResult result = m_service->request(input, source);
+    Q_EMIT requestFinished(id, result);
+    afterWork(result.outcome == Outcome::Error);
+}
+
+void RequestWorker::submitBatch(quint64 id, const BulkParseResult &parsed, const QString &source,
+    int chunkSize, std::shared_ptr<std::atomic_bool> cancel)
+{
+    QElapsedTimer timer;
+    timer.start();
+    const int total = parsed.entries.size();
+    Q_EMIT batchStarted(id, total);
+    QList<RequestResult> results;
+    if (!m_service) {
+        results.reserve(total);
+        for (const BulkEntry &entry : parsed.entries) {
+            RequestResult r;
+            r.input = entry.input;
+            r.username = entry.username;
+            r.source = source;
+            r.line = entry.line;
+            r.outcome = Outcome::Error;
+            r.message = tr("No database is configured.");
+            results.append(r);
+        }
+        Q_EMIT batchFinished(id, results, false, timer.elapsed());
+        return;
+    }
+    BatchOptions options;
+    options.chunkSize = chunkSize;
+    options.cancel = cancel.get();
+    options.progress = [this, id](int done, int all) { Q_EMIT batchProgress(id, done, all); };
+    results = m_service->requestBulk(parsed, source, options);
+    bool sawError = false;
+    for (const RequestResult &r : std::as_const(results)) {
+        if (r.outcome == Outcome::Error) {
+            sawError = true;
+            break;
+        }
+    }
+    Q_EMIT batchFinished(id, results, cancel && cancel->load(), timer.elapsed());
+    afterWork(sawError);
+}
+
+void RequestWorker::afterWork(bool sawError)
+{
+    if (sawError)
+        ping(); // tells the window at once when the database went away
+    else if (m_connected != 1)
+        reportConnection(true, QString());
+}
+
+void RequestWorker::ping()
+{
+    if (!m_service)
+        return;
+    QString error;
+    const bool ok = m_service->ping(&error);
+    reportConnection(ok, error);
+}
+
+void RequestWorker::setPingInterval(int ms)
+{
+    m_pingIntervalMs = ms;
+    if (m_pingTimer && m_connected != 0)
+        m_pingTimer->setInterval(ms);
+}
+
+void RequestWorker::reportConnection(bool connected, const QString &error)
+{
+    if (m_pingTimer)
+        m_pingTimer->setInterval(
+            connected ? m_pingIntervalMs : qMin(m_pingIntervalMs, LostPingIntervalMs));
+    const int state = connected ? 1 : 0;
+    if (state == m_connected)
+        return;
+    m_connected = state;
+    if (connected)
+        qCInfo(lcUi) << "database connected";
+    else
+        qCWarning(lcUi) << "database unavailable:" << error;
+    Q_EMIT connectionChanged(connected, error);
+}
+
+void RequestWorker::shutdown()
+{
+    if (m_pingTimer)
+        m_pingTimer->stop();
+    if (m_service)
+        m_service->close();
+    m_service.reset();
+}
+
+} // namespace ViralSpot::Ui

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "bulkparser.h"
+#include "databaseconfig.h"
+#include "outcome.h"
+
+#include <QElapsedTimer>
+#include <QList>
+#include <QObject>
+
+#include <atomic>
+#include <memory>
+
+class QTimer;
+
+namespace ViralSpot {
+class RequestService;
+}
+
+namespace ViralSpot::Ui {
+
+// The window's database side. Lives on its own QThread and owns the only RequestService (and
+// so the only connection) the window uses: the GUI thread never runs SQL. Call the public
+// functions through RequestWorkerHandle (queued), never directly from another thread.
+class RequestWorker final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RequestWorker)
+
+public:
+    explicit RequestWorker(QObject *parent = nullptr);
+    ~RequestWorker() override;
+
+    // All of these run on the worker thread.
+    void start(int pingIntervalMs);
+    void setConfig(const ViralSpot::DatabaseConfig &config);
+    void request(quint64 id, const QString &input, const QString &source);
+    void submitBatch(quint64 id, const ViralSpot::BulkParseResult &parsed, const QString &source,
+        int chunkSize, std::shared_ptr<std::atomic_bool> cancel);
+    void ping();
+    void setPingInterval(int ms);
+    void shutdown();
+
+Q_SIGNALS:
+    void requestFinished(quint64 id, const ViralSpot::RequestResult &result);
+    void batchStarted(quint64 id, int total);
+    void batchProgress(quint64 id, int done, int total);
+    void batchFinished(quint64 id, const QList<ViralSpot::RequestResult> &results, bool cancelled,
+        qint64 elapsedMs);
+    // Emitted on every change, and once after each new configuration.
+    void connectionChanged(bool connected, const QString &error);
+
+private:
+    void reportConnection(bool connected, const QString &error);
+    void afterWork(bool sawError);
+
+    std::unique_ptr<ViralSpot::RequestService> m_service;
+    QTimer *m_pingTimer = nullptr;
+    int m_pingIntervalMs = 5000;
+    int m_connected = -1; // unknown
+};
+
+} // namespace ViralSpot::Ui

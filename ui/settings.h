@@ -1,0 +1,83 @@
+#pragma once
+
+#include "databaseconfig.h"
+
+#include <QByteArray>
+#include <QSettings>
+#include <QStringList>
+#include <QVariant>
+
+namespace ViralSpot::Ui {
+
+// The window's settings: one table of keys and defaults (settings.cpp) and typed accessors.
+// Secrets (database password, endpoint token) are never stored here: see SecretStore.
+class Settings final
+{
+public:
+    enum class Key
+    {
+        DatabaseEngine, // "sqlite" | "postgresql"
+        SqlitePath, // empty: the default file in the application data folder
+        PgHost,
+        PgPort,
+        PgDatabase,
+        PgUser,
+        PgOptions,
+        Source, // last source used
+        RecentSources,
+        WindowGeometry,
+        WindowState,
+        LastTab,
+        SplitterState,
+        PingIntervalMs, // how often the worker checks the database
+        BatchChunkSize, // usernames per transaction in a bulk submit
+        EndpointBind,
+        EndpointPort,
+        EndpointOrigins,
+        EndpointAutoStart,
+    };
+
+    Settings();
+    // Settings kept in a given INI file (tests, portable use).
+    explicit Settings(const QString &iniFile);
+
+    static QString keyName(Key key);
+    static QVariant defaultValue(Key key);
+
+    QVariant value(Key key) const;
+    void setValue(Key key, const QVariant &value);
+    void reset(Key key);
+    void sync();
+    QString fileName() const;
+
+    // The database as configured, without any password.
+    DatabaseConfig databaseConfig() const;
+    // Stores everything but the password (which goes to the keychain).
+    void setDatabaseConfig(const DatabaseConfig &config);
+
+    QString source() const;
+    void setSource(const QString &source);
+    QStringList recentSources() const;
+
+    QByteArray windowGeometry() const;
+    void setWindowGeometry(const QByteArray &geometry);
+    QByteArray windowState() const;
+    void setWindowState(const QByteArray &state);
+    QByteArray splitterState() const;
+    void setSplitterState(const QByteArray &state);
+    int lastTab() const;
+    void setLastTab(int index);
+
+    int pingIntervalMs() const;
+    int batchChunkSize() const;
+
+    QString endpointBind() const;
+    int endpointPort() const;
+    QStringList endpointOrigins() const;
+    bool endpointAutoStart() const;
+
+private:
+    mutable QSettings m_settings;
+};
+
+} // namespace ViralSpot::Ui
