@@ -1,0 +1,241 @@
+// Migrations on the engine named by VIRALSPOT_TEST_ENGINE: an empty database, an adopted
+// ViralSpot database, and one that already holds duplicate active rows.
+
+#include "requestservice.h"
+#include "schema.h"
+#include "testdatabase.h"
+
+#include <QSqlQuery>
+#include <QSqlRecord>
+#include <QTest>
+
+#include <memory>
+
+using namespace ViralSpot;
+
+class TestSchema : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+
+    void emptyDatabaseGetsTheWholeSchema();
+    void migrateTwiceChangesNothing();
+    void adoptsAnExistingViralSpotDatabase();
+    void addsMissingColumnsOnly();
+    void duplicateActiveRowsAreReportedAndRepaired();
+
+private:
+    bool pg() const { return Test::engine() == DatabaseConfig::Engine::PostgreSQL; }
+    int count(const QString &sql) { return m_db->scalar(sql).toInt(); }
+    void createViralSpotTables(bool withAllColumns);
+
+    std::unique_ptr<Test::TemporaryDatabase> m_db;
+};
+
+void TestSchema::init()
+{
+    m_db = std::make_unique<Test::TemporaryDatabase>();
+    QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
+}
+
+void TestSchema::cleanup()
+{
+    m_db.reset();
+}
+
+// The shape of the original ViralSpot tables, with columns this app does not know about.
+void TestSchema::createViralSpotTables(bool withAllColumns)
+{
+    const QString id = pg() ? QStringLiteral("UUID PRIMARY KEY DEFAULT gen_random_uuid()")
+                            : QStringLiteral("TEXT PRIMARY KEY");
+    const QString ts = pg() ? QStringLiteral("TIMESTAMPTZ") : QStringLiteral("TEXT");
+    QString queue = QStringLiteral("CREATE TABLE queue (id %1, username VARCHAR(255) NOT NULL, "
+                                   "source VARCHAR(100), priority VARCHAR(10), status VARCHAR(20), "
+                                   "worker_id VARCHAR(64), ")
+                        .arg(id);
+    if (withAllColumns)
+        queue += QStringLiteral("attempts INTEGER DEFAULT 0, last_attempt %1, error_message TEXT, "
+                                "request_id VARCHAR(50) UNIQUE, timestamp %1, ")
+                     .arg(ts);
+    queue += QStringLiteral("created_at %1, updated_at %1)").arg(ts);
+    QVERIFY(m_db->exec(queue));
+    QVERIFY(m_db->exec(QStringLiteral("CREATE TABLE primary_profiles (id %1, username VARCHAR(255) "
+                                      "UNIQUE NOT NULL, profile_name TEXT, bio TEXT, followers "
+                                      "BIGINT, posts_count INTEGER, is_verified BOOLEAN, "
+                                      "created_at %2, updated_at %2)")
+                           .arg(id, ts)));
+}
+
+void TestSchema::emptyDatabaseGetsTheWholeSchema()
+{
+    QSqlDatabase db = m_db->connection();
+    QCOMPARE(Schema::currentVersion(db), 0);
+    const Schema::MigrationResult result = Schema::migrate(db);
+    QVERIFY2(result.ok, qPrintable(result.error));
+    QVERIFY(result.readyForRequests());
+    QCOMPARE(result.fromVersion, 0);
+    QCOMPARE(result.toVersion, Schema::latestVersion());
+    QCOMPARE(Schema::currentVersion(db), Schema::latestVersion());
+
+    const QStringList tables = db.tables();
+    QVERIFY(tables.contains(QStringLiteral("queue")));
+    QVERIFY(tables.contains(QStringLiteral("primary_profiles")));
+    QVERIFY(tables.contains(QStringLiteral("audit_log")));
+    const QSqlRecord queue = db.record(QStringLiteral("queue"));
+    for (const char *column :
+        { "id", "username", "source", "priority", "status", "attempts", "last_attempt",
+            "error_message", "request_id", "timestamp", "created_at", "updated_at" })
+        QVERIFY2(queue.indexOf(QLatin1String(column)) >= 0, column);
+    const QSqlRecord profiles = db.record(QStringLiteral("primary_profiles"));
+    for (const char *column :
+        { "id", "username", "profile_name", "followers", "created_at", "updated_at" })
+        QVERIFY2(profiles.indexOf(QLatin1String(column)) >= 0, column);
+
+    // The database itself refuses a second active row, whoever writes it.
+    const QString idA = pg() ? QStringLiteral("gen_random_uuid()") : QStringLiteral("'a'");
+    const QString idB = pg() ? QStringLiteral("gen_random_uuid()") : QStringLiteral("'b'");
+    QVERIFY(m_db->exec(QStringLiteral("INSERT INTO queue (id, username, priority, status) "
+                                      "VALUES (%1, 'x', 'HIGH', 'PENDING')")
+                           .arg(idA)));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("SQL failed")));
+    QVERIFY(!m_db->exec(QStringLiteral("INSERT INTO queue (id, username, priority, status) "
+                                       "VALUES (%1, 'x', 'LOW', 'PROCESSING')")
+                            .arg(idB)));
+    QVERIFY(m_db->exec(QStringLiteral("INSERT INTO queue (id, username, priority, status) "
+                                      "VALUES (%1, 'x', 'LOW', 'FAILED')")
+                           .arg(idB)));
+}
+
+void TestSchema::migrateTwiceChangesNothing()
+{
+    QSqlDatabase db = m_db->connection();
+    QVERIFY(Schema::migrate(db).ok);
+    const Schema::MigrationResult again = Schema::migrate(db);
+    QVERIFY(again.ok);
+    QCOMPARE(again.fromVersion, Schema::latestVersion());
+    QCOMPARE(again.toVersion, Schema::latestVersion());
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM viralspot_schema_version")),
+        Schema::latestVersion());
+}
+
+void TestSchema::adoptsAnExistingViralSpotDatabase()
+{
+    createViralSpotTables(true);
+    const QString id = pg() ? QStringLiteral("gen_random_uuid()") : QStringLiteral("'old1'");
+    QVERIFY(m_db->exec(QStringLiteral("INSERT INTO queue (id, username, source, priority, status, "
+                                      "worker_id, attempts, request_id) VALUES (%1, 'legacy', "
+                                      "'scraper', 'LOW', 'PROCESSING', 'w-7', 3, 'legacy-req')")
+                           .arg(id)));
+    QVERIFY(m_db->exec(QStringLiteral("INSERT INTO primary_profiles (username, bio, followers) "
+                                      "VALUES ('famous', 'hello', 1000)")));
+
+    RequestService service(m_db->config());
+    QString error;
+    QVERIFY2(service.open(&error), qPrintable(error));
+    // Extra columns and existing rows are untouched.
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT worker_id FROM queue WHERE username = 'legacy'"))
+                 .toString(),
+        QStringLiteral("w-7"));
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT bio FROM primary_profiles")).toString(),
+        QStringLiteral("hello"));
+    QCOMPARE(service.request(QStringLiteral("famous")).outcome, Outcome::AlreadyProcessed);
+    QCOMPARE(service.request(QStringLiteral("legacy")).outcome, Outcome::AlreadyQueued);
+    QCOMPARE(service.request(QStringLiteral("newbie")).outcome, Outcome::Queued);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 2);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT attempts FROM queue WHERE username = 'legacy'"))
+                 .toInt(),
+        3);
+}
+
+void TestSchema::addsMissingColumnsOnly()
+{
+    createViralSpotTables(false);
+    QSqlDatabase db = m_db->connection();
+    const Schema::MigrationResult result = Schema::migrate(db);
+    QVERIFY2(result.ok, qPrintable(result.error));
+    const QSqlRecord queue = db.record(QStringLiteral("queue"));
+    for (const char *column :
+        { "attempts", "last_attempt", "error_message", "request_id", "timestamp", "worker_id" })
+        QVERIFY2(queue.indexOf(QLatin1String(column)) >= 0, column);
+}
+
+void TestSchema::duplicateActiveRowsAreReportedAndRepaired()
+{
+    createViralSpotTables(true);
+    // What the original check-then-insert endpoint could leave behind.
+    const QStringList rows = {
+        QStringLiteral("('d1', 'dup', 'PENDING', '2024-01-01T10:00:00Z')"),
+        QStringLiteral("('d2', 'dup', 'PENDING', '2024-01-01T09:00:00Z')"), // oldest: kept
+        QStringLiteral("('d3', 'dup', 'PROCESSING', '2024-01-01T11:00:00Z')"),
+        QStringLiteral("('d4', 'dup', 'FAILED', '2023-01-01T11:00:00Z')"),
+        QStringLiteral("('e1', 'twin', 'PENDING', '2024-02-01T10:00:00Z')"),
+        QStringLiteral("('e2', 'twin', 'PENDING', '2024-02-02T10:00:00Z')"),
+        QStringLiteral("('f1', 'single', 'PENDING', '2024-02-02T10:00:00Z')"),
+    };
+    QMap<QString, QString> ids; // our label -> real id
+    for (const QString &row : rows) {
+        QString values = row;
+        const QString label = row.mid(2, 2);
+        if (pg()) {
+            const QString uuid =
+                QStringLiteral("00000000-0000-0000-0000-0000000000%1").arg(ids.size() + 10);
+            values.replace(QStringLiteral("'%1'").arg(label), QStringLiteral("'%1'").arg(uuid));
+            ids.insert(label, uuid);
+        } else {
+            ids.insert(label, label);
+        }
+        QVERIFY(m_db->exec(QStringLiteral("INSERT INTO queue (id, username, status, created_at) "
+                                          "VALUES ") +
+            values));
+    }
+
+    QSqlDatabase db = m_db->connection();
+    const Schema::MigrationResult result = Schema::migrate(db);
+    QVERIFY(result.ok);
+    QVERIFY(!result.readyForRequests());
+    QCOMPARE(result.duplicates.usernames, 2);
+    QCOMPARE(result.duplicates.extraRows, 3);
+
+    // Requests are refused, with a message saying what to do.
+    RequestService service(m_db->config());
+    QString error;
+    QVERIFY(!service.open(&error));
+    QVERIFY2(error.contains(QLatin1String("duplicate active rows")), qPrintable(error));
+    QVERIFY(error.contains(QLatin1String("repair")));
+    QCOMPARE(service.request(QStringLiteral("someone")).outcome, Outcome::Error);
+
+    const Schema::RepairResult repair = Schema::repairDuplicates(db);
+    QVERIFY2(repair.ok, qPrintable(repair.error));
+    QCOMPARE(repair.usernames, 2);
+    QCOMPARE(repair.rowsMarkedFailed, 3);
+
+    // Nothing deleted; the oldest active row per username survives; the others name it.
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), rows.size());
+    QSqlQuery q(db);
+    QVERIFY(q.exec(QStringLiteral("SELECT id, status, error_message FROM queue WHERE username "
+                                  "IN ('dup', 'twin') ORDER BY created_at")));
+    QMap<QString, QPair<QString, QString>> byId;
+    while (q.next())
+        byId.insert(q.value(0).toString(), { q.value(1).toString(), q.value(2).toString() });
+    QCOMPARE(byId.value(ids[QStringLiteral("d2")]).first, QStringLiteral("PENDING"));
+    QCOMPARE(byId.value(ids[QStringLiteral("e1")]).first, QStringLiteral("PENDING"));
+    for (const char *label : { "d1", "d3" }) {
+        const auto row = byId.value(ids[QLatin1String(label)]);
+        QCOMPARE(row.first, QStringLiteral("FAILED"));
+        QVERIFY2(row.second.contains(ids[QStringLiteral("d2")]), qPrintable(row.second));
+    }
+    QCOMPARE(byId.value(ids[QStringLiteral("e2")]).first, QStringLiteral("FAILED"));
+    QVERIFY(byId.value(ids[QStringLiteral("e2")]).second.contains(ids[QStringLiteral("e1")]));
+    QVERIFY(byId.value(ids[QStringLiteral("d4")]).second.isEmpty()); // already failed: untouched
+
+    QCOMPARE(Schema::currentVersion(db), Schema::latestVersion());
+    QVERIFY2(service.open(&error), qPrintable(error));
+    QCOMPARE(service.request(QStringLiteral("dup")).outcome, Outcome::AlreadyQueued);
+    QCOMPARE(service.request(QStringLiteral("someone")).outcome, Outcome::Queued);
+}
+
+QTEST_GUILESS_MAIN(TestSchema)
+#include "tst_schema.moc"
