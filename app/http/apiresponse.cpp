@@ -1,0 +1,180 @@
+#include "apiresponse.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace ViralSpot::Http {
+
+namespace {
+
+QByteArray toJson(const QJsonObject &object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
+ApiResponse success(const QJsonObject &data)
+{
+    return { 200, {},
+        toJson({ { QStringLiteral("success"), true }, { QStringLiteral("data"), data } }) };
+}
+
+} // namespace
+
+ApiResponse ApiResponse::fromRequestResult(const RequestResult &result)
+{
+    const QString &u = result.username;
+    QJsonObject data { { QStringLiteral("username"), u },
+        { QStringLiteral("outcome"), outcomeName(result.outcome) } };
+    switch (result.outcome) {
+    case Outcome::Queued:
+        data.insert(QStringLiteral("queued"), true);
+        data.insert(QStringLiteral("message"), outcomeMessage(Outcome::Queued, u));
+        data.insert(QStringLiteral("estimated_time"), QStringLiteral("1-3 minutes"));
+        data.insert(QStringLiteral("status"), QStringLiteral("PENDING"));
+        if (!result.requestId.isEmpty())
+            data.insert(QStringLiteral("request_id"), result.requestId);
+        return success(data);
+    case Outcome::AlreadyProcessed:
+        data.insert(QStringLiteral("queued"), false);
+        data.insert(QStringLiteral("message"), outcomeMessage(Outcome::AlreadyProcessed, u));
+        data.insert(QStringLiteral("estimated_time"), QStringLiteral("complete"));
+        return success(data);
+    case Outcome::AlreadyQueued:
+    case Outcome::DuplicateInBatch: // cannot happen for one request; the profile is queued
+        data.insert(QStringLiteral("outcome"), outcomeName(Outcome::AlreadyQueued));
+        data.insert(QStringLiteral("queued"), false);
+        data.insert(QStringLiteral("message"), outcomeMessage(Outcome::AlreadyQueued, u));
+        return success(data);
+    case Outcome::Invalid:
+        return invalidUsername(result.message);
+    case Outcome::Error:
+    case Outcome::Cancelled:
+        break;
+    }
+    return databaseUnavailable();
+}
+
+ApiResponse ApiResponse::fromProfileStatus(const QString &username, const ProfileStatus &status)
+{
+    if (!status.ok)
+        return databaseUnavailable();
+    return success({ { QStringLiteral("username"), username },
+        { QStringLiteral("completed"), status.completed },
+        { QStringLiteral("status"), status.status }, { QStringLiteral("message"), status.message },
+        { QStringLiteral("attempts"), status.attempts } });
+}
+
+ApiResponse ApiResponse::health(bool databaseOk)
+{
+    const QJsonObject body { { QStringLiteral("status"),
+                                 databaseOk ? QStringLiteral("ok") : QStringLiteral("error") },
+        { QStringLiteral("database"),
+            databaseOk ? QStringLiteral("ok") : QStringLiteral("unavailable") } };
+    return { databaseOk ? 200 : 503, {}, toJson(body) };
+}
+
+ApiResponse ApiResponse::error(int status, const QString &code, const QString &message)
+{
+    const QJsonObject error { { QStringLiteral("code"), code },
+        { QStringLiteral("message"), message } };
+    return { status, {},
+        toJson({ { QStringLiteral("success"), false }, { QStringLiteral("error"), error } }) };
+}
+
+ApiResponse ApiResponse::invalidUsername(const QString &message)
+{
+    return error(400, QStringLiteral("invalid_username"),
+        message.isEmpty() ? QStringLiteral("Invalid username") : message);
+}
+
+ApiResponse ApiResponse::invalidSource(const QString &message)
+{
+    return error(400, QStringLiteral("invalid_source"),
+        message.isEmpty() ? QStringLiteral("Invalid source") : message);
+}
+
+ApiResponse ApiResponse::databaseUnavailable()
+{
+    return error(503, QStringLiteral("database_unavailable"),
+        QStringLiteral("The database is unavailable; nothing was queued. Try again later."));
+}
+
+ApiResponse ApiResponse::notFound()
+{
+    return error(404, QStringLiteral("not_found"), QStringLiteral("No such endpoint"));
+}
+
+ApiResponse ApiResponse::methodNotAllowed(const QByteArray &allow)
+{
+    ApiResponse response = error(405, QStringLiteral("method_not_allowed"),
+        QStringLiteral("Method not allowed; use ") + QString::fromLatin1(allow));
+    response.headers.append({ QByteArrayLiteral("Allow"), allow });
+    return response;
+}
+
+ApiResponse ApiResponse::unauthorized()
+{
+    ApiResponse response = error(401, QStringLiteral("unauthorized"),
+        QStringLiteral("A valid 'Authorization: Bearer <token>' header is required"));
+    response.headers.append({ QByteArrayLiteral("WWW-Authenticate"), QByteArrayLiteral("Bearer") });
+    return response;
+}
+
+ApiResponse ApiResponse::uriTooLong()
+{
+    return error(
+        414, QStringLiteral("uri_too_long"), QStringLiteral("The request line is too long"));
+}
+
+ApiResponse ApiResponse::payloadTooLarge()
+{
+    return error(413, QStringLiteral("payload_too_large"),
+        QStringLiteral("The request headers or body are too large"));
+}
+
+ApiResponse ApiResponse::requestTimeout()
+{
+    return error(408, QStringLiteral("request_timeout"),
+        QStringLiteral("The request was not completed in time"));
+}
+
+ApiResponse ApiResponse::badRequest()
+{
+    return error(400, QStringLiteral("bad_request"), QStringLiteral("Malformed request"));
+}
+
+QByteArray reasonPhrase(int status)
+{
+    switch (status) {
+    case 100:
+        return QByteArrayLiteral("Continue");
+    case 200:
+        return QByteArrayLiteral("OK");
+    case 204:
+        return QByteArrayLiteral("No Content");
+    case 400:
+        return QByteArrayLiteral("Bad Request");
+    case 401:
+        return QByteArrayLiteral("Unauthorized");
+    case 403:
+        return QByteArrayLiteral("Forbidden");
+    case 404:
+        return QByteArrayLiteral("Not Found");
+    case 405:
+        return QByteArrayLiteral("Method Not Allowed");
+    case 408:
+        return QByteArrayLiteral("Request Timeout");
+    case 413:
+        return QByteArrayLiteral("Payload Too Large");
+    case 414:
+        return QByteArrayLiteral("URI Too Long");
+    case 500:
+        return QByteArrayLiteral("Internal Server Error");
+    case 503:
+        return QByteArrayLiteral("Service Unavailable");
+    default:
+        return QByteArrayLiteral("Unknown");
+    }
+}
+
+} // namespace ViralSpot::Http

@@ -1,0 +1,43 @@
+#pragma once
+
+#include "outcome.h"
+#include "requestservice.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+
+namespace ViralSpot::Http {
+
+// One HTTP answer before it is framed: status, extra headers, JSON body.
+struct ApiResponse
+{
+    int status = 200;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    QByteArray body; // JSON (empty for 204)
+
+    // The one place core results become HTTP (SPEC 3).
+    // queued / already_processed / already_queued: 200 with the contract's data;
+    // invalid: 400 invalid_username or invalid_source; error or anything else: 503.
+    static ApiResponse fromRequestResult(const RequestResult &result);
+    static ApiResponse fromProfileStatus(const QString &username, const ProfileStatus &status);
+    static ApiResponse health(bool databaseOk);
+
+    // {"success": false, "error": {"code": code, "message": message}}
+    static ApiResponse error(int status, const QString &code, const QString &message);
+    static ApiResponse invalidUsername(const QString &message);
+    static ApiResponse invalidSource(const QString &message);
+    static ApiResponse databaseUnavailable();
+    static ApiResponse notFound();
+    static ApiResponse methodNotAllowed(const QByteArray &allow);
+    static ApiResponse unauthorized();
+    static ApiResponse uriTooLong();
+    static ApiResponse payloadTooLarge();
+    static ApiResponse requestTimeout();
+    static ApiResponse badRequest();
+};
+
+// "OK", "Not Found", ... for the status line.
+QByteArray reasonPhrase(int status);
+
+} // namespace ViralSpot::Http

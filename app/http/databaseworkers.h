@@ -1,0 +1,96 @@
+#pragma once
+
+#include "databaseconfig.h"
+#include "requestservice.h"
+
+#include <QDeadlineTimer>
+#include <QPointer>
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+class QThread;
+
+namespace ViralSpot::Http {
+
+// The writer thread: group commit. Every request that arrives while a batch is committing joins
+// the next batch; each batch is one RequestService::requestItems() call (one transaction per
+// chunk, committed with full durability), and every request of it is answered once it has
+// committed. The HTTP thread only appends to a list under a mutex: it never waits on SQL.
+class GroupCommitter final
+{
+public:
+    // Called on the thread of `context` (the HTTP thread) with the request's result.
+    using Callback = std::function<void(const RequestResult &)>;
+
+    GroupCommitter(const DatabaseConfig &config, QObject *context);
+    ~GroupCommitter(); // stop()
+    GroupCommitter(const GroupCommitter &) = delete;
+    GroupCommitter &operator=(const GroupCommitter &) = delete;
+
+    // The object whose thread runs the callbacks; set before start().
+    void setContext(QObject *context) { m_context = context; }
+
+    void start();
+    // Commits everything submitted so far, then ends the thread (blocks until it has). The
+    // answers are posted to `context`; deliver them with QCoreApplication::sendPostedEvents().
+    void stop();
+
+    void submit(const RequestItem &item, Callback callback);
+
+private:
+    struct Job
+    {
+        RequestItem item;
+        Callback callback;
+    };
+    void run();
+
+    DatabaseConfig m_config;
+    QPointer<QObject> m_context;
+    std::unique_ptr<QThread> m_thread;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::vector<Job> m_pending;
+    bool m_stopping = false;
+};
+
+// The reader thread: status and health queries, one after another, on their own connection so
+// that they never wait behind a commit.
+class DatabaseReader final
+{
+public:
+    // Runs on the reader thread; posts its own answer back (see EndpointServer).
+    using Job = std::function<void(RequestService &service)>;
+
+    explicit DatabaseReader(const DatabaseConfig &config);
+    ~DatabaseReader();
+    DatabaseReader(const DatabaseReader &) = delete;
+    DatabaseReader &operator=(const DatabaseReader &) = delete;
+
+    void start();
+    void stop(); // runs the queued jobs, then ends the thread (blocks)
+
+    // A job not started before `deadline` is dropped (its caller has answered 503 already).
+    void submit(Job job, QDeadlineTimer deadline);
+
+private:
+    struct Entry
+    {
+        Job job;
+        QDeadlineTimer deadline;
+    };
+    void run();
+
+    DatabaseConfig m_config;
+    std::unique_ptr<QThread> m_thread;
+    std::mutex m_mutex;
+    std::condition_variable m_wake;
+    std::vector<Entry> m_pending;
+    bool m_stopping = false;
+};
+
+} // namespace ViralSpot::Http

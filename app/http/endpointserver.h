@@ -1,0 +1,75 @@
+#pragma once
+
+#include "endpointsettings.h"
+#include "requestlogentry.h"
+
+#include <QHostAddress>
+#include <QObject>
+
+#include <memory>
+
+namespace ViralSpot::Http {
+
+class DatabaseReader;
+class Frontend;
+class GroupCommitter;
+class Listener;
+
+// The embedded HTTP endpoint of SPEC 3, for the window's endpoint panel and for
+// `viralspot-admin serve`:
+//
+//   POST /api/profile/{username}/request?source=…   queue a profile (group-committed)
+//   GET  /api/profile/{username}/status              where a profile is
+//   GET  /health                                     200, or 503 when the database is down
+//   GET  /health/live                                200 without touching the database (the
+//                                                    liveness probe; also the benchmark's no-op)
+//
+// Use it from one thread (the one it lives on, usually the main thread): that thread only
+// parses and answers; the database work runs on a writer thread (group commit: every request
+// that arrives while a batch commits joins the next batch, and each is answered once its batch
+// has committed with full durability) and a reader thread (status, health). A request that
+// gets no database answer within databaseTimeoutMs is answered 503 database_unavailable.
+//
+//   Http::EndpointServer server;
+//   connect(&server, &Http::EndpointServer::requestLogged, panel, &Panel::appendLine);
+//   if (const QString error = server.start(settings); !error.isEmpty()) showError(error);
+//   ...
+//   server.stop(); // answers what is in flight, commits what is pending
+class EndpointServer final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EndpointServer)
+
+public:
+    explicit EndpointServer(QObject *parent = nullptr);
+    ~EndpointServer() override; // stop()
+
+    // Validates the settings, listens and starts the database threads. Returns an empty string
+    // on success, else a sentence for the user (nothing is left running then).
+    QString start(const EndpointSettings &settings);
+    // Stops listening, commits every request already received, answers it, closes the
+    // connections. Blocks until done (normally milliseconds; bounded by the database timeouts).
+    void stop();
+
+    bool isListening() const;
+    QHostAddress address() const;
+    quint16 port() const; // the actual port (also when settings.port was 0)
+    QString url() const; // "http://127.0.0.1:8080"
+    const EndpointSettings &settings() const { return m_settings; }
+    int connectionCount() const;
+
+Q_SIGNALS:
+    // One per request (SPEC 3): time, client, method, path, status, milliseconds; no secrets.
+    void requestLogged(const ViralSpot::Http::RequestLogEntry &entry);
+    void started(const QString &url);
+    void stopped();
+
+private:
+    EndpointSettings m_settings;
+    std::unique_ptr<GroupCommitter> m_writer;
+    std::unique_ptr<DatabaseReader> m_reader;
+    std::unique_ptr<Frontend> m_frontend; // owns the Listener, which owns the connections
+    Listener *m_listener = nullptr;
+};
+
+} // namespace ViralSpot::Http

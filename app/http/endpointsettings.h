@@ -1,0 +1,49 @@
+#pragma once
+
+#include "databaseconfig.h"
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QStringList>
+
+namespace ViralSpot::Http {
+
+// Everything the endpoint needs to start. Defaults are the safe ones of SPEC 3.
+struct EndpointSettings
+{
+    QHostAddress bindAddress = QHostAddress(QHostAddress::LocalHost);
+    quint16 port = 0; // 0: any free port (EndpointServer::port() tells which)
+
+    // API token. Empty: no authentication, which is allowed on a loopback address only.
+    // Read it with readTokenFile() or tokenFromEnvironment(), never from a command-line value.
+    QByteArray token;
+
+    // Origins allowed to call from a browser ("https://app.example.com"), exact match.
+    QStringList allowedOrigins;
+
+    DatabaseConfig database;
+
+    // A request waiting for the database longer than this is answered 503 database_unavailable.
+    int databaseTimeoutMs = 4000;
+    // A request whose bytes started arriving must be complete within this (else 408, closed).
+    int requestTimeoutMs = 10000;
+    // A keep-alive connection without any request in flight is closed after this.
+    int idleTimeoutMs = 60000;
+    // Connections beyond this are closed on accept.
+    int maxConnections = 4000;
+
+    // Size limits: request line (414 above it), request line plus headers and body (413).
+    int maxRequestLineBytes = 8 * 1024;
+    int maxHeaderBytes = 16 * 1024;
+    int maxBodyBytes = 64 * 1024;
+
+    // Empty when these settings may start a server, else why not (a sentence for the user).
+    QString validate() const;
+
+    // The token in `path` without surrounding white space; empty with *error set on failure.
+    static QByteArray readTokenFile(const QString &path, QString *error);
+    // $VIRALSPOT_API_TOKEN, trimmed (empty when unset).
+    static QByteArray tokenFromEnvironment();
+};
+
+} // namespace ViralSpot::Http
