@@ -1,0 +1,122 @@
+// Many processes x many threads submit the same overlapping usernames at once: the database
+// must end with exactly one active row per username, and exactly one caller in the whole
+// system must have been told "queued" for each.
+
+#include "testdatabase.h"
+
+#include <QProcess>
+#include <QSqlQuery>
+#include <QTest>
+
+using namespace ViralSpot;
+
+class TestConcurrency : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void processesAndThreads_data();
+    void processesAndThreads();
+    void submitCommandsRacing();
+};
+
+void TestConcurrency::processesAndThreads_data()
+{
+    QTest::addColumn<int>("processes");
+    QTest::addColumn<int>("threads");
+    QTest::addColumn<int>("batch");
+    QTest::newRow("4x4 singles") << 4 << 4 << 1;
+    QTest::newRow("4x4 batches of 50") << 4 << 4 << 50;
+}
+
+void TestConcurrency::processesAndThreads()
+{
+    QFETCH(int, processes);
+    QFETCH(int, threads);
+    QFETCH(int, batch);
+    Test::TemporaryDatabase db;
+    QVERIFY2(db.isValid(), qPrintable(db.error()));
+
+    QStringList usernames;
+    for (int i = 0; i < 1000; ++i)
+        usernames << QStringLiteral("racer_%1").arg(i);
+    const QByteArray input = usernames.join(QLatin1Char('\n')).toUtf8();
+
+    QList<QProcess *> children;
+    for (int p = 0; p < processes; ++p) {
+        auto *child = new QProcess(this);
+        child->start(Test::testBinary(QStringLiteral("concurrent_submitter")),
+            { db.url(), QString::number(threads), QString::number(batch), QString::number(p + 1) });
+        QVERIFY2(child->waitForStarted(), qPrintable(child->errorString()));
+        child->write(input);
+        child->closeWriteChannel();
+        children.append(child);
+    }
+
+    QHash<QString, int> queued;
+    for (QProcess *child : children) {
+        QVERIFY(child->waitForFinished(300000));
+        const QString err = QString::fromUtf8(child->readAllStandardError());
+        QCOMPARE(child->exitCode(), 0);
+        const QStringList lines = QString::fromUtf8(child->readAllStandardOutput())
+                                      .split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QVERIFY2(
+            !lines.isEmpty() && lines.last().startsWith(QLatin1String("DONE")), qPrintable(err));
+        for (const QString &line : lines) {
+            QVERIFY2(!line.startsWith(QLatin1String("E ")), qPrintable(line));
+            if (line.startsWith(QLatin1String("Q ")))
+                ++queued[line.mid(2)];
+        }
+        delete child;
+    }
+
+    QCOMPARE(queued.size(), usernames.size());
+    for (auto it = queued.cbegin(); it != queued.cend(); ++it)
+        QVERIFY2(it.value() == 1,
+            qPrintable(QStringLiteral("%1 queued %2 times").arg(it.key()).arg(it.value())));
+    QCOMPARE(db.scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), usernames.size());
+    QCOMPARE(db.scalar(QStringLiteral("SELECT COUNT(*) FROM (SELECT username FROM queue WHERE "
+                                      "status IN ('PENDING','PROCESSING') GROUP BY username "
+                                      "HAVING COUNT(*) > 1) d"))
+                 .toInt(),
+        0);
+}
+
+void TestConcurrency::submitCommandsRacing()
+{
+    // The real `submit` command, 6 at once, same 300 usernames from standard input.
+    Test::TemporaryDatabase db;
+    QVERIFY2(db.isValid(), qPrintable(db.error()));
+    QStringList usernames;
+    for (int i = 0; i < 300; ++i)
+        usernames << QStringLiteral("cli_racer_%1").arg(i);
+    const QByteArray input = usernames.join(QLatin1Char('\n')).toUtf8();
+
+    QList<QProcess *> children;
+    for (int p = 0; p < 6; ++p) {
+        auto *child = new QProcess(this);
+        child->start(Test::appBinary(),
+            { QStringLiteral("submit"), QStringLiteral("--json"), QStringLiteral("--database"),
+                db.url(), QStringLiteral("-") });
+        QVERIFY(child->waitForStarted());
+        child->write(input);
+        child->closeWriteChannel();
+        children.append(child);
+    }
+    int queued = 0;
+    int already = 0;
+    for (QProcess *child : children) {
+        QVERIFY(child->waitForFinished(120000));
+        QCOMPARE(child->exitCode(), 0);
+        const QByteArray out = child->readAllStandardOutput();
+        queued += out.count("\"outcome\":\"queued\"");
+        already += out.count("\"outcome\":\"already_queued\"");
+        delete child;
+    }
+    QCOMPARE(queued, usernames.size());
+    QCOMPARE(already, usernames.size() * 5);
+    QCOMPARE(db.scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), usernames.size());
+}
+
+QTEST_GUILESS_MAIN(TestConcurrency)
+#include "tst_concurrency.moc"
