@@ -73,19 +73,31 @@ QString describeCharacter(QStringView s, qsizetype index)
     } else if (QChar::isSurrogate(c)) {
         unpaired = true;
     }
-    const QString code = QStringLiteral("U+%1").arg(
-        QString::number(uint(codePoint), 16).toUpper(), 4, QLatin1Char('0'));
+    // "U+00E9": at least four upper-case hex digits. Built by hand: this runs for every invalid
+    // line of a batch.
+    char16_t digits[8];
+    int count = 0;
+    for (char32_t rest = codePoint; rest != 0 || count < 4; rest >>= 4)
+        digits[count++] = u"0123456789ABCDEF"[rest & 0xF];
+    QString code(count + 2, Qt::Uninitialized);
+    QChar *out = code.data();
+    *out++ = u'U';
+    *out++ = u'+';
+    while (count > 0)
+        *out++ = QChar(digits[--count]);
+
     if (unpaired)
-        return QStringLiteral("an unpaired surrogate (%1)").arg(code);
+        return QLatin1String("an unpaired surrogate (") + code + QLatin1Char(')');
     if (codePoint == u' ')
-        return QStringLiteral("a space (%1)").arg(code);
+        return QLatin1String("a space (") + code + QLatin1Char(')');
     if (QChar::isSpace(codePoint))
-        return QStringLiteral("white space (%1)").arg(code);
+        return QLatin1String("white space (") + code + QLatin1Char(')');
     if (codePoint == 0)
-        return QStringLiteral("a NUL character (%1)").arg(code);
+        return QLatin1String("a NUL character (") + code + QLatin1Char(')');
     if (!QChar::isPrint(codePoint))
-        return QStringLiteral("an invisible character (%1)").arg(code);
-    return QStringLiteral("'%1' (%2)").arg(QString::fromUcs4(&codePoint, 1), code);
+        return QLatin1String("an invisible character (") + code + QLatin1Char(')');
+    return QLatin1Char('\'') + s.sliced(index, codePoint > 0xFFFF ? 2 : 1) + QLatin1String("' (") +
+        code + QLatin1Char(')');
 }
 
 QString elided(QStringView s)
@@ -252,6 +264,11 @@ Candidate fromLink(QStringView s)
         name = name.sliced(1);
         result.afterAt = true;
     }
+    // "instagram.com/instagram.com/..." (a link pasted twice): the plain form is no name either.
+    if (isInstagramHost(name)) {
+        result.error = noName;
+        return result;
+    }
     result.name = name;
     return result;
 }
@@ -324,9 +341,8 @@ Parsed normalize(QStringView input)
     }
     if (bad >= 0) {
         parsed.username = lowerForDisplay(name);
-        parsed.error = QStringLiteral("The username contains %1, which is not allowed: use only "
-                                      "a-z, 0-9, '.' and '_'.")
-                           .arg(describeCharacter(name, bad));
+        parsed.error = QLatin1String("The username contains ") + describeCharacter(name, bad) +
+            QLatin1String(", which is not allowed: use only a-z, 0-9, '.' and '_'.");
         return parsed;
     }
     parsed.username = std::move(lower);

@@ -227,6 +227,10 @@ void TestUsername::normalize_data()
                                        << QStringLiteral("The Instagram link has no username");
     QTest::newRow("bare host") << QStringLiteral("instagram.com") << QString()
                                << QStringLiteral("no username in it");
+    QTest::newRow("bare www host")
+        << QStringLiteral("WWW.Instagram.com") << QString() << QStringLiteral("no username in it");
+    QTest::newRow("link pasted twice") << QStringLiteral("https://instagram.com/instagram.com/foo")
+                                       << QString() << QStringLiteral("no username in it");
     QTest::newRow("bare host with query") << QStringLiteral("https://www.instagram.com/?igsh=abc")
                                           << QString() << QStringLiteral("no username in it");
     QTest::newRow("at only in link") << QStringLiteral("instagram.com/@") << QString()
