@@ -1,0 +1,293 @@
+// QueueBrowserWidget driven like a user: search as you type, filters, selection that survives a
+// refresh, confirmed actions with their report and database effect, read-only mode, CSV export.
+
+#include "queuebrowserwidget.h"
+#include "queueseed.h"
+#include "queuetablemodel.h"
+
+#include <QComboBox>
+#include <QFile>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QToolButton>
+
+using namespace ViralSpot;
+using namespace ViralSpot::Test;
+using ViralSpot::Ui::QueueBrowserWidget;
+using ViralSpot::Ui::QueueTableModel;
+
+class TestQueueBrowserWidget : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+
+    void searchAsYouTypeAndFilters();
+    void refreshKeepsSelectionAndScroll();
+    void retryReportsDoneAndSkipped();
+    void declinedConfirmationChangesNothing();
+    void readOnlyBlocksActions();
+    void exportWritesTheCurrentView();
+    void autoRefreshCanBePaused();
+
+private:
+    std::unique_ptr<QueueBrowserWidget> makeWidget(bool readOnly = false);
+    void selectRows(QueueBrowserWidget &w, const QList<int> &rows);
+    QString seed(const QString &username, const QString &status, int minutesAgo);
+
+    std::unique_ptr<TemporaryDatabase> m_db;
+};
+
+void TestQueueBrowserWidget::init()
+{
+    m_db = std::make_unique<TemporaryDatabase>();
+    QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
+    QVERIFY(migrate(*m_db));
+    QVERIFY(m_db->exec(QStringLiteral("BEGIN")));
+    for (int i = 0; i < 300; ++i) {
+        seed(QStringLiteral("%1_%2")
+                 .arg(i % 2 ? QStringLiteral("maria") : QStringLiteral("john"))
+                 .arg(i),
+            i % 3 == 0 ? QStringLiteral("FAILED") : QStringLiteral("COMPLETED"), 1000 - i);
+    }
+    QVERIFY(m_db->exec(QStringLiteral("COMMIT")));
+}
+
+void TestQueueBrowserWidget::cleanup()
+{
+    m_db.reset();
+}
+
+QString TestQueueBrowserWidget::seed(const QString &username, const QString &status, int minutesAgo)
+{
+    SeedRow row;
+    row.username = username;
+    row.status = status;
+    row.createdAt = QDateTime::currentDateTimeUtc().addSecs(-60LL * minutesAgo);
+    if (status == QLatin1String("FAILED"))
+        row.errorMessage = QStringLiteral("HTTP 429");
+    return insertQueueRow(m_db->connection(), row);
+}
+
+std::unique_ptr<QueueBrowserWidget> TestQueueBrowserWidget::makeWidget(bool readOnly)
+{
+    auto w = std::make_unique<QueueBrowserWidget>(m_db->config(), readOnly);
+    w->setAutoRefreshPaused(true);
+    w->setConfirmHandler([](const QString &, const QString &) { return true; });
+    w->resize(1000, 600);
+    w->show();
+    return w;
+}
+
+void TestQueueBrowserWidget::selectRows(QueueBrowserWidget &w, const QList<int> &rows)
+{
+    QItemSelection selection;
+    for (const int row : rows)
+        selection.select(w.model()->index(row, 0), w.model()->index(row, QueueColumnCount - 1));
+    w.view()->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+}
+
+void TestQueueBrowserWidget::searchAsYouTypeAndFilters()
+{
+    auto w = makeWidget();
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 300, 10000);
+    auto *search = w->findChild<QLineEdit *>(QStringLiteral("searchEdit"));
+    QVERIFY(search);
+    QTest::keyClicks(search, QStringLiteral("MAR"));
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 150, 10000);
+    QTest::keyClicks(search, QStringLiteral("ia_1"));
+    // maria_1, maria_11, maria_13, ..., maria_1xx: odd numbers starting with 1
+    int expected = 0;
+    for (int i = 1; i < 300; i += 2)
+        expected += QString::number(i).startsWith(QLatin1Char('1')) ? 1 : 0;
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), expected, 10000);
+    for (int row = 0; row < w->model()->rowCount(); ++row) {
+        QTRY_VERIFY(w->model()->isLoaded(row));
+        QVERIFY(w->model()->rowAt(row)->username.startsWith(QLatin1String("maria_1")));
+    }
+    search->clear();
+    auto *status = w->findChild<QComboBox *>(QStringLiteral("statusFilter"));
+    status->setCurrentIndex(status->findData(QStringLiteral("FAILED")));
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 100, 10000);
+    QTRY_VERIFY(w->model()->isLoaded(0));
+    QCOMPARE(w->model()->rowAt(0)->status, QStringLiteral("FAILED"));
+    // The counts above the table are over the whole queue.
+    QTRY_VERIFY(w->counts().ok);
+    QCOMPARE(w->counts().byStatus.value(QStringLiteral("FAILED")), 100);
+    QCOMPARE(w->counts().byStatus.value(QStringLiteral("COMPLETED")), 200);
+    QVERIFY(w->findChild<QLabel *>(QStringLiteral("countsLabel"))
+                ->text()
+                .contains(QStringLiteral("FAILED 100")));
+}
+
+void TestQueueBrowserWidget::refreshKeepsSelectionAndScroll()
+{
+    auto w = makeWidget();
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 300, 10000);
+    QTRY_VERIFY(w->model()->isLoaded(150));
+    w->view()->scrollTo(w->model()->index(150, 0), QAbstractItemView::PositionAtTop);
+    const int scroll = w->view()->verticalScrollBar()->value();
+    QVERIFY(scroll > 0);
+    selectRows(*w, { 150, 152 });
+    const QStringList selected = w->selectedIds();
+    QCOMPARE(selected.size(), 2);
+
+    // Two newer rows appear at the top while we look.
+    seed(QStringLiteral("late_one"), QStringLiteral("PENDING"), 0);
+    seed(QStringLiteral("late_two"), QStringLiteral("PENDING"), 0);
+    QSignalSpy refreshed(w.get(), &QueueBrowserWidget::refreshFinished);
+    QTest::mouseClick(w->findChild<QToolButton *>(QStringLiteral("refreshNow")), Qt::LeftButton);
+    QVERIFY(refreshed.wait(10000));
+    QCOMPARE(w->model()->rowCount(), 302);
+    QStringList after = w->selectedIds();
+    std::sort(after.begin(), after.end());
+    QStringList before = selected;
+    std::sort(before.begin(), before.end());
+    QCOMPARE(after, before);
+    QCOMPARE(w->view()->selectionModel()->selectedRows().size(), 2);
+    QCOMPARE(w->view()->verticalScrollBar()->value(), scroll);
+}
+
+void TestQueueBrowserWidget::retryReportsDoneAndSkipped()
+{
+    auto w = makeWidget();
+    auto *status = w->findChild<QComboBox *>(QStringLiteral("statusFilter"));
+    status->setCurrentIndex(status->findData(QStringLiteral("FAILED")));
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 100, 10000);
+    // john_0 failed, and has been requested again meanwhile: retrying it would make a second
+    // active row.
+    seed(QStringLiteral("john_0"), QStringLiteral("PENDING"), 1);
+    QTRY_VERIFY(w->model()->isLoaded(99));
+    int johnRow = -1;
+    for (int row = 0; row < 100; ++row) {
+        if (w->model()->rowAt(row)->username == QLatin1String("john_0"))
+            johnRow = row;
+    }
+    QVERIFY(johnRow >= 0);
+    selectRows(*w, { 0, 1, johnRow });
+    QStringList confirmations;
+    w->setConfirmHandler([&confirmations](const QString &title, const QString &text) {
+        confirmations << title + QLatin1Char('|') + text;
+        return true;
+    });
+    QSignalSpy finished(w.get(), &QueueBrowserWidget::actionFinished);
+    auto *retry = w->findChild<QPushButton *>(QStringLiteral("retryButton"));
+    QVERIFY(retry->isEnabled());
+    QTest::mouseClick(retry, Qt::LeftButton);
+    QVERIFY(finished.wait(10000));
+    QCOMPARE(confirmations.size(), 1);
+    QVERIFY(confirmations.first().contains(QStringLiteral("3")));
+    const auto result = finished.first().first().value<QueueActionResult>();
+    QVERIFY2(result.ok, qPrintable(result.error));
+    QCOMPARE(result.changed(), 2);
+    QCOMPARE(result.skippedCount(QueueActionSkip::Reason::ActiveExists), 1);
+    QVERIFY(w->lastReport().contains(QStringLiteral("2 of 3")));
+    QVERIFY(w->lastReport().contains(QStringLiteral("active")));
+    QCOMPARE(
+        m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status = 'FAILED'")).toInt(),
+        98);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username = 'john_0' "
+                                         "AND status IN ('PENDING','PROCESSING')"))
+                 .toInt(),
+        1);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE action = 'retry' "
+                                         "AND origin = 'window' AND total = 3"))
+                 .toInt(),
+        1);
+    // The view follows: the two retried rows leave the FAILED filter on the refresh.
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 98, 10000);
+}
+
+void TestQueueBrowserWidget::declinedConfirmationChangesNothing()
+{
+    auto w = makeWidget();
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 300, 10000);
+    selectRows(*w, { 0, 1, 2, 3 });
+    w->setConfirmHandler([](const QString &, const QString &) { return false; });
+    QVERIFY(!w->runAction(QueueAction::Retry));
+    QTest::qWait(50);
+    QCOMPARE(
+        m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status = 'FAILED'")).toInt(),
+        100);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log")).toInt(), 0);
+}
+
+void TestQueueBrowserWidget::readOnlyBlocksActions()
+{
+    auto w = makeWidget(true);
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 300, 10000);
+    selectRows(*w, { 0, 1, 2 });
+    for (const char *name : { "retryButton", "pauseButton", "resumeButton", "raiseButton" }) {
+        auto *button = w->findChild<QPushButton *>(QString::fromLatin1(name));
+        QVERIFY(button);
+        QVERIFY(!button->isEnabled());
+    }
+    bool asked = false;
+    w->setConfirmHandler([&asked](const QString &, const QString &) { return asked = true; });
+    for (const QueueAction action :
+        { QueueAction::Retry, QueueAction::Pause, QueueAction::Resume, QueueAction::Raise })
+        QVERIFY(!w->runAction(action));
+    QVERIFY(!asked);
+    QCOMPARE(
+        m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status = 'FAILED'")).toInt(),
+        100);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log")).toInt(), 0);
+    // Watching is still allowed: the export works.
+    QVERIFY(w->findChild<QPushButton *>(QStringLiteral("exportButton"))->isEnabled());
+}
+
+void TestQueueBrowserWidget::exportWritesTheCurrentView()
+{
+    auto w = makeWidget();
+    auto *search = w->findChild<QLineEdit *>(QStringLiteral("searchEdit"));
+    search->setText(QStringLiteral("john"));
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 150, 10000);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("view.csv"));
+    w->setExportPathProvider([path] { return path; });
+    QSignalSpy exported(w.get(), &QueueBrowserWidget::exportFinished);
+    QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("exportButton")), Qt::LeftButton);
+    QVERIFY(exported.wait(10000));
+    QCOMPARE(exported.first().at(0).toBool(), true);
+    QCOMPARE(exported.first().at(2).toLongLong(), 150);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QStringList lines =
+        QString::fromUtf8(file.readAll()).split(QStringLiteral("\r\n"), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 151);
+    QVERIFY(lines.first().startsWith(QStringLiteral("id,username,status")));
+    for (int i = 1; i < lines.size(); ++i)
+        QVERIFY2(lines.at(i).section(QLatin1Char(','), 1, 1).startsWith(QLatin1String("john_")),
+            qPrintable(lines.at(i)));
+    // Same order as the view.
+    QTRY_VERIFY(w->model()->isLoaded(0));
+    QCOMPARE(lines.at(1).section(QLatin1Char(','), 0, 0), w->model()->idAt(0));
+}
+
+void TestQueueBrowserWidget::autoRefreshCanBePaused()
+{
+    auto w = makeWidget();
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 300, 10000);
+    w->setAutoRefreshInterval(1);
+    w->setAutoRefreshPaused(false);
+    QVERIFY(!w->isAutoRefreshPaused());
+    seed(QStringLiteral("appears"), QStringLiteral("PENDING"), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 301, 5000);
+    QTest::mouseClick(w->findChild<QToolButton *>(QStringLiteral("pauseRefresh")), Qt::LeftButton);
+    QVERIFY(w->isAutoRefreshPaused());
+    seed(QStringLiteral("appears_later"), QStringLiteral("PENDING"), 0);
+    QTest::qWait(2500); // two intervals: a paused refresh must not pick the row up
+    QCOMPARE(w->model()->rowCount(), 301);
+}
+
+QTEST_MAIN(TestQueueBrowserWidget)
+#include "tst_queuebrowserwidget.moc"

@@ -1,0 +1,70 @@
+#pragma once
+
+#include "auditlog.h"
+#include "databaseconfig.h"
+
+#include <QWidget>
+
+#include <functional>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QStandardItemModel;
+class QTableView;
+class QTimer;
+
+namespace ViralSpot::Ui {
+
+class SqlWorker;
+
+// The Audit tab: every admin action and submission (time, OS user, host, origin, action,
+// usernames, counts), newest first, with filters and CSV export of what is shown.
+class AuditLogWidget final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(AuditLogWidget)
+
+public:
+    static constexpr int PageSize = 500;
+    using PathProvider = std::function<QString()>;
+
+    explicit AuditLogWidget(const DatabaseConfig &config, bool readOnly, QWidget *parent = nullptr);
+    ~AuditLogWidget() override;
+
+    void setFilter(const AuditFilter &filter);
+    AuditFilter filterFromControls() const;
+    const QList<AuditEntry> &entries() const { return m_entries; }
+    QStandardItemModel *model() const { return m_model; }
+    void setExportPathProvider(PathProvider provider) { m_exportPath = std::move(provider); }
+    bool exportCsv(); // synchronous: the rows shown are already in memory
+
+public slots:
+    void refresh();
+    void loadMore();
+
+signals:
+    void loaded();
+
+private:
+    void load(bool append);
+    void appendRows(const QList<AuditEntry> &entries);
+
+    SqlWorker *m_worker = nullptr;
+    AuditFilter m_filter;
+    QList<AuditEntry> m_entries;
+    quint64 m_generation = 0;
+    QComboBox *m_action = nullptr;
+    QComboBox *m_origin = nullptr;
+    QLineEdit *m_text = nullptr;
+    QComboBox *m_range = nullptr;
+    QLabel *m_status = nullptr;
+    QPushButton *m_more = nullptr;
+    QTableView *m_view = nullptr;
+    QStandardItemModel *m_model = nullptr;
+    QTimer *m_typingTimer = nullptr;
+    PathProvider m_exportPath;
+};
+
+} // namespace ViralSpot::Ui

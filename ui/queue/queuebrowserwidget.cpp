@@ -1,0 +1,576 @@
+#include "queuebrowserwidget.h"
+
+#include "csvwriter.h"
+#include "queuetablemodel.h"
+#include "sqlworker.h"
+
+#include <QComboBox>
+#include <QDateTimeEdit>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSpinBox>
+#include <QTableView>
+#include <QTime>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+namespace ViralSpot::Ui {
+
+namespace {
+
+constexpr int ExportChunk = 5000;
+
+struct ActionJobResult
+{
+    QueueActionResult result;
+    QString resolveError;
+};
+
+struct ExportResult
+{
+    bool ok = false;
+    QString error;
+    qint64 rows = 0;
+};
+
+struct CountsAndSources
+{
+    QueueCounts counts;
+    QStringList sources;
+};
+
+enum CreatedRange
+{
+    AnyTime,
+    LastHour,
+    LastDay,
+    LastWeek,
+    LastMonth,
+    Custom
+};
+
+} // namespace
+
+QueueBrowserWidget::QueueBrowserWidget(const DatabaseConfig &config, bool readOnly, QWidget *parent)
+    : QWidget(parent)
+    , m_config(config)
+    , m_readOnly(readOnly)
+    , m_model(new QueueTableModel(config, this))
+    , m_statsWorker(new SqlWorker(config, this))
+    , m_refreshTimer(new QTimer(this))
+    , m_searchTimer(new QTimer(this))
+{
+    m_confirm = [this](const QString &title, const QString &text) {
+        return QMessageBox::question(this, title, text, QMessageBox::Yes | QMessageBox::Cancel,
+                   QMessageBox::Cancel) == QMessageBox::Yes;
+    };
+    m_exportPath = [this] {
+        return QFileDialog::getSaveFileName(this, tr("Export the queue view"),
+            QStringLiteral("queue.csv"), tr("CSV files (*.csv)"));
+    };
+    buildUi();
+
+    m_searchTimer->setSingleShot(true);
+    m_searchTimer->setInterval(250);
+    connect(m_searchTimer, &QTimer::timeout, this, &QueueBrowserWidget::applyFilter);
+    connect(m_refreshTimer, &QTimer::timeout, this, &QueueBrowserWidget::refresh);
+    setAutoRefreshInterval(10);
+
+    connect(m_model, &QueueTableModel::totalChanged, this, [this](qint64 total) {
+        m_matchLabel->setText(tr("%n matching row(s)", nullptr, int(qMin<qint64>(total, INT_MAX))));
+    });
+    connect(m_model, &QueueTableModel::errorOccurred, this,
+        [this](const QString &message) { report(tr("Database error: %1").arg(message)); });
+    connect(m_model, &QueueTableModel::refreshed, this, [this] {
+        restoreSelection(m_pendingSelection, m_pendingCurrent);
+        m_refreshedLabel->setText(
+            tr("Refreshed at %1").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
+        emit refreshFinished();
+    });
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+        &QueueBrowserWidget::updateActionButtons);
+    connect(
+        m_model, &QAbstractItemModel::modelReset, this, &QueueBrowserWidget::updateActionButtons);
+    loadCounts();
+    loadSources();
+    updateActionButtons();
+}
+
+QueueBrowserWidget::~QueueBrowserWidget() = default;
+
+void QueueBrowserWidget::buildUi()
+{
+    auto *layout = new QVBoxLayout(this);
+
+    m_countsLabel = new QLabel(this);
+    m_countsLabel->setObjectName(QStringLiteral("countsLabel"));
+    m_countsLabel->setTextFormat(Qt::PlainText);
+    layout->addWidget(m_countsLabel);
+
+    auto *filters = new QHBoxLayout;
+    m_search = new QLineEdit(this);
+    m_search->setObjectName(QStringLiteral("searchEdit"));
+    m_search->setPlaceholderText(tr("Find username (prefix)…"));
+    m_search->setClearButtonEnabled(true);
+    connect(m_search, &QLineEdit::textChanged, this, [this] { m_searchTimer->start(); });
+    connect(m_search, &QLineEdit::returnPressed, this, [this] {
+        m_searchTimer->stop();
+        applyFilter();
+    });
+    filters->addWidget(m_search, 2);
+
+    m_status = new QComboBox(this);
+    m_status->setObjectName(QStringLiteral("statusFilter"));
+    m_status->addItem(tr("All statuses"));
+    for (const QString &s : QueueQuery::knownStatuses())
+        m_status->addItem(s, s);
+    filters->addWidget(m_status);
+
+    m_priority = new QComboBox(this);
+    m_priority->setObjectName(QStringLiteral("priorityFilter"));
+    m_priority->addItem(tr("All priorities"));
+    for (const QString &p : QueueQuery::knownPriorities())
+        m_priority->addItem(p, p);
+    filters->addWidget(m_priority);
+
+    m_source = new QComboBox(this);
+    m_source->setObjectName(QStringLiteral("sourceFilter"));
+    m_source->addItem(tr("All sources"));
+    filters->addWidget(m_source);
+
+    m_created = new QComboBox(this);
+    m_created->setObjectName(QStringLiteral("createdFilter"));
+    m_created->addItem(tr("Created any time"), AnyTime);
+    m_created->addItem(tr("Last hour"), LastHour);
+    m_created->addItem(tr("Last 24 hours"), LastDay);
+    m_created->addItem(tr("Last 7 days"), LastWeek);
+    m_created->addItem(tr("Last 30 days"), LastMonth);
+    m_created->addItem(tr("Between…"), Custom);
+    filters->addWidget(m_created);
+    m_createdFrom = new QDateTimeEdit(QDateTime::currentDateTime().addDays(-1), this);
+    m_createdFrom->setObjectName(QStringLiteral("createdFrom"));
+    m_createdTo = new QDateTimeEdit(QDateTime::currentDateTime().addSecs(3600), this);
+    m_createdTo->setObjectName(QStringLiteral("createdTo"));
+    for (QDateTimeEdit *edit : { m_createdFrom, m_createdTo }) {
+        edit->setCalendarPopup(true);
+        edit->setDisplayFormat(QStringLiteral("yyyy-MM-dd HH:mm"));
+        edit->setVisible(false);
+        filters->addWidget(edit);
+        connect(edit, &QDateTimeEdit::dateTimeChanged, this, &QueueBrowserWidget::applyFilter);
+    }
+    for (QComboBox *combo : { m_status, m_priority, m_source, m_created })
+        connect(combo, &QComboBox::currentIndexChanged, this, &QueueBrowserWidget::applyFilter);
+    connect(m_created, &QComboBox::currentIndexChanged, this, [this] {
+        const bool custom = m_created->currentData().toInt() == Custom;
+        m_createdFrom->setVisible(custom);
+        m_createdTo->setVisible(custom);
+    });
+    layout->addLayout(filters);
+
+    auto *refreshRow = new QHBoxLayout;
+    m_matchLabel = new QLabel(this);
+    m_matchLabel->setObjectName(QStringLiteral("matchLabel"));
+    refreshRow->addWidget(m_matchLabel);
+    refreshRow->addStretch(1);
+    refreshRow->addWidget(new QLabel(tr("Auto-refresh every"), this));
+    m_interval = new QSpinBox(this);
+    m_interval->setObjectName(QStringLiteral("refreshInterval"));
+    m_interval->setRange(1, 3600);
+    m_interval->setSuffix(tr(" s"));
+    connect(m_interval, &QSpinBox::valueChanged, this,
+        [this](int seconds) { m_refreshTimer->setInterval(seconds * 1000); });
+    refreshRow->addWidget(m_interval);
+    m_pause = new QToolButton(this);
+    m_pause->setObjectName(QStringLiteral("pauseRefresh"));
+    m_pause->setText(tr("Pause"));
+    m_pause->setCheckable(true);
+    connect(m_pause, &QToolButton::toggled, this, &QueueBrowserWidget::setAutoRefreshPaused);
+    refreshRow->addWidget(m_pause);
+    auto *refreshNow = new QToolButton(this);
+    refreshNow->setObjectName(QStringLiteral("refreshNow"));
+    refreshNow->setText(tr("Refresh now"));
+    connect(refreshNow, &QToolButton::clicked, this, &QueueBrowserWidget::refresh);
+    refreshRow->addWidget(refreshNow);
+    m_refreshedLabel = new QLabel(this);
+    m_refreshedLabel->setObjectName(QStringLiteral("refreshedLabel"));
+    refreshRow->addWidget(m_refreshedLabel);
+    layout->addLayout(refreshRow);
+
+    m_view = new QTableView(this);
+    m_view->setObjectName(QStringLiteral("queueView"));
+    m_view->setModel(m_model);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setWordWrap(false);
+    m_view->verticalHeader()->setVisible(false);
+    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->horizontalHeader()->setSortIndicator(int(QueueColumn::CreatedAt), Qt::DescendingOrder);
+    m_view->setSortingEnabled(true);
+    layout->addWidget(m_view, 1);
+
+    auto *actions = new QHBoxLayout;
+    const QList<QPair<QueueAction, QString>> buttons = {
+        { QueueAction::Retry, QStringLiteral("retryButton") },
+        { QueueAction::Pause, QStringLiteral("pauseButton") },
+        { QueueAction::Resume, QStringLiteral("resumeButton") },
+        { QueueAction::Raise, QStringLiteral("raiseButton") },
+    };
+    for (const auto &b : buttons) {
+        auto *button = new QPushButton(QueueActions::actionLabel(b.first), this);
+        button->setObjectName(b.second);
+        const QueueAction action = b.first;
+        connect(button, &QPushButton::clicked, this, [this, action] { runAction(action); });
+        actions->addWidget(button);
+        m_actionButtons.append({ b.first, button });
+    }
+    actions->addStretch(1);
+    m_exportButton = new QPushButton(tr("Export CSV…"), this);
+    m_exportButton->setObjectName(QStringLiteral("exportButton"));
+    connect(m_exportButton, &QPushButton::clicked, this, &QueueBrowserWidget::exportCsv);
+    actions->addWidget(m_exportButton);
+    layout->addLayout(actions);
+
+    m_reportLabel = new QLabel(this);
+    m_reportLabel->setObjectName(QStringLiteral("reportLabel"));
+    m_reportLabel->setWordWrap(true);
+    m_reportLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    layout->addWidget(m_reportLabel);
+    if (m_readOnly)
+        report(tr("Read-only mode: actions are disabled."));
+}
+
+void QueueBrowserWidget::setAutoRefreshInterval(int seconds)
+{
+    m_interval->setValue(seconds);
+    m_refreshTimer->setInterval(m_interval->value() * 1000);
+    if (!m_pause->isChecked())
+        m_refreshTimer->start();
+}
+
+int QueueBrowserWidget::autoRefreshInterval() const
+{
+    return m_interval->value();
+}
+
+void QueueBrowserWidget::setAutoRefreshPaused(bool paused)
+{
+    if (m_pause->isChecked() != paused)
+        m_pause->setChecked(paused); // comes back here through toggled()
+    m_pause->setText(paused ? tr("Resume") : tr("Pause"));
+    if (paused)
+        m_refreshTimer->stop();
+    else
+        m_refreshTimer->start();
+}
+
+bool QueueBrowserWidget::isAutoRefreshPaused() const
+{
+    return m_pause->isChecked();
+}
+
+QueueFilter QueueBrowserWidget::filterFromControls() const
+{
+    QueueFilter filter;
+    if (m_status->currentIndex() > 0)
+        filter.statuses << m_status->currentData().toString();
+    if (m_priority->currentIndex() > 0)
+        filter.priorities << m_priority->currentData().toString();
+    if (m_source->currentIndex() > 0)
+        filter.source = m_source->currentText();
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    switch (m_created->currentData().toInt()) {
+    case LastHour:
+        filter.createdFrom = now.addSecs(-3600);
+        break;
+    case LastDay:
+        filter.createdFrom = now.addDays(-1);
+        break;
+    case LastWeek:
+        filter.createdFrom = now.addDays(-7);
+        break;
+    case LastMonth:
+        filter.createdFrom = now.addDays(-30);
+        break;
+    case Custom:
+        filter.createdFrom = m_createdFrom->dateTime().toUTC();
+        filter.createdTo = m_createdTo->dateTime().toUTC();
+        break;
+    default:
+        break;
+    }
+    filter.usernamePrefix = m_search->text();
+    return filter;
+}
+
+void QueueBrowserWidget::applyFilter()
+{
+    const QueueFilter filter = filterFromControls();
+    if (filter == m_model->filter() && !filter.createdFrom.isValid())
+        return;
+    m_model->setFilter(filter);
+}
+
+void QueueBrowserWidget::refresh()
+{
+    // The filter stays as it was applied (a relative range does not slide on its own), so the
+    // rows keep their places: selection and scroll position survive.
+    m_pendingSelection = selectedIds();
+    const QModelIndex current = m_view->currentIndex();
+    m_pendingCurrent = current.isValid() ? m_model->idAt(current.row()) : QString();
+    m_model->refresh();
+    loadCounts();
+}
+
+void QueueBrowserWidget::restoreSelection(const QStringList &ids, const QString &currentId)
+{
+    if (ids.isEmpty() && currentId.isEmpty())
+        return;
+    QItemSelection selection;
+    for (const QString &id : ids) {
+        const int row = m_model->rowOfId(id);
+        if (row >= 0)
+            selection.select(
+                m_model->index(row, 0), m_model->index(row, m_model->columnCount() - 1));
+    }
+    QItemSelectionModel *sm = m_view->selectionModel();
+    const int currentRow = currentId.isEmpty() ? -1 : m_model->rowOfId(currentId);
+    if (currentRow >= 0)
+        sm->setCurrentIndex(
+            m_model->index(currentRow,
+                m_view->currentIndex().column() < 0 ? 0 : m_view->currentIndex().column()),
+            QItemSelectionModel::NoUpdate);
+    sm->select(selection, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+}
+
+QStringList QueueBrowserWidget::selectedIds() const
+{
+    QStringList ids;
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    for (const QModelIndex &index : rows) {
+        const QString id = m_model->idAt(index.row());
+        if (!id.isEmpty())
+            ids << id;
+    }
+    return ids;
+}
+
+void QueueBrowserWidget::loadCounts()
+{
+    m_statsWorker->run<QueueCounts>(
+        this,
+        [](QSqlDatabase &db) {
+            if (!db.isOpen()) {
+                QueueCounts failed;
+                failed.error = SqlWorker::openError();
+                return failed;
+            }
+            return QueueQuery::counts(db);
+        },
+        [this](const QueueCounts &counts) {
+            if (!counts.ok) {
+                m_countsLabel->setText(tr("Counts unavailable: %1").arg(counts.error));
+                return;
+            }
+            m_counts = counts;
+            updateCountsLabel();
+            emit countsUpdated();
+        });
+}
+
+void QueueBrowserWidget::loadSources()
+{
+    m_statsWorker->run<QStringList>(
+        this,
+        [](QSqlDatabase &db) { return db.isOpen() ? QueueQuery::sources(db) : QStringList(); },
+        [this](const QStringList &sources) {
+            const QString current =
+                m_source->currentIndex() > 0 ? m_source->currentText() : QString();
+            QSignalBlocker block(m_source);
+            while (m_source->count() > 1)
+                m_source->removeItem(1);
+            m_source->addItems(sources);
+            if (!current.isEmpty()) {
+                const int i = m_source->findText(current);
+                if (i > 0)
+                    m_source->setCurrentIndex(i);
+            }
+        });
+}
+
+void QueueBrowserWidget::updateCountsLabel()
+{
+    QStringList parts;
+    for (auto it = m_counts.byStatus.cbegin(); it != m_counts.byStatus.cend(); ++it)
+        parts << QStringLiteral("%1 %2").arg(it.key()).arg(it.value());
+    QStringList priorities;
+    for (auto it = m_counts.byPriority.cbegin(); it != m_counts.byPriority.cend(); ++it)
+        priorities << QStringLiteral("%1 %2").arg(it.key()).arg(it.value());
+    m_countsLabel->setText(
+        tr("Total %1 — %2 — %3")
+            .arg(m_counts.total)
+            .arg(parts.join(QStringLiteral(" · ")), priorities.join(QStringLiteral(" · "))));
+}
+
+void QueueBrowserWidget::updateActionButtons()
+{
+    const bool any = m_view->selectionModel()->hasSelection();
+    for (const auto &b : std::as_const(m_actionButtons)) {
+        b.second->setEnabled(!m_readOnly && any && !m_actionRunning);
+        b.second->setToolTip(m_readOnly ? tr("Read-only mode") : QString());
+    }
+}
+
+void QueueBrowserWidget::report(const QString &text)
+{
+    m_lastReport = text;
+    m_reportLabel->setText(text);
+}
+
+bool QueueBrowserWidget::runAction(QueueAction action)
+{
+    if (m_readOnly || m_actionRunning)
+        return false;
+    // Loaded rows by id; rows of a range selection whose page is not loaded by position.
+    QStringList ids;
+    QList<QPair<int, int>> unloaded; // (first row, count)
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    QList<int> missing;
+    for (const QModelIndex &index : rows) {
+        const QString id = m_model->idAt(index.row());
+        if (id.isEmpty())
+            missing << index.row();
+        else
+            ids << id;
+    }
+    std::sort(missing.begin(), missing.end());
+    for (const int row : std::as_const(missing)) {
+        if (!unloaded.isEmpty() && unloaded.last().first + unloaded.last().second == row)
+            unloaded.last().second += 1;
+        else
+            unloaded.append({ row, 1 });
+    }
+    const int selected = int(rows.size());
+    if (selected == 0)
+        return false;
+    const QString label = QueueActions::actionLabel(action);
+    QString what;
+    switch (action) {
+    case QueueAction::Retry:
+        what = tr("Failed rows go back to pending, their error cleared.");
+        break;
+    case QueueAction::Pause:
+        what = tr("Pending rows are paused: workers leave them alone.");
+        break;
+    case QueueAction::Resume:
+        what = tr("Paused rows go back to pending.");
+        break;
+    case QueueAction::Raise:
+        what = tr("Low-priority rows are raised to high priority.");
+        break;
+    }
+    if (!m_confirm(label,
+            tr("%1 %n selected row(s)?", nullptr, selected).arg(label) + QLatin1Char('\n') + what +
+                tr("\nRows in another state are skipped, and so is any row that "
+                   "would become a second active row for its username.")))
+        return false;
+
+    m_actionRunning = true;
+    updateActionButtons();
+    report(tr("%1: working…").arg(label));
+    const QueueFilter filter = m_model->filter();
+    const QueueSort sort = m_model->sortOrder();
+    m_model->worker()->run<ActionJobResult>(
+        this,
+        [action, ids, unloaded, filter, sort](QSqlDatabase &db) {
+            ActionJobResult job;
+            if (!db.isOpen()) {
+                job.result.action = action;
+                job.result.error = SqlWorker::openError();
+                return job;
+            }
+            QStringList all = ids;
+            for (const auto &range : unloaded) {
+                all += QueueQuery::fetchIds(
+                    db, filter, sort, range.first, range.second, &job.resolveError);
+            }
+            job.result = QueueActions::apply(
+                db, action, all, AuditEntry::forOrigin(QStringLiteral("window")));
+            return job;
+        },
+        [this](const ActionJobResult &job) {
+            m_actionRunning = false;
+            updateActionButtons();
+            report(job.result.summary());
+            emit actionFinished(job.result);
+            refresh();
+        });
+    return true;
+}
+
+bool QueueBrowserWidget::exportCsv()
+{
+    const QString path = m_exportPath ? m_exportPath() : QString();
+    if (path.isEmpty())
+        return false;
+    m_exportButton->setEnabled(false);
+    report(tr("Exporting to %1…").arg(path));
+    const QueueFilter filter = m_model->filter();
+    const QueueSort sort = m_model->sortOrder();
+    m_statsWorker->run<ExportResult>(
+        this,
+        [path, filter, sort](QSqlDatabase &db) {
+            ExportResult result;
+            if (!db.isOpen()) {
+                result.error = SqlWorker::openError();
+                return result;
+            }
+            QSaveFile file(path);
+            if (!file.open(QIODevice::WriteOnly)) {
+                result.error = file.errorString();
+                return result;
+            }
+            file.write(Csv::line(Csv::queueHeader()).toUtf8());
+            for (qint64 offset = 0;; offset += ExportChunk) {
+                const QueuePage page = QueueQuery::fetch(db, filter, sort, offset, ExportChunk);
+                if (!page.ok) {
+                    result.error = page.error;
+                    file.cancelWriting();
+                    return result;
+                }
+                QByteArray chunk;
+                for (const QueueRow &row : page.rows)
+                    chunk += Csv::line(Csv::queueFields(row)).toUtf8();
+                file.write(chunk);
+                result.rows += page.rows.size();
+                if (page.rows.size() < ExportChunk)
+                    break;
+            }
+            if (!file.commit()) {
+                result.error = file.errorString();
+                return result;
+            }
+            result.ok = true;
+            return result;
+        },
+        [this, path](const ExportResult &result) {
+            m_exportButton->setEnabled(true);
+            const QString message = result.ok
+                ? tr("Exported %n row(s) to %1.", nullptr, int(result.rows)).arg(path)
+                : tr("Export failed: %1").arg(result.error);
+            report(message);
+            emit exportFinished(result.ok, result.ok ? path : result.error, result.rows);
+        });
+    return true;
+}
+
+} // namespace ViralSpot::Ui

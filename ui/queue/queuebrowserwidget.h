@@ -1,0 +1,126 @@
+#pragma once
+
+#include "databaseconfig.h"
+#include "queueactions.h"
+#include "queuequery.h"
+
+#include <QWidget>
+
+#include <functional>
+
+class QComboBox;
+class QDateTimeEdit;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+class QTableView;
+class QTimer;
+class QToolButton;
+
+namespace ViralSpot::Ui {
+
+class QueueTableModel;
+class SqlWorker;
+
+// The Queue tab: the `queue` rows with filters, prefix search as you type, counts per status
+// and priority, auto-refresh that keeps selection and scroll position, admin actions on the
+// selected rows (confirmed, reported, run off the GUI thread, audited) and CSV export of the
+// current view.
+class QueueBrowserWidget final : public QWidget
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(QueueBrowserWidget)
+
+public:
+    // Asked before an action runs; true = go ahead. Tests replace the message box with this.
+    using ConfirmHandler = std::function<bool(const QString &title, const QString &text)>;
+    // Where an export goes; empty = cancelled. Tests replace the file dialog with this.
+    using PathProvider = std::function<QString()>;
+
+    explicit QueueBrowserWidget(
+        const DatabaseConfig &config, bool readOnly, QWidget *parent = nullptr);
+    ~QueueBrowserWidget() override;
+
+    QueueTableModel *model() const { return m_model; }
+    QTableView *view() const { return m_view; }
+    bool isReadOnly() const { return m_readOnly; }
+
+    void setConfirmHandler(ConfirmHandler handler) { m_confirm = std::move(handler); }
+    void setExportPathProvider(PathProvider provider) { m_exportPath = std::move(provider); }
+
+    void setAutoRefreshInterval(int seconds);
+    int autoRefreshInterval() const;
+    void setAutoRefreshPaused(bool paused);
+    bool isAutoRefreshPaused() const;
+
+    // The current filter as set by the controls.
+    QueueFilter filterFromControls() const;
+
+    // Ids of the selected rows that are loaded.
+    QStringList selectedIds() const;
+
+    // Asks for confirmation, then runs the action on the selected rows on the worker thread.
+    // False when nothing was started: read-only mode, empty selection, or not confirmed.
+    bool runAction(QueueAction action);
+
+    // Writes every row of the current view (filter and sort) to a CSV file, off the GUI
+    // thread. False when nothing was started.
+    bool exportCsv();
+
+    QString lastReport() const { return m_lastReport; }
+    const QueueCounts &counts() const { return m_counts; }
+
+public slots:
+    // Reloads counts and the loaded rows, keeping selection and scroll position.
+    void refresh();
+
+signals:
+    void actionFinished(const ViralSpot::QueueActionResult &result);
+    void exportFinished(bool ok, const QString &message, qint64 rows);
+    void countsUpdated();
+    void refreshFinished();
+
+private:
+    void buildUi();
+    void applyFilter();
+    void loadCounts();
+    void loadSources();
+    void updateCountsLabel();
+    void updateActionButtons();
+    void restoreSelection(const QStringList &ids, const QString &currentId);
+    void report(const QString &text);
+
+    DatabaseConfig m_config;
+    bool m_readOnly = false;
+    QueueTableModel *m_model = nullptr;
+    SqlWorker *m_statsWorker = nullptr;
+    QTableView *m_view = nullptr;
+    QLineEdit *m_search = nullptr;
+    QComboBox *m_status = nullptr;
+    QComboBox *m_priority = nullptr;
+    QComboBox *m_source = nullptr;
+    QComboBox *m_created = nullptr;
+    QDateTimeEdit *m_createdFrom = nullptr;
+    QDateTimeEdit *m_createdTo = nullptr;
+    QSpinBox *m_interval = nullptr;
+    QToolButton *m_pause = nullptr;
+    QLabel *m_countsLabel = nullptr;
+    QLabel *m_matchLabel = nullptr;
+    QLabel *m_refreshedLabel = nullptr;
+    QLabel *m_reportLabel = nullptr;
+    QList<QPair<QueueAction, QPushButton *>> m_actionButtons;
+    QPushButton *m_exportButton = nullptr;
+    QTimer *m_refreshTimer = nullptr;
+    QTimer *m_searchTimer = nullptr;
+    ConfirmHandler m_confirm;
+    PathProvider m_exportPath;
+    QueueCounts m_counts;
+    QString m_lastReport;
+    QStringList m_pendingSelection;
+    QString m_pendingCurrent;
+    bool m_restoringAfterRefresh = false;
+    bool m_actionRunning = false;
+};
+
+} // namespace ViralSpot::Ui

@@ -1,0 +1,359 @@
+#include "queuetablemodel.h"
+
+#include "sqlworker.h"
+
+#include <QLocale>
+
+#include <algorithm>
+#include <climits>
+
+namespace ViralSpot::Ui {
+
+namespace {
+
+struct FirstLoad
+{
+    QueueCount count;
+    QueuePage page;
+};
+
+QString displayTime(const QDateTime &t)
+{
+    return t.isValid() ? t.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
+                       : QString();
+}
+
+} // namespace
+
+QueueTableModel::QueueTableModel(const DatabaseConfig &config, QObject *parent)
+    : QAbstractTableModel(parent)
+    , m_worker(new SqlWorker(config, this))
+{
+    connect(m_worker, &SqlWorker::busyChanged, this, &QueueTableModel::busyChanged);
+    reload();
+}
+
+QueueTableModel::~QueueTableModel() = default;
+
+int QueueTableModel::rowCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : int(std::min<qint64>(m_total, INT_MAX));
+}
+
+int QueueTableModel::columnCount(const QModelIndex &parent) const
+{
+    return parent.isValid() ? 0 : QueueColumnCount;
+}
+
+const QueueRow *QueueTableModel::rowAt(int row) const
+{
+    if (row < 0 || row >= rowCount())
+        return nullptr;
+    const auto it = m_pages.find(row / PageSize);
+    if (it == m_pages.end())
+        return nullptr;
+    const int inPage = row % PageSize;
+    if (inPage >= it->rows.size())
+        return nullptr;
+    it->lastUsed = ++m_useCounter;
+    return &it->rows.at(inPage);
+}
+
+bool QueueTableModel::isLoaded(int row) const
+{
+    return rowAt(row) != nullptr;
+}
+
+QString QueueTableModel::idAt(int row) const
+{
+    const QueueRow *r = rowAt(row);
+    return r ? r->id : QString();
+}
+
+int QueueTableModel::rowOfId(const QString &id) const
+{
+    for (auto it = m_pages.cbegin(); it != m_pages.cend(); ++it) {
+        for (int i = 0; i < it->rows.size(); ++i) {
+            if (it->rows.at(i).id == id) {
+                const int row = it.key() * PageSize + i;
+                return row < rowCount() ? row : -1;
+            }
+        }
+    }
+    return -1;
+}
+
+void QueueTableModel::ensureLoaded(int row) const
+{
+    if (row >= 0 && row < rowCount() && !m_pages.contains(row / PageSize))
+        requestPage(row / PageSize);
+}
+
+bool QueueTableModel::isBusy() const
+{
+    return m_worker->isBusy();
+}
+
+QVariant QueueTableModel::data(const QModelIndex &index, int role) const
+{
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const QueueRow *row = rowAt(index.row());
+    if (!row) {
+        ensureLoaded(index.row());
+        if (role == LoadedRole)
+            return false;
+        if (role == Qt::DisplayRole && index.column() == 0)
+            return tr("loading…");
+        return {};
+    }
+    switch (role) {
+    case IdRole:
+        return row->id;
+    case LoadedRole:
+        return true;
+    case Qt::ToolTipRole:
+        if (QueueColumn(index.column()) == QueueColumn::ErrorMessage)
+            return row->errorMessage;
+        return {};
+    case Qt::TextAlignmentRole:
+        if (QueueColumn(index.column()) == QueueColumn::Attempts)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    case Qt::DisplayRole:
+        break;
+    default:
+        return {};
+    }
+    switch (QueueColumn(index.column())) {
+    case QueueColumn::Username:
+        return row->username;
+    case QueueColumn::Status:
+        return row->status;
+    case QueueColumn::Priority:
+        return row->priority;
+    case QueueColumn::Source:
+        return row->source;
+    case QueueColumn::Attempts:
+        return row->attempts;
+    case QueueColumn::LastAttempt:
+        return displayTime(row->lastAttempt);
+    case QueueColumn::ErrorMessage:
+        return row->errorMessage.section(QLatin1Char('\n'), 0, 0);
+    case QueueColumn::CreatedAt:
+        return displayTime(row->createdAt);
+    case QueueColumn::UpdatedAt:
+        return displayTime(row->updatedAt);
+    }
+    return {};
+}
+
+QVariant QueueTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (role != Qt::DisplayRole)
+        return {};
+    if (orientation == Qt::Vertical)
+        return section + 1;
+    switch (QueueColumn(section)) {
+    case QueueColumn::Username:
+        return tr("Username");
+    case QueueColumn::Status:
+        return tr("Status");
+    case QueueColumn::Priority:
+        return tr("Priority");
+    case QueueColumn::Source:
+        return tr("Source");
+    case QueueColumn::Attempts:
+        return tr("Attempts");
+    case QueueColumn::LastAttempt:
+        return tr("Last attempt");
+    case QueueColumn::ErrorMessage:
+        return tr("Error");
+    case QueueColumn::CreatedAt:
+        return tr("Created");
+    case QueueColumn::UpdatedAt:
+        return tr("Updated");
+    }
+    return {};
+}
+
+void QueueTableModel::sort(int column, Qt::SortOrder order)
+{
+    if (column < 0 || column >= QueueColumnCount)
+        return;
+    const QueueSort sort { QueueColumn(column), order };
+    if (sort.column == m_sort.column && sort.order == m_sort.order && m_generation > 0)
+        return;
+    m_sort = sort;
+    reload();
+}
+
+void QueueTableModel::setFilter(const QueueFilter &filter)
+{
+    m_filter = filter;
+    reload();
+}
+
+void QueueTableModel::reload()
+{
+    const quint64 generation = ++m_generation;
+    m_requested.clear();
+    m_refreshOutstanding = 0;
+    const QueueFilter filter = m_filter;
+    const QueueSort sort = m_sort;
+    m_worker->run<FirstLoad>(
+        this,
+        [filter, sort](QSqlDatabase &db) {
+            FirstLoad load;
+            if (!db.isOpen()) {
+                load.count.error = SqlWorker::openError();
+                return load;
+            }
+            load.count = QueueQuery::count(db, filter);
+            if (load.count.ok)
+                load.page = QueueQuery::fetch(db, filter, sort, 0, PageSize);
+            return load;
+        },
+        [this, generation](const FirstLoad &load) {
+            if (generation != m_generation)
+                return;
+            if (!load.count.ok || !load.page.ok) {
+                setError(load.count.ok ? load.page.error : load.count.error);
+                return;
+            }
+            m_lastError.clear();
+            beginResetModel();
+            m_pages.clear();
+            m_total = load.count.rows;
+            if (!load.page.rows.isEmpty())
+                m_pages.insert(0, Page { load.page.rows, ++m_useCounter });
+            endResetModel();
+            emit totalChanged(m_total);
+            emit filterApplied();
+        });
+}
+
+void QueueTableModel::requestPage(int page, bool forRefresh) const
+{
+    if (!forRefresh && m_requested.contains(page))
+        return;
+    m_requested.insert(page);
+    auto *self = const_cast<QueueTableModel *>(this);
+    const quint64 generation = m_generation;
+    const QueueFilter filter = m_filter;
+    const QueueSort sort = m_sort;
+    m_worker->run<QueuePage>(
+        self,
+        [filter, sort, page](QSqlDatabase &db) {
+            if (!db.isOpen()) {
+                QueuePage failed;
+                failed.error = SqlWorker::openError();
+                return failed;
+            }
+            return QueueQuery::fetch(db, filter, sort, qint64(page) * PageSize, PageSize);
+        },
+        [self, generation, page, forRefresh](const QueuePage &result) {
+            if (generation != self->m_generation)
+                return;
+            self->m_requested.remove(page);
+            if (!result.ok)
+                self->setError(result.error);
+            else
+                self->storePage(page, result.rows);
+            if (forRefresh)
+                self->finishRefreshStep();
+        });
+}
+
+void QueueTableModel::storePage(int page, QList<QueueRow> rows)
+{
+    m_pages.insert(page, Page { std::move(rows), ++m_useCounter });
+    evictPages();
+    const int first = page * PageSize;
+    const int last = std::min(first + PageSize, rowCount()) - 1;
+    if (last >= first)
+        emit dataChanged(index(first, 0), index(last, QueueColumnCount - 1));
+    emit pageLoaded(page);
+}
+
+void QueueTableModel::evictPages()
+{
+    while (m_pages.size() > MaxCachedPages) {
+        auto oldest = m_pages.begin();
+        for (auto it = m_pages.begin(); it != m_pages.end(); ++it) {
+            if (it->lastUsed < oldest->lastUsed)
+                oldest = it;
+        }
+        m_pages.erase(oldest);
+    }
+}
+
+void QueueTableModel::refresh()
+{
+    if (m_refreshOutstanding > 0)
+        return; // the previous refresh is still on its way
+    const quint64 generation = m_generation;
+    const QueueFilter filter = m_filter;
+    m_refreshOutstanding = 1;
+    m_worker->run<QueueCount>(
+        this,
+        [filter](QSqlDatabase &db) {
+            if (!db.isOpen()) {
+                QueueCount failed;
+                failed.error = SqlWorker::openError();
+                return failed;
+            }
+            return QueueQuery::count(db, filter);
+        },
+        [this, generation](const QueueCount &count) {
+            if (generation != m_generation)
+                return;
+            if (!count.ok) {
+                setError(count.error);
+                m_refreshOutstanding = 0;
+                emit refreshed();
+                return;
+            }
+            m_lastError.clear();
+            const int oldRows = rowCount();
+            const int newRows = int(std::min<qint64>(count.rows, INT_MAX));
+            if (newRows > oldRows) {
+                beginInsertRows({}, oldRows, newRows - 1);
+                m_total = count.rows;
+                endInsertRows();
+            } else if (newRows < oldRows) {
+                beginRemoveRows({}, newRows, oldRows - 1);
+                m_total = count.rows;
+                const int lastPage = newRows == 0 ? -1 : (newRows - 1) / PageSize;
+                for (auto it = m_pages.begin(); it != m_pages.end();)
+                    it = it.key() > lastPage ? m_pages.erase(it) : std::next(it);
+                endRemoveRows();
+            }
+            if (count.rows != m_total)
+                m_total = count.rows;
+            emit totalChanged(m_total);
+            QList<int> pages = m_pages.keys();
+            if (pages.isEmpty() && newRows > 0)
+                pages << 0;
+            m_refreshOutstanding = int(pages.size()) + 1;
+            for (const int page : std::as_const(pages))
+                requestPage(page, true);
+            finishRefreshStep();
+        });
+}
+
+void QueueTableModel::finishRefreshStep()
+{
+    if (m_refreshOutstanding <= 0)
+        return;
+    if (--m_refreshOutstanding == 0)
+        emit refreshed();
+}
+
+void QueueTableModel::setError(const QString &error)
+{
+    m_lastError = error;
+    emit errorOccurred(error);
+}
+
+} // namespace ViralSpot::Ui

@@ -1,0 +1,99 @@
+#pragma once
+
+#include "databaseconfig.h"
+#include "queuequery.h"
+
+#include <QAbstractTableModel>
+#include <QHash>
+#include <QSet>
+
+namespace ViralSpot::Ui {
+
+class SqlWorker;
+
+// The `queue` table as a list model over millions of rows. Filtering, sorting and searching
+// happen in SQL; the model knows the number of matching rows (one COUNT) and fetches the pages
+// the view asks for, on a worker thread, keeping a bounded cache of pages. A row whose page is
+// not loaded yet shows a placeholder until it arrives.
+class QueueTableModel final : public QAbstractTableModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(QueueTableModel)
+
+public:
+    static constexpr int PageSize = 200;
+    static constexpr int MaxCachedPages = 100;
+    enum Roles
+    {
+        IdRole = Qt::UserRole + 1,
+        LoadedRole
+    };
+
+    explicit QueueTableModel(const DatabaseConfig &config, QObject *parent = nullptr);
+    ~QueueTableModel() override;
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    int columnCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(
+        int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+
+    // Replaces the filter: counts the matching rows and loads the first page (one round trip),
+    // then resets the model.
+    void setFilter(const QueueFilter &filter);
+    const QueueFilter &filter() const { return m_filter; }
+    const QueueSort &sortOrder() const { return m_sort; }
+
+    // Re-counts and reloads the cached pages without a reset: rows keep their positions, so
+    // the view keeps its scroll position and selection; added or removed rows appear at the end.
+    void refresh();
+
+    qint64 totalRows() const { return m_total; }
+    bool isLoaded(int row) const;
+    const QueueRow *rowAt(int row) const; // nullptr when not loaded
+    QString idAt(int row) const; // empty when not loaded
+    int rowOfId(const QString &id) const; // among loaded rows, -1 when not found
+    // Asks for the page holding `row` (no-op when loaded or on its way).
+    void ensureLoaded(int row) const;
+    bool isBusy() const;
+    QString lastError() const { return m_lastError; }
+
+    SqlWorker *worker() const { return m_worker; }
+
+signals:
+    // The filter or sort took effect: count and first page are in.
+    void filterApplied();
+    // A refresh finished (count and every reloaded page are in).
+    void refreshed();
+    void totalChanged(qint64 total);
+    void pageLoaded(int page);
+    void errorOccurred(const QString &message);
+    void busyChanged(bool busy);
+
+private:
+    struct Page
+    {
+        QList<QueueRow> rows;
+        quint64 lastUsed = 0;
+    };
+    void reload();
+    void requestPage(int page, bool forRefresh = false) const;
+    void storePage(int page, QList<QueueRow> rows);
+    void evictPages();
+    void setError(const QString &error);
+    void finishRefreshStep();
+
+    SqlWorker *m_worker = nullptr;
+    QueueFilter m_filter;
+    QueueSort m_sort;
+    qint64 m_total = 0;
+    quint64 m_generation = 0;
+    mutable QHash<int, Page> m_pages;
+    mutable QSet<int> m_requested;
+    mutable quint64 m_useCounter = 0;
+    int m_refreshOutstanding = 0;
+    QString m_lastError;
+};
+
+} // namespace ViralSpot::Ui

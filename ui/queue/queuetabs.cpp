@@ -1,0 +1,30 @@
+#include "queuetabs.h"
+
+#include "auditlogwidget.h"
+#include "overviewwidget.h"
+#include "profilelookupwidget.h"
+#include "queuebrowserwidget.h"
+
+#include <QCoreApplication>
+
+namespace ViralSpot::Ui {
+
+QList<QPair<QString, QWidget *>> createQueueTabs(
+    const DatabaseConfig &config, bool readOnly, QWidget *parent)
+{
+    auto tr = [](const char *text) { return QCoreApplication::translate("QueueTabs", text); };
+    auto *browser = new QueueBrowserWidget(config, readOnly, parent);
+    auto *lookup = new ProfileLookupWidget(config, readOnly, parent);
+    auto *overview = new OverviewWidget(config, readOnly, parent);
+    auto *audit = new AuditLogWidget(config, readOnly, parent);
+    // An action in the queue tab shows up in the overview and the audit log right away.
+    QObject::connect(browser, &QueueBrowserWidget::actionFinished, audit, &AuditLogWidget::refresh);
+    QObject::connect(
+        browser, &QueueBrowserWidget::actionFinished, overview, &OverviewWidget::refresh);
+    QObject::connect(
+        lookup, &ProfileLookupWidget::requestFinished, audit, &AuditLogWidget::refresh);
+    return { { tr("Queue"), browser }, { tr("Profile"), lookup }, { tr("Overview"), overview },
+        { tr("Audit"), audit } };
+}
+
+} // namespace ViralSpot::Ui

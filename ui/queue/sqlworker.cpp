@@ -1,0 +1,61 @@
+#include "sqlworker.h"
+
+#include "database.h"
+
+#include <QAtomicInteger>
+
+namespace ViralSpot::Ui {
+
+namespace {
+thread_local QString t_openError;
+QAtomicInteger<int> s_workerCounter;
+} // namespace
+
+SqlWorker::SqlWorker(DatabaseConfig config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_connectionName(
+          QStringLiteral("ui_queue_worker_%1").arg(s_workerCounter.fetchAndAddRelaxed(1)))
+    , m_threadObject(new QObject)
+{
+    m_thread.setObjectName(QStringLiteral("SqlWorker"));
+    m_threadObject->moveToThread(&m_thread);
+    m_thread.start();
+}
+
+SqlWorker::~SqlWorker()
+{
+    m_stopping.store(true);
+    // The connection belongs to the worker thread: close it there, after the running job.
+    const QString name = m_connectionName;
+    QMetaObject::invokeMethod(
+        m_threadObject, [name] { Database::close(name); }, Qt::BlockingQueuedConnection);
+    m_thread.quit();
+    m_thread.wait();
+    delete m_threadObject;
+}
+
+QString SqlWorker::openError()
+{
+    return t_openError;
+}
+
+QSqlDatabase SqlWorker::connection()
+{
+    t_openError.clear();
+    QSqlDatabase db = Database::open(m_config, m_connectionName, &t_openError);
+    if (!db.isOpen() && t_openError.isEmpty())
+        t_openError = tr("The database could not be opened.");
+    return db;
+}
+
+void SqlWorker::afterJob(QSqlDatabase &db)
+{
+    // A lost connection is reopened by the next job.
+    if (db.isOpen() && Database::isConnectionLost(db)) {
+        db = QSqlDatabase();
+        Database::close(m_connectionName);
+    }
+}
+
+} // namespace ViralSpot::Ui
