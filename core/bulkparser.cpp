@@ -176,6 +176,7 @@ struct CsvRecord
     bool hasWanted = false; // the wanted column exists in this record
     QString wanted; // that column's value (unquoted, trimmed)
     std::vector<QString> fields; // every field, when all were asked for
+    QStringView text; // the whole record, without its line break
 };
 
 class CsvReader
@@ -198,6 +199,8 @@ public:
         CsvRecord record;
         record.line = m_line;
         const qsizetype n = m_text.size();
+        const qsizetype start = m_pos;
+        qsizetype end = n;
         int column = 0;
         for (;;) {
             QString owned;
@@ -228,6 +231,7 @@ public:
                 continue;
             }
             // A line break ends the record.
+            end = m_pos;
             ++m_pos;
             ++m_line;
             if (c == u'\r' && m_pos < n && m_text[m_pos] == u'\n')
@@ -235,6 +239,7 @@ public:
             break;
         }
         record.fieldCount = column;
+        record.text = m_text.sliced(start, end - start);
         return record;
     }
 
@@ -437,11 +442,12 @@ void parseCsv(
     auto addRecord = [&collector, column](const CsvRecord &record) {
         if (record.blank)
             return;
+        // The row itself stands as the input, so that the user can find it.
         if (!record.hasWanted) {
-            collector.addInvalid(QStringView(), record.line,
+            collector.addInvalid(record.text, record.line,
                 QStringLiteral("The row has no column %1 (the username column).").arg(column + 1));
         } else if (trimmed(record.wanted).isEmpty()) {
-            collector.addInvalid(QStringView(), record.line,
+            collector.addInvalid(record.text, record.line,
                 QStringLiteral("The row has no username: column %1 is empty.").arg(column + 1));
         } else {
             collector.add(record.wanted, record.line);
@@ -453,6 +459,7 @@ void parseCsv(
         record.line = first.line;
         record.fieldCount = first.fieldCount;
         record.blank = first.blank;
+        record.text = first.text;
         record.hasWanted = !first.fields.empty();
         if (record.hasWanted)
             record.wanted = first.fields.front();

@@ -54,7 +54,8 @@ enum class Format {
 //   3. its first field is not a valid username while the first field of the next non-blank
 //      row is.
 // Without a `username` column the first column is used. A row whose username field is
-// missing or empty becomes an Invalid entry (with an empty input); an all-blank row is skipped.
+// missing or empty becomes an Invalid entry whose input is the whole row; an all-blank row is
+// skipped.
 // Auto picks CSV only by rule 1, so pasted text is never mistaken for a headerless CSV.
 
 BulkParseResult parse(QStringView text, Format format = Format::Auto);

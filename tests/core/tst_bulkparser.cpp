@@ -225,7 +225,7 @@ void TestBulkParser::parse_data()
         << 0;
     QTest::newRow("csv missing and empty username")
         << QStringLiteral("id,username\n1\n2,\n,,\n3,foo") << Format::Auto
-        << QStringList { QStringLiteral("2:invalid:"), QStringLiteral("3:invalid:"),
+        << QStringList { QStringLiteral("2:invalid:1"), QStringLiteral("3:invalid:2,"),
                QStringLiteral("5:valid:foo") }
         << 1;
     QTest::newRow("csv invalid rows keep their place")
@@ -302,8 +302,12 @@ void TestBulkParser::keepsInputsAndReasons()
     QCOMPARE(result.entries.at(2).error, Username::normalize(QStringLiteral(".bad")).error);
     QVERIFY(result.entries.at(3).error.contains(QStringLiteral("post")));
 
-    const BulkParseResult csv = BulkParser::parse(QStringLiteral("id,username\n7\n8,\n"));
-    QCOMPARE(csv.entries.size(), 2);
+    const BulkParseResult csv =
+        BulkParser::parse(QStringLiteral("id,username\n7\n8,  \n\"9\",\"\"\n"));
+    QCOMPARE(csv.entries.size(), 3);
+    QCOMPARE(csv.entries.at(0).input, QStringLiteral("7")); // the row stands as the input
+    QCOMPARE(csv.entries.at(1).input, QStringLiteral("8,"));
+    QCOMPARE(csv.entries.at(2).input, QStringLiteral("\"9\",\"\""));
     QCOMPARE(
         csv.entries.at(0).error, QStringLiteral("The row has no column 2 (the username column)."));
     QCOMPARE(
