@@ -47,7 +47,8 @@ if [[ ! -f $build_dir/CMakeCache.txt ]]; then
         cmake -S "$root" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DVIRALSPOT_TESTS=OFF
 fi
-cmake --build "$build_dir" --parallel "$(nproc)"
+# Only what the package holds (the tests and benchmarks are not part of it).
+cmake --build "$build_dir" --parallel "$(nproc)" --target viralspot-admin viralspot_packaging_files
 version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build_dir/CMakeCache.txt")
 [[ -n $version ]] || fail "no CMAKE_PROJECT_VERSION in $build_dir/CMakeCache.txt"
 
@@ -55,7 +56,7 @@ step "Package (cpack -G DEB)"
 rm -f "$build_dir"/viralspot-admin_*.deb
 (cd "$build_dir" && cpack -G DEB >/dev/null) || fail "cpack failed (see $build_dir/_CPack_Packages)"
 deb=$(ls "$build_dir"/viralspot-admin_"$version"_*.deb)
-dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
+dpkg-deb --field "$deb"
 echo "package: $(basename "$deb"), $(stat -c %s "$deb") bytes ($(du -h "$deb" | cut -f1))," \
     "$(dpkg-deb --contents "$deb" | grep -vc '/$') files"
 
