@@ -46,7 +46,9 @@ bool configureSqlite(QSqlDatabase &db, QString *error)
     const QString mode = q.value(0).toString();
     if (mode.compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0)
         qCWarning(lcCore) << "SQLite journal mode is" << mode << "instead of WAL";
+    // A larger page cache (64 MiB) keeps a 100,000-row batch's index pages in memory.
     return exec(db, QStringLiteral("PRAGMA synchronous=FULL"), error) &&
+        exec(db, QStringLiteral("PRAGMA cache_size=-65536"), error) &&
         exec(db, QStringLiteral("PRAGMA foreign_keys=ON"), error);
 }
 

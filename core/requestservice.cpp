@@ -1,6 +1,7 @@
 #include "requestservice.h"
 
 #include "database.h"
+#include "ids.h"
 #include "logging.h"
 #include "schema.h"
 #include "username.h"
@@ -12,7 +13,6 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
-#include <QUuid>
 
 namespace ViralSpot {
 
@@ -30,16 +30,6 @@ bool isTransient(const QSqlError &error)
     const QString code = error.nativeErrorCode();
     return code == QLatin1String("40P01") || code == QLatin1String("40001") ||
         code == QLatin1String("5") || code == QLatin1String("6");
-}
-
-QString newUuid()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
-
-QString newRequestId()
-{
-    return QStringLiteral("req_") + QUuid::createUuid().toString(QUuid::Id128);
 }
 
 // A PostgreSQL array literal of plain strings. Every element is quoted; usernames and sources
@@ -398,9 +388,8 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
         for (const RequestItem &item : items) {
             names.append(item.username);
             sources.append(item.source);
-            requestIds.append(newRequestId());
-            if (!postgres)
-                ids.append(newUuid());
+            requestIds.append(Ids::requestId());
+            ids.append(Ids::uuidV7());
         }
 
         QSqlError error;
@@ -444,8 +433,7 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
                     candidates.append(names[i]);
                     candidateSources.append(sources[i]);
                     candidateRequestIds.append(requestIds[i]);
-                    if (!postgres)
-                        candidateIds.append(ids[i]);
+                    candidateIds.append(ids[i]);
                 }
             }
 
@@ -459,15 +447,16 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
                     ok = prepareAndExec(q,
                         QStringLiteral("INSERT INTO queue (id, username, source, priority, status, "
                                        "attempts, request_id, timestamp, created_at, updated_at) "
-                                       "SELECT gen_random_uuid(), t.u, t.s, 'HIGH', 'PENDING', 0, "
+                                       "SELECT t.i::uuid, t.u, t.s, 'HIGH', 'PENDING', 0, "
                                        "t.r, now(), now(), now() "
-                                       "FROM unnest(?::text[], ?::text[], ?::text[]) AS t(u, s, r) "
+                                       "FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) "
+                                       "AS t(u, s, r, i) "
                                        "ORDER BY t.u "
                                        "ON CONFLICT (username) WHERE status IN "
                                        "('PENDING','PROCESSING') DO NOTHING "
-                                       "RETURNING username, id::text, request_id"),
+                                       "RETURNING username"),
                         { pgArray(candidates), pgArray(candidateSources),
-                            pgArray(candidateRequestIds) },
+                            pgArray(candidateRequestIds), pgArray(candidateIds) },
                         &error);
                 } else {
                     // Rows as a JSON array of [username, source, id, request_id].
@@ -492,7 +481,7 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
                             "value->>3, ?, ?, ? FROM json_each(?) WHERE true "
                             "ON CONFLICT (username) WHERE status IN "
                             "('PENDING','PROCESSING') DO NOTHING "
-                            "RETURNING username, id, request_id"),
+                            "RETURNING username"),
                         { now, now, now, rows }, &error);
                 }
                 while (ok && q.next()) {
@@ -501,8 +490,9 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
                         continue;
                     RequestResult &r = results[it.value()];
                     r.outcome = Outcome::Queued;
-                    r.queueId = q.value(1).toString();
-                    r.requestId = q.value(2).toString();
+                    // The ids were made here; only the inserted usernames come back.
+                    r.queueId = ids[it.value()];
+                    r.requestId = requestIds[it.value()];
                 }
             }
 
