@@ -2,6 +2,7 @@
 // Argument parsing and wiring only; the work is done by the core, http and ui libraries.
 
 #include "commandline.h"
+#include "repaircommand.h"
 #include "submitcommand.h"
 #include "translations.h"
 #include "version.h"
@@ -37,6 +38,8 @@ const char *const TopLevelHelp =
     "  (none)     open the window\n"
     "  serve      run the HTTP endpoint without a window\n"
     "  submit     request profiles from the terminal\n"
+    "  repair-duplicates\n"
+    "             report (and with --apply repair) duplicate active queue rows\n"
     "\n"
     "Common options:\n"
     "  --database URL   sqlite:PATH or postgresql://user[:password]@host[:port]/dbname\n"
@@ -64,6 +67,12 @@ int main(int argc, char *argv[])
         setApplicationInfo();
         ViralSpot::Translations::install(app);
         return ViralSpot::SubmitCommand::run(commandArguments(app.arguments()));
+    }
+    if (command && std::strcmp(command, "repair-duplicates") == 0) {
+        QCoreApplication app(argc, argv);
+        setApplicationInfo();
+        ViralSpot::Translations::install(app);
+        return ViralSpot::RepairCommand::run(commandArguments(app.arguments()));
     }
 #ifdef VIRALSPOT_HAS_HTTP
     if (command && std::strcmp(command, "serve") == 0) {

@@ -30,6 +30,7 @@ private slots:
     void environmentVariableSelectsTheDatabase();
     void helpAndVersion();
     void usageErrors();
+    void repairDuplicatesCommand();
 
 private:
     struct Run
@@ -216,6 +217,51 @@ void TestSubmitCommand::usageErrors()
     r = submit({ QStringLiteral("--no-such-option"), QStringLiteral("x") });
     QCOMPARE(r.exitCode, 64);
     QVERIFY(r.err.contains(QLatin1String("no-such-option")));
+}
+
+void TestSubmitCommand::repairDuplicatesCommand()
+{
+    // An old queue without the one-active-row index, holding a duplicate.
+    const bool pg = Test::engine() == DatabaseConfig::Engine::PostgreSQL;
+    QVERIFY(m_db->exec(QStringLiteral("CREATE TABLE queue (id %1 PRIMARY KEY, username "
+                                      "VARCHAR(255) NOT NULL, status VARCHAR(20), created_at %2)")
+                           .arg(pg ? QStringLiteral("UUID") : QStringLiteral("TEXT"),
+                               pg ? QStringLiteral("TIMESTAMPTZ") : QStringLiteral("TEXT"))));
+    QVERIFY(m_db->exec(QStringLiteral(
+        "INSERT INTO queue (id, username, status, created_at) VALUES "
+        "('00000000-0000-0000-0000-000000000001', 'x', 'PENDING', '2024-01-01T00:00:00Z'), "
+        "('00000000-0000-0000-0000-000000000002', 'x', 'PROCESSING', '2024-01-02T00:00:00Z')")));
+
+    auto repair = [&](const QStringList &extra) {
+        QProcess p;
+        p.start(Test::appBinary(),
+            QStringList {
+                QStringLiteral("repair-duplicates"), QStringLiteral("--database"), m_db->url() } +
+                extra);
+        p.waitForFinished(60000);
+        return qMakePair(p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()));
+    };
+    // A request is refused while the duplicate is there, with the way out in the message.
+    const Run refused = submit({ QStringLiteral("--database"), m_db->url(), QStringLiteral("y") });
+    QCOMPARE(refused.exitCode, 2);
+    QVERIFY2(refused.err.contains(QLatin1String("repair-duplicates")), qPrintable(refused.err));
+
+    auto report = repair({});
+    QCOMPARE(report.first, 1);
+    QVERIFY2(report.second.contains(QLatin1String("1 usernames")), qPrintable(report.second));
+    QCOMPARE(
+        m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status = 'FAILED'")).toInt(),
+        0);
+
+    report = repair({ QStringLiteral("--apply") });
+    QCOMPARE(report.first, 0);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), 2);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT error_message FROM queue WHERE status = 'FAILED'"))
+                 .toString(),
+        QStringLiteral("Duplicate active request: kept queue row "
+                       "00000000-0000-0000-0000-000000000001"));
+    QCOMPARE(
+        submit({ QStringLiteral("--database"), m_db->url(), QStringLiteral("y") }).exitCode, 0);
 }
 
 QTEST_GUILESS_MAIN(TestSubmitCommand)

@@ -1,0 +1,86 @@
+#include "repaircommand.h"
+
+#include "commandline.h"
+#include "database.h"
+#include "databaseconfig.h"
+#include "schema.h"
+
+#include <QCoreApplication>
+
+#include <cstdio>
+
+namespace ViralSpot::RepairCommand {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("RepairCommand", text);
+}
+
+void print(FILE *stream, const QString &text)
+{
+    std::fputs(qPrintable(text + QLatin1Char('\n')), stream);
+}
+
+} // namespace
+
+int run(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("Find usernames with more than one active (PENDING or PROCESSING) queue row. "
+           "With --apply, keep the oldest active row of each and mark the others FAILED, "
+           "with an error message naming the row kept. Nothing is deleted."));
+    parser.addOption({ QStringLiteral("apply"), tr("Repair, instead of only reporting.") });
+    CommandLine::addCommonOptions(parser);
+    int exitCode = 0;
+    if (!CommandLine::parse(parser, arguments, &exitCode))
+        return exitCode;
+
+    QString error;
+    const DatabaseConfig config = DatabaseConfig::fromUrl(CommandLine::databaseUrl(parser), &error);
+    if (!error.isEmpty()) {
+        print(stderr, error);
+        return CommandLine::DatabaseFailure;
+    }
+    const QString connection = QStringLiteral("repair");
+    int status = CommandLine::Success;
+    {
+        QSqlDatabase db = Database::open(config, connection, &error);
+        if (!db.isOpen()) {
+            print(stderr, error);
+            return CommandLine::DatabaseFailure;
+        }
+        const Schema::MigrationResult migration = Schema::migrate(db);
+        if (!migration.ok) {
+            print(stderr, migration.error);
+            status = CommandLine::DatabaseFailure;
+        } else if (migration.duplicates.isClean()) {
+            print(stdout, tr("No duplicate active rows: nothing to repair."));
+        } else if (!parser.isSet(QStringLiteral("apply"))) {
+            print(stdout,
+                tr("%1 usernames have more than one active queue row (%2 extra rows). Run "
+                   "again with --apply to keep the oldest of each and mark the others FAILED.")
+                    .arg(migration.duplicates.usernames)
+                    .arg(migration.duplicates.extraRows));
+            status = CommandLine::InputProblem;
+        } else {
+            const Schema::RepairResult repair = Schema::repairDuplicates(db);
+            if (!repair.ok) {
+                print(stderr, tr("The repair failed: %1").arg(repair.error));
+                status = CommandLine::DatabaseFailure;
+            } else {
+                print(stdout,
+                    tr("Repaired %1 usernames: %2 rows marked FAILED, the oldest active row of "
+                       "each kept.")
+                        .arg(repair.usernames)
+                        .arg(repair.rowsMarkedFailed));
+            }
+        }
+    }
+    Database::close(connection);
+    return status;
+}
+
+} // namespace ViralSpot::RepairCommand
