@@ -322,6 +322,11 @@ Parsed normalize(QStringView input)
         return parsed;
     }
 
+    if (isInstagramHost(name)) { // "@instagram.com": the same answer as for "instagram.com"
+        parsed.error = QStringLiteral("The Instagram link has no username in it.");
+        return parsed;
+    }
+
     // One pass: lower-case ASCII into the result and stop at the first disallowed character.
     QString lower(name.size(), Qt::Uninitialized);
     QChar *out = lower.data();

@@ -229,6 +229,8 @@ void TestUsername::normalize_data()
                                << QStringLiteral("no username in it");
     QTest::newRow("bare www host")
         << QStringLiteral("WWW.Instagram.com") << QString() << QStringLiteral("no username in it");
+    QTest::newRow("host after at")
+        << QStringLiteral("@Instagram.com") << QString() << QStringLiteral("no username in it");
     QTest::newRow("link pasted twice") << QStringLiteral("https://instagram.com/instagram.com/foo")
                                        << QString() << QStringLiteral("no username in it");
     QTest::newRow("bare host with query") << QStringLiteral("https://www.instagram.com/?igsh=abc")
