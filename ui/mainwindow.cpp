@@ -847,10 +847,11 @@ void MainWindow::updatePreviewCounts()
         m_previewCounts->setText(tr("Nothing to submit yet."));
         return;
     }
-    QString text = tr("%n input(s): ", nullptr, int(p.entries.size())) +
-        tr("%n valid", nullptr, p.valid) + QStringLiteral(" · ") +
-        tr("%n invalid", nullptr, p.invalid) + QStringLiteral(" · ") +
-        tr("%n duplicate(s)", nullptr, p.duplicates);
+    QString text = tr("Inputs: %1 · valid: %2 · invalid: %3 · duplicates: %4")
+                       .arg(p.entries.size())
+                       .arg(p.valid)
+                       .arg(p.invalid)
+                       .arg(p.duplicates);
     if (p.csv)
         text += QStringLiteral(" · ") + tr("CSV, column %1").arg(p.csvColumn + 1);
     m_previewCounts->setText(text);
@@ -937,7 +938,7 @@ void MainWindow::startBatch()
     m_progress->setRange(0, qMax(1, total));
     m_progress->setValue(0);
     m_etaLabel->setText(tr("Starting…"));
-    m_batchStatus->setText(tr("Submitting %n input(s)…", nullptr, total));
+    m_batchStatus->setText(tr("Submitting the batch (inputs: %1)…").arg(total));
     m_batchTimer.start();
     updateBulkButtons();
     qCInfo(lcUi) << "submitting a batch of" << total << "inputs";
@@ -1071,8 +1072,9 @@ bool MainWindow::exportCsv(const QString &path)
         m_batchStatus->setText(tr("Cannot write %1: %2").arg(path, file.errorString()));
         return false;
     }
-    m_batchStatus->setText(tr("Exported %n row(s) to %1.", nullptr, m_bulkModel->rowCount())
-                               .arg(QDir::toNativeSeparators(path)));
+    m_batchStatus->setText(tr("Exported to %1 (rows: %2).")
+                               .arg(QDir::toNativeSeparators(path))
+                               .arg(m_bulkModel->rowCount()));
     return true;
 }
 
@@ -1081,7 +1083,7 @@ void MainWindow::copyInvalid()
     const QString text = m_bulkModel->invalidInputs();
     QApplication::clipboard()->setText(text);
     const int n = text.isEmpty() ? 0 : int(text.count(QLatin1Char('\n')) + 1);
-    m_batchStatus->setText(tr("Copied %n invalid input(s) to the clipboard.", nullptr, n));
+    m_batchStatus->setText(tr("Invalid inputs copied to the clipboard: %1.").arg(n));
 }
 
 // ---- dialogs -------------------------------------------------------------------------------

@@ -11,11 +11,6 @@ namespace ViralSpot::Ui {
 
 namespace {
 
-struct FirstLoad
-{
-    QueueCount count;
-    QueuePage page;
-};
 
 QString displayTime(const QDateTime &t)
 {
@@ -196,41 +191,79 @@ void QueueTableModel::setFilter(const QueueFilter &filter)
 
 void QueueTableModel::reload()
 {
+    // Two jobs: the first page is shown as soon as it is read; the COUNT over the whole
+    // filter (the slower part on millions of rows) follows and sets the final row count.
     const quint64 generation = ++m_generation;
     m_requested.clear();
     m_refreshOutstanding = 0;
     const QueueFilter filter = m_filter;
     const QueueSort sort = m_sort;
-    m_worker->run<FirstLoad>(
-        this,
-        [filter, sort](QSqlDatabase &db) {
-            FirstLoad load;
-            if (!db.isOpen()) {
-                load.count.error = SqlWorker::openError();
-                return load;
-            }
-            load.count = QueueQuery::count(db, filter);
-            if (load.count.ok)
-                load.page = QueueQuery::fetch(db, filter, sort, 0, PageSize);
-            return load;
-        },
-        [this, generation](const FirstLoad &load) {
-            if (generation != m_generation)
-                return;
-            if (!load.count.ok || !load.page.ok) {
-                setError(load.count.ok ? load.page.error : load.count.error);
-                return;
-            }
-            m_lastError.clear();
-            beginResetModel();
-            m_pages.clear();
-            m_total = load.count.rows;
-            if (!load.page.rows.isEmpty())
-                m_pages.insert(0, Page { load.page.rows, ++m_useCounter });
-            endResetModel();
-            emit totalChanged(m_total);
-            emit filterApplied();
-        });
+    m_worker->run<QueuePage>(
+            this,
+            [filter, sort](QSqlDatabase &db) {
+                if (!db.isOpen()) {
+                    QueuePage failed;
+                    failed.error = SqlWorker::openError();
+                    return failed;
+                }
+                return QueueQuery::fetch(db, filter, sort, 0, PageSize);
+            },
+            [this, generation](const QueuePage &page) {
+                if (generation != m_generation)
+                    return;
+                if (!page.ok) {
+                    setError(page.error);
+                    return;
+                }
+                m_lastError.clear();
+                beginResetModel();
+                m_pages.clear();
+                m_total = page.rows.size();
+                if (!page.rows.isEmpty())
+                    m_pages.insert(0, Page { page.rows, ++m_useCounter });
+                endResetModel();
+                emit firstPageLoaded();
+            });
+    m_worker->run<QueueCount>(
+            this,
+            [filter](QSqlDatabase &db) {
+                if (!db.isOpen()) {
+                    QueueCount failed;
+                    failed.error = SqlWorker::openError();
+                    return failed;
+                }
+                return QueueQuery::count(db, filter);
+            },
+            [this, generation](const QueueCount &count) {
+                if (generation != m_generation)
+                    return;
+                if (!count.ok) {
+                    setError(count.error);
+                    return;
+                }
+                applyCount(count.rows);
+                emit filterApplied();
+            });
+}
+
+void QueueTableModel::applyCount(qint64 rows)
+{
+    const int oldRows = rowCount();
+    const int newRows = int(std::min<qint64>(rows, INT_MAX));
+    if (newRows > oldRows) {
+        beginInsertRows({}, oldRows, newRows - 1);
+        m_total = rows;
+        endInsertRows();
+    } else if (newRows < oldRows) {
+        beginRemoveRows({}, newRows, oldRows - 1);
+        m_total = rows;
+        const int lastPage = newRows == 0 ? -1 : (newRows - 1) / PageSize;
+        for (auto it = m_pages.begin(); it != m_pages.end();)
+            it = it.key() > lastPage ? m_pages.erase(it) : std::next(it);
+        endRemoveRows();
+    }
+    m_total = rows;
+    emit totalChanged(m_total);
 }
 
 void QueueTableModel::requestPage(int page, bool forRefresh) const
@@ -315,23 +348,8 @@ void QueueTableModel::refresh()
                 return;
             }
             m_lastError.clear();
-            const int oldRows = rowCount();
             const int newRows = int(std::min<qint64>(count.rows, INT_MAX));
-            if (newRows > oldRows) {
-                beginInsertRows({}, oldRows, newRows - 1);
-                m_total = count.rows;
-                endInsertRows();
-            } else if (newRows < oldRows) {
-                beginRemoveRows({}, newRows, oldRows - 1);
-                m_total = count.rows;
-                const int lastPage = newRows == 0 ? -1 : (newRows - 1) / PageSize;
-                for (auto it = m_pages.begin(); it != m_pages.end();)
-                    it = it.key() > lastPage ? m_pages.erase(it) : std::next(it);
-                endRemoveRows();
-            }
-            if (count.rows != m_total)
-                m_total = count.rows;
-            emit totalChanged(m_total);
+            applyCount(count.rows);
             QList<int> pages = m_pages.keys();
             if (pages.isEmpty() && newRows > 0)
                 pages << 0;

@@ -39,8 +39,8 @@ public:
         int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
 
-    // Replaces the filter: counts the matching rows and loads the first page (one round trip),
-    // then resets the model.
+    // Replaces the filter: resets the model with the first page as soon as it is read, then
+    // grows it to the number of matching rows (a COUNT in SQL).
     void setFilter(const QueueFilter &filter);
     const QueueFilter &filter() const { return m_filter; }
     const QueueSort &sortOrder() const { return m_sort; }
@@ -62,7 +62,9 @@ public:
     SqlWorker *worker() const { return m_worker; }
 
 signals:
-    // The filter or sort took effect: count and first page are in.
+    // The first page of a new filter or sort is shown (the row count may still grow).
+    void firstPageLoaded();
+    // The filter or sort took full effect: first page and row count are in.
     void filterApplied();
     // A refresh finished (count and every reloaded page are in).
     void refreshed();
@@ -78,6 +80,7 @@ private:
         quint64 lastUsed = 0;
     };
     void reload();
+    void applyCount(qint64 rows);
     void requestPage(int page, bool forRefresh = false) const;
     void storePage(int page, QList<QueueRow> rows);
     void evictPages();

@@ -3,6 +3,7 @@
 #include "database.h"
 
 #include <QAtomicInteger>
+#include <QSqlQuery>
 
 namespace ViralSpot::Ui {
 
@@ -43,9 +44,16 @@ QString SqlWorker::openError()
 QSqlDatabase SqlWorker::connection()
 {
     t_openError.clear();
+    const bool fresh = !QSqlDatabase::contains(m_connectionName);
     QSqlDatabase db = Database::open(m_config, m_connectionName, &t_openError);
     if (!db.isOpen() && t_openError.isEmpty())
         t_openError = tr("The database could not be opened.");
+    if (fresh && db.isOpen() && !Database::isPostgres(db)) {
+        // Browsing reads through the OS cache; a small page cache per view keeps the window's
+        // memory flat (the request path's 64 MiB cache is for big batches).
+        QSqlQuery q(db);
+        q.exec(QStringLiteral("PRAGMA cache_size=-8192"));
+    }
     return db;
 }
 

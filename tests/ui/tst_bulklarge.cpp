@@ -1,0 +1,107 @@
+// A 100,000-line paste, previewed and submitted, while a watchdog timer on the GUI thread
+// records the longest event-loop stall. Prints the figures; fails above 100 ms.
+
+#include "bulkresultmodel.h"
+#include "mainwindow.h"
+#include "requestservice.h"
+#include "testdatabase.h"
+#include "uitesthelpers.h"
+
+#include <QElapsedTimer>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTest>
+
+#include <memory>
+
+using namespace ViralSpot;
+using ViralSpot::Ui::MainWindow;
+
+class TestBulkLarge : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void hundredThousandLinesNeverStall();
+};
+
+void TestBulkLarge::initTestCase()
+{
+    Test::initUiTestEnvironment();
+    Test::wipeSettings();
+}
+
+void TestBulkLarge::hundredThousandLinesNeverStall()
+{
+    constexpr int Lines = 100000;
+    Test::TemporaryDatabase db;
+    QVERIFY2(db.isValid(), qPrintable(db.error()));
+
+    // 100,000 lines: mixed forms, 1 in 50 invalid, 1 in 100 a repeat of an earlier line.
+    QStringList lines;
+    lines.reserve(Lines);
+    int expectedInvalid = 0;
+    int expectedDuplicates = 0;
+    for (int i = 0; i < Lines; ++i) {
+        if (i % 50 == 49) {
+            lines << QStringLiteral("bad..%1").arg(i);
+            ++expectedInvalid;
+        } else if (i % 100 == 30 && i > 100) {
+            lines << QStringLiteral("@Big_User_%1").arg(i - 101);
+            ++expectedDuplicates;
+        } else if (i % 3 == 0) {
+            lines << QStringLiteral("https://www.instagram.com/big_user_%1/").arg(i);
+        } else {
+            lines << QStringLiteral("big_user_%1").arg(i);
+        }
+    }
+    const int expectedValid = Lines - expectedInvalid - expectedDuplicates;
+    const QString text = lines.join(QLatin1Char('\n'));
+
+    Ui::MainWindowOptions options;
+    options.databaseUrl = db.url();
+    MainWindow window(options);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_VERIFY(window.isConnected());
+    Test::child<QTabWidget>(&window, "tabs")->setCurrentIndex(MainWindow::BulkTab);
+    auto *editor = Test::child<QPlainTextEdit>(&window, "bulkEditor");
+
+    Test::StallWatchdog watchdog;
+    watchdog.start();
+    QElapsedTimer clock;
+    clock.start();
+    Test::paste(editor, text);
+    QTRY_VERIFY_WITH_TIMEOUT(!window.isPreviewPending(), 120000);
+    const qint64 previewMs = clock.elapsed();
+    const qint64 previewStall = watchdog.maxStallMs();
+    QCOMPARE(window.bulkModel()->rowCount(), Lines);
+    QCOMPARE(window.bulkModel()->parseResult().valid, expectedValid);
+    QCOMPARE(window.bulkModel()->parseResult().invalid, expectedInvalid);
+    QCOMPARE(window.bulkModel()->parseResult().duplicates, expectedDuplicates);
+
+    QSignalSpy finished(&window, &MainWindow::batchFinished);
+    clock.restart();
+    QTest::mouseClick(Test::child<QPushButton>(&window, "submitButton"), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 600000);
+    const qint64 submitMs = clock.elapsed();
+    // Let the results paint before the watchdog stops.
+    QTest::qWait(200);
+    watchdog.stop();
+
+    QCOMPARE(window.bulkModel()->count(Outcome::Queued), expectedValid);
+    QCOMPARE(window.bulkModel()->count(Outcome::Error), 0);
+    QCOMPARE(db.scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), expectedValid);
+
+    qInfo("ui-bulk-100k engine=%s preview_ms=%lld submit_ms=%lld preview_max_stall_ms=%lld "
+          "max_stall_ms=%lld",
+        qPrintable(Test::engineName()), previewMs, submitMs, previewStall, watchdog.maxStallMs());
+    QVERIFY2(watchdog.maxStallMs() < 100,
+        qPrintable(QStringLiteral("the GUI thread stalled %1 ms").arg(watchdog.maxStallMs())));
+}
+
+QTEST_MAIN(TestBulkLarge)
+#include "tst_bulklarge.moc"

@@ -1,0 +1,127 @@
+// PostgreSQL stopped in the middle of a batch: the remaining rows say `error`, nothing is
+// claimed, the banner appears; after a restart a new submit works in the same window.
+
+#include "bulkresultmodel.h"
+#include "database.h"
+#include "mainwindow.h"
+#include "testdatabase.h"
+#include "uitesthelpers.h"
+
+#include <QFrame>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSqlQuery>
+#include <QTabWidget>
+#include <QTest>
+
+using namespace ViralSpot;
+using ViralSpot::Ui::MainWindow;
+
+class TestDatabaseOutage : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void postgresStopsMidBatch();
+};
+
+void TestDatabaseOutage::initTestCase()
+{
+    Test::initUiTestEnvironment();
+    Test::wipeSettings();
+}
+
+void TestDatabaseOutage::postgresStopsMidBatch()
+{
+    Test::PostgresServer server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+
+    {
+        Ui::Settings settings;
+        settings.setValue(Ui::Settings::Key::BatchChunkSize, 100);
+        settings.setValue(Ui::Settings::Key::PingIntervalMs, 300);
+        settings.sync();
+    }
+    Ui::MainWindowOptions options;
+    options.databaseUrl = server.adminUrl();
+    MainWindow window(options);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTRY_VERIFY_WITH_TIMEOUT(window.isConnected(), 15000);
+    auto *banner = Test::child<QFrame>(&window, "connectionBanner");
+    QVERIFY(!banner->isVisible());
+
+    QStringList lines;
+    for (int i = 0; i < 50000; ++i)
+        lines << QStringLiteral("outage_%1").arg(i);
+    Test::child<QTabWidget>(&window, "tabs")->setCurrentIndex(MainWindow::BulkTab);
+    auto *editor = Test::child<QPlainTextEdit>(&window, "bulkEditor");
+    Test::paste(editor, lines.join(QLatin1Char('\n')));
+    QTRY_VERIFY_WITH_TIMEOUT(!window.isPreviewPending(), 30000);
+
+    auto *progress = Test::child<QProgressBar>(&window, "batchProgress");
+    QSignalSpy finished(&window, &MainWindow::batchFinished);
+    QTest::mouseClick(Test::child<QPushButton>(&window, "submitButton"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(progress->value() >= 500, 60000);
+    QVERIFY2(server.stop(&error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
+
+    const Ui::BulkResultModel *model = window.bulkModel();
+    const int queued = model->count(Outcome::Queued);
+    const int errors = model->count(Outcome::Error);
+    qInfo("queued %d before the outage, %d rows error", queued, errors);
+    QVERIFY(queued >= 500);
+    QVERIFY(errors > 0);
+    QCOMPARE(queued + errors, 50000);
+    // Once the database is gone, every remaining row is an error.
+    int firstError = -1;
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const Outcome o = model->results().at(row).outcome;
+        if (o == Outcome::Error && firstError < 0)
+            firstError = row;
+        if (firstError >= 0)
+            QCOMPARE(o, Outcome::Error);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
+    QVERIFY(!window.isConnected());
+    QVERIFY(window.batchStatusText().contains(QString::number(errors)));
+
+    // The server comes back: the banner goes by itself, and the window works again.
+    QVERIFY2(server.start(&error), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(window.isConnected(), 30000);
+    QVERIFY(!banner->isVisible());
+
+    // Nothing was claimed: every `queued` row is committed; no `error` row is.
+    QString parseError;
+    const DatabaseConfig admin = DatabaseConfig::fromUrl(server.adminUrl(), &parseError);
+    QSet<QString> inDb;
+    {
+        QSqlDatabase db = Database::open(admin, QStringLiteral("outage_check"), &error);
+        QVERIFY2(db.isOpen(), qPrintable(error));
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("SELECT username FROM queue")));
+        while (q.next())
+            inDb.insert(q.value(0).toString());
+    }
+    Database::close(QStringLiteral("outage_check"));
+    QCOMPARE(inDb.size(), queued);
+    for (const RequestResult &r : model->results())
+        QCOMPARE(inDb.contains(r.username), r.outcome == Outcome::Queued);
+
+    // A new submit in the same window succeeds.
+    finished.clear();
+    Test::child<QPushButton>(&window, "clearBulkButton")->click();
+    Test::paste(editor, QStringLiteral("after_outage_1\nafter_outage_2\n@After_Outage_3"));
+    QTRY_VERIFY(!window.isPreviewPending());
+    QTest::mouseClick(Test::child<QPushButton>(&window, "submitButton"), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+    QCOMPARE(model->count(Outcome::Queued), 3);
+}
+
+QTEST_MAIN(TestDatabaseOutage)
+#include "tst_databaseoutage.moc"

@@ -1,0 +1,175 @@
+// Settings survive re-creating the window; the database password never reaches the file.
+
+#include "mainwindow.h"
+#include "secretstore.h"
+#include "settings.h"
+#include "testdatabase.h"
+#include "uitesthelpers.h"
+#include "version.h"
+
+#include <QComboBox>
+#include <QFile>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTest>
+
+using namespace ViralSpot;
+using ViralSpot::Ui::MainWindow;
+
+class TestUiSettings : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void tableHasDefaults();
+    void windowStatePersists();
+    void passwordNeverInSettingsFile();
+    void aboutShowsVersion();
+};
+
+void TestUiSettings::initTestCase()
+{
+    Test::initUiTestEnvironment();
+}
+
+void TestUiSettings::init()
+{
+    Test::wipeSettings();
+    Ui::SecretStore::clearSession();
+}
+
+void TestUiSettings::tableHasDefaults()
+{
+    Ui::Settings settings;
+    QCOMPARE(settings.source(), QStringLiteral("frontend"));
+    QCOMPARE(settings.lastTab(), 0);
+    QCOMPARE(settings.databaseConfig().engine, DatabaseConfig::Engine::SQLite);
+    QVERIFY(!settings.databaseConfig().sqlitePath.isEmpty());
+    QCOMPARE(Ui::Settings::keyName(Ui::Settings::Key::LastTab), QStringLiteral("window/lastTab"));
+    settings.setValue(Ui::Settings::Key::LastTab, 2);
+    QCOMPARE(settings.lastTab(), 2);
+    settings.reset(Ui::Settings::Key::LastTab);
+    QCOMPARE(settings.lastTab(), 0);
+}
+
+void TestUiSettings::windowStatePersists()
+{
+    Test::TemporaryDatabase db(DatabaseConfig::Engine::SQLite);
+    QVERIFY(db.isValid());
+    Ui::MainWindowOptions options;
+    options.databaseUrl = db.url();
+    QList<int> splitterSizes;
+    {
+        MainWindow window(options);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTRY_VERIFY(window.isConnected());
+        window.resize(900, 610);
+        auto *tabs = Test::child<QTabWidget>(&window, "tabs");
+        tabs->setCurrentIndex(MainWindow::BulkTab);
+        auto *splitter = Test::child<QSplitter>(&window, "bulkSplitter");
+        splitter->setSizes({ 250, 600 });
+        splitterSizes = splitter->sizes();
+        // A request with a new source remembers it.
+        tabs->setCurrentIndex(MainWindow::SingleTab);
+        auto *source = Test::child<QComboBox>(&window, "sourceCombo");
+        source->lineEdit()->clear();
+        QTest::keyClicks(source->lineEdit(), QStringLiteral("campaign-x"));
+        QSignalSpy finished(&window, &MainWindow::singleRequestFinished);
+        QTest::keyClicks(Test::child<QLineEdit>(&window, "usernameEdit"), QStringLiteral("zed"));
+        QTest::keyClick(Test::child<QLineEdit>(&window, "usernameEdit"), Qt::Key_Return);
+        QTRY_COMPARE(finished.count(), 1);
+        tabs->setCurrentIndex(MainWindow::BulkTab);
+        window.close();
+    }
+    MainWindow again(options);
+    again.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&again));
+    QCOMPARE(Test::child<QTabWidget>(&again, "tabs")->currentIndex(), int(MainWindow::BulkTab));
+    QCOMPARE(again.size(), QSize(900, 610));
+    QCOMPARE(Test::child<QSplitter>(&again, "bulkSplitter")->sizes(), splitterSizes);
+    QCOMPARE(
+        Test::child<QComboBox>(&again, "sourceCombo")->currentText(), QStringLiteral("campaign-x"));
+    QCOMPARE(Test::child<QComboBox>(&again, "bulkSourceCombo")->currentText(),
+        QStringLiteral("campaign-x"));
+}
+
+void TestUiSettings::passwordNeverInSettingsFile()
+{
+    const QString password = QStringLiteral("S3cret-Pa55word-xyz");
+    {
+        MainWindow window;
+        QString note;
+        Ui::DialogHooks hooks;
+        hooks.exec = [&](QDialog &dialog) {
+            Test::child<QComboBox>(&dialog, "engineCombo")->setCurrentIndex(1);
+            auto *host = Test::child<QLineEdit>(&dialog, "hostEdit");
+            host->clear();
+            QTest::keyClicks(host, QStringLiteral("db.example.internal"));
+            Test::child<QSpinBox>(&dialog, "portSpin")->setValue(6543);
+            auto *name = Test::child<QLineEdit>(&dialog, "databaseEdit");
+            name->clear();
+            QTest::keyClicks(name, QStringLiteral("viralspot_prod"));
+            QTest::keyClicks(Test::child<QLineEdit>(&dialog, "userEdit"), QStringLiteral("staff"));
+            QTest::keyClicks(Test::child<QLineEdit>(&dialog, "passwordEdit"), password);
+            note = Test::child<QLabel>(&dialog, "passwordStorageLabel")->text();
+            return int(QDialog::Accepted);
+        };
+        window.setDialogHooks(hooks);
+        window.openDatabaseSettings();
+        // No keychain service here: the dialog says the password lives for this session only.
+        QVERIFY2(note.contains(QLatin1String("session only")), qPrintable(note));
+        QCOMPARE(window.databaseConfig().host, QStringLiteral("db.example.internal"));
+        QVERIFY(window.databaseConfig().password.isEmpty()); // not even kept in the window
+        window.close();
+    }
+    Ui::Settings settings;
+    settings.sync();
+    QFile file(settings.fileName());
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray contents = file.readAll();
+    QVERIFY(contents.contains("db.example.internal"));
+    QVERIFY(!contents.contains(password.toUtf8()));
+    QVERIFY(!contents.contains(password.toUtf8().toBase64()));
+
+    // Re-created, the window points at the same server, and the session still has the password.
+    MainWindow again;
+    QCOMPARE(again.databaseConfig().engine, DatabaseConfig::Engine::PostgreSQL);
+    QCOMPARE(again.databaseConfig().host, QStringLiteral("db.example.internal"));
+    QCOMPARE(again.databaseConfig().port, 6543);
+    QCOMPARE(again.databaseConfig().user, QStringLiteral("staff"));
+    QString shown;
+    Ui::DialogHooks hooks;
+    hooks.exec = [&](QDialog &dialog) {
+        shown = Test::child<QLineEdit>(&dialog, "passwordEdit")->text();
+        return int(QDialog::Rejected);
+    };
+    again.setDialogHooks(hooks);
+    again.openDatabaseSettings();
+    QCOMPARE(shown, password);
+}
+
+void TestUiSettings::aboutShowsVersion()
+{
+    MainWindow window;
+    QString text;
+    Ui::DialogHooks hooks;
+    hooks.exec = [&](QDialog &dialog) {
+        text = static_cast<QMessageBox &>(dialog).text();
+        return 0;
+    };
+    window.setDialogHooks(hooks);
+    window.showAbout();
+    QVERIFY2(text.contains(QLatin1String(VIRALSPOT_VERSION)), qPrintable(text));
+}
+
+QTEST_MAIN(TestUiSettings)
+#include "tst_uisettings.moc"

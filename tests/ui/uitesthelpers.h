@@ -1,0 +1,125 @@
+#pragma once
+
+// Shared helpers of the window tests: finding widgets by object name, pasting like a user,
+// a watchdog measuring the longest event-loop stall, and reading exported CSV.
+
+#include "mainwindow.h"
+#include "settings.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QStandardPaths>
+#include <QTest>
+#include <QTimer>
+#include <QWidget>
+
+namespace ViralSpot::Test {
+
+template<typename T> T *child(QObject *root, const char *name)
+{
+    T *w = root->findChild<T *>(QString::fromLatin1(name));
+    if (!w)
+        qWarning("no child named %s", name);
+    return w;
+}
+
+// Settings in QStandardPaths' test folder, wiped; no keychain (CI has no keyring service).
+inline void initUiTestEnvironment()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("ViralSpotTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("viralspot-admin-test"));
+    qputenv("VIRALSPOT_NO_KEYCHAIN", "1");
+}
+
+inline void wipeSettings()
+{
+    Ui::Settings settings;
+    QFile::remove(settings.fileName());
+}
+
+// Puts text on the clipboard and presses Ctrl+V in the widget, as a user pastes.
+inline void paste(QWidget *target, const QString &text)
+{
+    QApplication::clipboard()->setText(text);
+    target->setFocus();
+    QTest::keyClick(target, Qt::Key_V, Qt::ControlModifier);
+}
+
+// Records the longest gap between ticks of a timer on the GUI thread: the worst freeze a user
+// would have felt while it ran.
+class StallWatchdog final : public QObject
+{
+public:
+    explicit StallWatchdog(int intervalMs = 5)
+        : m_intervalMs(intervalMs)
+    {
+        m_timer.setInterval(intervalMs);
+        m_timer.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&m_timer, &QTimer::timeout, this, [this] {
+            const qint64 gap = m_clock.restart();
+            m_maxGap = qMax(m_maxGap, gap);
+        });
+    }
+    void start()
+    {
+        m_maxGap = 0;
+        m_clock.start();
+        m_timer.start();
+    }
+    void stop() { m_timer.stop(); }
+    // The longest stall beyond the timer's own interval, in milliseconds.
+    qint64 maxStallMs() const { return qMax<qint64>(0, m_maxGap - m_intervalMs); }
+
+private:
+    QTimer m_timer;
+    QElapsedTimer m_clock;
+    int m_intervalMs;
+    qint64 m_maxGap = 0;
+};
+
+// RFC 4180 reader for the exported results.
+inline QList<QStringList> readCsv(const QString &text)
+{
+    QList<QStringList> rows;
+    QStringList row;
+    QString field;
+    bool quoted = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (quoted) {
+            if (c == QLatin1Char('"')) {
+                if (i + 1 < text.size() && text.at(i + 1) == QLatin1Char('"')) {
+                    field += c;
+                    ++i;
+                } else {
+                    quoted = false;
+                }
+            } else {
+                field += c;
+            }
+        } else if (c == QLatin1Char('"')) {
+            quoted = true;
+        } else if (c == QLatin1Char(',')) {
+            row.append(field);
+            field.clear();
+        } else if (c == QLatin1Char('\n')) {
+            row.append(field);
+            field.clear();
+            rows.append(row);
+            row.clear();
+        } else if (c != QLatin1Char('\r')) {
+            field += c;
+        }
+    }
+    if (!field.isEmpty() || !row.isEmpty()) {
+        row.append(field);
+        rows.append(row);
+    }
+    return rows;
+}
+
+} // namespace ViralSpot::Test
