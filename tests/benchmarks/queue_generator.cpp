@@ -28,48 +28,48 @@ bool exec(QSqlDatabase &db, const QString &sql)
     if (q.exec(sql))
         return true;
     std::fprintf(stderr, "SQL failed: %s\n%s\n", qPrintable(q.lastError().text()),
-                 qPrintable(sql.left(300)));
+        qPrintable(sql.left(300)));
     return false;
 }
 
 QString insertSql(bool postgres, qint64 rows)
 {
     // One expression per column over g = 1..rows; the status mix is decided by g % 100.
-    const QString status = QStringLiteral(
-            "CASE WHEN g %% 100 < 70 THEN 'COMPLETED' WHEN g %% 100 < 80 THEN 'FAILED' "
-            "WHEN g %% 100 < 89 THEN 'PAUSED' WHEN g %% 100 < 99 THEN 'PENDING' "
-            "ELSE 'PROCESSING' END");
+    const QString status =
+        QStringLiteral("CASE WHEN g %% 100 < 70 THEN 'COMPLETED' WHEN g %% 100 < 80 THEN 'FAILED' "
+                       "WHEN g %% 100 < 89 THEN 'PAUSED' WHEN g %% 100 < 99 THEN 'PENDING' "
+                       "ELSE 'PROCESSING' END");
     QString select;
     if (postgres) {
         select = QStringLiteral(
-                "INSERT INTO queue (id, username, source, priority, status, attempts, "
-                "last_attempt, error_message, request_id, timestamp, created_at, updated_at) "
-                "SELECT gen_random_uuid(), 'user' || g, "
-                "(ARRAY['frontend','csv','api','import','script'])[1 + g %% 5], "
-                "CASE WHEN g %% 2 = 0 THEN 'HIGH' ELSE 'LOW' END, %1, g %% 4, "
-                "now() - g * interval '2.592 seconds', "
-                "CASE WHEN g %% 100 >= 70 AND g %% 100 < 80 THEN 'HTTP 429 after ' || (g %% 7) "
-                "|| ' tries' END, 'bench-' || g, now() - g * interval '2.592 seconds', "
-                "now() - g * interval '2.592 seconds', now() - g * interval '2.592 seconds' "
-                "FROM generate_series(1, %2) AS g");
+            "INSERT INTO queue (id, username, source, priority, status, attempts, "
+            "last_attempt, error_message, request_id, timestamp, created_at, updated_at) "
+            "SELECT gen_random_uuid(), 'user' || g, "
+            "(ARRAY['frontend','csv','api','import','script'])[1 + g %% 5], "
+            "CASE WHEN g %% 2 = 0 THEN 'HIGH' ELSE 'LOW' END, %1, g %% 4, "
+            "now() - g * interval '2.592 seconds', "
+            "CASE WHEN g %% 100 >= 70 AND g %% 100 < 80 THEN 'HTTP 429 after ' || (g %% 7) "
+            "|| ' tries' END, 'bench-' || g, now() - g * interval '2.592 seconds', "
+            "now() - g * interval '2.592 seconds', now() - g * interval '2.592 seconds' "
+            "FROM generate_series(1, %2) AS g");
     } else {
         const QString ts = QStringLiteral(
-                "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now', '-' || (g * 2.592) || ' seconds')");
-        select = QStringLiteral(
-                         "INSERT INTO queue (id, username, source, priority, status, attempts, "
-                         "last_attempt, error_message, request_id, timestamp, created_at, "
-                         "updated_at) "
-                         "WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s "
-                         "WHERE g < %2) "
-                         "SELECT lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' "
-                         "|| substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(2)) || '-' "
-                         "|| hex(randomblob(6))), 'user' || g, "
-                         "CASE g %% 5 WHEN 0 THEN 'frontend' WHEN 1 THEN 'csv' WHEN 2 THEN "
-                         "'api' WHEN 3 THEN 'import' ELSE 'script' END, "
-                         "CASE WHEN g %% 2 = 0 THEN 'HIGH' ELSE 'LOW' END, %1, g %% 4, TS, "
-                         "CASE WHEN g %% 100 >= 70 AND g %% 100 < 80 THEN 'HTTP 429 after ' || "
-                         "(g %% 7) || ' tries' END, 'bench-' || g, TS, TS, TS FROM s")
-                         .replace(QStringLiteral("TS"), ts);
+            "strftime('%%Y-%%m-%%dT%%H:%%M:%%fZ', 'now', '-' || (g * 2.592) || ' seconds')");
+        select =
+            QStringLiteral("INSERT INTO queue (id, username, source, priority, status, attempts, "
+                           "last_attempt, error_message, request_id, timestamp, created_at, "
+                           "updated_at) "
+                           "WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s "
+                           "WHERE g < %2) "
+                           "SELECT lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' "
+                           "|| substr(hex(randomblob(2)), 2) || '-' || hex(randomblob(2)) || '-' "
+                           "|| hex(randomblob(6))), 'user' || g, "
+                           "CASE g %% 5 WHEN 0 THEN 'frontend' WHEN 1 THEN 'csv' WHEN 2 THEN "
+                           "'api' WHEN 3 THEN 'import' ELSE 'script' END, "
+                           "CASE WHEN g %% 2 = 0 THEN 'HIGH' ELSE 'LOW' END, %1, g %% 4, TS, "
+                           "CASE WHEN g %% 100 >= 70 AND g %% 100 < 80 THEN 'HTTP 429 after ' || "
+                           "(g %% 7) || ' tries' END, 'bench-' || g, TS, TS, TS FROM s")
+                .replace(QStringLiteral("TS"), ts);
     }
     return select.arg(status).arg(rows).replace(QStringLiteral("%%"), QStringLiteral("%"));
 }
@@ -81,15 +81,15 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
     parser.addHelpOption();
-    parser.addOption({ QStringLiteral("database"), QStringLiteral("Database URL."),
-                       QStringLiteral("url") });
+    parser.addOption(
+        { QStringLiteral("database"), QStringLiteral("Database URL."), QStringLiteral("url") });
     parser.addOption({ QStringLiteral("rows"), QStringLiteral("Rows to generate."),
-                       QStringLiteral("n"), QStringLiteral("1000000") });
+        QStringLiteral("n"), QStringLiteral("1000000") });
     parser.process(app);
 
     QString error;
-    const DatabaseConfig config = DatabaseConfig::fromUrl(parser.value(QStringLiteral("database")),
-                                                          &error);
+    const DatabaseConfig config =
+        DatabaseConfig::fromUrl(parser.value(QStringLiteral("database")), &error);
     if (!error.isEmpty()) {
         std::fprintf(stderr, "%s\n", qPrintable(error));
         return 2;
@@ -110,8 +110,8 @@ int main(int argc, char *argv[])
         const bool postgres = Database::isPostgres(db);
         QElapsedTimer timer;
         timer.start();
-        if (!exec(db, QStringLiteral("BEGIN")) || !exec(db, insertSql(postgres, rows))
-            || !exec(db, QStringLiteral("COMMIT")))
+        if (!exec(db, QStringLiteral("BEGIN")) || !exec(db, insertSql(postgres, rows)) ||
+            !exec(db, QStringLiteral("COMMIT")))
             return 2;
         std::printf("inserted %lld rows in %.1f s\n", rows, timer.elapsed() / 1000.0);
         timer.restart();
@@ -121,7 +121,8 @@ int main(int argc, char *argv[])
         }
         std::printf("browser indexes in %.1f s\n", timer.elapsed() / 1000.0);
         timer.restart();
-        if (!exec(db, postgres ? QStringLiteral("VACUUM ANALYZE queue") : QStringLiteral("ANALYZE")))
+        if (!exec(
+                db, postgres ? QStringLiteral("VACUUM ANALYZE queue") : QStringLiteral("ANALYZE")))
             status = 1;
         std::printf("statistics in %.1f s\n", timer.elapsed() / 1000.0);
     }

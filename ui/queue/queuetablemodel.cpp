@@ -11,7 +11,6 @@ namespace ViralSpot::Ui {
 
 namespace {
 
-
 QString displayTime(const QDateTime &t)
 {
     return t.isValid() ? t.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
@@ -199,51 +198,51 @@ void QueueTableModel::reload()
     const QueueFilter filter = m_filter;
     const QueueSort sort = m_sort;
     m_worker->run<QueuePage>(
-            this,
-            [filter, sort](QSqlDatabase &db) {
-                if (!db.isOpen()) {
-                    QueuePage failed;
-                    failed.error = SqlWorker::openError();
-                    return failed;
-                }
-                return QueueQuery::fetch(db, filter, sort, 0, PageSize);
-            },
-            [this, generation](const QueuePage &page) {
-                if (generation != m_generation)
-                    return;
-                if (!page.ok) {
-                    setError(page.error);
-                    return;
-                }
-                m_lastError.clear();
-                beginResetModel();
-                m_pages.clear();
-                m_total = page.rows.size();
-                if (!page.rows.isEmpty())
-                    m_pages.insert(0, Page { page.rows, ++m_useCounter });
-                endResetModel();
-                emit firstPageLoaded();
-            });
+        this,
+        [filter, sort](QSqlDatabase &db) {
+            if (!db.isOpen()) {
+                QueuePage failed;
+                failed.error = SqlWorker::openError();
+                return failed;
+            }
+            return QueueQuery::fetch(db, filter, sort, 0, PageSize);
+        },
+        [this, generation](const QueuePage &page) {
+            if (generation != m_generation)
+                return;
+            if (!page.ok) {
+                setError(page.error);
+                return;
+            }
+            m_lastError.clear();
+            beginResetModel();
+            m_pages.clear();
+            m_total = page.rows.size();
+            if (!page.rows.isEmpty())
+                m_pages.insert(0, Page { page.rows, ++m_useCounter });
+            endResetModel();
+            emit firstPageLoaded();
+        });
     m_worker->run<QueueCount>(
-            this,
-            [filter](QSqlDatabase &db) {
-                if (!db.isOpen()) {
-                    QueueCount failed;
-                    failed.error = SqlWorker::openError();
-                    return failed;
-                }
-                return QueueQuery::count(db, filter);
-            },
-            [this, generation](const QueueCount &count) {
-                if (generation != m_generation)
-                    return;
-                if (!count.ok) {
-                    setError(count.error);
-                    return;
-                }
-                applyCount(count.rows);
-                emit filterApplied();
-            });
+        this,
+        [filter](QSqlDatabase &db) {
+            if (!db.isOpen()) {
+                QueueCount failed;
+                failed.error = SqlWorker::openError();
+                return failed;
+            }
+            return QueueQuery::count(db, filter);
+        },
+        [this, generation](const QueueCount &count) {
+            if (generation != m_generation)
+                return;
+            if (!count.ok) {
+                setError(count.error);
+                return;
+            }
+            applyCount(count.rows);
+            emit filterApplied();
+        });
 }
 
 void QueueTableModel::applyCount(qint64 rows)
