@@ -13,6 +13,33 @@
     </message>
 </context>
 <context>
+    <name>Http</name>
+    <message>
+        <source>No address to listen on.</source>
+        <translation>Keine Adresse zum Lauschen angegeben.</translation>
+    </message>
+    <message>
+        <source>Refusing to listen on %1 without an API token: anyone on the network could queue profiles. Give a token with --token-file FILE or the VIRALSPOT_API_TOKEN environment variable, or bind 127.0.0.1.</source>
+        <translation>Lauschen auf %1 ohne API-Token wird verweigert: jeder im Netz könnte Profile einreihen. Geben Sie ein Token mit --token-file DATEI oder der Umgebungsvariablen VIRALSPOT_API_TOKEN an, oder binden Sie an 127.0.0.1.</translation>
+    </message>
+    <message>
+        <source>No database is configured.</source>
+        <translation>Es ist keine Datenbank eingerichtet.</translation>
+    </message>
+    <message>
+        <source>Invalid request size limits.</source>
+        <translation>Ungültige Größenbeschränkungen für Anfragen.</translation>
+    </message>
+    <message>
+        <source>Cannot read the token file %1: %2</source>
+        <translation>Die Token-Datei %1 kann nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>The token file %1 is empty.</source>
+        <translation>Die Token-Datei %1 ist leer.</translation>
+    </message>
+</context>
+<context>
     <name>Outcome</name>
     <message>
         <source>Repeats an earlier line of this batch</source>
@@ -29,6 +56,29 @@
     <message>
         <source>Not sent: the batch was cancelled</source>
         <translation>Nicht gesendet: der Stapel wurde abgebrochen</translation>
+    </message>
+</context>
+<context>
+    <name>ServeCommand</name>
+    <message>
+        <source>Runs the HTTP endpoint without a window. The API token is read from --token-file or the VIRALSPOT_API_TOKEN environment variable, never from the command line.</source>
+        <translation>Startet den HTTP-Endpunkt ohne Fenster. Das API-Token wird aus --token-file oder der Umgebungsvariablen VIRALSPOT_API_TOKEN gelesen, nie von der Befehlszeile.</translation>
+    </message>
+    <message>
+        <source>Address to listen on (default 127.0.0.1; any other address needs an API token).</source>
+        <translation>Adresse, auf der gelauscht wird (Vorgabe 127.0.0.1; jede andere Adresse braucht ein API-Token).</translation>
+    </message>
+    <message>
+        <source>Port (default 8080; 0 picks a free one).</source>
+        <translation>Port (Vorgabe 8080; 0 wählt einen freien).</translation>
+    </message>
+    <message>
+        <source>File holding the API token required as &apos;Authorization: Bearer TOKEN&apos; on /api/ requests.</source>
+        <translation>Datei mit dem API-Token, das als &apos;Authorization: Bearer TOKEN&apos; bei /api/-Anfragen verlangt wird.</translation>
+    </message>
+    <message>
+        <source>Browser origin allowed by CORS (repeatable).</source>
+        <translation>Per CORS erlaubter Browser-Ursprung (mehrfach möglich).</translation>
     </message>
 </context>
 <context>
@@ -86,6 +136,98 @@
     </message>
 </context>
 <context>
+    <name>ViralSpot::Http::EndpointServer</name>
+    <message>
+        <source>The endpoint is already running on %1.</source>
+        <translation>Der Endpunkt läuft bereits auf %1.</translation>
+    </message>
+    <message>
+        <source>Cannot listen on %1 port %2: %3</source>
+        <translation>Lauschen auf %1 Port %2 nicht möglich: %3</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::QueueActionResult</name>
+    <message>
+        <source>%1 failed: %2</source>
+        <translation>%1 fehlgeschlagen: %2</translation>
+    </message>
+    <message>
+        <source>%1: %2 of %3 rows changed</source>
+        <translation>%1: %2 von %3 Zeilen geändert</translation>
+    </message>
+    <message>
+        <source>%1 skipped: the username already has an active (pending or processing) row</source>
+        <translation>%1 übersprungen: der Benutzername hat bereits eine aktive Zeile (wartend oder in Bearbeitung)</translation>
+    </message>
+    <message>
+        <source>%1 skipped: another selected row of the same username was used</source>
+        <translation>%1 übersprungen: eine andere ausgewählte Zeile desselben Benutzernamens wurde verwendet</translation>
+    </message>
+    <message>
+        <source>%1 skipped: not in a state this action applies to</source>
+        <translation>%1 übersprungen: nicht in einem Zustand, für den diese Aktion gilt</translation>
+    </message>
+    <message>
+        <source>%1 skipped: no longer in the queue</source>
+        <translation>%1 übersprungen: nicht mehr in der Warteschlange</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::QueueActions</name>
+    <message>
+        <source>Retry</source>
+        <translation>Wiederholen</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pausieren</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <source>Raise priority</source>
+        <translation>Priorität erhöhen</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::RequestService</name>
+    <message>
+        <source>The queue holds duplicate active rows (%1 usernames, %2 extra rows), left by an older tool. Requests are refused until they are repaired: run &apos;viralspot-admin repair-duplicates&apos;.</source>
+        <translation>Die Warteschlange enthält doppelte aktive Zeilen (%1 Benutzernamen, %2 überzählige Zeilen), hinterlassen von einem älteren Werkzeug. Anfragen werden abgelehnt, bis sie repariert sind: führen Sie &apos;viralspot-admin repair-duplicates&apos; aus.</translation>
+    </message>
+    <message>
+        <source>The username is not in normalized form.</source>
+        <translation>Der Benutzername ist nicht in normalisierter Form.</translation>
+    </message>
+    <message>
+        <source>The database is unavailable: %1</source>
+        <translation>Die Datenbank ist nicht erreichbar: %1</translation>
+    </message>
+    <message>
+        <source>The database failed: %1</source>
+        <translation>Die Datenbank ist fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Repeats %1 from line %2 of this batch</source>
+        <translation>Wiederholt %1 aus Zeile %2 dieses Stapels</translation>
+    </message>
+    <message>
+        <source>Profile %1 is fully processed</source>
+        <translation>Profil %1 ist vollständig verarbeitet</translation>
+    </message>
+    <message>
+        <source>Profile %1 is in the queue with status %2</source>
+        <translation>Profil %1 ist in der Warteschlange mit Status %2</translation>
+    </message>
+    <message>
+        <source>Profile %1 has not been requested</source>
+        <translation>Profil %1 wurde nicht angefragt</translation>
+    </message>
+</context>
+<context>
     <name>ViralSpot::Schema</name>
     <message>
         <source>Cannot start the migration: %1</source>
@@ -98,6 +240,1021 @@
     <message>
         <source>Duplicate active rows remain after the repair.</source>
         <translation>Nach der Reparatur bleiben doppelte aktive Zeilen übrig.</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::SubmitCommand</name>
+    <message>
+        <source>Request processing of Instagram profiles: queue each at HIGH priority unless it is already processed or already waiting.
+Usernames may be given as name, @name or a profile URL. Use - to read a list (new lines, commas, semicolons, tabs or spaces; CSV with a username column) from standard input.
+Exit status: 0 every input handled, 1 some input invalid, 2 the database failed.</source>
+        <translation>Fordert die Verarbeitung von Instagram-Profilen an: reiht jedes mit Priorität HIGH ein, sofern es nicht schon verarbeitet ist oder bereits wartet.
+Benutzernamen können als name, @name oder Profil-URL angegeben werden. Mit - wird eine Liste (Zeilenumbrüche, Kommas, Semikolons, Tabulatoren oder Leerzeichen; CSV mit einer Spalte username) von der Standardeingabe gelesen.
+Exit-Status: 0 alle Eingaben erledigt, 1 ungültige Eingaben, 2 die Datenbank ist fehlgeschlagen.</translation>
+    </message>
+    <message>
+        <source>Where the request comes from (default: frontend).</source>
+        <translation>Woher die Anfrage kommt (Vorgabe: frontend).</translation>
+    </message>
+    <message>
+        <source>One JSON object per input on standard output, nothing else.</source>
+        <translation>Ein JSON-Objekt pro Eingabe auf der Standardausgabe, sonst nichts.</translation>
+    </message>
+    <message>
+        <source>Read standard input as CSV.</source>
+        <translation>Die Standardeingabe als CSV lesen.</translation>
+    </message>
+    <message>
+        <source>Usernames or profile URLs, or - for standard input.</source>
+        <translation>Benutzernamen oder Profil-URLs, oder - für die Standardeingabe.</translation>
+    </message>
+    <message>
+        <source>submit: give one or more usernames, or - to read them from standard input.
+Try &apos;viralspot-admin submit --help&apos;.
+</source>
+        <translation>submit: geben Sie einen oder mehrere Benutzernamen an, oder - um sie von der Standardeingabe zu lesen.
+Versuchen Sie &apos;viralspot-admin submit --help&apos;.
+</translation>
+    </message>
+    <message>
+        <source>%1 inputs: %2 queued, %3 already processed, %4 already queued, %5 duplicate in batch, %6 invalid, %7 errors
+</source>
+        <translation>%1 Eingaben: %2 eingereiht, %3 bereits verarbeitet, %4 bereits in der Warteschlange, %5 doppelt im Stapel, %6 ungültig, %7 Fehler
+</translation>
+    </message>
+    <message>
+        <source>submit: %1
+</source>
+        <translation>submit: %1
+</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui</name>
+    <message>
+        <source>Invalid inputs copied to the clipboard: %1.</source>
+        <translation>Ungültige Eingaben in die Zwischenablage kopiert: %1.</translation>
+    </message>
+    <message>
+        <source>The database settings are incomplete; nothing changed.</source>
+        <translation>Die Datenbankeinstellungen sind unvollständig; nichts wurde geändert.</translation>
+    </message>
+    <message>
+        <source>Database: %1</source>
+        <translation>Datenbank: %1</translation>
+    </message>
+    <message>
+        <source>About %1</source>
+        <translation>Über %1</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;%1 %2&lt;/h3&gt;&lt;p&gt;Puts Instagram profiles on the ViralSpot scraping queue, one at a time or by the hundred thousand.&lt;/p&gt;&lt;p&gt;Built with Qt %3.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;%1 %2&lt;/h3&gt;&lt;p&gt;Stellt Instagram-Profile in die ViralSpot-Warteschlange, einzeln oder zu Hunderttausenden.&lt;/p&gt;&lt;p&gt;Erstellt mit Qt %3.&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Database URL (sqlite:PATH or postgresql://…).</source>
+        <translation>Datenbank-URL (sqlite:PFAD oder postgresql://…).</translation>
+    </message>
+    <message>
+        <source>Look, but do not request anything.</source>
+        <translation>Nur ansehen, nichts anfragen.</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>Warteschlange</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>Profil</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>Überblick</translation>
+    </message>
+    <message>
+        <source>Audit</source>
+        <translation>Protokoll</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::AuditLogWidget</name>
+    <message>
+        <source>Export the audit log view</source>
+        <translation>Die Protokollansicht exportieren</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV-Dateien (*.csv)</translation>
+    </message>
+    <message>
+        <source>Username, user or host contains…</source>
+        <translation>Benutzername, Benutzer oder Rechner enthält…</translation>
+    </message>
+    <message>
+        <source>All actions</source>
+        <translation>Alle Aktionen</translation>
+    </message>
+    <message>
+        <source>All origins</source>
+        <translation>Alle Ursprünge</translation>
+    </message>
+    <message>
+        <source>Any time</source>
+        <translation>Beliebige Zeit</translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation>Letzte 24 Stunden</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>Letzte 7 Tage</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>Letzte 30 Tage</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Aktualisieren</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>CSV exportieren…</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Origin</source>
+        <translation>Ursprung</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>Aktion</translation>
+    </message>
+    <message>
+        <source>OS user</source>
+        <translation>Systembenutzer</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Rechner</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Gesamt</translation>
+    </message>
+    <message>
+        <source>Counts</source>
+        <translation>Anzahlen</translation>
+    </message>
+    <message>
+        <source>Usernames</source>
+        <translation>Benutzernamen</translation>
+    </message>
+    <message>
+        <source>Load more</source>
+        <translation>Mehr laden</translation>
+    </message>
+    <message>
+        <source>Database error: %1</source>
+        <translation>Datenbankfehler: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n entr(y/ies) shown</source>
+        <translation>
+            <numerusform>%n Eintrag angezeigt</numerusform>
+            <numerusform>%n Einträge angezeigt</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source> … (truncated)</source>
+        <translation> … (gekürzt)</translation>
+    </message>
+    <message>
+        <source>Export failed: %1</source>
+        <translation>Export fehlgeschlagen: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n entr(y/ies) to %1.</source>
+        <translation>
+            <numerusform>%n Eintrag nach %1 exportiert.</numerusform>
+            <numerusform>%n Einträge nach %1 exportiert.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::BulkResultModel</name>
+    <message>
+        <source>valid</source>
+        <translation>gültig</translation>
+    </message>
+    <message>
+        <source>invalid: %1</source>
+        <translation>ungültig: %1</translation>
+    </message>
+    <message>
+        <source>duplicate of line %1</source>
+        <translation>doppelt mit Zeile %1</translation>
+    </message>
+    <message>
+        <source>duplicate</source>
+        <translation>doppelt</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>Zeile</translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation>Eingabe</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Benutzername</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>Prüfung</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Meldung</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::DatabaseSettingsDialog</name>
+    <message>
+        <source>Database</source>
+        <translation>Datenbank</translation>
+    </message>
+    <message>
+        <source>SQLite (a file on this computer)</source>
+        <translation>SQLite (eine Datei auf diesem Rechner)</translation>
+    </message>
+    <message>
+        <source>PostgreSQL (shared with the team)</source>
+        <translation>PostgreSQL (mit dem Team geteilt)</translation>
+    </message>
+    <message>
+        <source>Default: the application data folder</source>
+        <translation>Vorgabe: der Anwendungsdatenordner</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>&amp;File:</source>
+        <translation>&amp;Datei:</translation>
+    </message>
+    <message>
+        <source>Empty: PGPASSWORD or ~/.pgpass</source>
+        <translation>Leer: PGPASSWORD oder ~/.pgpass</translation>
+    </message>
+    <message>
+        <source>&amp;Host:</source>
+        <translation>&amp;Rechner:</translation>
+    </message>
+    <message>
+        <source>&amp;Port:</source>
+        <translation>&amp;Port:</translation>
+    </message>
+    <message>
+        <source>&amp;Database:</source>
+        <translation>Daten&amp;bank:</translation>
+    </message>
+    <message>
+        <source>&amp;User:</source>
+        <translation>Ben&amp;utzer:</translation>
+    </message>
+    <message>
+        <source>Pass&amp;word:</source>
+        <translation>Pass&amp;wort:</translation>
+    </message>
+    <message>
+        <source>&amp;Test</source>
+        <translation>&amp;Testen</translation>
+    </message>
+    <message>
+        <source>&amp;Engine:</source>
+        <translation>&amp;Engine:</translation>
+    </message>
+    <message>
+        <source>Connected.</source>
+        <translation>Verbunden.</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>Fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Testing…</source>
+        <translation>Teste…</translation>
+    </message>
+    <message>
+        <source>SQLite database file</source>
+        <translation>SQLite-Datenbankdatei</translation>
+    </message>
+    <message>
+        <source>SQLite databases (*.sqlite *.db);;All files (*)</source>
+        <translation>SQLite-Datenbanken (*.sqlite *.db);;Alle Dateien (*)</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::HistoryModel</name>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Benutzername</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Meldung</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::MainWindow</name>
+    <message numerus="yes">
+        <source>%n s</source>
+        <translation>
+            <numerusform>%n s</numerusform>
+            <numerusform>%n s</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>Try &amp;now</source>
+        <translation>&amp;Jetzt versuchen</translation>
+    </message>
+    <message>
+        <source>&amp;Single request</source>
+        <translation>&amp;Einzelanfrage</translation>
+    </message>
+    <message>
+        <source>&amp;Bulk</source>
+        <translation>&amp;Stapel</translation>
+    </message>
+    <message>
+        <source>&amp;Endpoint</source>
+        <translation>&amp;Endpunkt</translation>
+    </message>
+    <message>
+        <source>Cannot use --database: %1</source>
+        <translation>--database ist nicht nutzbar: %1</translation>
+    </message>
+    <message>
+        <source>Request processing of a profile</source>
+        <translation>Verarbeitung eines Profils anfordern</translation>
+    </message>
+    <message>
+        <source>name, @name or https://www.instagram.com/name/</source>
+        <translation>name, @name oder https://www.instagram.com/name/</translation>
+    </message>
+    <message>
+        <source>&amp;Request</source>
+        <translation>&amp;Anfragen</translation>
+    </message>
+    <message>
+        <source>Put the profile on the high priority queue (Enter)</source>
+        <translation>Das Profil in die Warteschlange mit hoher Priorität stellen (Eingabe)</translation>
+    </message>
+    <message>
+        <source>&amp;Username:</source>
+        <translation>&amp;Benutzername:</translation>
+    </message>
+    <message>
+        <source>S&amp;ource:</source>
+        <translation>&amp;Quelle:</translation>
+    </message>
+    <message>
+        <source>This session</source>
+        <translation>Diese Sitzung</translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>&amp;Kopieren</translation>
+    </message>
+    <message>
+        <source>C&amp;lear</source>
+        <translation>&amp;Leeren</translation>
+    </message>
+    <message>
+        <source>Usernames</source>
+        <translation>Benutzernamen</translation>
+    </message>
+    <message>
+        <source>Paste or type usernames, @names or profile URLs — one per line, or separated by commas, semicolons, tabs or spaces. You can also drop a .txt or .csv file here.</source>
+        <translation>Benutzernamen, @Namen oder Profil-URLs einfügen oder tippen — einer pro Zeile oder getrennt durch Kommas, Semikolons, Tabulatoren oder Leerzeichen. Sie können auch eine .txt- oder .csv-Datei hierher ziehen.</translation>
+    </message>
+    <message>
+        <source>&amp;Import…</source>
+        <translation>&amp;Importieren…</translation>
+    </message>
+    <message>
+        <source>Clea&amp;r</source>
+        <translation>Lee&amp;ren</translation>
+    </message>
+    <message>
+        <source>Preview and results</source>
+        <translation>Vorschau und Ergebnisse</translation>
+    </message>
+    <message>
+        <source>All rows</source>
+        <translation>Alle Zeilen</translation>
+    </message>
+    <message>
+        <source>Valid (not yet submitted)</source>
+        <translation>Gültig (noch nicht gesendet)</translation>
+    </message>
+    <message>
+        <source>&amp;Show:</source>
+        <translation>&amp;Zeigen:</translation>
+    </message>
+    <message>
+        <source>Su&amp;bmit all</source>
+        <translation>Alle &amp;senden</translation>
+    </message>
+    <message>
+        <source>Request every valid username (Ctrl+Enter)</source>
+        <translation>Jeden gültigen Benutzernamen anfragen (Strg+Eingabe)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Stop after the current chunk; what was committed stays (Esc)</source>
+        <translation>Nach dem laufenden Abschnitt anhalten; Festgeschriebenes bleibt (Esc)</translation>
+    </message>
+    <message>
+        <source>%v of %m</source>
+        <translation>%v von %m</translation>
+    </message>
+    <message>
+        <source>Copy in&amp;valid</source>
+        <translation>&amp;Ungültige kopieren</translation>
+    </message>
+    <message>
+        <source>Copy the invalid inputs, one per line, for fixing</source>
+        <translation>Die ungültigen Eingaben zum Korrigieren kopieren, eine pro Zeile</translation>
+    </message>
+    <message>
+        <source>E&amp;xport CSV…</source>
+        <translation>CSV e&amp;xportieren…</translation>
+    </message>
+    <message>
+        <source>Source:</source>
+        <translation>Quelle:</translation>
+    </message>
+    <message>
+        <source>Inserting…</source>
+        <translation>Einfügen…</translation>
+    </message>
+    <message>
+        <source>Import usernames</source>
+        <translation>Benutzernamen importieren</translation>
+    </message>
+    <message>
+        <source>Text and CSV files (*.txt *.csv);;All files (*)</source>
+        <translation>Text- und CSV-Dateien (*.txt *.csv);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Export results</source>
+        <translation>Ergebnisse exportieren</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV-Dateien (*.csv)</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Datei</translation>
+    </message>
+    <message>
+        <source>&amp;Export results…</source>
+        <translation>Ergebnisse &amp;exportieren…</translation>
+    </message>
+    <message>
+        <source>&amp;Database…</source>
+        <translation>&amp;Datenbank…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>&amp;Beenden</translation>
+    </message>
+    <message>
+        <source>&amp;Requests</source>
+        <translation>&amp;Anfragen</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel batch</source>
+        <translation>Stapel a&amp;bbrechen</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
+        <source>&amp;About %1</source>
+        <translation>Ü&amp;ber %1</translation>
+    </message>
+    <message>
+        <source>About &amp;Qt</source>
+        <translation>Über &amp;Qt</translation>
+    </message>
+    <message>
+        <source>Read-only</source>
+        <translation>Nur lesen</translation>
+    </message>
+    <message>
+        <source>The database is back. You can carry on.</source>
+        <translation>Die Datenbank ist wieder da. Sie können weitermachen.</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The database is unavailable.&lt;/b&gt; Nothing is being queued until it returns; requests made now get “error”. Checking again automatically… (%1)</source>
+        <translation>&lt;b&gt;Die Datenbank ist nicht erreichbar.&lt;/b&gt; Bis sie zurück ist, wird nichts eingereiht; Anfragen erhalten jetzt „Fehler“. Automatische erneute Prüfung… (%1)</translation>
+    </message>
+    <message>
+        <source>● Connected</source>
+        <translation>● Verbunden</translation>
+    </message>
+    <message>
+        <source>● Unavailable</source>
+        <translation>● Nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>○ Connecting…</source>
+        <translation>○ Verbinde…</translation>
+    </message>
+    <message>
+        <source>Source: %1</source>
+        <translation>Quelle: %1</translation>
+    </message>
+    <message>
+        <source>→ %1</source>
+        <translation>→ %1</translation>
+    </message>
+    <message>
+        <source>Requesting…</source>
+        <translation>Frage an…</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>Reading…</source>
+        <translation>Lese…</translation>
+    </message>
+    <message>
+        <source>Nothing to submit yet.</source>
+        <translation>Noch nichts zu senden.</translation>
+    </message>
+    <message>
+        <source>Inputs: %1 · valid: %2 · invalid: %3 · duplicates: %4</source>
+        <translation>Eingaben: %1 · gültig: %2 · ungültig: %3 · doppelt: %4</translation>
+    </message>
+    <message>
+        <source>CSV, column %1</source>
+        <translation>CSV, Spalte %1</translation>
+    </message>
+    <message>
+        <source>Reading the text…</source>
+        <translation>Lese den Text…</translation>
+    </message>
+    <message>
+        <source>Nothing to submit: paste some usernames first.</source>
+        <translation>Nichts zu senden: fügen Sie zuerst Benutzernamen ein.</translation>
+    </message>
+    <message>
+        <source>The source is not valid: %1</source>
+        <translation>Die Quelle ist ungültig: %1</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>Starte…</translation>
+    </message>
+    <message>
+        <source>Submitting the batch (inputs: %1)…</source>
+        <translation>Sende den Stapel (Eingaben: %1)…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Breche ab…</translation>
+    </message>
+    <message>
+        <source>Cancelling: the chunk in progress finishes, the rest is not sent.</source>
+        <translation>Abbruch: der laufende Abschnitt wird beendet, der Rest wird nicht gesendet.</translation>
+    </message>
+    <message>
+        <source>about %1 left</source>
+        <translation>noch etwa %1</translation>
+    </message>
+    <message>
+        <source>Cancelled. %1 of %2 inputs were handled before the cancel and are in the database (%3 newly queued); %4 were not sent — they are marked “Cancelled”.</source>
+        <translation>Abgebrochen. %1 von %2 Eingaben wurden vor dem Abbruch erledigt und sind in der Datenbank (%3 neu eingereiht); %4 wurden nicht gesendet — sie sind als „Abgebrochen“ markiert.</translation>
+    </message>
+    <message>
+        <source>Finished with errors: %1 input(s) could not be handled because the database failed; nothing was claimed for them. Submit again when it is back.</source>
+        <translation>Mit Fehlern beendet: %1 Eingabe(n) konnten nicht erledigt werden, weil die Datenbank fehlschlug; für sie wurde nichts beansprucht. Senden Sie erneut, wenn sie wieder da ist.</translation>
+    </message>
+    <message>
+        <source>Done: %1 inputs in %2.</source>
+        <translation>Fertig: %1 Eingaben in %2.</translation>
+    </message>
+    <message>
+        <source>Cannot open %1: %2</source>
+        <translation>%1 kann nicht geöffnet werden: %2</translation>
+    </message>
+    <message>
+        <source>%1 is not UTF-8 text.</source>
+        <translation>%1 ist kein UTF-8-Text.</translation>
+    </message>
+    <message>
+        <source>Imported %1.</source>
+        <translation>%1 importiert.</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Exported to %1 (rows: %2).</source>
+        <translation>Nach %1 exportiert (Zeilen: %2).</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::Outcome</name>
+    <message>
+        <source>Queued</source>
+        <translation>Eingereiht</translation>
+    </message>
+    <message>
+        <source>Already processed</source>
+        <translation>Bereits verarbeitet</translation>
+    </message>
+    <message>
+        <source>Already queued</source>
+        <translation>Bereits in der Warteschlange</translation>
+    </message>
+    <message>
+        <source>Invalid</source>
+        <translation>Ungültig</translation>
+    </message>
+    <message>
+        <source>Duplicate in batch</source>
+        <translation>Doppelt im Stapel</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Abgebrochen</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::OverviewWidget</name>
+    <message>
+        <source>Split requests by</source>
+        <translation>Anfragen aufteilen nach</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Aktualisieren</translation>
+    </message>
+    <message>
+        <source>Requests per hour, last 24 hours</source>
+        <translation>Anfragen pro Stunde, letzte 24 Stunden</translation>
+    </message>
+    <message>
+        <source>Requests per hour, last 7 days</source>
+        <translation>Anfragen pro Stunde, letzte 7 Tage</translation>
+    </message>
+    <message>
+        <source>Queue by status</source>
+        <translation>Warteschlange nach Status</translation>
+    </message>
+    <message>
+        <source>Database error: %1</source>
+        <translation>Datenbankfehler: %1</translation>
+    </message>
+    <message>
+        <source>Updated at %1</source>
+        <translation>Aktualisiert um %1</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::ProfileLookupWidget</name>
+    <message>
+        <source>Username, @name or instagram.com link</source>
+        <translation>Benutzername, @name oder instagram.com-Link</translation>
+    </message>
+    <message>
+        <source>Request processing</source>
+        <translation>Verarbeitung anfordern</translation>
+    </message>
+    <message>
+        <source>Read-only mode</source>
+        <translation>Nur-Lese-Modus</translation>
+    </message>
+    <message>
+        <source>Type a username to see its state and queue history.</source>
+        <translation>Geben Sie einen Benutzernamen ein, um seinen Zustand und Verlauf in der Warteschlange zu sehen.</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>Priorität</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Versuche</translation>
+    </message>
+    <message>
+        <source>Last attempt</source>
+        <translation>Letzter Versuch</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Erstellt</translation>
+    </message>
+    <message>
+        <source>Updated</source>
+        <translation>Geändert</translation>
+    </message>
+    <message>
+        <source>Not a valid username: %1</source>
+        <translation>Kein gültiger Benutzername: %1</translation>
+    </message>
+    <message>
+        <source>Looking up %1…</source>
+        <translation>Suche %1…</translation>
+    </message>
+    <message>
+        <source>Database error: %1</source>
+        <translation>Datenbankfehler: %1</translation>
+    </message>
+    <message>
+        <source>%1 is processed (in primary_profiles).</source>
+        <translation>%1 ist verarbeitet (in primary_profiles).</translation>
+    </message>
+    <message>
+        <source>%1 is not processed yet.</source>
+        <translation>%1 ist noch nicht verarbeitet.</translation>
+    </message>
+    <message>
+        <source>It has never been on the queue.</source>
+        <translation>Es war nie in der Warteschlange.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n queue row(s).</source>
+        <translation>
+            <numerusform>%n Zeile in der Warteschlange.</numerusform>
+            <numerusform>%n Zeilen in der Warteschlange.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>It is waiting on the queue now.</source>
+        <translation>Es wartet jetzt in der Warteschlange.</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::QueueBrowserWidget</name>
+    <message>
+        <source>Export the queue view</source>
+        <translation>Die Warteschlangenansicht exportieren</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV-Dateien (*.csv)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n matching row(s)</source>
+        <translation>
+            <numerusform>%n passende Zeile</numerusform>
+            <numerusform>%n passende Zeilen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Database error: %1</source>
+        <translation>Datenbankfehler: %1</translation>
+    </message>
+    <message>
+        <source>Refreshed at %1</source>
+        <translation>Aktualisiert um %1</translation>
+    </message>
+    <message>
+        <source>Find username (prefix)…</source>
+        <translation>Benutzername suchen (Anfang)…</translation>
+    </message>
+    <message>
+        <source>All statuses</source>
+        <translation>Alle Status</translation>
+    </message>
+    <message>
+        <source>All priorities</source>
+        <translation>Alle Prioritäten</translation>
+    </message>
+    <message>
+        <source>All sources</source>
+        <translation>Alle Quellen</translation>
+    </message>
+    <message>
+        <source>Created any time</source>
+        <translation>Beliebig erstellt</translation>
+    </message>
+    <message>
+        <source>Last hour</source>
+        <translation>Letzte Stunde</translation>
+    </message>
+    <message>
+        <source>Last 24 hours</source>
+        <translation>Letzte 24 Stunden</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>Letzte 7 Tage</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>Letzte 30 Tage</translation>
+    </message>
+    <message>
+        <source>Between…</source>
+        <translation>Zwischen…</translation>
+    </message>
+    <message>
+        <source>Auto-refresh every</source>
+        <translation>Automatisch aktualisieren alle</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> s</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Pausieren</translation>
+    </message>
+    <message>
+        <source>Refresh now</source>
+        <translation>Jetzt aktualisieren</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>CSV exportieren…</translation>
+    </message>
+    <message>
+        <source>Read-only mode: actions are disabled.</source>
+        <translation>Nur-Lese-Modus: Aktionen sind deaktiviert.</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <source>Counts unavailable: %1</source>
+        <translation>Anzahlen nicht verfügbar: %1</translation>
+    </message>
+    <message>
+        <source>Total %1 — %2 — %3</source>
+        <translation>Gesamt %1 — %2 — %3</translation>
+    </message>
+    <message>
+        <source>Read-only mode</source>
+        <translation>Nur-Lese-Modus</translation>
+    </message>
+    <message>
+        <source>Failed rows go back to pending, their error cleared.</source>
+        <translation>Fehlgeschlagene Zeilen kehren zu wartend zurück, ihr Fehler wird gelöscht.</translation>
+    </message>
+    <message>
+        <source>Pending rows are paused: workers leave them alone.</source>
+        <translation>Wartende Zeilen werden pausiert: die Worker lassen sie in Ruhe.</translation>
+    </message>
+    <message>
+        <source>Paused rows go back to pending.</source>
+        <translation>Pausierte Zeilen kehren zu wartend zurück.</translation>
+    </message>
+    <message>
+        <source>Low-priority rows are raised to high priority.</source>
+        <translation>Zeilen mit niedriger Priorität erhalten hohe Priorität.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 %n selected row(s)?</source>
+        <translation>
+            <numerusform>%1: %n ausgewählte Zeile?</numerusform>
+            <numerusform>%1: %n ausgewählte Zeilen?</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>
+Rows in another state are skipped, and so is any row that would become a second active row for its username.</source>
+        <translation>
+Zeilen in einem anderen Zustand werden übersprungen, ebenso jede Zeile, die eine zweite aktive Zeile für ihren Benutzernamen würde.</translation>
+    </message>
+    <message>
+        <source>%1: working…</source>
+        <translation>%1: in Arbeit…</translation>
+    </message>
+    <message>
+        <source>Exporting to %1…</source>
+        <translation>Exportiere nach %1…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n row(s) to %1.</source>
+        <translation>
+            <numerusform>%n Zeile nach %1 exportiert.</numerusform>
+            <numerusform>%n Zeilen nach %1 exportiert.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Export failed: %1</source>
+        <translation>Export fehlgeschlagen: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::QueueTableModel</name>
+    <message>
+        <source>loading…</source>
+        <translation>lädt…</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Benutzername</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>Priorität</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Versuche</translation>
+    </message>
+    <message>
+        <source>Last attempt</source>
+        <translation>Letzter Versuch</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Erstellt</translation>
+    </message>
+    <message>
+        <source>Updated</source>
+        <translation>Geändert</translation>
     </message>
 </context>
 <context>
@@ -116,6 +1273,13 @@
     <message>
         <source>No keychain service is running: the password is kept for this session only (or set PGPASSWORD / ~/.pgpass). It is never written to the settings file.</source>
         <translation>Es läuft kein Schlüsselbund-Dienst: das Passwort gilt nur für diese Sitzung (oder setzen Sie PGPASSWORD / ~/.pgpass). Es wird nie in die Einstellungsdatei geschrieben.</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::SqlWorker</name>
+    <message>
+        <source>The database could not be opened.</source>
+        <translation>Die Datenbank konnte nicht geöffnet werden.</translation>
     </message>
 </context>
 </TS>

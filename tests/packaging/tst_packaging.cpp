@@ -132,6 +132,9 @@ void TestPackaging::translationLoadsForGermanLocale()
         { QStringLiteral("LANG=de_DE.UTF-8") });
     QCOMPARE(help.exitCode, 0);
     QVERIFY2(help.out.contains(QStringLiteral("Datenbank-URL")), qPrintable(help.out));
+    // A text of a free tr() helper (lupdate context "ViralSpot::SubmitCommand", runtime context
+    // "SubmitCommand").
+    QVERIFY2(help.out.contains(QStringLiteral("Woher die Anfrage kommt")), qPrintable(help.out));
 
     // LANGUAGE takes precedence over LANG, as gettext does.
     const Run language = run({ QStringLiteral("submit"), QStringLiteral("--no-such-option") },
