@@ -147,10 +147,10 @@ struct Candidate
     QStringView name;
     QString error; // set when the input is a link that holds no usable profile name
     bool afterAt = false;
-    bool fromLink = false;
 };
 
-// Splits a link into its host and path; returns false when `s` is not shaped like a link.
+// Finds the profile name in a link. When `s` is not shaped like a link at all, the whole of it
+// is the candidate (and its '/', ':' or '?' is reported as a disallowed character).
 Candidate fromLink(QStringView s)
 {
     Candidate result;
@@ -175,7 +175,6 @@ Candidate fromLink(QStringView s)
                     isAsciiLetter(c) || isAsciiDigit(c) || c == u'+' || c == u'-' || c == u'.';
             }
             if (schemeShaped) {
-                result.fromLink = true;
                 result.error = QStringLiteral("Only http:// and https:// links to Instagram are "
                                               "accepted, not %1://.")
                                    .arg(elided(rest.first(schemeEnd)));
@@ -193,7 +192,6 @@ Candidate fromLink(QStringView s)
         result.name = s; // not a link: the caller reports the '/', '?' or ':' it holds
         return result;
     }
-    result.fromLink = true;
     // A port ("instagram.com:443") and a trailing dot of a fully qualified host are harmless.
     const qsizetype colon = host.lastIndexOf(u':');
     if (colon >= 0) {
@@ -264,11 +262,6 @@ Candidate fromLink(QStringView s)
         name = name.sliced(1);
         result.afterAt = true;
     }
-    // "instagram.com/instagram.com/..." (a link pasted twice): the plain form is no name either.
-    if (isInstagramHost(name)) {
-        result.error = noName;
-        return result;
-    }
     result.name = name;
     return result;
 }
@@ -281,11 +274,6 @@ Candidate extract(QStringView s)
             return fromLink(s);
     }
     Candidate result;
-    if (s.size() >= 10 && s.size() <= 17 && isInstagramHost(s)) {
-        result.fromLink = true;
-        result.error = QStringLiteral("The Instagram link has no username in it.");
-        return result;
-    }
     if (s.startsWith(u'@')) {
         result.name = s.sliced(1);
         result.afterAt = true;
@@ -322,7 +310,8 @@ Parsed normalize(QStringView input)
         return parsed;
     }
 
-    if (isInstagramHost(name)) { // "@instagram.com": the same answer as for "instagram.com"
+    // "instagram.com", "@instagram.com", "instagram.com/instagram.com/" (a link pasted twice)
+    if (isInstagramHost(name)) {
         parsed.error = QStringLiteral("The Instagram link has no username in it.");
         return parsed;
     }
