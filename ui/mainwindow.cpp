@@ -814,7 +814,10 @@ void MainWindow::startParse()
         return;
     }
     m_parsingGeneration = m_textGeneration;
+    QElapsedTimer clock;
+    clock.start();
     const QString text = m_bulkEditor->toPlainText();
+    qCDebug(lcUi) << "read the text in" << clock.elapsed() << "ms";
     const BulkParser::Format format = m_bulkFormat;
     m_previewCounts->setText(tr("Reading…"));
     m_parseWatcher.setFuture(
@@ -828,7 +831,10 @@ void MainWindow::onParseFinished()
             m_parseTimer->start();
         return; // stale: the text changed meanwhile
     }
+    QElapsedTimer clock;
+    clock.start();
     m_bulkModel->setParseResult(m_parseWatcher.result());
+    qCDebug(lcUi) << "preview model reset in" << clock.elapsed() << "ms";
     m_parsedGeneration = m_parsingGeneration;
     updatePreviewCounts();
     updateSummary();
@@ -988,8 +994,12 @@ void MainWindow::onBatchFinished(
         return;
     m_batchCancel.reset();
     const BulkResultModel::Counts counts = BulkResultModel::countOutcomes(results);
-    if (results.size() == m_bulkModel->rowCount())
+    if (results.size() == m_bulkModel->rowCount()) {
+        QElapsedTimer clock;
+        clock.start();
         m_bulkModel->setResults(results, counts);
+        qCDebug(lcUi) << "results model reset in" << clock.elapsed() << "ms";
+    }
     const int total = results.size();
     const int notSent = counts[static_cast<int>(Outcome::Cancelled)];
     const int errors = counts[static_cast<int>(Outcome::Error)];

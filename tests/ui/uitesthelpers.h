@@ -10,6 +10,7 @@
 #include <QClipboard>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFile>
 #include <QStandardPaths>
 #include <QTest>
@@ -80,6 +81,26 @@ private:
     int m_intervalMs;
     qint64 m_maxGap = 0;
 };
+
+// Runs the event loop until `done` returns true (checked every 5 ms) or the time is up.
+// Unlike QTRY_* (QTest::qWait sleeps 10 ms between event batches), it never blocks the
+// event loop itself, so a stall watchdog measures only the application.
+template<typename Predicate> bool waitFor(Predicate done, int timeoutMs)
+{
+    if (done())
+        return true;
+    QEventLoop loop;
+    QTimer poll;
+    poll.setInterval(5);
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (done())
+            loop.quit();
+    });
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    poll.start();
+    loop.exec();
+    return done();
+}
 
 // RFC 4180 reader for the exported results.
 inline QList<QStringList> readCsv(const QString &text)

@@ -85,7 +85,10 @@ OverviewWidget::OverviewWidget(const DatabaseConfig &config, bool readOnly, QWid
     grid->setColumnStretch(1, 1);
     layout->addLayout(grid, 1);
 
-    connect(m_timer, &QTimer::timeout, this, &OverviewWidget::refresh);
+    connect(m_timer, &QTimer::timeout, this, [this] {
+        if (isVisible())
+            refresh();
+    });
     setAutoRefreshInterval(60);
     refresh();
 }

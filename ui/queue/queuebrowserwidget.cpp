@@ -81,7 +81,11 @@ QueueBrowserWidget::QueueBrowserWidget(const DatabaseConfig &config, bool readOn
     m_searchTimer->setSingleShot(true);
     m_searchTimer->setInterval(250);
     connect(m_searchTimer, &QTimer::timeout, this, &QueueBrowserWidget::applyFilter);
-    connect(m_refreshTimer, &QTimer::timeout, this, &QueueBrowserWidget::refresh);
+    // A tab nobody looks at does not poll the database.
+    connect(m_refreshTimer, &QTimer::timeout, this, [this] {
+        if (isVisible())
+            refresh();
+    });
     setAutoRefreshInterval(10);
 
     connect(m_model, &QueueTableModel::totalChanged, this, [this](qint64 total) {
