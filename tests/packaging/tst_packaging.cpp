@@ -74,11 +74,20 @@ QStringList longOptions(const QString &helpText)
     return options;
 }
 
+// The commands the top-level --help lists under "Commands:" ("  serve      run …").
 QStringList subcommands()
 {
-    QStringList commands { QStringLiteral("submit") };
-#ifdef VIRALSPOT_HAS_HTTP
-    commands.append(QStringLiteral("serve"));
+    QStringList commands;
+    const QString help = run({ QStringLiteral("--help") }).out;
+    const QString section =
+        help.section(QStringLiteral("Commands:\n"), 1).section(QStringLiteral("\n\n"), 0, 0);
+    static const QRegularExpression command(
+        QStringLiteral("^  ([a-z][a-z-]+)(?:\\s|$)"), QRegularExpression::MultilineOption);
+    auto it = command.globalMatch(section);
+    while (it.hasNext())
+        commands.append(it.next().captured(1));
+#ifndef VIRALSPOT_HAS_HTTP
+    commands.removeAll(QStringLiteral("serve")); // listed, but not in a build without HTTP
 #endif
     return commands;
 }
@@ -103,6 +112,12 @@ private slots:
 
 void TestPackaging::versionComesFromCMake_data()
 {
+    const QStringList commands = subcommands();
+    QVERIFY2(commands.contains(QStringLiteral("submit")), qPrintable(commands.join(u' ')));
+#ifdef VIRALSPOT_HAS_HTTP
+    QVERIFY2(commands.contains(QStringLiteral("serve")), qPrintable(commands.join(u' ')));
+#endif
+
     QTest::addColumn<QStringList>("arguments");
     QTest::newRow("--version") << QStringList { QStringLiteral("--version") };
     for (const QString &command : subcommands())
