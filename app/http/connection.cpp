@@ -1,6 +1,7 @@
 #include "connection.h"
 
 #include <chrono>
+#include <utility>
 
 namespace ViralSpot::Http {
 
@@ -58,7 +59,26 @@ void Connection::answer(const PendingPtr &pending, ApiResponse response)
         return;
     pending->ready = true;
     pending->response = std::move(response);
+    if (pending->write && --m_unansweredWrites == 0 && !m_readsAfterWrites.empty()) {
+        const auto reads = std::exchange(m_readsAfterWrites, {});
+        for (const auto &read : reads)
+            read();
+    }
     flushReady();
+}
+
+void Connection::markWrite(const PendingPtr &pending)
+{
+    pending->write = true;
+    ++m_unansweredWrites;
+}
+
+void Connection::afterWrites(std::function<void()> read)
+{
+    if (m_unansweredWrites == 0)
+        read();
+    else
+        m_readsAfterWrites.push_back(std::move(read));
 }
 
 void Connection::flushReady()
@@ -90,8 +110,9 @@ QByteArray Connection::frame(const Pending &pending) const
         "\r\n";
     if (!response.body.isEmpty())
         out += "Content-Type: application/json\r\n";
-    out += "Content-Length: " + QByteArray::number(response.body.size()) +
-        "\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
+    if (!pending.meta.head) // HEAD: no body and no length (it may not be claimed as 0)
+        out += "Content-Length: " + QByteArray::number(response.body.size()) + "\r\n";
+    out += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
     if (pending.meta.closeAfter)
         out += "Connection: close\r\n";
     for (const auto &header : response.headers)

@@ -61,6 +61,7 @@ public:
         RequestMeta meta;
         qint64 startedNs = 0; // monotonicNs() when the request was complete
         bool ready = false;
+        bool write = false; // waits for the writer (group commit)
         ApiResponse response;
     };
     using PendingPtr = std::shared_ptr<Pending>;
@@ -75,6 +76,12 @@ public:
     void answer(const PendingPtr &pending, ApiResponse response);
 
     int unansweredCount() const { return int(m_pending.size()); }
+
+    // Read-your-writes for pipelined requests: a read that arrives behind an unanswered write on
+    // the same connection runs once every such write is answered (else it could see the state
+    // before that write's commit).
+    void markWrite(const PendingPtr &pending);
+    void afterWrites(std::function<void()> read);
     // Request timeout and idle timeout; `nowMs` from monotonicMs().
     void checkTimeouts(qint64 nowMs);
     // Shutdown: writes what is answered, waits briefly for it to leave, closes.
@@ -96,6 +103,8 @@ private:
     Logger m_logger;
     QString m_client;
     std::deque<PendingPtr> m_pending;
+    int m_unansweredWrites = 0;
+    std::vector<std::function<void()>> m_readsAfterWrites;
 
     // The request currently arriving (before QAbstractHttpServer has parsed all of it).
     QByteArray m_head;

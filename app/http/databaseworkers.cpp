@@ -2,6 +2,7 @@
 
 #include "httplogging.h"
 
+#include <QElapsedTimer>
 #include <QThread>
 
 namespace ViralSpot::Http {
@@ -79,7 +80,11 @@ void GroupCommitter::run()
         items.reserve(int(batch->size()));
         for (const Job &job : *batch)
             items.append(job.item);
+        QElapsedTimer timer;
+        timer.start();
         auto results = std::make_shared<QList<RequestResult>>(service.requestItems(items));
+        qCDebug(lcHttp) << "committed a batch of" << items.size() << "in" << timer.elapsed()
+                        << "ms";
         if (results->size() != items.size())
             qCWarning(lcHttp) << "request batch answered" << results->size() << "of"
                               << items.size();

@@ -224,19 +224,22 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
     const QString username = parsed.username;
 
     if (route == Route::ProfileStatus) {
-        m_reader->submit(
-            [this, target, slot, username](RequestService &service) {
-                const ProfileStatus status = service.status(username);
-                QMetaObject::invokeMethod(
-                    this,
-                    [target, slot, username, status] {
-                        if (target)
-                            target->answer(
-                                slot.lock(), ApiResponse::fromProfileStatus(username, status));
-                    },
-                    Qt::QueuedConnection);
-            },
-            deadline);
+        DatabaseReader *reader = m_reader;
+        connection->afterWrites([this, reader, target, slot, username, deadline] {
+            reader->submit(
+                [this, target, slot, username](RequestService &service) {
+                    const ProfileStatus status = service.status(username);
+                    QMetaObject::invokeMethod(
+                        this,
+                        [target, slot, username, status] {
+                            if (target)
+                                target->answer(
+                                    slot.lock(), ApiResponse::fromProfileStatus(username, status));
+                        },
+                        Qt::QueuedConnection);
+                },
+                deadline);
+        });
         watchDeadline(connection, pending);
         return;
     }
@@ -259,6 +262,7 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
         }
         source = *decoded;
     }
+    connection->markWrite(pending);
     m_writer->submit({ username, source }, [target, slot](const RequestResult &result) {
         if (target)
             target->answer(slot.lock(), ApiResponse::fromRequestResult(result));
