@@ -193,6 +193,33 @@
     </message>
 </context>
 <context>
+    <name>ViralSpot::RepairCommand</name>
+    <message>
+        <source>Find usernames with more than one active (PENDING or PROCESSING) queue row. With --apply, keep the oldest active row of each and mark the others FAILED, with an error message naming the row kept. Nothing is deleted.</source>
+        <translation>Findet Benutzernamen mit mehr als einer aktiven (PENDING oder PROCESSING) Zeile in der Warteschlange. Mit --apply wird jeweils die älteste aktive Zeile behalten und die anderen werden als FAILED markiert, mit einer Fehlermeldung, die die behaltene Zeile nennt. Nichts wird gelöscht.</translation>
+    </message>
+    <message>
+        <source>Repair, instead of only reporting.</source>
+        <translation>Reparieren, statt nur zu berichten.</translation>
+    </message>
+    <message>
+        <source>No duplicate active rows: nothing to repair.</source>
+        <translation>Keine doppelten aktiven Zeilen: nichts zu reparieren.</translation>
+    </message>
+    <message>
+        <source>%1 usernames have more than one active queue row (%2 extra rows). Run again with --apply to keep the oldest of each and mark the others FAILED.</source>
+        <translation>%1 Benutzernamen haben mehr als eine aktive Zeile in der Warteschlange (%2 überzählige Zeilen). Führen Sie den Befehl erneut mit --apply aus, um jeweils die älteste zu behalten und die anderen als FAILED zu markieren.</translation>
+    </message>
+    <message>
+        <source>The repair failed: %1</source>
+        <translation>Die Reparatur ist fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Repaired %1 usernames: %2 rows marked FAILED, the oldest active row of each kept.</source>
+        <translation>%1 Benutzernamen repariert: %2 Zeilen als FAILED markiert, jeweils die älteste aktive Zeile behalten.</translation>
+    </message>
+</context>
+<context>
     <name>ViralSpot::RequestService</name>
     <message>
         <source>The queue holds duplicate active rows (%1 usernames, %2 extra rows), left by an older tool. Requests are refused until they are repaired: run &apos;viralspot-admin repair-duplicates&apos;.</source>
@@ -291,26 +318,6 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
 </context>
 <context>
     <name>ViralSpot::Ui</name>
-    <message>
-        <source>Invalid inputs copied to the clipboard: %1.</source>
-        <translation>Ungültige Eingaben in die Zwischenablage kopiert: %1.</translation>
-    </message>
-    <message>
-        <source>The database settings are incomplete; nothing changed.</source>
-        <translation>Die Datenbankeinstellungen sind unvollständig; nichts wurde geändert.</translation>
-    </message>
-    <message>
-        <source>Database: %1</source>
-        <translation>Datenbank: %1</translation>
-    </message>
-    <message>
-        <source>About %1</source>
-        <translation>Über %1</translation>
-    </message>
-    <message>
-        <source>&lt;h3&gt;%1 %2&lt;/h3&gt;&lt;p&gt;Puts Instagram profiles on the ViralSpot scraping queue, one at a time or by the hundred thousand.&lt;/p&gt;&lt;p&gt;Built with Qt %3.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;%1 %2&lt;/h3&gt;&lt;p&gt;Stellt Instagram-Profile in die ViralSpot-Warteschlange, einzeln oder zu Hunderttausenden.&lt;/p&gt;&lt;p&gt;Erstellt mit Qt %3.&lt;/p&gt;</translation>
-    </message>
     <message>
         <source>Database URL (sqlite:PATH or postgresql://…).</source>
         <translation>Datenbank-URL (sqlite:PFAD oder postgresql://…).</translation>
@@ -902,6 +909,26 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
     <message>
         <source>Exported to %1 (rows: %2).</source>
         <translation>Nach %1 exportiert (Zeilen: %2).</translation>
+    </message>
+    <message>
+        <source>Invalid inputs copied to the clipboard: %1.</source>
+        <translation>Ungültige Eingaben in die Zwischenablage kopiert: %1.</translation>
+    </message>
+    <message>
+        <source>The database settings are incomplete; nothing changed.</source>
+        <translation>Die Datenbankeinstellungen sind unvollständig; nichts wurde geändert.</translation>
+    </message>
+    <message>
+        <source>Database: %1</source>
+        <translation>Datenbank: %1</translation>
+    </message>
+    <message>
+        <source>About %1</source>
+        <translation>Über %1</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;%1 %2&lt;/h3&gt;&lt;p&gt;Puts Instagram profiles on the ViralSpot scraping queue, one at a time or by the hundred thousand.&lt;/p&gt;&lt;p&gt;Built with Qt %3.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;%1 %2&lt;/h3&gt;&lt;p&gt;Stellt Instagram-Profile in die ViralSpot-Warteschlange, einzeln oder zu Hunderttausenden.&lt;/p&gt;&lt;p&gt;Erstellt mit Qt %3.&lt;/p&gt;</translation>
     </message>
 </context>
 <context>
