@@ -244,7 +244,8 @@ Candidate fromLink(QStringView s)
     if (equalsAscii(name, "stories")) {
         // instagram.com/stories/name/123 is a profile's story: the profile is the second segment.
         if (count < 2) {
-            result.error = noName;
+            result.error =
+                QStringLiteral("The link is to Instagram's \"stories\" page, not to a profile.");
             return result;
         }
         if (equalsAscii(segments[1], "highlights")) {

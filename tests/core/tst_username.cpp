@@ -221,8 +221,9 @@ void TestUsername::normalize_data()
     QTest::newRow("story highlight")
         << QStringLiteral("https://www.instagram.com/stories/highlights/123/") << QString()
         << QStringLiteral("story highlight");
-    QTest::newRow("stories without name") << QStringLiteral("https://www.instagram.com/stories/")
-                                          << QString() << QStringLiteral("no username in it");
+    QTest::newRow("stories without name")
+        << QStringLiteral("https://www.instagram.com/stories/") << QString()
+        << QStringLiteral("The link is to Instagram's \"stories\" page, not to a profile.");
     QTest::newRow("link without name") << QStringLiteral("https://www.instagram.com/") << QString()
                                        << QStringLiteral("The Instagram link has no username");
     QTest::newRow("bare host") << QStringLiteral("instagram.com") << QString()
