@@ -130,7 +130,9 @@ unit=/lib/systemd/system/viralspot-admin.service
 verify_out=$(SYSTEMD_LOG_LEVEL=notice systemd-analyze verify "$unit" 2>&1) && verify_status=0 ||
     verify_status=$?
 echo "$verify_out"
-if ((verify_status == 0)); then
+if ((verify_status == 0)) && grep -qiE 'unknown|failed|ignoring|invalid' <<<"$verify_out"; then
+    fail "systemd-analyze verify warns about $unit"
+elif ((verify_status == 0)); then
     echo "systemd-analyze verify: ok"
     systemd-analyze security --offline=yes "$unit" 2>/dev/null | tail -n 1 || true
 elif grep -qiE 'Failed to (initialize|set up|create).*manager|cgroup|not been booted|Operation not permitted' <<<"$verify_out"; then
