@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Robustness suite (issue 7), run by scripts/test.sh after the main suite:
+#  1. a sanitizer build (gcc, AddressSanitizer + UndefinedBehaviorSanitizer, headless) running
+#     the whole CTest suite on SQLite and PostgreSQL, including tests/robustness (crashes under
+#     load, database outage, full disk, hostile clients) and the HTTP malformed-request table;
+#     any sanitizer report fails it;
+#  2. the libFuzzer targets of tests/fuzz (clang 14, ASan + UBSan), each for FUZZ_SECONDS from
+#     its seed corpus in tests/fuzz/corpus/<target>/; any crash, hang, leak or sanitizer report
+#     fails it (the input is kept under $FUZZ_ARTIFACTS).
+#
+# Environment:
+#   VIRALSPOT_TEST_PG_URL  admin URL of a PostgreSQL server for the postgresql runs (test.sh
+#                          exports its throwaway server); when unset, one is started here.
+#   ASAN_BUILD_DIR         default build-asan;   FUZZ_BUILD_DIR  default build-fuzz
+#   FUZZ_SECONDS           seconds per fuzz target (default 30; e.g. 3600 for a long run)
+#   FUZZ_ARTIFACTS         where crashing inputs go (default a fresh folder under /tmp)
+#   ROBUSTNESS_PARTS       "sanitizers fuzz" (default both)
+#   CTEST_ARGS             extra ctest arguments for the sanitizer run (e.g. "-R tst_crash")
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+asan_dir=${ASAN_BUILD_DIR:-$root/build-asan}
+fuzz_dir=${FUZZ_BUILD_DIR:-$root/build-fuzz}
+fuzz_seconds=${FUZZ_SECONDS:-30}
+parts=${ROBUSTNESS_PARTS:-sanitizers fuzz}
+jobs=$(nproc)
+started=$SECONDS
+
+if [[ -z ${VIRALSPOT_TEST_PG_URL:-} ]]; then
+    # shellcheck source=scripts/pg-throwaway.sh
+    source "$root/scripts/pg-throwaway.sh"
+    pg_throwaway_start
+    trap pg_throwaway_stop EXIT
+fi
+export VIRALSPOT_TEST_PG_URL
+export QT_QPA_PLATFORM=offscreen
+
+# Sanitizer settings for every process of the run (tests and the app they start).
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+export LSAN_OPTIONS=suppressions=$root/tests/robustness/lsan.supp:print_suppressions=0
+
+sanitizer_report='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|ERROR: UndefinedBehaviorSanitizer'
+status=0
+
+if [[ " $parts " == *" sanitizers "* ]]; then
+    echo "== Sanitizer build (gcc, ASan + UBSan, headless)"
+    cmake -S "$root" -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DVIRALSPOT_WERROR=ON -DVIRALSPOT_SANITIZE=ON -DVIRALSPOT_GUI=OFF -DVIRALSPOT_TESTS=ON \
+        >/dev/null
+    cmake --build "$asan_dir" -j"$jobs"
+
+    echo "== Whole CTest suite under the sanitizers (SQLite and PostgreSQL)"
+    # shellcheck disable=SC2086 # CTEST_ARGS is a list of words
+    ctest --test-dir "$asan_dir" --output-on-failure --parallel "$jobs" --timeout 900 \
+        ${CTEST_ARGS:-} || status=$?
+    # A report in a process whose exit status nobody checks must fail the run too.
+    if grep -E -n "$sanitizer_report" "$asan_dir/Testing/Temporary/LastTest.log" | head -n 20; then
+        echo "sanitizer report in the test output (see $asan_dir/Testing/Temporary/LastTest.log)" >&2
+        status=1
+    fi
+    echo "-- sanitizer part: $((SECONDS - started)) s"
+fi
+
+if [[ " $parts " == *" fuzz "* ]]; then
+    fuzz_started=$SECONDS
+    echo "== Fuzz targets (clang 14, libFuzzer, ASan + UBSan)"
+    cmake -S "$root" -B "$fuzz_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS= -DVIRALSPOT_WERROR=ON \
+        -DVIRALSPOT_GUI=OFF -DVIRALSPOT_HTTP=ON -DVIRALSPOT_TESTS=ON -DVIRALSPOT_FUZZ=ON \
+        >/dev/null
+    cmake --build "$fuzz_dir" -j"$jobs" --target viralspot_fuzzers
+
+    artifacts=${FUZZ_ARTIFACTS:-$(mktemp -d /tmp/viralspot-fuzz-artifacts.XXXXXX)}
+    mkdir -p "$artifacts"
+    for target in fuzz_username fuzz_bulkparser fuzz_databaseconfig fuzz_http_request; do
+        seeds=$root/tests/fuzz/corpus/$target
+        work=$(mktemp -d "/tmp/viralspot-$target.XXXXXX") # new inputs stay out of the repository
+        extra=()
+        [[ -f $root/tests/fuzz/${target#fuzz_}.dict ]] && extra+=("-dict=$root/tests/fuzz/${target#fuzz_}.dict")
+        [[ $target == fuzz_http_request ]] && extra+=("-dict=$root/tests/fuzz/http.dict")
+        echo "-- $target for ${fuzz_seconds} s"
+        rc=0
+        # Leak checking stays on for the pure targets; the in-process server target keeps
+        # Qt's per-connection caches alive across inputs, which libFuzzer's per-input leak
+        # heuristic cannot tell from leaks (LSan still checks the whole process at exit).
+        leaks=1
+        [[ $target == fuzz_http_request ]] && leaks=0
+        "$fuzz_dir/fuzz/$target" -max_total_time="$fuzz_seconds" -timeout=20 -rss_limit_mb=4096 \
+            -detect_leaks=$leaks -print_final_stats=1 -artifact_prefix="$artifacts/$target-" \
+            "${extra[@]}" "$work" "$seeds" >"$artifacts/$target.log" 2>&1 || rc=$?
+        grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|Done [0-9]+ runs' \
+            "$artifacts/$target.log" | tr '\n' ' ' || true
+        echo
+        if ((rc != 0)) || grep -E -q "$sanitizer_report|^==[0-9]+==ERROR" "$artifacts/$target.log"; then
+            echo "$target FAILED (exit $rc); log and input under $artifacts:" >&2
+            tail -n 40 "$artifacts/$target.log" >&2
+            status=1
+        fi
+        rm -rf "$work"
+    done
+    echo "-- fuzz part: $((SECONDS - fuzz_started)) s"
+fi
+
+echo "== Robustness suite: $((SECONDS - started)) s, $( ((status == 0)) && echo passed || echo FAILED)"
+exit $status

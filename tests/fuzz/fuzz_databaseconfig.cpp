@@ -1,0 +1,75 @@
+// libFuzzer entry point for DatabaseConfig::fromUrl (SPEC 4 database URLs) and the URLs it
+// builds back (toUrl, displayUrl). Invariants are hard checks (abort):
+// - a URL that parses gives a valid configuration; one that does not gives a bounded reason;
+// - toUrl() of a parsed configuration parses again to the same configuration (what the app
+//   hands to child processes must mean the same database);
+// - displayUrl() never shows the password.
+
+#include "databaseconfig.h"
+
+#include <QString>
+#include <QUrl>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+using namespace ViralSpot;
+
+namespace {
+
+[[noreturn]] void fail(const char *what, const QString &input, const QString &detail = {})
+{
+    std::fprintf(stderr, "invariant broken: %s\ninput (UTF-8): %s\ndetail: %s\n", what,
+        input.toUtf8().constData(), detail.toUtf8().constData());
+    std::abort();
+}
+
+bool same(const DatabaseConfig &a, const DatabaseConfig &b)
+{
+    return a.engine == b.engine && a.sqlitePath == b.sqlitePath && a.host == b.host &&
+        a.port == b.port && a.databaseName == b.databaseName && a.user == b.user &&
+        a.password == b.password && a.options == b.options;
+}
+
+void check(const QString &input)
+{
+    QString error;
+    const DatabaseConfig config = DatabaseConfig::fromUrl(input, &error);
+    if (!error.isEmpty()) {
+        if (error.size() > 1000)
+            fail("reason too long", input, error);
+        return;
+    }
+    if (!config.isValid())
+        fail("accepted URL gives an invalid configuration", input);
+
+    const QString url = config.toUrl();
+    QString again;
+    const DatabaseConfig reparsed = DatabaseConfig::fromUrl(url, &again);
+    if (!again.isEmpty())
+        fail("toUrl() does not parse again", input, url + QStringLiteral(" -> ") + again);
+    if (!same(config, reparsed))
+        fail("toUrl() parses to a different configuration", input, url);
+
+    if (!config.password.isEmpty()) {
+        const QString display = config.displayUrl();
+        QString displayError;
+        const DatabaseConfig shown = DatabaseConfig::fromUrl(display, &displayError);
+        if (!displayError.isEmpty() || shown.password != QLatin1String("***"))
+            fail("displayUrl() does not mask the password", input, display);
+    }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const QString text = QString::fromUtf8(reinterpret_cast<const char *>(data), qsizetype(size));
+    check(text);
+    // The same bytes behind each scheme, so that the fuzzer need not find the prefixes itself.
+    check(QStringLiteral("postgresql://") + text);
+    check(QStringLiteral("sqlite:") + text);
+    return 0;
+}

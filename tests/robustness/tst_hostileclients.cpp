@@ -1,0 +1,183 @@
+// Hostile clients against `serve`: 1,000 idle connections, slow senders dribbling a request a
+// byte at a time, and junk senders, all at once. Resident memory of the server stays bounded
+// (VmRSS, printed), normal requests keep being answered quickly, the slow requests are answered
+// correctly once complete, and the server stops cleanly afterwards.
+
+#include "httpclient.h"
+#include "loadgenerator.h"
+#include "serveprocess.h"
+#include "testdatabase.h"
+
+#include <QElapsedTimer>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <chrono>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace ViralSpot;
+using namespace ViralSpot::Robustness;
+
+class TestHostileClients : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void idleSlowAndJunk();
+};
+
+namespace {
+
+constexpr int IdleConnections = 1000;
+constexpr int SlowSenders = 50;
+constexpr int JunkSenders = 20;
+// Bound on the growth of the server's resident memory while all of this is connected. Generous
+// for sanitizer builds (ASan's redzones and quarantine); an ordinary build grows a few MiB.
+constexpr qint64 MaxGrowthKb = 160 * 1024;
+
+void closeAll(QList<int> &fds)
+{
+    for (const int fd : std::as_const(fds))
+        ::close(fd);
+    fds.clear();
+}
+
+// Reads one answer's status line from a blocking socket (0 on timeout/close).
+int readStatus(int fd, int timeoutMs)
+{
+    QByteArray buffer;
+    while (!buffer.contains("\r\n")) {
+        pollfd pfd = { fd, POLLIN, 0 };
+        if (::poll(&pfd, 1, timeoutMs) <= 0)
+            return 0;
+        char chunk[4096];
+        const ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+        if (n <= 0)
+            return 0;
+        buffer.append(chunk, n);
+    }
+    return buffer.split(' ').value(1).toInt();
+}
+
+} // namespace
+
+void TestHostileClients::idleSlowAndJunk()
+{
+    // The test holds >1000 sockets too.
+    struct rlimit limit = {};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    QVERIFY2(limit.rlim_cur > IdleConnections + SlowSenders + JunkSenders + 100,
+        "the file descriptor limit is too low for this test");
+
+    Test::TemporaryDatabase db(DatabaseConfig::Engine::SQLite);
+    QVERIFY2(db.isValid(), qPrintable(db.error()));
+    QTemporaryDir logs;
+    ServeProcess serve(db.url(), logs.filePath(QStringLiteral("serve.log")));
+    QString error;
+    QVERIFY2(serve.start(&error), qPrintable(error));
+
+    // Warm up, then take the baseline.
+    HttpClient client(serve.port());
+    for (int i = 0; i < 300; ++i)
+        QCOMPARE(client.requestProfile(QStringLiteral("warm_%1").arg(i)).status, 200);
+    const qint64 baselineKb = residentKb(serve.pid());
+    QVERIFY(baselineKb > 0);
+    qint64 peakKb = baselineKb;
+    auto sample = [&] { peakKb = qMax(peakKb, residentKb(serve.pid())); };
+
+    // Normal traffic all along.
+    LoadGenerator load(serve.port(), QStringLiteral("n"), 2, 10000);
+    load.start();
+
+    QList<int> idle;
+    for (int i = 0; i < IdleConnections; ++i) {
+        const int fd = connectSocket(serve.port(), &error);
+        QVERIFY2(fd >= 0, qPrintable(error));
+        idle << fd;
+        if (i % 100 == 0)
+            sample();
+    }
+    // Half of them send a partial request line and stop.
+    for (int i = 0; i < IdleConnections; i += 2)
+        QVERIFY(writeAll(idle.at(i), "GET /api/profile/idle_" + QByteArray::number(i)));
+    sample();
+
+    QList<int> junk;
+    QRandomGenerator random(4711);
+    for (int i = 0; i < JunkSenders; ++i) {
+        const int fd = connectSocket(serve.port(), &error);
+        QVERIFY2(fd >= 0, qPrintable(error));
+        QByteArray bytes(32 * 1024 + int(random.bounded(64 * 1024)), Qt::Uninitialized);
+        for (char &c : bytes)
+            c = char(random.bounded(256));
+        writeAll(fd, bytes); // the server may close early: that is fine
+        junk << fd;
+    }
+
+    // Slow senders: a byte at a time, every 10 ms, all of them in parallel (~1 s per request,
+    // well inside the server's 10 s request timeout).
+    QList<int> slow;
+    QList<QByteArray> slowRequests;
+    for (int i = 0; i < SlowSenders; ++i) {
+        const int fd = connectSocket(serve.port(), &error);
+        QVERIFY2(fd >= 0, qPrintable(error));
+        slow << fd;
+        slowRequests << "POST /api/profile/slow_" + QByteArray::number(i) +
+                "/request?source=slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
+    }
+    for (int position = 0; position < slowRequests.constFirst().size() + 2; ++position) {
+        for (int i = 0; i < SlowSenders; ++i) {
+            if (position < slowRequests.at(i).size())
+                QVERIFY(writeAll(slow.at(i), slowRequests.at(i).mid(position, 1)));
+        }
+        if (position % 10 == 0)
+            sample();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10)); // the dribble's pace
+    }
+    for (int i = 0; i < SlowSenders; ++i)
+        QCOMPARE(readStatus(slow.at(i), 5000), 200);
+    sample();
+
+    // Normal requests are still answered, promptly, with everything above still connected.
+    QElapsedTimer timer;
+    timer.start();
+    for (int i = 0; i < 100; ++i) {
+        const HttpAnswer answer = client.requestProfile(QStringLiteral("during_%1").arg(i));
+        QCOMPARE(answer.status, 200);
+        QVERIFY2(answer.milliseconds < 2000, qPrintable(QString::number(answer.milliseconds)));
+    }
+    const qint64 hundredMs = timer.elapsed();
+    sample();
+    load.stop();
+    QVERIFY2(load.problems().isEmpty(), qPrintable(load.problems().join(QLatin1Char('\n'))));
+    qint64 slowestMs = 0;
+    for (const LoadGenerator::Sample &s : load.samples()) {
+        QVERIFY(s.status == 200);
+        slowestMs = qMax(slowestMs, s.milliseconds);
+    }
+    QVERIFY2(slowestMs < 2000, qPrintable(QStringLiteral("slowest answer %1 ms").arg(slowestMs)));
+
+    qInfo("serve VmRSS: %lld kB at baseline, %lld kB peak with %d idle + %d slow + %d junk "
+          "connections (+%lld kB); %d background answers (slowest %lld ms); 100 requests in "
+          "%lld ms",
+        baselineKb, peakKb, IdleConnections, SlowSenders, JunkSenders, peakKb - baselineKb,
+        load.answered(), slowestMs, hundredMs);
+    QVERIFY2(peakKb - baselineKb < MaxGrowthKb,
+        qPrintable(QStringLiteral("resident memory grew by %1 kB").arg(peakKb - baselineKb)));
+
+    closeAll(idle);
+    closeAll(junk);
+    closeAll(slow);
+    QCOMPARE(client.get("/health").status, 200);
+    QCOMPARE(serve.terminate(), 0);
+}
+
+QTEST_GUILESS_MAIN(TestHostileClients)
+#include "tst_hostileclients.moc"
