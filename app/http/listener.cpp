@@ -15,6 +15,8 @@ Listener::Listener(
     m_timeouts.setInterval(qBound(20, shortest / 4, 1000));
     connect(&m_timeouts, &QTimer::timeout, this, &Listener::checkTimeouts);
     m_timeouts.start();
+    setListenBacklogSize(1024); // bursts of connecting clients (Qt's default is 50)
+    setMaxPendingConnections(1024);
 }
 
 void Listener::incomingConnection(qintptr socketDescriptor)
