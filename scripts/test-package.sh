@@ -82,6 +82,9 @@ cleanup() {
         echo "cleaning up: purging viralspot-admin"
         "${SUDO[@]}" apt-get purge -y -qq viralspot-admin >/dev/null 2>&1 || true
     fi
+    if [[ ${state_existed:-true} == false ]]; then
+        "${SUDO[@]}" rm -rf /var/lib/viralspot-admin
+    fi
     rm -rf "$work" "$lintian_out"
 }
 trap cleanup EXIT
@@ -162,16 +165,31 @@ invalid_status=0
 ((invalid_status == 1)) || fail "an invalid username exits $invalid_status, not 1"
 echo "submit: queued 2, already_queued on repeat, invalid exits 1: ok"
 
-/usr/bin/viralspot-admin serve --database "sqlite:$db" --port 0 >"$work/serve.out" 2>"$work/serve.err" &
-serve_pid=$!
-url=
-for _ in $(seq 1 100); do
-    url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$work/serve.out")
-    [[ -n $url ]] && break
-    kill -0 "$serve_pid" 2>/dev/null || break
-    sleep 0.1
-done
-[[ -n $url ]] || fail "serve printed no listening line: $(cat "$work/serve.out" "$work/serve.err")"
+# start_serve NAME COMMAND...: starts a server in the background, sets serve_pid and url (from
+# its "listening on" line).
+start_serve() {
+    local name=$1
+    shift
+    "$@" >"$work/$name.out" 2>"$work/$name.err" &
+    serve_pid=$!
+    url=
+    for _ in $(seq 1 100); do
+        url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$work/$name.out")
+        [[ -n $url ]] && return 0
+        kill -0 "$serve_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    fail "$name printed no listening line: $(cat "$work/$name.out" "$work/$name.err")"
+}
+stop_serve() {
+    local status=0
+    kill -TERM "$serve_pid"
+    wait "$serve_pid" || status=$?
+    serve_pid=
+    ((status == 0)) || fail "serve exited $status on SIGTERM"
+}
+
+start_serve serve /usr/bin/viralspot-admin serve --database "sqlite:$db" --port 0
 echo "serve: listening on $url"
 health=$(curl -fsS "$url/health") || fail "GET /health failed"
 grep -q '"status": *"ok"' <<<"$health" || fail "GET /health said: $health"
@@ -182,12 +200,40 @@ grep -q '"queued": *true' <<<"$posted" || fail "POST said: $posted"
 [[ $(sqlite3 "$db" "SELECT count(*) FROM queue WHERE username='instagram' AND status='PENDING'") == 1 ]] ||
     fail "the POSTed profile is not in the queue"
 echo "POST /api/profile/Instagram/request: queued"
-kill -TERM "$serve_pid"
-serve_status=0
-wait "$serve_pid" || serve_status=$?
-serve_pid=
-((serve_status == 0)) || fail "serve exited $serve_status on SIGTERM"
+stop_serve
 echo "serve: stopped cleanly on SIGTERM"
+
+step "The service's command as the viralspot user (configuration, token, state directory)"
+# systemd is not PID 1 in a container: run ExecStart's command line the way the unit does, with
+# the packaged configuration, as the service user, in the state directory systemd would create.
+state=/var/lib/viralspot-admin
+state_existed=false
+[[ -d $state ]] && state_existed=true
+"${SUDO[@]}" install -d -o viralspot -g viralspot -m 0750 "$state"
+set -a
+# shellcheck source=/dev/null
+source <("${SUDO[@]}" cat /etc/viralspot-admin/viralspot-admin.conf)
+set +a
+[[ $VIRALSPOT_DATABASE_URL == "sqlite:$state/queue.sqlite" ]] ||
+    fail "unexpected default database URL: $VIRALSPOT_DATABASE_URL"
+# shellcheck disable=SC2086 # VIRALSPOT_SERVE_OPTIONS is split at white space, as systemd does
+start_serve service "${SUDO[@]}" setpriv --reuid viralspot --regid viralspot --init-groups \
+    env HOME="$state" XDG_DATA_HOME=/var/lib VIRALSPOT_DATABASE_URL="$VIRALSPOT_DATABASE_URL" /usr/bin/viralspot-admin serve \
+    --bind "$VIRALSPOT_BIND" --port 0 --token-file "$VIRALSPOT_TOKEN_FILE" $VIRALSPOT_SERVE_OPTIONS
+echo "service: listening on $url as $(ps -o user= -p "$(pgrep -P "$serve_pid" -n || echo "$serve_pid")" | tr -d ' ')"
+token=$("${SUDO[@]}" cat "$VIRALSPOT_TOKEN_FILE")
+anonymous=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/api/profile/natgeo/request?source=service")
+[[ $anonymous == 401 ]] || fail "a request without the token got $anonymous, not 401"
+authorized=$(curl -fsS -X POST -H "Authorization: Bearer $token" \
+    "$url/api/profile/natgeo/request?source=service") || fail "the request with the token failed"
+grep -q '"queued": *true' <<<"$authorized" || fail "with the token: $authorized"
+[[ $(stat -c %U "$state/queue.sqlite") == viralspot ]] || fail "the database is not the user's"
+stop_serve
+echo "service: 401 without the token, queued with it, database $state/queue.sqlite owned by viralspot"
+if [[ $state_existed == false ]]; then
+    "${SUDO[@]}" rm -rf "$state"
+    state_existed=true
+fi
 
 step "Remove and purge"
 "${SUDO[@]}" apt-get remove -y -qq viralspot-admin >/dev/null || fail "apt-get remove failed"
