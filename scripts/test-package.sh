@@ -41,7 +41,8 @@ step "Build ($build_dir)"
 if [[ ! -f $build_dir/CMakeCache.txt ]]; then
     generator=()
     command -v ninja >/dev/null && generator=(-G Ninja)
-    # Debian's build flags: -O2, fortify, stack protector, relro and bindnow (lintian hardening).
+    # Debian's build flags with all hardening: -O2, fortify, stack protector, relro, bindnow.
+    export DEB_BUILD_MAINT_OPTIONS=hardening=+all
     CXXFLAGS="$(dpkg-buildflags --get CXXFLAGS) $(dpkg-buildflags --get CPPFLAGS)" \
         LDFLAGS="$(dpkg-buildflags --get LDFLAGS)" \
         cmake -S "$root" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
