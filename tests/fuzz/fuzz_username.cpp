@@ -1,5 +1,5 @@
 // libFuzzer entry point for Username::normalize and Username::sourceError.
-// Build (by hand, for now):
+// Built by tests/fuzz/CMakeLists.txt (-DVIRALSPOT_FUZZ=ON), or by hand:
 //   clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address $(pkg-config --cflags Qt6Core) \
 //     -Icore -I<build>/core tests/fuzz/fuzz_username.cpp <build>/core/libviralspot_core.a \
 //     $(pkg-config --libs Qt6Core) -o fuzz_username
