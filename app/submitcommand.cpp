@@ -88,7 +88,7 @@ int run(const QStringList &arguments)
             parser.isSet(QStringLiteral("csv")) ? BulkParser::Format::Csv
                                                 : BulkParser::Format::Auto);
     } else {
-        // Each argument is one input line (arguments are never split on separators).
+        // Each argument is one input line; an argument may itself hold a list ("a b,c").
         parsed = BulkParser::parse(positional.join(QLatin1Char('\n')), BulkParser::Format::Text);
     }
 
