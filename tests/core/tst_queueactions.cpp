@@ -2,11 +2,13 @@
 // would-be duplicates) and the audit rows, on SQLite and PostgreSQL.
 
 #include "../ui_queue/queueseed.h"
+#include "database.h"
 #include "queueactions.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
+#include <QThread>
 
 using namespace ViralSpot;
 using namespace ViralSpot::Test;
@@ -28,6 +30,7 @@ private slots:
     void unknownIdsAreReported();
     void manyRowsInOneAction();
     void noAuditWithoutOrigin();
+    void concurrentRetriesNeverMakeTwoActiveRows();
 
 private:
     QString seed(const QString &username, const QString &status,
@@ -319,6 +322,60 @@ void TestQueueActions::noAuditWithoutOrigin()
     QVERIFY2(result.ok, qPrintable(result.error));
     QCOMPARE(result.changed(), 1);
     QCOMPARE(auditRows(), 0);
+}
+
+void TestQueueActions::concurrentRetriesNeverMakeTwoActiveRows()
+{
+    // Two admins retry different FAILED rows of the same usernames at the same moment, each on
+    // its own connection: the database's index decides, the loser skips (after a retry of
+    // its statement on PostgreSQL), and every username ends with exactly one active row.
+    constexpr int Users = 3000;
+    QStringList first, second;
+    QVERIFY(m_db->exec(QStringLiteral("BEGIN")));
+    for (int i = 0; i < Users; ++i) {
+        const QString name = QStringLiteral("race%1").arg(i);
+        first << seed(name, QStringLiteral("FAILED"), {}, 60);
+        second << seed(name, QStringLiteral("FAILED"), {}, 30);
+    }
+    QVERIFY(m_db->exec(QStringLiteral("COMMIT")));
+
+    const DatabaseConfig config = m_db->config();
+    QueueActionResult results[2];
+    QList<QThread *> threads;
+    for (int t = 0; t < 2; ++t) {
+        const QStringList ids = t == 0 ? first : second;
+        threads << QThread::create([config, ids, &results, t] {
+            const QString name = QStringLiteral("race_%1").arg(t);
+            {
+                QString error;
+                QSqlDatabase db = Database::open(config, name, &error);
+                results[t] = QueueActions::apply(
+                    db, QueueAction::Retry, ids, AuditEntry::forOrigin(QStringLiteral("window")));
+            }
+            Database::close(name);
+        });
+    }
+    for (QThread *thread : std::as_const(threads))
+        thread->start();
+    for (QThread *thread : std::as_const(threads)) {
+        QVERIFY(thread->wait(60000));
+        delete thread;
+    }
+    QVERIFY2(results[0].ok, qPrintable(results[0].error));
+    QVERIFY2(results[1].ok, qPrintable(results[1].error));
+    QCOMPARE(results[0].changed() + results[1].changed(), Users);
+    QCOMPARE(results[0].skippedCount(QueueActionSkip::Reason::ActiveExists) +
+            results[1].skippedCount(QueueActionSkip::Reason::ActiveExists),
+        Users);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM (SELECT username FROM queue "
+                                         "WHERE status IN ('PENDING','PROCESSING') "
+                                         "GROUP BY username HAVING COUNT(*) > 1) d"))
+                 .toInt(),
+        0);
+    QCOMPARE(
+        m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status = 'PENDING'")).toInt(),
+        Users);
+    QCOMPARE(auditRows(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestQueueActions)

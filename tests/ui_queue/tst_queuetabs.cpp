@@ -204,6 +204,7 @@ void TestQueueTabs::profileLookupShowsHistoryAndRequests()
     QTRY_COMPARE_WITH_TIMEOUT(w.history().size(), 3, 10000);
     QCOMPARE(w.history().first().status, QStringLiteral("PENDING"));
     QVERIFY(!request->isEnabled()); // now waiting on the queue
+    QVERIFY(w.statusText().contains(QStringLiteral("has been added to the high priority queue")));
     QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username = 'hist5' "
                                          "AND status = 'PENDING' AND priority = 'HIGH'"))
                  .toInt(),

@@ -163,6 +163,9 @@ void ProfileLookupWidget::showHistory()
                              : tr("%n queue row(s).", nullptr, int(m_history.size())));
     if (active)
         text += QLatin1Char(' ') + tr("It is waiting on the queue now.");
+    if (!m_notice.isEmpty())
+        text = m_notice + QLatin1Char('\n') + text;
+    m_notice.clear();
     m_status->setText(text);
     m_request->setEnabled(!m_readOnly && !m_processed && !active);
 }
@@ -190,9 +193,10 @@ bool ProfileLookupWidget::requestShown()
             return result;
         },
         [this](const RequestResult &result) {
+            // Shown above the refreshed history.
+            m_notice = result.message;
             emit requestFinished(result);
             lookUp(result.username.isEmpty() ? m_username : result.username);
-            m_status->setText(result.message + QLatin1Char('\n') + m_status->text());
         });
     return true;
 }

@@ -57,6 +57,7 @@ private:
     QStandardItemModel *m_historyModel = nullptr;
     QTimer *m_typingTimer = nullptr;
     QString m_username;
+    QString m_notice; // the last request's answer, shown with the next history
     bool m_processed = false;
     QList<QueueRow> m_history;
     quint64 m_lookupGeneration = 0;
