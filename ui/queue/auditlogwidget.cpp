@@ -7,7 +7,6 @@
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
-#include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -167,7 +166,8 @@ void AuditLogWidget::load(bool append)
             m_entries += result.page.entries;
             appendRows(result.page.entries);
             m_more->setEnabled(result.page.entries.size() == PageSize);
-            m_status->setText(tr("%n entr(y/ies) shown", nullptr, int(m_entries.size())));
+            m_view->resizeColumnsToContents();
+            m_status->setText(tr("Entries shown: %1").arg(m_entries.size()));
             emit loaded();
         });
 }
@@ -176,10 +176,12 @@ void AuditLogWidget::appendRows(const QList<AuditEntry> &entries)
 {
     for (const AuditEntry &e : entries) {
         QString names = e.usernames.join(QStringLiteral(", "));
-        if (e.usernames.size() < e.total && e.action != QLatin1String("retry") &&
-            e.action != QLatin1String("pause") && e.action != QLatin1String("resume") &&
-            e.action != QLatin1String("raise") && e.usernamesTruncated)
+        if (e.usernamesTruncated)
             names += tr(" … (truncated)");
+        QStringList parts;
+        for (auto it = e.details.constBegin(); it != e.details.constEnd(); ++it)
+            parts << it.key() + QLatin1Char(' ') + it.value().toVariant().toString();
+        const QString counts = parts.join(QStringLiteral(" · "));
         const QList<QStandardItem *> items = {
             new QStandardItem(
                 e.occurredAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))),
@@ -188,8 +190,7 @@ void AuditLogWidget::appendRows(const QList<AuditEntry> &entries)
             new QStandardItem(e.osUser),
             new QStandardItem(e.host),
             new QStandardItem(QString::number(e.total)),
-            new QStandardItem(
-                QString::fromUtf8(QJsonDocument(e.details).toJson(QJsonDocument::Compact))),
+            new QStandardItem(counts),
             new QStandardItem(names),
         };
         m_model->appendRow(items);
@@ -206,7 +207,7 @@ bool AuditLogWidget::exportCsv()
         m_status->setText(tr("Export failed: %1").arg(error));
         return false;
     }
-    m_status->setText(tr("Exported %n entr(y/ies) to %1.", nullptr, m_model->rowCount()).arg(path));
+    m_status->setText(tr("Exported to %1 (entries: %2).").arg(path).arg(m_model->rowCount()));
     return true;
 }
 

@@ -77,6 +77,7 @@ OverviewWidget::OverviewWidget(const DatabaseConfig &config, bool readOnly, QWid
     m_dayChart->setTitle(tr("Requests per hour, last 24 hours"));
     m_weekChart->setTitle(tr("Requests per hour, last 7 days"));
     m_compositionChart->setTitle(tr("Queue by status"));
+    m_compositionChart->legend()->setAlignment(Qt::AlignRight);
     auto *grid = new QGridLayout;
     grid->addWidget(chartView(m_dayChart, this), 0, 0);
     grid->addWidget(chartView(m_compositionChart, this), 0, 1);

@@ -160,13 +160,14 @@ void ProfileLookupWidget::showHistory()
                                : tr("%1 is not processed yet.").arg(m_username);
     text += QLatin1Char(' ') +
         (m_history.isEmpty() ? tr("It has never been on the queue.")
-                             : tr("%n queue row(s).", nullptr, int(m_history.size())));
+                             : tr("Queue rows: %1.").arg(m_history.size()));
     if (active)
         text += QLatin1Char(' ') + tr("It is waiting on the queue now.");
     if (!m_notice.isEmpty())
         text = m_notice + QLatin1Char('\n') + text;
     m_notice.clear();
     m_status->setText(text);
+    m_view->resizeColumnsToContents();
     m_request->setEnabled(!m_readOnly && !m_processed && !active);
 }
 

@@ -12,6 +12,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
@@ -89,7 +90,7 @@ QueueBrowserWidget::QueueBrowserWidget(const DatabaseConfig &config, bool readOn
     setAutoRefreshInterval(10);
 
     connect(m_model, &QueueTableModel::totalChanged, this, [this](qint64 total) {
-        m_matchLabel->setText(tr("%n matching row(s)", nullptr, int(qMin<qint64>(total, INT_MAX))));
+        m_matchLabel->setText(tr("Matching rows: %1").arg(QLocale().toString(total)));
     });
     connect(m_model, &QueueTableModel::errorOccurred, this,
         [this](const QString &message) { report(tr("Database error: %1").arg(message)); });
@@ -218,6 +219,14 @@ void QueueBrowserWidget::buildUi()
     m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
     m_view->horizontalHeader()->setStretchLastSection(true);
+    // Fixed widths from the font: sizing to contents would read rows that are not loaded.
+    const int timeWidth =
+        m_view->fontMetrics().horizontalAdvance(QStringLiteral("0000-00-00 00:00:00")) + 16;
+    for (const QueueColumn column :
+        { QueueColumn::LastAttempt, QueueColumn::CreatedAt, QueueColumn::UpdatedAt })
+        m_view->setColumnWidth(int(column), timeWidth);
+    m_view->setColumnWidth(int(QueueColumn::Username), timeWidth);
+    m_view->setColumnWidth(int(QueueColumn::ErrorMessage), timeWidth * 3 / 2);
     m_view->horizontalHeader()->setSortIndicator(int(QueueColumn::CreatedAt), Qt::DescendingOrder);
     m_view->setSortingEnabled(true);
     layout->addWidget(m_view, 1);
@@ -415,13 +424,13 @@ void QueueBrowserWidget::updateCountsLabel()
 {
     QStringList parts;
     for (auto it = m_counts.byStatus.cbegin(); it != m_counts.byStatus.cend(); ++it)
-        parts << QStringLiteral("%1 %2").arg(it.key()).arg(it.value());
+        parts << QStringLiteral("%1 %2").arg(it.key(), QLocale().toString(it.value()));
     QStringList priorities;
     for (auto it = m_counts.byPriority.cbegin(); it != m_counts.byPriority.cend(); ++it)
-        priorities << QStringLiteral("%1 %2").arg(it.key()).arg(it.value());
+        priorities << QStringLiteral("%1 %2").arg(it.key(), QLocale().toString(it.value()));
     m_countsLabel->setText(
         tr("Total %1 — %2 — %3")
-            .arg(m_counts.total)
+            .arg(QLocale().toString(m_counts.total))
             .arg(parts.join(QStringLiteral(" · ")), priorities.join(QStringLiteral(" · "))));
 }
 
@@ -483,7 +492,8 @@ bool QueueBrowserWidget::runAction(QueueAction action)
         break;
     }
     if (!m_confirm(label,
-            tr("%1 %n selected row(s)?", nullptr, selected).arg(label) + QLatin1Char('\n') + what +
+            tr("%1: selected rows: %2. Go ahead?").arg(label).arg(selected) + QLatin1Char('\n') +
+                what +
                 tr("\nRows in another state are skipped, and so is any row that "
                    "would become a second active row for its username.")))
         return false;
@@ -569,7 +579,7 @@ bool QueueBrowserWidget::exportCsv()
         [this, path](const ExportResult &result) {
             m_exportButton->setEnabled(true);
             const QString message = result.ok
-                ? tr("Exported %n row(s) to %1.", nullptr, int(result.rows)).arg(path)
+                ? tr("Exported to %1 (rows: %2).").arg(path).arg(result.rows)
                 : tr("Export failed: %1").arg(result.error);
             report(message);
             emit exportFinished(result.ok, result.ok ? path : result.error, result.rows);
