@@ -18,9 +18,10 @@ QString connectionName(const char *purpose, const void *owner)
 
 } // namespace
 
-GroupCommitter::GroupCommitter(const DatabaseConfig &config, QObject *context)
+GroupCommitter::GroupCommitter(const DatabaseConfig &config, QObject *context, int threads)
     : m_config(config)
     , m_context(context)
+    , m_threadCount(qMax(1, threads))
 { }
 
 GroupCommitter::~GroupCommitter()
@@ -30,25 +31,28 @@ GroupCommitter::~GroupCommitter()
 
 void GroupCommitter::start()
 {
-    if (m_thread)
+    if (!m_threads.empty())
         return;
     m_stopping = false;
-    m_thread.reset(QThread::create([this] { run(); }));
-    m_thread->setObjectName(QStringLiteral("http-writer"));
-    m_thread->start();
+    for (int i = 0; i < m_threadCount; ++i) {
+        m_threads.emplace_back(QThread::create([this] { run(); }));
+        m_threads.back()->setObjectName(QStringLiteral("http-writer-%1").arg(i));
+        m_threads.back()->start();
+    }
 }
 
 void GroupCommitter::stop()
 {
-    if (!m_thread)
+    if (m_threads.empty())
         return;
     {
         std::lock_guard lock(m_mutex);
         m_stopping = true;
     }
-    m_wake.notify_one();
-    m_thread->wait();
-    m_thread.reset();
+    m_wake.notify_all();
+    for (const auto &thread : m_threads)
+        thread->wait();
+    m_threads.clear();
 }
 
 void GroupCommitter::submit(const RequestItem &item, Callback callback)
@@ -62,7 +66,7 @@ void GroupCommitter::submit(const RequestItem &item, Callback callback)
 
 void GroupCommitter::run()
 {
-    RequestService service(m_config, connectionName("writer", this));
+    RequestService service(m_config, connectionName("writer", QThread::currentThread()));
     QString error;
     if (!service.open(&error)) // early, so the first request does not pay for it
         qCWarning(lcHttp) << "database not available yet:" << error;

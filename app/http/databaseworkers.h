@@ -26,7 +26,9 @@ public:
     // Called on the thread of `context` (the HTTP thread) with the request's result.
     using Callback = std::function<void(const RequestResult &)>;
 
-    GroupCommitter(const DatabaseConfig &config, QObject *context);
+    // `threads` writers share the queue: each takes everything waiting when it is free, so with
+    // more than one, batches commit concurrently (useful on PostgreSQL; SQLite has one writer).
+    GroupCommitter(const DatabaseConfig &config, QObject *context, int threads = 1);
     ~GroupCommitter(); // stop()
     GroupCommitter(const GroupCommitter &) = delete;
     GroupCommitter &operator=(const GroupCommitter &) = delete;
@@ -51,7 +53,8 @@ private:
 
     DatabaseConfig m_config;
     QPointer<QObject> m_context;
-    std::unique_ptr<QThread> m_thread;
+    int m_threadCount;
+    std::vector<std::unique_ptr<QThread>> m_threads;
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::vector<Job> m_pending;

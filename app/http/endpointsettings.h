@@ -23,6 +23,10 @@ struct EndpointSettings
 
     DatabaseConfig database;
 
+    // Writer threads (group commit). 0: automatic, one for SQLite (a single writer at a time
+    // anyway), two for PostgreSQL (two batches commit concurrently).
+    int writerThreads = 0;
+
     // A request waiting for the database longer than this is answered 503 database_unavailable.
     int databaseTimeoutMs = 4000;
     // A request whose bytes started arriving must be complete within this (else 408, closed).
