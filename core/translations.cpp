@@ -14,9 +14,11 @@ namespace ViralSpot::Translations {
 
 namespace {
 
-// lupdate files a free helper's tr() under its enclosing namespace ("ViralSpot::Database"),
-// while such helpers call QCoreApplication::translate with the bare name ("Database"). A miss on
-// the bare context is retried with the project's namespaces, so both spellings find the text.
+// Free helpers named tr() (`QString tr(const char *t) { return translate("Database", t); }`)
+// call QCoreApplication::translate with a bare context, but lupdate files their texts under the
+// enclosing namespace ("ViralSpot::Database" for a helper in namespace ViralSpot::Database,
+// "ViralSpot::Ui" for one inside a function of namespace ViralSpot::Ui). A miss on the bare
+// context is retried with those spellings, so the texts are found whichever one the .ts holds.
 class NamespaceAwareTranslator final : public QTranslator
 {
 public:
@@ -26,14 +28,20 @@ public:
         const char *disambiguation = nullptr, int n = -1) const override
     {
         QString translation = QTranslator::translate(context, sourceText, disambiguation, n);
-        if (!translation.isNull() || !context || std::strncmp(context, "ViralSpot::", 11) == 0)
+        if (!translation.isNull() || !context || std::strncmp(context, "ViralSpot", 9) == 0)
             return translation;
-        for (const char *space : { "ViralSpot::", "ViralSpot::Ui::", "ViralSpot::Http::" }) {
-            const QByteArray qualified = QByteArray(space) + context;
+        static const char *const Namespaces[] = { "ViralSpot", "ViralSpot::Ui", "ViralSpot::Http" };
+        for (const char *space : Namespaces) {
+            const QByteArray qualified = QByteArray(space) + "::" + context;
             translation =
                 QTranslator::translate(qualified.constData(), sourceText, disambiguation, n);
             if (!translation.isNull())
-                break;
+                return translation;
+        }
+        for (const char *space : Namespaces) {
+            translation = QTranslator::translate(space, sourceText, disambiguation, n);
+            if (!translation.isNull())
+                return translation;
         }
         return translation;
     }
@@ -58,12 +66,16 @@ bool installTranslator(
 
 void install(QCoreApplication &app)
 {
-    const QLocale locale = QLocale::system();
+    install(app, QLocale::system(), QLatin1String(ResourceFolder));
+}
+
+void install(QCoreApplication &app, const QLocale &locale, const QString &folder)
+{
     installTranslator(new QTranslator(&app), locale, QStringLiteral("qtbase"),
         QLibraryInfo::path(QLibraryInfo::TranslationsPath));
     if (!installTranslator(new NamespaceAwareTranslator(&app), locale,
-            QStringLiteral(VIRALSPOT_APP_NAME), QLatin1String(ResourceFolder))) {
-        qCDebug(lcCore) << "no translation for" << locale.uiLanguages();
+            QStringLiteral(VIRALSPOT_APP_NAME), folder)) {
+        qCDebug(lcCore) << "no translation for" << locale.uiLanguages() << "in" << folder;
     }
 }
 

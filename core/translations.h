@@ -1,6 +1,8 @@
 #pragma once
 
 class QCoreApplication;
+class QLocale;
+class QString;
 
 namespace ViralSpot::Translations {
 
@@ -13,5 +15,9 @@ inline constexpr char ResourceFolder[] = ":/i18n";
 // (Debian: qt6-translations-l10n). Missing translations are not an error: the texts stay English.
 // Call right after the application object exists, before any text is shown.
 void install(QCoreApplication &app);
+
+// The same for a given locale, loading the application's translation from `folder` (a resource
+// or file-system folder holding viralspot-admin_<lang>.qm). For tests and a language setting.
+void install(QCoreApplication &app, const QLocale &locale, const QString &folder);
 
 } // namespace ViralSpot::Translations

@@ -2,11 +2,14 @@
 // CMake, translations load for the system locale, and the man page, bash completion, AppStream
 // metainfo, desktop entry and systemd unit agree with the executable's own --help.
 
+#include "translations.h"
+
 #include <QFile>
 #include <QLibraryInfo>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTest>
+#include <QTranslator>
 #include <QXmlStreamReader>
 
 namespace {
@@ -103,6 +106,7 @@ private slots:
     void versionComesFromCMake();
     void translationLoadsForGermanLocale();
     void englishWithoutTranslation();
+    void translatorFindsEveryContextSpelling();
     void manPageCoversEveryCommandAndOption();
     void bashCompletionCoversEveryCommandAndOption();
     void metainfoReleaseIsTheProjectVersion();
@@ -171,6 +175,39 @@ void TestPackaging::englishWithoutTranslation()
         QCOMPARE(result.exitCode, 64);
         QVERIFY2(result.err.contains(QStringLiteral("Try '")), qPrintable(lang + result.err));
     }
+}
+
+void TestPackaging::translatorFindsEveryContextSpelling()
+{
+    QCoreApplication &app = *QCoreApplication::instance();
+    const auto uninstall = [&app] {
+        const auto translators = app.findChildren<QTranslator *>();
+        for (QTranslator *translator : translators) {
+            QCoreApplication::removeTranslator(translator);
+            delete translator;
+        }
+    };
+    const QString qmDir = QStringLiteral(VIRALSPOT_QM_DIR);
+    QVERIFY2(QFile::exists(qmDir + QStringLiteral("/viralspot-admin_de.qm")), qPrintable(qmDir));
+
+    ViralSpot::Translations::install(app, QLocale(QLocale::German, QLocale::Germany), qmDir);
+    // The context the .ts holds.
+    QCOMPARE(QCoreApplication::translate("CommandLine", "Try '%1 --help'."),
+        QStringLiteral("Versuchen Sie '%1 --help'."));
+    // A helper in namespace ViralSpot::SubmitCommand passing "SubmitCommand".
+    QCOMPARE(QCoreApplication::translate("SubmitCommand", "Read standard input as CSV."),
+        QStringLiteral("Die Standardeingabe als CSV lesen."));
+    // A helper inside a function of namespace ViralSpot::Ui passing "QueueTabs".
+    QCOMPARE(QCoreApplication::translate("QueueTabs", "Queue"), QStringLiteral("Warteschlange"));
+    // Unknown texts stay as they are.
+    QCOMPARE(
+        QCoreApplication::translate("QueueTabs", "No such text"), QStringLiteral("No such text"));
+    uninstall();
+
+    ViralSpot::Translations::install(app, QLocale(QLocale::English, QLocale::UnitedStates), qmDir);
+    QCOMPARE(QCoreApplication::translate("CommandLine", "Try '%1 --help'."),
+        QStringLiteral("Try '%1 --help'."));
+    uninstall();
 }
 
 void TestPackaging::manPageCoversEveryCommandAndOption()
