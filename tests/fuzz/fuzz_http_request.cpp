@@ -40,6 +40,13 @@ QTemporaryDir *s_dir = nullptr;
     std::abort();
 }
 
+void stopServer()
+{
+    s_server->stop();
+    delete s_server;
+    s_server = nullptr;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -61,6 +68,29 @@ extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)
     error = s_server->start(settings);
     if (!error.isEmpty())
         fail("the server does not start", error.toUtf8());
+    // One real exchange first, so that every lazily created global (SQL driver, connection
+    // registry, ...) exists before stopServer is registered: atexit handlers run in reverse
+    // order, so the server then stops (joining its database threads) before those globals go.
+    // libFuzzer ends with exit(); without this the writer thread would outlive QtSql.
+    const QByteArray warmUp =
+        QByteArrayLiteral("POST /api/profile/warm_up/request HTTP/1.1\r\nHost: x\r\n\r\n"
+                          "GET /api/profile/warm_up/status HTTP/1.1\r\nHost: x\r\n\r\n"
+                          "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    QTcpSocket socket;
+    socket.connectToHost(s_server->address(), s_server->port());
+    if (!socket.waitForConnected(5000))
+        fail("cannot connect", socket.errorString().toUtf8());
+    socket.write(warmUp);
+    QByteArray answers;
+    QElapsedTimer timer;
+    timer.start();
+    while (answers.count("HTTP/1.1 200") < 3 && timer.elapsed() < 30000) {
+        s_app->processEvents(QEventLoop::AllEvents, 10);
+        answers += socket.readAll();
+    }
+    if (answers.count("HTTP/1.1 200") < 3)
+        fail("the warm-up requests were not answered", answers);
+    std::atexit(stopServer);
     return 0;
 }
 

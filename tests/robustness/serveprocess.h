@@ -18,6 +18,11 @@ public:
 
     // Starts and waits for "listening on http://ADDR:PORT"; false with *error on failure.
     bool start(QString *error, const QStringList &extraArguments = {});
+    // Environment for the next start() (default: the test's own).
+    void setEnvironment(const QProcessEnvironment &environment)
+    {
+        m_process.setProcessEnvironment(environment);
+    }
     quint16 port() const { return m_port; }
     qint64 pid() const { return m_process.processId(); }
     bool isRunning() const { return m_process.state() == QProcess::Running; }

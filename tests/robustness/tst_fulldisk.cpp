@@ -76,11 +76,12 @@ void TestFullDisk::init()
     QString output;
     m_mounted = run(QStringLiteral("mount"),
         { QStringLiteral("-t"), QStringLiteral("tmpfs"), QStringLiteral("-o"),
-            QStringLiteral("size=3m,mode=0755"), QStringLiteral("viralspot-fulldisk"),
+            QStringLiteral("size=32m,mode=0755"), QStringLiteral("viralspot-fulldisk"),
             m_mount.path() },
         &output);
     QVERIFY2(m_mounted,
-        qPrintable(QStringLiteral("cannot mount a 3 MiB tmpfs (this test needs root): ") + output));
+        qPrintable(
+            QStringLiteral("cannot mount a 32 MiB tmpfs (this test needs root): ") + output));
 }
 
 void TestFullDisk::cleanup()
@@ -256,7 +257,8 @@ void TestFullDisk::serveFillsTheDisk()
         client.requestProfile(QStringLiteral("freed_%1").arg(++attempt)).queued(), 5000);
     acknowledged << QStringLiteral("freed_%1").arg(attempt);
     for (int i = 0; i < 100; ++i) {
-        QVERIFY(client.requestProfile(QStringLiteral("normal_%1").arg(i)).queued());
+        const HttpAnswer answer = client.requestProfile(QStringLiteral("normal_%1").arg(i));
+        QVERIFY2(answer.queued(), answer.body.constData());
         acknowledged << QStringLiteral("normal_%1").arg(i);
     }
     QCOMPARE(client.get("/health").status, 200);
