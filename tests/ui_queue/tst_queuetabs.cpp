@@ -2,6 +2,7 @@
 // the audit view with its filter and export, and createQueueTabs() for the main window.
 
 #include "auditlogwidget.h"
+#include "csvwriter.h"
 #include "overviewwidget.h"
 #include "profilelookupwidget.h"
 #include "queuebrowserwidget.h"
@@ -38,6 +39,8 @@ private slots:
     void profileLookupReadOnly();
     void auditViewFiltersAndExports();
     void createQueueTabsGivesFourTabs();
+    void csvFields_data();
+    void csvFields();
 
 private:
     qint64 directCount(
@@ -293,6 +296,28 @@ void TestQueueTabs::createQueueTabsGivesFourTabs()
         QCOMPARE(tab.second->parent(), &parent);
     }
     QVERIFY(qobject_cast<QueueBrowserWidget *>(tabs.at(0).second)->isReadOnly());
+}
+
+void TestQueueTabs::csvFields_data()
+{
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("plain") << QStringLiteral("alice") << QStringLiteral("alice");
+    QTest::newRow("empty") << QString() << QString();
+    QTest::newRow("comma") << QStringLiteral("a,b") << QStringLiteral("\"a,b\"");
+    QTest::newRow("quote") << QStringLiteral("say \"hi\"") << QStringLiteral("\"say \"\"hi\"\"\"");
+    QTest::newRow("newline") << QStringLiteral("line1\nline2")
+                             << QStringLiteral("\"line1\nline2\"");
+    QTest::newRow("formula") << QStringLiteral("=HYPERLINK(1)") << QStringLiteral("'=HYPERLINK(1)");
+    QTest::newRow("formula with comma") << QStringLiteral("+1,2") << QStringLiteral("\"'+1,2\"");
+}
+
+void TestQueueTabs::csvFields()
+{
+    QFETCH(QString, value);
+    QFETCH(QString, expected);
+    QCOMPARE(Csv::field(value), expected);
+    QCOMPARE(Csv::line({ value, QStringLiteral("x") }), expected + QStringLiteral(",x\r\n"));
 }
 
 QTEST_MAIN(TestQueueTabs)
