@@ -429,13 +429,6 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <source>Database error: %1</source>
         <translation>Datenbankfehler: %1</translation>
     </message>
-    <message numerus="yes">
-        <source>%n entr(y/ies) shown</source>
-        <translation>
-            <numerusform>%n Eintrag angezeigt</numerusform>
-            <numerusform>%n Einträge angezeigt</numerusform>
-        </translation>
-    </message>
     <message>
         <source> … (truncated)</source>
         <translation> … (gekürzt)</translation>
@@ -444,12 +437,13 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <source>Export failed: %1</source>
         <translation>Export fehlgeschlagen: %1</translation>
     </message>
-    <message numerus="yes">
-        <source>Exported %n entr(y/ies) to %1.</source>
-        <translation>
-            <numerusform>%n Eintrag nach %1 exportiert.</numerusform>
-            <numerusform>%n Einträge nach %1 exportiert.</numerusform>
-        </translation>
+    <message>
+        <source>Entries shown: %1</source>
+        <translation>Angezeigte Einträge: %1</translation>
+    </message>
+    <message>
+        <source>Exported to %1 (entries: %2).</source>
+        <translation>Nach %1 exportiert (Einträge: %2).</translation>
     </message>
 </context>
 <context>
@@ -572,6 +566,101 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
     <message>
         <source>SQLite databases (*.sqlite *.db);;All files (*)</source>
         <translation>SQLite-Datenbanken (*.sqlite *.db);;Alle Dateien (*)</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::EndpointPanel</name>
+    <message>
+        <source>Embedded HTTP endpoint</source>
+        <translation>Eingebetteter HTTP-Endpunkt</translation>
+    </message>
+    <message>
+        <source>Any address other than loopback requires an API token.</source>
+        <translation>Jede Adresse außer Loopback erfordert ein API-Token.</translation>
+    </message>
+    <message>
+        <source>any free port</source>
+        <translation>beliebiger freier Port</translation>
+    </message>
+    <message>
+        <source>None (loopback only)</source>
+        <translation>Keine (nur Loopback)</translation>
+    </message>
+    <message>
+        <source>&amp;Generate</source>
+        <translation>&amp;Erzeugen</translation>
+    </message>
+    <message>
+        <source>e.g. https://app.viralspot.example (comma separated)</source>
+        <translation>z. B. https://app.viralspot.example (durch Kommas getrennt)</translation>
+    </message>
+    <message>
+        <source>Start with the window</source>
+        <translation>Mit dem Fenster starten</translation>
+    </message>
+    <message>
+        <source>The token is kept in the desktop keychain.</source>
+        <translation>Das Token liegt im Schlüsselbund der Arbeitsumgebung.</translation>
+    </message>
+    <message>
+        <source>No keychain service: the token is kept for this session only.</source>
+        <translation>Kein Schlüsselbund-Dienst: das Token gilt nur für diese Sitzung.</translation>
+    </message>
+    <message>
+        <source>&amp;Address:</source>
+        <translation>&amp;Adresse:</translation>
+    </message>
+    <message>
+        <source>&amp;Port:</source>
+        <translation>&amp;Port:</translation>
+    </message>
+    <message>
+        <source>API &amp;token:</source>
+        <translation>API-&amp;Token:</translation>
+    </message>
+    <message>
+        <source>Allowed &amp;origins:</source>
+        <translation>Erlaubte &amp;Ursprünge:</translation>
+    </message>
+    <message>
+        <source>Requests</source>
+        <translation>Anfragen</translation>
+    </message>
+    <message>
+        <source>Each request appears here: time, client, method, path, status, milliseconds.</source>
+        <translation>Jede Anfrage erscheint hier: Zeit, Client, Methode, Pfad, Status, Millisekunden.</translation>
+    </message>
+    <message>
+        <source>C&amp;lear</source>
+        <translation>&amp;Leeren</translation>
+    </message>
+    <message>
+        <source>“%1” is not an IP address.</source>
+        <translation>„%1“ ist keine IP-Adresse.</translation>
+    </message>
+    <message>
+        <source>No database is configured yet.</source>
+        <translation>Es ist noch keine Datenbank eingerichtet.</translation>
+    </message>
+    <message>
+        <source>S&amp;top</source>
+        <translation>S&amp;toppen</translation>
+    </message>
+    <message>
+        <source>S&amp;tart</source>
+        <translation>S&amp;tarten</translation>
+    </message>
+    <message>
+        <source>Listening on &lt;a href=&quot;%1/health&quot;&gt;%1&lt;/a&gt;</source>
+        <translation>Lauscht auf &lt;a href=&quot;%1/health&quot;&gt;%1&lt;/a&gt;</translation>
+    </message>
+    <message>
+        <source>Not running: %1</source>
+        <translation>Läuft nicht: %1</translation>
+    </message>
+    <message>
+        <source>Not running.</source>
+        <translation>Läuft nicht.</translation>
     </message>
 </context>
 <context>
@@ -1075,16 +1164,13 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <source>It has never been on the queue.</source>
         <translation>Es war nie in der Warteschlange.</translation>
     </message>
-    <message numerus="yes">
-        <source>%n queue row(s).</source>
-        <translation>
-            <numerusform>%n Zeile in der Warteschlange.</numerusform>
-            <numerusform>%n Zeilen in der Warteschlange.</numerusform>
-        </translation>
-    </message>
     <message>
         <source>It is waiting on the queue now.</source>
         <translation>Es wartet jetzt in der Warteschlange.</translation>
+    </message>
+    <message>
+        <source>Queue rows: %1.</source>
+        <translation>Zeilen in der Warteschlange: %1.</translation>
     </message>
 </context>
 <context>
@@ -1096,13 +1182,6 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
     <message>
         <source>CSV files (*.csv)</source>
         <translation>CSV-Dateien (*.csv)</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n matching row(s)</source>
-        <translation>
-            <numerusform>%n passende Zeile</numerusform>
-            <numerusform>%n passende Zeilen</numerusform>
-        </translation>
     </message>
     <message>
         <source>Database error: %1</source>
@@ -1208,13 +1287,6 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <source>Low-priority rows are raised to high priority.</source>
         <translation>Zeilen mit niedriger Priorität erhalten hohe Priorität.</translation>
     </message>
-    <message numerus="yes">
-        <source>%1 %n selected row(s)?</source>
-        <translation>
-            <numerusform>%1: %n ausgewählte Zeile?</numerusform>
-            <numerusform>%1: %n ausgewählte Zeilen?</numerusform>
-        </translation>
-    </message>
     <message>
         <source>
 Rows in another state are skipped, and so is any row that would become a second active row for its username.</source>
@@ -1229,16 +1301,21 @@ Zeilen in einem anderen Zustand werden übersprungen, ebenso jede Zeile, die ein
         <source>Exporting to %1…</source>
         <translation>Exportiere nach %1…</translation>
     </message>
-    <message numerus="yes">
-        <source>Exported %n row(s) to %1.</source>
-        <translation>
-            <numerusform>%n Zeile nach %1 exportiert.</numerusform>
-            <numerusform>%n Zeilen nach %1 exportiert.</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Export failed: %1</source>
         <translation>Export fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Matching rows: %1</source>
+        <translation>Passende Zeilen: %1</translation>
+    </message>
+    <message>
+        <source>%1: selected rows: %2. Go ahead?</source>
+        <translation>%1: ausgewählte Zeilen: %2. Fortfahren?</translation>
+    </message>
+    <message>
+        <source>Exported to %1 (rows: %2).</source>
+        <translation>Nach %1 exportiert (Zeilen: %2).</translation>
     </message>
 </context>
 <context>
