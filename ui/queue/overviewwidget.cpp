@@ -91,7 +91,14 @@ OverviewWidget::OverviewWidget(const DatabaseConfig &config, bool readOnly, QWid
             refresh();
     });
     setAutoRefreshInterval(60);
-    refresh();
+}
+
+void OverviewWidget::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    // The numbers take a moment on a big queue: read them when the tab is first looked at.
+    if (m_generation == 0)
+        refresh();
 }
 
 OverviewWidget::~OverviewWidget() = default;

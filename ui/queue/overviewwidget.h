@@ -44,6 +44,9 @@ public slots:
 signals:
     void refreshed();
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
     void showData();
 
