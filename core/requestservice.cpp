@@ -514,9 +514,11 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
                                   "ANY(?::text[]) ORDER BY username FOR UPDATE)"),
                               { pgArray(waiting) }, &error)
                         : prepareAndExec(q,
+                              // "+status"/"+priority": search by username; without
+                              // statistics SQLite would scan every PENDING row by status.
                               QStringLiteral("UPDATE queue SET priority = 'HIGH', "
-                                             "updated_at = ? WHERE status = 'PENDING' AND "
-                                             "priority = 'LOW' AND username IN "
+                                             "updated_at = ? WHERE +status = 'PENDING' AND "
+                                             "+priority = 'LOW' AND username IN "
                                              "(SELECT value FROM json_each(?))"),
                               { sqliteNow(), jsonArray(waiting) }, &error);
                 }
