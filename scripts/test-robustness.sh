@@ -37,7 +37,7 @@ export VIRALSPOT_TEST_PG_URL
 export QT_QPA_PLATFORM=offscreen
 
 # Sanitizer settings for every process of the run (tests and the app they start).
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$root/tests/robustness/lsan.supp:print_suppressions=0
 
@@ -82,13 +82,8 @@ if [[ " $parts " == *" fuzz "* ]]; then
         [[ $target == fuzz_http_request ]] && extra+=("-dict=$root/tests/fuzz/http.dict")
         echo "-- $target for ${fuzz_seconds} s"
         rc=0
-        # Leak checking stays on for the pure targets; the in-process server target keeps
-        # Qt's per-connection caches alive across inputs, which libFuzzer's per-input leak
-        # heuristic cannot tell from leaks (LSan still checks the whole process at exit).
-        leaks=1
-        [[ $target == fuzz_http_request ]] && leaks=0
         "$fuzz_dir/fuzz/$target" -max_total_time="$fuzz_seconds" -timeout=20 -rss_limit_mb=4096 \
-            -detect_leaks=$leaks -print_final_stats=1 -artifact_prefix="$artifacts/$target-" \
+            -detect_leaks=1 -print_final_stats=1 -artifact_prefix="$artifacts/$target-" \
             "${extra[@]}" "$work" "$seeds" >"$artifacts/$target.log" 2>&1 || rc=$?
         grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|Done [0-9]+ runs' \
             "$artifacts/$target.log" | tr '\n' ' ' || true
