@@ -7,6 +7,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QSocketNotifier>
+#include <QTimer>
 
 #include <csignal>
 #include <cstdio>
@@ -61,6 +62,9 @@ void printError(const QString &message)
 
 int run(const QStringList &arguments)
 {
+    // One log line per request on stderr: buffer them (a write per line costs more than the
+    // request); flushed a few times a second and on exit.
+    std::setvbuf(stderr, nullptr, _IOFBF, 1 << 16);
     QCommandLineParser parser;
     parser.setApplicationDescription(QCoreApplication::translate("ServeCommand",
         "Runs the HTTP endpoint without a window. The API token is read from --token-file "
@@ -149,6 +153,12 @@ int run(const QStringList &arguments)
     std::printf("listening on %s\n", qUtf8Printable(server.url()));
     std::fflush(stdout);
 
+    // Request log lines are buffered (see the top of run()): flush a few times a second.
+    QTimer logFlush;
+    logFlush.setInterval(200);
+    QObject::connect(&logFlush, &QTimer::timeout, &server, [] { std::fflush(stderr); });
+    logFlush.start();
+
     QSocketNotifier signalNotifier(s_signalPipe[0], QSocketNotifier::Read);
     QObject::connect(&signalNotifier, &QSocketNotifier::activated, &server, [&] {
         char byte = 0;
@@ -158,7 +168,9 @@ int run(const QStringList &arguments)
         server.stop();
         QCoreApplication::quit();
     });
-    return QCoreApplication::exec() == 0 ? CommandLine::Success : CannotStart;
+    const int result = QCoreApplication::exec();
+    std::fflush(stderr);
+    return result == 0 ? CommandLine::Success : CannotStart;
 }
 
 } // namespace ViralSpot::ServeCommand

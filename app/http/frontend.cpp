@@ -64,6 +64,8 @@ std::optional<QByteArray> queryValue(const QByteArray &query, const QByteArray &
     return std::nullopt;
 }
 
+constexpr int MaxUnansweredPerConnection = 1024;
+
 const QByteArray GetMethods = QByteArrayLiteral("GET, HEAD, OPTIONS");
 const QByteArray PostMethods = QByteArrayLiteral("POST, OPTIONS");
 
@@ -88,6 +90,11 @@ bool Frontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *sock
     auto *connection = qobject_cast<Connection *>(socket);
     if (!connection)
         return false;
+    if (connection->unansweredCount() >= MaxUnansweredPerConnection) {
+        // A client pipelining without reading its answers: drop it rather than buffer forever.
+        connection->abort();
+        return true;
+    }
 
     const QUrl url = request.url();
     RequestMeta meta;
