@@ -96,7 +96,8 @@ ApiResponse ApiResponse::invalidSource(const QString &message)
 ApiResponse ApiResponse::databaseUnavailable()
 {
     return error(503, QStringLiteral("database_unavailable"),
-        QStringLiteral("The database is unavailable; nothing was queued. Try again later."));
+        QStringLiteral("The database is unavailable, so the request was not confirmed. "
+                       "Try again later (repeating a request is safe)."));
 }
 
 ApiResponse ApiResponse::notFound()

@@ -43,6 +43,15 @@ qint64 Connection::monotonicNs()
 
 Connection::PendingPtr Connection::beginRequest(RequestMeta meta)
 {
+    // QHttpServerRequest (6.4) does not tell the HTTP version; the request line we kept does.
+    qsizetype start = 0;
+    while (start < m_head.size() && isBlank(m_head.at(start)))
+        ++start;
+    const qsizetype lineEnd = m_head.indexOf('\n', start);
+    const QByteArray requestLine = m_head.mid(start, lineEnd < 0 ? -1 : lineEnd - start).trimmed();
+    if (requestLine.endsWith(" HTTP/1.0") && !meta.keepAlive)
+        meta.closeAfter = true;
+
     m_inRequest = false;
     m_head.clear();
     m_client = meta.client;

@@ -22,6 +22,7 @@ struct RequestMeta
     QString path;
     bool head = false; // HEAD: headers only
     bool closeAfter = false; // "Connection: close": close once answered
+    bool keepAlive = false; // "Connection: keep-alive" (HTTP/1.0 closes without it)
     QList<QPair<QByteArray, QByteArray>> extraHeaders; // CORS, added to every answer
 };
 

@@ -103,7 +103,9 @@ bool Frontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *sock
     meta.method = methodName(request.method());
     meta.path = url.path(QUrl::FullyEncoded).left(200);
     meta.head = request.method() == QHttpServerRequest::Method::Head;
-    meta.closeAfter = request.value(QByteArrayLiteral("connection")).toLower().contains("close");
+    const QByteArray connectionHeader = request.value(QByteArrayLiteral("connection")).toLower();
+    meta.closeAfter = connectionHeader.contains("close");
+    meta.keepAlive = connectionHeader.contains("keep-alive");
 
     // CORS: only configured origins get the headers (SPEC 3); others get none.
     const QByteArray origin = request.value(QByteArrayLiteral("origin"));

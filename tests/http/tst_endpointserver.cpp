@@ -86,6 +86,7 @@ private Q_SLOTS:
     void unreachableDatabaseAnswers503Fast();
     void lockedDatabaseAnswers503WithinTimeout();
     void pipelinedAnswersKeepOrder();
+    void connectionClose();
     void concurrentClientsGetExactlyOneQueued();
     void stopAnswersWhatWasReceived();
 
@@ -685,6 +686,29 @@ void TestEndpointServer::pipelinedAnswersKeepOrder()
     QCOMPARE(r[6].json().value(QStringLiteral("data")).toObject().value(QStringLiteral("queued")),
         QJsonValue(false));
     QVERIFY(!exchange.isClosed()); // keep-alive
+}
+
+void TestEndpointServer::connectionClose()
+{
+    Test::RawExchange close11(QHostAddress::LocalHost, m_server->port());
+    close11.send(Test::rawRequest("GET", "/health/live", { "Connection: close" }));
+    Test::RawExchange http10(QHostAddress::LocalHost, m_server->port());
+    http10.send("GET /health/live HTTP/1.0\r\n\r\n");
+    Test::RawExchange keepAlive10(QHostAddress::LocalHost, m_server->port());
+    keepAlive10.send("GET /health/live HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    Test::RawExchange keepAlive11(QHostAddress::LocalHost, m_server->port());
+    keepAlive11.send(Test::rawRequest("GET", "/health/live"));
+
+    QTRY_VERIFY(close11.isClosed() && http10.isClosed());
+    QCOMPARE(close11.responses().size(), 1);
+    QCOMPARE(close11.responses().at(0).header("Connection"), QByteArray("close"));
+    QCOMPARE(http10.responses().size(), 1);
+    QCOMPARE(http10.responses().at(0).status, 200);
+    QTRY_COMPARE(keepAlive10.responses().size(), 1);
+    QTRY_COMPARE(keepAlive11.responses().size(), 1);
+    QTest::qWait(200); // (nothing to wait for: checks that they stay open)
+    QVERIFY(!keepAlive10.isClosed());
+    QVERIFY(!keepAlive11.isClosed());
 }
 
 void TestEndpointServer::concurrentClientsGetExactlyOneQueued()
