@@ -11,7 +11,8 @@ namespace ViralSpot::CommandLine {
 
 namespace {
 const QString DatabaseOption = QStringLiteral("database");
-}
+const QString ReadOnlyOption = QStringLiteral("read-only");
+} // namespace
 
 void addCommonOptions(QCommandLineParser &parser)
 {
@@ -21,8 +22,21 @@ void addCommonOptions(QCommandLineParser &parser)
             "(default: $VIRALSPOT_DATABASE_URL, else a SQLite file in the "
             "application data folder)."),
         QStringLiteral("url") });
+    parser.addOption({ ReadOnlyOption,
+        QCoreApplication::translate("CommandLine",
+            "Read-only mode: nothing is written to the queue (also "
+            "VIRALSPOT_READ_ONLY=1).") });
     parser.addHelpOption();
     parser.addVersionOption();
+}
+
+bool readOnly(const QCommandLineParser &parser)
+{
+    if (parser.isSet(ReadOnlyOption))
+        return true;
+    const QString value = qEnvironmentVariable("VIRALSPOT_READ_ONLY").trimmed().toLower();
+    return value == QLatin1String("1") || value == QLatin1String("true") ||
+        value == QLatin1String("yes") || value == QLatin1String("on");
 }
 
 QString databaseUrl(const QCommandLineParser &parser)

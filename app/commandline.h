@@ -14,8 +14,11 @@ enum ExitCode
     UsageError = 64
 };
 
-// Adds --database, --help and --version to a subcommand's parser.
+// Adds --database, --read-only, --help and --version to a subcommand's parser.
 void addCommonOptions(QCommandLineParser &parser);
+
+// Read-only mode (for people who only watch): --read-only, or VIRALSPOT_READ_ONLY=1.
+bool readOnly(const QCommandLineParser &parser);
 
 // The --database option of a parser set up by addCommonOptions(), resolved with
 // $VIRALSPOT_DATABASE_URL and the default SQLite file.

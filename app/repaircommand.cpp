@@ -1,5 +1,6 @@
 #include "repaircommand.h"
 
+#include "auditlog.h"
 #include "commandline.h"
 #include "database.h"
 #include "databaseconfig.h"
@@ -65,8 +66,21 @@ int run(const QStringList &arguments)
                     .arg(migration.duplicates.usernames)
                     .arg(migration.duplicates.extraRows));
             status = CommandLine::InputProblem;
+        } else if (CommandLine::readOnly(parser)) {
+            print(stderr, tr("Read-only mode: nothing was repaired."));
+            status = CommandLine::DatabaseFailure;
         } else {
             const Schema::RepairResult repair = Schema::repairDuplicates(db);
+            if (repair.ok) {
+                AuditEntry entry =
+                    AuditEntry::forOrigin(QStringLiteral("terminal"), QStringLiteral("repair"));
+                entry.total = repair.rowsMarkedFailed;
+                entry.details.insert(QStringLiteral("usernames"), repair.usernames);
+                entry.details.insert(QStringLiteral("rows_marked_failed"), repair.rowsMarkedFailed);
+                QString auditError;
+                if (!AuditLog::record(db, entry, &auditError))
+                    print(stderr, tr("The audit log could not be written: %1").arg(auditError));
+            }
             if (!repair.ok) {
                 print(stderr, tr("The repair failed: %1").arg(repair.error));
                 status = CommandLine::DatabaseFailure;

@@ -1,5 +1,6 @@
 #include "submitcommand.h"
 
+#include "auditlog.h"
 #include "bulkparser.h"
 #include "commandline.h"
 #include "databaseconfig.h"
@@ -12,6 +13,7 @@
 #include <QJsonObject>
 #include <QTextStream>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace ViralSpot::SubmitCommand {
@@ -78,6 +80,10 @@ int run(const QStringList &arguments)
                     "input.\nTry 'viralspot-admin submit --help'.\n"));
         return CommandLine::UsageError;
     }
+    if (CommandLine::readOnly(parser)) {
+        writeErr(tr("submit: read-only mode: nothing was submitted.\n"));
+        return CommandLine::DatabaseFailure;
+    }
     const bool json = parser.isSet(QStringLiteral("json"));
     const QString source = parser.value(QStringLiteral("source"));
 
@@ -111,6 +117,20 @@ int run(const QStringList &arguments)
     } else {
         RequestService service(config, QStringLiteral("submit"));
         results = service.requestBulk(parsed, source);
+        // The audit trail: who submitted what from the terminal, when the database answered
+        // at all. A failure to record it does not undo the requests; it is reported.
+        const bool reached = std::any_of(results.cbegin(), results.cend(), [](const auto &r) {
+            return r.outcome == Outcome::Queued || r.outcome == Outcome::AlreadyQueued ||
+                r.outcome == Outcome::AlreadyProcessed;
+        });
+        QString auditError;
+        if (reached) {
+            QSqlDatabase db = service.database(&auditError);
+            if (!db.isOpen() ||
+                !AuditLog::record(db,
+                    AuditLog::submissionEntry(QStringLiteral("terminal"), results), &auditError))
+                writeErr(tr("submit: the audit log could not be written: %1\n").arg(auditError));
+        }
     }
 
     int counts[int(Outcome::Cancelled) + 1] = {};

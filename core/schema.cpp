@@ -2,6 +2,7 @@
 
 #include "database.h"
 #include "logging.h"
+#include "queuequery.h"
 
 #include <QCoreApplication>
 #include <QSqlError>
@@ -182,6 +183,10 @@ const QList<Step> &steps()
         { 1, "queue and primary_profiles tables", createBaseTables },
         { 2, "indexes and audit_log", createIndexesAndAudit },
         { 3, "one active queue row per username", createActiveIndex },
+        { 4, "queue browser indexes",
+            [](QSqlDatabase &db, bool, QString *error) {
+                return QueueQuery::ensureIndexes(db, error);
+            } },
     };
     return list;
 }

@@ -252,8 +252,9 @@ void TestRequestService::commitIsDurableAndVisible()
             QStringLiteral("SELECT COUNT(*) FROM queue WHERE request_id = '%1'").arg(r.requestId)),
         1);
     if (Test::engine() == DatabaseConfig::Engine::PostgreSQL) {
+        // Only this test's database: other tests run beside this one on the same server.
         QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM pg_stat_activity WHERE state LIKE "
-                                      "'idle in transaction%'")) &&
+                                      "'idle in transaction%' AND datname = current_database()")) &&
             q.next());
         QCOMPARE(q.value(0).toInt(), 0);
     }
