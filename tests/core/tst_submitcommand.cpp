@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSqlQuery>
 #include <QTest>
 
 #include <memory>
@@ -31,6 +32,8 @@ private slots:
     void helpAndVersion();
     void usageErrors();
     void repairDuplicatesCommand();
+    void auditRowForEachSubmission();
+    void readOnlyRefusesBeforeTheDatabase();
 
 private:
     struct Run
@@ -262,6 +265,42 @@ void TestSubmitCommand::repairDuplicatesCommand()
                        "00000000-0000-0000-0000-000000000001"));
     QCOMPARE(
         submit({ QStringLiteral("--database"), m_db->url(), QStringLiteral("y") }).exitCode, 0);
+}
+
+void TestSubmitCommand::auditRowForEachSubmission()
+{
+    const Run r = submit({ QStringLiteral("--database"), m_db->url(), QStringLiteral("aud1"),
+        QStringLiteral("aud2"), QStringLiteral("aud1"), QStringLiteral("x..") });
+    QCOMPARE(r.exitCode, 1);
+    QSqlQuery q(m_db->connection());
+    QVERIFY(q.exec(QStringLiteral("SELECT origin, action, total, usernames, details, os_user, "
+                                  "host FROM audit_log")));
+    QVERIFY(q.next());
+    QCOMPARE(q.value(0).toString(), QStringLiteral("terminal"));
+    QCOMPARE(q.value(1).toString(), QStringLiteral("submit"));
+    QCOMPARE(q.value(2).toInt(), 4);
+    QVERIFY(q.value(3).toString().contains(QLatin1String("aud2")));
+    const QJsonObject details = QJsonDocument::fromJson(q.value(4).toString().toUtf8()).object();
+    QCOMPARE(details.value(QLatin1String("queued")).toInt(), 2);
+    QCOMPARE(details.value(QLatin1String("duplicate_in_batch")).toInt(), 1);
+    QCOMPARE(details.value(QLatin1String("invalid")).toInt(), 1);
+    QVERIFY(!q.value(5).toString().isEmpty());
+    QVERIFY(!q.value(6).toString().isEmpty());
+    QVERIFY(!q.next());
+}
+
+void TestSubmitCommand::readOnlyRefusesBeforeTheDatabase()
+{
+    Run r = submit({ QStringLiteral("--read-only"), QStringLiteral("--database"), m_db->url(),
+        QStringLiteral("watcher") });
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY(r.err.contains(QLatin1String("read-only")));
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("VIRALSPOT_READ_ONLY"), QStringLiteral("1"));
+    r = submit({ QStringLiteral("--database"), m_db->url(), QStringLiteral("watcher") }, {}, env);
+    QCOMPARE(r.exitCode, 2);
+    // Not even the schema was created: the database was never touched.
+    QVERIFY(!m_db->connection().tables().contains(QStringLiteral("queue")));
 }
 
 QTEST_GUILESS_MAIN(TestSubmitCommand)
