@@ -3,6 +3,7 @@
 #include "httplogging.h"
 
 #include <QElapsedTimer>
+#include <QSqlQuery>
 #include <QThread>
 
 namespace ViralSpot::Http {
@@ -70,6 +71,8 @@ void GroupCommitter::run()
     QString error;
     if (!service.open(&error)) // early, so the first request does not pay for it
         qCWarning(lcHttp) << "database not available yet:" << error;
+    else if (m_config.engine == DatabaseConfig::Engine::SQLite)
+        QSqlQuery(service.database()).exec(QStringLiteral("PRAGMA temp_store=MEMORY"));
 
     for (;;) {
         auto batch = std::make_shared<std::vector<Job>>();
