@@ -123,6 +123,7 @@ int run(const QStringList &arguments)
         settings.token = Http::EndpointSettings::tokenFromEnvironment();
     }
     settings.allowedOrigins = parser.values(originOption);
+    settings.readOnly = CommandLine::readOnly(parser);
     QString error;
     settings.database = DatabaseConfig::fromUrl(CommandLine::databaseUrl(parser), &error);
     if (!error.isEmpty()) {

@@ -144,6 +144,12 @@ ApiResponse ApiResponse::badRequest()
     return error(400, QStringLiteral("bad_request"), QStringLiteral("Malformed request"));
 }
 
+ApiResponse ApiResponse::readOnly()
+{
+    return error(403, QStringLiteral("read_only"),
+        QStringLiteral("This endpoint is read-only: nothing was queued"));
+}
+
 QByteArray reasonPhrase(int status)
 {
     switch (status) {

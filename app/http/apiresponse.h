@@ -35,6 +35,7 @@ struct ApiResponse
     static ApiResponse payloadTooLarge();
     static ApiResponse requestTimeout();
     static ApiResponse badRequest();
+    static ApiResponse readOnly();
 };
 
 // "OK", "Not Found", ... for the status line.

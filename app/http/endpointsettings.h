@@ -23,6 +23,10 @@ struct EndpointSettings
 
     DatabaseConfig database;
 
+    // Read-only mode (--read-only): status and health are answered, requests to queue get
+    // 403 read_only and nothing is written.
+    bool readOnly = false;
+
     // Writer threads (group commit). 0: automatic, one for SQLite (a single writer at a time
     // anyway), two for PostgreSQL (two batches commit concurrently).
     int writerThreads = 0;

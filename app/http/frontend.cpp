@@ -75,6 +75,7 @@ Frontend::Frontend(const EndpointSettings &settings, GroupCommitter *writer, Dat
     QObject *parent)
     : QAbstractHttpServer(parent)
     , m_databaseTimeoutMs(settings.databaseTimeoutMs)
+    , m_readOnly(settings.readOnly)
     , m_allowedOrigins(settings.allowedOrigins)
     , m_writer(writer)
     , m_reader(reader)
@@ -254,6 +255,10 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
     }
 
     // POST /api/profile/{username}/request?source=…
+    if (m_readOnly) {
+        connection->answer(pending, ApiResponse::readOnly());
+        return;
+    }
     QString source = Username::DefaultSource.toString();
     const std::optional<QByteArray> rawSource =
         queryValue(url.query(QUrl::FullyEncoded).toLatin1(), QByteArrayLiteral("source"));

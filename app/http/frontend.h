@@ -56,6 +56,7 @@ private:
     };
 
     int m_databaseTimeoutMs;
+    bool m_readOnly;
     QByteArray m_tokenHash; // SHA-256 of the token; empty: no authentication
     QStringList m_allowedOrigins;
     GroupCommitter *m_writer;

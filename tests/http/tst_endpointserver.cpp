@@ -83,6 +83,7 @@ private Q_SLOTS:
     void cors();
     void refusesNonLoopbackWithoutToken();
     void requestLog();
+    void readOnly();
     void unreachableDatabaseAnswers503Fast();
     void lockedDatabaseAnswers503WithinTimeout();
     void pipelinedAnswersKeepOrder();
@@ -579,6 +580,23 @@ void TestEndpointServer::requestLog()
     const auto second = spy.at(1).at(0).value<Http::RequestLogEntry>();
     QCOMPARE(second.method, QStringLiteral("DELETE"));
     QCOMPARE(second.status, 405);
+}
+
+void TestEndpointServer::readOnly()
+{
+    Http::EndpointSettings settings;
+    settings.readOnly = true;
+    QCOMPARE(startServer(settings), QString());
+    Reply reply = request("POST", "/api/profile/watcher/request");
+    QCOMPARE(reply.status, 403);
+    QCOMPARE(reply.json.value(QStringLiteral("error"))
+                 .toObject()
+                 .value(QStringLiteral("code"))
+                 .toString(),
+        QStringLiteral("read_only"));
+    QCOMPARE(request("GET", "/api/profile/watcher/status").status, 200);
+    QCOMPARE(request("GET", "/health").status, 200);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), 0);
 }
 
 void TestEndpointServer::unreachableDatabaseAnswers503Fast()
