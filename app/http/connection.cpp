@@ -119,7 +119,8 @@ QByteArray Connection::frame(const Pending &pending) const
         "\r\n";
     if (!response.body.isEmpty())
         out += "Content-Type: application/json\r\n";
-    if (!pending.meta.head) // HEAD: no body and no length (it may not be claimed as 0)
+    // HEAD: no body and no length (it may not be claimed as 0); 204 carries no length at all.
+    if (!pending.meta.head && response.status != 204)
         out += "Content-Length: " + QByteArray::number(response.body.size()) + "\r\n";
     out += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
     if (pending.meta.closeAfter)
