@@ -78,7 +78,10 @@ void EndpointServer::stop()
     m_listener->close(); // no new connections
     // Commit and answer what was received. The answers are queued calls to the frontend;
     // deliver them now, then let the connections write them out and close.
+    // Writer first: its answers can release status reads waiting behind them on the same
+    // connection, which the reader then still runs.
     m_writer->stop();
+    QCoreApplication::sendPostedEvents(m_frontend.get(), QEvent::MetaCall);
     m_reader->stop();
     QCoreApplication::sendPostedEvents(m_frontend.get(), QEvent::MetaCall);
     m_listener->finishConnections();
