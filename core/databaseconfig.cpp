@@ -56,8 +56,14 @@ DatabaseConfig DatabaseConfig::fromUrl(const QString &url, QString *error)
     }
 
     const QUrl parsed(trimmed, QUrl::StrictMode);
-    if (!parsed.isValid())
-        return fail(tr("The PostgreSQL URL is not valid: %1").arg(parsed.errorString()));
+    if (!parsed.isValid()) {
+        // QUrl's message quotes the whole URL, password included: keep only the reason.
+        QString why = parsed.errorString();
+        const qsizetype source = why.indexOf(QLatin1String("; source was"));
+        if (source >= 0)
+            why.truncate(source);
+        return fail(tr("The PostgreSQL URL is not valid: %1").arg(why.left(200)));
+    }
 
     config.engine = Engine::PostgreSQL;
     config.host = parsed.host(QUrl::FullyDecoded);
@@ -115,20 +121,31 @@ static QString buildUrl(const DatabaseConfig &config, bool maskPassword)
         return QStringLiteral("sqlite:") + config.sqlitePath;
     QUrl url;
     url.setScheme(QStringLiteral("postgresql"));
-    url.setHost(config.host);
+    // A host that is no URL host as it is (a Unix socket folder from ?host=/path, or any
+    // ?host= value QUrl would reject or change) goes back to the query, so that the URL
+    // parses to this same configuration again.
+    url.setHost(config.host, QUrl::DecodedMode);
+    const bool hostInQuery = url.host(QUrl::FullyDecoded) != config.host;
+    if (hostInQuery)
+        url.setHost(QString());
     url.setPort(config.port);
     url.setUserName(config.user);
     if (!config.password.isEmpty())
         url.setPassword(maskPassword ? QStringLiteral("***") : config.password);
     url.setPath(QLatin1Char('/') + config.databaseName);
-    if (!config.options.isEmpty()) {
-        QUrlQuery query;
-        for (const QString &pair : config.options.split(QLatin1Char(';'), Qt::SkipEmptyParts)) {
-            const qsizetype eq = pair.indexOf(QLatin1Char('='));
-            query.addQueryItem(pair.left(eq), pair.mid(eq + 1));
-        }
-        url.setQuery(query);
+    // QUrlQuery takes items percent-encoded: a literal '%' must go in as "%25".
+    const auto literal = [](QString text) {
+        return text.replace(QLatin1Char('%'), QLatin1String("%25"));
+    };
+    QUrlQuery query;
+    if (hostInQuery)
+        query.addQueryItem(QStringLiteral("host"), literal(config.host));
+    for (const QString &pair : config.options.split(QLatin1Char(';'), Qt::SkipEmptyParts)) {
+        const qsizetype eq = pair.indexOf(QLatin1Char('='));
+        query.addQueryItem(literal(pair.left(eq)), literal(pair.mid(eq + 1)));
     }
+    if (!query.isEmpty())
+        url.setQuery(query);
     return url.toString(QUrl::FullyEncoded);
 }
 
