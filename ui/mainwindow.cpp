@@ -13,6 +13,9 @@
 #ifdef VIRALSPOT_HAS_HTTP
 #include "endpointpanel.h"
 #endif
+#ifdef VIRALSPOT_HAS_QUEUE_UI
+#include "queuetabs.h"
+#endif
 
 #include <QAction>
 #include <QApplication>
@@ -538,6 +541,8 @@ void MainWindow::restoreSettings()
     const int tab = m_settings.lastTab();
     if (tab >= 0 && tab < m_tabs->count())
         m_tabs->setCurrentIndex(tab);
+    else
+        m_restoreTab = tab; // a queue browser tab: created with the database configuration
 }
 
 void MainWindow::saveSettings()
@@ -624,8 +629,39 @@ void MainWindow::loadDatabaseConfig(const DatabaseConfig &config)
     m_secrets->read(key);
 }
 
+void MainWindow::rebuildQueueTabs(const DatabaseConfig &config)
+{
+#ifdef VIRALSPOT_HAS_QUEUE_UI
+    // The queue browser's widgets each own a worker and a connection for one database.
+    const int current = m_tabs->currentIndex();
+    const bool queueTabShown = m_queueTabs.contains(m_tabs->currentWidget());
+    for (QWidget *tab : std::as_const(m_queueTabs)) {
+        m_tabs->removeTab(m_tabs->indexOf(tab));
+        tab->deleteLater();
+    }
+    m_queueTabs.clear();
+    const QList<QPair<QString, QWidget *>> tabs =
+        createQueueTabs(config, m_options.readOnly, m_tabs);
+    for (const auto &tab : tabs) {
+        m_tabs->addTab(tab.second, tab.first);
+        m_queueTabs.append(tab.second);
+    }
+    if (queueTabShown && current < m_tabs->count())
+        m_tabs->setCurrentIndex(current);
+#else
+    Q_UNUSED(config)
+#endif
+    if (m_restoreTab >= 0 && m_restoreTab < m_tabs->count())
+        m_tabs->setCurrentIndex(m_restoreTab);
+    m_restoreTab = -1;
+}
+
 void MainWindow::sendConfigToWorker(const DatabaseConfig &config)
 {
+    rebuildQueueTabs(config);
+#ifdef VIRALSPOT_HAS_HTTP
+    m_endpointPanel->setDatabaseConfig(config);
+#endif
     m_connected = -1;
     m_connectionError.clear();
     updateStatusBar();

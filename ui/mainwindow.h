@@ -118,6 +118,7 @@ private:
     void stopWorker();
     void sendConfigToWorker(const ViralSpot::DatabaseConfig &config);
     void loadDatabaseConfig(const ViralSpot::DatabaseConfig &config);
+    void rebuildQueueTabs(const ViralSpot::DatabaseConfig &config);
 
     void updateUsernamePreview();
     void onSingleFinished(quint64 id, const ViralSpot::RequestResult &result);
@@ -204,7 +205,8 @@ private:
 #ifdef VIRALSPOT_HAS_HTTP
     EndpointPanel *m_endpointPanel = nullptr;
 #endif
-    bool m_settingsSaved = false;
+    QList<QWidget *> m_queueTabs;
+    int m_restoreTab = -1; // the remembered tab, applied once every tab exists
 };
 
 } // namespace ViralSpot::Ui

@@ -1,0 +1,94 @@
+// Takes the README's screenshot of the real window (not a test):
+//   xvfb-run -a -s "-screen 0 1400x900x24" build/tests/ui_screenshot docs/screenshot.png
+// Opens the window on a throwaway SQLite database, pastes a realistic list, submits it and
+// grabs the window once the outcomes are shown.
+
+#include "historymodel.h"
+#include "mainwindow.h"
+#include "requestservice.h"
+#include "uitesthelpers.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSqlQuery>
+#include <QTabWidget>
+#include <QTemporaryDir>
+
+using namespace ViralSpot;
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    const QString output =
+        argc > 1 ? QString::fromLocal8Bit(argv[1]) : QStringLiteral("screenshot.png");
+    Test::initUiTestEnvironment();
+    Test::wipeSettings();
+
+    QTemporaryDir dir;
+    const QString url = QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("queue.sqlite"));
+    {
+        QString error;
+        RequestService service(
+            DatabaseConfig::fromUrl(url, &error), QStringLiteral("screenshot-seed"));
+        if (!service.open(&error)) {
+            qCritical("cannot open the database: %s", qPrintable(error));
+            return 1;
+        }
+        service.request(QStringLiteral("natgeo"), QStringLiteral("admin"));
+        service.request(QStringLiteral("humansofny"), QStringLiteral("admin"));
+        QSqlQuery q(service.database());
+        for (const char *name : { "nasa", "bbcearth", "wired" })
+            q.exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('%1')")
+                       .arg(QLatin1String(name)));
+        service.close();
+    }
+
+    Ui::MainWindowOptions options;
+    options.databaseUrl = url;
+    Ui::MainWindow window(options);
+    window.resize(1280, 760);
+    window.show();
+    Test::waitFor([&] { return window.isConnected(); }, 10000);
+
+    // A few single requests for the history.
+    auto *edit = Test::child<QLineEdit>(&window, "usernameEdit");
+    for (const char *name :
+        { "@Vogue", "https://www.instagram.com/natgeo/", "nasa", "bad..name" }) {
+        edit->setText(QString::fromLatin1(name));
+        Test::child<QPushButton>(&window, "requestButton")->click();
+    }
+    Test::waitFor([&] { return window.historyModel()->rowCount() == 4; }, 10000);
+
+    const QString list = QStringLiteral(
+        "@natgeo\nhttps://www.instagram.com/NASA/\ninstagram.com/bbcearth?igsh=MTc4\n"
+        "humansofny, wired; theeconomist\n@Vogue\npatagonia\nlonelyplanet\n"
+        "https://www.instagram.com/time/reels/\nnot a..name\nredbull\nspotify\n"
+        "Patagonia\nlego\n.hidden\nnetflix\nmuseumofmodernart\nnatgeo\n"
+        "this_username_is_far_too_long_for_instagram\ncreative.market\nadobe\n");
+    Test::child<QTabWidget>(&window, "tabs")->setCurrentIndex(Ui::MainWindow::BulkTab);
+    auto *source = Test::child<QComboBox>(&window, "bulkSourceCombo");
+    source->setCurrentText(QStringLiteral("campaign-spring"));
+    Test::child<QPlainTextEdit>(&window, "bulkEditor")->setPlainText(list);
+    Test::waitFor([&] { return !window.isPreviewPending(); }, 10000);
+    bool finished = false;
+    QObject::connect(
+        &window, &Ui::MainWindow::batchFinished, &window, [&finished] { finished = true; });
+    Test::child<QPushButton>(&window, "submitButton")->click();
+    Test::waitFor([&] { return finished; }, 30000);
+    Test::waitFor([] { return false; }, 500); // let it paint
+
+    if (!window.grab().save(output)) {
+        qCritical("cannot write %s", qPrintable(output));
+        return 1;
+    }
+    Test::child<QTabWidget>(&window, "tabs")->setCurrentIndex(Ui::MainWindow::SingleTab);
+    Test::waitFor([] { return false; }, 300);
+    QString single = output;
+    single.replace(QLatin1String(".png"), QLatin1String("-single.png"));
+    window.grab().save(single);
+    window.close();
+    return 0;
+}
