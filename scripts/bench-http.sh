@@ -6,13 +6,16 @@
 #   new       POST /api/profile/{u}/request, every request a new username (a durable insert)
 #   90%queued the same, 90% of requests for one of 2,000 usernames already queued
 # Prints requests per second and latency percentiles (p50/p90/p99) with the ratio to the no-op.
+# The three workloads run interleaved for several rounds and the median of each is printed, so
+# that a busy neighbour on a shared machine skews the ratios less.
 # Builds nothing: give it the binary (a Release/RelWithDebInfo build for meaningful figures).
 #
-#   scripts/bench-http.sh build/bin/viralspot-admin [seconds per run, default 10]
+#   scripts/bench-http.sh build/bin/viralspot-admin [seconds per run, default 5] [rounds, default 3]
 set -euo pipefail
 
 binary=$(realpath "${1:?usage: $0 path/to/viralspot-admin [seconds]}")
-seconds=${2:-10}
+seconds=${2:-5}
+rounds=${3:-3}
 connections=32
 threads=2
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,7 +49,7 @@ function setup(thread)
 end
 function init(args)
   counter = 0
-  prefix = "n" .. run .. "_" .. tid .. "_"
+  prefix = "n" .. args[1] .. "_" .. tid .. "_"
 end
 function request()
   counter = counter + 1
@@ -61,7 +64,7 @@ function setup(thread)
 end
 function init(args)
   counter = 0
-  prefix = "q" .. run .. "_" .. tid .. "_"
+  prefix = "q" .. args[1] .. "_" .. tid .. "_"
   math.randomseed(tid * 7919 + os.time())
 end
 function request()
@@ -97,33 +100,33 @@ stop_server() {
     server_pid=
 }
 
-run_wrk() { # $1 = label, $2 = script, $3 = path; prints "label req p50 p90 p99 errors"
+run_wrk() { # $1 = label, $2 = script, $3 = path, $4 = run id; prints "label req p50 p90 p99 errors"
     local out
-    out=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" -s "$2" "http://127.0.0.1:$port$3" 2>&1 \
+    out=$(wrk -t"$threads" -c"$connections" -d"${seconds}s" -s "$2" "http://127.0.0.1:$port$3" -- "$4" 2>&1 \
         | sed -n 's/^RESULT //p')
     echo "$1 $out"
 }
 
 results=()
 bench_engine() { # $1 = engine label, $2 = database URL
-    local url=$2 run
-    run=$RANDOM
+    local url=$2 round
     start_server "$url"
     # 2,000 usernames already queued for the 90% workload, through the terminal front door.
     seq 0 1999 | sed 's/^/seed_/' | "$binary" submit --database "$url" - >/dev/null
-    sed -i "s/^local threadCount = 0$/local threadCount = 0\nrun = $run/" "$work/new.lua" "$work/queued90.lua"
     # Warm up (connections, caches), then measure.
     wrk -t"$threads" -c"$connections" -d2s -s "$work/report.lua" "http://127.0.0.1:$port/health/live" >/dev/null
-    results+=("$(run_wrk "$1 noop" "$work/report.lua" /health/live)")
-    results+=("$(run_wrk "$1 new" "$work/new.lua" /)")
-    results+=("$(run_wrk "$1 90%queued" "$work/queued90.lua" /)")
+    for round in $(seq "$rounds"); do
+        results+=("$(run_wrk "$1 noop" "$work/report.lua" /health/live "$RANDOM$round")")
+        results+=("$(run_wrk "$1 new" "$work/new.lua" / "$RANDOM$round")")
+        results+=("$(run_wrk "$1 90%queued" "$work/queued90.lua" / "$RANDOM$round")")
+    done
     stop_server
     local active
     active=$("$binary" submit --database "$url" --json seed_0 | grep -c already_queued || true)
     [[ $active -eq 1 ]] || echo "warning: seed_0 is not queued after the run" >&2
 }
 
-echo "viralspot-admin serve benchmark: wrk -t$threads -c$connections -d${seconds}s, $(nproc) cores, $(date -u +%FT%TZ)"
+echo "viralspot-admin serve benchmark: wrk -t$threads -c$connections -d${seconds}s x $rounds rounds (median), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
 bench_engine SQLite "sqlite:$work/bench.sqlite"
 
 # shellcheck source=pg-throwaway.sh
@@ -131,11 +134,22 @@ source "$root/scripts/pg-throwaway.sh"
 pg_throwaway_start
 bench_engine PostgreSQL "$VIRALSPOT_TEST_PG_URL"
 
+printf '%s\n' "${results[@]}" >"$work/results.txt"
 printf '\n%-11s %-10s %10s %8s %9s %9s %9s %7s\n' engine workload req/s of-noop p50_ms p90_ms p99_ms errors
-noop=0
-for line in "${results[@]}"; do
-    read -r engine workload rps p50 p90 p99 errors _total <<<"$line"
-    [[ $workload == noop ]] && noop=$rps
-    awk -v e="$engine" -v w="$workload" -v r="$rps" -v n="$noop" -v a="$p50" -v b="$p90" -v c="$p99" -v x="$errors" \
-        'BEGIN { printf "%-11s %-10s %10.0f %7.0f%% %9.2f %9.2f %9.2f %7d\n", e, w, r, (n > 0 ? 100 * r / n : 0), a / 1000, b / 1000, c / 1000, x }'
-done
+# Median of the rounds for each engine and workload (field by field), ratio to that engine's noop.
+awk '
+    { key = $1 " " $2; n[key]++; for (f = 3; f <= 7; f++) v[key, f, n[key]] = $f
+      if (!(key in order)) { order[key] = ++keys; names[keys] = key } }
+    function median(key, f,   i, j, t, a, m) {
+        m = n[key]; for (i = 1; i <= m; i++) a[i] = v[key, f, i]
+        for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+        return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2 }
+    END {
+        for (k = 1; k <= keys; k++) {
+            key = names[k]; split(key, parts, " ")
+            r = median(key, 3); if (parts[2] == "noop") noop = r
+            printf "%-11s %-10s %10.0f %7.0f%% %9.2f %9.2f %9.2f %7d\n", parts[1], parts[2], r,
+                (noop > 0 ? 100 * r / noop : 0), median(key, 4) / 1000, median(key, 5) / 1000,
+                median(key, 6) / 1000, median(key, 7)
+        }
+    }' "$work/results.txt"
