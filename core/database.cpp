@@ -49,6 +49,9 @@ bool configureSqlite(QSqlDatabase &db, QString *error)
     // A larger page cache (64 MiB) keeps a 100,000-row batch's index pages in memory.
     return exec(db, QStringLiteral("PRAGMA synchronous=FULL"), error) &&
         exec(db, QStringLiteral("PRAGMA cache_size=-65536"), error) &&
+        // A batch's RETURNING rows and IN (json_each) lists need temporary b-trees: in memory,
+        // not a temp file created and unlinked on every commit.
+        exec(db, QStringLiteral("PRAGMA temp_store=MEMORY"), error) &&
         exec(db, QStringLiteral("PRAGMA foreign_keys=ON"), error);
 }
 

@@ -49,34 +49,34 @@ Bytes makeV7()
     return u;
 }
 
-void appendHex(QString &out, const Bytes &u, bool dashes)
+// 32 hex digits, with dashes at 8-4-4-4-12 when asked, written into `out` (36 bytes room).
+int toHex(char *out, const Bytes &u, bool dashes)
 {
     static const char digits[] = "0123456789abcdef";
+    int n = 0;
     for (int i = 0; i < 16; ++i) {
         if (dashes && (i == 4 || i == 6 || i == 8 || i == 10))
-            out += QLatin1Char('-');
-        out += QLatin1Char(digits[u.b[i] >> 4]);
-        out += QLatin1Char(digits[u.b[i] & 0x0f]);
+            out[n++] = '-';
+        out[n++] = digits[u.b[i] >> 4];
+        out[n++] = digits[u.b[i] & 0x0f];
     }
+    return n;
 }
 
 } // namespace
 
 QString uuidV7()
 {
-    QString out;
-    out.reserve(36);
-    appendHex(out, makeV7(), true);
-    return out;
+    char buffer[36];
+    const int n = toHex(buffer, makeV7(), true);
+    return QString::fromLatin1(buffer, n);
 }
 
 QString requestId()
 {
-    QString out;
-    out.reserve(36);
-    out += QLatin1String("req_");
-    appendHex(out, makeV7(), false);
-    return out;
+    char buffer[36] = { 'r', 'e', 'q', '_' };
+    const int n = toHex(buffer + 4, makeV7(), false);
+    return QString::fromLatin1(buffer, 4 + n);
 }
 
 } // namespace ViralSpot::Ids

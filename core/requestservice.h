@@ -34,7 +34,7 @@ struct ProfileStatus
 struct BatchOptions
 {
     // Usernames per transaction. Progress is reported and cancellation checked between chunks.
-    int chunkSize = 5000;
+    int chunkSize = 10000;
     // Called after each committed chunk with (inputs done, inputs total).
     std::function<void(int done, int total)> progress;
     // When it becomes true, the current chunk finishes and the rest come back as Cancelled.
