@@ -25,10 +25,16 @@ class Listener;
 //                                                    liveness probe; also the benchmark's no-op)
 //
 // Use it from one thread (the one it lives on, usually the main thread): that thread only
-// parses and answers; the database work runs on a writer thread (group commit: every request
+// parses and answers; the database work runs on writer threads (group commit: every request
 // that arrives while a batch commits joins the next batch, and each is answered once its batch
-// has committed with full durability) and a reader thread (status, health). A request that
-// gets no database answer within databaseTimeoutMs is answered 503 database_unavailable.
+// has committed with full durability; one writer on SQLite, two on PostgreSQL) and a reader
+// thread (status, health). A request that gets no database answer within databaseTimeoutMs is
+// answered 503 database_unavailable. Answers on one connection keep the order of its
+// (pipelined) requests, and a status request sees the writes sent before it on the same
+// connection. Errors are JSON ({"success": false, "error": {"code", "message"}}): 400
+// invalid_username / invalid_source, 401 unauthorized (token set, /api/ only), 403 read_only,
+// 404 not_found, 405 method_not_allowed (with Allow), 408, 413, 414, 503. See Connection for the
+// limits QtHttpServer 6.4 lacks.
 //
 //   Http::EndpointServer server;
 //   connect(&server, &Http::EndpointServer::requestLogged, panel, &Panel::appendLine);
