@@ -6,6 +6,8 @@
 #include <QSqlQuery>
 #include <QThread>
 
+#include <algorithm>
+
 namespace ViralSpot::Http {
 
 namespace {
@@ -90,6 +92,15 @@ void GroupCommitter::run()
         QElapsedTimer timer;
         timer.start();
         auto results = std::make_shared<QList<RequestResult>>(service.requestItems(items));
+        const bool allFailed = !results->isEmpty() &&
+            std::all_of(results->cbegin(), results->cend(),
+                [](const RequestResult &r) { return r.outcome == Outcome::Error; });
+        // A connection left stale by a database restart fails its first statement; when the
+        // database answers again, run the batch once more on the fresh connection. (Safe: the
+        // insert does nothing on conflict, and a first attempt that did commit makes the retry
+        // answer already_queued, never a second "queued".)
+        if (allFailed && service.ping())
+            *results = service.requestItems(items);
         qCDebug(lcHttp) << "committed a batch of" << items.size() << "in" << timer.elapsed()
                         << "ms";
         if (results->size() != items.size())
