@@ -19,9 +19,17 @@
 
 namespace ViralSpot::Test {
 
+// The window's own tabs are searched first: the queue browser's tabs may reuse names.
 template<typename T> T *child(QObject *root, const char *name)
 {
-    T *w = root->findChild<T *>(QString::fromLatin1(name));
+    const QString objectName = QString::fromLatin1(name);
+    for (const char *scope : { "singleTab", "bulkTab", "endpointTab" }) {
+        if (QWidget *tab = root->findChild<QWidget *>(QString::fromLatin1(scope))) {
+            if (T *w = tab->findChild<T *>(objectName))
+                return w;
+        }
+    }
+    T *w = root->findChild<T *>(objectName);
     if (!w)
         qWarning("no child named %s", name);
     return w;
