@@ -310,11 +310,11 @@ void MainWindow::buildBulkTab(QWidget *page)
     m_bulkView->setAlternatingRowColors(true);
     m_bulkView->setWordWrap(false);
     m_bulkView->horizontalHeader()->setStretchLastSection(true);
-    m_bulkView->setColumnWidth(BulkResultModel::LineColumn, 50);
-    m_bulkView->setColumnWidth(BulkResultModel::InputColumn, 170);
-    m_bulkView->setColumnWidth(BulkResultModel::UsernameColumn, 140);
+    m_bulkView->setColumnWidth(BulkResultModel::LineColumn, 44);
+    m_bulkView->setColumnWidth(BulkResultModel::InputColumn, 160);
+    m_bulkView->setColumnWidth(BulkResultModel::UsernameColumn, 130);
     m_bulkView->setColumnWidth(BulkResultModel::CheckColumn, 150);
-    m_bulkView->setColumnWidth(BulkResultModel::OutcomeColumn, 130);
+    m_bulkView->setColumnWidth(BulkResultModel::OutcomeColumn, 125);
 
     m_outcomeFilter = new QComboBox(right);
     m_outcomeFilter->setObjectName(QStringLiteral("outcomeFilter"));
@@ -339,8 +339,8 @@ void MainWindow::buildBulkTab(QWidget *page)
 
     m_bulkSplitter->addWidget(left);
     m_bulkSplitter->addWidget(right);
-    m_bulkSplitter->setStretchFactor(0, 2);
-    m_bulkSplitter->setStretchFactor(1, 3);
+    m_bulkSplitter->setStretchFactor(0, 1);
+    m_bulkSplitter->setStretchFactor(1, 2);
 
     // Bottom: submit, progress, and what to do with the results.
     m_bulkSourceCombo = new QComboBox(page);
