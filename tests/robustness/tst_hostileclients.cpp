@@ -1,7 +1,8 @@
 // Hostile clients against `serve`: 1,000 idle connections, slow senders dribbling a request a
 // byte at a time, and junk senders, all at once. Resident memory of the server stays bounded
 // (VmRSS, printed), normal requests keep being answered quickly, the slow requests are answered
-// correctly once complete, and the server stops cleanly afterwards.
+// correctly once complete, requests that never complete (slowloris, half request lines) are cut
+// by the request timeout with 408, and the server stops cleanly afterwards.
 
 #include "httpclient.h"
 #include "loadgenerator.h"
@@ -185,13 +186,52 @@ void TestHostileClients::idleSlowAndJunk()
           "%lld ms",
         Sanitized ? " (AddressSanitizer build)" : "", baselineKb, peakKb, IdleConnections,
         SlowSenders, JunkSenders, peakKb - baselineKb, load.answered(), slowestMs, hundredMs);
+
+    // Slowloris: requests that never complete, kept "active" with a header line every 500 ms,
+    // and the idle connections that sent half a request line: the server's request timeout
+    // (10 s from the first byte, whatever the client keeps sending) answers 408 and closes.
+    QList<int> loris;
+    for (int i = 0; i < 20; ++i) {
+        const int fd = connectSocket(serve.port(), &error);
+        QVERIFY2(fd >= 0, qPrintable(error));
+        QVERIFY(writeAll(fd, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
+        loris << fd;
+    }
+    QElapsedTimer lorisTimer;
+    lorisTimer.start();
+    int timedOut = 0;
+    QList<int> open = loris;
+    while (!open.isEmpty() && lorisTimer.elapsed() < 20000) {
+        for (qsizetype i = open.size() - 1; i >= 0; --i) {
+            const int fd = open.at(i);
+            if (!writeAll(fd, "X-Keep: going\r\n") || readStatus(fd, 1) == 408) {
+                ++timedOut;
+                open.removeAt(i);
+            }
+        }
+        sample();
+        std::this_thread::sleep_for(std::chrono::milliseconds(500)); // the slowloris' pace
+    }
+    const qint64 lorisMs = lorisTimer.elapsed();
+    QCOMPARE(timedOut, loris.size());
+    QVERIFY2(
+        lorisMs < 14000, qPrintable(QStringLiteral("slowloris held on for %1 ms").arg(lorisMs)));
+    // The half request lines were sent long before: they must all have been answered 408.
+    int partialTimedOut = 0;
+    for (int i = 0; i < IdleConnections; i += 2)
+        partialTimedOut += readStatus(idle.at(i), 2000) == 408 ? 1 : 0;
+    QCOMPARE(partialTimedOut, IdleConnections / 2);
+    qInfo("slowloris cut after %lld ms; %d half requests answered 408; VmRSS peak now %lld kB",
+        lorisMs, partialTimedOut, peakKb);
     QVERIFY2(peakKb - baselineKb < MaxGrowthKb,
         qPrintable(QStringLiteral("resident memory grew by %1 kB").arg(peakKb - baselineKb)));
 
+    closeAll(loris);
     closeAll(idle);
     closeAll(junk);
     closeAll(slow);
     QCOMPARE(client.get("/health").status, 200);
+    qInfo("serve VmRSS after the hostile clients left: %lld kB", residentKb(serve.pid()));
     QCOMPARE(serve.terminate(), 0);
 }
 
