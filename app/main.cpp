@@ -45,6 +45,7 @@ const char *const TopLevelHelp =
     "  --database URL   sqlite:PATH or postgresql://user[:password]@host[:port]/dbname\n"
     "                   (default: $VIRALSPOT_DATABASE_URL, else a SQLite file in the\n"
     "                   application data folder)\n"
+    "  --read-only      nothing is written to the queue (also VIRALSPOT_READ_ONLY=1)\n"
     "  -h, --help       this help; 'viralspot-admin COMMAND --help' for a command\n"
     "  -v, --version    the version\n";
 
