@@ -1,5 +1,6 @@
 // Settings survive re-creating the window; the database password never reaches the file.
 
+#include "historymodel.h"
 #include "mainwindow.h"
 #include "secretstore.h"
 #include "settings.h"
@@ -33,6 +34,7 @@ private slots:
     void windowStatePersists();
     void passwordNeverInSettingsFile();
     void aboutShowsVersion();
+    void readOnlyRequestsNothing();
 };
 
 void TestUiSettings::initTestCase()
@@ -169,6 +171,26 @@ void TestUiSettings::aboutShowsVersion()
     window.setDialogHooks(hooks);
     window.showAbout();
     QVERIFY2(text.contains(QLatin1String(VIRALSPOT_VERSION)), qPrintable(text));
+}
+
+void TestUiSettings::readOnlyRequestsNothing()
+{
+    Test::TemporaryDatabase db(DatabaseConfig::Engine::SQLite);
+    QVERIFY(db.isValid());
+    Ui::MainWindowOptions options;
+    options.databaseUrl = db.url();
+    options.readOnly = true;
+    MainWindow window(options);
+    window.show();
+    QTRY_VERIFY(window.isConnected());
+    auto *edit = Test::child<QLineEdit>(&window, "usernameEdit");
+    QTest::keyClicks(edit, QStringLiteral("someone"));
+    QVERIFY(!Test::child<QPushButton>(&window, "requestButton")->isEnabled());
+    QTest::keyClick(edit, Qt::Key_Return);
+    QVERIFY(!Test::child<QPushButton>(&window, "submitButton")->isEnabled());
+    QVERIFY(Test::child<QLabel>(&window, "statusReadOnly"));
+    QCOMPARE(window.historyModel()->rowCount(), 0);
+    QCOMPARE(db.scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), 0);
 }
 
 QTEST_MAIN(TestUiSettings)
