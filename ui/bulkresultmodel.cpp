@@ -125,15 +125,23 @@ QString BulkResultModel::invalidInputs() const
 
 QString BulkResultModel::toCsv() const
 {
+    return toCsv(m_parsed, m_results);
+}
+
+QString BulkResultModel::toCsv(const BulkParseResult &parsed, const QList<RequestResult> &results)
+{
+    const bool submitted = !results.isEmpty();
     QString csv = QStringLiteral("line,input,username,outcome,message\n");
-    const int rows = rowCount();
+    const int rows = parsed.entries.size();
     csv.reserve(rows * 64);
     for (int row = 0; row < rows; ++row) {
-        const BulkEntry &e = m_parsed.entries.at(row);
-        const QString message = hasResults() ? m_results.at(row).message : e.error;
+        const BulkEntry &e = parsed.entries.at(row);
+        const QString message = submitted ? results.at(row).message : e.error;
+        const QString state =
+            submitted ? outcomeName(results.at(row).outcome) : previewStateName(e.status);
         csv += QString::number(e.line) + QLatin1Char(',') + csvField(e.input) + QLatin1Char(',') +
-            csvField(e.username) + QLatin1Char(',') + stateName(row) + QLatin1Char(',') +
-            csvField(message) + QLatin1Char('\n');
+            csvField(e.username) + QLatin1Char(',') + state + QLatin1Char(',') + csvField(message) +
+            QLatin1Char('\n');
     }
     return csv;
 }

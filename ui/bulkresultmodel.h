@@ -58,6 +58,10 @@ public:
     QString invalidInputs() const;
     // All rows as CSV: line,input,username,outcome,message (RFC 4180 quoting).
     QString toCsv() const;
+    // The same for a parse result and its results (empty: not submitted yet). Thread-safe, so
+    // a large export can run off the GUI thread.
+    static QString toCsv(
+        const ViralSpot::BulkParseResult &parsed, const QList<ViralSpot::RequestResult> &results);
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;

@@ -164,6 +164,7 @@ MainWindow::~MainWindow()
     saveSettings();
     stopWorker();
     m_parseWatcher.waitForFinished();
+    m_exportWatcher.waitForFinished();
 }
 
 void MainWindow::setDialogHooks(DialogHooks hooks)
@@ -1106,22 +1107,37 @@ bool MainWindow::importFile(const QString &path)
     return true;
 }
 
-bool MainWindow::exportCsv(const QString &path)
+void MainWindow::exportCsv(const QString &path)
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
-        m_batchStatus->setText(tr("Cannot write %1: %2").arg(path, file.errorString()));
-        return false;
+    if (m_exportWatcher.isRunning()) {
+        Q_EMIT exportFinished(false, path);
+        return;
     }
-    file.write(m_bulkModel->toCsv().toUtf8());
-    if (!file.commit()) {
-        m_batchStatus->setText(tr("Cannot write %1: %2").arg(path, file.errorString()));
-        return false;
-    }
-    m_batchStatus->setText(tr("Exported to %1 (rows: %2).")
-                               .arg(QDir::toNativeSeparators(path))
-                               .arg(m_bulkModel->rowCount()));
-    return true;
+    const BulkParseResult parsed = m_bulkModel->parseResult(); // implicitly shared copies
+    const QList<RequestResult> results = m_bulkModel->results();
+    m_exportButton->setEnabled(false);
+    m_batchStatus->setText(tr("Exporting…"));
+    disconnect(&m_exportWatcher, nullptr, this, nullptr);
+    connect(&m_exportWatcher, &QFutureWatcher<QString>::finished, this,
+        [this, path, rows = parsed.entries.size()] {
+            const QString error = m_exportWatcher.result();
+            if (error.isEmpty())
+                m_batchStatus->setText(
+                    tr("Exported to %1 (rows: %2).").arg(QDir::toNativeSeparators(path)).arg(rows));
+            else
+                m_batchStatus->setText(tr("Cannot write %1: %2").arg(path, error));
+            updateBulkButtons();
+            Q_EMIT exportFinished(error.isEmpty(), path);
+        });
+    m_exportWatcher.setFuture(QtConcurrent::run([parsed, results, path]() -> QString {
+        QSaveFile file(path);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Text))
+            return file.errorString();
+        file.write(BulkResultModel::toCsv(parsed, results).toUtf8());
+        if (!file.commit())
+            return file.errorString();
+        return QString();
+    }));
 }
 
 void MainWindow::copyInvalid()

@@ -91,7 +91,8 @@ public:
     void submitBulk();
     void cancelBulk();
     bool importFile(const QString &path);
-    bool exportCsv(const QString &path);
+    // Writes the rows as CSV on a pool thread; exportFinished() tells how it went.
+    void exportCsv(const QString &path);
     void copyInvalid();
     void openDatabaseSettings();
     void showAbout();
@@ -103,6 +104,7 @@ Q_SIGNALS:
     void singleRequestFinished(const ViralSpot::RequestResult &result);
     void previewUpdated();
     void batchFinished(bool cancelled);
+    void exportFinished(bool ok, const QString &path);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -186,6 +188,7 @@ private:
     QSortFilterProxyModel *m_bulkProxy = nullptr;
     QTimer *m_parseTimer = nullptr;
     QFutureWatcher<ViralSpot::BulkParseResult> m_parseWatcher;
+    QFutureWatcher<QString> m_exportWatcher; // the error, empty on success
     ViralSpot::BulkParser::Format m_bulkFormat = ViralSpot::BulkParser::Format::Auto;
     quint64 m_textGeneration = 0;
     quint64 m_parsingGeneration = 0;

@@ -414,7 +414,10 @@ void TestMainWindow::bulkThousandMixedLines()
         return save ? csvPath : QString();
     };
     window->setDialogHooks(hooks);
+    QSignalSpy exported(window.get(), &MainWindow::exportFinished);
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "exportButton"), Qt::LeftButton);
+    QTRY_COMPARE(exported.count(), 1);
+    QCOMPARE(exported.at(0).at(0).toBool(), true);
     QFile file(csvPath);
     QVERIFY(file.open(QIODevice::ReadOnly));
     const QList<QStringList> csv = Test::readCsv(QString::fromUtf8(file.readAll()));
