@@ -27,13 +27,13 @@ parts=${ROBUSTNESS_PARTS:-sanitizers fuzz}
 jobs=$(nproc)
 started=$SECONDS
 
-if [[ -z ${VIRALSPOT_TEST_PG_URL:-} ]]; then
+if [[ " $parts " == *" sanitizers "* && -z ${VIRALSPOT_TEST_PG_URL:-} ]]; then
     # shellcheck source=scripts/pg-throwaway.sh
     source "$root/scripts/pg-throwaway.sh"
     pg_throwaway_start
     trap pg_throwaway_stop EXIT
 fi
-export VIRALSPOT_TEST_PG_URL
+export VIRALSPOT_TEST_PG_URL=${VIRALSPOT_TEST_PG_URL:-}
 export QT_QPA_PLATFORM=offscreen
 
 # Sanitizer settings for every process of the run (tests and the app they start).

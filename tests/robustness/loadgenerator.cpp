@@ -77,7 +77,8 @@ void LoadGenerator::run(int thread)
         const HttpAnswer answer = client.requestProfile(username);
         {
             std::lock_guard lock(m_mutex);
-            m_samples.append({ sent, answer.status, answer.milliseconds });
+            m_samples.append({ sent, answer.status, answer.milliseconds,
+                answer.status == 0 && answer.error == QLatin1String("closed") });
         }
         if (answer.status == 0) {
             // Server gone (killed, restarting): do not spin on a refused port.

@@ -25,6 +25,7 @@ public:
         qint64 sentMs; // monotonic clock (Connection-independent: QDeadlineTimer's clock)
         int status; // 0: no answer
         qint64 milliseconds;
+        bool cutOff; // sent, then the connection closed without an answer
     };
 
     LoadGenerator(quint16 port, QString prefix, int threads = 4, int timeoutMs = 10000);
