@@ -98,5 +98,9 @@ if [[ " $parts " == *" fuzz "* ]]; then
     echo "-- fuzz part: $((SECONDS - fuzz_started)) s"
 fi
 
-echo "== Robustness suite: $((SECONDS - started)) s, $( ((status == 0)) && echo passed || echo FAILED)"
+if ((status == 0)); then
+    echo "== Robustness suite passed in $((SECONDS - started)) s"
+else
+    echo "== Robustness suite FAILED after $((SECONDS - started)) s" >&2
+fi
 exit $status
