@@ -79,12 +79,6 @@ QString jsonArray(const QStringList &values)
     return out;
 }
 
-struct ChunkFailure
-{
-    QString message;
-    bool transient = false;
-};
-
 class Transaction
 {
 public:
@@ -359,6 +353,176 @@ QList<RequestResult> RequestService::requestItems(
     return results;
 }
 
+namespace {
+
+// One chunk's rows, with the ids made here: only the inserted usernames come back from the
+// database, so the ids need not.
+struct Chunk
+{
+    QStringList names;
+    QStringList sources;
+    QStringList requestIds;
+    QStringList ids;
+    QHash<QString, int> index; // username -> position
+};
+
+void markProcessed(QSqlQuery &q, const Chunk &chunk, QList<RequestResult> &results)
+{
+    while (q.next()) {
+        const auto it = chunk.index.constFind(q.value(0).toString());
+        if (it != chunk.index.constEnd())
+            results[it.value()].outcome = Outcome::AlreadyProcessed;
+    }
+}
+
+void markQueued(const QString &username, const Chunk &chunk, QList<RequestResult> &results)
+{
+    const auto it = chunk.index.constFind(username);
+    if (it == chunk.index.constEnd())
+        return;
+    RequestResult &r = results[it.value()];
+    r.outcome = Outcome::Queued;
+    r.queueId = chunk.ids[it.value()];
+    r.requestId = chunk.requestIds[it.value()];
+}
+
+// SQLite: one transaction of three statements, all in process (no round trips to save).
+bool runSqliteChunk(
+    QSqlDatabase &db, const Chunk &chunk, QList<RequestResult> &results, QSqlError *error)
+{
+    Transaction transaction(db);
+    if (!transaction.begin(false, error))
+        return false;
+
+    // 1. Already processed: nothing is written for these.
+    {
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        if (!prepareAndExec(q,
+                QStringLiteral("SELECT p.username FROM json_each(?) j "
+                               "JOIN primary_profiles p ON p.username = j.value"),
+                { jsonArray(chunk.names) }, error))
+            return false;
+        markProcessed(q, chunk, results);
+    }
+
+    // 2. Insert where no active row exists: the partial unique index decides, so concurrent
+    //    callers cannot both insert. Rows as a JSON array of [username, source, id, request_id].
+    QString rows;
+    rows.reserve(chunk.names.size() * 110);
+    rows += QLatin1Char('[');
+    QStringList waiting;
+    for (int i = 0; i < chunk.names.size(); ++i) {
+        if (results[i].outcome == Outcome::AlreadyProcessed)
+            continue;
+        if (rows.size() > 1)
+            rows += QLatin1Char(',');
+        rows += QStringLiteral("[\"") + chunk.names[i] + QStringLiteral("\",\"") +
+            chunk.sources[i] + QStringLiteral("\",\"") + chunk.ids[i] + QStringLiteral("\",\"") +
+            chunk.requestIds[i] + QStringLiteral("\"]");
+    }
+    rows += QLatin1Char(']');
+    const QString now = sqliteNow();
+    if (rows.size() > 2) {
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        if (!prepareAndExec(q,
+                QStringLiteral("INSERT INTO queue (id, username, source, priority, "
+                               "status, attempts, request_id, timestamp, created_at, "
+                               "updated_at) "
+                               "SELECT value->>2, value->>0, value->>1, 'HIGH', "
+                               "'PENDING', 0, value->>3, ?, ?, ? FROM json_each(?) "
+                               "WHERE true "
+                               "ON CONFLICT (username) WHERE status IN "
+                               "('PENDING','PROCESSING') DO NOTHING "
+                               "RETURNING username"),
+                { now, now, now, rows }, error))
+            return false;
+        while (q.next())
+            markQueued(q.value(0).toString(), chunk, results);
+    }
+
+    // 3. Someone asked for a profile that waits at LOW priority: raise it.
+    for (int i = 0; i < chunk.names.size(); ++i) {
+        if (results[i].outcome == Outcome::AlreadyQueued)
+            waiting.append(chunk.names[i]);
+    }
+    if (!waiting.isEmpty()) {
+        QSqlQuery q(db);
+        // "+status", "+priority": keep the planner on the username index; the status index
+        // would make it walk every PENDING row.
+        if (!prepareAndExec(q,
+                QStringLiteral("UPDATE queue SET priority = 'HIGH', updated_at = ? "
+                               "WHERE +status = 'PENDING' AND +priority = 'LOW' AND "
+                               "username IN (SELECT value FROM json_each(?))"),
+                { now, jsonArray(waiting) }, error))
+            return false;
+    }
+
+    // 4. Only a committed row is reported as queued.
+    return transaction.commit(error);
+}
+
+// PostgreSQL: the whole chunk is one statement, so one round trip and one implicit
+// transaction (committed, with synchronous_commit, before the answer arrives). The arrays are
+// written into the statement: QPSQL would otherwise PREPARE, EXECUTE and DEALLOCATE, three
+// round trips per statement. Safe because every value is validated first (usernames
+// [a-z0-9._], sources [A-Za-z0-9_.:-], ids hex): none can hold a quote or a backslash.
+bool runPostgresChunk(
+    QSqlDatabase &db, const Chunk &chunk, QList<RequestResult> &results, QSqlError *error)
+{
+    const QString names = pgArray(chunk.names);
+    const QString sql =
+        QStringLiteral(
+            "WITH input AS ("
+            "  SELECT * FROM unnest('%1'::text[], '%2'::text[], '%3'::text[], '%4'::text[])"
+            "  AS t(u, s, r, i)),"
+            " processed AS ("
+            "  SELECT p.username FROM primary_profiles p WHERE p.username = ANY('%1'::text[])),"
+            " inserted AS ("
+            "  INSERT INTO queue (id, username, source, priority, status, attempts, request_id,"
+            "   timestamp, created_at, updated_at)"
+            "  SELECT input.i::uuid, input.u, input.s, 'HIGH', 'PENDING', 0, input.r, now(),"
+            "   now(), now() FROM input"
+            "  WHERE NOT EXISTS (SELECT 1 FROM processed WHERE processed.username = input.u)"
+            // Sorted, so that concurrent batches take their locks in the same order.
+            "  ORDER BY input.u"
+            "  ON CONFLICT (username) WHERE status IN ('PENDING','PROCESSING') DO NOTHING"
+            "  RETURNING username),"
+            " raised AS ("
+            "  UPDATE queue SET priority = 'HIGH', updated_at = now() WHERE id IN ("
+            "   SELECT q.id FROM queue q WHERE q.status = 'PENDING' AND q.priority = 'LOW'"
+            "   AND q.username = ANY('%1'::text[])"
+            "   AND NOT EXISTS (SELECT 1 FROM processed WHERE processed.username = q.username)"
+            "   ORDER BY q.username FOR UPDATE)"
+            "  RETURNING 1)"
+            " SELECT 'p', username FROM processed"
+            " UNION ALL SELECT 'q', username FROM inserted")
+            .arg(names, pgArray(chunk.sources), pgArray(chunk.requestIds), pgArray(chunk.ids));
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.exec(sql)) {
+        *error = q.lastError();
+        return false;
+    }
+    while (q.next()) {
+        const QString username = q.value(1).toString();
+        if (q.value(0).toString() == QLatin1String("q"))
+            markQueued(username, chunk, results);
+        else if (const auto it = chunk.index.constFind(username); it != chunk.index.constEnd())
+            results[it.value()].outcome = Outcome::AlreadyProcessed;
+    }
+    return true;
+}
+
+bool isSafeLiteral(const QString &value)
+{
+    return !value.contains(QLatin1Char('\'')) && !value.contains(QLatin1Char('\\')) &&
+        !value.contains(QLatin1Char('"'));
+}
+
+} // namespace
+
 QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
 {
     QList<RequestResult> results(items.size());
@@ -366,11 +530,29 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
         for (RequestResult &r : results) {
             r.outcome = Outcome::Error;
             r.message = message;
+            r.queueId.clear();
+            r.requestId.clear();
         }
         return results;
     };
 
+    Chunk chunk;
+    chunk.names.reserve(items.size());
+    chunk.index.reserve(items.size());
+    for (int i = 0; i < items.size(); ++i) {
+        const RequestItem &item = items[i];
+        // requestItems() validated both; this guards the statement text all the same.
+        if (!isSafeLiteral(item.username) || !isSafeLiteral(item.source))
+            return failAll(tr("Refused a value that could not be sent safely."));
+        chunk.names.append(item.username);
+        chunk.sources.append(item.source);
+        chunk.requestIds.append(Ids::requestId());
+        chunk.ids.append(Ids::uuidV7());
+        chunk.index.insert(item.username, i);
+    }
+
     constexpr int MaxAttempts = 8;
+    bool reconnected = false;
     for (int attempt = 1;; ++attempt) {
         QString openError;
         if (!open(&openError)) {
@@ -378,178 +560,34 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
             return failAll(tr("The database is unavailable: %1").arg(openError));
         }
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
-        const bool postgres = Database::isPostgres(db);
-
-        QStringList names;
-        QStringList sources;
-        QStringList requestIds;
-        QStringList ids;
-        names.reserve(items.size());
-        for (const RequestItem &item : items) {
-            names.append(item.username);
-            sources.append(item.source);
-            requestIds.append(Ids::requestId());
-            ids.append(Ids::uuidV7());
-        }
-
-        QSqlError error;
-        QHash<QString, int> index;
-        index.reserve(items.size());
-        for (int i = 0; i < items.size(); ++i)
-            index.insert(items[i].username, i);
-        for (RequestResult &r : results)
-            r.outcome = Outcome::AlreadyQueued;
-
-        bool ok = true;
-        {
-            Transaction transaction(db);
-            ok = transaction.begin(postgres, &error);
-
-            // 1. Already processed: nothing is written for these.
-            QStringList candidates;
-            QStringList candidateSources;
-            QStringList candidateRequestIds;
-            QStringList candidateIds;
-            if (ok) {
-                QSqlQuery q(db);
-                q.setForwardOnly(true);
-                ok = postgres ? prepareAndExec(q,
-                                    QStringLiteral("SELECT username FROM primary_profiles "
-                                                   "WHERE username = ANY(?::text[])"),
-                                    { pgArray(names) }, &error)
-                              : prepareAndExec(q,
-                                    QStringLiteral("SELECT p.username FROM json_each(?) j "
-                                                   "JOIN primary_profiles p "
-                                                   "ON p.username = j.value"),
-                                    { jsonArray(names) }, &error);
-                while (ok && q.next()) {
-                    const auto it = index.constFind(q.value(0).toString());
-                    if (it != index.constEnd())
-                        results[it.value()].outcome = Outcome::AlreadyProcessed;
-                }
-                for (int i = 0; ok && i < items.size(); ++i) {
-                    if (results[i].outcome == Outcome::AlreadyProcessed)
-                        continue;
-                    candidates.append(names[i]);
-                    candidateSources.append(sources[i]);
-                    candidateRequestIds.append(requestIds[i]);
-                    candidateIds.append(ids[i]);
-                }
-            }
-
-            // 2. Insert where no active row exists; the partial unique index decides, so
-            //    concurrent callers cannot both insert. Sorted, so concurrent batches take
-            //    their locks in the same order.
-            if (ok && !candidates.isEmpty()) {
-                QSqlQuery q(db);
-                q.setForwardOnly(true);
-                if (postgres) {
-                    ok = prepareAndExec(q,
-                        QStringLiteral("INSERT INTO queue (id, username, source, priority, status, "
-                                       "attempts, request_id, timestamp, created_at, updated_at) "
-                                       "SELECT t.i::uuid, t.u, t.s, 'HIGH', 'PENDING', 0, "
-                                       "t.r, now(), now(), now() "
-                                       "FROM unnest(?::text[], ?::text[], ?::text[], ?::text[]) "
-                                       "AS t(u, s, r, i) "
-                                       "ORDER BY t.u "
-                                       "ON CONFLICT (username) WHERE status IN "
-                                       "('PENDING','PROCESSING') DO NOTHING "
-                                       "RETURNING username"),
-                        { pgArray(candidates), pgArray(candidateSources),
-                            pgArray(candidateRequestIds), pgArray(candidateIds) },
-                        &error);
-                } else {
-                    // Rows as a JSON array of [username, source, id, request_id].
-                    QString rows;
-                    rows.reserve(candidates.size() * 110);
-                    rows += QLatin1Char('[');
-                    for (int i = 0; i < candidates.size(); ++i) {
-                        if (i)
-                            rows += QLatin1Char(',');
-                        rows += QStringLiteral("[\"") + candidates[i] + QStringLiteral("\",\"") +
-                            candidateSources[i] + QStringLiteral("\",\"") + candidateIds[i] +
-                            QStringLiteral("\",\"") + candidateRequestIds[i] +
-                            QStringLiteral("\"]");
-                    }
-                    rows += QLatin1Char(']');
-                    const QString now = sqliteNow();
-                    ok = prepareAndExec(q,
-                        QStringLiteral(
-                            "INSERT INTO queue (id, username, source, priority, status, "
-                            "attempts, request_id, timestamp, created_at, updated_at) "
-                            "SELECT value->>2, value->>0, value->>1, 'HIGH', 'PENDING', 0, "
-                            "value->>3, ?, ?, ? FROM json_each(?) WHERE true "
-                            "ON CONFLICT (username) WHERE status IN "
-                            "('PENDING','PROCESSING') DO NOTHING "
-                            "RETURNING username"),
-                        { now, now, now, rows }, &error);
-                }
-                while (ok && q.next()) {
-                    const auto it = index.constFind(q.value(0).toString());
-                    if (it == index.constEnd())
-                        continue;
-                    RequestResult &r = results[it.value()];
-                    r.outcome = Outcome::Queued;
-                    // The ids were made here; only the inserted usernames come back.
-                    r.queueId = ids[it.value()];
-                    r.requestId = requestIds[it.value()];
-                }
-            }
-
-            // 3. Someone asked for a profile that waits at LOW priority: raise it.
-            if (ok) {
-                QStringList waiting;
-                for (int i = 0; i < items.size(); ++i) {
-                    if (results[i].outcome == Outcome::AlreadyQueued)
-                        waiting.append(names[i]);
-                }
-                if (!waiting.isEmpty()) {
-                    QSqlQuery q(db);
-                    ok = postgres
-                        ? prepareAndExec(q,
-                              QStringLiteral(
-                                  "UPDATE queue SET priority = 'HIGH', updated_at = now() "
-                                  "WHERE id IN (SELECT id FROM queue WHERE status = "
-                                  "'PENDING' AND priority = 'LOW' AND username = "
-                                  "ANY(?::text[]) ORDER BY username FOR UPDATE)"),
-                              { pgArray(waiting) }, &error)
-                        : prepareAndExec(q,
-                              // "+status"/"+priority": search by username; without
-                              // statistics SQLite would scan every PENDING row by status.
-                              QStringLiteral("UPDATE queue SET priority = 'HIGH', "
-                                             "updated_at = ? WHERE +status = 'PENDING' AND "
-                                             "+priority = 'LOW' AND username IN "
-                                             "(SELECT value FROM json_each(?))"),
-                              { sqliteNow(), jsonArray(waiting) }, &error);
-                }
-            }
-
-            // 4. Only a committed row is reported as queued.
-            if (ok)
-                ok = transaction.commit(&error);
-        }
-        if (ok)
-            return results;
-
-        const bool transient = isTransient(error);
-        qCWarning(lcCore).noquote() << "request batch of" << items.size() << "failed (attempt"
-                                    << attempt << "):" << error.nativeErrorCode() << error.text();
-        if (transient && attempt < MaxAttempts) {
-            QThread::msleep(10 * attempt);
-            continue;
-        }
-        QString message = error.text().trimmed();
-        if (!ping(nullptr)) {
-            close();
-            message = tr("The database is unavailable: %1").arg(message);
-        } else {
-            message = tr("The database failed: %1").arg(message);
-        }
         for (RequestResult &r : results) {
+            r.outcome = Outcome::AlreadyQueued;
             r.queueId.clear();
             r.requestId.clear();
         }
-        return failAll(message);
+        QSqlError error;
+        const bool ok = Database::isPostgres(db) ? runPostgresChunk(db, chunk, results, &error)
+                                                 : runSqliteChunk(db, chunk, results, &error);
+        if (ok)
+            return results;
+
+        qCWarning(lcCore).noquote() << "request batch of" << items.size() << "failed (attempt"
+                                    << attempt << "):" << error.nativeErrorCode() << error.text();
+        if (isTransient(error) && attempt < MaxAttempts) {
+            QThread::msleep(10 * attempt);
+            continue;
+        }
+        if (!ping(nullptr)) {
+            close();
+            // The connection was lost (a server restart, a network blip): one fresh
+            // connection gets one more try; a server that is really down fails at connect.
+            if (!reconnected) {
+                reconnected = true;
+                continue;
+            }
+            return failAll(tr("The database is unavailable: %1").arg(error.text().trimmed()));
+        }
+        return failAll(tr("The database failed: %1").arg(error.text().trimmed()));
     }
 }
 
