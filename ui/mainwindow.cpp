@@ -356,6 +356,9 @@ void MainWindow::buildBulkTab(QWidget *page)
     m_cancelButton = new QPushButton(tr("Cancel"), page);
     m_cancelButton->setObjectName(QStringLiteral("cancelButton"));
     m_cancelButton->setToolTip(tr("Stop after the current chunk; what was committed stays (Esc)"));
+    m_retryButton = new QPushButton(tr("Retry &errors"), page);
+    m_retryButton->setObjectName(QStringLiteral("retryErrorsButton"));
+    m_retryButton->setToolTip(tr("Send the rows that failed because of the database again"));
     m_progress = new QProgressBar(page);
     m_progress->setObjectName(QStringLiteral("batchProgress"));
     m_progress->setRange(0, 1);
@@ -383,6 +386,7 @@ void MainWindow::buildBulkTab(QWidget *page)
     bottom->addWidget(m_progress, 1);
     bottom->addWidget(m_etaLabel);
     bottom->addWidget(m_cancelButton);
+    bottom->addWidget(m_retryButton);
     bottom->addSpacing(12);
     bottom->addWidget(m_copyInvalidButton);
     bottom->addWidget(m_exportButton);
@@ -417,6 +421,7 @@ void MainWindow::buildBulkTab(QWidget *page)
     connect(clearButton, &QPushButton::clicked, this, &MainWindow::clearBulk);
     connect(m_submitButton, &QPushButton::clicked, this, &MainWindow::submitBulk);
     connect(m_cancelButton, &QPushButton::clicked, this, &MainWindow::cancelBulk);
+    connect(m_retryButton, &QPushButton::clicked, this, &MainWindow::retryErrors);
     connect(m_copyInvalidButton, &QPushButton::clicked, this, &MainWindow::copyInvalid);
     connect(m_exportButton, &QPushButton::clicked, this, [this] {
         const QString file =
@@ -695,8 +700,13 @@ void MainWindow::onConnectionChanged(bool connected, const QString &error)
     m_connectionError = error;
     if (connected) {
         m_banner->hide();
-        if (previous == 0)
-            setStatusMessage(tr("The database is back. You can carry on."));
+        if (previous == 0) {
+            const int failed = m_bulkModel->count(Outcome::Error);
+            setStatusMessage(failed > 0 ? tr("The database is back. Rows that failed: %1 — use "
+                                             "“Retry errors” to send them again.")
+                                              .arg(failed)
+                                        : tr("The database is back. You can carry on."));
+        }
     } else {
         m_bannerLabel->setText(
             tr("<b>The database is unavailable.</b> Nothing is being queued until it "
@@ -941,6 +951,8 @@ void MainWindow::updateBulkButtons()
     const bool hasRows = m_bulkModel->rowCount() > 0;
     m_exportButton->setEnabled(hasRows && !running);
     m_copyInvalidButton->setEnabled(hasRows);
+    m_retryButton->setEnabled(
+        !running && !m_options.readOnly && m_bulkModel->count(Outcome::Error) > 0);
 }
 
 void MainWindow::submitBulk()
@@ -1009,6 +1021,41 @@ void MainWindow::cancelBulk()
     m_batchStatus->setText(tr("Cancelling: the chunk in progress finishes, the rest is not sent."));
 }
 
+void MainWindow::retryErrors()
+{
+    if (isBatchRunning() || m_options.readOnly || m_bulkModel->count(Outcome::Error) == 0)
+        return;
+    QList<RequestItem> items;
+    m_retryRows.clear();
+    const QList<RequestResult> &results = m_bulkModel->results();
+    const QString fallbackSource = currentSource(m_bulkSourceCombo);
+    for (qsizetype row = 0; row < results.size(); ++row) {
+        const RequestResult &r = results.at(row);
+        if (r.outcome != Outcome::Error || r.username.isEmpty())
+            continue;
+        items.append(RequestItem { r.username, r.source.isEmpty() ? fallbackSource : r.source });
+        m_retryRows.append(int(row));
+    }
+    if (items.isEmpty())
+        return;
+    m_batchCancel = std::make_shared<std::atomic_bool>(false);
+    m_batchId = m_nextId++;
+    m_progress->setRange(0, items.size());
+    m_progress->setValue(0);
+    m_etaLabel->setText(tr("Starting…"));
+    m_batchStatus->setText(tr("Retrying the rows that failed (%1)…").arg(items.size()));
+    m_batchTimer.start();
+    updateBulkButtons();
+    RequestWorker *worker = m_worker;
+    const quint64 id = m_batchId;
+    const int chunk = m_settings.batchChunkSize();
+    const std::shared_ptr<std::atomic_bool> cancel = m_batchCancel;
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker, id, items, chunk, cancel] { worker->submitItems(id, items, chunk, cancel); },
+        Qt::QueuedConnection);
+}
+
 void MainWindow::onBatchProgress(quint64 id, int done, int total)
 {
     if (id != m_batchId)
@@ -1030,17 +1077,31 @@ void MainWindow::onBatchFinished(
     if (id != m_batchId)
         return;
     m_batchCancel.reset();
-    const BulkResultModel::Counts counts = BulkResultModel::countOutcomes(results);
-    if (results.size() == m_bulkModel->rowCount()) {
+    QList<RequestResult> all = results;
+    if (!m_retryRows.isEmpty()) {
+        // A retry: its answers replace the failed rows, the other rows keep theirs.
+        all = m_bulkModel->results();
+        for (qsizetype i = 0; i < results.size() && i < m_retryRows.size(); ++i) {
+            RequestResult r = results.at(i);
+            const RequestResult &old = all.at(m_retryRows.at(i));
+            r.input = old.input;
+            r.line = old.line;
+            all[m_retryRows.at(i)] = r;
+        }
+        m_retryRows.clear();
+    }
+    const BulkResultModel::Counts counts = BulkResultModel::countOutcomes(all);
+    if (all.size() == m_bulkModel->rowCount()) {
         QElapsedTimer clock;
         clock.start();
-        m_bulkModel->setResults(results, counts);
+        m_bulkModel->setResults(all, counts);
         qCDebug(lcUi) << "results model reset in" << clock.elapsed() << "ms";
     }
-    const int total = results.size();
+    const int total = all.size();
     const int notSent = counts[static_cast<int>(Outcome::Cancelled)];
     const int errors = counts[static_cast<int>(Outcome::Error)];
     const int queued = counts[static_cast<int>(Outcome::Queued)];
+    m_progress->setRange(0, qMax(1, total));
     m_progress->setValue(total - notSent);
     m_etaLabel->setText(formatDuration(elapsedMs));
     if (cancelled && notSent > 0) {

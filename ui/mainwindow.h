@@ -90,6 +90,8 @@ public:
     void submitSingle();
     void submitBulk();
     void cancelBulk();
+    // Sends the rows whose outcome is `error` again (after the database came back).
+    void retryErrors();
     bool importFile(const QString &path);
     // Writes the rows as CSV on a pool thread; exportFinished() tells how it went.
     void exportCsv(const QString &path);
@@ -176,6 +178,7 @@ private:
     QComboBox *m_bulkSourceCombo = nullptr;
     QPushButton *m_submitButton = nullptr;
     QPushButton *m_cancelButton = nullptr;
+    QPushButton *m_retryButton = nullptr;
     QPushButton *m_copyInvalidButton = nullptr;
     QPushButton *m_exportButton = nullptr;
     QProgressBar *m_progress = nullptr;
@@ -196,6 +199,7 @@ private:
     bool m_submitAfterParse = false;
     quint64 m_batchId = 0;
     std::shared_ptr<std::atomic_bool> m_batchCancel;
+    QList<int> m_retryRows; // rows of the running retry, in the order sent
     QElapsedTimer m_batchTimer;
 
     // Status

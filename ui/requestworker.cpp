@@ -7,6 +7,8 @@
 #include <QThread>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace ViralSpot::Ui {
 
 namespace {
@@ -92,6 +94,37 @@ void RequestWorker::submitBatch(quint64 id, const BulkParseResult &parsed, const
             break;
         }
     }
+    Q_EMIT batchFinished(id, results, cancel && cancel->load(), timer.elapsed());
+    afterWork(sawError);
+}
+
+void RequestWorker::submitItems(quint64 id, const QList<RequestItem> &items, int chunkSize,
+    std::shared_ptr<std::atomic_bool> cancel)
+{
+    QElapsedTimer timer;
+    timer.start();
+    Q_EMIT batchStarted(id, items.size());
+    QList<RequestResult> results;
+    if (!m_service) {
+        for (const RequestItem &item : items) {
+            RequestResult r;
+            r.input = item.username;
+            r.username = item.username;
+            r.source = item.source;
+            r.outcome = Outcome::Error;
+            r.message = tr("No database is configured.");
+            results.append(r);
+        }
+        Q_EMIT batchFinished(id, results, false, timer.elapsed());
+        return;
+    }
+    BatchOptions options;
+    options.chunkSize = chunkSize;
+    options.cancel = cancel.get();
+    options.progress = [this, id](int done, int all) { Q_EMIT batchProgress(id, done, all); };
+    results = m_service->requestItems(items, options);
+    const bool sawError = std::any_of(results.cbegin(), results.cend(),
+        [](const RequestResult &r) { return r.outcome == Outcome::Error; });
     Q_EMIT batchFinished(id, results, cancel && cancel->load(), timer.elapsed());
     afterWork(sawError);
 }

@@ -3,6 +3,7 @@
 #include "bulkparser.h"
 #include "databaseconfig.h"
 #include "outcome.h"
+#include "requestservice.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -37,6 +38,9 @@ public:
     void request(quint64 id, const QString &input, const QString &source);
     void submitBatch(quint64 id, const ViralSpot::BulkParseResult &parsed, const QString &source,
         int chunkSize, std::shared_ptr<std::atomic_bool> cancel);
+    // Already-parsed usernames (a retry of the rows that failed), reported like a batch.
+    void submitItems(quint64 id, const QList<ViralSpot::RequestItem> &items, int chunkSize,
+        std::shared_ptr<std::atomic_bool> cancel);
     void ping();
     void setPingInterval(int ms);
     void shutdown();

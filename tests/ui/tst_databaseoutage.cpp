@@ -113,6 +113,25 @@ void TestDatabaseOutage::postgresStopsMidBatch()
     for (const RequestResult &r : model->results())
         QCOMPARE(inDb.contains(r.username), r.outcome == Outcome::Queued);
 
+    // The failed rows can be sent again: now every row is on the queue.
+    finished.clear();
+    auto *retry = Test::child<QPushButton>(&window, "retryErrorsButton");
+    QVERIFY(retry->isEnabled());
+    QTest::mouseClick(retry, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
+    QCOMPARE(model->count(Outcome::Queued), 50000);
+    QCOMPARE(model->count(Outcome::Error), 0);
+    QVERIFY(!retry->isEnabled());
+    {
+        QSqlDatabase db = Database::open(admin, QStringLiteral("outage_check2"), &error);
+        QVERIFY2(db.isOpen(), qPrintable(error));
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM queue")));
+        QVERIFY(q.next());
+        QCOMPARE(q.value(0).toInt(), 50000);
+    }
+    Database::close(QStringLiteral("outage_check2"));
+
     // A new submit in the same window succeeds.
     finished.clear();
     Test::child<QPushButton>(&window, "clearBulkButton")->click();
