@@ -548,8 +548,9 @@ void TestMainWindow::importAndDropFiles()
 
 void TestMainWindow::settingsDialogTestsAndSwitches()
 {
-    auto window = openWindow(QStringLiteral("sqlite:") + QDir::tempPath() +
-        QStringLiteral("/viralspot-ui-unused-%1.sqlite").arg(QCoreApplication::applicationPid()));
+    QTemporaryDir startDir;
+    auto window =
+        openWindow(QStringLiteral("sqlite:") + startDir.filePath(QStringLiteral("start.sqlite")));
     QTRY_VERIFY(window->isConnected());
     const DatabaseConfig target = m_db->config();
     bool tested = false;
