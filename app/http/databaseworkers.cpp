@@ -1,5 +1,6 @@
 #include "databaseworkers.h"
 
+#include "auditlog.h"
 #include "httplogging.h"
 
 #include <QElapsedTimer>
@@ -7,6 +8,7 @@
 #include <QThread>
 
 #include <algorithm>
+#include <chrono>
 
 namespace ViralSpot::Http {
 
@@ -73,39 +75,51 @@ void GroupCommitter::run()
     QString error;
     if (!service.open(&error)) // early, so the first request does not pay for it
         qCWarning(lcHttp) << "database not available yet:" << error;
-    else if (m_config.engine == DatabaseConfig::Engine::SQLite)
-        QSqlQuery(service.database()).exec(QStringLiteral("PRAGMA temp_store=MEMORY"));
+
+    // The endpoint's requests go to the audit log as counts, one row a minute at most (and one
+    // at the end), not one row per HTTP request.
+    constexpr auto AuditInterval = std::chrono::seconds(60);
+    constexpr qint64 AuditIntervalMs = 60000;
+    QElapsedTimer sinceAudit;
+    sinceAudit.start();
+    auto flushAudit = [&] {
+        QString auditError;
+        QSqlDatabase db = service.database(&auditError);
+        if (!m_audit.isEmpty() && (!db.isOpen() || !m_audit.flush(db, &auditError)))
+            qCWarning(lcHttp) << "could not write the audit log:" << auditError;
+        sinceAudit.restart();
+    };
 
     for (;;) {
         auto batch = std::make_shared<std::vector<Job>>();
         {
             std::unique_lock lock(m_mutex);
-            m_wake.wait(lock, [this] { return !m_pending.empty() || m_stopping; });
-            if (m_pending.empty())
+            m_wake.wait_for(
+                lock, AuditInterval, [this] { return !m_pending.empty() || m_stopping; });
+            if (m_pending.empty() && m_stopping)
                 break;
             batch->swap(m_pending);
         }
+        if (batch->empty() || sinceAudit.elapsed() >= AuditIntervalMs)
+            flushAudit();
+        if (batch->empty())
+            continue;
         QList<RequestItem> items;
         items.reserve(int(batch->size()));
         for (const Job &job : *batch)
             items.append(job.item);
         QElapsedTimer timer;
         timer.start();
+        // The core reconnects once by itself when a database restart left the connection
+        // stale, so a batch fails only when the database does not answer.
         auto results = std::make_shared<QList<RequestResult>>(service.requestItems(items));
-        const bool allFailed = !results->isEmpty() &&
-            std::all_of(results->cbegin(), results->cend(),
-                [](const RequestResult &r) { return r.outcome == Outcome::Error; });
-        // A connection left stale by a database restart fails its first statement; when the
-        // database answers again, run the batch once more on the fresh connection. (Safe: the
-        // insert does nothing on conflict, and a first attempt that did commit makes the retry
-        // answer already_queued, never a second "queued".)
-        if (allFailed && service.ping())
-            *results = service.requestItems(items);
         qCDebug(lcHttp) << "committed a batch of" << items.size() << "in" << timer.elapsed()
                         << "ms";
         if (results->size() != items.size())
             qCWarning(lcHttp) << "request batch answered" << results->size() << "of"
                               << items.size();
+        for (const RequestResult &r : std::as_const(*results))
+            m_audit.add(r.outcome, r.username);
         QMetaObject::invokeMethod(
             m_context.data(),
             [batch, results] {
@@ -122,6 +136,7 @@ void GroupCommitter::run()
             },
             Qt::QueuedConnection);
     }
+    flushAudit();
     service.close();
 }
 

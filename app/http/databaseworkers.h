@@ -1,5 +1,6 @@
 #pragma once
 
+#include "auditlog.h"
 #include "databaseconfig.h"
 #include "requestservice.h"
 
@@ -58,6 +59,8 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_wake;
     std::vector<Job> m_pending;
+    // The endpoint's requests, counted for the audit log by every writer thread together.
+    EndpointAuditCounter m_audit;
     bool m_stopping = false;
 };
 

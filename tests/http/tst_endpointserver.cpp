@@ -90,6 +90,7 @@ private Q_SLOTS:
     void connectionClose();
     void concurrentClientsGetExactlyOneQueued();
     void stopAnswersWhatWasReceived();
+    void requestsAreCountedInTheAuditLog();
 
 private:
     QString startServer(Http::EndpointSettings settings = {});
@@ -805,6 +806,28 @@ void TestEndpointServer::stopAnswersWhatWasReceived()
             scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username = '%1'").arg(name))
                 .toInt(),
             1);
+}
+
+void TestEndpointServer::requestsAreCountedInTheAuditLog()
+{
+    QCOMPARE(request("POST", "/api/profile/audited/request").status, 200);
+    QCOMPARE(request("POST", "/api/profile/audited/request").status, 200);
+    QCOMPARE(request("POST", "/api/profile/a..b/request").status, 400);
+    // Counted, not one row per HTTP request: the row is written when the writer flushes.
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log")).toInt(), 0);
+    m_server->stop();
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log")).toInt(), 1);
+    QCOMPARE(scalar(QStringLiteral("SELECT origin FROM audit_log")).toString(),
+        QStringLiteral("endpoint"));
+    QCOMPARE(scalar(QStringLiteral("SELECT total FROM audit_log")).toInt(), 2);
+    const QJsonObject details = QJsonDocument::fromJson(
+        scalar(QStringLiteral("SELECT details FROM audit_log")).toString().toUtf8())
+                                    .object();
+    QCOMPARE(details.value(QStringLiteral("queued")).toInt(), 1);
+    QCOMPARE(details.value(QStringLiteral("already_queued")).toInt(), 1);
+    QVERIFY(scalar(QStringLiteral("SELECT usernames FROM audit_log"))
+                .toString()
+                .contains(QLatin1String("audited")));
 }
 
 QTEST_GUILESS_MAIN(TestEndpointServer)
