@@ -117,20 +117,11 @@ int run(const QStringList &arguments)
     } else {
         RequestService service(config, QStringLiteral("submit"));
         results = service.requestBulk(parsed, source);
-        // The audit trail: who submitted what from the terminal, when the database answered
-        // at all. A failure to record it does not undo the requests; it is reported.
-        const bool reached = std::any_of(results.cbegin(), results.cend(), [](const auto &r) {
-            return r.outcome == Outcome::Queued || r.outcome == Outcome::AlreadyQueued ||
-                r.outcome == Outcome::AlreadyProcessed;
-        });
+        // The audit trail: who submitted what from the terminal. A failure to record it does
+        // not undo the requests; it is reported.
         QString auditError;
-        if (reached) {
-            QSqlDatabase db = service.database(&auditError);
-            if (!db.isOpen() ||
-                !AuditLog::record(db,
-                    AuditLog::submissionEntry(QStringLiteral("terminal"), results), &auditError))
-                writeErr(tr("submit: the audit log could not be written: %1\n").arg(auditError));
-        }
+        if (!AuditLog::recordSubmission(service, QStringLiteral("terminal"), results, &auditError))
+            writeErr(tr("submit: the audit log could not be written: %1\n").arg(auditError));
     }
 
     int counts[int(Outcome::Cancelled) + 1] = {};

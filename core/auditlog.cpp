@@ -2,6 +2,7 @@
 
 #include "database.h"
 #include "queuequery.h"
+#include "requestservice.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -10,6 +11,8 @@
 #include <QSqlQuery>
 #include <QSysInfo>
 #include <QVariant>
+
+#include <algorithm>
 
 namespace ViralSpot {
 
@@ -99,6 +102,19 @@ AuditEntry submissionEntry(const QString &origin, const QList<RequestResult> &re
         entry.details.insert(it.key(), it.value());
     entry.total = results.size();
     return entry;
+}
+
+bool recordSubmission(RequestService &service, const QString &origin,
+    const QList<RequestResult> &results, QString *error)
+{
+    const bool reached = std::any_of(results.cbegin(), results.cend(), [](const auto &r) {
+        return r.outcome == Outcome::Queued || r.outcome == Outcome::AlreadyQueued ||
+            r.outcome == Outcome::AlreadyProcessed;
+    });
+    if (!reached)
+        return true;
+    QSqlDatabase db = service.database(error);
+    return db.isOpen() && record(db, submissionEntry(origin, results), error);
 }
 
 AuditPage read(const QSqlDatabase &db, const AuditFilter &filter, int limit, qint64 offset)

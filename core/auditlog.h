@@ -12,6 +12,8 @@
 
 namespace ViralSpot {
 
+class RequestService;
+
 // One row of `audit_log`: who did what to which usernames, with counts.
 struct AuditEntry
 {
@@ -58,6 +60,13 @@ bool record(QSqlDatabase &db, const AuditEntry &entry, QString *error = nullptr)
 // An entry for a submission of request results (window or terminal): the usernames that were
 // handled, total = inputs, details = counts per outcome name.
 AuditEntry submissionEntry(const QString &origin, const QList<RequestResult> &results);
+
+// Records a submission through `service`'s connection (on the service's thread), when the
+// database answered at all (some result is queued, already_queued or already_processed): a
+// batch that only failed or was only invalid reached nothing worth auditing. Returns false
+// with *error set when the row could not be written.
+bool recordSubmission(RequestService &service, const QString &origin,
+    const QList<RequestResult> &results, QString *error = nullptr);
 
 AuditPage read(const QSqlDatabase &db, const AuditFilter &filter, int limit, qint64 offset = 0);
 

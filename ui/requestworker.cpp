@@ -1,5 +1,6 @@
 #include "requestworker.h"
 
+#include "auditlog.h"
 #include "database.h"
 #include "requestservice.h"
 #include "uilogging.h"
@@ -56,6 +57,7 @@ void RequestWorker::request(quint64 id, const QString &input, const QString &sou
     }
     const RequestResult result = m_service->request(input, source);
     Q_EMIT requestFinished(id, result);
+    recordAudit({ result });
     afterWork(result.outcome == Outcome::Error);
 }
 
@@ -87,6 +89,7 @@ void RequestWorker::submitBatch(quint64 id, const BulkParseResult &parsed, const
     options.cancel = cancel.get();
     options.progress = [this, id](int done, int all) { Q_EMIT batchProgress(id, done, all); };
     results = m_service->requestBulk(parsed, source, options);
+    recordAudit(results);
     bool sawError = false;
     for (const RequestResult &r : std::as_const(results)) {
         if (r.outcome == Outcome::Error) {
@@ -123,10 +126,18 @@ void RequestWorker::submitItems(quint64 id, const QList<RequestItem> &items, int
     options.cancel = cancel.get();
     options.progress = [this, id](int done, int all) { Q_EMIT batchProgress(id, done, all); };
     results = m_service->requestItems(items, options);
+    recordAudit(results);
     const bool sawError = std::any_of(results.cbegin(), results.cend(),
         [](const RequestResult &r) { return r.outcome == Outcome::Error; });
     Q_EMIT batchFinished(id, results, cancel && cancel->load(), timer.elapsed());
     afterWork(sawError);
+}
+
+void RequestWorker::recordAudit(const QList<RequestResult> &results)
+{
+    QString error;
+    if (!AuditLog::recordSubmission(*m_service, QStringLiteral("window"), results, &error))
+        qCWarning(lcUi) << "could not write the audit log:" << error;
 }
 
 void RequestWorker::afterWork(bool sawError)

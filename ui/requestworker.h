@@ -57,6 +57,7 @@ Q_SIGNALS:
 private:
     void reportConnection(bool connected, const QString &error);
     void afterWork(bool sawError);
+    void recordAudit(const QList<RequestResult> &results);
 
     std::unique_ptr<ViralSpot::RequestService> m_service;
     QTimer *m_pingTimer = nullptr;

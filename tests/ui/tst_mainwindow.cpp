@@ -219,6 +219,19 @@ void TestMainWindow::singleRequest()
     QVERIFY2(outcomeLabel->text().startsWith(Ui::outcomeLabel(result.outcome)),
         qPrintable(outcomeLabel->text()));
 
+    // Every window submission that reached the database is in the audit log (written by the
+    // worker right after it answered, hence the QTRY).
+    const bool reached = outcome == QLatin1String("queued")
+        || outcome == QLatin1String("already_processed")
+        || outcome == QLatin1String("already_queued");
+    if (reached) {
+        QTRY_COMPARE(count(QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE origin = 'window' "
+                                          "AND action = 'submit' AND total = 1 AND usernames LIKE "
+                                          "'%%1%'")
+                               .arg(username)),
+            1);
+    }
+
     // Checked against the database.
     const QString expectedSource = source.isEmpty() ? QStringLiteral("frontend") : source;
     if (outcome == QLatin1String("queued")) {
