@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds with warnings as errors (full and headless configurations),
-# starts a throwaway PostgreSQL, runs the whole CTest suite on SQLite and PostgreSQL, and stops
-# the server again whatever happens.
+# The whole test suite, as CI runs it (.ci/run):
+#  1. installs the Debian packages that are missing;
+#  2. builds the full configuration (window, endpoint, terminal) with warnings as errors;
+#  3. starts a throwaway PostgreSQL and runs every CTest test on SQLite and PostgreSQL;
+#  4. the robustness suite (scripts/test-robustness.sh): a headless build (no Qt Widgets, which
+#     proves the layering) with AddressSanitizer + UndefinedBehaviorSanitizer running its whole
+#     suite again, then the fuzz targets for a bounded time;
+#  5. the Debian package (scripts/test-package.sh): built, validated, installed, run, removed;
+# and stops the PostgreSQL server whatever happens.
+# TEST_PARTS selects parts: "main robustness package" (default all).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+started=$SECONDS
+parts=${TEST_PARTS:-main robustness package}
 
 "$root/scripts/install-deps.sh" test
 
 build_dir=${BUILD_DIR:-$root/build}
-headless_dir=${HEADLESS_BUILD_DIR:-$root/build-headless}
-
 echo "== Build (full, -Werror)"
 BUILD_DIR=$build_dir "$root/scripts/build.sh" -DVIRALSPOT_WERROR=ON -DVIRALSPOT_TESTS=ON
-
-echo "== Build (headless: no Widgets, -Werror)"
-BUILD_DIR=$headless_dir "$root/scripts/build.sh" -DVIRALSPOT_WERROR=ON -DVIRALSPOT_GUI=OFF -DVIRALSPOT_TESTS=ON
-if ldd "$headless_dir/bin/viralspot-admin" | grep -q Qt6Widgets; then
-    echo "headless build links Qt6Widgets: the layers are broken" >&2
-    exit 1
-fi
+echo "build: $((SECONDS - started)) s"
 
 echo "== Throwaway PostgreSQL"
 # shellcheck source=scripts/pg-throwaway.sh
@@ -28,13 +29,31 @@ pg_throwaway_start
 trap pg_throwaway_stop EXIT
 export VIRALSPOT_TEST_PG_URL
 echo "PostgreSQL at $VIRALSPOT_TEST_PG_URL"
-
-echo "== Tests"
 export QT_QPA_PLATFORM=offscreen
+
 status=0
-ctest --test-dir "$build_dir" --output-on-failure --parallel "$(nproc)" --timeout 600 || status=$?
-if ((status == 0)); then
-    echo "== Tests (headless build, core)"
-    ctest --test-dir "$headless_dir" --output-on-failure --parallel "$(nproc)" -L core || status=$?
+if [[ $parts == *main* ]]; then
+    echo "== Tests (SQLite and PostgreSQL)"
+    ctest --test-dir "$build_dir" --output-on-failure --parallel "$(nproc)" --timeout 900 || status=$?
+    echo "tests: $((SECONDS - started)) s"
 fi
+
+if ((status == 0)) && [[ $parts == *robustness* ]]; then
+    echo "== Robustness: headless sanitizer build and suite, fuzzing"
+    ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-$root/build-asan} "$root/scripts/test-robustness.sh" || status=$?
+    asan_bin=${ASAN_BUILD_DIR:-$root/build-asan}/bin/viralspot-admin
+    if [[ -x $asan_bin ]] && ldd "$asan_bin" | grep -q Qt6Widgets; then
+        echo "the headless build links Qt6Widgets: the layers are broken" >&2
+        status=1
+    fi
+    echo "robustness: $((SECONDS - started)) s"
+fi
+
+if ((status == 0)) && [[ $parts == *package* ]]; then
+    echo "== Debian package"
+    "$root/scripts/test-package.sh" "$build_dir" || status=$?
+    echo "package: $((SECONDS - started)) s"
+fi
+
+echo "== Total $((SECONDS - started)) s"
 exit $status
