@@ -1,9 +1,11 @@
 #include "mainwindowlauncher.h"
 
 #include "mainwindow.h"
+#include "settings.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 
 namespace ViralSpot::Ui {
 
@@ -24,7 +26,17 @@ int runMainWindow(QApplication &app)
     options.databaseUrl = parser.value(database);
     if (options.databaseUrl.isEmpty())
         options.databaseUrl = qEnvironmentVariable("VIRALSPOT_DATABASE_URL");
-    options.readOnly = parser.isSet(readOnly);
+    // Read-only from the command line, the environment (as for serve and submit) or the
+    // settings file (general/readOnly=true, for machines of people who only watch).
+    const QString fromEnvironment = qEnvironmentVariable("VIRALSPOT_READ_ONLY").trimmed().toLower();
+    options.readOnly = parser.isSet(readOnly) || fromEnvironment == QLatin1String("1") ||
+        fromEnvironment == QLatin1String("true") || fromEnvironment == QLatin1String("yes") ||
+        fromEnvironment == QLatin1String("on") ||
+        Settings().value(Settings::Key::ReadOnly).toBool();
+
+    // The desktop entry and icon installed by the package (org.viralspot.Admin).
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.viralspot.Admin"));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("org.viralspot.Admin")));
 
     app.setQuitOnLastWindowClosed(true);
     MainWindow window(options);

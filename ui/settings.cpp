@@ -16,9 +16,9 @@ struct Entry
 };
 
 // The one table of keys and defaults.
-const std::array<Entry, 19> &table()
+const std::array<Entry, 20> &table()
 {
-    static const std::array<Entry, 19> entries = { {
+    static const std::array<Entry, 20> entries = { {
         { Settings::Key::DatabaseEngine, "database/engine", QStringLiteral("sqlite") },
         { Settings::Key::SqlitePath, "database/sqlitePath", QString() },
         { Settings::Key::PgHost, "database/host", QStringLiteral("localhost") },
@@ -38,6 +38,7 @@ const std::array<Entry, 19> &table()
         { Settings::Key::EndpointPort, "endpoint/port", 8080 },
         { Settings::Key::EndpointOrigins, "endpoint/allowedOrigins", QStringList() },
         { Settings::Key::EndpointAutoStart, "endpoint/autoStart", false },
+        { Settings::Key::ReadOnly, "general/readOnly", false },
     } };
     return entries;
 }

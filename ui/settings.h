@@ -35,6 +35,7 @@ public:
         EndpointPort,
         EndpointOrigins,
         EndpointAutoStart,
+        ReadOnly, // look, but never write: no request, no queue action, no endpoint writes
     };
 
     Settings();
