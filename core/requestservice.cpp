@@ -32,13 +32,15 @@ bool isTransient(const QSqlError &error)
         code == QLatin1String("5") || code == QLatin1String("6");
 }
 
-// A PostgreSQL array literal of plain strings. Every element is quoted; usernames and sources
-// reaching here are validated (no quotes or backslashes), but escape anyway.
-QString pgArray(const QStringList &values)
+// A list of double-quoted strings between `open` and `close`, with `"` and `\` escaped by a
+// backslash: both a PostgreSQL array literal ({"a","b"}) and a JSON array (["a","b"]) of plain
+// strings. Usernames and sources reaching here are validated (no quotes or backslashes), but
+// escape anyway.
+QString quotedList(const QStringList &values, QLatin1Char open, QLatin1Char close)
 {
     QString out;
     out.reserve(values.size() * 16 + 2);
-    out += QLatin1Char('{');
+    out += open;
     bool first = true;
     for (const QString &value : values) {
         if (!first)
@@ -52,31 +54,19 @@ QString pgArray(const QStringList &values)
         }
         out += QLatin1Char('"');
     }
-    out += QLatin1Char('}');
+    out += close;
     return out;
 }
 
-// A JSON array of strings, for SQLite's json_each(). Same escaping argument as pgArray.
+QString pgArray(const QStringList &values)
+{
+    return quotedList(values, QLatin1Char('{'), QLatin1Char('}'));
+}
+
+// For SQLite's json_each().
 QString jsonArray(const QStringList &values)
 {
-    QString out;
-    out.reserve(values.size() * 16 + 2);
-    out += QLatin1Char('[');
-    bool first = true;
-    for (const QString &value : values) {
-        if (!first)
-            out += QLatin1Char(',');
-        first = false;
-        out += QLatin1Char('"');
-        for (const QChar c : value) {
-            if (c == QLatin1Char('"') || c == QLatin1Char('\\'))
-                out += QLatin1Char('\\');
-            out += c;
-        }
-        out += QLatin1Char('"');
-    }
-    out += QLatin1Char(']');
-    return out;
+    return quotedList(values, QLatin1Char('['), QLatin1Char(']'));
 }
 
 class Transaction
