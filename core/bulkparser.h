@@ -7,32 +7,38 @@ namespace ViralSpot {
 
 struct BulkEntry
 {
-    enum class Status { Valid, Invalid, Duplicate };
+    enum class Status
+    {
+        Valid,
+        Invalid,
+        Duplicate
+    };
 
-    int line = 0;        // 1-based line of the text the token came from
-    QString input;       // the token as it stood (trimmed)
-    QString username;    // normalized (may be set for invalid input, for display)
+    int line = 0; // 1-based line of the text the token came from
+    QString input; // the token as it stood (trimmed)
+    QString username; // normalized (may be set for invalid input, for display)
     Status status = Status::Valid;
-    QString error;       // why invalid
+    QString error; // why invalid
     int duplicateOf = -1; // index into entries of the first occurrence, for Duplicate
 };
 
 struct BulkParseResult
 {
     QList<BulkEntry> entries; // input order
-    int valid = 0;            // unique valid usernames
+    int valid = 0; // unique valid usernames
     int invalid = 0;
     int duplicates = 0;
-    bool csv = false;          // parsed as CSV
-    int csvColumn = -1;        // column used when csv
+    bool csv = false; // parsed as CSV
+    int csvColumn = -1; // column used when csv
 };
 
 namespace BulkParser {
 
-enum class Format {
+enum class Format
+{
     Auto, // CSV when the first line is a header naming a `username` column, else free text
     Text, // tokens separated by new lines, commas, semicolons, tabs or spaces (any mix)
-    Csv,  // a CSV file: its `username` column when the header has one, else its first column
+    Csv, // a CSV file: its `username` column when the header has one, else its first column
 };
 
 // Rules shared by every format: a byte order mark at the start is ignored; blank tokens and

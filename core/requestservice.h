@@ -22,7 +22,7 @@ struct RequestItem
 
 struct ProfileStatus
 {
-    bool ok = false;        // false: the database failed (error says why)
+    bool ok = false; // false: the database failed (error says why)
     QString error;
     bool completed = false; // in primary_profiles
     // "COMPLETED" (in primary_profiles), else the newest queue row's status, else "NOT_FOUND"
@@ -68,13 +68,13 @@ public:
     // Many parsed usernames (valid, normalized) in a few set-based statements per chunk.
     // A username repeated in `items` gets the database's answer once and AlreadyQueued /
     // AlreadyProcessed for its repeats. Results are in input order.
-    QList<RequestResult> requestItems(const QList<RequestItem> &items,
-                                      const BatchOptions &options = {});
+    QList<RequestResult> requestItems(
+        const QList<RequestItem> &items, const BatchOptions &options = {});
 
     // A parsed bulk text: invalid and duplicate lines get their outcomes without touching the
     // database, the valid ones go through requestItems(). One result per entry, in order.
-    QList<RequestResult> requestBulk(const BulkParseResult &parsed, const QString &source,
-                                     const BatchOptions &options = {});
+    QList<RequestResult> requestBulk(
+        const BulkParseResult &parsed, const QString &source, const BatchOptions &options = {});
 
     ProfileStatus status(const QString &username);
 

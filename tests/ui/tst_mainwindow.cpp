@@ -221,9 +221,8 @@ void TestMainWindow::singleRequest()
 
     // Every window submission that reached the database is in the audit log (written by the
     // worker right after it answered, hence the QTRY).
-    const bool reached = outcome == QLatin1String("queued")
-        || outcome == QLatin1String("already_processed")
-        || outcome == QLatin1String("already_queued");
+    const bool reached = outcome == QLatin1String("queued") ||
+        outcome == QLatin1String("already_processed") || outcome == QLatin1String("already_queued");
     if (reached) {
         QTRY_COMPARE(count(QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE origin = 'window' "
                                           "AND action = 'submit' AND total = 1 AND usernames LIKE "
