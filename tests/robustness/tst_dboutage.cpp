@@ -25,6 +25,7 @@ class TestDatabaseOutage : public QObject
 
 private slots:
     void postgresAwayUnderLoad();
+    void postgresAwayWhileIdle();
 };
 
 namespace {
@@ -163,6 +164,35 @@ void TestDatabaseOutage::postgresAwayUnderLoad()
         db.close();
     }
     QSqlDatabase::removeDatabase(QStringLiteral("check"));
+    QCOMPARE(serve.terminate(), 0);
+}
+
+// No request at all while the database is away: the first requests after its return must
+// not fail on the connections that died meanwhile (writer and reader alike).
+void TestDatabaseOutage::postgresAwayWhileIdle()
+{
+    Test::PostgresServer server;
+    QString error;
+    QVERIFY2(server.start(&error), qPrintable(error));
+    QTemporaryDir logs;
+    ServeProcess serve(server.adminUrl(), logs.filePath(QStringLiteral("serve.log")));
+    QVERIFY2(serve.start(&error), qPrintable(error));
+    HttpClient client(serve.port(), 10000);
+    QVERIFY(client.requestProfile(QStringLiteral("idle_before")).queued());
+    QCOMPARE(client.get("/api/profile/idle_before/status").status, 200);
+
+    QVERIFY2(server.stop(&error), qPrintable(error));
+    QVERIFY2(server.start(&error), qPrintable(error));
+    QElapsedTimer back;
+    back.start();
+    const HttpAnswer write = client.requestProfile(QStringLiteral("idle_after"));
+    const HttpAnswer read = client.get("/api/profile/idle_before/status");
+    const HttpAnswer health = client.get("/health");
+    qInfo("first answers after the database returned: POST %d, status %d, health %d (%lld ms)",
+        write.status, read.status, health.status, back.elapsed());
+    QVERIFY2(write.queued(), write.body.constData());
+    QCOMPARE(read.status, 200);
+    QCOMPARE(health.status, 200);
     QCOMPARE(serve.terminate(), 0);
 }
 
