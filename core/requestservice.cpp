@@ -567,10 +567,12 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
             QThread::msleep(10 * attempt);
             continue;
         }
-        if (!ping(nullptr)) {
+        // The connection was lost (a server restart, a network blip): one fresh connection
+        // gets one more try; a server that is really down fails at connect. QPSQL reports a
+        // lost connection as closed; ping() alone cannot tell, since it reopens a closed one.
+        if (!db.isOpen() || !ping(nullptr)) {
+            db = QSqlDatabase();
             close();
-            // The connection was lost (a server restart, a network blip): one fresh
-            // connection gets one more try; a server that is really down fails at connect.
             if (!reconnected) {
                 reconnected = true;
                 continue;
@@ -655,35 +657,47 @@ ProfileStatus RequestService::status(const QString &username)
         status.error = parsed.error;
         return status;
     }
-    QString error;
-    QSqlDatabase db = database(&error);
-    if (!db.isOpen()) {
-        status.error = tr("The database is unavailable: %1").arg(error);
-        return status;
-    }
-    QSqlQuery q(db);
-    q.setForwardOnly(true);
-    QSqlError sqlError;
-    if (!prepareAndExec(q, QStringLiteral("SELECT 1 FROM primary_profiles WHERE username = ?"),
-            { parsed.username }, &sqlError)) {
-        close();
-        status.error = tr("The database failed: %1").arg(sqlError.text());
-        return status;
-    }
-    status.completed = q.next();
-    q.finish();
-    if (!prepareAndExec(q,
-            QStringLiteral("SELECT status, attempts FROM queue WHERE username = ? "
-                           "ORDER BY created_at DESC LIMIT 1"),
-            { parsed.username }, &sqlError)) {
-        close();
-        status.error = tr("The database failed: %1").arg(sqlError.text());
-        return status;
-    }
     QString queueStatus;
-    if (q.next()) {
-        queueStatus = q.value(0).toString();
-        status.attempts = q.value(1).toInt();
+    // A connection lost since the last call (a server restart; QPSQL then reports it closed)
+    // gets one fresh connection and one more try.
+    for (int attempt = 1;; ++attempt) {
+        QString error;
+        QSqlDatabase db = database(&error);
+        if (!db.isOpen()) {
+            status.error = tr("The database is unavailable: %1").arg(error);
+            return status;
+        }
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        QSqlError sqlError;
+        bool ok =
+            prepareAndExec(q, QStringLiteral("SELECT 1 FROM primary_profiles WHERE username = ?"),
+                { parsed.username }, &sqlError);
+        if (ok) {
+            status.completed = q.next();
+            q.finish();
+            ok = prepareAndExec(q,
+                QStringLiteral("SELECT status, attempts FROM queue WHERE username = ? "
+                               "ORDER BY created_at DESC LIMIT 1"),
+                { parsed.username }, &sqlError);
+        }
+        if (!ok) {
+            const bool lost = !db.isOpen();
+            q = QSqlQuery();
+            db = QSqlDatabase();
+            close();
+            if (lost && attempt == 1)
+                continue;
+            status.error =
+                (lost ? tr("The database is unavailable: %1") : tr("The database failed: %1"))
+                    .arg(sqlError.text());
+            return status;
+        }
+        if (q.next()) {
+            queueStatus = q.value(0).toString();
+            status.attempts = q.value(1).toInt();
+        }
+        break;
     }
     status.ok = true;
     if (status.completed) {
