@@ -113,8 +113,15 @@ void GroupCommitter::run()
         // The core reconnects once by itself when a database restart left the connection
         // stale, so a batch fails only when the database does not answer.
         auto results = std::make_shared<QList<RequestResult>>(service.requestItems(items));
-        qCDebug(lcHttp) << "committed a batch of" << items.size() << "in" << timer.elapsed()
-                        << "ms";
+        const auto failed = std::find_if(results->cbegin(), results->cend(),
+            [](const RequestResult &r) { return r.outcome == Outcome::Error; });
+        if (failed != results->cend())
+            // The operator's only clue to a full disk or a broken database: say it once a batch.
+            qCWarning(lcHttp).noquote()
+                << "a batch of" << items.size() << "requests failed:" << failed->message;
+        else
+            qCDebug(lcHttp) << "committed a batch of" << items.size() << "in" << timer.elapsed()
+                            << "ms";
         if (results->size() != items.size())
             qCWarning(lcHttp) << "request batch answered" << results->size() << "of"
                               << items.size();
