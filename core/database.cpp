@@ -118,6 +118,15 @@ QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, Q
     if (config.engine == DatabaseConfig::Engine::PostgreSQL) {
         // NOTICEs ("already exists, skipping") are not news for an application.
         exec(db, QStringLiteral("SET client_min_messages = warning"), nullptr);
+        // "Queued" promises a durable commit (SPEC 1.3), whatever the server's default says.
+        QString why;
+        if (!exec(db, QStringLiteral("SET synchronous_commit = on"), &why)) {
+            if (error)
+                *error =
+                    tr("Cannot use the PostgreSQL database %1: %2").arg(config.displayUrl(), why);
+            db.close();
+            return QSqlDatabase();
+        }
     } else {
         QString why;
         if (!configureSqlite(db, &why)) {
