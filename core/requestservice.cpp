@@ -474,17 +474,17 @@ bool runPostgresChunk(
             "   timestamp, created_at, updated_at)"
             "  SELECT input.i::uuid, input.u, input.s, 'HIGH', 'PENDING', 0, input.r, now(),"
             "   now(), now() FROM input"
-            "  WHERE NOT EXISTS (SELECT 1 FROM processed WHERE processed.username = input.u)"
+            "  WHERE NOT EXISTS (SELECT 1 FROM primary_profiles p WHERE p.username = input.u)"
             // Sorted, so that concurrent batches take their locks in the same order.
             "  ORDER BY input.u"
             "  ON CONFLICT (username) WHERE status IN ('PENDING','PROCESSING') DO NOTHING"
             "  RETURNING username),"
+            // Unordered row locks: two batches raising the same rows in another order can
+            // deadlock, and PostgreSQL then aborts one of them, which is retried (40P01).
             " raised AS ("
-            "  UPDATE queue SET priority = 'HIGH', updated_at = now() WHERE id IN ("
-            "   SELECT q.id FROM queue q WHERE q.status = 'PENDING' AND q.priority = 'LOW'"
-            "   AND q.username = ANY('%1'::text[])"
-            "   AND NOT EXISTS (SELECT 1 FROM processed WHERE processed.username = q.username)"
-            "   ORDER BY q.username FOR UPDATE)"
+            "  UPDATE queue SET priority = 'HIGH', updated_at = now()"
+            "  WHERE username = ANY('%1'::text[]) AND status = 'PENDING' AND priority = 'LOW'"
+            "  AND NOT EXISTS (SELECT 1 FROM primary_profiles p WHERE p.username = queue.username)"
             "  RETURNING 1)"
             " SELECT 'p', username FROM processed"
             " UNION ALL SELECT 'q', username FROM inserted")
