@@ -87,6 +87,7 @@ private:
     DatabaseConfig m_config;
     QString m_connectionName;
     bool m_migrated = false;
+    bool m_prepared = false; // the PostgreSQL chunk statement exists on this connection
 };
 
 } // namespace ViralSpot
