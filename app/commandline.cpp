@@ -1,6 +1,7 @@
 #include "commandline.h"
 
 #include "databaseconfig.h"
+#include "readonlymode.h"
 #include "version.h"
 
 #include <QCoreApplication>
@@ -32,11 +33,7 @@ void addCommonOptions(QCommandLineParser &parser)
 
 bool readOnly(const QCommandLineParser &parser)
 {
-    if (parser.isSet(ReadOnlyOption))
-        return true;
-    const QString value = qEnvironmentVariable("VIRALSPOT_READ_ONLY").trimmed().toLower();
-    return value == QLatin1String("1") || value == QLatin1String("true") ||
-        value == QLatin1String("yes") || value == QLatin1String("on");
+    return parser.isSet(ReadOnlyOption) || ReadOnlyMode::requestedByEnvironment();
 }
 
 QString databaseUrl(const QCommandLineParser &parser)

@@ -1,6 +1,7 @@
 #include "mainwindowlauncher.h"
 
 #include "mainwindow.h"
+#include "readonlymode.h"
 #include "settings.h"
 
 #include <QApplication>
@@ -28,10 +29,7 @@ int runMainWindow(QApplication &app)
         options.databaseUrl = qEnvironmentVariable("VIRALSPOT_DATABASE_URL");
     // Read-only from the command line, the environment (as for serve and submit) or the
     // settings file (general/readOnly=true, for machines of people who only watch).
-    const QString fromEnvironment = qEnvironmentVariable("VIRALSPOT_READ_ONLY").trimmed().toLower();
-    options.readOnly = parser.isSet(readOnly) || fromEnvironment == QLatin1String("1") ||
-        fromEnvironment == QLatin1String("true") || fromEnvironment == QLatin1String("yes") ||
-        fromEnvironment == QLatin1String("on") ||
+    options.readOnly = parser.isSet(readOnly) || ReadOnlyMode::requestedByEnvironment() ||
         Settings().value(Settings::Key::ReadOnly).toBool();
 
     // The desktop entry and icon installed by the package (org.viralspot.Admin).

@@ -47,12 +47,7 @@ void RequestWorker::setConfig(const DatabaseConfig &config)
 void RequestWorker::request(quint64 id, const QString &input, const QString &source)
 {
     if (!m_service) {
-        RequestResult result;
-        result.input = input;
-        result.source = source;
-        result.outcome = Outcome::Error;
-        result.message = tr("No database is configured.");
-        Q_EMIT requestFinished(id, result);
+        Q_EMIT requestFinished(id, unconfigured(input, QString(), source, 0));
         return;
     }
     const RequestResult result = m_service->request(input, source);
@@ -66,39 +61,18 @@ void RequestWorker::submitBatch(quint64 id, const BulkParseResult &parsed, const
 {
     QElapsedTimer timer;
     timer.start();
-    const int total = parsed.entries.size();
-    Q_EMIT batchStarted(id, total);
-    QList<RequestResult> results;
+    Q_EMIT batchStarted(id, parsed.entries.size());
     if (!m_service) {
-        results.reserve(total);
-        for (const BulkEntry &entry : parsed.entries) {
-            RequestResult r;
-            r.input = entry.input;
-            r.username = entry.username;
-            r.source = source;
-            r.line = entry.line;
-            r.outcome = Outcome::Error;
-            r.message = tr("No database is configured.");
-            results.append(r);
-        }
+        QList<RequestResult> results;
+        results.reserve(parsed.entries.size());
+        for (const BulkEntry &entry : parsed.entries)
+            results.append(unconfigured(entry.input, entry.username, source, entry.line));
         Q_EMIT batchFinished(id, results, false, timer.elapsed());
         return;
     }
-    BatchOptions options;
-    options.chunkSize = chunkSize;
-    options.cancel = cancel.get();
-    options.progress = [this, id](int done, int all) { Q_EMIT batchProgress(id, done, all); };
-    results = m_service->requestBulk(parsed, source, options);
-    recordAudit(results);
-    bool sawError = false;
-    for (const RequestResult &r : std::as_const(results)) {
-        if (r.outcome == Outcome::Error) {
-            sawError = true;
-            break;
-        }
-    }
-    Q_EMIT batchFinished(id, results, cancel && cancel->load(), timer.elapsed());
-    afterWork(sawError);
+    finishBatch(id,
+        m_service->requestBulk(parsed, source, batchOptions(id, chunkSize, cancel.get())),
+        cancel && cancel->load(), timer.elapsed());
 }
 
 void RequestWorker::submitItems(quint64 id, const QList<RequestItem> &items, int chunkSize,
@@ -107,29 +81,47 @@ void RequestWorker::submitItems(quint64 id, const QList<RequestItem> &items, int
     QElapsedTimer timer;
     timer.start();
     Q_EMIT batchStarted(id, items.size());
-    QList<RequestResult> results;
     if (!m_service) {
-        for (const RequestItem &item : items) {
-            RequestResult r;
-            r.input = item.username;
-            r.username = item.username;
-            r.source = item.source;
-            r.outcome = Outcome::Error;
-            r.message = tr("No database is configured.");
-            results.append(r);
-        }
+        QList<RequestResult> results;
+        results.reserve(items.size());
+        for (const RequestItem &item : items)
+            results.append(unconfigured(item.username, item.username, item.source, 0));
         Q_EMIT batchFinished(id, results, false, timer.elapsed());
         return;
     }
+    finishBatch(id, m_service->requestItems(items, batchOptions(id, chunkSize, cancel.get())),
+        cancel && cancel->load(), timer.elapsed());
+}
+
+RequestResult RequestWorker::unconfigured(
+    const QString &input, const QString &username, const QString &source, int line) const
+{
+    RequestResult r;
+    r.input = input;
+    r.username = username;
+    r.source = source;
+    r.line = line;
+    r.outcome = Outcome::Error;
+    r.message = tr("No database is configured.");
+    return r;
+}
+
+BatchOptions RequestWorker::batchOptions(quint64 id, int chunkSize, const std::atomic_bool *cancel)
+{
     BatchOptions options;
     options.chunkSize = chunkSize;
-    options.cancel = cancel.get();
+    options.cancel = cancel;
     options.progress = [this, id](int done, int all) { Q_EMIT batchProgress(id, done, all); };
-    results = m_service->requestItems(items, options);
+    return options;
+}
+
+void RequestWorker::finishBatch(
+    quint64 id, const QList<RequestResult> &results, bool cancelled, qint64 elapsedMs)
+{
     recordAudit(results);
     const bool sawError = std::any_of(results.cbegin(), results.cend(),
         [](const RequestResult &r) { return r.outcome == Outcome::Error; });
-    Q_EMIT batchFinished(id, results, cancel && cancel->load(), timer.elapsed());
+    Q_EMIT batchFinished(id, results, cancelled, elapsedMs);
     afterWork(sawError);
 }
 

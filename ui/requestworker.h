@@ -58,6 +58,13 @@ private:
     void reportConnection(bool connected, const QString &error);
     void afterWork(bool sawError);
     void recordAudit(const QList<RequestResult> &results);
+    // What a request gets while no database is configured.
+    RequestResult unconfigured(
+        const QString &input, const QString &username, const QString &source, int line) const;
+    BatchOptions batchOptions(quint64 id, int chunkSize, const std::atomic_bool *cancel);
+    // Audit, emit batchFinished and update the connection state after a batch.
+    void finishBatch(
+        quint64 id, const QList<RequestResult> &results, bool cancelled, qint64 elapsedMs);
 
     std::unique_ptr<ViralSpot::RequestService> m_service;
     QTimer *m_pingTimer = nullptr;

@@ -67,17 +67,7 @@ void TestRequestService::cleanup()
 void TestRequestService::seedQueue(
     const QString &username, const QString &status, const QString &priority)
 {
-    static int n = 0;
-    ++n;
-    const bool pg = Test::engine() == DatabaseConfig::Engine::PostgreSQL;
-    const QString id = pg ? QStringLiteral("gen_random_uuid()")
-                          : QStringLiteral("'seed-%1-%2'").arg(username).arg(n);
-    QVERIFY(m_db->exec(QStringLiteral("INSERT INTO queue (id, username, source, priority, status, "
-                                      "attempts, request_id, created_at, updated_at) VALUES "
-                                      "(%1, '%2', 'seed', '%3', '%4', 2, 'seed-req-%5', "
-                                      "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
-                           .arg(id, username, priority, status)
-                           .arg(n)));
+    QVERIFY(m_db->seedQueue(username, status, priority, 2));
 }
 
 void TestRequestService::queuedCreatesACompleteRow()

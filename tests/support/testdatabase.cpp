@@ -159,6 +159,23 @@ QVariant TemporaryDatabase::scalar(const QString &sql)
     return q.value(0);
 }
 
+bool TemporaryDatabase::seedQueue(
+    const QString &username, const QString &status, const QString &priority, int attempts)
+{
+    static QAtomicInteger<int> seeded;
+    const int n = seeded.fetchAndAddRelaxed(1);
+    const QString id = m_config.engine == DatabaseConfig::Engine::PostgreSQL
+        ? QStringLiteral("gen_random_uuid()")
+        : QStringLiteral("'seed-%1-%2'").arg(username).arg(n);
+    return exec(QStringLiteral("INSERT INTO queue (id, username, source, priority, status, "
+                               "attempts, request_id, created_at, updated_at) VALUES "
+                               "(%1, '%2', 'seed', '%3', '%4', %5, 'seed-req-%6', "
+                               "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)")
+                    .arg(id, username, priority, status)
+                    .arg(attempts)
+                    .arg(n));
+}
+
 PostgresServer::PostgresServer() = default;
 
 PostgresServer::~PostgresServer()

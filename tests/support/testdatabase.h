@@ -43,6 +43,10 @@ public:
     bool exec(const QString &sql);
     // The first column of the first row of a query (invalid QVariant on failure).
     QVariant scalar(const QString &sql);
+    // Inserts a queue row as a scraper (or an older tool) would: source 'seed', a unique
+    // request_id, the given status, priority and attempts. Returns false on failure.
+    bool seedQueue(
+        const QString &username, const QString &status, const QString &priority, int attempts = 0);
 
 private:
     DatabaseConfig m_config;
