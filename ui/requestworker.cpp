@@ -70,9 +70,10 @@ void RequestWorker::submitBatch(quint64 id, const BulkParseResult &parsed, const
         Q_EMIT batchFinished(id, results, false, timer.elapsed());
         return;
     }
-    finishBatch(id,
-        m_service->requestBulk(parsed, source, batchOptions(id, chunkSize, cancel.get())),
-        cancel && cancel->load(), timer.elapsed());
+    // Ask whether it was cancelled only after the batch has run.
+    const QList<RequestResult> results =
+        m_service->requestBulk(parsed, source, batchOptions(id, chunkSize, cancel.get()));
+    finishBatch(id, results, cancel && cancel->load(), timer.elapsed());
 }
 
 void RequestWorker::submitItems(quint64 id, const QList<RequestItem> &items, int chunkSize,
@@ -89,8 +90,9 @@ void RequestWorker::submitItems(quint64 id, const QList<RequestItem> &items, int
         Q_EMIT batchFinished(id, results, false, timer.elapsed());
         return;
     }
-    finishBatch(id, m_service->requestItems(items, batchOptions(id, chunkSize, cancel.get())),
-        cancel && cancel->load(), timer.elapsed());
+    const QList<RequestResult> results =
+        m_service->requestItems(items, batchOptions(id, chunkSize, cancel.get()));
+    finishBatch(id, results, cancel && cancel->load(), timer.elapsed());
 }
 
 RequestResult RequestWorker::unconfigured(
