@@ -81,8 +81,11 @@ DatabaseConfig DatabaseConfig::fromUrl(const QString &url, QString *error)
     for (const auto &item : query.queryItems(QUrl::FullyDecoded)) {
         const QString key = item.first;
         const QString value = item.second;
-        if (key.isEmpty() || key.contains(QLatin1Char(';')) || value.contains(QLatin1Char(';')) ||
-            key.contains(QLatin1Char(' ')) || value.contains(QLatin1Char(' ')))
+        // Options are kept as "key=value;…": a key holding '=' (from "%3D") would split
+        // differently when read back, and no libpq option name has one.
+        if (key.isEmpty() || key.contains(QLatin1Char('=')) || key.contains(QLatin1Char(';')) ||
+            value.contains(QLatin1Char(';')) || key.contains(QLatin1Char(' ')) ||
+            value.contains(QLatin1Char(' ')))
             return fail(tr("The PostgreSQL URL option \"%1\" is not a plain key=value pair.")
                             .arg(key.left(100)));
         if (key == QLatin1String("host") && config.host.isEmpty()) {
