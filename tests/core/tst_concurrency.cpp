@@ -8,7 +8,37 @@
 #include <QSqlQuery>
 #include <QTest>
 
+#include <algorithm>
+
 using namespace ViralSpot;
+
+namespace {
+
+// Runs until every child has exited, serving all of them at once from the event loop: each
+// child's standard input is written and its output read while the others run (waiting on one
+// QProcess serves only that one, so the rest would start late or block on a full pipe). A
+// child still running after `timeoutMs` is killed and false comes back.
+bool waitForAll(const QList<QProcess *> &children, int timeoutMs)
+{
+    const auto allDone = [&] {
+        return std::all_of(children.cbegin(), children.cend(),
+            [](const QProcess *c) { return c->state() == QProcess::NotRunning; });
+    };
+    const bool done = QTest::qWaitFor(allDone, timeoutMs);
+    if (!done) {
+        for (QProcess *child : children) {
+            if (child->state() != QProcess::NotRunning) {
+                qWarning().noquote() << "child still running; its standard error so far:"
+                                     << child->readAllStandardError().right(4000);
+                child->kill();
+                child->waitForFinished(5000);
+            }
+        }
+    }
+    return done;
+}
+
+} // namespace
 
 class TestConcurrency : public QObject
 {
@@ -53,9 +83,10 @@ void TestConcurrency::processesAndThreads()
         children.append(child);
     }
 
+    QVERIFY(waitForAll(children, 240000));
     QHash<QString, int> queued;
     for (QProcess *child : children) {
-        QVERIFY(child->waitForFinished(300000));
+        QCOMPARE(child->exitStatus(), QProcess::NormalExit);
         const QString err = QString::fromUtf8(child->readAllStandardError());
         QCOMPARE(child->exitCode(), 0);
         const QStringList lines = QString::fromUtf8(child->readAllStandardOutput())
@@ -105,8 +136,9 @@ void TestConcurrency::submitCommandsRacing()
     }
     int queued = 0;
     int already = 0;
+    QVERIFY(waitForAll(children, 120000));
     for (QProcess *child : children) {
-        QVERIFY(child->waitForFinished(120000));
+        QCOMPARE(child->exitStatus(), QProcess::NormalExit);
         QCOMPARE(child->exitCode(), 0);
         const QByteArray out = child->readAllStandardOutput();
         queued += out.count("\"outcome\":\"queued\"");
