@@ -40,7 +40,12 @@ DatabaseConfig DatabaseConfig::fromUrl(const QString &url, QString *error)
         if (path.startsWith(QLatin1String("~/")))
             path = QDir::homePath() + path.mid(1);
         config.engine = Engine::SQLite;
-        config.sqlitePath = QDir::cleanPath(QDir::current().absoluteFilePath(path));
+        // Relative to the current folder. Not through QDir::absoluteFilePath(): it takes a
+        // path starting with ':' for a Qt resource and leaves it alone ("sqlite::/.." became
+        // ".", which reads back as the current folder; found by fuzz_databaseconfig).
+        if (!path.startsWith(QLatin1Char('/')))
+            path = QDir::currentPath() + QLatin1Char('/') + path;
+        config.sqlitePath = QDir::cleanPath(path);
         return config;
     }
 

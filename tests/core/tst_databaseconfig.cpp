@@ -45,6 +45,16 @@ void TestDatabaseConfig::parse_data()
         << ""
         << ""
         << "";
+    // Found by fuzz_databaseconfig: a leading ':' is a file name here, not a Qt resource.
+    QTest::newRow("sqlite colon name") << "sqlite::/.." << false << QDir::currentPath() << 0 << ""
+                                       << ""
+                                       << ""
+                                       << "";
+    QTest::newRow("sqlite colon file")
+        << "sqlite::q.db" << false << QDir::currentPath() + QStringLiteral("/:q.db") << 0 << ""
+        << ""
+        << ""
+        << "";
     QTest::newRow("pg full") << "postgresql://alice:s3cret@db.local:6543/viral" << true
                              << "db.local" << 6543 << "viral"
                              << "alice"
