@@ -57,8 +57,23 @@ bool configureSqlite(QSqlDatabase &db, QString *error)
 
 } // namespace
 
+void initializeDrivers()
+{
+    // Qt 6.4 registers its driver table's clean-up routine behind an unsynchronized flag: two
+    // threads making their first connection at the same moment can both register it, and then
+    // the process spins forever in ~QCoreApplication (seen in tst_concurrency; 3 exits in 200
+    // hung in a plain Qt reproduction). A function-local static runs it once, with the other
+    // threads waiting, before any connection is made.
+    static const bool initialized = [] {
+        QSqlDatabase::drivers();
+        return true;
+    }();
+    Q_UNUSED(initialized)
+}
+
 QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, QString *error)
 {
+    initializeDrivers();
     QSqlDatabase db;
     if (QSqlDatabase::contains(connectionName)) {
         db = QSqlDatabase::database(connectionName, false);

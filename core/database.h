@@ -7,6 +7,10 @@
 
 namespace ViralSpot::Database {
 
+// Makes Qt SQL's process-wide driver table before any thread connects (open() calls it; call
+// it yourself before QSqlDatabase::addDatabase() from threads that bypass open()).
+void initializeDrivers();
+
 // Opens (or returns the already open) named connection for the calling thread. A connection
 // may be used only on the thread that opened it: give each thread its own name.
 // SQLite: WAL, synchronous=FULL, busy timeout, foreign keys. PostgreSQL: connect timeout and

@@ -1,0 +1,58 @@
+// Helper for tst_concurrency: THREADS threads make their first database connection at the
+// same moment (released together), close it, and the process exits. Qt 6.4 can hang forever
+// at exit after such a start (see Database::initializeDrivers()); the test runs this many times
+// and requires every run to end.
+//
+//   first_open_race URL THREADS
+
+#include "database.h"
+#include "databaseconfig.h"
+
+#include <QCoreApplication>
+#include <QThread>
+
+#include <atomic>
+#include <cstdio>
+#include <memory>
+#include <vector>
+
+using namespace ViralSpot;
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    const QStringList args = app.arguments();
+    if (args.size() != 3) {
+        std::fprintf(stderr, "usage: first_open_race URL THREADS\n");
+        return 64;
+    }
+    QString error;
+    const DatabaseConfig config = DatabaseConfig::fromUrl(args[1], &error);
+    const int threads = args[2].toInt();
+    if (!error.isEmpty() || threads < 1) {
+        std::fprintf(stderr, "bad arguments: %s\n", qPrintable(error));
+        return 64;
+    }
+
+    std::atomic_int ready { 0 };
+    std::atomic_int failures { 0 };
+    std::vector<std::unique_ptr<QThread>> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back(QThread::create([&, t] {
+            ready.fetch_add(1);
+            while (ready.load() < threads) { } // all start their first connection together
+            const QString name = QStringLiteral("race-%1").arg(t);
+            QString why;
+            if (!Database::open(config, name, &why).isOpen()) {
+                std::fprintf(stderr, "open failed: %s\n", qPrintable(why));
+                failures.fetch_add(1);
+            }
+            Database::close(name);
+        }));
+    }
+    for (const auto &worker : workers)
+        worker->start();
+    for (const auto &worker : workers)
+        worker->wait();
+    return failures.load() == 0 ? 0 : 1;
+}
