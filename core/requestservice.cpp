@@ -69,47 +69,6 @@ QString jsonArray(const QStringList &values)
     return quotedList(values, QLatin1Char('['), QLatin1Char(']'));
 }
 
-class Transaction
-{
-public:
-    explicit Transaction(QSqlDatabase &db)
-        : m_db(db)
-    { }
-    ~Transaction()
-    {
-        if (m_open) {
-            QSqlQuery q(m_db);
-            q.exec(QStringLiteral("ROLLBACK"));
-        }
-    }
-    bool begin(bool postgres, QSqlError *error)
-    {
-        QSqlQuery q(m_db);
-        // SQLite: take the write lock up front; a deferred BEGIN that reads and then writes can
-        // fail with SQLITE_BUSY without waiting.
-        if (!q.exec(postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE"))) {
-            *error = q.lastError();
-            return false;
-        }
-        m_open = true;
-        return true;
-    }
-    bool commit(QSqlError *error)
-    {
-        QSqlQuery q(m_db);
-        if (!q.exec(QStringLiteral("COMMIT"))) {
-            *error = q.lastError();
-            return false;
-        }
-        m_open = false;
-        return true;
-    }
-
-private:
-    QSqlDatabase &m_db;
-    bool m_open = false;
-};
-
 bool prepareAndExec(QSqlQuery &q, const QString &sql, const QVariantList &values, QSqlError *error)
 {
     if (!q.prepare(sql)) {
@@ -148,8 +107,10 @@ RequestService::~RequestService()
 bool RequestService::open(QString *error)
 {
     // A connection opened (again) here has no prepared statements yet.
-    if (!isOpen())
+    if (!isOpen()) {
         m_prepared = false;
+        m_sqlite.reset();
+    }
     QString why;
     QSqlDatabase db = Database::open(m_config, m_connectionName, &why);
     if (!db.isOpen()) {
@@ -187,6 +148,7 @@ bool RequestService::isOpen() const
 void RequestService::close()
 {
     m_prepared = false;
+    m_sqlite.reset(); // before the connection goes: its statements belong to it
     Database::close(m_connectionName);
 }
 
@@ -380,32 +342,104 @@ void markQueued(const QString &username, const Chunk &chunk, QList<RequestResult
     r.requestId = chunk.requestIds[it.value()];
 }
 
-// SQLite: one transaction of three statements, all in process (no round trips to save).
-bool runSqliteChunk(
-    QSqlDatabase &db, const Chunk &chunk, QList<RequestResult> &results, QSqlError *error)
-{
-    Transaction transaction(db);
-    if (!transaction.begin(false, error))
-        return false;
+} // namespace
 
-    // 1. Already processed: nothing is written for these.
+// SQLite: one transaction of three statements, all in process (no round trips to save). The
+// statements are prepared once per connection and run again with new bindings, so that a small
+// chunk (the endpoint's group commits) pays no SQL parsing.
+struct SqliteChunkStatements
+{
+    explicit SqliteChunkStatements(const QSqlDatabase &db)
+        : begin(db)
+        , processed(db)
+        , insert(db)
+        , raise(db)
+        , commit(db)
+        , rollback(db)
+    { }
+
+    bool prepare(QSqlError *error)
     {
-        QSqlQuery q(db);
-        q.setForwardOnly(true);
-        if (!prepareAndExec(q,
+        const std::pair<QSqlQuery *, QString> statements[] = {
+            // Take the write lock up front: a deferred BEGIN that reads and then writes can
+            // fail with SQLITE_BUSY without waiting.
+            { &begin, QStringLiteral("BEGIN IMMEDIATE") },
+            { &processed,
                 QStringLiteral("SELECT p.username FROM json_each(?) j "
-                               "JOIN primary_profiles p ON p.username = j.value"),
-                { jsonArray(chunk.names) }, error))
-            return false;
-        markProcessed(q, chunk, results);
+                               "JOIN primary_profiles p ON p.username = j.value") },
+            // The partial unique index decides, so concurrent callers cannot both insert. Rows
+            // as a JSON array of [username, source, id, request_id].
+            { &insert,
+                QStringLiteral("INSERT INTO queue (id, username, source, priority, status, "
+                               "attempts, request_id, timestamp, created_at, updated_at) "
+                               "SELECT value->>2, value->>0, value->>1, 'HIGH', 'PENDING', 0, "
+                               "value->>3, ?, ?, ? FROM json_each(?) WHERE true "
+                               "ON CONFLICT (username) WHERE status IN "
+                               "('PENDING','PROCESSING') DO NOTHING "
+                               "RETURNING username") },
+            // "+status", "+priority": keep the planner on the username index; the status
+            // index would make it walk every PENDING row.
+            { &raise,
+                QStringLiteral("UPDATE queue SET priority = 'HIGH', updated_at = ? "
+                               "WHERE +status = 'PENDING' AND +priority = 'LOW' AND "
+                               "username IN (SELECT value FROM json_each(?))") },
+            { &commit, QStringLiteral("COMMIT") },
+            { &rollback, QStringLiteral("ROLLBACK") },
+        };
+        for (const auto &[query, sql] : statements) {
+            query->setForwardOnly(true);
+            if (!query->prepare(sql)) {
+                *error = query->lastError();
+                return false;
+            }
+        }
+        return true;
     }
 
-    // 2. Insert where no active row exists: the partial unique index decides, so concurrent
-    //    callers cannot both insert. Rows as a JSON array of [username, source, id, request_id].
+    QSqlQuery begin;
+    QSqlQuery processed;
+    QSqlQuery insert;
+    QSqlQuery raise;
+    QSqlQuery commit;
+    QSqlQuery rollback;
+};
+
+namespace {
+
+bool execStatement(QSqlQuery &q, QSqlError *error)
+{
+    if (q.exec())
+        return true;
+    *error = q.lastError();
+    q.finish();
+    return false;
+}
+
+bool runSqliteChunk(
+    SqliteChunkStatements &s, const Chunk &chunk, QList<RequestResult> &results, QSqlError *error)
+{
+    if (!execStatement(s.begin, error))
+        return false;
+    const auto rollback = [&] {
+        s.processed.finish();
+        s.insert.finish();
+        s.raise.finish();
+        s.rollback.exec();
+        s.rollback.finish();
+        return false;
+    };
+
+    // 1. Already processed: nothing is written for these.
+    s.processed.bindValue(0, jsonArray(chunk.names));
+    if (!execStatement(s.processed, error))
+        return rollback();
+    markProcessed(s.processed, chunk, results);
+    s.processed.finish();
+
+    // 2. Insert where no active row exists.
     QString rows;
     rows.reserve(chunk.names.size() * 110);
     rows += QLatin1Char('[');
-    QStringList waiting;
     for (int i = 0; i < chunk.names.size(); ++i) {
         if (results[i].outcome == Outcome::AlreadyProcessed)
             continue;
@@ -418,43 +452,36 @@ bool runSqliteChunk(
     rows += QLatin1Char(']');
     const QString now = sqliteNow();
     if (rows.size() > 2) {
-        QSqlQuery q(db);
-        q.setForwardOnly(true);
-        if (!prepareAndExec(q,
-                QStringLiteral("INSERT INTO queue (id, username, source, priority, "
-                               "status, attempts, request_id, timestamp, created_at, "
-                               "updated_at) "
-                               "SELECT value->>2, value->>0, value->>1, 'HIGH', "
-                               "'PENDING', 0, value->>3, ?, ?, ? FROM json_each(?) "
-                               "WHERE true "
-                               "ON CONFLICT (username) WHERE status IN "
-                               "('PENDING','PROCESSING') DO NOTHING "
-                               "RETURNING username"),
-                { now, now, now, rows }, error))
-            return false;
-        while (q.next())
-            markQueued(q.value(0).toString(), chunk, results);
+        s.insert.bindValue(0, now);
+        s.insert.bindValue(1, now);
+        s.insert.bindValue(2, now);
+        s.insert.bindValue(3, rows);
+        if (!execStatement(s.insert, error))
+            return rollback();
+        while (s.insert.next())
+            markQueued(s.insert.value(0).toString(), chunk, results);
+        s.insert.finish();
     }
 
     // 3. Someone asked for a profile that waits at LOW priority: raise it.
+    QStringList waiting;
     for (int i = 0; i < chunk.names.size(); ++i) {
         if (results[i].outcome == Outcome::AlreadyQueued)
             waiting.append(chunk.names[i]);
     }
     if (!waiting.isEmpty()) {
-        QSqlQuery q(db);
-        // "+status", "+priority": keep the planner on the username index; the status index
-        // would make it walk every PENDING row.
-        if (!prepareAndExec(q,
-                QStringLiteral("UPDATE queue SET priority = 'HIGH', updated_at = ? "
-                               "WHERE +status = 'PENDING' AND +priority = 'LOW' AND "
-                               "username IN (SELECT value FROM json_each(?))"),
-                { now, jsonArray(waiting) }, error))
-            return false;
+        s.raise.bindValue(0, now);
+        s.raise.bindValue(1, jsonArray(waiting));
+        if (!execStatement(s.raise, error))
+            return rollback();
+        s.raise.finish();
     }
 
     // 4. Only a committed row is reported as queued.
-    return transaction.commit(error);
+    if (!execStatement(s.commit, error))
+        return rollback();
+    s.commit.finish();
+    return true;
 }
 
 // PostgreSQL: the whole chunk is one statement, so one round trip and one implicit
@@ -589,9 +616,17 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
             r.requestId.clear();
         }
         QSqlError error;
-        const bool ok = Database::isPostgres(db)
-            ? runPostgresChunk(db, chunk, results, &error, &m_prepared)
-            : runSqliteChunk(db, chunk, results, &error);
+        bool ok = false;
+        if (Database::isPostgres(db)) {
+            ok = runPostgresChunk(db, chunk, results, &error, &m_prepared);
+        } else {
+            if (!m_sqlite) {
+                auto statements = std::make_unique<SqliteChunkStatements>(db);
+                if (statements->prepare(&error))
+                    m_sqlite = std::move(statements);
+            }
+            ok = m_sqlite && runSqliteChunk(*m_sqlite, chunk, results, &error);
+        }
         if (ok)
             return results;
 

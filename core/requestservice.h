@@ -10,8 +10,11 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 
 namespace ViralSpot {
+
+struct SqliteChunkStatements;
 
 // One already-parsed request: a normalized valid username and a valid source.
 struct RequestItem
@@ -88,6 +91,9 @@ private:
     QString m_connectionName;
     bool m_migrated = false;
     bool m_prepared = false; // the PostgreSQL chunk statement exists on this connection
+    // SQLite: the chunk's statements, prepared once per connection (the endpoint's group
+    // commits run thousands of small chunks a second).
+    std::unique_ptr<SqliteChunkStatements> m_sqlite;
 };
 
 } // namespace ViralSpot
