@@ -3,6 +3,7 @@
 #include "logging.h"
 
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFileInfo>
 #include <QSqlDriver>
@@ -34,14 +35,31 @@ bool exec(QSqlDatabase &db, const QString &sql, QString *error)
     return false;
 }
 
+int sqliteBusyTimeoutMs()
+{
+    return qEnvironmentVariableIsSet("VIRALSPOT_SQLITE_BUSY_TIMEOUT_MS")
+        ? qEnvironmentVariableIntValue("VIRALSPOT_SQLITE_BUSY_TIMEOUT_MS")
+        : 10000;
+}
+
 bool configureSqlite(QSqlDatabase &db, QString *error)
 {
     // WAL lets readers work beside the writer; FULL makes every commit durable (SPEC 1.3).
+    // The mode is kept in the file, so only a new database changes it; that needs the file to
+    // itself, and when several processes open the same new file at once SQLite answers
+    // "database is locked" at once, without its busy timeout. So retry for that long.
     QSqlQuery q(db);
-    if (!q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !q.next()) {
-        if (error)
-            *error = q.lastError().text();
-        return false;
+    const QDeadlineTimer deadline(sqliteBusyTimeoutMs());
+    for (int attempt = 1;; ++attempt) {
+        if (q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) && q.next())
+            break;
+        if (!isBusy(q.lastError()) || deadline.hasExpired()) {
+            if (error)
+                *error = q.lastError().text();
+            return false;
+        }
+        q.finish();
+        QThread::msleep(qMin(5 * attempt, 50));
     }
     const QString mode = q.value(0).toString();
     if (mode.compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0)
@@ -56,6 +74,19 @@ bool configureSqlite(QSqlDatabase &db, QString *error)
 }
 
 } // namespace
+
+bool isBusy(const QSqlError &error)
+{
+    // SQLite reports extended result codes (SQLITE_BUSY_RECOVERY is 261, …): the primary code
+    // is the low byte. PostgreSQL's SQLSTATEs are five characters and never count here.
+    const QString code = error.nativeErrorCode();
+    bool numeric = false;
+    const int value = code.toInt(&numeric);
+    if (!numeric || code.size() >= 5)
+        return false;
+    const int primary = value & 0xff;
+    return primary == 5 /* SQLITE_BUSY */ || primary == 6 /* SQLITE_LOCKED */;
+}
 
 void initializeDrivers()
 {
@@ -93,10 +124,8 @@ QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, Q
         }
         if (sqlite) {
             db.setDatabaseName(config.sqlitePath);
-            const int busyMs = qEnvironmentVariableIsSet("VIRALSPOT_SQLITE_BUSY_TIMEOUT_MS")
-                ? qEnvironmentVariableIntValue("VIRALSPOT_SQLITE_BUSY_TIMEOUT_MS")
-                : 10000;
-            db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(busyMs));
+            db.setConnectOptions(
+                QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(sqliteBusyTimeoutMs()));
         } else {
             db.setHostName(config.host);
             db.setPort(config.port);

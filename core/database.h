@@ -3,6 +3,7 @@
 #include "databaseconfig.h"
 
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QString>
 
 namespace ViralSpot::Database {
@@ -26,6 +27,9 @@ void close(const QString &connectionName);
 QString threadConnectionName(const QString &purpose);
 
 bool isPostgres(const QSqlDatabase &db);
+
+// True for SQLite's "database is busy / locked" (any extended code): worth a retry.
+bool isBusy(const QSqlError &error);
 
 // True when the error means the connection itself is gone (so it should be reopened).
 bool isConnectionLost(const QSqlDatabase &db);

@@ -29,7 +29,7 @@ bool isTransient(const QSqlError &error)
 {
     const QString code = error.nativeErrorCode();
     return code == QLatin1String("40P01") || code == QLatin1String("40001") ||
-        code == QLatin1String("5") || code == QLatin1String("6");
+        Database::isBusy(error);
 }
 
 // A list of double-quoted strings between `open` and `close`, with `"` and `\` escaped by a
