@@ -13,6 +13,10 @@
 #                          exports its throwaway server); when unset, one is started here.
 #   ASAN_BUILD_DIR         default build-asan;   FUZZ_BUILD_DIR  default build-fuzz
 #   FUZZ_SECONDS           seconds per fuzz target (default 30; e.g. 3600 for a long run)
+#   FUZZ_SEED              libFuzzer's -seed (default 1, so that a test run explores the same
+#                          inputs in the same order and a failure is reproducible; 0 = random,
+#                          for long runs that look for new bugs: every input they find goes into
+#                          tests/fuzz/corpus/<target>/regress-* once fixed)
 #   FUZZ_ARTIFACTS         where crashing inputs go (default a fresh folder under /tmp)
 #   ROBUSTNESS_PARTS       "sanitizers fuzz" (default both)
 #   CTEST_ARGS             extra ctest arguments for the sanitizer run (e.g. "-R tst_crash")
@@ -23,6 +27,7 @@ cd "$root"
 asan_dir=${ASAN_BUILD_DIR:-$root/build-asan}
 fuzz_dir=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 fuzz_seconds=${FUZZ_SECONDS:-30}
+fuzz_seed=${FUZZ_SEED:-1}
 parts=${ROBUSTNESS_PARTS:-sanitizers fuzz}
 jobs=$(nproc)
 started=$SECONDS
@@ -80,9 +85,10 @@ if [[ " $parts " == *" fuzz "* ]]; then
         extra=()
         [[ -f $root/tests/fuzz/${target#fuzz_}.dict ]] && extra+=("-dict=$root/tests/fuzz/${target#fuzz_}.dict")
         [[ $target == fuzz_http_request ]] && extra+=("-dict=$root/tests/fuzz/http.dict")
-        echo "-- $target for ${fuzz_seconds} s"
+        echo "-- $target for ${fuzz_seconds} s (seed $fuzz_seed)"
         rc=0
-        "$fuzz_dir/fuzz/$target" -max_total_time="$fuzz_seconds" -timeout=20 -rss_limit_mb=4096 \
+        "$fuzz_dir/fuzz/$target" -max_total_time="$fuzz_seconds" -seed="$fuzz_seed" \
+            -timeout=20 -rss_limit_mb=4096 \
             -detect_leaks=1 -print_final_stats=1 -artifact_prefix="$artifacts/$target-" \
             "${extra[@]}" "$work" "$seeds" >"$artifacts/$target.log" 2>&1 || rc=$?
         grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|Done [0-9]+ runs' \
