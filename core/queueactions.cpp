@@ -70,9 +70,13 @@ QString updateSql(QueueAction action, const QSqlDatabase &db, int idCount)
         QStringLiteral(" WHERE id IN (") + placeholders(idCount) + QStringLiteral(")");
     // The NOT EXISTS keeps the one-active-row rule for rows that become active; the partial
     // unique index still rejects a row a concurrent writer made active meanwhile.
-    const QString noOtherActive = QStringLiteral(
-        " AND NOT EXISTS (SELECT 1 FROM queue other WHERE other.username = queue.username"
-        " AND other.status IN ('PENDING','PROCESSING'))");
+    // Usernames compare regardless of case ("Foo" from an adopted database is "foo"); the second
+    // branch probes the index of mixed-case rows (schema step 5).
+    const QString noOtherActive =
+        QStringLiteral(" AND NOT EXISTS (SELECT 1 FROM queue other WHERE"
+                       " (other.username = lower(queue.username) OR (lower(other.username) ="
+                       " lower(queue.username) AND other.username <> lower(other.username)))"
+                       " AND other.status IN ('PENDING','PROCESSING'))");
     switch (action) {
     case QueueAction::Retry:
         return QStringLiteral("UPDATE queue SET status = 'PENDING', error_message = NULL, "
@@ -109,11 +113,13 @@ bool applyOnce(QSqlDatabase &db, QueueAction action, const QStringList &ids,
         const QStringList chunk = ids.mid(start, ChunkSize);
         QSqlQuery q(db);
         q.setForwardOnly(true);
-        if (!q.prepare(QStringLiteral(
-                           "SELECT q.id, q.username, q.status, q.priority, q.created_at, "
-                           "EXISTS (SELECT 1 FROM queue other WHERE other.username = q.username "
-                           "AND other.status IN ('PENDING','PROCESSING') AND other.id <> q.id) "
-                           "FROM queue q WHERE q.id IN (") +
+        if (!q.prepare(
+                QStringLiteral("SELECT q.id, q.username, q.status, q.priority, q.created_at, "
+                               "EXISTS (SELECT 1 FROM queue other WHERE "
+                               "(other.username = lower(q.username) OR (lower(other.username) = "
+                               "lower(q.username) AND other.username <> lower(other.username))) "
+                               "AND other.status IN ('PENDING','PROCESSING') AND other.id <> q.id) "
+                               "FROM queue q WHERE q.id IN (") +
                 placeholders(chunk.size()) + QStringLiteral(")"))) {
             *sqlError = q.lastError();
             return false;
@@ -138,7 +144,7 @@ bool applyOnce(QSqlDatabase &db, QueueAction action, const QStringList &ids,
 
     // 2. Classify; for actions that make a row active, one row per username (the newest).
     QStringList candidates;
-    QHash<QString, QString> chosenPerUsername; // username -> id
+    QHash<QString, QString> chosenPerUsername; // lower-case username -> id
     for (const QString &id : ids) {
         const auto it = rows.constFind(id);
         if (it == rows.cend()) {
@@ -155,7 +161,8 @@ bool applyOnce(QSqlDatabase &db, QueueAction action, const QStringList &ids,
                 result.skipped.append({ id, row.username, QueueActionSkip::Reason::ActiveExists });
                 continue;
             }
-            const auto chosen = chosenPerUsername.constFind(row.username);
+            const QString profile = row.username.toLower(); // "Foo" and "foo" are one
+            const auto chosen = chosenPerUsername.constFind(profile);
             if (chosen != chosenPerUsername.cend()) {
                 const SelectedRow &other = rows.value(chosen.value());
                 const bool newer = row.createdAt > other.createdAt ||
@@ -169,7 +176,7 @@ bool applyOnce(QSqlDatabase &db, QueueAction action, const QStringList &ids,
                     { other.id, other.username, QueueActionSkip::Reason::SameUsername });
                 candidates.removeOne(other.id);
             }
-            chosenPerUsername.insert(row.username, id);
+            chosenPerUsername.insert(profile, id);
         }
         candidates << id;
     }

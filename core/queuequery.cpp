@@ -311,9 +311,11 @@ QList<QueueRow> history(const QSqlDatabase &db, const QString &username, QString
     QList<QueueRow> rows;
     if (!prepareAndExec(q,
             QStringLiteral("SELECT ") + RowColumns +
-                QStringLiteral(" FROM queue WHERE username = ? "
+                // Legacy mixed-case rows ("Foo") are the same profile (schema step 5).
+                QStringLiteral(" FROM queue WHERE username = ? OR (lower(username) = ? "
+                               "AND username <> lower(username)) "
                                "ORDER BY created_at DESC, id DESC"),
-            { username }, error))
+            { username, username }, error))
         return rows;
     while (q.next())
         rows.append(readRow(q));
@@ -324,8 +326,10 @@ bool isProcessed(const QSqlDatabase &db, const QString &username, QString *error
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!prepareAndExec(q, QStringLiteral("SELECT 1 FROM primary_profiles WHERE username = ?"),
-            { username }, error))
+    if (!prepareAndExec(q,
+            QStringLiteral("SELECT 1 FROM primary_profiles WHERE username = ? OR "
+                           "(lower(username) = ? AND username <> lower(username))"),
+            { username, username }, error))
         return false;
     return q.next();
 }

@@ -364,16 +364,27 @@ struct SqliteChunkStatements
             // Take the write lock up front: a deferred BEGIN that reads and then writes can
             // fail with SQLITE_BUSY without waiting.
             { &begin, QStringLiteral("BEGIN IMMEDIATE") },
+            // Legacy mixed-case rows ("Foo", from an adopted database) count as the same
+            // profile: each check also probes the partial index that holds only them (schema
+            // step 5), written with its predicate verbatim so that SQLite picks it.
             { &processed,
-                QStringLiteral("SELECT p.username FROM json_each(?) j "
-                               "JOIN primary_profiles p ON p.username = j.value") },
+                QStringLiteral("SELECT j.value FROM json_each(?) j "
+                               "WHERE EXISTS (SELECT 1 FROM primary_profiles p "
+                               "WHERE p.username = j.value) "
+                               "OR EXISTS (SELECT 1 FROM primary_profiles p "
+                               "WHERE lower(p.username) = j.value "
+                               "AND p.username <> lower(p.username))") },
             // The partial unique index decides, so concurrent callers cannot both insert. Rows
             // as a JSON array of [username, source, id, request_id].
             { &insert,
                 QStringLiteral("INSERT INTO queue (id, username, source, priority, status, "
                                "attempts, request_id, timestamp, created_at, updated_at) "
                                "SELECT value->>2, value->>0, value->>1, 'HIGH', 'PENDING', 0, "
-                               "value->>3, ?, ?, ? FROM json_each(?) WHERE true "
+                               "value->>3, ?, ?, ? FROM json_each(?) "
+                               "WHERE NOT EXISTS (SELECT 1 FROM queue q "
+                               "WHERE lower(q.username) = value->>0 "
+                               "AND q.username <> lower(q.username) "
+                               "AND q.status IN ('PENDING','PROCESSING')) "
                                "ON CONFLICT (username) WHERE status IN "
                                "('PENDING','PROCESSING') DO NOTHING "
                                "RETURNING username") },
@@ -382,7 +393,9 @@ struct SqliteChunkStatements
             { &raise,
                 QStringLiteral("UPDATE queue SET priority = 'HIGH', updated_at = ? "
                                "WHERE +status = 'PENDING' AND +priority = 'LOW' AND "
-                               "username IN (SELECT value FROM json_each(?))") },
+                               "(username IN (SELECT value FROM json_each(?)) "
+                               "OR (lower(username) IN (SELECT value FROM json_each(?)) "
+                               "AND username <> lower(username)))") },
             { &commit, QStringLiteral("COMMIT") },
             { &rollback, QStringLiteral("ROLLBACK") },
         };
@@ -470,8 +483,10 @@ bool runSqliteChunk(
             waiting.append(chunk.names[i]);
     }
     if (!waiting.isEmpty()) {
+        const QString waitingJson = jsonArray(waiting);
         s.raise.bindValue(0, now);
-        s.raise.bindValue(1, jsonArray(waiting));
+        s.raise.bindValue(1, waitingJson);
+        s.raise.bindValue(2, waitingJson);
         if (!execStatement(s.raise, error))
             return rollback();
         s.raise.finish();
@@ -499,14 +514,22 @@ bool runPostgresChunk(QSqlDatabase &db, const Chunk &chunk, QList<RequestResult>
         "WITH input AS ("
         "  SELECT * FROM unnest($1, $2, $3, $4)"
         "  AS t(u, s, r, i)),"
+        // Legacy mixed-case rows ("Foo") are the same profile: each check also probes the
+        // partial index that holds only them (schema step 5).
         " processed AS ("
-        "  SELECT p.username FROM primary_profiles p WHERE p.username = ANY($1)),"
+        "  SELECT p.username FROM primary_profiles p WHERE p.username = ANY($1)"
+        "  UNION SELECT lower(p.username) FROM primary_profiles p"
+        "  WHERE lower(p.username) = ANY($1) AND p.username <> lower(p.username)),"
         " inserted AS ("
         "  INSERT INTO queue (id, username, source, priority, status, attempts, request_id,"
         "   timestamp, created_at, updated_at)"
         "  SELECT input.i::uuid, input.u, input.s, 'HIGH', 'PENDING', 0, input.r, now(),"
         "   now(), now() FROM input"
         "  WHERE NOT EXISTS (SELECT 1 FROM primary_profiles p WHERE p.username = input.u)"
+        "  AND NOT EXISTS (SELECT 1 FROM primary_profiles p WHERE lower(p.username) = input.u"
+        "   AND p.username <> lower(p.username))"
+        "  AND NOT EXISTS (SELECT 1 FROM queue q WHERE lower(q.username) = input.u"
+        "   AND q.username <> lower(q.username) AND q.status IN ('PENDING','PROCESSING'))"
         // Sorted, so that concurrent batches take their locks in the same order.
         "  ORDER BY input.u"
         "  ON CONFLICT (username) WHERE status IN ('PENDING','PROCESSING') DO NOTHING"
@@ -515,8 +538,14 @@ bool runPostgresChunk(QSqlDatabase &db, const Chunk &chunk, QList<RequestResult>
         // deadlock, and PostgreSQL then aborts one of them, which is retried (40P01).
         " raised AS ("
         "  UPDATE queue SET priority = 'HIGH', updated_at = now()"
-        "  WHERE username = ANY($1) AND status = 'PENDING' AND priority = 'LOW'"
-        "  AND NOT EXISTS (SELECT 1 FROM primary_profiles p WHERE p.username = queue.username)"
+        "  WHERE (username = ANY($1)"
+        "   OR (lower(username) = ANY($1) AND username <> lower(username)))"
+        "  AND status = 'PENDING' AND priority = 'LOW'"
+        "  AND NOT EXISTS (SELECT 1 FROM primary_profiles p"
+        "   WHERE p.username = lower(queue.username))"
+        "  AND NOT EXISTS (SELECT 1 FROM primary_profiles p"
+        "   WHERE lower(p.username) = lower(queue.username)"
+        "   AND p.username <> lower(p.username))"
         "  RETURNING 1)"
         " SELECT 'p', username FROM processed"
         " UNION ALL SELECT 'q', username FROM inserted");
@@ -739,16 +768,22 @@ ProfileStatus RequestService::status(const QString &username)
         QSqlQuery q(db);
         q.setForwardOnly(true);
         QSqlError sqlError;
-        bool ok =
-            prepareAndExec(q, QStringLiteral("SELECT 1 FROM primary_profiles WHERE username = ?"),
-                { parsed.username }, &sqlError);
+        bool ok = prepareAndExec(q,
+            QStringLiteral("SELECT 1 FROM primary_profiles WHERE username = ? "
+                           "UNION ALL SELECT 1 FROM primary_profiles "
+                           "WHERE lower(username) = ? AND username <> lower(username)"),
+            { parsed.username, parsed.username }, &sqlError);
         if (ok) {
             status.completed = q.next();
             q.finish();
             ok = prepareAndExec(q,
-                QStringLiteral("SELECT status, attempts FROM queue WHERE username = ? "
+                QStringLiteral("SELECT status, attempts FROM ("
+                               "SELECT status, attempts, created_at FROM queue "
+                               "WHERE username = ? "
+                               "UNION ALL SELECT status, attempts, created_at FROM queue "
+                               "WHERE lower(username) = ? AND username <> lower(username)) r "
                                "ORDER BY created_at DESC LIMIT 1"),
-                { parsed.username }, &sqlError);
+                { parsed.username, parsed.username }, &sqlError);
         }
         if (!ok) {
             const bool lost = !db.isOpen();

@@ -26,6 +26,9 @@ QString tr(const char *text)
 constexpr qint64 MigrationLockKey = 0x56697261'6c53706fLL; // "ViralSpo"
 
 const QLatin1String ActivePredicate("status IN ('PENDING','PROCESSING')");
+// Rows whose username is not in normalized (lower-case) form: only an adopted database has
+// them (the original endpoint stored names as typed; this app writes lower case only).
+const QLatin1String MixedCasePredicate("username <> lower(username)");
 
 struct Step
 {
@@ -177,6 +180,23 @@ bool createActiveIndex(QSqlDatabase &db, bool, QString *error)
         error);
 }
 
+bool createMixedCaseIndexes(QSqlDatabase &db, bool, QString *error)
+{
+    // "Foo" and "foo" are the same profile (SPEC 1.1). Lookups by a normalized name also probe
+    // these partial indexes, which hold only the legacy mixed-case rows: the app's own
+    // lower-case rows never enter them, so inserts do not pay for them.
+    return run(db,
+               QStringLiteral("CREATE INDEX IF NOT EXISTS queue_username_mixed_case_idx "
+                              "ON queue (lower(username)) WHERE ") +
+                   MixedCasePredicate,
+               error) &&
+        run(db,
+            QStringLiteral("CREATE INDEX IF NOT EXISTS primary_profiles_username_mixed_case_idx "
+                           "ON primary_profiles (lower(username)) WHERE ") +
+                MixedCasePredicate,
+            error);
+}
+
 const QList<Step> &steps()
 {
     static const QList<Step> list = {
@@ -187,11 +207,14 @@ const QList<Step> &steps()
             [](QSqlDatabase &db, bool, QString *error) {
                 return QueueQuery::ensureIndexes(db, error);
             } },
+        { 5, "usernames matched regardless of case", createMixedCaseIndexes },
     };
     return list;
 }
 
 constexpr int ActiveIndexVersion = 3;
+// From this step on, active rows differing only in case count as duplicates too.
+constexpr int CaseInsensitiveVersion = 5;
 
 bool ensureVersionTable(QSqlDatabase &db, bool postgres, QString *error)
 {
@@ -246,8 +269,8 @@ DuplicateReport findDuplicateActiveRows(const QSqlDatabase &db, QString *error)
         return report;
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT COUNT(*), COALESCE(SUM(n - 1), 0) FROM ("
-                               " SELECT username, COUNT(*) AS n FROM queue WHERE ") +
-            ActivePredicate + QStringLiteral(" GROUP BY username HAVING COUNT(*) > 1) d")) ||
+                               " SELECT lower(username), COUNT(*) AS n FROM queue WHERE ") +
+            ActivePredicate + QStringLiteral(" GROUP BY lower(username) HAVING COUNT(*) > 1) d")) ||
         !q.next()) {
         if (error)
             *error = q.lastError().text();
@@ -282,7 +305,7 @@ MigrationResult migrate(QSqlDatabase &db)
             result.toVersion = current;
             continue;
         }
-        if (step.version == ActiveIndexVersion) {
+        if (step.version == ActiveIndexVersion || step.version == CaseInsensitiveVersion) {
             result.duplicates = findDuplicateActiveRows(db, &error);
             if (!result.duplicates.isClean()) {
                 run(db, QStringLiteral("ROLLBACK"), nullptr);
@@ -334,17 +357,18 @@ RepairResult repairDuplicates(QSqlDatabase &db)
     }
     const DuplicateReport before = findDuplicateActiveRows(db, &error);
 
-    // The oldest active row per username is kept (created_at, then timestamp, then id as the
-    // tie-breaker); every other active row becomes FAILED and names the row kept.
+    // The oldest active row per username (in any case: "Foo" and "foo" are one) is kept
+    // (created_at, then timestamp, then id as the tie-breaker); every other active row becomes
+    // FAILED and names the row kept.
     const QString now =
         postgres ? QStringLiteral("now()") : QStringLiteral("strftime('%Y-%m-%dT%H:%M:%fZ','now')");
     const QString idText = postgres ? QStringLiteral("id::text") : QStringLiteral("id");
     const QString sql =
         QStringLiteral("WITH ranked AS ("
-                       " SELECT id, username, ROW_NUMBER() OVER (PARTITION BY username"
+                       " SELECT id, username, ROW_NUMBER() OVER (PARTITION BY lower(username)"
                        "   ORDER BY created_at ASC NULLS LAST, timestamp ASC NULLS LAST,"
                        "   %1 ASC) AS rn,"
-                       "  FIRST_VALUE(%1) OVER (PARTITION BY username"
+                       "  FIRST_VALUE(%1) OVER (PARTITION BY lower(username)"
                        "   ORDER BY created_at ASC NULLS LAST, timestamp ASC NULLS LAST,"
                        "   %1 ASC) AS kept"
                        " FROM queue WHERE %2)"

@@ -13,7 +13,8 @@ int currentVersion(const QSqlDatabase &db);
 
 struct DuplicateReport
 {
-    int usernames = 0; // usernames with more than one active (PENDING/PROCESSING) row
+    // usernames (compared regardless of case) with more than one active (PENDING/PROCESSING) row
+    int usernames = 0;
     int extraRows = 0; // active rows beyond the oldest one per username
     bool isClean() const { return usernames == 0; }
 };
@@ -21,7 +22,7 @@ struct DuplicateReport
 struct MigrationResult
 {
     bool ok = false;
-    QString error;             // set when !ok
+    QString error; // set when !ok
     int fromVersion = 0;
     int toVersion = 0;
     DuplicateReport duplicates; // non-clean: the one-active-row index could not be created

@@ -24,6 +24,7 @@ private slots:
     void retryMovesFailedToPendingAndClearsTheError();
     void retrySkipsAWouldBeSecondActiveRow();
     void retryOfTwoRowsOfOneUsernameTakesTheNewest();
+    void legacyMixedCaseRowsAreTheSameUsername();
     void pauseAndResume();
     void resumeSkipsWhenTheUsernameWasRequestedAgain();
     void raiseOnlyLowRowsThatAreNotCompleted();
@@ -198,6 +199,29 @@ void TestQueueActions::retryOfTwoRowsOfOneUsernameTakesTheNewest()
     QCOMPARE(row(newer).value(0).toString(), QStringLiteral("PENDING"));
     QCOMPARE(activeRows(QStringLiteral("dave")), 1);
     QCOMPARE(lastAuditDetails().value(QStringLiteral("skipped_same_username")).toInt(), 1);
+}
+
+void TestQueueActions::legacyMixedCaseRowsAreTheSameUsername()
+{
+    // An adopted database holds names as typed: "Erin" and "erin" are one profile (SPEC 1.1).
+    const QString legacyFailed = seed(QStringLiteral("Erin"), QStringLiteral("FAILED"), {}, 30);
+    const QString pending = seed(QStringLiteral("erin"), QStringLiteral("PENDING"), {}, 5);
+    const QString older = seed(QStringLiteral("Finn"), QStringLiteral("FAILED"), {}, 60);
+    const QString newer = seed(QStringLiteral("finn"), QStringLiteral("FAILED"), {}, 20);
+    QSqlDatabase db = m_db->connection();
+    const QueueActionResult result =
+        QueueActions::apply(db, QueueAction::Retry, { legacyFailed, older, newer }, windowAudit());
+    QVERIFY2(result.ok, qPrintable(result.error));
+    QCOMPARE(result.changedIds, QStringList { newer });
+    QCOMPARE(result.skippedCount(QueueActionSkip::Reason::ActiveExists), 1);
+    QCOMPARE(result.skippedCount(QueueActionSkip::Reason::SameUsername), 1);
+    QCOMPARE(row(legacyFailed).value(0).toString(), QStringLiteral("FAILED"));
+    QCOMPARE(row(pending).value(0).toString(), QStringLiteral("PENDING"));
+    QCOMPARE(row(older).value(0).toString(), QStringLiteral("FAILED"));
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE lower(username) = "
+                                         "'erin' AND status IN ('PENDING','PROCESSING')"))
+                 .toInt(),
+        1);
 }
 
 void TestQueueActions::pauseAndResume()

@@ -292,6 +292,18 @@ void TestQueueQuery::historyAndProcessed()
     QCOMPARE(it->attempts, first.attempts);
     QCOMPARE(it->createdAt, first.createdAt);
     QCOMPARE(it->errorMessage, first.errorMessage);
+
+    // Rows an adopted database holds as typed ("OldStar", "Bob") are the same profile.
+    QVERIFY(
+        m_db->exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('OldStar')")));
+    QVERIFY(QueueQuery::isProcessed(db, QStringLiteral("oldstar"), &error));
+    QVERIFY(
+        m_db->seedQueue(QStringLiteral("Bob"), QStringLiteral("FAILED"), QStringLiteral("LOW")));
+    const QList<QueueRow> withLegacy = QueueQuery::history(db, QStringLiteral("bob"), &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(withLegacy.size(), expected.size() + 1);
+    QVERIFY(std::any_of(withLegacy.cbegin(), withLegacy.cend(),
+        [](const QueueRow &r) { return r.username == QLatin1String("Bob"); }));
 }
 
 void TestQueueQuery::fetchIdsMatchesFetch()

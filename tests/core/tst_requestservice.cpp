@@ -29,6 +29,7 @@ private slots:
     void finishedRowsDoNotBlock_data();
     void finishedRowsDoNotBlock();
     void mixedCaseAndFormsAreOneProfile();
+    void legacyMixedCaseRowsAreTheSameProfile();
     void invalidWritesNothing_data();
     void invalidWritesNothing();
     void defaultSourceIsFrontend();
@@ -175,6 +176,47 @@ void TestRequestService::mixedCaseAndFormsAreOneProfile()
     QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 1);
     QVERIFY(m_db->exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('proc')")));
     QCOMPARE(m_service->request(QStringLiteral("PROC")).outcome, Outcome::AlreadyProcessed);
+}
+
+void TestRequestService::legacyMixedCaseRowsAreTheSameProfile()
+{
+    // An adopted database: the original endpoint stored usernames as typed (SPEC 1.1: "Foo" and
+    // "foo" are the same profile everywhere).
+    QVERIFY(
+        m_db->exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('OldStar')")));
+    seedQueue(QStringLiteral("Waiting_One"), QStringLiteral("PENDING"), QStringLiteral("LOW"));
+    seedQueue(QStringLiteral("Busy.One"), QStringLiteral("PROCESSING"), QStringLiteral("HIGH"));
+    seedQueue(QStringLiteral("Gone_One"), QStringLiteral("FAILED"), QStringLiteral("LOW"));
+
+    QCOMPARE(m_service->request(QStringLiteral("oldstar")).outcome, Outcome::AlreadyProcessed);
+    QCOMPARE(m_service->request(QStringLiteral("WAITING_ONE")).outcome, Outcome::AlreadyQueued);
+    QCOMPARE(str(QStringLiteral("SELECT priority FROM queue WHERE username = 'Waiting_One'")),
+        QStringLiteral("HIGH")); // raised: somebody asked for it
+    QCOMPARE(m_service->request(QStringLiteral("busy.one")).outcome, Outcome::AlreadyQueued);
+    QCOMPARE(m_service->request(QStringLiteral("gone_one")).outcome, Outcome::Queued);
+
+    // The batch path (group commits, pasted lists) answers the same.
+    const QList<RequestResult> batch = m_service->requestItems({
+        { QStringLiteral("oldstar"), QStringLiteral("b") },
+        { QStringLiteral("waiting_one"), QStringLiteral("b") },
+        { QStringLiteral("busy.one"), QStringLiteral("b") },
+        { QStringLiteral("fresh_one"), QStringLiteral("b") },
+    });
+    QCOMPARE(batch.size(), 4);
+    QCOMPARE(batch[0].outcome, Outcome::AlreadyProcessed);
+    QCOMPARE(batch[1].outcome, Outcome::AlreadyQueued);
+    QCOMPARE(batch[2].outcome, Outcome::AlreadyQueued);
+    QCOMPARE(batch[3].outcome, Outcome::Queued);
+
+    // New rows only for gone_one and fresh_one; one active row per profile, whatever its case.
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 5);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM (SELECT lower(username) FROM queue "
+                                  "WHERE status IN ('PENDING','PROCESSING') "
+                                  "GROUP BY lower(username) HAVING COUNT(*) > 1) d")),
+        0);
+    QCOMPARE(m_service->status(QStringLiteral("waiting_one")).status, QStringLiteral("PENDING"));
+    QCOMPARE(m_service->status(QStringLiteral("Busy.One")).status, QStringLiteral("PROCESSING"));
+    QCOMPARE(m_service->status(QStringLiteral("oldstar")).status, QStringLiteral("COMPLETED"));
 }
 
 void TestRequestService::invalidWritesNothing_data()

@@ -171,7 +171,8 @@ void TestSchema::duplicateActiveRowsAreReportedAndRepaired()
         QStringLiteral("('d2', 'dup', 'PENDING', '2024-01-01T09:00:00Z')"), // oldest: kept
         QStringLiteral("('d3', 'dup', 'PROCESSING', '2024-01-01T11:00:00Z')"),
         QStringLiteral("('d4', 'dup', 'FAILED', '2023-01-01T11:00:00Z')"),
-        QStringLiteral("('e1', 'twin', 'PENDING', '2024-02-01T10:00:00Z')"),
+        // As typed into the original endpoint: "Twin" and "twin" are one profile (SPEC 1.1).
+        QStringLiteral("('e1', 'Twin', 'PENDING', '2024-02-01T10:00:00Z')"),
         QStringLiteral("('e2', 'twin', 'PENDING', '2024-02-02T10:00:00Z')"),
         QStringLiteral("('f1', 'single', 'PENDING', '2024-02-02T10:00:00Z')"),
     };
@@ -215,8 +216,8 @@ void TestSchema::duplicateActiveRowsAreReportedAndRepaired()
     // Nothing deleted; the oldest active row per username survives; the others name it.
     QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), rows.size());
     QSqlQuery q(db);
-    QVERIFY(q.exec(QStringLiteral("SELECT id, status, error_message FROM queue WHERE username "
-                                  "IN ('dup', 'twin') ORDER BY created_at")));
+    QVERIFY(q.exec(QStringLiteral("SELECT id, status, error_message FROM queue WHERE "
+                                  "lower(username) IN ('dup', 'twin') ORDER BY created_at")));
     QMap<QString, QPair<QString, QString>> byId;
     while (q.next())
         byId.insert(q.value(0).toString(), { q.value(1).toString(), q.value(2).toString() });
@@ -234,6 +235,7 @@ void TestSchema::duplicateActiveRowsAreReportedAndRepaired()
     QCOMPARE(Schema::currentVersion(db), Schema::latestVersion());
     QVERIFY2(service.open(&error), qPrintable(error));
     QCOMPARE(service.request(QStringLiteral("dup")).outcome, Outcome::AlreadyQueued);
+    QCOMPARE(service.request(QStringLiteral("twin")).outcome, Outcome::AlreadyQueued);
     QCOMPARE(service.request(QStringLiteral("someone")).outcome, Outcome::Queued);
 }
 
