@@ -41,7 +41,7 @@ QColor outcomeColor(const QString &stateName)
         stateName == QLatin1String("already_queued"))
         return QColor(0x3b, 0x82, 0xd6);
     if (stateName == QLatin1String("duplicate_in_batch"))
-        return QColor(0xc4, 0x8a, 0x1a);
+        return QColor(0xb8, 0x82, 0x0f);
     if (stateName == QLatin1String("invalid") || stateName == QLatin1String("error"))
         return QColor(0xd6, 0x45, 0x45);
     return QColor(0x88, 0x88, 0x88);

@@ -9,6 +9,9 @@
 #include <QSortFilterProxyModel>
 #include <QTest>
 
+#include <algorithm>
+#include <cmath>
+
 using namespace ViralSpot;
 using ViralSpot::Ui::BulkResultModel;
 
@@ -20,6 +23,8 @@ private slots:
     void previewThenResults();
     void csvQuotesAndInvalidCopy();
     void history();
+    void outcomeColoursReadOnLightAndDarkPalettes_data();
+    void outcomeColoursReadOnLightAndDarkPalettes();
 };
 
 namespace {
@@ -116,6 +121,51 @@ void TestBulkResultModel::history()
     QVERIFY(lines.at(1).contains(QLatin1String("already_processed")));
     model.clear();
     QCOMPARE(model.rowCount(), 0);
+}
+
+namespace {
+
+// WCAG 2 relative luminance and contrast ratio.
+double luminance(const QColor &c)
+{
+    const auto channel = [](double v) {
+        return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4);
+    };
+    return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF());
+}
+
+double contrast(const QColor &a, const QColor &b)
+{
+    const double la = luminance(a);
+    const double lb = luminance(b);
+    return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
+
+} // namespace
+
+void TestBulkResultModel::outcomeColoursReadOnLightAndDarkPalettes_data()
+{
+    QTest::addColumn<QString>("state");
+    for (const char *state : { "queued", "valid", "already_processed", "already_queued",
+             "duplicate_in_batch", "invalid", "error", "cancelled" })
+        QTest::newRow(state) << QString::fromLatin1(state);
+}
+
+void TestBulkResultModel::outcomeColoursReadOnLightAndDarkPalettes()
+{
+    // The outcome colours are drawn as text on the table's base colour, which follows the
+    // system palette: they must stay readable (3:1, WCAG's bound for large text and UI
+    // components) on a light base and on a dark one (dark mode), e.g. Breeze's and Fusion's.
+    QFETCH(QString, state);
+    const QColor colour = Ui::outcomeColor(state);
+    for (const QColor &base : { QColor(Qt::white), QColor(0xfc, 0xfc, 0xfc),
+             QColor(0x1e, 0x1e, 0x1e), QColor(0x23, 0x26, 0x29), QColor(0x2a, 0x2a, 0x2a) }) {
+        const double ratio = contrast(colour, base);
+        QVERIFY2(ratio >= 3.0,
+            qPrintable(QStringLiteral("%1 on %2: %3:1")
+                           .arg(colour.name(), base.name())
+                           .arg(ratio, 0, 'f', 2)));
+    }
 }
 
 QTEST_MAIN(TestBulkResultModel)

@@ -1,5 +1,7 @@
 // Takes the README's screenshot of the real window (not a test):
 //   xvfb-run -a -s "-screen 0 1400x900x24" build/tests/ui_screenshot docs/screenshot.png
+//   xvfb-run -a -s "-screen 0 1400x900x24" build/tests/ui_screenshot --dark
+//   docs/screenshot-dark.png
 // Opens the window on a throwaway SQLite database, pastes a realistic list, submits it and
 // grabs the window once the outcomes are shown.
 
@@ -11,6 +13,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QLineEdit>
+#include <QPalette>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSqlQuery>
@@ -22,8 +25,30 @@ using namespace ViralSpot;
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
-    const QString output =
-        argc > 1 ? QString::fromLocal8Bit(argv[1]) : QStringLiteral("screenshot.png");
+    QStringList args = app.arguments().mid(1);
+    // --dark: the same window under a dark system palette (what a dark desktop theme gives).
+    const bool dark = args.removeAll(QStringLiteral("--dark")) > 0;
+    const QString output = args.value(0, QStringLiteral("screenshot.png"));
+    if (dark) {
+        QApplication::setStyle(QStringLiteral("Fusion"));
+        QPalette palette;
+        palette.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+        palette.setColor(QPalette::WindowText, QColor(0xe6, 0xe6, 0xe6));
+        palette.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+        palette.setColor(QPalette::AlternateBase, QColor(0x26, 0x26, 0x26));
+        palette.setColor(QPalette::Text, QColor(0xe6, 0xe6, 0xe6));
+        palette.setColor(QPalette::PlaceholderText, QColor(0x8c, 0x8c, 0x8c));
+        palette.setColor(QPalette::Button, QColor(0x35, 0x35, 0x35));
+        palette.setColor(QPalette::ButtonText, QColor(0xe6, 0xe6, 0xe6));
+        palette.setColor(QPalette::Highlight, QColor(0x3d, 0x6f, 0xb4));
+        palette.setColor(QPalette::HighlightedText, Qt::white);
+        palette.setColor(QPalette::ToolTipBase, QColor(0x35, 0x35, 0x35));
+        palette.setColor(QPalette::ToolTipText, QColor(0xe6, 0xe6, 0xe6));
+        palette.setColor(QPalette::Disabled, QPalette::Text, QColor(0x7a, 0x7a, 0x7a));
+        palette.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x7a, 0x7a, 0x7a));
+        palette.setColor(QPalette::Disabled, QPalette::WindowText, QColor(0x7a, 0x7a, 0x7a));
+        QApplication::setPalette(palette);
+    }
     Test::initUiTestEnvironment();
     Test::wipeSettings();
 
@@ -84,11 +109,13 @@ int main(int argc, char *argv[])
         qCritical("cannot write %s", qPrintable(output));
         return 1;
     }
-    Test::child<QTabWidget>(&window, "tabs")->setCurrentIndex(Ui::MainWindow::SingleTab);
-    Test::waitFor([] { return false; }, 300);
-    QString single = output;
-    single.replace(QLatin1String(".png"), QLatin1String("-single.png"));
-    window.grab().save(single);
+    if (!dark) {
+        Test::child<QTabWidget>(&window, "tabs")->setCurrentIndex(Ui::MainWindow::SingleTab);
+        Test::waitFor([] { return false; }, 300);
+        QString single = output;
+        single.replace(QLatin1String(".png"), QLatin1String("-single.png"));
+        window.grab().save(single);
+    }
     window.close();
     return 0;
 }
