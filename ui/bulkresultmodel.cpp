@@ -163,6 +163,27 @@ QString BulkResultModel::stateName(int row) const
     return previewStateName(m_parsed.entries.at(row).status);
 }
 
+BulkFilterProxy::BulkFilterProxy(BulkResultModel *model, QObject *parent)
+    : QSortFilterProxyModel(parent)
+    , m_model(model)
+{
+    setSourceModel(model);
+}
+
+void BulkFilterProxy::setStateFilter(const QString &state)
+{
+    if (state == m_state)
+        return;
+    m_state = state;
+    invalidate();
+}
+
+bool BulkFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const
+{
+    Q_UNUSED(sourceParent)
+    return m_state.isEmpty() || m_model->stateName(sourceRow) == m_state;
+}
+
 QVariant BulkResultModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))

@@ -298,10 +298,8 @@ void MainWindow::buildBulkTab(QWidget *page)
     // Right: the preview, then the outcomes.
     auto *right = new QGroupBox(tr("Preview and results"), m_bulkSplitter);
     m_bulkModel = new BulkResultModel(this);
-    m_bulkProxy = new QSortFilterProxyModel(this);
+    m_bulkProxy = new BulkFilterProxy(m_bulkModel, this);
     m_bulkProxy->setObjectName(QStringLiteral("bulkProxy"));
-    m_bulkProxy->setSourceModel(m_bulkModel);
-    m_bulkProxy->setFilterRole(BulkResultModel::StateRole);
     m_bulkView = new QTableView(right);
     m_bulkView->setObjectName(QStringLiteral("bulkView"));
     m_bulkView->setModel(m_bulkProxy);
@@ -934,12 +932,7 @@ void MainWindow::updateSummary()
 
 void MainWindow::updateFilter()
 {
-    const QString state = m_outcomeFilter->currentData().toString();
-    if (state.isEmpty())
-        m_bulkProxy->setFilterRegularExpression(QRegularExpression());
-    else
-        m_bulkProxy->setFilterRegularExpression(QRegularExpression(
-            QLatin1Char('^') + QRegularExpression::escape(state) + QLatin1Char('$')));
+    m_bulkProxy->setStateFilter(m_outcomeFilter->currentData().toString());
 }
 
 void MainWindow::updateBulkButtons()

@@ -20,7 +20,6 @@ class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QPushButton;
-class QSortFilterProxyModel;
 class QSplitter;
 class QTabWidget;
 class QTableView;
@@ -30,6 +29,7 @@ class QTimer;
 namespace ViralSpot::Ui {
 
 class BulkEditor;
+class BulkFilterProxy;
 class BulkResultModel;
 class HistoryModel;
 class RequestWorker;
@@ -76,7 +76,7 @@ public:
 
     // State, for the status bar, scripts and tests.
     BulkResultModel *bulkModel() const { return m_bulkModel; }
-    QSortFilterProxyModel *bulkProxy() const { return m_bulkProxy; }
+    BulkFilterProxy *bulkProxy() const { return m_bulkProxy; }
     HistoryModel *historyModel() const { return m_historyModel; }
     SecretStore *secretStore() const { return m_secrets; }
     ViralSpot::DatabaseConfig databaseConfig() const { return m_config; }
@@ -188,7 +188,7 @@ private:
     QLabel *m_summaryLabel = nullptr;
     QTableView *m_bulkView = nullptr;
     BulkResultModel *m_bulkModel = nullptr;
-    QSortFilterProxyModel *m_bulkProxy = nullptr;
+    BulkFilterProxy *m_bulkProxy = nullptr;
     QTimer *m_parseTimer = nullptr;
     QFutureWatcher<ViralSpot::BulkParseResult> m_parseWatcher;
     QFutureWatcher<QString> m_exportWatcher; // the error, empty on success

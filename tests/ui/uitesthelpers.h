@@ -36,12 +36,23 @@ template<typename T> T *child(QObject *root, const char *name)
 }
 
 // Settings in QStandardPaths' test folder, wiped; no keychain (CI has no keyring service).
+// Each test process has its own settings file (the application name holds the process id):
+// CTest runs tests in parallel, and one test's wipeSettings() or saved window state must not
+// land in another's (they did: tst_uisettings and tst_endpointpanel failed under -j2). The
+// file is removed when the process ends.
 inline void initUiTestEnvironment()
 {
     QStandardPaths::setTestModeEnabled(true);
     QCoreApplication::setOrganizationName(QStringLiteral("ViralSpotTest"));
-    QCoreApplication::setApplicationName(QStringLiteral("viralspot-admin-test"));
+    QCoreApplication::setApplicationName(
+        QStringLiteral("viralspot-admin-test-%1").arg(QCoreApplication::applicationPid()));
     qputenv("VIRALSPOT_NO_KEYCHAIN", "1");
+    struct RemoveAtExit
+    {
+        QString file;
+        ~RemoveAtExit() { QFile::remove(file); }
+    };
+    static const RemoveAtExit settingsFile { Ui::Settings().fileName() };
 }
 
 inline void wipeSettings()
