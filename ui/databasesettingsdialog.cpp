@@ -1,7 +1,6 @@
 #include "databasesettingsdialog.h"
 
 #include "database.h"
-#include "requestservice.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -12,6 +11,8 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QSqlError>
+#include <QSqlQuery>
 #include <QStackedWidget>
 #include <QtConcurrent/QtConcurrentRun>
 #include <QVBoxLayout>
@@ -21,18 +22,23 @@ namespace ViralSpot::Ui {
 namespace {
 
 // Runs on a pool thread: its own service, its own connection, closed again at the end.
+// Connects and runs "SELECT 1", nothing more: testing a database must not create the schema
+// in it (that happens when the window starts using it).
 QString runConnectionTest(const DatabaseConfig &config)
 {
+    const QString name = Database::threadConnectionName(QStringLiteral("settings-test"));
     QString error;
     {
-        RequestService service(
-            config, Database::threadConnectionName(QStringLiteral("settings-test")));
-        if (service.ping(&error))
-            error.clear();
-        else if (error.isEmpty())
+        QSqlDatabase db = Database::open(config, name, &error);
+        if (db.isOpen()) {
+            QSqlQuery q(db);
+            if (!q.exec(QStringLiteral("SELECT 1")) || !q.next())
+                error = q.lastError().text();
+        } else if (error.isEmpty()) {
             error = QStringLiteral("unknown error");
-        service.close();
+        }
     }
+    Database::close(name);
     return error;
 }
 

@@ -48,6 +48,7 @@ private slots:
     void cancelKeepsCommittedRows();
     void importAndDropFiles();
     void settingsDialogTestsAndSwitches();
+    void settingsDialogTestCreatesNothing();
 
 private:
     std::unique_ptr<MainWindow> openWindow(const QString &url);
@@ -605,6 +606,32 @@ void TestMainWindow::settingsDialogTestsAndSwitches()
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "requestButton"), Qt::LeftButton);
     QTRY_COMPARE(finished.count(), 1);
     QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username = 'switched'")), 1);
+}
+
+void TestMainWindow::settingsDialogTestCreatesNothing()
+{
+    // The Test button only connects: a database someone merely tests gets no tables.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("tested.sqlite"));
+    QString error;
+    Ui::DatabaseSettingsDialog dialog;
+    dialog.setConfig(DatabaseConfig::fromUrl(QStringLiteral("sqlite:") + path, &error));
+    QVERIFY(error.isEmpty());
+    QTest::mouseClick(Test::child<QPushButton>(&dialog, "testButton"), Qt::LeftButton);
+    auto *result = Test::child<QLabel>(&dialog, "testResultLabel");
+    QTRY_COMPARE_WITH_TIMEOUT(result->text(), QStringLiteral("Connected."), 15000);
+    QTRY_VERIFY(!dialog.isTesting());
+    {
+        QSqlDatabase check =
+            QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("check"));
+        check.setDatabaseName(path);
+        QVERIFY(check.open());
+        QSqlQuery q(check);
+        QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM sqlite_master")) && q.next());
+        QCOMPARE(q.value(0).toInt(), 0);
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("check"));
 }
 
 QTEST_MAIN(TestMainWindow)
