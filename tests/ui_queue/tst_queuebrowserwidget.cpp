@@ -33,6 +33,7 @@ private slots:
 
     void searchAsYouTypeAndFilters();
     void refreshKeepsSelectionAndScroll();
+    void relativeRangeSlidesOnRefresh();
     void retryReportsDoneAndSkipped();
     void declinedConfirmationChangesNothing();
     void readOnlyBlocksActions();
@@ -155,6 +156,31 @@ void TestQueueBrowserWidget::refreshKeepsSelectionAndScroll()
     QCOMPARE(after, before);
     QCOMPARE(w->view()->selectionModel()->selectedRows().size(), 2);
     QCOMPARE(w->view()->verticalScrollBar()->value(), scroll);
+}
+
+void TestQueueBrowserWidget::relativeRangeSlidesOnRefresh()
+{
+    // "Last hour" means the hour before each refresh, not the hour before it was chosen.
+    SeedRow edge;
+    edge.username = QStringLiteral("edge_row");
+    edge.createdAt = QDateTime::currentDateTimeUtc().addSecs(-3600 + 3); // leaves in 3 s
+    QVERIFY(!insertQueueRow(m_db->connection(), edge).isEmpty());
+    seed(QStringLiteral("fresh_row"), QStringLiteral("PENDING"), 0);
+
+    auto w = makeWidget();
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 302, 10000);
+    auto *created = w->findChild<QComboBox *>(QStringLiteral("createdFilter"));
+    created->setCurrentIndex(created->findText(QStringLiteral("Last hour")));
+    QVERIFY(created->currentIndex() > 0);
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 2, 10000);
+
+    QTest::qWait(4000);
+    QSignalSpy refreshed(w.get(), &QueueBrowserWidget::refreshFinished);
+    QTest::mouseClick(w->findChild<QToolButton *>(QStringLiteral("refreshNow")), Qt::LeftButton);
+    QVERIFY(refreshed.wait(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 1, 5000);
+    QTRY_VERIFY(w->model()->isLoaded(0));
+    QCOMPARE(w->model()->rowAt(0)->username, QStringLiteral("fresh_row"));
 }
 
 void TestQueueBrowserWidget::retryReportsDoneAndSkipped()

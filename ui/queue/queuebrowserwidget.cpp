@@ -335,8 +335,19 @@ void QueueBrowserWidget::applyFilter()
 
 void QueueBrowserWidget::refresh()
 {
-    // The filter stays as it was applied (a relative range does not slide on its own), so the
-    // rows keep their places: selection and scroll position survive.
+    // A relative range ("last hour") slides to now; the rest of the filter stays as it was
+    // applied. The rows keep their places (the ones that left the range go from the end):
+    // selection and scroll position survive.
+    switch (m_created->currentData().toInt()) {
+    case LastHour:
+    case LastDay:
+    case LastWeek:
+    case LastMonth:
+        m_model->slideTimeRange(filterFromControls().createdFrom);
+        break;
+    default:
+        break;
+    }
     m_pendingSelection = selectedIds();
     const QModelIndex current = m_view->currentIndex();
     m_pendingCurrent = current.isValid() ? m_model->idAt(current.row()) : QString();

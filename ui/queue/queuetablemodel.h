@@ -48,6 +48,9 @@ public:
     // Re-counts and reloads the cached pages without a reset: rows keep their positions, so
     // the view keeps its scroll position and selection; added or removed rows appear at the end.
     void refresh();
+    // Moves the filter's time range (a relative one such as "last hour", recomputed by the
+    // caller) for the next refresh(), without a reset.
+    void slideTimeRange(const QDateTime &createdFrom) { m_filter.createdFrom = createdFrom; }
 
     qint64 totalRows() const { return m_total; }
     bool isLoaded(int row) const;
