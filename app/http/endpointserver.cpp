@@ -41,9 +41,7 @@ QString EndpointServer::start(const EndpointSettings &settings)
             Q_EMIT self->requestLogged(entry);
     };
 
-    const int writers = settings.writerThreads > 0                       ? settings.writerThreads
-        : settings.database.engine == DatabaseConfig::Engine::PostgreSQL ? 2
-                                                                         : 1;
+    const int writers = settings.writerThreads > 0 ? settings.writerThreads : 1;
     m_writer = std::make_unique<GroupCommitter>(settings.database, nullptr, writers);
     m_reader = std::make_unique<DatabaseReader>(settings.database);
     m_frontend = std::make_unique<Frontend>(settings, m_writer.get(), m_reader.get());

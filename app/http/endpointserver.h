@@ -27,7 +27,7 @@ class Listener;
 // Use it from one thread (the one it lives on, usually the main thread): that thread only
 // parses and answers; the database work runs on writer threads (group commit: every request
 // that arrives while a batch commits joins the next batch, and each is answered once its batch
-// has committed with full durability; one writer on SQLite, two on PostgreSQL) and a reader
+// has committed with full durability; one writer thread by default) and a reader
 // thread (status, health). A request that gets no database answer within databaseTimeoutMs is
 // answered 503 database_unavailable. Answers on one connection keep the order of its
 // (pipelined) requests, and a status request sees the writes sent before it on the same
