@@ -347,57 +347,88 @@ void markQueued(const QString &username, const Chunk &chunk, QList<RequestResult
 // SQLite: one transaction of three statements, all in process (no round trips to save). The
 // statements are prepared once per connection and run again with new bindings, so that a small
 // chunk (the endpoint's group commits) pays no SQL parsing.
+//
+// Usernames an adopted database holds in mixed case ("Foo", stored as typed by the original
+// endpoint) are the same profile as "foo" (SPEC 1.1). Such rows sit in partial indexes of their
+// own (schema step 5); a probe of those, inside the transaction, picks the statements that also
+// look there. The app writes lower case only, so on its own databases the lean ones run (the
+// extra lookups cost the endpoint 10% of its requests a second).
 struct SqliteChunkStatements
 {
+    struct Variant
+    {
+        explicit Variant(const QSqlDatabase &db)
+            : processed(db)
+            , insert(db)
+            , raise(db)
+        { }
+        QSqlQuery processed; // ?1 names (JSON) -> the processed ones
+        QSqlQuery insert; // ?1..?3 now, ?4 rows (JSON) -> RETURNING username
+        QSqlQuery raise; // ?1 now, ?2 (and ?3) names (JSON)
+        int raiseNameBindings = 1;
+    };
+
     explicit SqliteChunkStatements(const QSqlDatabase &db)
         : begin(db)
-        , processed(db)
-        , insert(db)
-        , raise(db)
+        , legacyRows(db)
         , commit(db)
         , rollback(db)
+        , lean(db)
+        , legacy(db)
     { }
 
     bool prepare(QSqlError *error)
     {
+        // The partial unique index decides, so concurrent callers cannot both insert. Rows as
+        // a JSON array of [username, source, id, request_id].
+        const QString insert = QStringLiteral(
+            "INSERT INTO queue (id, username, source, priority, status, attempts, request_id, "
+            "timestamp, created_at, updated_at) "
+            "SELECT value->>2, value->>0, value->>1, 'HIGH', 'PENDING', 0, value->>3, ?, ?, ? "
+            "FROM json_each(?) WHERE %1 "
+            "ON CONFLICT (username) WHERE status IN ('PENDING','PROCESSING') DO NOTHING "
+            "RETURNING username");
+        // "+status", "+priority": keep the planner on the username index; the status index
+        // would make it walk every PENDING row.
+        const QString raise =
+            QStringLiteral("UPDATE queue SET priority = 'HIGH', updated_at = ? "
+                           "WHERE +status = 'PENDING' AND +priority = 'LOW' AND %1");
+        legacy.raiseNameBindings = 2;
+        // The mixed-case lookups name the partial indexes' predicate verbatim, so that SQLite
+        // uses them.
         const std::pair<QSqlQuery *, QString> statements[] = {
             // Take the write lock up front: a deferred BEGIN that reads and then writes can
             // fail with SQLITE_BUSY without waiting.
             { &begin, QStringLiteral("BEGIN IMMEDIATE") },
-            // Legacy mixed-case rows ("Foo", from an adopted database) count as the same
-            // profile: each check also probes the partial index that holds only them (schema
-            // step 5), written with its predicate verbatim so that SQLite picks it.
-            { &processed,
+            { &legacyRows,
+                QStringLiteral("SELECT EXISTS (SELECT 1 FROM queue "
+                               "WHERE username <> lower(username)) "
+                               "OR EXISTS (SELECT 1 FROM primary_profiles "
+                               "WHERE username <> lower(username))") },
+            { &commit, QStringLiteral("COMMIT") },
+            { &rollback, QStringLiteral("ROLLBACK") },
+            { &lean.processed,
+                QStringLiteral("SELECT j.value FROM json_each(?) j "
+                               "JOIN primary_profiles p ON p.username = j.value") },
+            { &lean.insert, insert.arg(QStringLiteral("true")) },
+            { &lean.raise,
+                raise.arg(QStringLiteral("username IN (SELECT value FROM json_each(?))")) },
+            { &legacy.processed,
                 QStringLiteral("SELECT j.value FROM json_each(?) j "
                                "WHERE EXISTS (SELECT 1 FROM primary_profiles p "
                                "WHERE p.username = j.value) "
                                "OR EXISTS (SELECT 1 FROM primary_profiles p "
                                "WHERE lower(p.username) = j.value "
                                "AND p.username <> lower(p.username))") },
-            // The partial unique index decides, so concurrent callers cannot both insert. Rows
-            // as a JSON array of [username, source, id, request_id].
-            { &insert,
-                QStringLiteral("INSERT INTO queue (id, username, source, priority, status, "
-                               "attempts, request_id, timestamp, created_at, updated_at) "
-                               "SELECT value->>2, value->>0, value->>1, 'HIGH', 'PENDING', 0, "
-                               "value->>3, ?, ?, ? FROM json_each(?) "
-                               "WHERE NOT EXISTS (SELECT 1 FROM queue q "
-                               "WHERE lower(q.username) = value->>0 "
-                               "AND q.username <> lower(q.username) "
-                               "AND q.status IN ('PENDING','PROCESSING')) "
-                               "ON CONFLICT (username) WHERE status IN "
-                               "('PENDING','PROCESSING') DO NOTHING "
-                               "RETURNING username") },
-            // "+status", "+priority": keep the planner on the username index; the status
-            // index would make it walk every PENDING row.
-            { &raise,
-                QStringLiteral("UPDATE queue SET priority = 'HIGH', updated_at = ? "
-                               "WHERE +status = 'PENDING' AND +priority = 'LOW' AND "
-                               "(username IN (SELECT value FROM json_each(?)) "
-                               "OR (lower(username) IN (SELECT value FROM json_each(?)) "
-                               "AND username <> lower(username)))") },
-            { &commit, QStringLiteral("COMMIT") },
-            { &rollback, QStringLiteral("ROLLBACK") },
+            { &legacy.insert,
+                insert.arg(QStringLiteral("NOT EXISTS (SELECT 1 FROM queue q "
+                                          "WHERE lower(q.username) = value->>0 "
+                                          "AND q.username <> lower(q.username) "
+                                          "AND q.status IN ('PENDING','PROCESSING'))")) },
+            { &legacy.raise,
+                raise.arg(QStringLiteral("(username IN (SELECT value FROM json_each(?)) "
+                                         "OR (lower(username) IN (SELECT value FROM json_each(?)) "
+                                         "AND username <> lower(username)))")) },
         };
         for (const auto &[query, sql] : statements) {
             query->setForwardOnly(true);
@@ -410,11 +441,11 @@ struct SqliteChunkStatements
     }
 
     QSqlQuery begin;
-    QSqlQuery processed;
-    QSqlQuery insert;
-    QSqlQuery raise;
+    QSqlQuery legacyRows;
     QSqlQuery commit;
     QSqlQuery rollback;
+    Variant lean;
+    Variant legacy;
 };
 
 namespace {
@@ -433,21 +464,30 @@ bool runSqliteChunk(
 {
     if (!execStatement(s.begin, error))
         return false;
+    SqliteChunkStatements::Variant *v = &s.lean;
     const auto rollback = [&] {
-        s.processed.finish();
-        s.insert.finish();
-        s.raise.finish();
+        s.legacyRows.finish();
+        v->processed.finish();
+        v->insert.finish();
+        v->raise.finish();
         s.rollback.exec();
         s.rollback.finish();
         return false;
     };
 
-    // 1. Already processed: nothing is written for these.
-    s.processed.bindValue(0, jsonArray(chunk.names));
-    if (!execStatement(s.processed, error))
+    // 0. Does this database hold mixed-case names (an adopted one)?
+    if (!execStatement(s.legacyRows, error) || !s.legacyRows.next())
         return rollback();
-    markProcessed(s.processed, chunk, results);
-    s.processed.finish();
+    if (s.legacyRows.value(0).toBool())
+        v = &s.legacy;
+    s.legacyRows.finish();
+
+    // 1. Already processed: nothing is written for these.
+    v->processed.bindValue(0, jsonArray(chunk.names));
+    if (!execStatement(v->processed, error))
+        return rollback();
+    markProcessed(v->processed, chunk, results);
+    v->processed.finish();
 
     // 2. Insert where no active row exists.
     QString rows;
@@ -465,15 +505,15 @@ bool runSqliteChunk(
     rows += QLatin1Char(']');
     const QString now = sqliteNow();
     if (rows.size() > 2) {
-        s.insert.bindValue(0, now);
-        s.insert.bindValue(1, now);
-        s.insert.bindValue(2, now);
-        s.insert.bindValue(3, rows);
-        if (!execStatement(s.insert, error))
+        v->insert.bindValue(0, now);
+        v->insert.bindValue(1, now);
+        v->insert.bindValue(2, now);
+        v->insert.bindValue(3, rows);
+        if (!execStatement(v->insert, error))
             return rollback();
-        while (s.insert.next())
-            markQueued(s.insert.value(0).toString(), chunk, results);
-        s.insert.finish();
+        while (v->insert.next())
+            markQueued(v->insert.value(0).toString(), chunk, results);
+        v->insert.finish();
     }
 
     // 3. Someone asked for a profile that waits at LOW priority: raise it.
@@ -484,12 +524,12 @@ bool runSqliteChunk(
     }
     if (!waiting.isEmpty()) {
         const QString waitingJson = jsonArray(waiting);
-        s.raise.bindValue(0, now);
-        s.raise.bindValue(1, waitingJson);
-        s.raise.bindValue(2, waitingJson);
-        if (!execStatement(s.raise, error))
+        v->raise.bindValue(0, now);
+        for (int k = 1; k <= v->raiseNameBindings; ++k)
+            v->raise.bindValue(k, waitingJson);
+        if (!execStatement(v->raise, error))
             return rollback();
-        s.raise.finish();
+        v->raise.finish();
     }
 
     // 4. Only a committed row is reported as queued.
