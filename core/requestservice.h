@@ -4,6 +4,7 @@
 #include "databaseconfig.h"
 #include "outcome.h"
 
+#include <QElapsedTimer>
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
@@ -15,6 +16,13 @@
 namespace ViralSpot {
 
 struct SqliteChunkStatements;
+
+// PostgreSQL: whether the database holds mixed-case usernames, and when that was last asked.
+struct PostgresLegacyState
+{
+    bool present = false;
+    QElapsedTimer checked; // invalid: not asked yet on this connection
+};
 
 // One already-parsed request: a normalized valid username and a valid source.
 struct RequestItem
@@ -90,7 +98,8 @@ private:
     DatabaseConfig m_config;
     QString m_connectionName;
     bool m_migrated = false;
-    bool m_prepared = false; // the PostgreSQL chunk statement exists on this connection
+    bool m_prepared = false; // the PostgreSQL chunk statements exist on this connection
+    PostgresLegacyState m_pgLegacy;
     // SQLite: the chunk's statements, prepared once per connection (the endpoint's group
     // commits run thousands of small chunks a second).
     std::unique_ptr<SqliteChunkStatements> m_sqlite;
