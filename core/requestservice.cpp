@@ -3,6 +3,7 @@
 #include "database.h"
 #include "ids.h"
 #include "logging.h"
+#include "queuequery.h"
 #include "schema.h"
 #include "username.h"
 
@@ -853,17 +854,14 @@ ProfileStatus RequestService::status(const QString &username)
             status.error = tr("The database is unavailable: %1").arg(error);
             return status;
         }
+        // Processed: the queue browser's check (legacy mixed-case names included).
+        QString failure;
+        status.completed = QueueQuery::isProcessed(db, parsed.username, &failure);
+        bool ok = failure.isEmpty();
         QSqlQuery q(db);
         q.setForwardOnly(true);
         QSqlError sqlError;
-        bool ok = prepareAndExec(q,
-            QStringLiteral("SELECT 1 FROM primary_profiles WHERE username = ? "
-                           "UNION ALL SELECT 1 FROM primary_profiles "
-                           "WHERE lower(username) = ? AND username <> lower(username)"),
-            { parsed.username, parsed.username }, &sqlError);
         if (ok) {
-            status.completed = q.next();
-            q.finish();
             ok = prepareAndExec(q,
                 QStringLiteral("SELECT status, attempts FROM ("
                                "SELECT status, attempts, created_at FROM queue "
@@ -872,6 +870,8 @@ ProfileStatus RequestService::status(const QString &username)
                                "WHERE lower(username) = ? AND username <> lower(username)) r "
                                "ORDER BY created_at DESC LIMIT 1"),
                 { parsed.username, parsed.username }, &sqlError);
+            if (!ok)
+                failure = sqlError.text();
         }
         if (!ok) {
             const bool lost = !db.isOpen();
@@ -882,7 +882,7 @@ ProfileStatus RequestService::status(const QString &username)
                 continue;
             status.error =
                 (lost ? tr("The database is unavailable: %1") : tr("The database failed: %1"))
-                    .arg(sqlError.text());
+                    .arg(failure);
             return status;
         }
         if (q.next()) {
