@@ -1,0 +1,114 @@
+// ApiResponse::fromRequestResult writes its JSON by hand (the endpoint's hot path): it must be
+// the JSON of SPEC 3, equal to what QJsonDocument makes of the same fields, and valid for any
+// text it is given.
+
+#include "apiresponse.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+using namespace ViralSpot;
+using namespace ViralSpot::Http;
+
+class TestApiResponse : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void outcomes_data();
+    void outcomes();
+    void anyTextStaysValidJson_data();
+    void anyTextStaysValidJson();
+};
+
+namespace {
+
+// The reference: the contract's fields for `result`, built with QJsonObject.
+QByteArray reference(const RequestResult &result)
+{
+    const QString &u = result.username;
+    QJsonObject data { { QStringLiteral("username"), u },
+        { QStringLiteral("outcome"), outcomeName(result.outcome) },
+        { QStringLiteral("queued"), result.outcome == Outcome::Queued },
+        { QStringLiteral("message"), outcomeMessage(result.outcome, u) } };
+    if (result.outcome == Outcome::Queued) {
+        data.insert(QStringLiteral("estimated_time"), QStringLiteral("1-3 minutes"));
+        data.insert(QStringLiteral("status"), QStringLiteral("PENDING"));
+        if (!result.requestId.isEmpty())
+            data.insert(QStringLiteral("request_id"), result.requestId);
+    } else if (result.outcome == Outcome::AlreadyProcessed) {
+        data.insert(QStringLiteral("estimated_time"), QStringLiteral("complete"));
+    }
+    return QJsonDocument(
+        QJsonObject { { QStringLiteral("success"), true }, { QStringLiteral("data"), data } })
+        .toJson(QJsonDocument::Compact);
+}
+
+RequestResult result(Outcome outcome, const QString &username, const QString &requestId = {})
+{
+    RequestResult r;
+    r.username = username;
+    r.outcome = outcome;
+    r.requestId = requestId;
+    return r;
+}
+
+} // namespace
+
+void TestApiResponse::outcomes_data()
+{
+    QTest::addColumn<RequestResult>("result");
+    QTest::newRow("queued") << result(
+        Outcome::Queued, QStringLiteral("alice"), QStringLiteral("req_0123456789abcdef"));
+    QTest::newRow("queued, no request id") << result(Outcome::Queued, QStringLiteral("a.b_c"));
+    QTest::newRow("already processed") << result(Outcome::AlreadyProcessed, QStringLiteral("bob"));
+    QTest::newRow("already queued") << result(Outcome::AlreadyQueued, QStringLiteral("carol"));
+}
+
+void TestApiResponse::outcomes()
+{
+    QFETCH(RequestResult, result);
+    const ApiResponse response = ApiResponse::fromRequestResult(result);
+    QCOMPARE(response.status, 200);
+    QVERIFY(response.headers.isEmpty());
+    QCOMPARE(response.body, reference(result)); // byte for byte for plain text
+    const QJsonObject data =
+        QJsonDocument::fromJson(response.body).object().value(QStringLiteral("data")).toObject();
+    QCOMPARE(data.value(QStringLiteral("queued")).toBool(), result.outcome == Outcome::Queued);
+    QCOMPARE(data.value(QStringLiteral("message")).toString(),
+        outcomeMessage(result.outcome, result.username));
+}
+
+void TestApiResponse::anyTextStaysValidJson_data()
+{
+    QTest::addColumn<QString>("username");
+    QTest::newRow("quote and backslash") << QStringLiteral("a\"b\\c");
+    QTest::newRow("control characters") << QString::fromUtf8("\n\r\t\x01\x1f end");
+    QTest::newRow("non-ASCII") << QStringLiteral(u"é 名前 🚀");
+    QTest::newRow("NUL") << QString(QChar(0)) + QStringLiteral("x");
+    QTest::newRow("empty") << QString();
+}
+
+void TestApiResponse::anyTextStaysValidJson()
+{
+    QFETCH(QString, username);
+    for (const Outcome outcome :
+        { Outcome::Queued, Outcome::AlreadyProcessed, Outcome::AlreadyQueued }) {
+        const RequestResult r = result(outcome, username, QStringLiteral("req_\"x\""));
+        const ApiResponse response = ApiResponse::fromRequestResult(r);
+        QJsonParseError error;
+        const QJsonDocument parsed = QJsonDocument::fromJson(response.body, &error);
+        QVERIFY2(error.error == QJsonParseError::NoError, response.body.constData());
+        QCOMPARE(parsed, QJsonDocument::fromJson(reference(r)));
+        QCOMPARE(parsed.object()
+                     .value(QStringLiteral("data"))
+                     .toObject()
+                     .value(QStringLiteral("username"))
+                     .toString(),
+            username);
+    }
+}
+
+QTEST_APPLESS_MAIN(TestApiResponse)
+#include "tst_apiresponse.moc"
