@@ -112,6 +112,7 @@ bool RequestService::open(QString *error)
         m_prepared = false;
         m_pgLegacy = {};
         m_sqlite.reset();
+        m_lookup.reset();
     }
     QString why;
     QSqlDatabase db = Database::open(m_config, m_connectionName, &why);
@@ -152,6 +153,7 @@ void RequestService::close()
     m_prepared = false;
     m_pgLegacy = {};
     m_sqlite.reset(); // before the connection goes: its statements belong to it
+    m_lookup.reset();
     Database::close(m_connectionName);
 }
 
@@ -768,6 +770,106 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
         }
         return failAll(tr("The database failed: %1").arg(error.text().trimmed()));
     }
+}
+
+namespace {
+
+// resolveWithoutWrite(): 'p' for a processed name, 'q' for one whose active row a request
+// would not change, per input position; names that need requestItems() are left out (also when
+// in doubt: a NULL priority, say, on an adopted table). The same
+// precedence as the chunk statements: processed first (any case variant), then the queue. An
+// active row found only as a mixed-case variant is left to requestItems(). The mixed-case
+// lookups name the partial indexes' predicate (schema step 5), so that both engines use them.
+// %1: the input as rows (value = username, key = position).
+const QString ResolveStatement = QStringLiteral(
+    "SELECT key, kind FROM ("
+    " SELECT j.key AS key, CASE"
+    "  WHEN EXISTS (SELECT 1 FROM primary_profiles p WHERE p.username = j.value)"
+    "   OR EXISTS (SELECT 1 FROM primary_profiles p WHERE lower(p.username) = j.value"
+    "    AND p.username <> lower(p.username)) THEN 'p'"
+    // The active row (one at most, by the unique index) is not one to raise.
+    "  WHEN EXISTS (SELECT 1 FROM queue q WHERE q.username = j.value"
+    "    AND q.status IN ('PENDING','PROCESSING')"
+    "    AND NOT (q.status = 'PENDING' AND q.priority = 'LOW'))"
+    "   AND NOT EXISTS (SELECT 1 FROM queue q WHERE lower(q.username) = j.value"
+    "    AND q.username <> lower(q.username) AND q.status = 'PENDING' AND q.priority = 'LOW')"
+    "   THEN 'q'"
+    "  END AS kind"
+    " FROM %1) AS resolved WHERE kind IS NOT NULL");
+
+} // namespace
+
+bool RequestService::resolveWithoutWrite(
+    const QList<RequestItem> &items, QList<std::optional<RequestResult>> *results, QString *error)
+{
+    results->clear();
+    results->resize(items.size());
+    if (items.isEmpty())
+        return true;
+    // Only valid, normalized input is looked up; requestItems() answers the rest.
+    QStringList names;
+    QList<int> position;
+    names.reserve(items.size());
+    position.reserve(items.size());
+    for (int i = 0; i < items.size(); ++i) {
+        const Username::Parsed parsed = Username::normalize(items[i].username);
+        if (parsed.isValid() && parsed.username == items[i].username &&
+            Username::sourceError(items[i].source).isEmpty()) {
+            names.append(items[i].username);
+            position.append(i);
+        }
+    }
+    if (names.isEmpty())
+        return true;
+
+    QString why;
+    if (!open(&why)) {
+        close();
+        if (error)
+            *error = why;
+        return false;
+    }
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    const bool postgres = Database::isPostgres(db);
+    if (!m_lookup) {
+        auto q = std::make_unique<QSqlQuery>(db);
+        q->setForwardOnly(true);
+        // PostgreSQL numbers WITH ORDINALITY from 1; the offset is subtracted below.
+        if (!q->prepare(ResolveStatement.arg(postgres
+                    ? QStringLiteral("unnest(?::text[]) WITH ORDINALITY AS j(value, key)")
+                    : QStringLiteral("json_each(?) AS j")))) {
+            if (error)
+                *error = q->lastError().text();
+            return false;
+        }
+        m_lookup = std::move(q);
+    }
+    m_lookup->bindValue(0, postgres ? pgArray(names) : jsonArray(names));
+    if (!m_lookup->exec()) {
+        if (error)
+            *error = m_lookup->lastError().text();
+        m_lookup->finish();
+        if (!db.isOpen() || !ping(nullptr))
+            close(); // lost: the next call reconnects
+        return false;
+    }
+    const int base = postgres ? 1 : 0;
+    while (m_lookup->next()) {
+        const int k = m_lookup->value(0).toInt() - base;
+        if (k < 0 || k >= position.size())
+            continue;
+        const int i = position[k];
+        RequestResult r;
+        r.input = items[i].username;
+        r.username = items[i].username;
+        r.source = items[i].source;
+        r.outcome = m_lookup->value(1).toString() == QLatin1String("p") ? Outcome::AlreadyProcessed
+                                                                        : Outcome::AlreadyQueued;
+        r.message = outcomeMessage(r.outcome, r.username);
+        (*results)[i] = std::move(r);
+    }
+    m_lookup->finish();
+    return true;
 }
 
 QList<RequestResult> RequestService::requestBulk(

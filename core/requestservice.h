@@ -12,6 +12,9 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
+
+class QSqlQuery;
 
 namespace ViralSpot {
 
@@ -87,6 +90,17 @@ public:
     QList<RequestResult> requestBulk(
         const BulkParseResult &parsed, const QString &source, const BatchOptions &options = {});
 
+    // Read only, outside any transaction: the requests that need no write get their result
+    // here — the profile is processed, or it waits on the queue where a request changes
+    // nothing (PROCESSING, or PENDING at HIGH priority). The others (a new name, a LOW row to
+    // raise, a name found only as a mixed-case legacy row) are left empty for requestItems().
+    // What this reads is committed, and on SQLite with synchronous=FULL also on disk, so the
+    // answers claim nothing that a crash could take back. The endpoint answers repeated
+    // requests this way without waiting behind a durable commit.
+    // `results` gets one entry per item. False when the database failed (`error` says why).
+    bool resolveWithoutWrite(const QList<RequestItem> &items,
+        QList<std::optional<RequestResult>> *results, QString *error = nullptr);
+
     ProfileStatus status(const QString &username);
 
     // The connection, opened if needed (for read-only views on the same thread).
@@ -103,6 +117,8 @@ private:
     // SQLite: the chunk's statements, prepared once per connection (the endpoint's group
     // commits run thousands of small chunks a second).
     std::unique_ptr<SqliteChunkStatements> m_sqlite;
+    // resolveWithoutWrite()'s statement, prepared once per connection.
+    std::unique_ptr<QSqlQuery> m_lookup;
 };
 
 } // namespace ViralSpot

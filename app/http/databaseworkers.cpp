@@ -39,6 +39,10 @@ void GroupCommitter::start()
     if (!m_threads.empty())
         return;
     m_stopping = false;
+    m_triageStopping = false;
+    m_triageThread.reset(QThread::create([this] { runTriage(); }));
+    m_triageThread->setObjectName(QStringLiteral("http-triage"));
+    m_triageThread->start();
     for (int i = 0; i < m_threadCount; ++i) {
         m_threads.emplace_back(QThread::create([this] { run(); }));
         m_threads.back()->setObjectName(QStringLiteral("http-writer-%1").arg(i));
@@ -50,6 +54,14 @@ void GroupCommitter::stop()
 {
     if (m_threads.empty())
         return;
+    // Triage first: what it still holds goes to the writers, which then commit everything.
+    {
+        std::lock_guard lock(m_mutex);
+        m_triageStopping = true;
+    }
+    m_triageWake.notify_all();
+    m_triageThread->wait();
+    m_triageThread.reset();
     {
         std::lock_guard lock(m_mutex);
         m_stopping = true;
@@ -64,9 +76,73 @@ void GroupCommitter::submit(const RequestItem &item, Callback callback)
 {
     {
         std::lock_guard lock(m_mutex);
-        m_pending.push_back({ item, std::move(callback) });
+        m_incoming.push_back({ item, std::move(callback) });
     }
-    m_wake.notify_one();
+    m_triageWake.notify_one();
+}
+
+void GroupCommitter::answer(Batch batch, std::shared_ptr<QList<RequestResult>> results)
+{
+    for (const RequestResult &r : std::as_const(*results))
+        m_audit.add(r.outcome, r.username);
+    QMetaObject::invokeMethod(
+        m_context.data(),
+        [batch, results] {
+            for (size_t i = 0; i < batch->size(); ++i) {
+                RequestResult result;
+                if (qsizetype(i) < results->size()) {
+                    result = results->at(qsizetype(i));
+                } else {
+                    result.username = (*batch)[i].item.username;
+                    result.outcome = Outcome::Error;
+                }
+                (*batch)[i].callback(result);
+            }
+        },
+        Qt::QueuedConnection);
+}
+
+void GroupCommitter::runTriage()
+{
+    RequestService service(m_config, connectionName("triage", QThread::currentThread()));
+    for (;;) {
+        std::vector<Job> jobs;
+        {
+            std::unique_lock lock(m_mutex);
+            m_triageWake.wait(lock, [this] { return !m_incoming.empty() || m_triageStopping; });
+            if (m_incoming.empty())
+                break;
+            jobs.swap(m_incoming);
+        }
+        QList<RequestItem> items;
+        items.reserve(qsizetype(jobs.size()));
+        for (const Job &job : jobs)
+            items.append(job.item);
+        QList<std::optional<RequestResult>> resolved;
+        QString error;
+        if (!service.resolveWithoutWrite(items, &resolved, &error)) {
+            qCDebug(lcHttp).noquote() << "triage read failed, the writers decide:" << error;
+            resolved.clear();
+        }
+        auto answered = std::make_shared<std::vector<Job>>();
+        auto results = std::make_shared<QList<RequestResult>>();
+        {
+            std::lock_guard lock(m_mutex);
+            for (size_t i = 0; i < jobs.size(); ++i) {
+                if (qsizetype(i) < resolved.size() && resolved[qsizetype(i)]) {
+                    answered->push_back(std::move(jobs[i]));
+                    results->append(*resolved[qsizetype(i)]);
+                } else {
+                    m_pending.push_back(std::move(jobs[i]));
+                }
+            }
+        }
+        if (answered->size() < jobs.size())
+            m_wake.notify_one();
+        if (!answered->empty())
+            answer(answered, results);
+    }
+    service.close();
 }
 
 void GroupCommitter::run()
@@ -91,7 +167,7 @@ void GroupCommitter::run()
     };
 
     for (;;) {
-        auto batch = std::make_shared<std::vector<Job>>();
+        Batch batch = std::make_shared<std::vector<Job>>();
         {
             std::unique_lock lock(m_mutex);
             m_wake.wait_for(
@@ -125,23 +201,7 @@ void GroupCommitter::run()
         if (results->size() != items.size())
             qCWarning(lcHttp) << "request batch answered" << results->size() << "of"
                               << items.size();
-        for (const RequestResult &r : std::as_const(*results))
-            m_audit.add(r.outcome, r.username);
-        QMetaObject::invokeMethod(
-            m_context.data(),
-            [batch, results] {
-                for (size_t i = 0; i < batch->size(); ++i) {
-                    RequestResult result;
-                    if (qsizetype(i) < results->size()) {
-                        result = results->at(qsizetype(i));
-                    } else {
-                        result.username = (*batch)[i].item.username;
-                        result.outcome = Outcome::Error;
-                    }
-                    (*batch)[i].callback(result);
-                }
-            },
-            Qt::QueuedConnection);
+        answer(batch, results);
     }
     flushAudit();
     service.close();

@@ -21,6 +21,11 @@ namespace ViralSpot::Http {
 // the next batch; each batch is one RequestService::requestItems() call (one transaction per
 // chunk, committed with full durability), and every request of it is answered once it has
 // committed. The HTTP thread only appends to a list under a mutex: it never waits on SQL.
+//
+// In front of the writers, a triage thread reads first, on its own connection: requests that
+// need no write (already processed, or already waiting at HIGH priority) are answered from
+// committed data at once, instead of waiting behind the next durable commit; the others go on
+// to the writers. A failed read sends everything on, so the writers decide and report.
 class GroupCommitter final
 {
 public:
@@ -50,18 +55,26 @@ private:
         RequestItem item;
         Callback callback;
     };
+    using Batch = std::shared_ptr<std::vector<Job>>;
     void run();
+    void runTriage();
+    // Posts the answers to the context's thread; `results` in the order of `batch`.
+    void answer(Batch batch, std::shared_ptr<QList<RequestResult>> results);
 
     DatabaseConfig m_config;
     QPointer<QObject> m_context;
     int m_threadCount;
     std::vector<std::unique_ptr<QThread>> m_threads;
+    std::unique_ptr<QThread> m_triageThread;
     std::mutex m_mutex;
-    std::condition_variable m_wake;
-    std::vector<Job> m_pending;
+    std::condition_variable m_wake; // writers: m_pending or m_stopping
+    std::condition_variable m_triageWake; // triage: m_incoming or m_triageStopping
+    std::vector<Job> m_incoming; // submitted, not yet triaged
+    std::vector<Job> m_pending; // triaged: for the writers
     // The endpoint's requests, counted for the audit log by every writer thread together.
     EndpointAuditCounter m_audit;
     bool m_stopping = false;
+    bool m_triageStopping = false;
 };
 
 // The reader thread: status and health queries, one after another, on their own connection so

@@ -40,6 +40,8 @@ private slots:
     void largeBatch();
     void statusReportsEachState();
     void unreachableDatabaseIsAnError();
+    void resolveWithoutWriteAnswersOnlyWhatNeedsNoWrite();
+    void resolveWithoutWriteOnADeadDatabase();
 
 private:
     QString str(const QString &sql) { return m_db->scalar(sql).toString(); }
@@ -450,6 +452,110 @@ void TestRequestService::unreachableDatabaseIsAnError()
             { QStringLiteral("b"), QStringLiteral("s") } });
     QCOMPARE(batch[0].outcome, Outcome::Error);
     QCOMPARE(batch[1].outcome, Outcome::Error);
+}
+
+void TestRequestService::resolveWithoutWriteAnswersOnlyWhatNeedsNoWrite()
+{
+    // The endpoint's triage (issue 3): what it answers must be exactly what requestItems() would
+    // answer, and requestItems() must then write nothing for it. The rest is left to it.
+    QVERIFY(m_db->exec(QStringLiteral(
+        "INSERT INTO primary_profiles (username) VALUES ('done'), ('OldStar'), ('queued_too')")));
+    seedQueue(QStringLiteral("high"), QStringLiteral("PENDING"), QStringLiteral("HIGH"));
+    seedQueue(QStringLiteral("busy_low"), QStringLiteral("PROCESSING"), QStringLiteral("LOW"));
+    seedQueue(QStringLiteral("busy_high"), QStringLiteral("PROCESSING"), QStringLiteral("HIGH"));
+    seedQueue(QStringLiteral("low"), QStringLiteral("PENDING"), QStringLiteral("LOW"));
+    seedQueue(QStringLiteral("finished"), QStringLiteral("COMPLETED"), QStringLiteral("HIGH"));
+    seedQueue(QStringLiteral("failed"), QStringLiteral("FAILED"), QStringLiteral("HIGH"));
+    seedQueue(QStringLiteral("queued_too"), QStringLiteral("PENDING"), QStringLiteral("HIGH"));
+    // Legacy mixed-case rows (an adopted database): "twin" waits at HIGH, but its variant
+    // "Twin" waits at LOW and would be raised; "Legacy" waits only as a mixed-case row.
+    seedQueue(QStringLiteral("twin"), QStringLiteral("PENDING"), QStringLiteral("HIGH"));
+    seedQueue(QStringLiteral("Twin"), QStringLiteral("PENDING"), QStringLiteral("LOW"));
+    seedQueue(QStringLiteral("Legacy"), QStringLiteral("PENDING"), QStringLiteral("HIGH"));
+
+    const std::optional<Outcome> none;
+    const QList<std::pair<RequestItem, std::optional<Outcome>>> cases = {
+        { { QStringLiteral("done"), QStringLiteral("web") }, Outcome::AlreadyProcessed },
+        { { QStringLiteral("oldstar"), QStringLiteral("web") }, Outcome::AlreadyProcessed },
+        // Processed wins over a waiting row, as in requestItems().
+        { { QStringLiteral("queued_too"), QStringLiteral("web") }, Outcome::AlreadyProcessed },
+        { { QStringLiteral("high"), QStringLiteral("web") }, Outcome::AlreadyQueued },
+        { { QStringLiteral("busy_low"), QStringLiteral("web") }, Outcome::AlreadyQueued },
+        { { QStringLiteral("busy_high"), QStringLiteral("web") }, Outcome::AlreadyQueued },
+        { { QStringLiteral("high"), QStringLiteral("web") }, Outcome::AlreadyQueued }, // repeat
+        { { QStringLiteral("low"), QStringLiteral("web") }, none }, // to be raised: a write
+        { { QStringLiteral("twin"), QStringLiteral("web") }, none }, // "Twin" to be raised
+        { { QStringLiteral("legacy"), QStringLiteral("web") }, none }, // left to requestItems
+        { { QStringLiteral("finished"), QStringLiteral("web") }, none }, // a new row
+        { { QStringLiteral("failed"), QStringLiteral("web") }, none },
+        { { QStringLiteral("brand_new"), QStringLiteral("web") }, none },
+        { { QStringLiteral("High"), QStringLiteral("web") }, none }, // not normalized
+        { { QStringLiteral("high"), QStringLiteral("bad source!") }, none }, // invalid source
+    };
+    QList<RequestItem> items;
+    for (const auto &c : cases)
+        items.append(c.first);
+
+    const QString snapshot = QStringLiteral(
+        "SELECT COUNT(*) || ':' || COALESCE(SUM(CASE WHEN priority = 'HIGH' THEN 1 ELSE 0 END), 0) "
+        "|| ':' || COALESCE(MAX(updated_at), '') FROM queue");
+    const QString before = str(snapshot);
+    QList<std::optional<RequestResult>> resolved;
+    QString error;
+    QVERIFY2(m_service->resolveWithoutWrite(items, &resolved, &error), qPrintable(error));
+    QCOMPARE(resolved.size(), items.size());
+    QCOMPARE(str(snapshot), before); // it only reads
+
+    QList<int> answered;
+    for (int i = 0; i < cases.size(); ++i) {
+        const RequestItem &item = cases[i].first;
+        const std::optional<Outcome> &expected = cases[i].second;
+        QVERIFY2(resolved[i].has_value() == expected.has_value(),
+            qPrintable(QStringLiteral("%1 (%2)").arg(item.username, item.source)));
+        if (!expected)
+            continue;
+        QCOMPARE(resolved[i]->outcome, *expected);
+        QCOMPARE(resolved[i]->username, item.username);
+        QCOMPARE(resolved[i]->source, item.source);
+        QCOMPARE(resolved[i]->message, outcomeMessage(*expected, item.username));
+        QVERIFY(resolved[i]->requestId.isEmpty());
+        answered.append(i);
+    }
+
+    // requestItems() agrees one by one (a batch would answer repeats as repeats) and writes
+    // nothing for them.
+    for (const int i : std::as_const(answered)) {
+        const QList<RequestResult> direct = m_service->requestItems({ items[i] });
+        QCOMPARE(direct.size(), 1);
+        QCOMPARE(direct[0].outcome, resolved[i]->outcome);
+        QCOMPARE(direct[0].message, resolved[i]->message);
+    }
+    QCOMPARE(str(snapshot), before);
+
+    // Once "low" has been raised by requestItems(), a read alone answers it too.
+    QCOMPARE(
+        m_service->requestItems({ { QStringLiteral("low"), QStringLiteral("web") } })[0].outcome,
+        Outcome::AlreadyQueued);
+    QVERIFY(m_service->resolveWithoutWrite(
+        { { QStringLiteral("low"), QStringLiteral("web") } }, &resolved, &error));
+    QVERIFY(resolved[0].has_value());
+    QCOMPARE(resolved[0]->outcome, Outcome::AlreadyQueued);
+}
+
+void TestRequestService::resolveWithoutWriteOnADeadDatabase()
+{
+    QString error;
+    const DatabaseConfig config = Test::engine() == DatabaseConfig::Engine::PostgreSQL
+        ? DatabaseConfig::fromUrl(QStringLiteral("postgresql://postgres@127.0.0.1:1/none"), &error)
+        : DatabaseConfig::fromUrl(QStringLiteral("sqlite:/proc/version/nope/q.sqlite"), &error);
+    QVERIFY(error.isEmpty());
+    RequestService dead(config);
+    QList<std::optional<RequestResult>> resolved;
+    QVERIFY(!dead.resolveWithoutWrite(
+        { { QStringLiteral("someone"), QStringLiteral("web") } }, &resolved, &error));
+    QVERIFY(!error.isEmpty());
+    QCOMPARE(resolved.size(), 1);
+    QVERIFY(!resolved[0].has_value());
 }
 
 QTEST_GUILESS_MAIN(TestRequestService)

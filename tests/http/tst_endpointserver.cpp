@@ -14,6 +14,7 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSqlQuery>
 #include <QTcpServer>
@@ -86,6 +87,7 @@ private Q_SLOTS:
     void readOnly();
     void unreachableDatabaseAnswers503Fast();
     void lockedDatabaseAnswers503WithinTimeout();
+    void repeatRequestsDoNotWaitForACommit();
     void pipelinedAnswersKeepOrder();
     void connectionClose();
     void concurrentClientsGetExactlyOneQueued();
@@ -665,6 +667,68 @@ void TestEndpointServer::lockedDatabaseAnswers503WithinTimeout()
     QVERIFY(m_db->exec(QStringLiteral("ROLLBACK")));
     // Once the lock is gone, requests work again.
     QTRY_COMPARE_WITH_TIMEOUT(request("POST", "/api/profile/after/request").status, 200, 15000);
+}
+
+void TestEndpointServer::repeatRequestsDoNotWaitForACommit()
+{
+    // Requests that need no write (already processed, already waiting at HIGH) are answered
+    // from a read, not behind the writers: here the writer is stuck on a lock.
+    Http::EndpointSettings settings;
+    settings.databaseTimeoutMs = 8000;
+    QCOMPARE(startServer(settings), QString());
+    QVERIFY(m_db->exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('done')")));
+    QCOMPARE(request("POST", "/api/profile/waiting/request")
+                 .json.value(QStringLiteral("data"))
+                 .toObject()
+                 .value(QStringLiteral("outcome"))
+                 .toString(),
+        QStringLiteral("queued"));
+
+    // Writes wait, reads do not: SQLite's write lock; PostgreSQL's EXCLUSIVE table lock, which
+    // blocks INSERT and UPDATE but not SELECT.
+    const bool sqlite = Test::engine() == DatabaseConfig::Engine::SQLite;
+    QVERIFY(m_db->exec(sqlite ? QStringLiteral("BEGIN IMMEDIATE") : QStringLiteral("BEGIN")));
+    // Released on every way out, so that a failure here does not leave the writer stuck.
+    bool locked = true;
+    const auto unlock = qScopeGuard([&] {
+        if (locked)
+            m_db->exec(QStringLiteral("ROLLBACK"));
+    });
+    if (!sqlite)
+        QVERIFY(m_db->exec(QStringLiteral("LOCK TABLE queue IN EXCLUSIVE MODE")));
+    Test::RawExchange blocked(QHostAddress::LocalHost, m_server->port());
+    blocked.send(Test::rawRequest("POST", "/api/profile/brand_new/request"));
+    QTest::qWait(200); // it reaches the writer, which waits for the lock
+
+    QElapsedTimer timer;
+    timer.start();
+    const Reply repeat = request("POST", "/api/profile/Waiting/request");
+    const Reply processed = request("POST", "/api/profile/done/request");
+    const qint64 elapsed = timer.elapsed();
+    QCOMPARE(repeat.status, 200);
+    QCOMPARE(repeat.json.value(QStringLiteral("data")).toObject(),
+        object(R"({"username":"waiting","outcome":"already_queued","queued":false,)"
+               R"("message":"Profile waiting is already in the high priority queue"})"));
+    QCOMPARE(processed.status, 200);
+    QCOMPARE(processed.json.value(QStringLiteral("data"))
+                 .toObject()
+                 .value(QStringLiteral("outcome"))
+                 .toString(),
+        QStringLiteral("already_processed"));
+    QVERIFY2(elapsed < 3000, qPrintable(QString::number(elapsed)));
+    QVERIFY(blocked.responses().isEmpty()); // still waiting for its commit
+
+    locked = false;
+    QVERIFY(m_db->exec(QStringLiteral("ROLLBACK")));
+    QTRY_COMPARE_WITH_TIMEOUT(blocked.responses().size(), 1, 15000);
+    QCOMPARE(blocked.responses()[0].status, 200);
+    QCOMPARE(blocked.responses()[0]
+                 .json()
+                 .value(QStringLiteral("data"))
+                 .toObject()
+                 .value(QStringLiteral("queued")),
+        QJsonValue(true));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), 2);
 }
 
 void TestEndpointServer::pipelinedAnswersKeepOrder()
