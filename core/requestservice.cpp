@@ -774,28 +774,30 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
 
 namespace {
 
-// resolveWithoutWrite(): 'p' for a processed name, 'q' for one whose active row a request
-// would not change, per input position; names that need requestItems() are left out (also when
-// in doubt: a NULL priority, say, on an adopted table). The same
-// precedence as the chunk statements: processed first (any case variant), then the queue. An
-// active row found only as a mixed-case variant is left to requestItems(). The mixed-case
-// lookups name the partial indexes' predicate (schema step 5), so that both engines use them.
+// resolveWithoutWrite(): per input position, 'p' for a processed name, 'q' for one whose
+// active row a request would not change, NULL for the names that need requestItems() (also
+// when in doubt: a NULL priority, say, on an adopted table). The same precedence as the chunk
+// statements: processed first (any case variant), then the queue. An active row found only as
+// a mixed-case variant is left to requestItems(). The mixed-case lookups name the partial
+// indexes' predicate (schema step 5).
+// Scalar subqueries with LIMIT 1, not EXISTS: PostgreSQL may turn an EXISTS into a "hashed
+// SubPlan" that reads every matching row of the table, and it chose that for the mixed-case
+// lookup. "|| ''" keeps it off the (status, priority) index there.
 // %1: the input as rows (value = username, key = position).
 const QString ResolveStatement = QStringLiteral(
-    "SELECT key, kind FROM ("
-    " SELECT j.key AS key, CASE"
-    "  WHEN EXISTS (SELECT 1 FROM primary_profiles p WHERE p.username = j.value)"
-    "   OR EXISTS (SELECT 1 FROM primary_profiles p WHERE lower(p.username) = j.value"
-    "    AND p.username <> lower(p.username)) THEN 'p'"
+    "SELECT j.key, CASE"
+    " WHEN (SELECT 1 FROM primary_profiles p WHERE p.username = j.value LIMIT 1) IS NOT NULL"
+    "  OR (SELECT 1 FROM primary_profiles p WHERE lower(p.username) = j.value"
+    "   AND p.username <> lower(p.username) LIMIT 1) IS NOT NULL THEN 'p'"
     // The active row (one at most, by the unique index) is not one to raise.
-    "  WHEN EXISTS (SELECT 1 FROM queue q WHERE q.username = j.value"
-    "    AND q.status IN ('PENDING','PROCESSING')"
-    "    AND NOT (q.status = 'PENDING' AND q.priority = 'LOW'))"
-    "   AND NOT EXISTS (SELECT 1 FROM queue q WHERE lower(q.username) = j.value"
-    "    AND q.username <> lower(q.username) AND q.status = 'PENDING' AND q.priority = 'LOW')"
-    "   THEN 'q'"
-    "  END AS kind"
-    " FROM %1) AS resolved WHERE kind IS NOT NULL");
+    " WHEN (SELECT 1 FROM queue q WHERE q.username = j.value"
+    "   AND q.status IN ('PENDING','PROCESSING')"
+    "   AND NOT (q.status = 'PENDING' AND q.priority = 'LOW') LIMIT 1) IS NOT NULL"
+    "  AND (SELECT 1 FROM queue q WHERE lower(q.username) = j.value"
+    "   AND q.username <> lower(q.username) AND (q.status || '') = 'PENDING'"
+    "   AND (q.priority || '') = 'LOW' LIMIT 1) IS NULL THEN 'q'"
+    " END"
+    " FROM %1");
 
 } // namespace
 
@@ -855,16 +857,17 @@ bool RequestService::resolveWithoutWrite(
     }
     const int base = postgres ? 1 : 0;
     while (m_lookup->next()) {
+        const QVariant kind = m_lookup->value(1);
         const int k = m_lookup->value(0).toInt() - base;
-        if (k < 0 || k >= position.size())
-            continue;
+        if (kind.isNull() || k < 0 || k >= position.size())
+            continue; // for requestItems()
         const int i = position[k];
         RequestResult r;
         r.input = items[i].username;
         r.username = items[i].username;
         r.source = items[i].source;
-        r.outcome = m_lookup->value(1).toString() == QLatin1String("p") ? Outcome::AlreadyProcessed
-                                                                        : Outcome::AlreadyQueued;
+        r.outcome = kind.toString() == QLatin1String("p") ? Outcome::AlreadyProcessed
+                                                          : Outcome::AlreadyQueued;
         r.message = outcomeMessage(r.outcome, r.username);
         (*results)[i] = std::move(r);
     }

@@ -74,11 +74,20 @@ void GroupCommitter::stop()
 
 void GroupCommitter::submit(const RequestItem &item, Callback callback)
 {
+    // The read first pays only where it answers: under a load of new names it would add a step
+    // (a round trip on PostgreSQL) in front of every write. So while few reads answer, most
+    // requests go straight to the writers; one in TriageSample still goes through the read, so
+    // that the share answered by reads stays known.
+    const bool triage =
+        readsFirst() || m_submitted.fetch_add(1, std::memory_order_relaxed) % TriageSample == 0;
     {
         std::lock_guard lock(m_mutex);
-        m_incoming.push_back({ item, std::move(callback) });
+        (triage ? m_incoming : m_pending).push_back({ item, std::move(callback) });
     }
-    m_triageWake.notify_one();
+    if (triage)
+        m_triageWake.notify_one();
+    else
+        m_wake.notify_one();
 }
 
 void GroupCommitter::answer(Batch batch, std::shared_ptr<QList<RequestResult>> results)
@@ -137,6 +146,10 @@ void GroupCommitter::runTriage()
                 }
             }
         }
+        // The share of requests the reads answer, smoothed over about 20 batches.
+        const double share = double(answered->size()) / double(jobs.size());
+        m_triageShare.store(0.95 * m_triageShare.load(std::memory_order_relaxed) + 0.05 * share,
+            std::memory_order_relaxed);
         if (answered->size() < jobs.size())
             m_wake.notify_one();
         if (!answered->empty())

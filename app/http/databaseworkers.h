@@ -7,6 +7,7 @@
 #include <QDeadlineTimer>
 #include <QPointer>
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -25,7 +26,8 @@ namespace ViralSpot::Http {
 // In front of the writers, a triage thread reads first, on its own connection: requests that
 // need no write (already processed, or already waiting at HIGH priority) are answered from
 // committed data at once, instead of waiting behind the next durable commit; the others go on
-// to the writers. A failed read sends everything on, so the writers decide and report.
+// to the writers. A failed read sends everything on, so the writers decide and report. While
+// reads answer less than TriageMinShare of the requests they see, most requests skip them.
 class GroupCommitter final
 {
 public:
@@ -48,6 +50,11 @@ public:
     void stop();
 
     void submit(const RequestItem &item, Callback callback);
+
+    // The smoothed share of requests that reads answered (1 at start), for diagnostics.
+    double readShare() const { return m_triageShare.load(std::memory_order_relaxed); }
+    // Whether requests go through the read first now (TriageMinShare), apart from samples.
+    bool readsFirst() const { return readShare() >= TriageMinShare; }
 
 private:
     struct Job
@@ -75,6 +82,10 @@ private:
     EndpointAuditCounter m_audit;
     bool m_stopping = false;
     bool m_triageStopping = false;
+    static constexpr double TriageMinShare = 0.2;
+    static constexpr unsigned TriageSample = 16;
+    std::atomic<double> m_triageShare { 1.0 }; // answered by reads: try them first
+    std::atomic<unsigned> m_submitted { 0 };
 };
 
 // The reader thread: status and health queries, one after another, on their own connection so
