@@ -12,6 +12,22 @@
 
 using namespace ViralSpot;
 
+namespace {
+
+// A database of this test's engine that cannot be reached.
+DatabaseConfig unreachableConfig()
+{
+    QString error;
+    const DatabaseConfig config = Test::engine() == DatabaseConfig::Engine::PostgreSQL
+        ? DatabaseConfig::fromUrl(QStringLiteral("postgresql://postgres@127.0.0.1:1/none"), &error)
+        : DatabaseConfig::fromUrl(QStringLiteral("sqlite:/proc/version/nope/q.sqlite"), &error);
+    if (!error.isEmpty())
+        qFatal("bad test URL: %s", qPrintable(error));
+    return config;
+}
+
+} // namespace
+
 class TestRequestService : public QObject
 {
     Q_OBJECT
@@ -433,11 +449,7 @@ void TestRequestService::statusReportsEachState()
 void TestRequestService::unreachableDatabaseIsAnError()
 {
     QString error;
-    const DatabaseConfig config = Test::engine() == DatabaseConfig::Engine::PostgreSQL
-        ? DatabaseConfig::fromUrl(QStringLiteral("postgresql://postgres@127.0.0.1:1/none"), &error)
-        : DatabaseConfig::fromUrl(QStringLiteral("sqlite:/proc/version/nope/q.sqlite"), &error);
-    QVERIFY(error.isEmpty());
-    RequestService dead(config);
+    RequestService dead(unreachableConfig());
     QElapsedTimer timer;
     timer.start();
     const RequestResult r = dead.request(QStringLiteral("someone"));
@@ -545,11 +557,7 @@ void TestRequestService::resolveWithoutWriteAnswersOnlyWhatNeedsNoWrite()
 void TestRequestService::resolveWithoutWriteOnADeadDatabase()
 {
     QString error;
-    const DatabaseConfig config = Test::engine() == DatabaseConfig::Engine::PostgreSQL
-        ? DatabaseConfig::fromUrl(QStringLiteral("postgresql://postgres@127.0.0.1:1/none"), &error)
-        : DatabaseConfig::fromUrl(QStringLiteral("sqlite:/proc/version/nope/q.sqlite"), &error);
-    QVERIFY(error.isEmpty());
-    RequestService dead(config);
+    RequestService dead(unreachableConfig());
     QList<std::optional<RequestResult>> resolved;
     QVERIFY(!dead.resolveWithoutWrite(
         { { QStringLiteral("someone"), QStringLiteral("web") } }, &resolved, &error));
