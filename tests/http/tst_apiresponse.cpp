@@ -1,8 +1,10 @@
-// ApiResponse::fromRequestResult writes its JSON by hand (the endpoint's hot path): it must be
-// the JSON of SPEC 3, equal to what QJsonDocument makes of the same fields, and valid for any
-// text it is given.
+// What the endpoint's hot path writes by hand instead of through Qt: the JSON of
+// ApiResponse::fromRequestResult must be the JSON of SPEC 3, equal to what QJsonDocument makes
+// of the same fields, and valid for any text; the request log line's time must read as
+// Qt::ISODateWithMs.
 
 #include "apiresponse.h"
+#include "requestlogentry.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -20,6 +22,8 @@ private Q_SLOTS:
     void outcomes();
     void anyTextStaysValidJson_data();
     void anyTextStaysValidJson();
+    void logLineTime_data();
+    void logLineTime();
 };
 
 namespace {
@@ -108,6 +112,33 @@ void TestApiResponse::anyTextStaysValidJson()
                      .toString(),
             username);
     }
+}
+
+void TestApiResponse::logLineTime_data()
+{
+    QTest::addColumn<QDateTime>("time");
+    QTest::newRow("now") << QDateTime::currentDateTimeUtc();
+    QTest::newRow("epoch") << QDateTime::fromMSecsSinceEpoch(0, Qt::UTC);
+    QTest::newRow("leap day, last ms")
+        << QDateTime(QDate(2028, 2, 29), QTime(23, 59, 59, 999), Qt::UTC);
+    QTest::newRow("new year") << QDateTime(QDate(2027, 1, 1), QTime(0, 0), Qt::UTC);
+    QTest::newRow("before 1970") << QDateTime(QDate(1969, 12, 31), QTime(23, 59, 59, 1), Qt::UTC);
+    QTest::newRow("local time") << QDateTime(QDate(2026, 6, 1), QTime(12, 0), Qt::LocalTime);
+    QTest::newRow("invalid") << QDateTime();
+}
+
+void TestApiResponse::logLineTime()
+{
+    QFETCH(QDateTime, time);
+    Http::RequestLogEntry entry;
+    entry.time = time;
+    entry.client = QStringLiteral("127.0.0.1");
+    entry.method = QStringLiteral("GET");
+    entry.path = QStringLiteral("/health");
+    entry.status = 200;
+    entry.milliseconds = 0.5;
+    QCOMPARE(entry.toLine(),
+        time.toString(Qt::ISODateWithMs) + QStringLiteral(" 127.0.0.1 GET /health 200 0.5ms"));
 }
 
 QTEST_APPLESS_MAIN(TestApiResponse)
