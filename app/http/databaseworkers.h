@@ -77,8 +77,8 @@ private:
     std::condition_variable m_wake; // writers: m_pending or m_stopping
     std::condition_variable m_triageWake; // triage: m_incoming or m_triageStopping
     std::vector<Job> m_incoming; // submitted, not yet triaged
-    std::vector<Job> m_pending; // triaged: for the writers
-    // The endpoint's requests, counted for the audit log by every writer thread together.
+    std::vector<Job> m_pending; // for the writers: triaged, or sent straight (see submit())
+    // The endpoint's requests, counted for the audit log by the triage and writer threads.
     EndpointAuditCounter m_audit;
     bool m_stopping = false;
     bool m_triageStopping = false;
