@@ -85,6 +85,18 @@ bool prepareAndExec(QSqlQuery &q, const QString &sql, const QVariantList &values
     return true;
 }
 
+// Why a parsed request item cannot go to SQL (empty: it can): the username must be valid and
+// already normalized, the source valid.
+QString itemProblem(const RequestItem &item)
+{
+    const Username::Parsed parsed = Username::normalize(item.username);
+    if (!parsed.isValid())
+        return parsed.error;
+    if (parsed.username != item.username)
+        return tr("The username is not in normalized form.");
+    return Username::sourceError(item.source);
+}
+
 QString sqliteNow()
 {
     return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
@@ -214,17 +226,9 @@ QList<RequestResult> RequestService::requestItems(
         r.username = items[i].username;
         r.source = items[i].source;
         // Validated again here: this is the last door before SQL, whoever calls it.
-        const Username::Parsed parsed = Username::normalize(items[i].username);
-        if (!parsed.isValid() || parsed.username != items[i].username) {
+        if (const QString problem = itemProblem(items[i]); !problem.isEmpty()) {
             r.outcome = Outcome::Invalid;
-            r.message =
-                parsed.isValid() ? tr("The username is not in normalized form.") : parsed.error;
-            continue;
-        }
-        const QString sourceError = Username::sourceError(items[i].source);
-        if (!sourceError.isEmpty()) {
-            r.outcome = Outcome::Invalid;
-            r.message = sourceError;
+            r.message = problem;
             continue;
         }
         const auto it = first.constFind(items[i].username);
@@ -814,9 +818,7 @@ bool RequestService::resolveWithoutWrite(
     names.reserve(items.size());
     position.reserve(items.size());
     for (int i = 0; i < items.size(); ++i) {
-        const Username::Parsed parsed = Username::normalize(items[i].username);
-        if (parsed.isValid() && parsed.username == items[i].username &&
-            Username::sourceError(items[i].source).isEmpty()) {
+        if (itemProblem(items[i]).isEmpty()) {
             names.append(items[i].username);
             position.append(i);
         }
