@@ -1,6 +1,7 @@
 #include "database.h"
 
 #include "logging.h"
+#include "sqlitewal.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -123,6 +124,8 @@ QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, Q
             return db;
         }
         if (sqlite) {
+            // Before the first SQLite connection: it becomes the default VFS (see sqlitewal.h).
+            SqliteWal::install();
             db.setDatabaseName(config.sqlitePath);
             db.setConnectOptions(
                 QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(sqliteBusyTimeoutMs()));
