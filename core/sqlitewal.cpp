@@ -247,6 +247,10 @@ bool registerVfs()
         qCInfo(lcCore) << "SQLite: plain VFS (VIRALSPOT_SQLITE_PLAIN_VFS)";
         return false;
     }
+    // SQLite counts every allocation under a process-wide mutex for sqlite3_memory_used() and
+    // the soft heap limit, neither of which the app uses. Only possible before SQLite starts
+    // (no connection yet); otherwise SQLITE_MISUSE, and it stays on.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     if (sqlite3_initialize() != SQLITE_OK)
         return false;
     g_base = sqlite3_vfs_find(nullptr);
