@@ -10,7 +10,11 @@ namespace ViralSpot {
 // libpq's PGPASSWORD and ~/.pgpass apply when no password is given.
 struct DatabaseConfig
 {
-    enum class Engine { SQLite, PostgreSQL };
+    enum class Engine
+    {
+        SQLite,
+        PostgreSQL
+    };
 
     Engine engine = Engine::SQLite;
     QString sqlitePath;
@@ -30,13 +34,20 @@ struct DatabaseConfig
     // --database value if given, else $VIRALSPOT_DATABASE_URL, else defaultUrl().
     static QString resolveUrl(const QString &commandLineValue);
 
-    bool isValid() const { return engine == Engine::SQLite ? !sqlitePath.isEmpty() : !host.isEmpty() || !databaseName.isEmpty(); }
+    bool isValid() const
+    {
+        return engine == Engine::SQLite ? !sqlitePath.isEmpty()
+                                        : !host.isEmpty() || !databaseName.isEmpty();
+    }
 
     // The URL with any password masked ("postgresql://user:***@host:5432/db"). Safe for logs.
     QString displayUrl() const;
     // The URL including the password, for handing to a child process.
     QString toUrl() const;
-    QString engineName() const { return engine == Engine::SQLite ? QStringLiteral("SQLite") : QStringLiteral("PostgreSQL"); }
+    QString engineName() const
+    {
+        return engine == Engine::SQLite ? QStringLiteral("SQLite") : QStringLiteral("PostgreSQL");
+    }
 };
 
 } // namespace ViralSpot

@@ -8,14 +8,15 @@
 namespace ViralSpot {
 
 // What happened to one input of a request. Exactly one per input (SPEC 1.3, 1.4).
-enum class Outcome {
-    Queued,           // a new PENDING/HIGH row was committed durably
+enum class Outcome
+{
+    Queued, // a new PENDING/HIGH row was committed durably
     AlreadyProcessed, // the username is in primary_profiles
-    AlreadyQueued,    // a PENDING/PROCESSING row exists (a LOW PENDING row was raised to HIGH)
-    Invalid,          // the username or source breaks the rules; nothing written
+    AlreadyQueued, // a PENDING/PROCESSING row exists (a LOW PENDING row was raised to HIGH)
+    Invalid, // the username or source breaks the rules; nothing written
     DuplicateInBatch, // repeats an earlier input of the same batch; nothing written
-    Error,            // the database failed; nothing claimed
-    Cancelled,        // the batch was cancelled before this input was sent; nothing written
+    Error, // the database failed; nothing claimed
+    Cancelled, // the batch was cancelled before this input was sent; nothing written
 };
 
 // Stable machine names: "queued", "already_processed", "already_queued", "invalid",
@@ -35,14 +36,14 @@ QString outcomeMessage(Outcome outcome, const QString &username, const QString &
 // One input's result, in input order.
 struct RequestResult
 {
-    QString input;    // as given by the caller (one token of a bulk text)
+    QString input; // as given by the caller (one token of a bulk text)
     QString username; // normalized; empty when the input could not be parsed at all
     QString source;
     Outcome outcome = Outcome::Error;
-    QString message;   // outcomeMessage(), or why it is invalid / what failed
+    QString message; // outcomeMessage(), or why it is invalid / what failed
     QString requestId; // set for Queued
-    QString queueId;   // set for Queued
-    int line = 0;      // 1-based input line for bulk input, 0 otherwise
+    QString queueId; // set for Queued
+    int line = 0; // 1-based input line for bulk input, 0 otherwise
 };
 
 } // namespace ViralSpot

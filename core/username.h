@@ -11,7 +11,7 @@ inline constexpr QStringView DefaultSource = u"frontend";
 struct Parsed
 {
     QString username; // normalized (lower case); may be set even when invalid, for display
-    QString error;    // empty when valid; else a sentence saying why
+    QString error; // empty when valid; else a sentence saying why
     bool isValid() const { return error.isEmpty(); }
 };
 
