@@ -179,6 +179,8 @@ void GroupCommitter::run()
         sinceAudit.restart();
     };
 
+    // When the previous commit ended (see holdBatches()); none yet, so no hold at first.
+    auto lastCommitEnd = std::chrono::steady_clock::now() - m_holdFor;
     for (;;) {
         Batch batch = std::make_shared<std::vector<Job>>();
         {
@@ -187,6 +189,11 @@ void GroupCommitter::run()
                 lock, AuditInterval, [this] { return !m_pending.empty() || m_stopping; });
             if (m_pending.empty() && m_stopping)
                 break;
+            const auto now = std::chrono::steady_clock::now();
+            if (m_pending.size() < m_holdBelow && !m_stopping && now - lastCommitEnd < m_holdFor) {
+                m_wake.wait_until(lock, now + m_holdFor,
+                    [this] { return m_pending.size() >= m_holdBelow || m_stopping; });
+            }
             batch->swap(m_pending);
         }
         if (batch->empty() || sinceAudit.elapsed() >= AuditIntervalMs)
@@ -215,6 +222,7 @@ void GroupCommitter::run()
             qCWarning(lcHttp) << "request batch answered" << results->size() << "of"
                               << items.size();
         answer(batch, results);
+        lastCommitEnd = std::chrono::steady_clock::now();
     }
     flushAudit();
     service.close();

@@ -7,6 +7,8 @@
 #include "schema.h"
 #include "testdatabase.h"
 
+#include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QTest>
 
@@ -24,6 +26,7 @@ private Q_SLOTS:
     void cleanup();
     void everyRequestIsAnsweredOnceWithTheDatabasesOutcome();
     void readsStepAsideForNewNamesAndComeBackForRepeats();
+    void smallBatchesWaitForMoreOnlyUnderLoad();
 
 private:
     // Submits `names` (all at once) and waits until each has its answer; returns the outcomes
@@ -123,6 +126,48 @@ void TestGroupCommitter::readsStepAsideForNewNamesAndComeBackForRepeats()
             QCOMPARE(outcomes.value(name), Outcome::AlreadyQueued);
     }
     QVERIFY2(m_committer->readsFirst(), qPrintable(QString::number(m_committer->readShare())));
+}
+
+void TestGroupCommitter::smallBatchesWaitForMoreOnlyUnderLoad()
+{
+    // A hold far longer than any commit, so that waiting and not waiting are plain to see.
+    m_committer = std::make_unique<GroupCommitter>(m_db->config(), &m_context);
+    m_committer->holdBatches(4, std::chrono::seconds(30));
+    m_committer->start();
+    auto answers = std::make_shared<QList<RequestResult>>();
+    const auto submit = [&](const QString &name) {
+        m_committer->submit({ name, QStringLiteral("test") },
+            [answers](const RequestResult &r) { answers->append(r); });
+    };
+
+    // After a quiet spell: committed at once, alone.
+    submit(QStringLiteral("first"));
+    QVERIFY(QTest::qWaitFor([&] { return answers->size() == 1; }, 10000));
+
+    // Right after a commit (load): a batch smaller than 4 waits for more...
+    submit(QStringLiteral("second"));
+    QTest::qWait(500);
+    QCOMPARE(answers->size(), 1);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), 1);
+    // ... and commits as soon as it has them.
+    submit(QStringLiteral("third"));
+    submit(QStringLiteral("fourth"));
+    submit(QStringLiteral("fifth"));
+    QVERIFY(QTest::qWaitFor([&] { return answers->size() == 5; }, 10000));
+
+    // Stopping does not wait for the hold: what waits is committed and answered.
+    submit(QStringLiteral("sixth"));
+    QTest::qWait(100);
+    QCOMPARE(answers->size(), 5);
+    QElapsedTimer stopping;
+    stopping.start();
+    m_committer->stop();
+    QVERIFY2(stopping.elapsed() < 10000, qPrintable(QString::number(stopping.elapsed())));
+    QCoreApplication::sendPostedEvents();
+    QCOMPARE(answers->size(), 6);
+    for (const RequestResult &r : std::as_const(*answers))
+        QCOMPARE(r.outcome, Outcome::Queued);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), 6);
 }
 
 QTEST_GUILESS_MAIN(TestGroupCommitter)
