@@ -17,6 +17,7 @@ constexpr int FrameHeaderSize = 24;
 
 std::atomic<quint64> g_writes { 0 };
 std::atomic<quint64> g_flushes { 0 };
+std::atomic<quint64> g_syncs { 0 };
 std::atomic<bool> g_installed { false };
 
 sqlite3_vfs *g_base = nullptr; // the platform VFS ("unix")
@@ -170,6 +171,7 @@ int walTruncate(sqlite3_file *file, sqlite3_int64 size)
 int walSync(sqlite3_file *file, int flags)
 {
     WalFile *f = walFile(file);
+    g_syncs.fetch_add(1, std::memory_order_relaxed);
     if (const int rc = flush(f); rc != SQLITE_OK)
         return rc;
     return f->real->pMethods->xSync(f->real, flags);
@@ -303,7 +305,8 @@ bool installed()
 
 Statistics statistics()
 {
-    return { g_writes.load(std::memory_order_relaxed), g_flushes.load(std::memory_order_relaxed) };
+    return { g_writes.load(std::memory_order_relaxed), g_flushes.load(std::memory_order_relaxed),
+        g_syncs.load(std::memory_order_relaxed) };
 }
 
 } // namespace ViralSpot::SqliteWal

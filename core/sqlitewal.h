@@ -41,6 +41,7 @@ struct Statistics
     quint64 writes = 0; // xWrite calls on WAL files through this VFS
     quint64 flushes = 0; // writes to the file made by the VFS (one system call each, or a few
                          // for more than MaxWrite bytes)
+    quint64 syncs = 0; // xSync calls on WAL files (each reaches the platform's fsync)
 };
 
 // Process-wide counters (for tests and diagnostics).

@@ -280,6 +280,9 @@ void TestSqliteWal::qtDriverCommitsGatherTheirFrames()
         const quint64 flushes = after.flushes - before.flushes;
         QVERIFY2(writes >= 6 * Commits, qPrintable(QString::number(writes)));
         QVERIFY2(flushes <= Commits + 2, qPrintable(QString::number(flushes)));
+        // ... and is still made durable: synchronous=FULL syncs the WAL at every commit.
+        QVERIFY2(after.syncs - before.syncs >= Commits,
+            qPrintable(QString::number(after.syncs - before.syncs)));
         QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
         QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
         // install() came before SQLite started, so it does not count allocations (under a
