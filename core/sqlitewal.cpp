@@ -5,7 +5,6 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <new>
 #include <sqlite3.h>
 
@@ -18,7 +17,6 @@ constexpr int FrameHeaderSize = 24;
 std::atomic<quint64> g_writes { 0 };
 std::atomic<quint64> g_flushes { 0 };
 std::atomic<quint64> g_syncs { 0 };
-std::atomic<bool> g_installed { false };
 
 sqlite3_vfs *g_base = nullptr; // the platform VFS ("unix")
 sqlite3_vfs g_vfs;
@@ -293,14 +291,8 @@ bool registerVfs()
 
 bool install()
 {
-    static std::once_flag once;
-    std::call_once(once, [] { g_installed.store(registerVfs()); });
-    return g_installed.load();
-}
-
-bool installed()
-{
-    return g_installed.load();
+    static const bool installed = registerVfs(); // once per process; other callers wait
+    return installed;
 }
 
 Statistics statistics()

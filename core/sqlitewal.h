@@ -28,9 +28,6 @@ namespace ViralSpot::SqliteWal {
 // VFS is missing or the environment asked not to; connections then use SQLite's default.
 bool install();
 
-// Whether install() registered it.
-bool installed();
-
 constexpr int MaxBuffered = 1 << 20;
 // The most the platform VFS writes in one call (SQLite's unix VFS masks lengths with 0x1ffff):
 // longer writes go to it in pieces.

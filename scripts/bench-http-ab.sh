@@ -27,29 +27,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat >"$work/load.lua" <<'LUA'
-local threadCount = 0
-function setup(thread) threadCount = threadCount + 1; thread:set("tid", threadCount) end
-function init(args)
-  counter = 0; share = tonumber(args[2])
-  prefix = "ab" .. args[1] .. "_" .. tid .. "_"
-  math.randomseed(tid * 7919 + os.time())
-end
-function request()
-  local name
-  if math.random() < share then name = "seed_" .. math.random(0, 1999)
-  else counter = counter + 1; name = prefix .. counter end
-  return wrk.format("POST", "/api/profile/" .. name .. "/request?source=bench")
-end
-function done(summary, latency, requests)
-  io.write(string.format("RESULT %.1f %d %d %d\n", summary.requests / (summary.duration / 1e6),
-    latency:percentile(50), latency:percentile(99),
-    summary.errors.connect + summary.errors.read + summary.errors.write
-      + summary.errors.timeout + summary.errors.status))
-end
-LUA
-share=0
-[[ $workload == q90 ]] && share=0.9
+# shellcheck source=bench-http-common.sh
+source "$(dirname "$0")/bench-http-common.sh"
+bench_write_wrk_scripts "$work"
+script=$work/new.lua
+[[ $workload == q90 ]] && script=$work/queued90.lua
 
 thread_cpu() { # name=ticks per thread of $server_pid
     for t in /proc/"$server_pid"/task/*; do
@@ -62,18 +44,15 @@ run() { # label binary env -> one line
     run_dir=$(mktemp -d "$work/run.XXXX")
     local database=${DATABASE:-sqlite:$run_dir/bench.sqlite}
     # shellcheck disable=SC2086
-    env $env "$binary" serve --port 0 --database "$database" >"$run_dir/out" 2>/dev/null &
-    server_pid=$!
-    for _ in $(seq 100); do grep -q listening "$run_dir/out" && break; sleep 0.1; done
-    local url
-    url=$(sed -n 's/^listening on //p' "$run_dir/out")
-    [[ -n $url ]] || { echo "$label: serve did not start" >&2; exit 1; }
+    bench_start_serve "$binary" "$database" "$run_dir" $env
+    server_pid=$bench_server_pid
+    local url=http://127.0.0.1:$bench_port
     # shellcheck disable=SC2086
     seq 0 1999 | sed 's/^/seed_/' | env $env "$binary" submit --database "$database" - >/dev/null 2>&1
-    wrk -t2 -c32 -d2s -s "$work/load.lua" "$url/" -- "warm$RANDOM" "$share" >/dev/null
+    wrk -t2 -c32 -d2s -s "$script" "$url/" -- "warm$RANDOM" >/dev/null
     local before after result
     before=$(thread_cpu)
-    result=$(wrk -t2 -c32 -d"${seconds}s" -s "$work/load.lua" "$url/" -- "$RANDOM$RANDOM" "$share" |
+    result=$(wrk -t2 -c32 -d"${seconds}s" -s "$script" "$url/" -- "$RANDOM$RANDOM" |
         sed -n 's/^RESULT //p')
     after=$(thread_cpu)
     kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=
@@ -82,7 +61,7 @@ run() { # label binary env -> one line
         awk -v s="$seconds" '{ d = ($3 - $2) / s; if (d >= 2) printf "%s=%d%% ", $1, d }')
     echo "$result" | awk -v label="$label" -v cpu="$cpu" '{
         printf "%s %9.0f req/s  p50 %.2f ms  p99 %.2f ms  errors %d  cpu: %s\n",
-            label, $1, $2 / 1000, $3 / 1000, $4, cpu }'
+            label, $1, $2 / 1000, $4 / 1000, $5, cpu }'
 }
 
 echo "A/B $workload, $pairs pairs of ${seconds}s, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"

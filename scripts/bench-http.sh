@@ -30,68 +30,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# wrk scripts: done() prints one machine-readable line.
-cat >"$work/report.lua" <<'LUA'
-function done(summary, latency, requests)
-  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
-               + summary.errors.timeout + summary.errors.status
-  io.write(string.format("RESULT %.1f %d %d %d %d %d\n",
-    summary.requests / (summary.duration / 1e6),
-    latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    errors, summary.requests))
-end
-LUA
-cat >"$work/new.lua" <<'LUA'
-local threadCount = 0
-function setup(thread)
-  threadCount = threadCount + 1
-  thread:set("tid", threadCount)
-end
-function init(args)
-  counter = 0
-  prefix = "n" .. args[1] .. "_" .. tid .. "_"
-end
-function request()
-  counter = counter + 1
-  return wrk.format("POST", "/api/profile/" .. prefix .. counter .. "/request?source=bench")
-end
-LUA
-cat >"$work/queued90.lua" <<'LUA'
-local threadCount = 0
-function setup(thread)
-  threadCount = threadCount + 1
-  thread:set("tid", threadCount)
-end
-function init(args)
-  counter = 0
-  prefix = "q" .. args[1] .. "_" .. tid .. "_"
-  math.randomseed(tid * 7919 + os.time())
-end
-function request()
-  local name
-  if math.random() < 0.9 then
-    name = "seed_" .. math.random(0, 1999)
-  else
-    counter = counter + 1
-    name = prefix .. counter
-  end
-  return wrk.format("POST", "/api/profile/" .. name .. "/request?source=bench")
-end
-LUA
-for script in new queued90; do
-    cat "$work/report.lua" >>"$work/$script.lua"
-done
+# shellcheck source=bench-http-common.sh
+source "$root/scripts/bench-http-common.sh"
+bench_write_wrk_scripts "$work"
 
 start_server() { # $1 = database URL; sets server_pid and port
-    : >"$work/stdout"
-    "$binary" serve --port 0 --database "$1" >"$work/stdout" 2>"$work/serve.log" &
-    server_pid=$!
-    for _ in $(seq 100); do
-        grep -q '^listening on ' "$work/stdout" && break
-        sleep 0.1
-    done
-    port=$(sed -n 's/^listening on http:\/\/127\.0\.0\.1:\([0-9]*\)$/\1/p' "$work/stdout")
-    [[ -n $port ]] || { echo "serve did not start:" >&2; cat "$work/serve.log" >&2; exit 1; }
+    bench_start_serve "$binary" "$1" "$work"
+    server_pid=$bench_server_pid
+    port=$bench_port
 }
 
 stop_server() {

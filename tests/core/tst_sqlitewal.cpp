@@ -123,7 +123,7 @@ void TestSqliteWal::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     QVERIFY2(SqliteWal::install(), "the VFS must register (VIRALSPOT_SQLITE_PLAIN_VFS unset)");
-    QVERIFY(SqliteWal::installed());
+    QVERIFY(SqliteWal::install()); // again: the same answer, nothing registered twice
     QCOMPARE(QByteArray(sqlite3_vfs_find(nullptr)->zName), QByteArray("viralspot"));
 }
 
