@@ -10,6 +10,7 @@ build_pkgs=(
     qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev
     libqt6sql6-sqlite libqt6sql6-psql libqt6svg6 libsqlite3-dev
     qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-charts-dev qtkeychain-qt6-dev
+    libqt6opengl6-dev
     libgl-dev fonts-dejavu-core
 )
 run_pkgs=(xvfb xauth)
