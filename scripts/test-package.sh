@@ -22,22 +22,8 @@ fail() {
     exit 1
 }
 
-step "Tools"
-needed=(desktop-file-utils appstream lintian systemd librsvg2-bin dpkg-dev file fakeroot curl
-    sqlite3 bash-completion man-db)
-missing=()
-for pkg in "${needed[@]}"; do
-    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
-    [[ $status == installed ]] || missing+=("$pkg")
-done
-if ((${#missing[@]} > 0)); then
-    echo "Installing: ${missing[*]}"
-    "${SUDO[@]}" apt-get update -qq
-    "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
-
-step "Build ($build_dir)"
-"$root/scripts/install-deps.sh" build
+step "Tools and build ($build_dir)"
+"$root/scripts/install-deps.sh" package
 if [[ ! -f $build_dir/CMakeCache.txt ]]; then
     generator=()
     command -v ninja >/dev/null && generator=(-G Ninja)
@@ -128,6 +114,30 @@ for size in 16 22 24 32 48 64 128 256 512; do
 done
 [[ -f /usr/share/icons/hicolor/scalable/apps/org.viralspot.Admin.svg ]] || fail "no SVG icon"
 echo "icons: ok"
+
+step "Run-time dependencies: what the installed program loads comes with its Depends"
+# dpkg-shlibdeps (CPack) names the libraries the executable links; Qt loads more at run time
+# that no linker records: the SQL drivers, the platform plugin, image formats. Every file the
+# installed program maps — running `serve` on SQLite (and PostgreSQL when
+# VIRALSPOT_TEST_PG_URL is set) and its window on a private Xvfb display — and the drivers and
+# platform plugins it may load must belong to the package, its Depends or their closure (what
+# `apt-get install` brings to a clean machine: scripts/check-deps.sh).
+mapfile -t depends < <(dpkg-deb --field "$deb" Pre-Depends Depends | sed 's/^[A-Za-z-]*: //' |
+    tr ',' '\n' | sed 's/|.*//; s/(.*//; s/:any//; s/[[:space:]]//g' | grep .)
+echo "Depends: ${depends[*]}"
+runtime=$(mktemp)
+"$root/scripts/loaded-files.sh" /usr/bin/viralspot-admin >"$runtime" || fail "the installed program did not run"
+ldd /usr/bin/viralspot-admin | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p' >>"$runtime"
+for plugin in sqldrivers/libqsqlite.so sqldrivers/libqsqlpsql.so platforms/libqoffscreen.so \
+    platforms/libqxcb.so; do
+    file=$(qtpaths6 --query QT_INSTALL_PLUGINS 2>/dev/null || echo /usr/lib/x86_64-linux-gnu/qt6/plugins)/$plugin
+    [[ -f $file ]] || fail "no $file"
+    echo "$file" >>"$runtime"
+done
+deps_status=0
+"$root/scripts/check-deps.sh" files "$runtime" viralspot-admin "${depends[@]}" || deps_status=$?
+rm -f "$runtime"
+((deps_status == 0)) || fail "the package's Depends miss what it loads (above)"
 
 step "systemd-analyze verify"
 unit=/lib/systemd/system/viralspot-admin.service

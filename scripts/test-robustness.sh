@@ -20,6 +20,10 @@
 #   FUZZ_ARTIFACTS         where crashing inputs go (default a fresh folder under /tmp)
 #   ROBUSTNESS_PARTS       "sanitizers fuzz" (default both)
 #   CTEST_ARGS             extra ctest arguments for the sanitizer run (e.g. "-R tst_crash")
+# With --configure-only, configures the sanitizer build folder and stops (scripts/test.sh asks
+# it which tests it has, and does not build or run those in the main build).
+# Each build folder is checked against the install script's `test` list
+# (scripts/check-build-deps.sh). The benchmarks are not built here: they are not run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -46,15 +50,29 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$root/tests/robustness/lsan.supp:print_suppressions=0
 
+configure_asan() {
+    cmake -S "$root" -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DVIRALSPOT_WERROR=ON -DVIRALSPOT_SANITIZE=ON -DVIRALSPOT_GUI=OFF -DVIRALSPOT_TESTS=ON \
+        >/dev/null
+}
+if [[ ${1:-} == --configure-only ]]; then
+    configure_asan
+    exit 0
+fi
+
 sanitizer_report='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|ERROR: UndefinedBehaviorSanitizer'
 status=0
 
 if [[ " $parts " == *" sanitizers "* ]]; then
     echo "== Sanitizer build (gcc, ASan + UBSan, headless)"
-    cmake -S "$root" -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DVIRALSPOT_WERROR=ON -DVIRALSPOT_SANITIZE=ON -DVIRALSPOT_GUI=OFF -DVIRALSPOT_TESTS=ON \
-        >/dev/null
-    cmake --build "$asan_dir" -j"$jobs"
+    configure_asan
+    # Every executable but the benchmarks (bench/), which are built and kept compiling in the
+    # main build and never run under the sanitizers.
+    mapfile -t targets < <(ninja -C "$asan_dir" -t targets all |
+        sed -n 's/^\([^:]*\): CXX_EXECUTABLE_LINKER__\(.*\)_[A-Za-z]*$/\1 \2/p' |
+        awk '$1 !~ /^bench\// {print $2}')
+    cmake --build "$asan_dir" -j"$jobs" --target "${targets[@]}"
+    "$root/scripts/check-build-deps.sh" "$asan_dir" test || status=1
 
     echo "== Whole CTest suite under the sanitizers (SQLite and PostgreSQL)"
     # shellcheck disable=SC2086 # CTEST_ARGS is a list of words
@@ -76,6 +94,7 @@ if [[ " $parts " == *" fuzz "* ]]; then
         -DVIRALSPOT_GUI=OFF -DVIRALSPOT_HTTP=ON -DVIRALSPOT_TESTS=ON -DVIRALSPOT_FUZZ=ON \
         >/dev/null
     cmake --build "$fuzz_dir" -j"$jobs" --target viralspot_fuzzers
+    "$root/scripts/check-build-deps.sh" "$fuzz_dir" test || status=1
 
     artifacts=${FUZZ_ARTIFACTS:-$(mktemp -d /tmp/viralspot-fuzz-artifacts.XXXXXX)}
     mkdir -p "$artifacts"

@@ -1,26 +1,74 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it (.ci/run):
-#  1. installs the Debian packages that are missing;
-#  2. builds the full configuration (window, endpoint, terminal) with warnings as errors;
-#  3. starts a throwaway PostgreSQL and runs every CTest test on SQLite and PostgreSQL;
-#  4. the robustness suite (scripts/test-robustness.sh): a headless build (no Qt Widgets, which
+#  1. installs the Debian packages that are missing (scripts/install-deps.sh test);
+#  2. builds the full configuration (window, endpoint, terminal) with warnings as errors, and
+#     checks that every Debian package the build used comes with the install script's list
+#     (scripts/check-build-deps.sh: a clean machine has nothing else);
+#  3. starts a throwaway PostgreSQL; checks what the built program loads at run time (the
+#     window under Xvfb, the endpoint on SQLite and PostgreSQL) against the `run` list;
+#  4. runs every CTest test on SQLite and PostgreSQL, each once: the tests that the headless
+#     sanitizer build also has run there (step 5), the others (the window's) here;
+#  5. the robustness suite (scripts/test-robustness.sh): a headless build (no Qt Widgets, which
 #     proves the layering) with AddressSanitizer + UndefinedBehaviorSanitizer running its whole
-#     suite again, then the fuzz targets for a bounded time;
-#  5. the Debian package (scripts/test-package.sh): built, validated, installed, run, removed;
+#     suite, then the fuzz targets for a bounded time; both builds' packages checked too;
+#  6. the Debian package (scripts/test-package.sh): built, validated, installed, run, removed;
 # and stops the PostgreSQL server whatever happens.
-# TEST_PARTS selects parts: "main robustness package" (default all).
+# TEST_PARTS selects parts: "main robustness package" (default all). Without "robustness", the
+# main build builds and runs every test itself.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 started=$SECONDS
 parts=${TEST_PARTS:-main robustness package}
+jobs=$(nproc)
 
 "$root/scripts/install-deps.sh" test
+echo "install: $((SECONDS - started)) s"
 
 build_dir=${BUILD_DIR:-$root/build}
-echo "== Build (full, -Werror)"
-BUILD_DIR=$build_dir "$root/scripts/build.sh" -DVIRALSPOT_WERROR=ON -DVIRALSPOT_TESTS=ON
-echo "build: $((SECONDS - started)) s"
+asan_dir=${ASAN_BUILD_DIR:-$root/build-asan}
+export ASAN_BUILD_DIR=$asan_dir
+
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+echo "== Configure (full, -Werror)"
+cmake -S "$root" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DVIRALSPOT_WERROR=ON -DVIRALSPOT_TESTS=ON >/dev/null
+
+# test_names DIR: the CTest tests a configured build folder has.
+test_names() {
+    ctest --test-dir "$1" -N | sed -n 's/^ *Test *#[0-9]*: \([^ ]*\).*$/\1/p' | sort -u
+}
+
+# Each test runs once. Those the headless sanitizer build has run there, under ASan + UBSan;
+# the main build builds and runs only the others.
+split=false
+main_only=()
+main_targets=()
+if [[ $parts == *robustness* && $parts == *main* ]]; then
+    split=true
+    "$root/scripts/test-robustness.sh" --configure-only
+    mapfile -t asan_tests < <(test_names "$asan_dir")
+    mapfile -t main_only < <(test_names "$build_dir" | grep -vxF -f <(printf '%s\n' "${asan_tests[@]}"))
+    # The executables of the tests run there are not built here (their targets carry the test's
+    # name, without the _sqlite/_postgresql suffix of its engine runs).
+    skip=$(printf '%s\n' "${asan_tests[@]}" | sed -E 's/_(sqlite|postgresql)$//' | sort -u)
+    mapfile -t main_targets < <(ninja -C "$build_dir" -t targets all 2>/dev/null |
+        sed -n 's/^[^:]*: CXX_EXECUTABLE_LINKER__\(.*\)_[A-Za-z]*$/\1/p' | sort -u |
+        grep -vxF -f <(echo "$skip"))
+    main_targets+=(viralspot_packaging_files)
+fi
+
+if [[ $parts == *main* || $parts == *package* ]]; then
+    echo "== Build (full, -Werror)"
+    if ((${#main_targets[@]} > 0)); then
+        cmake --build "$build_dir" --parallel "$jobs" --target "${main_targets[@]}"
+    else
+        cmake --build "$build_dir" --parallel "$jobs"
+    fi
+    echo "build: $((SECONDS - started)) s"
+    "$root/scripts/check-build-deps.sh" "$build_dir" build
+fi
 
 echo "== Throwaway PostgreSQL"
 # shellcheck source=scripts/pg-throwaway.sh
@@ -33,20 +81,34 @@ export QT_QPA_PLATFORM=offscreen
 
 status=0
 if [[ $parts == *main* ]]; then
+    echo "== What scripts/run.sh needs at run time (window, endpoint, SQL drivers) against the 'run' list"
+    mapfile -t run_packages < <("$root/scripts/install-deps.sh" --print run)
+    loaded=$(mktemp)
+    "$root/scripts/loaded-files.sh" "$build_dir/bin/viralspot-admin" >"$loaded" || status=1
+    "$root/scripts/check-deps.sh" files "$loaded" "${run_packages[@]}" || status=1
+    rm -f "$loaded"
+fi
+
+if ((status == 0)) && [[ $parts == *main* ]]; then
     echo "== Tests (SQLite and PostgreSQL)"
-    # The robustness tests (crashes, outages, full disk, hostile clients) run once, in the
-    # sanitizer build below, unless that part is not selected.
-    exclude=()
-    [[ $parts == *robustness* ]] && exclude=(-LE robustness)
-    ctest --test-dir "$build_dir" --output-on-failure --parallel "$(nproc)" --timeout 900 \
-        "${exclude[@]}" || status=$?
+    selection=()
+    if $split; then
+        selection=(-R "^($(printf '%s|' "${main_only[@]}" | sed 's/|$//'))\$")
+        echo "here: the ${#main_only[@]} tests the headless sanitizer build does not have"
+    fi
+    if $split && ((${#main_only[@]} == 0)); then
+        echo "none: the sanitizer build has them all"
+    else
+        ctest --test-dir "$build_dir" --output-on-failure --parallel "$jobs" --timeout 900 \
+            "${selection[@]}" || status=$?
+    fi
     echo "tests: $((SECONDS - started)) s"
 fi
 
 if ((status == 0)) && [[ $parts == *robustness* ]]; then
     echo "== Robustness: headless sanitizer build and suite, fuzzing"
-    ASAN_BUILD_DIR=${ASAN_BUILD_DIR:-$root/build-asan} "$root/scripts/test-robustness.sh" || status=$?
-    asan_bin=${ASAN_BUILD_DIR:-$root/build-asan}/bin/viralspot-admin
+    "$root/scripts/test-robustness.sh" || status=$?
+    asan_bin=$asan_dir/bin/viralspot-admin
     if [[ -x $asan_bin ]] && ldd "$asan_bin" | grep -q Qt6Widgets; then
         echo "the headless build links Qt6Widgets: the layers are broken" >&2
         status=1
