@@ -98,27 +98,43 @@ if [[ " $parts " == *" fuzz "* ]]; then
 
     artifacts=${FUZZ_ARTIFACTS:-$(mktemp -d /tmp/viralspot-fuzz-artifacts.XXXXXX)}
     mkdir -p "$artifacts"
-    for target in fuzz_username fuzz_bulkparser fuzz_databaseconfig fuzz_http_request; do
-        seeds=$root/tests/fuzz/corpus/$target
+    # run_fuzzer TARGET: one libFuzzer run; its exit status goes to $artifacts/TARGET.rc.
+    run_fuzzer() {
+        local target=$1 work rc=0
+        local seeds=$root/tests/fuzz/corpus/$target extra=()
         work=$(mktemp -d "/tmp/viralspot-$target.XXXXXX") # new inputs stay out of the repository
-        extra=()
         [[ -f $root/tests/fuzz/${target#fuzz_}.dict ]] && extra+=("-dict=$root/tests/fuzz/${target#fuzz_}.dict")
         [[ $target == fuzz_http_request ]] && extra+=("-dict=$root/tests/fuzz/http.dict")
-        echo "-- $target for ${fuzz_seconds} s (seed $fuzz_seed)"
-        rc=0
         "$fuzz_dir/fuzz/$target" -max_total_time="$fuzz_seconds" -seed="$fuzz_seed" \
             -timeout=20 -rss_limit_mb=4096 \
             -detect_leaks=1 -print_final_stats=1 -artifact_prefix="$artifacts/$target-" \
             "${extra[@]}" "$work" "$seeds" >"$artifacts/$target.log" 2>&1 || rc=$?
-        grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|Done [0-9]+ runs' \
-            "$artifacts/$target.log" | tr '\n' ' ' || true
-        echo
-        if ((rc != 0)) || grep -E -q "$sanitizer_report|^==[0-9]+==ERROR" "$artifacts/$target.log"; then
+        echo "$rc" >"$artifacts/$target.rc"
+        rm -rf "$work"
+    }
+    # Each fuzzer is one process on one core: as many run side by side as there are cores,
+    # each for its full FUZZ_SECONDS.
+    targets=(fuzz_username fuzz_bulkparser fuzz_databaseconfig fuzz_http_request)
+    running=0
+    for target in "${targets[@]}"; do
+        if ((running >= jobs)); then
+            wait -n || true
+            running=$((running - 1))
+        fi
+        echo "-- $target for ${fuzz_seconds} s (seed $fuzz_seed)"
+        run_fuzzer "$target" &
+        running=$((running + 1))
+    done
+    wait || true
+    for target in "${targets[@]}"; do
+        rc=$(cat "$artifacts/$target.rc" 2>/dev/null || echo "none")
+        echo "-- $target: $(grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb)|Done [0-9]+ runs' \
+            "$artifacts/$target.log" | tr '\n' ' ' || true)"
+        if [[ $rc != 0 ]] || grep -E -q "$sanitizer_report|^==[0-9]+==ERROR" "$artifacts/$target.log"; then
             echo "$target FAILED (exit $rc); log and input under $artifacts:" >&2
             tail -n 40 "$artifacts/$target.log" >&2
             status=1
         fi
-        rm -rf "$work"
     done
     echo "-- fuzz part: $((SECONDS - fuzz_started)) s"
 fi
