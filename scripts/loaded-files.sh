@@ -9,6 +9,10 @@
 # PostgreSQL when VIRALSPOT_TEST_PG_URL is set (the QPSQL driver and libpq); and, when the
 # executable has a window and Xvfb is installed, the window on a private X display with Qt's
 # xcb platform, as on a desktop.
+# Left out: what Qt loads only because it is there and does without — the plugins it finds by
+# scanning a folder (image formats, icon engines, input contexts, themes, styles, TLS
+# backends) with the libraries only they bring, and libXcursor (with its libXrender), which
+# the xcb platform opens by name when present. The platform plugin and SQL drivers stay.
 set -euo pipefail
 bin=${1:?usage: loaded-files.sh BINARY}
 work=$(mktemp -d)
@@ -26,10 +30,7 @@ mkdir -p "$HOME" "$XDG_RUNTIME_DIR"
 chmod 700 "$XDG_RUNTIME_DIR"
 
 maps_of() { # PID: the files it maps
-    # Not counted: libXcursor and its libXrender, which Qt's xcb platform loads by name only
-    # when they are there (it falls back to the X server's own cursors).
-    awk '$6 ~ /^\// {print $6}' "/proc/$1/maps" 2>/dev/null |
-        grep -vE '/lib(Xcursor|Xrender)\.so' | sort -u
+    awk '$6 ~ /^\// {print $6}' "/proc/$1/maps" 2>/dev/null | sort -u
 }
 
 # wait_for PID PATTERN FILE: until FILE (its output) or its maps match PATTERN (20 s at most).
@@ -51,7 +52,7 @@ run_serve() { # NAME DATABASE-URL
     local pid=$!
     pids+=("$pid")
     wait_for "$pid" '^listening on' "$work/$1.out"
-    maps_of "$pid"
+    maps_of "$pid" >>"$work/mapped"
     kill "$pid"
 }
 
@@ -80,5 +81,20 @@ if ldd "$bin" | grep -q libQt6Widgets && command -v Xvfb >/dev/null; then
         sleep 0.1
     done
     sleep 1
-    maps_of "$pid"
+    maps_of "$pid" >>"$work/mapped"
 fi
+
+# What Qt loads only when present (above): the optional plugins, and the libraries that only
+# they need (not the executable, not the platform plugin or SQL drivers).
+libs_of() { xargs -r ldd 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p' | xargs -r realpath -e | sort -u; }
+sort -u -o "$work/mapped" "$work/mapped"
+optional='/plugins/(imageformats|iconengines|platforminputcontexts|platformthemes|styles|tls|networkinformation)/'
+grep -E "$optional" "$work/mapped" >"$work/optional" || true
+{ echo "$bin"; grep -E '/plugins/(platforms|sqldrivers)/' "$work/mapped" || true; } | libs_of >"$work/needed"
+libs_of <"$work/optional" | grep -vxF -f "$work/needed" >>"$work/optional" || true
+grep -E '/lib(Xcursor|Xrender)\.so' "$work/mapped" >>"$work/optional" || true
+xargs -r realpath -e <"$work/optional" >>"$work/optional" 2>/dev/null || true
+tr '\n' '\0' <"$work/mapped" | xargs -0 -r realpath -m -- | paste "$work/mapped" - |
+    awk -F'\t' -v optionalfile="$work/optional" '
+        BEGIN { while ((getline line < optionalfile) > 0) optional[line] = 1 }
+        !($1 in optional) && !($2 in optional) { print $1 }'

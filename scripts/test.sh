@@ -7,7 +7,8 @@
 #  3. starts a throwaway PostgreSQL; checks what the built program loads at run time (the
 #     window under Xvfb, the endpoint on SQLite and PostgreSQL) against the `run` list;
 #  4. runs every CTest test on SQLite and PostgreSQL, each once: the tests that the headless
-#     sanitizer build also has run there (step 5), the others (the window's) here;
+#     sanitizer build also has run there (step 5) and are neither built nor run here; the
+#     others (the window's, and tst_packaging for the full executable's options) here;
 #  5. the robustness suite (scripts/test-robustness.sh): a headless build (no Qt Widgets, which
 #     proves the layering) with AddressSanitizer + UndefinedBehaviorSanitizer running its whole
 #     suite, then the fuzz targets for a bounded time; both builds' packages checked too;
@@ -49,10 +50,16 @@ if [[ $parts == *robustness* && $parts == *main* ]]; then
     split=true
     "$root/scripts/test-robustness.sh" --configure-only
     mapfile -t asan_tests < <(test_names "$asan_dir")
-    mapfile -t main_only < <(test_names "$build_dir" | grep -vxF -f <(printf '%s\n' "${asan_tests[@]}"))
-    # The executables of the tests run there are not built here (their targets carry the test's
-    # name, without the _sqlite/_postgresql suffix of its engine runs).
-    skip=$(printf '%s\n' "${asan_tests[@]}" | sed -E 's/_(sqlite|postgresql)$//' | sort -u)
+    # tst_packaging also here: it holds the full executable's --help (window options included)
+    # against the man page and completion; a few seconds.
+    mapfile -t main_only < <({
+        test_names "$build_dir" | grep -vxF -f <(printf '%s\n' "${asan_tests[@]}")
+        ctest --test-dir "$build_dir" -N -L '^packaging$' | sed -n 's/^ *Test *#[0-9]*: \([^ ]*\).*$/\1/p'
+    } | sort -u)
+    # The executables of the tests run only there are not built here (their targets carry the
+    # test's name, without the _sqlite/_postgresql suffix of its engine runs).
+    skip=$(printf '%s\n' "${asan_tests[@]}" | grep -vxF -f <(printf '%s\n' "${main_only[@]}") |
+        sed -E 's/_(sqlite|postgresql)$//' | sort -u)
     mapfile -t main_targets < <(ninja -C "$build_dir" -t targets all 2>/dev/null |
         sed -n 's/^[^:]*: CXX_EXECUTABLE_LINKER__\(.*\)_[A-Za-z]*$/\1/p' | sort -u |
         grep -vxF -f <(echo "$skip"))
