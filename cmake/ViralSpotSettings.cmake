@@ -25,24 +25,28 @@ if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
     endif()
 endif()
 
-# Precompiled Qt headers: one PCH of the Qt Core and Sql headers most sources include, compiled
-# once and reused by every C++ target of the project (viralspot_apply_pch(), called at the end
-# of the top-level CMakeLists.txt). Parsing those headers is most of a test's compile time.
-# GCC only: it checks a reused PCH against the macros the headers actually use (the targets'
-# other definitions such as QT_WIDGETS_LIB or QT_TESTCASE_BUILDDIR do not touch Qt Core and Sql,
-# and an unusable PCH is skipped, never wrong); clang rejects any difference in definitions.
+# Precompiled Qt headers: one PCH of the Qt Core headers most sources include, compiled once and
+# reused by every C++ target of the project that links ViralSpot::settings (directly or
+# through core, http, ui...): viralspot_apply_pch(), called at the end of the top-level
+# CMakeLists.txt. Parsing those headers is a large part of a test's compile time.
+# A reused PCH must see the same macros as its users: so Qt Core only (every target links it;
+# QtCore's headers never look at QT_SQL_LIB, QT_WIDGETS_LIB, QT_TESTCASE_BUILDDIR and the other
+# per-target definitions) and the project's settings (QT_NO_CAST_FROM_ASCII...), hence only
+# for targets that have them. CMake adds -Winvalid-pch: with -Werror a mismatch fails the build
+# rather than silently compiling without the PCH. GCC only (clang rejects any difference in
+# the definitions; the fuzzing build is clang).
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
     set(viralspot_pch_default ON)
 else()
     set(viralspot_pch_default OFF)
 endif()
-option(VIRALSPOT_PCH "Precompile the common Qt headers once for all targets (GCC)" ${viralspot_pch_default})
+option(VIRALSPOT_PCH "Precompile the common Qt Core headers once for all targets (GCC)" ${viralspot_pch_default})
 
 if(VIRALSPOT_PCH)
     file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/viralspot_pch.cpp
         CONTENT "// The owner of the project's precompiled header (cmake/ViralSpotSettings.cmake).\n")
     add_library(viralspot_pch STATIC ${CMAKE_BINARY_DIR}/viralspot_pch.cpp)
-    target_link_libraries(viralspot_pch PRIVATE Qt6::Core Qt6::Sql viralspot_settings)
+    target_link_libraries(viralspot_pch PRIVATE Qt6::Core viralspot_settings)
     set_target_properties(viralspot_pch PROPERTIES AUTOMOC OFF AUTOUIC OFF AUTORCC OFF)
     target_precompile_headers(viralspot_pch PRIVATE
         <atomic> <functional> <memory> <vector>
@@ -50,11 +54,41 @@ if(VIRALSPOT_PCH)
         <QFileInfo> <QHash> <QJsonArray> <QJsonDocument> <QJsonObject> <QList>
         <QLoggingCategory> <QMetaType> <QMutex> <QObject> <QPointer> <QProcess>
         <QRandomGenerator> <QSet> <QString> <QStringList> <QTemporaryDir> <QThread>
-        <QTimer> <QUrl> <QVariant>
-        <QSqlDatabase> <QSqlError> <QSqlQuery>)
+        <QTimer> <QUrl> <QVariant>)
 endif()
 
-# Gives every C++ library and executable defined under DIRECTORY (recursively) the shared PCH.
+# Does TARGET get viralspot_settings' usage requirements: linked directly, or through the
+# public (interface) links of what it links? (OUT: bool)
+function(viralspot_links_settings target out)
+    get_target_property(pending ${target} LINK_LIBRARIES)
+    set(seen)
+    while(pending)
+        list(POP_FRONT pending current)
+        if(NOT current OR current MATCHES "^\\$<" OR NOT TARGET ${current} OR current IN_LIST seen)
+            continue() # $<LINK_ONLY:...> carries no compile usage requirements
+        endif()
+        list(APPEND seen ${current})
+        get_target_property(aliased ${current} ALIASED_TARGET)
+        if(aliased)
+            set(current ${aliased})
+        endif()
+        if(current STREQUAL "viralspot_settings")
+            set(${out} TRUE PARENT_SCOPE)
+            return()
+        endif()
+        get_target_property(imported ${current} IMPORTED)
+        if(NOT imported) # Qt's own targets never lead back to the project's
+            get_target_property(interface_links ${current} INTERFACE_LINK_LIBRARIES)
+            if(interface_links)
+                list(APPEND pending ${interface_links})
+            endif()
+        endif()
+    endwhile()
+    set(${out} FALSE PARENT_SCOPE)
+endfunction()
+
+# Gives every C++ library and executable defined under DIRECTORY (recursively) that links the
+# project's settings the shared PCH.
 function(viralspot_apply_pch directory)
     if(NOT VIRALSPOT_PCH)
         return()
@@ -68,7 +102,8 @@ function(viralspot_apply_pch directory)
         endif()
         get_target_property(own ${target} PRECOMPILE_HEADERS)
         get_target_property(reused ${target} PRECOMPILE_HEADERS_REUSE_FROM)
-        if(NOT own AND NOT reused)
+        viralspot_links_settings(${target} has_settings)
+        if(has_settings AND NOT own AND NOT reused)
             target_precompile_headers(${target} REUSE_FROM viralspot_pch)
         endif()
     endforeach()
