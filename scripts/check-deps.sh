@@ -186,6 +186,6 @@ fi
 if ((missing == 0)); then
     echo "check-deps: the $used_count files used by $source come with the list ($(wc -l <"$work/closure") packages with their dependencies)"
 else
-    echo "check-deps: add the packages above to scripts/install-deps.sh (the list is given without them)" >&2
+    echo "check-deps: a clean machine given only the packages named would miss the packages above" >&2
 fi
 exit $missing
