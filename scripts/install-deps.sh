@@ -14,7 +14,7 @@ build_pkgs=(
     libgl-dev fonts-dejavu-core
 )
 run_pkgs=(xvfb xauth)
-test_pkgs=(postgresql sqlite3 xvfb xauth wrk imagemagick clang-format clang-14 libclang-rt-14-dev llvm-14)
+test_pkgs=(postgresql pgbouncer sqlite3 xvfb xauth wrk imagemagick clang-format clang-14 libclang-rt-14-dev llvm-14)
 
 case $profile in
     build) wanted=("${build_pkgs[@]}") ;;

@@ -2,12 +2,13 @@
 # The whole test suite, as CI runs it (.ci/run):
 #  1. installs the Debian packages that are missing;
 #  2. builds the full configuration (window, endpoint, terminal) with warnings as errors;
-#  3. starts a throwaway PostgreSQL and runs every CTest test on SQLite and PostgreSQL;
+#  3. starts a throwaway PostgreSQL, and PgBouncers in transaction and session mode in front of
+#     it, and runs every CTest test on SQLite and PostgreSQL (some also through the poolers);
 #  4. the robustness suite (scripts/test-robustness.sh): a headless build (no Qt Widgets, which
 #     proves the layering) with AddressSanitizer + UndefinedBehaviorSanitizer running its whole
 #     suite again, then the fuzz targets for a bounded time;
 #  5. the Debian package (scripts/test-package.sh): built, validated, installed, run, removed;
-# and stops the PostgreSQL server whatever happens.
+# and stops the PgBouncers and the PostgreSQL server whatever happens.
 # TEST_PARTS selects parts: "main robustness package" (default all).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,13 +23,17 @@ echo "== Build (full, -Werror)"
 BUILD_DIR=$build_dir "$root/scripts/build.sh" -DVIRALSPOT_WERROR=ON -DVIRALSPOT_TESTS=ON
 echo "build: $((SECONDS - started)) s"
 
-echo "== Throwaway PostgreSQL"
+echo "== Throwaway PostgreSQL and PgBouncers in front of it (transaction and session mode)"
 # shellcheck source=scripts/pg-throwaway.sh
 source "$root/scripts/pg-throwaway.sh"
+# shellcheck source=scripts/pgbouncer-throwaway.sh
+source "$root/scripts/pgbouncer-throwaway.sh"
+trap 'pgbouncer_throwaway_stop; pg_throwaway_stop' EXIT
 pg_throwaway_start
-trap pg_throwaway_stop EXIT
+pgbouncer_throwaway_start
 export VIRALSPOT_TEST_PG_URL
-echo "PostgreSQL at $VIRALSPOT_TEST_PG_URL"
+echo "PostgreSQL at $VIRALSPOT_TEST_PG_URL, PgBouncer at $VIRALSPOT_TEST_PGBOUNCER_TX_URL" \
+    "(transaction) and $VIRALSPOT_TEST_PGBOUNCER_SESSION_URL (session)"
 export QT_QPA_PLATFORM=offscreen
 
 status=0
