@@ -6,9 +6,11 @@
 # Source it after pg_throwaway_start, then: pgbouncer_throwaway_start (sets and exports
 # VIRALSPOT_TEST_PGBOUNCER_TX_URL and VIRALSPOT_TEST_PGBOUNCER_SESSION_URL) ...
 # pgbouncer_throwaway_stop (call it whatever happens, e.g. from an EXIT trap).
-# PGBOUNCER_POOL_SIZE (default 4): server connections per database. Small on purpose: the
-# clients of a test outnumber them, so server sessions really change hands between
-# transactions.
+# PGBOUNCER_POOL_SIZE (default 4): server connections per database in transaction mode.
+# Small on purpose: the clients of a test outnumber them, so server sessions really change
+# hands between transactions. Session mode holds a server connection for each client's whole
+# session (a client beyond the pool waits until one leaves), so it gets
+# PGBOUNCER_SESSION_POOL_SIZE (default 20), as a session pooler must be sized.
 
 pgbouncer_throwaway_start() {
     [[ -n ${PG_THROWAWAY_PORT:-} ]] || { echo "start the throwaway PostgreSQL first" >&2; return 1; }
@@ -16,8 +18,10 @@ pgbouncer_throwaway_start() {
     PGBOUNCER_THROWAWAY_DIR=$(mktemp -d /tmp/viralspot-pgbouncer.XXXXXX)
     export PGBOUNCER_THROWAWAY_DIR
     chmod 755 "$PGBOUNCER_THROWAWAY_DIR"
-    local mode port
+    local mode port pool_size
     for mode in transaction session; do
+        pool_size=${PGBOUNCER_POOL_SIZE:-4}
+        [[ $mode == session ]] && pool_size=${PGBOUNCER_SESSION_POOL_SIZE:-20}
         mkdir -p "$PGBOUNCER_THROWAWAY_DIR/$mode"
         printf '"postgres" ""\n' >"$PGBOUNCER_THROWAWAY_DIR/$mode/userlist.txt"
         port=$(pg_throwaway_free_port) || return 1
@@ -31,7 +35,7 @@ unix_socket_dir =
 auth_type = trust
 auth_file = $PGBOUNCER_THROWAWAY_DIR/$mode/userlist.txt
 pool_mode = $mode
-default_pool_size = ${PGBOUNCER_POOL_SIZE:-4}
+default_pool_size = $pool_size
 max_client_conn = 2000
 max_db_connections = 0
 logfile = $PGBOUNCER_THROWAWAY_DIR/$mode/pgbouncer.log
