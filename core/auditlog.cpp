@@ -63,26 +63,23 @@ bool record(QSqlDatabase &db, const AuditEntry &entry, QString *error)
         names.append(entry.usernames.at(i));
     QSqlQuery q(db);
     const QString ts = QueueQuery::timestampPlaceholder(db);
-    if (!q.prepare(QStringLiteral("INSERT INTO audit_log (occurred_at, os_user, host, origin, "
-                                  "action, usernames, total, details) VALUES (") +
-            ts + QStringLiteral(", ?, ?, ?, ?, ?, ?, ?)"))) {
-        if (error)
-            *error = q.lastError().text();
-        return false;
-    }
     const QDateTime when =
         entry.occurredAt.isValid() ? entry.occurredAt : QDateTime::currentDateTimeUtc();
-    q.addBindValue(QueueQuery::timestampValue(db, when));
-    q.addBindValue(entry.osUser.isEmpty() ? currentOsUser() : entry.osUser.left(255));
-    q.addBindValue(entry.host.isEmpty() ? currentHost() : entry.host.left(255));
-    q.addBindValue(entry.origin.left(20));
-    q.addBindValue(entry.action.left(50));
-    q.addBindValue(QString::fromUtf8(QJsonDocument(names).toJson(QJsonDocument::Compact)));
-    q.addBindValue(entry.total);
-    q.addBindValue(QString::fromUtf8(QJsonDocument(entry.details).toJson(QJsonDocument::Compact)));
-    if (!q.exec()) {
+    QSqlError sqlError;
+    // Unprepared on PostgreSQL (transaction poolers): see Database::exec().
+    if (!Database::exec(q,
+            QStringLiteral("INSERT INTO audit_log (occurred_at, os_user, host, origin, "
+                           "action, usernames, total, details) VALUES (") +
+                ts + QStringLiteral(", ?, ?, ?, ?, ?, ?, ?)"),
+            { QueueQuery::timestampValue(db, when),
+                entry.osUser.isEmpty() ? currentOsUser() : entry.osUser.left(255),
+                entry.host.isEmpty() ? currentHost() : entry.host.left(255), entry.origin.left(20),
+                entry.action.left(50),
+                QString::fromUtf8(QJsonDocument(names).toJson(QJsonDocument::Compact)), entry.total,
+                QString::fromUtf8(QJsonDocument(entry.details).toJson(QJsonDocument::Compact)) },
+            &sqlError)) {
         if (error)
-            *error = q.lastError().text();
+            *error = sqlError.text();
         return false;
     }
     return true;
@@ -152,14 +149,8 @@ AuditPage read(const QSqlDatabase &db, const AuditFilter &filter, int limit, qin
     values << limit << offset;
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!q.prepare(sql)) {
-        page.error = q.lastError().text();
-        return page;
-    }
-    for (int i = 0; i < values.size(); ++i)
-        q.bindValue(i, values.at(i));
-    if (!q.exec()) {
-        page.error = q.lastError().text();
+    if (QSqlError sqlError; !Database::exec(q, sql, values, &sqlError)) {
+        page.error = sqlError.text();
         return page;
     }
     while (q.next()) {

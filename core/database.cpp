@@ -4,6 +4,8 @@
 #include "sqlitewal.h"
 
 #include <QCoreApplication>
+#include <QDate>
+#include <QDateTime>
 #include <QDeadlineTimer>
 #include <QDir>
 #include <QFileInfo>
@@ -11,6 +13,8 @@
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
+
+#include <cmath>
 
 namespace ViralSpot::Database {
 
@@ -163,17 +167,11 @@ QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, Q
         return QSqlDatabase();
     }
     if (config.engine == DatabaseConfig::Engine::PostgreSQL) {
-        // NOTICEs ("already exists, skipping") are not news for an application.
+        // NOTICEs ("already exists, skipping") are not news for an application. Cosmetic only:
+        // behind a transaction pooler this lands in one server session of the pool, and
+        // nothing relies on it. Durability is asked for inside each writing transaction
+        // instead (SET LOCAL synchronous_commit, see RequestService), for the same reason.
         exec(db, QStringLiteral("SET client_min_messages = warning"), nullptr);
-        // "Queued" promises a durable commit (SPEC 1.3), whatever the server's default says.
-        QString why;
-        if (!exec(db, QStringLiteral("SET synchronous_commit = on"), &why)) {
-            if (error)
-                *error =
-                    tr("Cannot use the PostgreSQL database %1: %2").arg(config.displayUrl(), why);
-            db.close();
-            return QSqlDatabase();
-        }
     } else {
         QString why;
         if (!configureSqlite(db, &why)) {
@@ -215,6 +213,195 @@ bool isConnectionLost(const QSqlDatabase &db)
         return true;
     QSqlQuery q(db);
     return !q.exec(QStringLiteral("SELECT 1"));
+}
+
+QString postgresLiteral(const QVariant &value, QString *error)
+{
+    if (value.isNull() || !value.isValid())
+        return QStringLiteral("NULL");
+    // Negative numbers in parentheses: written after a `-` ("a-?") they would start a comment.
+    const auto number = [](const QString &digits) {
+        return digits.startsWith(QLatin1Char('-')) ? QLatin1Char('(') + digits + QLatin1Char(')')
+                                                   : digits;
+    };
+    switch (value.metaType().id()) {
+    case QMetaType::Bool:
+        return value.toBool() ? QStringLiteral("TRUE") : QStringLiteral("FALSE");
+    case QMetaType::Int:
+    case QMetaType::Short:
+    case QMetaType::SChar:
+    case QMetaType::Long:
+    case QMetaType::LongLong:
+        return number(QString::number(value.toLongLong()));
+    case QMetaType::UInt:
+    case QMetaType::UShort:
+    case QMetaType::UChar:
+    case QMetaType::ULong:
+    case QMetaType::ULongLong:
+        return QString::number(value.toULongLong());
+    case QMetaType::Double:
+    case QMetaType::Float: {
+        const double d = value.toDouble();
+        if (std::isnan(d))
+            return QStringLiteral("'NaN'::float8");
+        if (std::isinf(d))
+            return d > 0 ? QStringLiteral("'Infinity'::float8")
+                         : QStringLiteral("'-Infinity'::float8");
+        return number(QString::number(d, 'g', 17));
+    }
+    case QMetaType::QDateTime: {
+        const QDateTime dt = value.toDateTime();
+        if (!dt.isValid())
+            return QStringLiteral("NULL");
+        return QLatin1Char('\'') + dt.toUTC().toString(Qt::ISODateWithMs) +
+            QStringLiteral("'::timestamptz");
+    }
+    case QMetaType::QDate: {
+        const QDate d = value.toDate();
+        if (!d.isValid())
+            return QStringLiteral("NULL");
+        return QLatin1Char('\'') + d.toString(Qt::ISODate) + QStringLiteral("'::date");
+    }
+    case QMetaType::QByteArray:
+        return QStringLiteral("E'\\\\x") + QString::fromLatin1(value.toByteArray().toHex()) +
+            QStringLiteral("'::bytea");
+    default:
+        break;
+    }
+    const QString text = value.toString();
+    if (text.contains(QChar(0))) {
+        if (error)
+            *error = tr("A value holds a NUL character, which PostgreSQL cannot store.");
+        return QString();
+    }
+    const bool backslash = text.contains(QLatin1Char('\\'));
+    QString out;
+    out.reserve(text.size() + 3);
+    if (backslash)
+        out += QLatin1Char('E');
+    out += QLatin1Char('\'');
+    for (const QChar c : text) {
+        if (c == QLatin1Char('\'') || (backslash && c == QLatin1Char('\\')))
+            out += c;
+        out += c;
+    }
+    out += QLatin1Char('\'');
+    return out;
+}
+
+QString withPostgresLiterals(const QString &sql, const QVariantList &values, QString *error)
+{
+    QString out;
+    out.reserve(sql.size() + values.size() * 16);
+    qsizetype next = 0; // the value for the next placeholder
+    const qsizetype n = sql.size();
+    const auto isWordChar = [](QChar c) {
+        return c.isLetterOrNumber() || c == QLatin1Char('_') || c == QLatin1Char('$');
+    };
+    for (qsizetype i = 0; i < n;) {
+        const QChar c = sql.at(i);
+        const QChar after = i + 1 < n ? sql.at(i + 1) : QChar();
+        qsizetype end = i + 1; // the text from i to end is copied as it is
+        if (c == QLatin1Char('\'')) {
+            // A string literal; E'...' also escapes with backslashes.
+            const bool escapes = i > 0 &&
+                (sql.at(i - 1) == QLatin1Char('E') || sql.at(i - 1) == QLatin1Char('e')) &&
+                (i < 2 || !isWordChar(sql.at(i - 2)));
+            while (end < n) {
+                const QChar d = sql.at(end++);
+                if (escapes && d == QLatin1Char('\\')) {
+                    ++end;
+                } else if (d == QLatin1Char('\'')) {
+                    if (end < n && sql.at(end) == QLatin1Char('\''))
+                        ++end;
+                    else
+                        break;
+                }
+            }
+        } else if (c == QLatin1Char('"')) {
+            while (end < n) {
+                if (sql.at(end++) == QLatin1Char('"')) {
+                    if (end < n && sql.at(end) == QLatin1Char('"'))
+                        ++end;
+                    else
+                        break;
+                }
+            }
+        } else if (c == QLatin1Char('-') && after == QLatin1Char('-')) {
+            end = sql.indexOf(QLatin1Char('\n'), i);
+            end = end < 0 ? n : end;
+        } else if (c == QLatin1Char('/') && after == QLatin1Char('*')) {
+            int depth = 1; // PostgreSQL nests block comments
+            end = i + 2;
+            while (end < n && depth > 0) {
+                if (sql.at(end) == QLatin1Char('/') && end + 1 < n &&
+                    sql.at(end + 1) == QLatin1Char('*')) {
+                    ++depth;
+                    end += 2;
+                } else if (sql.at(end) == QLatin1Char('*') && end + 1 < n &&
+                    sql.at(end + 1) == QLatin1Char('/')) {
+                    --depth;
+                    end += 2;
+                } else {
+                    ++end;
+                }
+            }
+        } else if (c == QLatin1Char('$') && (i == 0 || !isWordChar(sql.at(i - 1)))) {
+            // A dollar-quoted string: $tag$ ... $tag$ (a tag does not start with a digit).
+            qsizetype tagEnd = i + 1;
+            while (tagEnd < n && isWordChar(sql.at(tagEnd)) && sql.at(tagEnd) != QLatin1Char('$'))
+                ++tagEnd;
+            if (tagEnd < n && sql.at(tagEnd) == QLatin1Char('$') &&
+                (tagEnd == i + 1 || !sql.at(i + 1).isDigit())) {
+                const QString tag = sql.mid(i, tagEnd - i + 1);
+                const qsizetype close = sql.indexOf(tag, tagEnd + 1);
+                end = close < 0 ? n : close + tag.size();
+            }
+        } else if (c == QLatin1Char('?')) {
+            if (next >= values.size()) {
+                if (error)
+                    *error = tr("The statement has more placeholders than values.");
+                return QString();
+            }
+            const QString literal = postgresLiteral(values.at(next++), error);
+            if (literal.isEmpty())
+                return QString();
+            // Spaces keep a literal from joining a neighbouring token.
+            out += QLatin1Char(' ') + literal + QLatin1Char(' ');
+            i = end;
+            continue;
+        }
+        out += QStringView(sql).mid(i, end - i);
+        i = end;
+    }
+    if (next != values.size()) {
+        if (error)
+            *error = tr("The statement has fewer placeholders than values.");
+        return QString();
+    }
+    return out;
+}
+
+bool exec(QSqlQuery &query, const QString &sql, const QVariantList &values, QSqlError *error)
+{
+    const auto fail = [&](const QSqlError &why) {
+        if (error)
+            *error = why;
+        return false;
+    };
+    const QSqlDriver *driver = query.driver();
+    if (driver && driver->dbmsType() == QSqlDriver::PostgreSQL) {
+        QString why;
+        const QString text = values.isEmpty() ? sql : withPostgresLiterals(sql, values, &why);
+        if (text.isEmpty())
+            return fail(QSqlError(why, QString(), QSqlError::StatementError));
+        return query.exec(text) || fail(query.lastError());
+    }
+    if (!query.prepare(sql))
+        return fail(query.lastError());
+    for (const QVariant &value : values)
+        query.addBindValue(value);
+    return query.exec() || fail(query.lastError());
 }
 
 } // namespace ViralSpot::Database

@@ -5,6 +5,9 @@
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QString>
+#include <QVariantList>
+
+class QSqlQuery;
 
 namespace ViralSpot::Database {
 
@@ -33,5 +36,27 @@ bool isBusy(const QSqlError &error);
 
 // True when the error means the connection itself is gone (so it should be reopened).
 bool isConnectionLost(const QSqlDatabase &db);
+
+// Runs `sql` on `query` with its `?` placeholders bound, in order, to `values`.
+// SQLite: prepare(), bind, exec(). PostgreSQL: the values are written into the statement as
+// literals (postgresLiteral()) and it is sent unprepared, because QPSQL's prepare() creates a
+// named statement in the server session (PREPARE qpsqlpstmt_N). Behind a transaction pooler
+// (PgBouncer pool_mode=transaction, Supabase port 6543) the next transaction may run in
+// another server session, where that statement is missing or another client's of the same
+// name exists; so nothing the app runs may leave state in the session.
+// Returns false with *error set (the query's error, or why a value cannot be written).
+bool exec(
+    QSqlQuery &query, const QString &sql, const QVariantList &values, QSqlError *error = nullptr);
+
+// A PostgreSQL literal for a value: NULL, TRUE/FALSE, a number, a string (E'...' with `\` and
+// `'` doubled when it holds a backslash, so it reads the same whatever
+// standard_conforming_strings says), timestamptz/date/bytea casts. Empty with *error for a
+// string holding a NUL character (PostgreSQL text cannot, and libpq would cut the statement).
+QString postgresLiteral(const QVariant &value, QString *error = nullptr);
+
+// `sql` with every `?` outside string literals, quoted identifiers and comments replaced by
+// the literal of the next value. Empty with *error when the counts differ or a value cannot be
+// written.
+QString withPostgresLiterals(const QString &sql, const QVariantList &values, QString *error);
 
 } // namespace ViralSpot::Database

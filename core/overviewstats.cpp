@@ -52,18 +52,17 @@ HourlySeries requestsPerHour(const QSqlDatabase &db, const QDateTime &now, int h
     const QString ts = QueueQuery::timestampPlaceholder(db);
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!q.prepare(QStringLiteral("SELECT ") + bucket + QStringLiteral(" AS bucket, ") + key +
-            QStringLiteral(", COUNT(*) FROM queue WHERE created_at >= ") + ts +
-            QStringLiteral(" AND created_at < ") + ts + QStringLiteral(" GROUP BY 1, 2"))) {
+    // Unprepared on PostgreSQL (transaction poolers): see Database::exec().
+    QSqlError sqlError;
+    if (!Database::exec(q,
+            QStringLiteral("SELECT ") + bucket + QStringLiteral(" AS bucket, ") + key +
+                QStringLiteral(", COUNT(*) FROM queue WHERE created_at >= ") + ts +
+                QStringLiteral(" AND created_at < ") + ts + QStringLiteral(" GROUP BY 1, 2"),
+            { QueueQuery::timestampValue(db, first),
+                QueueQuery::timestampValue(db, last.addSecs(3600)) },
+            &sqlError)) {
         if (error)
-            *error = q.lastError().text();
-        return series;
-    }
-    q.addBindValue(QueueQuery::timestampValue(db, first));
-    q.addBindValue(QueueQuery::timestampValue(db, last.addSecs(3600)));
-    if (!q.exec()) {
-        if (error)
-            *error = q.lastError().text();
+            *error = sqlError.text();
         return series;
     }
 

@@ -113,23 +113,17 @@ bool applyOnce(QSqlDatabase &db, QueueAction action, const QStringList &ids,
         const QStringList chunk = ids.mid(start, ChunkSize);
         QSqlQuery q(db);
         q.setForwardOnly(true);
-        if (!q.prepare(
+        // Unprepared on PostgreSQL (transaction poolers): see Database::exec().
+        if (!Database::exec(q,
                 QStringLiteral("SELECT q.id, q.username, q.status, q.priority, q.created_at, "
                                "EXISTS (SELECT 1 FROM queue other WHERE "
                                "(other.username = lower(q.username) OR (lower(other.username) = "
                                "lower(q.username) AND other.username <> lower(other.username))) "
                                "AND other.status IN ('PENDING','PROCESSING') AND other.id <> q.id) "
                                "FROM queue q WHERE q.id IN (") +
-                placeholders(chunk.size()) + QStringLiteral(")"))) {
-            *sqlError = q.lastError();
+                    placeholders(chunk.size()) + QStringLiteral(")"),
+                QVariantList(chunk.cbegin(), chunk.cend()), sqlError))
             return false;
-        }
-        for (int i = 0; i < chunk.size(); ++i)
-            q.bindValue(i, chunk.at(i));
-        if (!q.exec()) {
-            *sqlError = q.lastError();
-            return false;
-        }
         while (q.next()) {
             SelectedRow row;
             row.id = q.value(0).toString();
@@ -187,16 +181,9 @@ bool applyOnce(QSqlDatabase &db, QueueAction action, const QStringList &ids,
         const QStringList chunk = candidates.mid(start, ChunkSize);
         QSqlQuery q(db);
         q.setForwardOnly(true);
-        if (!q.prepare(updateSql(action, db, chunk.size()))) {
-            *sqlError = q.lastError();
+        if (!Database::exec(q, updateSql(action, db, chunk.size()),
+                QVariantList(chunk.cbegin(), chunk.cend()), sqlError))
             return false;
-        }
-        for (int i = 0; i < chunk.size(); ++i)
-            q.bindValue(i, chunk.at(i));
-        if (!q.exec()) {
-            *sqlError = q.lastError();
-            return false;
-        }
         while (q.next())
             changed.insert(q.value(0).toString());
     }

@@ -117,19 +117,13 @@ QString orderBy(const QueueSort &sort)
 
 bool prepareAndExec(QSqlQuery &q, const QString &sql, const QVariantList &values, QString *error)
 {
-    if (!q.prepare(sql)) {
-        if (error)
-            *error = q.lastError().text();
-        return false;
-    }
-    for (int i = 0; i < values.size(); ++i)
-        q.bindValue(i, values.at(i));
-    if (!q.exec()) {
-        if (error)
-            *error = q.lastError().text();
-        return false;
-    }
-    return true;
+    // Unprepared on PostgreSQL (transaction poolers): see Database::exec().
+    QSqlError sqlError;
+    if (Database::exec(q, sql, values, &sqlError))
+        return true;
+    if (error)
+        *error = sqlError.text();
+    return false;
 }
 
 QueueRow readRow(const QSqlQuery &q)

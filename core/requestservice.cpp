@@ -70,21 +70,6 @@ QString jsonArray(const QStringList &values)
     return quotedList(values, QLatin1Char('['), QLatin1Char(']'));
 }
 
-bool prepareAndExec(QSqlQuery &q, const QString &sql, const QVariantList &values, QSqlError *error)
-{
-    if (!q.prepare(sql)) {
-        *error = q.lastError();
-        return false;
-    }
-    for (const QVariant &value : values)
-        q.addBindValue(value);
-    if (!q.exec()) {
-        *error = q.lastError();
-        return false;
-    }
-    return true;
-}
-
 // Why a parsed request item cannot go to SQL (empty: it can): the username must be valid and
 // already normalized, the source valid.
 QString itemProblem(const RequestItem &item)
@@ -121,7 +106,6 @@ bool RequestService::open(QString *error)
 {
     // A connection opened (again) here has no prepared statements yet.
     if (!isOpen()) {
-        m_prepared = false;
         m_pgLegacy = {};
         m_sqlite.reset();
         m_lookup.reset();
@@ -162,7 +146,6 @@ bool RequestService::isOpen() const
 
 void RequestService::close()
 {
-    m_prepared = false;
     m_pgLegacy = {};
     m_sqlite.reset(); // before the connection goes: its statements belong to it
     m_lookup.reset();
@@ -549,13 +532,12 @@ bool runSqliteChunk(
 }
 
 // PostgreSQL: the whole chunk is one statement, so one round trip and one implicit
-// transaction (committed, with synchronous_commit, before the answer arrives). The arrays are
-// written into the statement: QPSQL would otherwise PREPARE, EXECUTE and DEALLOCATE, three
-// round trips per statement. Safe because every value is validated first (usernames
-// [a-z0-9._], sources [A-Za-z0-9_.:-], ids hex): none can hold a quote or a backslash.
-// Up to this many usernames a chunk runs as a prepared statement (see runPostgresChunk).
-constexpr int PreparedChunkLimit = 1000;
-
+// transaction (committed before the answer arrives). The arrays are written into the statement
+// as literals and it is sent unprepared: a named server-side statement (ours, or QPSQL's
+// PREPARE qpsqlpstmt_N) lives in the server session, which a transaction pooler (PgBouncer
+// pool_mode=transaction, Supabase port 6543) does not keep between transactions. The cost is
+// planning the statement on every chunk; the endpoint batches many requests into one chunk.
+//
 // The chunk statement, in two forms. The lean one matches usernames exactly: the app writes
 // lower case only. The legacy one also matches the mixed-case rows ("Foo") an adopted database
 // may hold (SPEC 1.1: the same profile as "foo"), through the partial indexes of schema step 5.
@@ -620,7 +602,7 @@ const QLatin1String PostgresLegacyCheck(
     " ORDER BY lower(username) LIMIT 1) IS NOT NULL");
 
 bool runPostgresChunk(QSqlDatabase &db, const Chunk &chunk, QList<RequestResult> &results,
-    QSqlError *error, bool *prepared, PostgresLegacyState *legacyState)
+    QSqlError *error, PostgresLegacyState *legacyState)
 {
     // At most once a second per connection: a round trip before every group commit cost the
     // endpoint 15% of its requests a second. Mixed-case rows come from an adopted database's
@@ -638,44 +620,40 @@ bool runPostgresChunk(QSqlDatabase &db, const Chunk &chunk, QList<RequestResult>
         legacyState->checked.start();
     }
     const bool legacy = legacyState->present;
-    const QString &statement = postgresStatement(legacy);
-    const QString name = legacy ? QStringLiteral("viralspot_request_chunk_legacy")
-                                : QStringLiteral("viralspot_request_chunk");
-    const QString names = pgArray(chunk.names);
-    const QString sources = pgArray(chunk.sources);
-    const QString requestIds = pgArray(chunk.requestIds);
-    const QString ids = pgArray(chunk.ids);
-    QString sql;
-    if (chunk.names.size() <= PreparedChunkLimit) {
-        // The endpoint's small group commits: prepared once per connection, so that the server
-        // plans the statement once instead of once per batch (+40% requests per second).
-        if (!*prepared) {
-            QSqlQuery prep(db);
-            for (const bool form : { false, true }) {
-                if (!prep.exec(QStringLiteral("PREPARE %1 (text[], text[], text[], text[]) AS ")
-                                   .arg(form ? QStringLiteral("viralspot_request_chunk_legacy")
-                                             : QStringLiteral("viralspot_request_chunk")) +
-                        postgresStatement(form))) {
-                    *error = prep.lastError();
-                    return false;
-                }
-            }
-            *prepared = true;
+    QString literals[4];
+    const QStringList *arrays[] = { &chunk.names, &chunk.sources, &chunk.requestIds, &chunk.ids };
+    for (int k = 0; k < 4; ++k) {
+        QString why;
+        literals[k] = Database::postgresLiteral(pgArray(*arrays[k]), &why);
+        if (literals[k].isEmpty()) {
+            *error = QSqlError(why, QString(), QSqlError::StatementError);
+            return false;
         }
-        sql = QStringLiteral("EXECUTE %1 ('%2', '%3', '%4', '%5')")
-                  .arg(name, names, sources, requestIds, ids);
-    } else {
-        // Large batches: planned for their actual arrays, which a generic plan is not.
-        sql = statement;
-        sql.replace(QLatin1String("$1"), QLatin1Char('\'') + names + QLatin1String("'::text[]"));
-        sql.replace(QLatin1String("$2"), QLatin1Char('\'') + sources + QLatin1String("'::text[]"));
-        sql.replace(
-            QLatin1String("$3"), QLatin1Char('\'') + requestIds + QLatin1String("'::text[]"));
-        sql.replace(QLatin1String("$4"), QLatin1Char('\'') + ids + QLatin1String("'::text[]"));
+        literals[k] += QLatin1String("::text[]");
     }
+    // $1..$4 in one pass, so that no value is searched for parameters in its turn.
+    const QString &statement = postgresStatement(legacy);
+    QString sql;
+    sql.reserve(statement.size() + 4 * literals[0].size() + literals[1].size() +
+        literals[2].size() + literals[3].size());
+    for (qsizetype i = 0; i < statement.size(); ++i) {
+        const QChar c = statement.at(i);
+        if (c == QLatin1Char('$') && i + 1 < statement.size() &&
+            statement.at(i + 1) >= QLatin1Char('1') && statement.at(i + 1) <= QLatin1Char('4')) {
+            sql += literals[statement.at(i + 1).unicode() - '1'];
+            ++i;
+        } else {
+            sql += c;
+        }
+    }
+    // "Queued" promises a durable commit whatever the server's default says. SET LOCAL, in the
+    // same statement string (one implicit transaction), rather than a SET on the session: a
+    // transaction pooler would run that in some other client's server session.
+    sql.prepend(QLatin1String("SET LOCAL synchronous_commit = on; "));
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!q.exec(sql)) {
+    // The first result is the SET's; the chunk's rows (or its error) come next.
+    if (!q.exec(sql) || !q.nextResult()) {
         *error = q.lastError();
         return false;
     }
@@ -742,7 +720,7 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
         QSqlError error;
         bool ok = false;
         if (Database::isPostgres(db)) {
-            ok = runPostgresChunk(db, chunk, results, &error, &m_prepared, &m_pgLegacy);
+            ok = runPostgresChunk(db, chunk, results, &error, &m_pgLegacy);
         } else {
             if (!m_sqlite) {
                 auto statements = std::make_unique<SqliteChunkStatements>(db);
@@ -835,32 +813,50 @@ bool RequestService::resolveWithoutWrite(
     }
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     const bool postgres = Database::isPostgres(db);
-    if (!m_lookup) {
+    // SQLite: prepared once per connection. PostgreSQL: sent whole each time, since a prepared
+    // statement would live in the server session (see Database::exec()).
+    std::unique_ptr<QSqlQuery> pgLookup;
+    if (postgres) {
+        pgLookup = std::make_unique<QSqlQuery>(db);
+        pgLookup->setForwardOnly(true);
+    } else if (!m_lookup) {
         auto q = std::make_unique<QSqlQuery>(db);
         q->setForwardOnly(true);
-        // PostgreSQL numbers WITH ORDINALITY from 1; the offset is subtracted below.
-        if (!q->prepare(ResolveStatement.arg(postgres
-                    ? QStringLiteral("unnest(?::text[]) WITH ORDINALITY AS j(value, key)")
-                    : QStringLiteral("json_each(?) AS j")))) {
+        if (!q->prepare(ResolveStatement.arg(QStringLiteral("json_each(?) AS j")))) {
             if (error)
                 *error = q->lastError().text();
             return false;
         }
         m_lookup = std::move(q);
     }
-    m_lookup->bindValue(0, postgres ? pgArray(names) : jsonArray(names));
-    if (!m_lookup->exec()) {
+    QSqlQuery *lookup = postgres ? pgLookup.get() : m_lookup.get();
+    QSqlError sqlError;
+    bool ok = false;
+    if (postgres) {
+        // PostgreSQL numbers WITH ORDINALITY from 1; the offset is subtracted below.
+        ok = Database::exec(*lookup,
+            ResolveStatement.arg(
+                QStringLiteral("unnest(?::text[]) WITH ORDINALITY AS j(value, key)")),
+            { pgArray(names) }, &sqlError);
+    } else {
+        lookup->bindValue(0, jsonArray(names));
+        ok = lookup->exec();
+        if (!ok)
+            sqlError = lookup->lastError();
+    }
+    if (!ok) {
         if (error)
-            *error = m_lookup->lastError().text();
-        m_lookup->finish();
+            *error = sqlError.text();
+        lookup->finish();
+        pgLookup.reset();
         if (!db.isOpen() || !ping(nullptr))
             close(); // lost: the next call reconnects
         return false;
     }
     const int base = postgres ? 1 : 0;
-    while (m_lookup->next()) {
-        const QVariant kind = m_lookup->value(1);
-        const int k = m_lookup->value(0).toInt() - base;
+    while (lookup->next()) {
+        const QVariant kind = lookup->value(1);
+        const int k = lookup->value(0).toInt() - base;
         if (kind.isNull() || k < 0 || k >= position.size())
             continue; // for requestItems()
         const int i = position[k];
@@ -873,7 +869,7 @@ bool RequestService::resolveWithoutWrite(
         r.message = outcomeMessage(r.outcome, r.username);
         (*results)[i] = std::move(r);
     }
-    m_lookup->finish();
+    lookup->finish();
     return true;
 }
 
@@ -969,7 +965,7 @@ ProfileStatus RequestService::status(const QString &username)
         q.setForwardOnly(true);
         QSqlError sqlError;
         if (ok) {
-            ok = prepareAndExec(q,
+            ok = Database::exec(q,
                 QStringLiteral("SELECT status, attempts FROM ("
                                "SELECT status, attempts, created_at FROM queue "
                                "WHERE username = ? "

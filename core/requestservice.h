@@ -112,12 +112,12 @@ private:
     DatabaseConfig m_config;
     QString m_connectionName;
     bool m_migrated = false;
-    bool m_prepared = false; // the PostgreSQL chunk statements exist on this connection
     PostgresLegacyState m_pgLegacy;
     // SQLite: the chunk's statements, prepared once per connection (the endpoint's group
     // commits run thousands of small chunks a second).
     std::unique_ptr<SqliteChunkStatements> m_sqlite;
-    // resolveWithoutWrite()'s statement, prepared once per connection.
+    // resolveWithoutWrite()'s statement, prepared once per connection (SQLite only: a
+    // PostgreSQL statement must not outlive its transaction, see Database::exec()).
     std::unique_ptr<QSqlQuery> m_lookup;
 };
 

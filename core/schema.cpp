@@ -318,17 +318,18 @@ MigrationResult migrate(QSqlDatabase &db)
         }
         QSqlQuery record(db);
         const bool applied = step.apply(db, postgres, &error) &&
-            record.prepare(QStringLiteral("INSERT INTO viralspot_schema_version "
-                                          "(version, description, applied_at) "
-                                          "VALUES (?, ?, ") +
-                (postgres ? QStringLiteral("now())")
-                          : QStringLiteral("strftime('%Y-%m-%dT%H:%M:%fZ','now'))"))) &&
             [&] {
-                record.addBindValue(step.version);
-                record.addBindValue(QString::fromLatin1(step.description));
-                if (record.exec())
+                // Unprepared on PostgreSQL: QPSQL's prepared statement would outlive this
+                // transaction in the server session, which a transaction pooler lends to others.
+                QSqlError why;
+                if (Database::exec(record,
+                        QStringLiteral("INSERT INTO viralspot_schema_version "
+                                       "(version, description, applied_at) VALUES (?, ?, ") +
+                            (postgres ? QStringLiteral("now())")
+                                      : QStringLiteral("strftime('%Y-%m-%dT%H:%M:%fZ','now'))")),
+                        { step.version, QString::fromLatin1(step.description) }, &why))
                     return true;
-                error = record.lastError().text();
+                error = why.text();
                 return false;
             }() &&
             run(db, QStringLiteral("COMMIT"), &error);

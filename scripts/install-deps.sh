@@ -41,7 +41,7 @@ package_pkgs=(
 )
 # scripts/test.sh: the throwaway PostgreSQL, the sanitizer and fuzzing builds (clang 14), and
 # everything scripts/test-package.sh needs.
-test_pkgs=(postgresql clang-14 libclang-rt-14-dev llvm-14 "${package_pkgs[@]}")
+test_pkgs=(postgresql pgbouncer clang-14 libclang-rt-14-dev llvm-14 "${package_pkgs[@]}")
 # Not needed by the README commands, but by the tools the README names (benchmarks with wrk,
 # screenshots with ImageMagick, clang-format for contributors).
 test_pkgs+=(wrk imagemagick clang-format)

@@ -39,8 +39,11 @@ started=$SECONDS
 if [[ " $parts " == *" sanitizers "* && -z ${VIRALSPOT_TEST_PG_URL:-} ]]; then
     # shellcheck source=scripts/pg-throwaway.sh
     source "$root/scripts/pg-throwaway.sh"
+    # shellcheck source=scripts/pgbouncer-throwaway.sh
+    source "$root/scripts/pgbouncer-throwaway.sh"
+    trap 'pgbouncer_throwaway_stop; pg_throwaway_stop' EXIT
     pg_throwaway_start
-    trap pg_throwaway_stop EXIT
+    pgbouncer_throwaway_start
 fi
 export VIRALSPOT_TEST_PG_URL=${VIRALSPOT_TEST_PG_URL:-}
 export QT_QPA_PLATFORM=offscreen

@@ -4,7 +4,8 @@
 #  2. builds the full configuration (window, endpoint, terminal) with warnings as errors, and
 #     checks that every Debian package the build used comes with the install script's list
 #     (scripts/check-build-deps.sh: a clean machine has nothing else);
-#  3. starts a throwaway PostgreSQL; checks what the built program loads at run time (the
+#  3. starts a throwaway PostgreSQL and PgBouncers in front of it (transaction and session
+#     mode, for the pooler tests); checks what the built program loads at run time (the
 #     window under Xvfb, the endpoint on SQLite and PostgreSQL) against the `run` list;
 #  4. runs every CTest test on SQLite and PostgreSQL, each once: the tests that the headless
 #     sanitizer build also has run there (step 5) and are neither built nor run here; the
@@ -13,7 +14,7 @@
 #     proves the layering) with AddressSanitizer + UndefinedBehaviorSanitizer running its whole
 #     suite, then the fuzz targets for a bounded time; both builds' packages checked too;
 #  6. the Debian package (scripts/test-package.sh): built, validated, installed, run, removed;
-# and stops the PostgreSQL server whatever happens.
+# and stops the PgBouncers and the PostgreSQL server whatever happens.
 # TEST_PARTS selects parts: "main robustness package" (default all). Without "robustness", the
 # main build builds and runs every test itself.
 set -euo pipefail
@@ -77,13 +78,17 @@ if [[ $parts == *main* || $parts == *package* ]]; then
     "$root/scripts/check-build-deps.sh" "$build_dir" build
 fi
 
-echo "== Throwaway PostgreSQL"
+echo "== Throwaway PostgreSQL and PgBouncers in front of it (transaction and session mode)"
 # shellcheck source=scripts/pg-throwaway.sh
 source "$root/scripts/pg-throwaway.sh"
+# shellcheck source=scripts/pgbouncer-throwaway.sh
+source "$root/scripts/pgbouncer-throwaway.sh"
+trap 'pgbouncer_throwaway_stop; pg_throwaway_stop' EXIT
 pg_throwaway_start
-trap pg_throwaway_stop EXIT
+pgbouncer_throwaway_start
 export VIRALSPOT_TEST_PG_URL
-echo "PostgreSQL at $VIRALSPOT_TEST_PG_URL"
+echo "PostgreSQL at $VIRALSPOT_TEST_PG_URL, PgBouncer at $VIRALSPOT_TEST_PGBOUNCER_TX_URL" \
+    "(transaction) and $VIRALSPOT_TEST_PGBOUNCER_SESSION_URL (session)"
 export QT_QPA_PLATFORM=offscreen
 
 status=0

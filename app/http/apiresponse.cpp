@@ -131,12 +131,15 @@ ApiResponse ApiResponse::fromProfileStatus(const QString &username, const Profil
         { QStringLiteral("attempts"), status.attempts } });
 }
 
-ApiResponse ApiResponse::health(bool databaseOk)
+ApiResponse ApiResponse::health(bool probeOk, int failedRequests)
 {
-    const QJsonObject body { { QStringLiteral("status"),
-                                 databaseOk ? QStringLiteral("ok") : QStringLiteral("error") },
+    const bool databaseOk = probeOk && failedRequests == 0;
+    QJsonObject body { { QStringLiteral("status"),
+                           databaseOk ? QStringLiteral("ok") : QStringLiteral("error") },
         { QStringLiteral("database"),
             databaseOk ? QStringLiteral("ok") : QStringLiteral("unavailable") } };
+    if (failedRequests > 0)
+        body.insert(QStringLiteral("failed_requests"), failedRequests);
     return { databaseOk ? 200 : 503, {}, toJson(body) };
 }
 

@@ -21,7 +21,9 @@ struct ApiResponse
     // invalid: 400 invalid_username or invalid_source; error or anything else: 503.
     static ApiResponse fromRequestResult(const RequestResult &result);
     static ApiResponse fromProfileStatus(const QString &username, const ProfileStatus &status);
-    static ApiResponse health(bool databaseOk);
+    // 200 {"status":"ok","database":"ok"}, or 503 with "database":"unavailable" when the probe
+    // failed or requests failed lately ("failed_requests": how many, see RecentFailures).
+    static ApiResponse health(bool probeOk, int failedRequests = 0);
 
     // {"success": false, "error": {"code": code, "message": message}}
     static ApiResponse error(int status, const QString &code, const QString &message);

@@ -209,9 +209,11 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
                 const bool ok = service.ping();
                 QMetaObject::invokeMethod(
                     this,
-                    [target, slot, ok] {
+                    [this, target, slot, ok] {
+                        // SELECT 1 alone can pass while every request fails.
+                        const int failed = m_failures.count(Connection::monotonicMs());
                         if (target)
-                            target->answer(slot.lock(), ApiResponse::health(ok));
+                            target->answer(slot.lock(), ApiResponse::health(ok, failed));
                     },
                     Qt::QueuedConnection);
             },
@@ -241,7 +243,9 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
                     const ProfileStatus status = service.status(username);
                     QMetaObject::invokeMethod(
                         this,
-                        [target, slot, username, status] {
+                        [this, target, slot, username, status] {
+                            if (!status.ok)
+                                m_failures.note(Connection::monotonicMs());
                             if (target)
                                 target->answer(
                                     slot.lock(), ApiResponse::fromProfileStatus(username, status));
@@ -277,7 +281,10 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
         source = *decoded;
     }
     connection->markWrite(pending);
-    m_writer->submit({ username, source }, [target, slot](const RequestResult &result) {
+    const QPointer<Frontend> self(this);
+    m_writer->submit({ username, source }, [self, target, slot](const RequestResult &result) {
+        if (self && result.outcome == Outcome::Error)
+            self->m_failures.note(Connection::monotonicMs());
         if (target)
             target->answer(slot.lock(), ApiResponse::fromRequestResult(result));
     });
@@ -317,6 +324,7 @@ void Frontend::expireDeadlines()
                 break;
             if (front.connection) // the database did not answer in time: say so, claim nothing
                 front.connection->answer(pending, ApiResponse::databaseUnavailable());
+            m_failures.note(now);
         }
         m_deadlines.pop_front();
     }

@@ -2,6 +2,7 @@
 
 #include "connection.h"
 #include "endpointsettings.h"
+#include "recentfailures.h"
 
 #include <QAbstractHttpServer>
 #include <QPointer>
@@ -63,6 +64,7 @@ private:
     DatabaseReader *m_reader;
     std::deque<Deadline> m_deadlines; // in arrival order = deadline order
     QTimer m_deadlineTimer;
+    RecentFailures m_failures; // requests' database errors, for /health
 };
 
 } // namespace ViralSpot::Http

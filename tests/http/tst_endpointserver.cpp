@@ -76,6 +76,7 @@ private Q_SLOTS:
     void sources();
     void status();
     void health();
+    void healthReflectsFailingRequests();
     void notFound_data();
     void notFound();
     void methodNotAllowed_data();
@@ -380,6 +381,43 @@ void TestEndpointServer::health()
     QCOMPARE(exchange.responses().at(0).status, 200);
     QVERIFY(exchange.responses().at(0).header("Content-Length").isEmpty());
     QCOMPARE(exchange.responses().at(1).body, QByteArray(R"({"status":"ok"})"));
+}
+
+void TestEndpointServer::healthReflectsFailingRequests()
+{
+    // Every insert fails while SELECT 1 still works (as behind a transaction pooler that loses
+    // the app's prepared statements): /health must not say ok meanwhile.
+    const bool sqlite = Test::engine() == DatabaseConfig::Engine::SQLite;
+    if (sqlite) {
+        QVERIFY(
+            m_db->exec(QStringLiteral("CREATE TRIGGER refuse BEFORE INSERT ON queue "
+                                      "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END")));
+    } else {
+        QVERIFY(m_db->exec(QStringLiteral("CREATE FUNCTION refuse() RETURNS trigger "
+                                          "LANGUAGE plpgsql AS $$BEGIN "
+                                          "RAISE EXCEPTION 'refused by the test'; END$$")));
+        QVERIFY(m_db->exec(QStringLiteral("CREATE TRIGGER refuse BEFORE INSERT ON queue "
+                                          "FOR EACH ROW EXECUTE FUNCTION refuse()")));
+    }
+    QCOMPARE(request("GET", "/health").status, 200); // nothing has failed yet
+    QCOMPARE(request("POST", "/api/profile/refused/request").status, 503);
+    Reply reply = request("GET", "/health");
+    QCOMPARE(reply.status, 503);
+    QCOMPARE(reply.json.value(QStringLiteral("status")).toString(), QStringLiteral("error"));
+    QCOMPARE(
+        reply.json.value(QStringLiteral("database")).toString(), QStringLiteral("unavailable"));
+    QCOMPARE(reply.json.value(QStringLiteral("failed_requests")).toInt(), 1);
+    QCOMPARE(request("GET", "/health/live").status, 200); // the process itself is fine
+
+    // Fixed: requests work at once, and /health follows once the failures are past.
+    QVERIFY(m_db->exec(QStringLiteral("DROP TRIGGER refuse") +
+        (sqlite ? QString() : QStringLiteral(" ON queue"))));
+    QCOMPARE(request("POST", "/api/profile/accepted/request").status, 200);
+    QElapsedTimer timer;
+    timer.start();
+    QTRY_COMPARE_WITH_TIMEOUT(request("GET", "/health").status, 200, 15000);
+    QVERIFY2(timer.elapsed() < 8000, qPrintable(QString::number(timer.elapsed())));
+    QCOMPARE(request("GET", "/health").json, object(R"({"status":"ok","database":"ok"})"));
 }
 
 void TestEndpointServer::notFound_data()

@@ -72,7 +72,8 @@ int freePort()
 
 DatabaseConfig::Engine engine()
 {
-    return qEnvironmentVariable("VIRALSPOT_TEST_ENGINE") == QLatin1String("postgresql")
+    const QString name = qEnvironmentVariable("VIRALSPOT_TEST_ENGINE");
+    return name == QLatin1String("postgresql") || name.startsWith(QLatin1String("pgbouncer_"))
         ? DatabaseConfig::Engine::PostgreSQL
         : DatabaseConfig::Engine::SQLite;
 }
@@ -81,6 +82,16 @@ QString engineName()
 {
     return engine() == DatabaseConfig::Engine::PostgreSQL ? QStringLiteral("postgresql")
                                                           : QStringLiteral("sqlite");
+}
+
+Pooler pooler()
+{
+    const QString name = qEnvironmentVariable("VIRALSPOT_TEST_ENGINE");
+    if (name == QLatin1String("pgbouncer_tx"))
+        return Pooler::Transaction;
+    if (name == QLatin1String("pgbouncer_session"))
+        return Pooler::Session;
+    return Pooler::None;
 }
 
 QString appBinary()
@@ -113,14 +124,34 @@ TemporaryDatabase::TemporaryDatabase(DatabaseConfig::Engine engine)
         return;
     m_config.databaseName = QStringLiteral("vs_test_") + uniqueSuffix();
     if (!runAdmin(m_pgAdminUrl, QStringLiteral("CREATE DATABASE \"%1\"").arg(m_config.databaseName),
-            &m_error))
+            &m_error)) {
         m_error = QStringLiteral("could not create a test database: ") + m_error;
+        return;
+    }
+    m_created = true;
+    if (pooler() != Pooler::None) {
+        const char *variable = pooler() == Pooler::Transaction
+            ? "VIRALSPOT_TEST_PGBOUNCER_TX_URL"
+            : "VIRALSPOT_TEST_PGBOUNCER_SESSION_URL";
+        const QString poolerUrl = qEnvironmentVariable(variable);
+        if (poolerUrl.isEmpty()) {
+            m_error = QString::fromLatin1(variable) +
+                QStringLiteral(" is not set: pooler tests need a PgBouncer "
+                               "(scripts/test.sh starts one, scripts/pgbouncer-throwaway.sh)");
+            return;
+        }
+        const DatabaseConfig viaPooler = DatabaseConfig::fromUrl(poolerUrl, &m_error);
+        if (!m_error.isEmpty())
+            return;
+        m_config.host = viaPooler.host;
+        m_config.port = viaPooler.port;
+    }
 }
 
 TemporaryDatabase::~TemporaryDatabase()
 {
     Database::close(m_connectionName);
-    if (m_config.engine == DatabaseConfig::Engine::PostgreSQL && isValid()) {
+    if (m_created) {
         QString error;
         if (!runAdmin(m_pgAdminUrl,
                 QStringLiteral("DROP DATABASE IF EXISTS \"%1\" WITH (FORCE)")

@@ -11,10 +11,20 @@
 
 namespace ViralSpot::Test {
 
-// The engine this test run is for: $VIRALSPOT_TEST_ENGINE ("sqlite", the default, or
-// "postgresql").
+// The engine this test run is for: $VIRALSPOT_TEST_ENGINE ("sqlite", the default,
+// "postgresql", or PostgreSQL behind a PgBouncer: "pgbouncer_tx" in pool_mode=transaction,
+// "pgbouncer_session" in pool_mode=session).
 DatabaseConfig::Engine engine();
 QString engineName();
+
+// The pooler in front of PostgreSQL for this run.
+enum class Pooler
+{
+    None,
+    Transaction,
+    Session
+};
+Pooler pooler();
 
 // Path of a built program: $VIRALSPOT_BIN_DIR/name (the app) or $VIRALSPOT_TEST_BIN_DIR/name.
 QString appBinary();
@@ -23,7 +33,10 @@ QString testBinary(const QString &name);
 // A fresh, empty database for one test, removed again by the destructor.
 // SQLite: a file in a temporary folder. PostgreSQL: a new database on the server named by
 // $VIRALSPOT_TEST_PG_URL (an admin URL, e.g. postgresql://postgres@127.0.0.1:5433/postgres);
-// isValid() is false with error() saying what is missing when that is not set.
+// isValid() is false with error() saying what is missing when that is not set. With a pooler
+// (pooler()), the database is made and dropped directly, and url()/config()/connection() go
+// through the PgBouncer named by $VIRALSPOT_TEST_PGBOUNCER_TX_URL or
+// $VIRALSPOT_TEST_PGBOUNCER_SESSION_URL (scripts/pgbouncer-throwaway.sh).
 class TemporaryDatabase final
 {
 public:
@@ -53,6 +66,7 @@ private:
     QString m_error;
     QString m_connectionName;
     QString m_pgAdminUrl;
+    bool m_created = false; // a PostgreSQL database to drop
     std::unique_ptr<QTemporaryDir> m_dir;
 };
 
