@@ -207,11 +207,14 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
         m_reader->submit(
             [this, target, slot](RequestService &service) {
                 const bool ok = service.ping();
+                const bool repair = ok && service.repairRequired();
                 QMetaObject::invokeMethod(
                     this,
-                    [target, slot, ok] {
+                    [target, slot, ok, repair] {
                         if (target)
-                            target->answer(slot.lock(), ApiResponse::health(ok));
+                            target->answer(slot.lock(),
+                                repair ? ApiResponse::healthRepairRequired()
+                                       : ApiResponse::health(ok));
                     },
                     Qt::QueuedConnection);
             },
