@@ -482,23 +482,25 @@ MigrationResult migrate(QSqlDatabase &db)
                 break;
             }
         }
-        QSqlQuery record(db);
-        applied = applied &&
-            record.prepare(QStringLiteral("INSERT INTO viralspot_schema_version "
-                                          "(version, description, applied_at) "
-                                          "VALUES (?, ?, ") +
-                (postgres ? QStringLiteral("now())")
-                          : QStringLiteral("strftime('%Y-%m-%dT%H:%M:%fZ','now'))"))) &&
-            [&] {
-                record.addBindValue(step.version);
-                record.addBindValue(QString::fromLatin1(step.description));
-                if (record.exec())
-                    return true;
+        if (applied) {
+            QSqlQuery record(db);
+            const bool recorded =
+                record.prepare(QStringLiteral("INSERT INTO viralspot_schema_version "
+                                              "(version, description, applied_at) VALUES (?, ?, ") +
+                    (postgres ? QStringLiteral("now())")
+                              : QStringLiteral("strftime('%Y-%m-%dT%H:%M:%fZ','now'))"))) &&
+                [&] {
+                    record.addBindValue(step.version);
+                    record.addBindValue(QString::fromLatin1(step.description));
+                    return record.exec();
+                }();
+            if (!recorded) {
                 error = record.lastError().text();
                 sqlError = record.lastError();
-                return false;
-            }() &&
-            run(db, QStringLiteral("COMMIT"), &error, &sqlError);
+                applied = false;
+            }
+        }
+        applied = applied && run(db, QStringLiteral("COMMIT"), &error, &sqlError);
         if (!applied) {
             run(db, QStringLiteral("ROLLBACK"), nullptr);
             if (isPermissionError(sqlError)) {

@@ -6,6 +6,8 @@
 #include "auditlog.h"
 #include "database.h"
 #include "legacyfixture.h"
+#include "queueactions.h"
+#include "queuequery.h"
 #include "requestservice.h"
 #include "schema.h"
 #include "testdatabase.h"
@@ -33,6 +35,7 @@ private slots:
     void repairPreviewsThenAppliesAndIsAudited();
     void everyOutcomeIsRightAfterTheRepair();
     void theOriginalWorkerClaimsAndFinishesOurRow();
+    void queueBrowserAndActionsOnEnumColumns();
     void leastPrivilegeRoleNamesTheMissingGrant();
     void leastPrivilegeRoleOnAnUnmigratedDatabaseNamesTheCommand();
     void printSqlShowsTheMissingStepsWithoutRunningThem();
@@ -366,6 +369,46 @@ void TestLegacyDatabase::theOriginalWorkerClaimsAndFinishesOurRow()
     QVERIFY(q.value(1).toBool());
     // A COMPLETED row does not block a new request.
     QCOMPARE(service.request(QStringLiteral("workerpick")).outcome, Outcome::Queued);
+}
+
+void TestLegacyDatabase::queueBrowserAndActionsOnEnumColumns()
+{
+    QVERIFY(!repair().isEmpty());
+    QSqlDatabase db = m_db->connection();
+    QueueFilter filter;
+    filter.statuses = { QStringLiteral("PENDING") };
+    filter.priorities = { QStringLiteral("LOW") };
+    const QueuePage page = QueueQuery::fetch(db, filter, {}, 0, 50);
+    QVERIFY2(page.ok, qPrintable(page.error));
+    QCOMPARE(page.rows.size(), 2); // lowwaiting, OldStar
+    const QueueCounts counts = QueueQuery::counts(db);
+    QVERIFY2(counts.ok, qPrintable(counts.error));
+    QCOMPARE(counts.byStatus.value(QStringLiteral("FAILED")), 2); // brokenone, the repaired row
+    QString error;
+    QVERIFY(!QueueQuery::history(db, QStringLiteral("natgeo"), &error).isEmpty());
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+
+    auto idOf = [&](const char *username) {
+        return m_db
+            ->scalar(QStringLiteral("SELECT id::text FROM queue WHERE username = '%1' ORDER BY "
+                                    "created_at LIMIT 1")
+                         .arg(QLatin1String(username)))
+            .toString();
+    };
+    const QString low = idOf("lowwaiting");
+    for (const QueueAction action :
+        { QueueAction::Pause, QueueAction::Resume, QueueAction::Raise }) {
+        const QueueActionResult r = QueueActions::apply(db, action, { low });
+        QVERIFY2(r.ok && r.changed() == 1, qPrintable(r.error + r.summary()));
+    }
+    const QueueActionResult retried =
+        QueueActions::apply(db, QueueAction::Retry, { idOf("brokenone") });
+    QVERIFY2(retried.ok && retried.changed() == 1, qPrintable(retried.error + retried.summary()));
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT status::text || ' ' || priority::text FROM queue "
+                                         "WHERE id = '%1'")
+                              .arg(low))
+                 .toString(),
+        QStringLiteral("PENDING HIGH"));
 }
 
 void TestLegacyDatabase::leastPrivilegeRoleNamesTheMissingGrant()
