@@ -624,7 +624,7 @@ QList<DuplicateRow> duplicateRows(const QSqlDatabase &db, int limit, QString *er
         row.priority = q.value(3).toString();
         const QVariant created = q.value(4);
         row.createdAt = created.metaType().id() == QMetaType::QDateTime
-            ? created.toDateTime().toUTC().toString(Qt::ISODate)
+            ? created.toDateTime().toUTC().toString(Qt::ISODateWithMs)
             : created.toString();
         row.keptId = q.value(5).toString();
         rows.append(row);

@@ -2,6 +2,7 @@
 // processing get 503 repair_required naming the repair, reads keep working, /health says so,
 // and a repair made elsewhere takes effect without a restart.
 
+#include "apiresponse.h"
 #include "endpointserver.h"
 #include "legacyfixture.h"
 #include "schema.h"
@@ -25,6 +26,7 @@ private slots:
     void init();
     void cleanup();
     void requestsAnswerRepairRequiredAndReadsWork();
+    void errorKindsMapOnce();
 
 private:
     struct Reply
@@ -121,6 +123,42 @@ void TestLegacyEndpoint::requestsAnswerRepairRequiredAndReadsWork()
         QStringLiteral("queued"));
     health = request("GET", "/health");
     QCOMPARE(health.status, 200);
+}
+
+void TestLegacyEndpoint::errorKindsMapOnce()
+{
+    auto error = [](const Http::ApiResponse &r) {
+        return QJsonDocument::fromJson(r.body).object().value(QStringLiteral("error")).toObject();
+    };
+    const QString text = QStringLiteral("exact words");
+    RequestResult result;
+    result.outcome = Outcome::Error;
+    result.message = text;
+    result.errorKind = ErrorKind::RepairRequired;
+    Http::ApiResponse r = Http::ApiResponse::fromRequestResult(result);
+    QCOMPARE(r.status, 503);
+    QCOMPARE(error(r).value(QStringLiteral("code")).toString(), QStringLiteral("repair_required"));
+    QCOMPARE(error(r).value(QStringLiteral("message")).toString(), text);
+    // A missing grant or migration: the contract's code, with the core's exact words.
+    result.errorKind = ErrorKind::SetupRequired;
+    r = Http::ApiResponse::fromRequestResult(result);
+    QCOMPARE(r.status, 503);
+    QCOMPARE(
+        error(r).value(QStringLiteral("code")).toString(), QStringLiteral("database_unavailable"));
+    QCOMPARE(error(r).value(QStringLiteral("message")).toString(), text);
+    // An outage keeps the generic sentence (no driver text to the web).
+    result.errorKind = ErrorKind::Unavailable;
+    r = Http::ApiResponse::fromRequestResult(result);
+    QCOMPARE(
+        error(r).value(QStringLiteral("code")).toString(), QStringLiteral("database_unavailable"));
+    QVERIFY(error(r).value(QStringLiteral("message")).toString() != text);
+    ProfileStatus status;
+    status.errorKind = ErrorKind::SetupRequired;
+    status.error = text;
+    QCOMPARE(error(Http::ApiResponse::fromProfileStatus(QStringLiteral("x"), status))
+                 .value(QStringLiteral("message"))
+                 .toString(),
+        text);
 }
 
 QTEST_GUILESS_MAIN(TestLegacyEndpoint)
