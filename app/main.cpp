@@ -2,6 +2,7 @@
 // Argument parsing and wiring only; the work is done by the core, http and ui libraries.
 
 #include "commandline.h"
+#include "migratecommand.h"
 #include "repaircommand.h"
 #include "submitcommand.h"
 #include "translations.h"
@@ -40,6 +41,7 @@ const char *const TopLevelHelp =
     "  submit     request profiles from the terminal\n"
     "  repair-duplicates\n"
     "             report (and with --apply repair) duplicate active queue rows\n"
+    "  migrate    bring the schema up to date (--print-sql: show the SQL, run nothing)\n"
     "\n"
     "Common options:\n"
     "  --database URL   sqlite:PATH or postgresql://user[:password]@host[:port]/dbname\n"
@@ -74,6 +76,12 @@ int main(int argc, char *argv[])
         setApplicationInfo();
         ViralSpot::Translations::install(app);
         return ViralSpot::RepairCommand::run(commandArguments(app.arguments()));
+    }
+    if (command && std::strcmp(command, "migrate") == 0) {
+        QCoreApplication app(argc, argv);
+        setApplicationInfo();
+        ViralSpot::Translations::install(app);
+        return ViralSpot::MigrateCommand::run(commandArguments(app.arguments()));
     }
 #ifdef VIRALSPOT_HAS_HTTP
     if (command && std::strcmp(command, "serve") == 0) {

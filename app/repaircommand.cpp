@@ -60,11 +60,23 @@ int run(const QStringList &arguments)
         } else if (migration.duplicates.isClean()) {
             print(stdout, tr("No duplicate active rows: nothing to repair."));
         } else if (!parser.isSet(QStringLiteral("apply"))) {
+            // The preview: exactly the rows --apply would mark, and the row kept for each.
+            QString previewError;
+            const QList<Schema::DuplicateRow> rows = Schema::duplicateRows(db, 0, &previewError);
+            if (!previewError.isEmpty())
+                print(stderr, tr("The rows could not be listed: %1").arg(previewError));
+            for (const Schema::DuplicateRow &row : rows) {
+                print(stdout,
+                    tr("would mark FAILED: %1\trow %2\t%3 %4\tcreated %5\tkeeps row %6")
+                        .arg(row.username, row.id, row.status, row.priority, row.createdAt,
+                            row.keptId));
+            }
             print(stdout,
                 tr("%1 usernames have more than one active queue row (%2 extra rows). Run "
-                   "again with --apply to keep the oldest of each and mark the others FAILED.")
+                   "'%3' to keep the oldest of each and mark the others FAILED.")
                     .arg(migration.duplicates.usernames)
-                    .arg(migration.duplicates.extraRows));
+                    .arg(migration.duplicates.extraRows)
+                    .arg(Schema::repairCommand()));
             status = CommandLine::InputProblem;
         } else if (CommandLine::readOnly(parser)) {
             print(stderr, tr("Read-only mode: nothing was repaired."));

@@ -160,13 +160,17 @@ int run(const QStringList &arguments)
     }
     std::fflush(stdout);
     if (errors > 0) {
-        if (!json) {
-            for (const RequestResult &r : results) {
-                if (r.outcome == Outcome::Error) {
-                    writeErr(tr("submit: %1\n").arg(r.message));
-                    break;
-                }
-            }
+        for (const RequestResult &r : results) {
+            if (r.outcome != Outcome::Error)
+                continue;
+            // What to do when the database refuses for a reason the user can fix (duplicates
+            // to repair, a grant or a migration missing) goes to standard error in --json mode
+            // too: those lines are the only place a script's operator would see it.
+            const bool actionable =
+                r.errorKind == ErrorKind::RepairRequired || r.errorKind == ErrorKind::SetupRequired;
+            if (!json || actionable)
+                writeErr(tr("submit: %1\n").arg(r.message));
+            break;
         }
         return CommandLine::DatabaseFailure;
     }

@@ -19,6 +19,22 @@ enum class Outcome
     Cancelled, // the batch was cancelled before this input was sent; nothing written
 };
 
+// Why an `error` outcome happened, so that each front door can answer it in its own way (the
+// endpoint's status code, the window's banner) without reading the message.
+enum class ErrorKind
+{
+    None, // not an error
+    Unavailable, // the database could not be reached (or the connection was lost)
+    Failed, // the database answered with an error
+    // The queue holds duplicate active rows left by an older tool: requests wait for
+    // `viralspot-admin repair-duplicates --apply` (or the window's repair). Reading works.
+    RepairRequired,
+    // The database role may not do what the request needs: the schema is behind and the role
+    // may not migrate it, or a grant on one of the app's tables is missing. The message says
+    // which, and what the owner should run.
+    SetupRequired,
+};
+
 // Stable machine names: "queued", "already_processed", "already_queued", "invalid",
 // "duplicate_in_batch", "error", "cancelled".
 QString outcomeName(Outcome outcome);
@@ -41,6 +57,7 @@ struct RequestResult
     QString source;
     Outcome outcome = Outcome::Error;
     QString message; // outcomeMessage(), or why it is invalid / what failed
+    ErrorKind errorKind = ErrorKind::None; // set for Error
     QString requestId; // set for Queued
     QString queueId; // set for Queued
     int line = 0; // 1-based input line for bulk input, 0 otherwise

@@ -328,7 +328,7 @@ bool isProcessed(const QSqlDatabase &db, const QString &username, QString *error
     return q.next();
 }
 
-bool ensureIndexes(QSqlDatabase &db, QString *error)
+QStringList indexStatements(bool postgres)
 {
     QStringList statements {
         // Default order (newest first) with a total order for paging; covers the id-only
@@ -342,11 +342,16 @@ bool ensureIndexes(QSqlDatabase &db, QString *error)
         QStringLiteral("CREATE INDEX IF NOT EXISTS queue_status_priority_idx "
                        "ON queue (status, priority)"),
     };
-    if (Database::isPostgres(db))
+    if (postgres)
         statements << QStringLiteral("CREATE INDEX IF NOT EXISTS queue_username_pattern_idx "
                                      "ON queue (username text_pattern_ops)");
+    return statements;
+}
+
+bool ensureIndexes(QSqlDatabase &db, QString *error)
+{
     QSqlQuery q(db);
-    for (const QString &sql : std::as_const(statements)) {
+    for (const QString &sql : indexStatements(Database::isPostgres(db))) {
         if (!q.exec(sql)) {
             if (error)
                 *error = q.lastError().text();

@@ -118,6 +118,8 @@ bool isProcessed(const QSqlDatabase &db, const QString &username, QString *error
 // creation time with a total order, status filter + sort, case-insensitive prefix search on
 // PostgreSQL). Idempotent (IF NOT EXISTS); meant to be run by a schema migration.
 bool ensureIndexes(QSqlDatabase &db, QString *error = nullptr);
+// The statements ensureIndexes() runs (for `viralspot-admin migrate --print-sql`).
+QStringList indexStatements(bool postgres);
 
 // Timestamps: SQLite keeps ISO-8601 UTC text ("2026-01-02T03:04:05.678Z"), PostgreSQL
 // timestamptz. These convert in both directions.

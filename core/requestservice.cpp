@@ -113,29 +113,39 @@ bool RequestService::open(QString *error)
     QString why;
     QSqlDatabase db = Database::open(m_config, m_connectionName, &why);
     if (!db.isOpen()) {
+        m_lastErrorKind = ErrorKind::Unavailable;
         if (error)
             *error = why;
         return false;
     }
     if (m_migrated)
         return true;
+    // Until it is ready for requests (a repair, or an owner's migration, pending), the schema
+    // is asked again on every call: the fix is made elsewhere (another process, the window's
+    // repair, the owner) and takes effect without a restart.
     const Schema::MigrationResult migration = Schema::migrate(db);
+    m_duplicates = migration.duplicates;
+    m_lastErrorKind = ErrorKind::None;
     if (!migration.ok) {
+        m_lastErrorKind = migration.errorKind;
         if (error)
             *error = migration.error;
         return false;
     }
-    if (!migration.duplicates.isClean()) {
-        if (error)
-            *error = tr("The queue holds duplicate active rows (%1 usernames, %2 extra rows), "
-                        "left by an older tool. Requests are refused until they are repaired: "
-                        "run 'viralspot-admin repair-duplicates'.")
-                         .arg(migration.duplicates.usernames)
-                         .arg(migration.duplicates.extraRows);
-        return false;
-    }
-    m_migrated = true;
+    // With duplicate active rows the connection serves reads (status, the window's views);
+    // requests are refused by runChunk() until the repair.
+    m_migrated = migration.duplicates.isClean();
     return true;
+}
+
+bool RequestService::repairRequired() const
+{
+    return !m_duplicates.isClean();
+}
+
+QString RequestService::repairMessage() const
+{
+    return Schema::repairRequiredMessage(m_duplicates);
 }
 
 bool RequestService::isOpen() const
@@ -189,6 +199,7 @@ RequestResult RequestService::request(const QString &input, const QString &sourc
     const QList<RequestResult> results = requestItems({ { parsed.username, result.source } });
     result.outcome = results.constFirst().outcome;
     result.message = results.constFirst().message;
+    result.errorKind = results.constFirst().errorKind;
     result.requestId = results.constFirst().requestId;
     result.queueId = results.constFirst().queueId;
     return result;
@@ -250,6 +261,7 @@ QList<RequestResult> RequestService::requestItems(
             for (const RequestItem &item : chunk) {
                 RequestResult r;
                 r.outcome = Outcome::Error;
+                r.errorKind = ErrorKind::Unavailable;
                 r.message = goneMessage;
                 chunkResults.append(r);
                 Q_UNUSED(item)
@@ -270,6 +282,7 @@ QList<RequestResult> RequestService::requestItems(
             r.outcome = c.outcome;
             r.message =
                 c.outcome == Outcome::Error ? c.message : outcomeMessage(c.outcome, r.username);
+            r.errorKind = c.errorKind;
             r.requestId = c.requestId;
             r.queueId = c.queueId;
         }
@@ -295,6 +308,7 @@ QList<RequestResult> RequestService::requestItems(
         }
         r.message =
             r.outcome == Outcome::Error ? leader.message : outcomeMessage(r.outcome, r.username);
+        r.errorKind = leader.errorKind;
     }
     if (leaders.isEmpty() && options.progress)
         options.progress(items.size(), items.size());
@@ -678,9 +692,10 @@ bool isSafeLiteral(const QString &value)
 QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
 {
     QList<RequestResult> results(items.size());
-    auto failAll = [&](const QString &message) {
+    auto failAll = [&](const QString &message, ErrorKind kind) {
         for (RequestResult &r : results) {
             r.outcome = Outcome::Error;
+            r.errorKind = kind;
             r.message = message;
             r.queueId.clear();
             r.requestId.clear();
@@ -695,7 +710,7 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
         const RequestItem &item = items[i];
         // requestItems() validated both; this guards the statement text all the same.
         if (!isSafeLiteral(item.username) || !isSafeLiteral(item.source))
-            return failAll(tr("Refused a value that could not be sent safely."));
+            return failAll(tr("Refused a value that could not be sent safely."), ErrorKind::Failed);
         chunk.names.append(item.username);
         chunk.sources.append(item.source);
         chunk.requestIds.append(Ids::requestId());
@@ -708,9 +723,15 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
     for (int attempt = 1;; ++attempt) {
         QString openError;
         if (!open(&openError)) {
+            // A role without a right it needs is not an outage: say what to do instead.
+            if (m_lastErrorKind == ErrorKind::SetupRequired)
+                return failAll(openError, ErrorKind::SetupRequired);
             close();
-            return failAll(tr("The database is unavailable: %1").arg(openError));
+            return failAll(
+                tr("The database is unavailable: %1").arg(openError), ErrorKind::Unavailable);
         }
+        if (repairRequired())
+            return failAll(repairMessage(), ErrorKind::RepairRequired);
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         for (RequestResult &r : results) {
             r.outcome = Outcome::AlreadyQueued;
@@ -748,9 +769,13 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
                 reconnected = true;
                 continue;
             }
-            return failAll(tr("The database is unavailable: %1").arg(error.text().trimmed()));
+            return failAll(tr("The database is unavailable: %1").arg(error.text().trimmed()),
+                ErrorKind::Unavailable);
         }
-        return failAll(tr("The database failed: %1").arg(error.text().trimmed()));
+        if (const QString permission = Schema::permissionProblem(db, error); !permission.isEmpty())
+            return failAll(permission, ErrorKind::SetupRequired);
+        return failAll(
+            tr("The database failed: %1").arg(error.text().trimmed()), ErrorKind::Failed);
     }
 }
 
@@ -811,6 +836,8 @@ bool RequestService::resolveWithoutWrite(
             *error = why;
         return false;
     }
+    if (repairRequired())
+        return true; // every request goes on, to be refused in one place (runChunk)
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     const bool postgres = Database::isPostgres(db);
     // SQLite: prepared once per connection. PostgreSQL: sent whole each time, since a prepared
@@ -931,6 +958,7 @@ QList<RequestResult> RequestService::requestBulk(
         RequestResult &r = results[itemEntry[k]];
         r.outcome = done[k].outcome;
         r.message = done[k].message;
+        r.errorKind = done[k].errorKind;
         r.requestId = done[k].requestId;
         r.queueId = done[k].queueId;
     }
@@ -954,7 +982,12 @@ ProfileStatus RequestService::status(const QString &username)
         QString error;
         QSqlDatabase db = database(&error);
         if (!db.isOpen()) {
-            status.error = tr("The database is unavailable: %1").arg(error);
+            status.errorKind = m_lastErrorKind == ErrorKind::SetupRequired
+                ? ErrorKind::SetupRequired
+                : ErrorKind::Unavailable;
+            status.error = status.errorKind == ErrorKind::SetupRequired
+                ? error
+                : tr("The database is unavailable: %1").arg(error);
             return status;
         }
         // Processed: the queue browser's check (legacy mixed-case names included).
@@ -983,9 +1016,15 @@ ProfileStatus RequestService::status(const QString &username)
             close();
             if (lost && attempt == 1)
                 continue;
+            status.errorKind = lost ? ErrorKind::Unavailable : ErrorKind::Failed;
             status.error =
                 (lost ? tr("The database is unavailable: %1") : tr("The database failed: %1"))
                     .arg(failure);
+            if (const QString permission = Schema::permissionProblem(db, sqlError);
+                !lost && !permission.isEmpty()) {
+                status.errorKind = ErrorKind::SetupRequired;
+                status.error = permission;
+            }
             return status;
         }
         if (q.next()) {

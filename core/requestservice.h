@@ -3,6 +3,7 @@
 #include "bulkparser.h"
 #include "databaseconfig.h"
 #include "outcome.h"
+#include "schema.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -38,6 +39,7 @@ struct ProfileStatus
 {
     bool ok = false; // false: the database failed (error says why)
     QString error;
+    ErrorKind errorKind = ErrorKind::None; // set when !ok
     bool completed = false; // in primary_profiles
     // "COMPLETED" (in primary_profiles), else the newest queue row's status, else "NOT_FOUND"
     QString status;
@@ -69,7 +71,16 @@ public:
     const DatabaseConfig &config() const { return m_config; }
 
     // Opens the connection and migrates the schema if needed. Requests call it themselves.
+    // True also while the queue holds duplicate active rows (reads work; requests are refused
+    // with ErrorKind::RepairRequired until the repair): see repairRequired().
     bool open(QString *error = nullptr);
+    // Why the last open() failed: SetupRequired when the role lacks a right, else Failed or
+    // Unavailable.
+    ErrorKind lastOpenErrorKind() const { return m_lastErrorKind; }
+    // The queue held duplicate active rows when the schema was last checked (by open()).
+    bool repairRequired() const;
+    // What to do about it: Schema::repairRequiredMessage().
+    QString repairMessage() const;
     bool isOpen() const;
     void close();
     // A cheap round trip to the database ("SELECT 1"); reopens a lost connection.
@@ -112,6 +123,8 @@ private:
     DatabaseConfig m_config;
     QString m_connectionName;
     bool m_migrated = false;
+    Schema::DuplicateReport m_duplicates; // non-clean: requests wait for the repair
+    ErrorKind m_lastErrorKind = ErrorKind::None;
     PostgresLegacyState m_pgLegacy;
     // SQLite: the chunk's statements, prepared once per connection (the endpoint's group
     // commits run thousands of small chunks a second).

@@ -5,6 +5,7 @@
 #include "queuequery.h"
 
 #include <QCoreApplication>
+#include <QRegularExpression>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
@@ -34,10 +35,13 @@ struct Step
 {
     int version;
     const char *description;
-    std::function<bool(QSqlDatabase &, bool postgres, QString *error)> apply;
+    // The statements of this step for the database as it is now (db may be closed: then as
+    // for a new database).
+    std::function<QStringList(const QSqlDatabase &db, bool postgres)> statements;
+    bool needsCleanQueue = false; // cannot run while duplicate active rows exist
 };
 
-bool run(QSqlDatabase &db, const QString &sql, QString *error)
+bool run(QSqlDatabase &db, const QString &sql, QString *error, QSqlError *sqlError = nullptr)
 {
     QSqlQuery q(db);
     if (q.exec(sql))
@@ -45,12 +49,14 @@ bool run(QSqlDatabase &db, const QString &sql, QString *error)
     if (error)
         *error = q.lastError().text() + QStringLiteral(" [") + sql.simplified().left(200) +
             QLatin1Char(']');
+    if (sqlError)
+        *sqlError = q.lastError();
     return false;
 }
 
 bool tableExists(const QSqlDatabase &db, const QString &table)
 {
-    return db.tables(QSql::Tables).contains(table, Qt::CaseInsensitive);
+    return db.isOpen() && db.tables(QSql::Tables).contains(table, Qt::CaseInsensitive);
 }
 
 QString timestampType(bool postgres)
@@ -58,92 +64,81 @@ QString timestampType(bool postgres)
     return postgres ? QStringLiteral("TIMESTAMPTZ") : QStringLiteral("TEXT");
 }
 
-// Adds any column of SPEC 2 that an adopted table lacks (additive only).
-bool addMissingColumns(QSqlDatabase &db, bool postgres, const QString &table,
-    const QList<QPair<QString, QString>> &columns, QString *error)
+// Any column of the product's queue that an adopted table lacks (additive only).
+QStringList missingColumns(
+    const QSqlDatabase &db, const QString &table, const QList<QPair<QString, QString>> &columns)
 {
+    QStringList statements;
     const QSqlRecord record = db.record(table);
     for (const auto &column : columns) {
         if (record.indexOf(column.first) >= 0)
             continue;
-        qCInfo(lcCore) << "adding missing column" << column.first << "to" << table;
-        if (!run(db,
-                QStringLiteral("ALTER TABLE %1 ADD COLUMN %2 %3")
-                    .arg(table, column.first, column.second),
-                error))
-            return false;
+        statements << QStringLiteral("ALTER TABLE %1 ADD COLUMN %2 %3")
+                          .arg(table, column.first, column.second);
     }
-    Q_UNUSED(postgres)
-    return true;
+    return statements;
 }
 
-bool createBaseTables(QSqlDatabase &db, bool postgres, QString *error)
+QStringList baseTables(const QSqlDatabase &db, bool postgres)
 {
+    QStringList statements;
     const QString ts = timestampType(postgres);
     const QString now = postgres ? QStringLiteral("now()")
                                  : QStringLiteral("(strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
     if (!tableExists(db, QStringLiteral("queue"))) {
         const QString id = postgres ? QStringLiteral("UUID PRIMARY KEY DEFAULT gen_random_uuid()")
                                     : QStringLiteral("TEXT PRIMARY KEY NOT NULL");
-        if (!run(db,
-                QStringLiteral(
-                    "CREATE TABLE queue ("
-                    " id %1,"
-                    " username VARCHAR(255) NOT NULL,"
-                    " source VARCHAR(100),"
-                    " priority VARCHAR(10) NOT NULL DEFAULT 'LOW'"
-                    "   CHECK (priority IN ('HIGH','LOW')),"
-                    " status VARCHAR(20) NOT NULL DEFAULT 'PENDING'"
-                    "   CHECK (status IN ('PENDING','PROCESSING','COMPLETED','FAILED','PAUSED')),"
-                    " attempts INTEGER NOT NULL DEFAULT 0,"
-                    " last_attempt %2,"
-                    " error_message TEXT,"
-                    " request_id VARCHAR(50) UNIQUE,"
-                    " timestamp %2 DEFAULT %3,"
-                    " created_at %2 DEFAULT %3,"
-                    " updated_at %2 DEFAULT %3)")
-                    .arg(id, ts, now),
-                error))
-            return false;
+        statements << QStringLiteral(
+            "CREATE TABLE queue ("
+            " id %1,"
+            " username VARCHAR(255) NOT NULL,"
+            " source VARCHAR(100),"
+            " priority VARCHAR(10) NOT NULL DEFAULT 'LOW'"
+            "   CHECK (priority IN ('HIGH','LOW')),"
+            " status VARCHAR(20) NOT NULL DEFAULT 'PENDING'"
+            "   CHECK (status IN ('PENDING','PROCESSING','COMPLETED','FAILED','PAUSED')),"
+            " attempts INTEGER NOT NULL DEFAULT 0,"
+            " last_attempt %2,"
+            " error_message TEXT,"
+            " request_id VARCHAR(50) UNIQUE,"
+            " timestamp %2 DEFAULT %3,"
+            " created_at %2 DEFAULT %3,"
+            " updated_at %2 DEFAULT %3)")
+                          .arg(id, ts, now);
     } else {
-        if (!addMissingColumns(db, postgres, QStringLiteral("queue"),
-                { { QStringLiteral("source"), QStringLiteral("VARCHAR(100)") },
-                    { QStringLiteral("priority"), QStringLiteral("VARCHAR(10)") },
-                    { QStringLiteral("status"), QStringLiteral("VARCHAR(20)") },
-                    { QStringLiteral("attempts"), QStringLiteral("INTEGER NOT NULL DEFAULT 0") },
-                    { QStringLiteral("last_attempt"), ts },
-                    { QStringLiteral("error_message"), QStringLiteral("TEXT") },
-                    { QStringLiteral("request_id"), QStringLiteral("VARCHAR(50)") },
-                    { QStringLiteral("timestamp"), ts }, { QStringLiteral("created_at"), ts },
-                    { QStringLiteral("updated_at"), ts } },
-                error))
-            return false;
+        statements << missingColumns(db, QStringLiteral("queue"),
+            { { QStringLiteral("source"), QStringLiteral("VARCHAR(100)") },
+                { QStringLiteral("priority"), QStringLiteral("VARCHAR(10)") },
+                { QStringLiteral("status"), QStringLiteral("VARCHAR(20)") },
+                { QStringLiteral("attempts"), QStringLiteral("INTEGER NOT NULL DEFAULT 0") },
+                { QStringLiteral("last_attempt"), ts },
+                { QStringLiteral("error_message"), QStringLiteral("TEXT") },
+                { QStringLiteral("request_id"), QStringLiteral("VARCHAR(50)") },
+                { QStringLiteral("timestamp"), ts }, { QStringLiteral("created_at"), ts },
+                { QStringLiteral("updated_at"), ts } });
     }
 
     if (!tableExists(db, QStringLiteral("primary_profiles"))) {
         const QString id = postgres ? QStringLiteral("UUID PRIMARY KEY DEFAULT gen_random_uuid()")
                                     : QStringLiteral("INTEGER PRIMARY KEY AUTOINCREMENT");
-        if (!run(db,
-                QStringLiteral("CREATE TABLE primary_profiles ("
-                               " id %1,"
-                               " username VARCHAR(255) NOT NULL UNIQUE,"
-                               " profile_name TEXT,"
-                               " followers BIGINT,"
-                               " created_at %2 DEFAULT %3,"
-                               " updated_at %2 DEFAULT %3)")
-                    .arg(id, ts, now),
-                error))
-            return false;
+        statements << QStringLiteral("CREATE TABLE primary_profiles ("
+                                     " id %1,"
+                                     " username VARCHAR(255) NOT NULL UNIQUE,"
+                                     " profile_name TEXT,"
+                                     " followers BIGINT,"
+                                     " created_at %2 DEFAULT %3,"
+                                     " updated_at %2 DEFAULT %3)")
+                          .arg(id, ts, now);
     }
-    return true;
+    return statements;
 }
 
-bool createIndexesAndAudit(QSqlDatabase &db, bool postgres, QString *error)
+QStringList indexesAndAudit(const QSqlDatabase &, bool postgres)
 {
     const QString ts = timestampType(postgres);
     const QString auditId = postgres ? QStringLiteral("BIGSERIAL PRIMARY KEY")
                                      : QStringLiteral("INTEGER PRIMARY KEY AUTOINCREMENT");
-    const QStringList statements = {
+    return {
         QStringLiteral("CREATE INDEX IF NOT EXISTS queue_username_idx ON queue (username)"),
         // Status and created_at are indexed together with the queue browser's orderings
         // (step 4): separate single-column indexes would only slow every insert down.
@@ -162,92 +157,159 @@ bool createIndexesAndAudit(QSqlDatabase &db, bool postgres, QString *error)
         QStringLiteral(
             "CREATE INDEX IF NOT EXISTS audit_log_occurred_at_idx ON audit_log (occurred_at)"),
     };
-    for (const QString &sql : statements) {
-        if (!run(db, sql, error))
-            return false;
-    }
-    return true;
 }
 
-bool createActiveIndex(QSqlDatabase &db, bool, QString *error)
+QStringList activeIndex(const QSqlDatabase &, bool)
 {
-    // The rule "at most one active row per username" lives here, in the database (SPEC 1.3).
+    // The rule "at most one active row per username" lives here, in the database.
     // Inserts name this predicate verbatim in ON CONFLICT (SQLite requires the exact text).
-    return run(db,
-        QStringLiteral("CREATE UNIQUE INDEX IF NOT EXISTS queue_one_active_per_username "
-                       "ON queue (username) WHERE ") +
-            ActivePredicate,
-        error);
+    return { QStringLiteral("CREATE UNIQUE INDEX IF NOT EXISTS queue_one_active_per_username "
+                            "ON queue (username) WHERE ") +
+        ActivePredicate };
 }
 
-bool createMixedCaseIndexes(QSqlDatabase &db, bool, QString *error)
+QStringList mixedCaseIndexes(const QSqlDatabase &, bool)
 {
-    // "Foo" and "foo" are the same profile (SPEC 1.1). Lookups by a normalized name also probe
-    // these partial indexes, which hold only the legacy mixed-case rows: the app's own
-    // lower-case rows never enter them, so inserts do not pay for them.
-    return run(db,
-               QStringLiteral("CREATE INDEX IF NOT EXISTS queue_username_mixed_case_idx "
-                              "ON queue (lower(username)) WHERE ") +
-                   MixedCasePredicate,
-               error) &&
-        run(db,
-            QStringLiteral("CREATE INDEX IF NOT EXISTS primary_profiles_username_mixed_case_idx "
-                           "ON primary_profiles (lower(username)) WHERE ") +
-                MixedCasePredicate,
-            error);
+    // "Foo" and "foo" are the same profile. Lookups by a normalized name also probe these
+    // partial indexes, which hold only the legacy mixed-case rows: the app's own lower-case
+    // rows never enter them, so inserts do not pay for them.
+    return {
+        QStringLiteral("CREATE INDEX IF NOT EXISTS queue_username_mixed_case_idx "
+                       "ON queue (lower(username)) WHERE ") +
+            MixedCasePredicate,
+        QStringLiteral("CREATE INDEX IF NOT EXISTS primary_profiles_username_mixed_case_idx "
+                       "ON primary_profiles (lower(username)) WHERE ") +
+            MixedCasePredicate,
+    };
 }
 
+// Step 3 makes one active row per username a rule; from step 5 on, active rows differing only
+// in case count as duplicates too. Both need a queue without duplicates.
 const QList<Step> &steps()
 {
     static const QList<Step> list = {
-        { 1, "queue and primary_profiles tables", createBaseTables },
-        { 2, "indexes and audit_log", createIndexesAndAudit },
-        { 3, "one active queue row per username", createActiveIndex },
+        { 1, "queue and primary_profiles tables", baseTables },
+        { 2, "indexes and audit_log", indexesAndAudit },
+        { 3, "one active queue row per username", activeIndex, true },
         { 4, "queue browser indexes",
-            [](QSqlDatabase &db, bool, QString *error) {
-                return QueueQuery::ensureIndexes(db, error);
+            [](const QSqlDatabase &, bool postgres) {
+                return QueueQuery::indexStatements(postgres);
             } },
-        { 5, "usernames matched regardless of case", createMixedCaseIndexes },
+        { 5, "usernames matched regardless of case", mixedCaseIndexes, true },
     };
     return list;
 }
 
-constexpr int ActiveIndexVersion = 3;
-// From this step on, active rows differing only in case count as duplicates too.
-constexpr int CaseInsensitiveVersion = 5;
-
-bool ensureVersionTable(QSqlDatabase &db, bool postgres, QString *error)
+QString versionTableStatement(bool postgres)
 {
-    return run(db,
-        QStringLiteral("CREATE TABLE IF NOT EXISTS viralspot_schema_version ("
-                       " version INTEGER PRIMARY KEY,"
-                       " description TEXT,"
-                       " applied_at %1)")
-            .arg(timestampType(postgres)),
-        error);
+    return QStringLiteral("CREATE TABLE IF NOT EXISTS viralspot_schema_version ("
+                          " version INTEGER PRIMARY KEY,"
+                          " description TEXT,"
+                          " applied_at %1)")
+        .arg(timestampType(postgres));
 }
 
-bool begin(QSqlDatabase &db, bool postgres, QString *error)
+QString beginStatement(bool postgres)
 {
-    if (!run(db, postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE"), error))
+    return postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE");
+}
+
+// Transaction-scoped: released by COMMIT or ROLLBACK, so it also holds through a transaction
+// pooler, which would hand a session lock's connection to another client.
+QString lockStatement()
+{
+    return QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(MigrationLockKey);
+}
+
+bool begin(QSqlDatabase &db, bool postgres, QString *error, QSqlError *sqlError = nullptr)
+{
+    if (!run(db, beginStatement(postgres), error, sqlError))
         return false;
-    if (postgres &&
-        !run(db, QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(MigrationLockKey), error)) {
+    if (postgres && !run(db, lockStatement(), error, sqlError)) {
         run(db, QStringLiteral("ROLLBACK"), nullptr);
         return false;
     }
     return true;
 }
 
-int readVersion(const QSqlDatabase &db)
+struct VersionRead
 {
+    int version = 0;
+    QSqlError error; // valid when the version table exists but could not be read
+};
+
+VersionRead readVersion(const QSqlDatabase &db)
+{
+    VersionRead read;
     if (!tableExists(db, QStringLiteral("viralspot_schema_version")))
-        return 0;
+        return read;
     QSqlQuery q(db);
-    if (!q.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM viralspot_schema_version")) ||
-        !q.next())
-        return 0;
-    return q.value(0).toInt();
+    if (!q.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM viralspot_schema_version"))) {
+        read.error = q.lastError();
+        return read;
+    }
+    if (q.next())
+        read.version = q.value(0).toInt();
+    return read;
+}
+
+bool isPermissionError(const QSqlError &error)
+{
+    return error.nativeErrorCode() == QLatin1String("42501");
+}
+
+QString currentRole(const QSqlDatabase &db)
+{
+    QSqlQuery q(db);
+    if (q.exec(QStringLiteral("SELECT current_user")) && q.next())
+        return q.value(0).toString();
+    return db.userName();
+}
+
+// The rights the app needs at run time, one entry per table (SPEC 2's two tables and the
+// app's own). Keep in step with the README's "Roles and grants".
+struct Right
+{
+    QLatin1String object;
+    QLatin1String privileges;
+    bool sequence;
+    const char *use;
+};
+const Right Rights[] = {
+    { QLatin1String("queue"), QLatin1String("SELECT, INSERT, UPDATE"), false,
+        "requests, the queue browser and its actions, the repair" },
+    { QLatin1String("primary_profiles"), QLatin1String("SELECT"), false, "the processed check" },
+    { QLatin1String("viralspot_schema_version"), QLatin1String("SELECT"), false,
+        "the schema version, read on every connection" },
+    { QLatin1String("audit_log"), QLatin1String("SELECT, INSERT"), false, "the audit log" },
+    { QLatin1String("audit_log_id_seq"), QLatin1String("USAGE"), true, "the audit log's ids" },
+};
+
+QString grantStatement(const Right &right, const QString &role)
+{
+    return QStringLiteral("GRANT %1 ON %2%3 TO %4")
+        .arg(right.privileges, right.sequence ? QStringLiteral("SEQUENCE ") : QString(),
+            right.object, quoteIdentifier(role));
+}
+
+QString grantsCommand(const QString &role)
+{
+    return QStringLiteral("viralspot-admin migrate --print-sql --grant %1").arg(role);
+}
+
+QString migrationRefusedMessage(
+    const QSqlDatabase &db, int version, const Step &step, const QString &why)
+{
+    const QString role = currentRole(db);
+    return tr("The database schema is at version %1 and this version of ViralSpot Admin needs "
+              "version %2 (next step: %3 — %4), but the database role %5 may not change the "
+              "schema (%6). Ask the database owner to run 'viralspot-admin migrate' with this "
+              "database (to review the SQL first: 'viralspot-admin migrate --print-sql'), and "
+              "to grant this role what it needs ('%7').")
+        .arg(version)
+        .arg(latestVersion())
+        .arg(step.version)
+        .arg(QString::fromLatin1(step.description), role, why.trimmed(), grantsCommand(role));
 }
 
 } // namespace
@@ -259,7 +321,70 @@ int latestVersion()
 
 int currentVersion(const QSqlDatabase &db)
 {
-    return readVersion(db);
+    return readVersion(db).version;
+}
+
+QString quoteIdentifier(const QString &role)
+{
+    static const QRegularExpression plain(QStringLiteral("^[a-z_][a-z0-9_$]*$"));
+    if (plain.match(role).hasMatch())
+        return role;
+    QString quoted = role;
+    quoted.replace(QLatin1Char('"'), QStringLiteral("\"\""));
+    return QLatin1Char('"') + quoted + QLatin1Char('"');
+}
+
+QStringList grantStatements(const QString &role)
+{
+    QStringList statements;
+    for (const Right &right : Rights)
+        statements << grantStatement(right, role);
+    return statements;
+}
+
+QString permissionProblem(const QSqlDatabase &db, const QSqlError &error)
+{
+    if (!isPermissionError(error))
+        return {};
+    const QString role = currentRole(db);
+    static const QRegularExpression denied(QStringLiteral(
+        "permission denied for (table|relation|sequence|view|schema) \"?([A-Za-z0-9_.$]+)\"?"));
+    const QRegularExpressionMatch match = denied.match(error.databaseText());
+    const QString kind = match.captured(1);
+    const QString object = match.captured(2);
+    if (kind == QLatin1String("schema"))
+        return tr("The database role %1 may not create objects in schema %2, so it cannot bring "
+                  "the schema up to date. Ask the database owner to run 'viralspot-admin "
+                  "migrate' with this database, and to grant this role what it needs ('%3').")
+            .arg(role, object, grantsCommand(role));
+    for (const Right &right : Rights) {
+        if (object != right.object)
+            continue;
+        return tr("The database role %1 lacks a right on %2 (%3): it needs %4 there. As the "
+                  "database owner, run: %5; (every grant the app needs: '%6').")
+            .arg(role, object, QString::fromLatin1(right.use), right.privileges,
+                grantStatement(right, role), grantsCommand(role));
+    }
+    return tr("The database role %1 lacks a right: %2 As the database owner, grant it (every "
+              "grant the app needs: '%3').")
+        .arg(role, error.databaseText().trimmed(), grantsCommand(role));
+}
+
+QString repairCommand()
+{
+    return QStringLiteral("viralspot-admin repair-duplicates --apply");
+}
+
+QString repairRequiredMessage(const DuplicateReport &duplicates)
+{
+    return tr("The queue holds duplicate active rows (%1 usernames with %2 extra rows), left by "
+              "an older tool, so requests are refused until they are repaired. Run '%3' to keep "
+              "the oldest active row of each username and mark the others FAILED (nothing is "
+              "deleted; without --apply it only lists them), or use Repair… in the window's "
+              "banner.")
+        .arg(duplicates.usernames)
+        .arg(duplicates.extraRows)
+        .arg(repairCommand());
 }
 
 DuplicateReport findDuplicateActiveRows(const QSqlDatabase &db, QString *error)
@@ -286,65 +411,221 @@ MigrationResult migrate(QSqlDatabase &db)
     MigrationResult result;
     const bool postgres = Database::isPostgres(db);
     QString error;
+    QSqlError sqlError;
+    auto fail = [&](const QString &generic) {
+        const QString permission = permissionProblem(db, sqlError);
+        result.errorKind = permission.isEmpty() ? ErrorKind::Failed : ErrorKind::SetupRequired;
+        result.error = permission.isEmpty() ? generic : permission;
+        return result;
+    };
 
-    result.fromVersion = readVersion(db);
+    // The version first: a database that is up to date needs no DDL, and so no right to make
+    // it (a least-privilege role).
+    const VersionRead read = readVersion(db);
+    if (read.error.isValid()) {
+        sqlError = read.error;
+        return fail(tr("Cannot read the schema version: %1").arg(read.error.text()));
+    }
+    result.fromVersion = read.version;
     result.toVersion = result.fromVersion;
 
     for (const Step &step : steps()) {
         if (step.version <= result.toVersion)
             continue;
-        if (!begin(db, postgres, &error) || !ensureVersionTable(db, postgres, &error)) {
-            run(db, QStringLiteral("ROLLBACK"), nullptr);
-            result.error = tr("Cannot start the migration: %1").arg(error);
-            return result;
-        }
-        // Another process may have migrated while we waited for the lock.
-        const int current = readVersion(db);
-        if (current >= step.version) {
-            run(db, QStringLiteral("COMMIT"), nullptr);
-            result.toVersion = current;
-            continue;
-        }
-        if (step.version == ActiveIndexVersion || step.version == CaseInsensitiveVersion) {
+        if (step.needsCleanQueue) {
+            // Checked before any transaction or DDL: a database waiting for its repair is
+            // asked again on every connection, and that costs one read.
             result.duplicates = findDuplicateActiveRows(db, &error);
             if (!result.duplicates.isClean()) {
-                run(db, QStringLiteral("ROLLBACK"), nullptr);
-                qCWarning(lcCore).noquote()
+                // Debug only: this is asked on every connection until the repair, and each
+                // front door says it in its own words (repairRequiredMessage()).
+                qCDebug(lcCore).noquote()
                     << "the queue holds duplicate active rows:" << result.duplicates.usernames
                     << "usernames," << result.duplicates.extraRows << "extra rows";
                 result.ok = true; // usable for reading; requests wait for the repair
                 return result;
             }
         }
-        QSqlQuery record(db);
-        const bool applied = step.apply(db, postgres, &error) &&
-            [&] {
-                // Unprepared on PostgreSQL: QPSQL's prepared statement would outlive this
-                // transaction in the server session, which a transaction pooler lends to others.
-                QSqlError why;
-                if (Database::exec(record,
-                        QStringLiteral("INSERT INTO viralspot_schema_version "
-                                       "(version, description, applied_at) VALUES (?, ?, ") +
-                            (postgres ? QStringLiteral("now())")
-                                      : QStringLiteral("strftime('%Y-%m-%dT%H:%M:%fZ','now'))")),
-                        { step.version, QString::fromLatin1(step.description) }, &why))
-                    return true;
-                error = why.text();
-                return false;
-            }() &&
-            run(db, QStringLiteral("COMMIT"), &error);
+        sqlError = QSqlError();
+        if (!begin(db, postgres, &error, &sqlError) ||
+            (!tableExists(db, QStringLiteral("viralspot_schema_version")) &&
+                !run(db, versionTableStatement(postgres), &error, &sqlError))) {
+            run(db, QStringLiteral("ROLLBACK"), nullptr);
+            if (isPermissionError(sqlError)) {
+                result.errorKind = ErrorKind::SetupRequired;
+                result.error =
+                    migrationRefusedMessage(db, result.toVersion, step, sqlError.databaseText());
+                return result;
+            }
+            return fail(tr("Cannot start the migration: %1").arg(error));
+        }
+        // Another process may have migrated while we waited for the lock.
+        const int current = readVersion(db).version;
+        if (current >= step.version) {
+            run(db, QStringLiteral("COMMIT"), nullptr);
+            result.toVersion = current;
+            continue;
+        }
+        if (step.needsCleanQueue) {
+            // Again under the lock: an older tool may have added one since.
+            result.duplicates = findDuplicateActiveRows(db, &error);
+            if (!result.duplicates.isClean()) {
+                run(db, QStringLiteral("ROLLBACK"), nullptr);
+                result.ok = true;
+                return result;
+            }
+        }
+        bool applied = true;
+        for (const QString &sql : step.statements(db, postgres)) {
+            if (!run(db, sql, &error, &sqlError)) {
+                applied = false;
+                break;
+            }
+        }
+        if (applied) {
+            // Unprepared on PostgreSQL: QPSQL's prepared statement would outlive this
+            // transaction in the server session, which a transaction pooler lends to others.
+            QSqlQuery record(db);
+            if (!Database::exec(record,
+                    QStringLiteral("INSERT INTO viralspot_schema_version "
+                                   "(version, description, applied_at) VALUES (?, ?, ") +
+                        (postgres ? QStringLiteral("now())")
+                                  : QStringLiteral("strftime('%Y-%m-%dT%H:%M:%fZ','now'))")),
+                    { step.version, QString::fromLatin1(step.description) }, &sqlError)) {
+                error = sqlError.text();
+                applied = false;
+            }
+        }
+        applied = applied && run(db, QStringLiteral("COMMIT"), &error, &sqlError);
         if (!applied) {
             run(db, QStringLiteral("ROLLBACK"), nullptr);
-            result.error = tr("Migration %1 (%2) failed: %3")
-                               .arg(step.version)
-                               .arg(QString::fromLatin1(step.description), error);
-            return result;
+            if (isPermissionError(sqlError)) {
+                result.errorKind = ErrorKind::SetupRequired;
+                result.error =
+                    migrationRefusedMessage(db, result.toVersion, step, sqlError.databaseText());
+                return result;
+            }
+            return fail(tr("Migration %1 (%2) failed: %3")
+                            .arg(step.version)
+                            .arg(QString::fromLatin1(step.description), error));
         }
         qCDebug(lcCore) << "schema migrated to version" << step.version << step.description;
         result.toVersion = step.version;
     }
     result.ok = true;
     return result;
+}
+
+bool plan(const QSqlDatabase &db, bool postgres, QList<PlannedStep> *planned, QString *error)
+{
+    planned->clear();
+    int version = 0;
+    DuplicateReport duplicates;
+    if (db.isOpen()) {
+        const VersionRead read = readVersion(db);
+        if (read.error.isValid()) {
+            if (error) {
+                const QString permission = permissionProblem(db, read.error);
+                *error = permission.isEmpty() ? read.error.text() : permission;
+            }
+            return false;
+        }
+        version = read.version;
+        QString why;
+        duplicates = findDuplicateActiveRows(db, &why);
+        if (!why.isEmpty()) {
+            if (error)
+                *error = why;
+            return false;
+        }
+    }
+    for (const Step &step : steps()) {
+        if (step.version <= version)
+            continue;
+        PlannedStep p;
+        p.version = step.version;
+        p.description = QString::fromLatin1(step.description);
+        p.statements = step.statements(db, postgres);
+        p.blockedByDuplicates = step.needsCleanQueue && !duplicates.isClean();
+        planned->append(p);
+    }
+    return true;
+}
+
+QString script(const QList<PlannedStep> &planned, bool postgres, bool versionTableExists)
+{
+    QString out;
+    bool versionTable = versionTableExists;
+    for (const PlannedStep &step : planned) {
+        out += QStringLiteral("-- Step %1: %2\n").arg(step.version).arg(step.description);
+        if (step.blockedByDuplicates)
+            out += QStringLiteral("-- Fails while the queue holds duplicate active rows: run "
+                                  "'%1' first.\n")
+                       .arg(repairCommand());
+        out += beginStatement(postgres) + QStringLiteral(";\n");
+        if (postgres)
+            out += lockStatement() + QStringLiteral(";\n");
+        if (!versionTable) {
+            out += versionTableStatement(postgres) + QStringLiteral(";\n");
+            versionTable = true;
+        }
+        for (const QString &sql : step.statements)
+            out += sql + QStringLiteral(";\n");
+        QString description = step.description;
+        description.replace(QLatin1Char('\''), QStringLiteral("''"));
+        out += QStringLiteral("INSERT INTO viralspot_schema_version (version, description, "
+                              "applied_at) VALUES (%1, '%2', %3);\n")
+                   .arg(step.version)
+                   .arg(description,
+                       postgres ? QStringLiteral("now()")
+                                : QStringLiteral("strftime('%Y-%m-%dT%H:%M:%fZ','now')"));
+        out += QStringLiteral("COMMIT;\n\n");
+    }
+    return out;
+}
+
+QList<DuplicateRow> duplicateRows(const QSqlDatabase &db, int limit, QString *error)
+{
+    QList<DuplicateRow> rows;
+    if (!tableExists(db, QStringLiteral("queue")))
+        return rows;
+    const bool postgres = Database::isPostgres(db);
+    const QString idText = postgres ? QStringLiteral("id::text") : QStringLiteral("id");
+    // The same ranking as repairDuplicates().
+    QString sql = QStringLiteral(
+        "WITH ranked AS ("
+        " SELECT %1 AS id, username, status, priority, created_at,"
+        "  ROW_NUMBER() OVER (PARTITION BY lower(username)"
+        "   ORDER BY created_at ASC NULLS LAST, timestamp ASC NULLS LAST, %1 ASC) AS rn,"
+        "  FIRST_VALUE(%1) OVER (PARTITION BY lower(username)"
+        "   ORDER BY created_at ASC NULLS LAST, timestamp ASC NULLS LAST, %1 ASC) AS kept"
+        " FROM queue WHERE %2)"
+        " SELECT id, username, status, priority, created_at, kept FROM ranked WHERE rn > 1"
+        " ORDER BY lower(username), rn")
+                      .arg(idText, ActivePredicate);
+    if (limit > 0)
+        sql += QStringLiteral(" LIMIT %1").arg(limit);
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.exec(sql)) {
+        if (error)
+            *error = q.lastError().text();
+        return rows;
+    }
+    while (q.next()) {
+        DuplicateRow row;
+        row.id = q.value(0).toString();
+        row.username = q.value(1).toString();
+        row.status = q.value(2).toString();
+        row.priority = q.value(3).toString();
+        const QVariant created = q.value(4);
+        row.createdAt = created.metaType().id() == QMetaType::QDateTime
+            ? created.toDateTime().toUTC().toString(Qt::ISODateWithMs)
+            : created.toString();
+        row.keptId = q.value(5).toString();
+        rows.append(row);
+    }
+    return rows;
 }
 
 RepairResult repairDuplicates(QSqlDatabase &db)

@@ -1,14 +1,20 @@
 #pragma once
 
+#include "outcome.h"
+
+#include <QList>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QString>
+#include <QStringList>
 
 namespace ViralSpot::Schema {
 
 // The newest schema version this build knows.
 int latestVersion();
 
-// The version recorded in the database (0 for a database the app never touched).
+// The version recorded in the database (0 for a database the app never touched, or one whose
+// version table this role may not read).
 int currentVersion(const QSqlDatabase &db);
 
 struct DuplicateReport
@@ -23,6 +29,9 @@ struct MigrationResult
 {
     bool ok = false;
     QString error; // set when !ok
+    // When !ok: SetupRequired when the role lacks a right (to read the version table, or to
+    // migrate a schema that is behind), else Failed.
+    ErrorKind errorKind = ErrorKind::None;
     int fromVersion = 0;
     int toVersion = 0;
     DuplicateReport duplicates; // non-clean: the one-active-row index could not be created
@@ -31,11 +40,68 @@ struct MigrationResult
     bool readyForRequests() const { return ok && duplicates.isClean(); }
 };
 
-// Creates or upgrades the schema (additive only; existing ViralSpot tables are adopted as
-// they are). Safe to run concurrently from many processes.
+// Reads the schema version first and runs DDL only for the steps that are missing (additive
+// only; existing ViralSpot tables are adopted as they are), each step in one transaction under
+// a transaction-scoped advisory lock on PostgreSQL (a transaction pooler would lose a session
+// lock). Safe to run concurrently from many processes. A database already at the latest
+// version costs one catalog read and one SELECT, and needs no right beyond reading
+// viralspot_schema_version.
 MigrationResult migrate(QSqlDatabase &db);
 
+// One migration step as SQL, for review (`viralspot-admin migrate --print-sql`).
+struct PlannedStep
+{
+    int version = 0;
+    QString description;
+    QStringList statements;
+    // Steps 3 and 5 cannot run while the queue holds duplicate active rows.
+    bool blockedByDuplicates = false;
+};
+
+// The steps migrate() would run on `db`, with the statements it would run, from what the
+// database holds now; nothing is changed. With `db` not open: every step, as for a new
+// database of the given engine. False with *error when the database could not be read.
+bool plan(const QSqlDatabase &db, bool postgres, QList<PlannedStep> *steps, QString *error);
+
+// `steps` as one script a DBA can read or run with psql/sqlite3: each step in a transaction
+// (with the advisory lock on PostgreSQL), recorded in viralspot_schema_version.
+QString script(const QList<PlannedStep> &steps, bool postgres, bool versionTableExists);
+
+// The rights the app needs at run time on PostgreSQL, as GRANT statements for `role`:
+// every table it reads or writes (and the audit log's id sequence).
+QStringList grantStatements(const QString &role);
+
+// `role` as an SQL identifier (quoted when it needs to be).
+QString quoteIdentifier(const QString &role);
+
+// When `error` is PostgreSQL's "insufficient privilege" (42501): a sentence naming the table
+// (or schema), the right that is missing, and the GRANT (or command) for the owner to run.
+// Empty for any other error.
+QString permissionProblem(const QSqlDatabase &db, const QSqlError &error);
+
 DuplicateReport findDuplicateActiveRows(const QSqlDatabase &db, QString *error = nullptr);
+
+// What every front door says while duplicates block requests: the counts, the command that
+// repairs them and that the window can do it too.
+QString repairRequiredMessage(const DuplicateReport &duplicates);
+
+// The exact command that repairs duplicates.
+QString repairCommand();
+
+// One active row that repairDuplicates() would mark FAILED.
+struct DuplicateRow
+{
+    QString id;
+    QString username;
+    QString status;
+    QString priority;
+    QString createdAt; // as the database gives it (text)
+    QString keptId; // the row kept for the same username
+};
+
+// The rows repairDuplicates() would mark FAILED, ordered by username (a preview; nothing is
+// changed). At most `limit` rows (0: all).
+QList<DuplicateRow> duplicateRows(const QSqlDatabase &db, int limit, QString *error);
 
 struct RepairResult
 {

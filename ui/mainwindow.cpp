@@ -4,6 +4,7 @@
 #include "bulkresultmodel.h"
 #include "databasesettingsdialog.h"
 #include "historymodel.h"
+#include "repairdialog.h"
 #include "requestworker.h"
 #include "secretstore.h"
 #include "uilogging.h"
@@ -108,15 +109,21 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
     m_bannerLabel = new QLabel(m_banner);
     m_bannerLabel->setObjectName(QStringLiteral("bannerLabel"));
     m_bannerLabel->setWordWrap(true);
-    auto *retry = new QPushButton(tr("Try &now"), m_banner);
-    retry->setObjectName(QStringLiteral("retryButton"));
-    connect(retry, &QPushButton::clicked, this, [this] {
+    m_bannerRetryButton = new QPushButton(tr("Try &now"), m_banner);
+    m_bannerRetryButton->setObjectName(QStringLiteral("retryButton"));
+    connect(m_bannerRetryButton, &QPushButton::clicked, this, [this] {
         QMetaObject::invokeMethod(m_worker, &RequestWorker::ping, Qt::QueuedConnection);
     });
+    // Offered while the queue holds duplicate active rows (see onRepairRequiredChanged()).
+    m_repairButton = new QPushButton(tr("&Repair…"), m_banner);
+    m_repairButton->setObjectName(QStringLiteral("repairButton"));
+    m_repairButton->hide();
+    connect(m_repairButton, &QPushButton::clicked, this, &MainWindow::openRepairDialog);
     auto *bannerLayout = new QHBoxLayout(m_banner);
     bannerLayout->setContentsMargins(10, 6, 10, 6);
     bannerLayout->addWidget(m_bannerLabel, 1);
-    bannerLayout->addWidget(retry);
+    bannerLayout->addWidget(m_repairButton);
+    bannerLayout->addWidget(m_bannerRetryButton);
     m_banner->hide();
     layout->addWidget(m_banner);
 
@@ -577,6 +584,8 @@ void MainWindow::startWorker()
     connect(m_worker, &RequestWorker::batchProgress, this, &MainWindow::onBatchProgress);
     connect(m_worker, &RequestWorker::batchFinished, this, &MainWindow::onBatchFinished);
     connect(m_worker, &RequestWorker::connectionChanged, this, &MainWindow::onConnectionChanged);
+    connect(m_worker, &RequestWorker::repairRequiredChanged, this,
+        &MainWindow::onRepairRequiredChanged);
     m_workerThread->start();
     const int interval = m_settings.pingIntervalMs();
     RequestWorker *worker = m_worker;
@@ -697,7 +706,7 @@ void MainWindow::onConnectionChanged(bool connected, const QString &error)
     m_connected = connected ? 1 : 0;
     m_connectionError = error;
     if (connected) {
-        m_banner->hide();
+        showRepairBanner();
         if (previous == 0) {
             const int failed = m_bulkModel->count(Outcome::Error);
             setStatusMessage(failed > 0 ? tr("The database is back. Rows that failed: %1 — use "
@@ -711,11 +720,46 @@ void MainWindow::onConnectionChanged(bool connected, const QString &error)
                "returns; requests made now get “error”. Checking again automatically… "
                "(%1)")
                 .arg(error.toHtmlEscaped()));
+        m_repairButton->hide();
+        m_bannerRetryButton->show();
         m_banner->show();
     }
     updateStatusBar();
     updateBulkButtons();
     Q_EMIT connectionChanged(connected);
+}
+
+void MainWindow::onRepairRequiredChanged(bool required, const QString &message)
+{
+    m_repairMessage = required ? message : QString();
+    if (m_connected == 1)
+        showRepairBanner();
+}
+
+void MainWindow::showRepairBanner()
+{
+    if (m_repairMessage.isEmpty()) {
+        m_banner->hide();
+        return;
+    }
+    m_bannerLabel->setText(m_repairMessage.toHtmlEscaped());
+    m_bannerRetryButton->hide();
+    // Read-only mode writes nothing, a repair included; the message still says what to run.
+    m_repairButton->setVisible(!m_options.readOnly);
+    m_banner->show();
+}
+
+void MainWindow::openRepairDialog()
+{
+    RepairDialog dialog(this);
+    connect(m_worker, &RequestWorker::repairPreviewReady, &dialog, &RepairDialog::setPreview);
+    connect(m_worker, &RequestWorker::repairFinished, &dialog, &RepairDialog::setFinished);
+    connect(&dialog, &RepairDialog::applyRequested, m_worker, &RequestWorker::applyRepair);
+    QMetaObject::invokeMethod(m_worker, &RequestWorker::previewRepair, Qt::QueuedConnection);
+    if (m_hooks.exec(dialog) == QDialog::Accepted) {
+        setStatusMessage(tr("Repaired: %n duplicate rows marked FAILED. Requests work again.",
+            nullptr, dialog.rowsMarkedFailed()));
+    }
 }
 
 void MainWindow::updateStatusBar()

@@ -98,6 +98,10 @@ public:
     void copyInvalid();
     void openDatabaseSettings();
     void showAbout();
+    // Preview and repair of duplicate active queue rows (offered in the banner while requests
+    // are refused for them), through the dialog seam.
+    void openRepairDialog();
+    bool isRepairOffered() const { return !m_repairMessage.isEmpty(); }
     // Switches the window (and its worker) to another database. persist: remember it.
     void setDatabaseConfig(const ViralSpot::DatabaseConfig &config, bool persist);
 
@@ -141,6 +145,8 @@ private:
     void clearBulk();
 
     void onConnectionChanged(bool connected, const QString &error);
+    void onRepairRequiredChanged(bool required, const QString &message);
+    void showRepairBanner();
     void updateStatusBar();
     QString currentSource(QComboBox *combo) const;
     void rememberSource(const QString &source);
@@ -205,6 +211,9 @@ private:
     // Status
     QFrame *m_banner = nullptr;
     QLabel *m_bannerLabel = nullptr;
+    QPushButton *m_bannerRetryButton = nullptr;
+    QPushButton *m_repairButton = nullptr;
+    QString m_repairMessage; // non-empty: requests wait for the repair
     QLabel *m_statusEngine = nullptr;
     QLabel *m_statusWhere = nullptr;
     QLabel *m_statusConnection = nullptr;

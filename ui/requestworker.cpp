@@ -38,6 +38,7 @@ void RequestWorker::setConfig(const DatabaseConfig &config)
     m_service = std::make_unique<RequestService>(
         config, Database::threadConnectionName(QStringLiteral("ui")));
     m_connected = -1;
+    m_repairRequired = -1;
     qCInfo(lcUi) << "database:" << config.displayUrl();
     ping();
     if (m_pingTimer)
@@ -149,6 +150,50 @@ void RequestWorker::ping()
     QString error;
     const bool ok = m_service->ping(&error);
     reportConnection(ok, error);
+    const int repair = ok && m_service->repairRequired() ? 1 : 0;
+    if (ok && repair != m_repairRequired) {
+        m_repairRequired = repair;
+        Q_EMIT repairRequiredChanged(repair == 1, repair ? m_service->repairMessage() : QString());
+    }
+}
+
+void RequestWorker::previewRepair()
+{
+    QString error;
+    QSqlDatabase db = m_service ? m_service->database(&error) : QSqlDatabase();
+    if (!db.isOpen()) {
+        Q_EMIT repairPreviewReady(0, 0, {}, error);
+        return;
+    }
+    const Schema::DuplicateReport report = Schema::findDuplicateActiveRows(db, &error);
+    QList<Schema::DuplicateRow> rows;
+    if (error.isEmpty())
+        rows = Schema::duplicateRows(db, PreviewRows, &error);
+    Q_EMIT repairPreviewReady(report.usernames, report.extraRows, rows, error);
+}
+
+void RequestWorker::applyRepair()
+{
+    QString error;
+    QSqlDatabase db = m_service ? m_service->database(&error) : QSqlDatabase();
+    if (!db.isOpen()) {
+        Q_EMIT repairFinished(false, 0, 0, error);
+        return;
+    }
+    const Schema::RepairResult repair = Schema::repairDuplicates(db);
+    if (repair.rowsMarkedFailed > 0) {
+        // Rows were marked even when the migration after it failed: that is worth a record.
+        AuditEntry entry =
+            AuditEntry::forOrigin(QStringLiteral("window"), QStringLiteral("repair"));
+        entry.total = repair.rowsMarkedFailed;
+        entry.details.insert(QStringLiteral("usernames"), repair.usernames);
+        entry.details.insert(QStringLiteral("rows_marked_failed"), repair.rowsMarkedFailed);
+        QString auditError;
+        if (!AuditLog::record(db, entry, &auditError))
+            qCWarning(lcUi) << "could not write the audit log:" << auditError;
+    }
+    Q_EMIT repairFinished(repair.ok, repair.usernames, repair.rowsMarkedFailed, repair.error);
+    ping(); // the window's banner follows the new state
 }
 
 void RequestWorker::setPingInterval(int ms)

@@ -4,6 +4,7 @@
 #include "databaseconfig.h"
 #include "outcome.h"
 #include "requestservice.h"
+#include "schema.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -43,6 +44,11 @@ public:
         std::shared_ptr<std::atomic_bool> cancel);
     void ping();
     void setPingInterval(int ms);
+    // The duplicate active rows a repair would mark FAILED (at most PreviewRows of them).
+    void previewRepair();
+    // Repairs them (Schema::repairDuplicates), records it in the audit log, then checks again.
+    void applyRepair();
+    static constexpr int PreviewRows = 1000;
     void shutdown();
 
 Q_SIGNALS:
@@ -53,6 +59,12 @@ Q_SIGNALS:
         qint64 elapsedMs);
     // Emitted on every change, and once after each new configuration.
     void connectionChanged(bool connected, const QString &error);
+    // The queue holds duplicate active rows (requests are refused until the repair), or no
+    // longer does. Emitted on every change, and once after each new configuration.
+    void repairRequiredChanged(bool required, const QString &message);
+    void repairPreviewReady(int usernames, int extraRows,
+        const QList<ViralSpot::Schema::DuplicateRow> &rows, const QString &error);
+    void repairFinished(bool ok, int usernames, int rowsMarkedFailed, const QString &error);
 
 private:
     void reportConnection(bool connected, const QString &error);
@@ -70,6 +82,7 @@ private:
     QTimer *m_pingTimer = nullptr;
     int m_pingIntervalMs = 5000;
     int m_connected = -1; // unknown
+    int m_repairRequired = -1; // unknown
 };
 
 } // namespace ViralSpot::Ui

@@ -115,7 +115,26 @@ ApiResponse ApiResponse::fromRequestResult(const RequestResult &result)
     case Outcome::Invalid:
         return invalidUsername(result.message);
     case Outcome::Error:
+        return fromError(result.errorKind, result.message);
     case Outcome::Cancelled:
+        break;
+    }
+    return databaseUnavailable();
+}
+
+ApiResponse ApiResponse::fromError(ErrorKind kind, const QString &message)
+{
+    switch (kind) {
+    case ErrorKind::RepairRequired:
+        // Not an outage: the message names the repair (the core's text, as in every door).
+        return error(503, QStringLiteral("repair_required"), message);
+    case ErrorKind::SetupRequired:
+        // Neither is a missing grant or migration: the message says which, and what the owner
+        // should run. The code stays the contract's.
+        return error(503, QStringLiteral("database_unavailable"), message);
+    case ErrorKind::None:
+    case ErrorKind::Unavailable:
+    case ErrorKind::Failed:
         break;
     }
     return databaseUnavailable();
@@ -124,7 +143,7 @@ ApiResponse ApiResponse::fromRequestResult(const RequestResult &result)
 ApiResponse ApiResponse::fromProfileStatus(const QString &username, const ProfileStatus &status)
 {
     if (!status.ok)
-        return databaseUnavailable();
+        return fromError(status.errorKind, status.error);
     return success({ { QStringLiteral("username"), username },
         { QStringLiteral("completed"), status.completed },
         { QStringLiteral("status"), status.status }, { QStringLiteral("message"), status.message },
@@ -141,6 +160,14 @@ ApiResponse ApiResponse::health(bool probeOk, int failedRequests)
     if (failedRequests > 0)
         body.insert(QStringLiteral("failed_requests"), failedRequests);
     return { databaseOk ? 200 : 503, {}, toJson(body) };
+}
+
+ApiResponse ApiResponse::healthRepairRequired()
+{
+    // Reachable, but every request for processing is refused until the repair: not healthy.
+    const QJsonObject body { { QStringLiteral("status"), QStringLiteral("error") },
+        { QStringLiteral("database"), QStringLiteral("repair_required") } };
+    return { 503, {}, toJson(body) };
 }
 
 ApiResponse ApiResponse::error(int status, const QString &code, const QString &message)

@@ -21,9 +21,14 @@ struct ApiResponse
     // invalid: 400 invalid_username or invalid_source; error or anything else: 503.
     static ApiResponse fromRequestResult(const RequestResult &result);
     static ApiResponse fromProfileStatus(const QString &username, const ProfileStatus &status);
+    // An error's kind: 503 repair_required with the core's message for RepairRequired, 503
+    // database_unavailable with it for SetupRequired, else the generic database_unavailable.
+    static ApiResponse fromError(ErrorKind kind, const QString &message);
     // 200 {"status":"ok","database":"ok"}, or 503 with "database":"unavailable" when the probe
     // failed or requests failed lately ("failed_requests": how many, see RecentFailures).
     static ApiResponse health(bool probeOk, int failedRequests = 0);
+    // 503 {"status":"error","database":"repair_required"}: reachable, requests refused.
+    static ApiResponse healthRepairRequired();
 
     // {"success": false, "error": {"code": code, "message": message}}
     static ApiResponse error(int status, const QString &code, const QString &message);

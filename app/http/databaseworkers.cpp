@@ -164,6 +164,8 @@ void GroupCommitter::run()
     QString error;
     if (!service.open(&error)) // early, so the first request does not pay for it
         qCWarning(lcHttp) << "database not available yet:" << error;
+    else if (service.repairRequired()) // the operator's log says it once, not per request
+        qCWarning(lcHttp).noquote() << service.repairMessage();
 
     // The endpoint's requests go to the audit log as counts, one row a minute at most (and one
     // at the end), not one row per HTTP request.

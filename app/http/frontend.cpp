@@ -207,13 +207,16 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
         m_reader->submit(
             [this, target, slot](RequestService &service) {
                 const bool ok = service.ping();
+                const bool repair = ok && service.repairRequired();
                 QMetaObject::invokeMethod(
                     this,
-                    [this, target, slot, ok] {
+                    [this, target, slot, ok, repair] {
                         // SELECT 1 alone can pass while every request fails.
                         const int failed = m_failures.count(Connection::monotonicMs());
                         if (target)
-                            target->answer(slot.lock(), ApiResponse::health(ok, failed));
+                            target->answer(slot.lock(),
+                                repair ? ApiResponse::healthRepairRequired()
+                                       : ApiResponse::health(ok, failed));
                     },
                     Qt::QueuedConnection);
             },
