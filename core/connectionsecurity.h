@@ -2,6 +2,7 @@
 
 #include "databaseconfig.h"
 
+#include <QMetaType>
 #include <QSqlDatabase>
 #include <QString>
 
@@ -48,3 +49,5 @@ struct ConnectionSecurity
 };
 
 } // namespace ViralSpot
+
+Q_DECLARE_METATYPE(ViralSpot::ConnectionSecurity)

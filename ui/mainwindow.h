@@ -1,6 +1,7 @@
 #pragma once
 
 #include "bulkparser.h"
+#include "connectionsecurity.h"
 #include "databaseconfig.h"
 #include "outcome.h"
 #include "settings.h"
@@ -142,6 +143,8 @@ private:
 
     void onConnectionChanged(bool connected, const QString &error);
     void updateStatusBar();
+    // The status bar's TLS label: encrypted or not, and what was verified (PostgreSQL only).
+    void showConnectionSecurity(const ViralSpot::ConnectionSecurity &security);
     QString currentSource(QComboBox *combo) const;
     void rememberSource(const QString &source);
     void fillSourceCombo(QComboBox *combo);
@@ -208,6 +211,7 @@ private:
     QLabel *m_statusEngine = nullptr;
     QLabel *m_statusWhere = nullptr;
     QLabel *m_statusConnection = nullptr;
+    QLabel *m_statusSecurity = nullptr;
 
 #ifdef VIRALSPOT_HAS_HTTP
     EndpointPanel *m_endpointPanel = nullptr;

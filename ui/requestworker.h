@@ -1,6 +1,7 @@
 #pragma once
 
 #include "bulkparser.h"
+#include "connectionsecurity.h"
 #include "databaseconfig.h"
 #include "outcome.h"
 #include "requestservice.h"
@@ -53,6 +54,8 @@ Q_SIGNALS:
         qint64 elapsedMs);
     // Emitted on every change, and once after each new configuration.
     void connectionChanged(bool connected, const QString &error);
+    // After each (re)connection to PostgreSQL, just before connectionChanged(true, …).
+    void securityChanged(const ViralSpot::ConnectionSecurity &security);
 
 private:
     void reportConnection(bool connected, const QString &error);
