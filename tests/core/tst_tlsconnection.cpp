@@ -155,6 +155,7 @@ void TestTlsConnection::submitRefused()
     QFETCH(QString, reason);
     QFETCH(QString, username);
     const Run run = submit(url, username);
+    qInfo("%s", qPrintable(run.err.trimmed()));
     QVERIFY2(run.exitCode == 2, qPrintable(QString::number(run.exitCode) + run.err + run.out));
     QVERIFY2(run.err.contains(reason), qPrintable(run.err));
     QVERIFY2(!run.out.contains(QLatin1String(": queued")), qPrintable(run.out));

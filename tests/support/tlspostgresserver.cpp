@@ -185,9 +185,32 @@ bool TlsPostgresServer::start(QString *error)
         QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
             QFileDevice::ReadGroup | QFileDevice::ExeGroup | QFileDevice::ReadOther |
             QFileDevice::ExeOther);
+    // Stops the server if this process dies without running the destructor (a crash, a
+    // CTest timeout): nothing outlives the test. Started before the server can be.
+    const QString data = m_dir->filePath(QStringLiteral("data"));
+    QProcess watchdog;
+    watchdog.setProgram(QStringLiteral("sh"));
+    const QString stopCommand =
+        (::geteuid() == 0 ? QStringLiteral("runuser -u postgres -- ") : QString()) +
+        QStringLiteral("'%1/pg_ctl' -D '%2' -m immediate -w stop").arg(m_bin, data);
+    watchdog.setArguments({ QStringLiteral("-c"),
+        // Waits for this process to end (a zombie, not yet reaped, counts as ended).
+        QStringLiteral("while [ -e /proc/%1 ] && ! grep -qs '^State:.*Z' /proc/%1/status; do "
+                       "sleep 1; done; "
+                       "[ -f '%2/postmaster.pid' ] && %3; rm -rf '%4'")
+            .arg(QCoreApplication::applicationPid())
+            .arg(data, stopCommand, m_dir->path()) });
+    watchdog.setStandardInputFile(QProcess::nullDevice());
+    watchdog.setStandardOutputFile(QProcess::nullDevice());
+    watchdog.setStandardErrorFile(QProcess::nullDevice());
+    watchdog.startDetached();
+    // The server writes its log and socket here.
+    if (::geteuid() == 0 &&
+        !run(QStringLiteral("chown"), { QStringLiteral("postgres:postgres"), m_dir->path() }, false,
+            why))
+        return false;
     if (!makeCertificates(why))
         return false;
-    const QString data = m_dir->filePath(QStringLiteral("data"));
     if (::geteuid() == 0 && !QDir(m_dir->path()).mkdir(QStringLiteral("data"))) {
         *why = QStringLiteral("cannot make the data folder");
         return false;
@@ -232,22 +255,6 @@ bool TlsPostgresServer::start(QString *error)
         *why += serverLog().right(2000);
         return false;
     }
-    // Stops the server if this process dies without running the destructor (a crash, a
-    // CTest timeout): nothing outlives the test.
-    QProcess watchdog;
-    watchdog.setProgram(QStringLiteral("sh"));
-    const QString stopCommand =
-        (::geteuid() == 0 ? QStringLiteral("runuser -u postgres -- ") : QString()) +
-        QStringLiteral("'%1/pg_ctl' -D '%2' -m immediate -w stop").arg(m_bin, data);
-    watchdog.setArguments({ QStringLiteral("-c"),
-        QStringLiteral("while kill -0 %1 2>/dev/null; do sleep 1; done; "
-                       "[ -d '%2' ] && %3; rm -rf '%4'")
-            .arg(QCoreApplication::applicationPid())
-            .arg(data, stopCommand, m_dir->path()) });
-    watchdog.setStandardInputFile(QProcess::nullDevice());
-    watchdog.setStandardOutputFile(QProcess::nullDevice());
-    watchdog.setStandardErrorFile(QProcess::nullDevice());
-    watchdog.startDetached();
     return true;
 }
 
