@@ -46,6 +46,7 @@ private:
     static void selectSslMode(DatabaseSettingsDialog &dialog, const QString &mode)
     {
         auto *combo = Test::child<QComboBox>(&dialog, "sslModeCombo");
+        QVERIFY(combo);
         const int index = combo->findData(mode);
         QVERIFY(index >= 0);
         combo->setCurrentIndex(index);
