@@ -122,7 +122,7 @@ DatabaseSettingsDialog::DatabaseSettingsDialog(QWidget *parent)
     m_sslRootCert->setPlaceholderText(tr("Default: ~/.postgresql/root.crt"));
     m_sslRootCert->setToolTip(tr("The certificate authority that signed the server's "
                                  "certificate (PEM), e.g. Supabase's prod-ca-2021.crt."));
-    auto *browseCert = new QPushButton(tr("Bro&wse…"), pgPage);
+    auto *browseCert = new QPushButton(tr("Br&owse…"), pgPage);
     browseCert->setObjectName(QStringLiteral("browseRootCertButton"));
     connect(
         browseCert, &QPushButton::clicked, this, &DatabaseSettingsDialog::browseRootCertificate);
@@ -141,7 +141,10 @@ DatabaseSettingsDialog::DatabaseSettingsDialog(QWidget *parent)
     pgForm->addRow(tr("Pass&word:"), m_password);
     pgForm->addRow(QString(), m_passwordNote);
     pgForm->addRow(tr("T&LS mode:"), m_sslMode);
-    pgForm->addRow(tr("&Root certificate:"), certRow);
+    // A row whose field is a layout gets no buddy from QFormLayout: the label needs its own.
+    auto *certLabel = new QLabel(tr("&Root certificate:"), pgPage);
+    certLabel->setBuddy(m_sslRootCert);
+    pgForm->addRow(certLabel, certRow);
 
     m_pages = new QStackedWidget(this);
     m_pages->addWidget(sqlitePage);
