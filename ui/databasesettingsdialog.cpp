@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -145,6 +146,11 @@ DatabaseSettingsDialog::DatabaseSettingsDialog(QWidget *parent)
     auto *certLabel = new QLabel(tr("&Root certificate:"), pgPage);
     certLabel->setBuddy(m_sslRootCert);
     pgForm->addRow(certLabel, certRow);
+    m_sslRootCertNote = new QLabel(pgPage);
+    m_sslRootCertNote->setObjectName(QStringLiteral("sslRootCertNote"));
+    m_sslRootCertNote->setWordWrap(true);
+    m_sslRootCertNote->hide();
+    pgForm->addRow(QString(), m_sslRootCertNote);
 
     m_pages = new QStackedWidget(this);
     m_pages->addWidget(sqlitePage);
@@ -164,6 +170,9 @@ DatabaseSettingsDialog::DatabaseSettingsDialog(QWidget *parent)
     buttons->setObjectName(QStringLiteral("buttonBox"));
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    m_okButton = buttons->button(QDialogButtonBox::Ok);
+    connect(m_sslRootCert, &QLineEdit::textChanged, this,
+        &DatabaseSettingsDialog::checkRootCertificatePath);
 
     auto *top = new QFormLayout;
     top->addRow(tr("&Engine:"), m_engine);
@@ -189,7 +198,7 @@ DatabaseSettingsDialog::DatabaseSettingsDialog(QWidget *parent)
     connect(&m_test, &QFutureWatcher<QString>::finished, this, [this] {
         const QString error = m_test.result();
         const bool ok = error.isEmpty();
-        m_testButton->setEnabled(true);
+        checkRootCertificatePath(); // enables Test again unless the path is unusable
         m_testResult->setText(ok ? tr("Connected.") : tr("Failed: %1").arg(error));
         Q_EMIT testFinished(ok, ok ? tr("Connected.") : error);
     });
@@ -291,6 +300,7 @@ void DatabaseSettingsDialog::updateEngine()
 {
     m_pages->setCurrentIndex(m_engine->currentIndex());
     m_testResult->clear();
+    checkRootCertificatePath();
 }
 
 void DatabaseSettingsDialog::browseSqlite()
@@ -310,6 +320,22 @@ void DatabaseSettingsDialog::setSslMode(const QString &mode)
         index = m_sslMode->count() - 1;
     }
     m_sslMode->setCurrentIndex(index);
+}
+
+// libpq gets its options as one "key=value key=value" string from Qt's driver, unquoted, and
+// the URL form keeps them as plain pairs: a path with a space, ';' or a quote cannot pass.
+void DatabaseSettingsDialog::checkRootCertificatePath()
+{
+    static const QRegularExpression unusable(QStringLiteral("[\\s;'\\\\]"));
+    const bool bad =
+        m_engine->currentIndex() == 1 && m_sslRootCert->text().trimmed().contains(unusable);
+    m_sslRootCertNote->setText(bad
+            ? tr("This path cannot be used: it holds a space, ';', a quote or a backslash. "
+                 "Copy the certificate to a path without them.")
+            : QString());
+    m_sslRootCertNote->setVisible(bad);
+    m_okButton->setEnabled(!bad);
+    m_testButton->setEnabled(!bad && !m_test.isRunning());
 }
 
 void DatabaseSettingsDialog::browseRootCertificate()

@@ -52,6 +52,7 @@ private:
     // The file picker for the root certificate, kept apart so the dialog seam can replace it.
     QString pickRootCertificateFile();
     void setSslMode(const QString &mode);
+    void checkRootCertificatePath();
 
     QComboBox *m_engine = nullptr;
     QStackedWidget *m_pages = nullptr;
@@ -66,6 +67,8 @@ private:
     QLabel *m_connectionStringNote = nullptr;
     QComboBox *m_sslMode = nullptr;
     QLineEdit *m_sslRootCert = nullptr;
+    QLabel *m_sslRootCertNote = nullptr;
+    QPushButton *m_okButton = nullptr;
     QPushButton *m_testButton = nullptr;
     QLabel *m_testResult = nullptr;
     QString m_options; // libpq options other than sslmode and sslrootcert, kept as given

@@ -10,8 +10,10 @@
 #include "uitesthelpers.h"
 
 #include <QComboBox>
+#include <QDialogButtonBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTest>
@@ -28,6 +30,7 @@ private Q_SLOTS:
     void initTestCase();
     void tlsFieldsMakeTheUrl();
     void setConfigShowsTls();
+    void unusableRootCertificatePath();
     void pasteConnectionString_data();
     void pasteConnectionString();
     void pasteUnreadable();
@@ -102,6 +105,27 @@ void TestDatabaseSettingsTls::setConfigShowsTls()
     // Other options pass through unchanged.
     QCOMPARE(dialog.config().options,
         QStringLiteral("connect_timeout=5;sslmode=verify-ca;sslrootcert=/ca.pem"));
+}
+
+// Qt's driver hands libpq its options unquoted: a path with a space would split in two.
+void TestDatabaseSettingsTls::unusableRootCertificatePath()
+{
+    DatabaseSettingsDialog dialog;
+    dialog.setConfig(config(QStringLiteral("postgresql://app@h/q")));
+    dialog.show();
+    auto *cert = Test::child<QLineEdit>(&dialog, "sslRootCertEdit");
+    auto *note = Test::child<QLabel>(&dialog, "sslRootCertNote");
+    auto *ok = Test::child<QDialogButtonBox>(&dialog, "buttonBox")->button(QDialogButtonBox::Ok);
+    QVERIFY(ok->isEnabled());
+    QVERIFY(!note->isVisible());
+    QTest::keyClicks(cert, QStringLiteral("/home/me/My Certs/ca.pem"));
+    QVERIFY(note->isVisible());
+    QVERIFY(!ok->isEnabled());
+    QVERIFY(!Test::child<QPushButton>(&dialog, "testButton")->isEnabled());
+    cert->setText(QStringLiteral("/home/me/certs/ca.pem"));
+    QVERIFY(!note->isVisible());
+    QVERIFY(ok->isEnabled());
+    QVERIFY(Test::child<QPushButton>(&dialog, "testButton")->isEnabled());
 }
 
 void TestDatabaseSettingsTls::pasteConnectionString_data()
