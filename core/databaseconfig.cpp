@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QUrl>
 #include <QUrlQuery>
@@ -105,6 +106,218 @@ DatabaseConfig DatabaseConfig::fromUrl(const QString &url, QString *error)
     if (config.databaseName.isEmpty())
         return fail(tr("The PostgreSQL URL names no database: add /dbname."));
     return config;
+}
+
+namespace {
+
+// A provider's strings are often pasted with the password as typed: "p@ss/w%rd" is no valid
+// URL. Supabase's dashboard also shows "[YOUR-PASSWORD]" in place of the password.
+const QLatin1String SupabasePasswordPlaceholder("[YOUR-PASSWORD]");
+
+bool isSupabaseHost(const QString &host)
+{
+    return host.endsWith(QLatin1String(".supabase.co"), Qt::CaseInsensitive) ||
+        host.endsWith(QLatin1String(".supabase.com"), Qt::CaseInsensitive);
+}
+
+// Characters that cannot stand unencoded in a URL's user:password part, and '%' that is no
+// percent-escape.
+bool needsEncoding(const QString &userInfo)
+{
+    static const QRegularExpression bad(QStringLiteral(R"([@\[\]/?#\s]|%(?![0-9A-Fa-f]{2}))"));
+    return userInfo.contains(bad);
+}
+
+// "postgresql://user:pa@ss@host/db" → "postgresql://user:pa%40ss@host/db". Only the part up
+// to the last '@' is user information; a host name never holds '@'.
+QString encodeUserInfo(const QString &url)
+{
+    const qsizetype start = url.indexOf(QLatin1String("://")) + 3;
+    const qsizetype at = url.lastIndexOf(QLatin1Char('@'));
+    if (start < 3 || at < start)
+        return url;
+    const QString userInfo = url.mid(start, at - start);
+    const bool placeholder = userInfo.endsWith(QLatin1Char(':') + SupabasePasswordPlaceholder);
+    if (!placeholder && !needsEncoding(userInfo))
+        return url;
+    const qsizetype colon = userInfo.indexOf(QLatin1Char(':'));
+    const QString user = colon < 0 ? userInfo : userInfo.left(colon);
+    const QString password = colon < 0 || placeholder ? QString() : userInfo.mid(colon + 1);
+    QString encoded = QString::fromLatin1(QUrl::toPercentEncoding(user));
+    if (!password.isEmpty())
+        encoded += QLatin1Char(':') + QString::fromLatin1(QUrl::toPercentEncoding(password));
+    return url.left(start) + encoded + url.mid(at);
+}
+
+// libpq's keyword=value form: values bare or in single quotes, '\' escapes the next
+// character. Returns false with *error set on a malformed string.
+bool parseKeywordValue(const QString &text, QList<QPair<QString, QString>> *pairs, QString *error)
+{
+    qsizetype i = 0;
+    const qsizetype n = text.size();
+    auto skipSpace = [&] {
+        while (i < n && text.at(i).isSpace())
+            ++i;
+    };
+    while (true) {
+        skipSpace();
+        if (i >= n)
+            return true;
+        const qsizetype keyStart = i;
+        while (i < n && !text.at(i).isSpace() && text.at(i) != QLatin1Char('='))
+            ++i;
+        const QString key = text.mid(keyStart, i - keyStart);
+        skipSpace();
+        if (key.isEmpty() || i >= n || text.at(i) != QLatin1Char('=')) {
+            *error = tr("The connection string is not keyword=value pairs (at \"%1\").")
+                         .arg(key.left(40));
+            return false;
+        }
+        ++i;
+        skipSpace();
+        QString value;
+        if (i < n && text.at(i) == QLatin1Char('\'')) {
+            ++i;
+            bool closed = false;
+            while (i < n) {
+                const QChar c = text.at(i++);
+                if (c == QLatin1Char('\\') && i < n) {
+                    value += text.at(i++);
+                } else if (c == QLatin1Char('\'')) {
+                    closed = true;
+                    break;
+                } else {
+                    value += c;
+                }
+            }
+            if (!closed) {
+                *error = tr("The connection string has an unterminated quote after \"%1=\".")
+                             .arg(key.left(40));
+                return false;
+            }
+        } else {
+            while (i < n && !text.at(i).isSpace()) {
+                const QChar c = text.at(i++);
+                if (c == QLatin1Char('\\') && i < n)
+                    value += text.at(i++);
+                else
+                    value += c;
+            }
+        }
+        pairs->append({ key, value });
+    }
+}
+
+} // namespace
+
+DatabaseConfig DatabaseConfig::fromConnectionString(const QString &text, QString *error)
+{
+    const QString trimmed = text.trimmed();
+    QString ignored;
+    QString *why = error ? error : &ignored;
+    why->clear();
+    DatabaseConfig config;
+    const bool url = trimmed.startsWith(QLatin1String("postgresql://"), Qt::CaseInsensitive) ||
+        trimmed.startsWith(QLatin1String("postgres://"), Qt::CaseInsensitive);
+    if (url || trimmed.startsWith(QLatin1String("sqlite:"), Qt::CaseInsensitive) ||
+        !trimmed.contains(QLatin1Char('='))) {
+        config = fromUrl(url ? encodeUserInfo(trimmed) : trimmed, why);
+    } else {
+        QList<QPair<QString, QString>> pairs;
+        if (!parseKeywordValue(trimmed, &pairs, why))
+            return {};
+        config.engine = Engine::PostgreSQL;
+        QString hostaddr;
+        QString port;
+        for (const auto &[key, value] : std::as_const(pairs)) {
+            if (key == QLatin1String("host")) {
+                config.host = value;
+            } else if (key == QLatin1String("port")) {
+                port = value;
+            } else if (key == QLatin1String("dbname")) {
+                config.databaseName = value;
+            } else if (key == QLatin1String("user")) {
+                config.user = value;
+            } else if (key == QLatin1String("password")) {
+                config.password = value == SupabasePasswordPlaceholder ? QString() : value;
+            } else {
+                if (key.contains(QLatin1Char(';')) || value.contains(QLatin1Char(';')) ||
+                    value.contains(QLatin1Char(' '))) {
+                    *why = tr("The connection option \"%1\" cannot be used here (it holds ';' "
+                              "or a space).")
+                               .arg(key.left(100));
+                    return {};
+                }
+                if (key == QLatin1String("hostaddr"))
+                    hostaddr = value;
+                config.setOption(key, value);
+            }
+        }
+        if (!port.isEmpty()) {
+            bool ok = false;
+            config.port = port.toInt(&ok);
+            if (!ok || config.port <= 0 || config.port > 65535) {
+                *why = tr("The PostgreSQL port must be between 1 and 65535.");
+                return {};
+            }
+        }
+        if (config.host.isEmpty())
+            config.host = hostaddr.isEmpty() ? QStringLiteral("localhost") : hostaddr;
+        if (config.databaseName.isEmpty())
+            config.databaseName = config.user.isEmpty() ? QStringLiteral("postgres") : config.user;
+    }
+    if (!why->isEmpty())
+        return {};
+    if (config.engine == Engine::PostgreSQL && isSupabaseHost(config.host) &&
+        config.sslMode().isEmpty()) {
+        config.setOption(QStringLiteral("sslmode"),
+            config.sslRootCert().isEmpty() ? QStringLiteral("require")
+                                           : QStringLiteral("verify-full"));
+    }
+    return config;
+}
+
+bool DatabaseConfig::looksLikeConnectionString(const QString &text)
+{
+    static const QRegularExpression keyword(
+        QStringLiteral(R"((^|\s)(host|hostaddr|port|dbname|user|password|sslmode)\s*=)"));
+    const QString trimmed = text.trimmed();
+    return trimmed.startsWith(QLatin1String("postgresql://"), Qt::CaseInsensitive) ||
+        trimmed.startsWith(QLatin1String("postgres://"), Qt::CaseInsensitive) ||
+        trimmed.contains(keyword);
+}
+
+QStringList DatabaseConfig::sslModes()
+{
+    return { QStringLiteral("disable"), QStringLiteral("allow"), QStringLiteral("prefer"),
+        QStringLiteral("require"), QStringLiteral("verify-ca"), QStringLiteral("verify-full") };
+}
+
+QString DatabaseConfig::option(const QString &key) const
+{
+    for (const QString &pair : options.split(QLatin1Char(';'), Qt::SkipEmptyParts)) {
+        const qsizetype eq = pair.indexOf(QLatin1Char('='));
+        if (pair.left(eq) == key)
+            return eq < 0 ? QString() : pair.mid(eq + 1);
+    }
+    return {};
+}
+
+void DatabaseConfig::setOption(const QString &key, const QString &value)
+{
+    QStringList pairs;
+    bool replaced = false;
+    for (const QString &pair : options.split(QLatin1Char(';'), Qt::SkipEmptyParts)) {
+        if (pair.left(pair.indexOf(QLatin1Char('='))) != key) {
+            pairs << pair;
+        } else if (!replaced && !value.isEmpty()) {
+            pairs << key + QLatin1Char('=') + value;
+            replaced = true;
+        }
+    }
+    if (!replaced && !value.isEmpty())
+        pairs << key + QLatin1Char('=') + value;
+    options = pairs.join(QLatin1Char(';'));
 }
 
 QString DatabaseConfig::defaultUrl()

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 
 namespace ViralSpot {
 
@@ -27,6 +28,26 @@ struct DatabaseConfig
 
     // Parses a URL. On failure returns std::nullopt-like invalid config and sets *error.
     static DatabaseConfig fromUrl(const QString &url, QString *error);
+
+    // Reads a connection string as hosting providers hand it out, pasted whole:
+    //  - a postgresql:// URL, also with a password that is not percent-encoded or with
+    //    Supabase's "[YOUR-PASSWORD]" placeholder still in it (read as no password);
+    //  - libpq's keyword=value form: "host=… port=… dbname=… user=… password=… sslmode=…".
+    // A Supabase host (*.supabase.co, *.supabase.com) without an sslmode gets TLS:
+    // verify-full when a root certificate is named, else require (Supabase refuses plain
+    // connections only when its "enforce SSL" setting is on; the app asks for TLS always).
+    static DatabaseConfig fromConnectionString(const QString &text, QString *error);
+    // True when text is meant as a whole connection string rather than a host name.
+    static bool looksLikeConnectionString(const QString &text);
+
+    // libpq's sslmode values, from no TLS to a verified host and certificate chain.
+    static QStringList sslModes();
+    // One libpq option from options (empty when absent); setOption() with an empty value
+    // removes it. The order of the other options is kept.
+    QString option(const QString &key) const;
+    void setOption(const QString &key, const QString &value);
+    QString sslMode() const { return option(QStringLiteral("sslmode")); }
+    QString sslRootCert() const { return option(QStringLiteral("sslrootcert")); }
 
     // The default: a SQLite file in the user's application data folder.
     static QString defaultUrl();

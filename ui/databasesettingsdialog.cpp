@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSpinBox>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -42,6 +43,10 @@ QString runConnectionTest(const DatabaseConfig &config)
     return error;
 }
 
+// The options the TLS fields show; the others pass through the dialog unchanged.
+const QLatin1String SslModeOption("sslmode");
+const QLatin1String SslRootCertOption("sslrootcert");
+
 } // namespace
 
 DatabaseSettingsDialog::DatabaseSettingsDialog(QWidget *parent)
@@ -70,6 +75,16 @@ DatabaseSettingsDialog::DatabaseSettingsDialog(QWidget *parent)
     sqliteForm->addRow(tr("&File:"), sqliteRow);
 
     auto *pgPage = new QWidget(this);
+    m_connectionString = new QLineEdit(pgPage);
+    m_connectionString->setObjectName(QStringLiteral("connectionStringEdit"));
+    m_connectionString->setPlaceholderText(tr("Paste postgresql://… or host=… port=…"));
+    m_connectionString->setToolTip(
+        tr("A connection string from your hosting provider (for Supabase: Connect → "
+           "Connection string → URI), pasted whole, fills the fields below."));
+    m_connectionStringNote = new QLabel(pgPage);
+    m_connectionStringNote->setObjectName(QStringLiteral("connectionStringLabel"));
+    m_connectionStringNote->setWordWrap(true);
+    m_connectionStringNote->hide();
     m_host = new QLineEdit(pgPage);
     m_host->setObjectName(QStringLiteral("hostEdit"));
     m_port = new QSpinBox(pgPage);
@@ -90,14 +105,52 @@ DatabaseSettingsDialog::DatabaseSettingsDialog(QWidget *parent)
     QFont small = m_passwordNote->font();
     small.setPointSizeF(small.pointSizeF() * 0.9);
     m_passwordNote->setFont(small);
+    m_sslMode = new QComboBox(pgPage);
+    m_sslMode->setObjectName(QStringLiteral("sslModeCombo"));
+    m_sslMode->addItem(tr("Default (PGSSLMODE, else prefer)"), QString());
+    m_sslMode->addItem(tr("disable: no TLS"), QStringLiteral("disable"));
+    m_sslMode->addItem(tr("allow: TLS only if the server insists"), QStringLiteral("allow"));
+    m_sslMode->addItem(tr("prefer: TLS if the server offers it"), QStringLiteral("prefer"));
+    m_sslMode->addItem(tr("require: TLS, server not verified"), QStringLiteral("require"));
+    m_sslMode->addItem(tr("verify-ca: TLS, certificate signed by the root certificate"),
+        QStringLiteral("verify-ca"));
+    m_sslMode->addItem(
+        tr("verify-full: TLS, certificate and host name verified"), QStringLiteral("verify-full"));
+    m_sslMode->setToolTip(tr("libpq's sslmode. Hosted PostgreSQL (Supabase and others) wants "
+                             "verify-full with the provider's root certificate."));
+    m_sslRootCert = new QLineEdit(pgPage);
+    m_sslRootCert->setObjectName(QStringLiteral("sslRootCertEdit"));
+    m_sslRootCert->setPlaceholderText(tr("Default: ~/.postgresql/root.crt"));
+    m_sslRootCert->setToolTip(tr("The certificate authority that signed the server's "
+                                 "certificate (PEM), e.g. Supabase's prod-ca-2021.crt."));
+    auto *browseCert = new QPushButton(tr("Br&owse…"), pgPage);
+    browseCert->setObjectName(QStringLiteral("browseRootCertButton"));
+    connect(
+        browseCert, &QPushButton::clicked, this, &DatabaseSettingsDialog::browseRootCertificate);
+    auto *certRow = new QHBoxLayout;
+    certRow->addWidget(m_sslRootCert, 1);
+    certRow->addWidget(browseCert);
+
     auto *pgForm = new QFormLayout(pgPage);
     pgForm->setContentsMargins(0, 0, 0, 0);
+    pgForm->addRow(tr("Connection &string:"), m_connectionString);
+    pgForm->addRow(QString(), m_connectionStringNote);
     pgForm->addRow(tr("&Host:"), m_host);
     pgForm->addRow(tr("&Port:"), m_port);
     pgForm->addRow(tr("&Database:"), m_database);
     pgForm->addRow(tr("&User:"), m_user);
     pgForm->addRow(tr("Pass&word:"), m_password);
     pgForm->addRow(QString(), m_passwordNote);
+    pgForm->addRow(tr("T&LS mode:"), m_sslMode);
+    // A row whose field is a layout gets no buddy from QFormLayout: the label needs its own.
+    auto *certLabel = new QLabel(tr("&Root certificate:"), pgPage);
+    certLabel->setBuddy(m_sslRootCert);
+    pgForm->addRow(certLabel, certRow);
+    m_sslRootCertNote = new QLabel(pgPage);
+    m_sslRootCertNote->setObjectName(QStringLiteral("sslRootCertNote"));
+    m_sslRootCertNote->setWordWrap(true);
+    m_sslRootCertNote->hide();
+    pgForm->addRow(QString(), m_sslRootCertNote);
 
     m_pages = new QStackedWidget(this);
     m_pages->addWidget(sqlitePage);
@@ -117,6 +170,9 @@ DatabaseSettingsDialog::DatabaseSettingsDialog(QWidget *parent)
     buttons->setObjectName(QStringLiteral("buttonBox"));
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    m_okButton = buttons->button(QDialogButtonBox::Ok);
+    connect(m_sslRootCert, &QLineEdit::textChanged, this,
+        &DatabaseSettingsDialog::checkRootCertificatePath);
 
     auto *top = new QFormLayout;
     top->addRow(tr("&Engine:"), m_engine);
@@ -130,10 +186,19 @@ DatabaseSettingsDialog::DatabaseSettingsDialog(QWidget *parent)
 
     connect(m_engine, &QComboBox::currentIndexChanged, this, &DatabaseSettingsDialog::updateEngine);
     connect(m_testButton, &QPushButton::clicked, this, &DatabaseSettingsDialog::testConnection);
+    // A paste arrives as one edit: the whole string is there at once.
+    connect(m_connectionString, &QLineEdit::textEdited, this, [this](const QString &text) {
+        if (!text.trimmed().isEmpty() && applyConnectionString(text))
+            m_connectionString->clear(); // it holds the password
+    });
+    connect(m_host, &QLineEdit::textEdited, this, [this](const QString &text) {
+        if (DatabaseConfig::looksLikeConnectionString(text))
+            applyConnectionString(text);
+    });
     connect(&m_test, &QFutureWatcher<QString>::finished, this, [this] {
         const QString error = m_test.result();
         const bool ok = error.isEmpty();
-        m_testButton->setEnabled(true);
+        checkRootCertificatePath(); // enables Test again unless the path is unusable
         m_testResult->setText(ok ? tr("Connected.") : tr("Failed: %1").arg(error));
         Q_EMIT testFinished(ok, ok ? tr("Connected.") : error);
     });
@@ -155,7 +220,12 @@ void DatabaseSettingsDialog::setConfig(const DatabaseConfig &config)
         m_database->setText(config.databaseName);
         m_user->setText(config.user);
         m_password->setText(config.password);
-        m_options = config.options;
+        DatabaseConfig rest = config;
+        rest.setOption(SslModeOption, QString());
+        rest.setOption(SslRootCertOption, QString());
+        m_options = rest.options;
+        setSslMode(config.sslMode());
+        m_sslRootCert->setText(config.sslRootCert());
     } else {
         m_sqlitePath->setText(config.sqlitePath);
     }
@@ -173,6 +243,8 @@ DatabaseConfig DatabaseSettingsDialog::config() const
         config.user = m_user->text().trimmed();
         config.password = m_password->text();
         config.options = m_options;
+        config.setOption(SslModeOption, m_sslMode->currentData().toString());
+        config.setOption(SslRootCertOption, m_sslRootCert->text().trimmed());
         return config;
     }
     const QString path = m_sqlitePath->text().trimmed();
@@ -188,6 +260,26 @@ DatabaseConfig DatabaseSettingsDialog::config() const
 void DatabaseSettingsDialog::setPasswordStorageNote(const QString &note)
 {
     m_passwordNote->setText(note);
+}
+
+bool DatabaseSettingsDialog::applyConnectionString(const QString &text)
+{
+    QString error;
+    const DatabaseConfig parsed = DatabaseConfig::fromConnectionString(text, &error);
+    if (!error.isEmpty() || parsed.engine != DatabaseConfig::Engine::PostgreSQL) {
+        m_connectionStringNote->setText(error.isEmpty() ? tr("Not a PostgreSQL connection string.")
+                                                        : tr("Not read: %1").arg(error));
+        m_connectionStringNote->show();
+        return false;
+    }
+    setConfig(parsed);
+    m_connectionStringNote->setText(parsed.password.isEmpty()
+            ? tr("Filled in from the connection string. Enter the password.")
+            : tr("Filled in from the connection string."));
+    m_connectionStringNote->show();
+    if (parsed.password.isEmpty())
+        m_password->setFocus();
+    return true;
 }
 
 void DatabaseSettingsDialog::testConnection()
@@ -208,6 +300,7 @@ void DatabaseSettingsDialog::updateEngine()
 {
     m_pages->setCurrentIndex(m_engine->currentIndex());
     m_testResult->clear();
+    checkRootCertificatePath();
 }
 
 void DatabaseSettingsDialog::browseSqlite()
@@ -217,6 +310,50 @@ void DatabaseSettingsDialog::browseSqlite()
         QFileDialog::DontConfirmOverwrite);
     if (!file.isEmpty())
         m_sqlitePath->setText(file);
+}
+
+void DatabaseSettingsDialog::setSslMode(const QString &mode)
+{
+    int index = m_sslMode->findData(mode);
+    if (index < 0) { // a value libpq may know and this list does not: shown as it is
+        m_sslMode->addItem(mode, mode);
+        index = m_sslMode->count() - 1;
+    }
+    m_sslMode->setCurrentIndex(index);
+}
+
+// libpq gets its options as one "key=value key=value" string from Qt's driver, unquoted, and
+// the URL form keeps them as plain pairs: a path with a space, ';' or a quote cannot pass.
+void DatabaseSettingsDialog::checkRootCertificatePath()
+{
+    static const QRegularExpression unusable(QStringLiteral("[\\s;'\\\\]"));
+    const bool bad =
+        m_engine->currentIndex() == 1 && m_sslRootCert->text().trimmed().contains(unusable);
+    m_sslRootCertNote->setText(bad
+            ? tr("This path cannot be used: it holds a space, ';', a quote or a backslash. "
+                 "Copy the certificate to a path without them.")
+            : QString());
+    m_sslRootCertNote->setVisible(bad);
+    m_okButton->setEnabled(!bad);
+    m_testButton->setEnabled(!bad && !m_test.isRunning());
+}
+
+void DatabaseSettingsDialog::browseRootCertificate()
+{
+    const QString file = pickRootCertificateFile();
+    if (file.isEmpty())
+        return;
+    m_sslRootCert->setText(file);
+    // A root certificate is given to be checked against: ask for the check if none is set.
+    const QString mode = m_sslMode->currentData().toString();
+    if (mode != QLatin1String("verify-ca") && mode != QLatin1String("verify-full"))
+        setSslMode(QStringLiteral("verify-full"));
+}
+
+QString DatabaseSettingsDialog::pickRootCertificateFile()
+{
+    return QFileDialog::getOpenFileName(this, tr("Root certificate"), m_sslRootCert->text(),
+        tr("Certificates (*.crt *.pem *.cer);;All files (*)"));
 }
 
 } // namespace ViralSpot::Ui

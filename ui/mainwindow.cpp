@@ -520,6 +520,10 @@ void MainWindow::buildStatusBar()
     statusBar()->addPermanentWidget(m_statusEngine);
     statusBar()->addPermanentWidget(m_statusWhere);
     statusBar()->addPermanentWidget(m_statusConnection);
+    m_statusSecurity = new QLabel(this);
+    m_statusSecurity->setObjectName(QStringLiteral("statusSecurity"));
+    m_statusSecurity->hide();
+    statusBar()->addPermanentWidget(m_statusSecurity);
     if (m_options.readOnly) {
         auto *ro = new QLabel(tr("Read-only"), this);
         ro->setObjectName(QStringLiteral("statusReadOnly"));
@@ -586,6 +590,7 @@ void MainWindow::startWorker()
     connect(m_worker, &RequestWorker::connectionChanged, this, &MainWindow::onConnectionChanged);
     connect(m_worker, &RequestWorker::repairRequiredChanged, this,
         &MainWindow::onRepairRequiredChanged);
+    connect(m_worker, &RequestWorker::securityChanged, this, &MainWindow::showConnectionSecurity);
     m_workerThread->start();
     const int interval = m_settings.pingIntervalMs();
     RequestWorker *worker = m_worker;
@@ -677,6 +682,7 @@ void MainWindow::sendConfigToWorker(const DatabaseConfig &config)
 #endif
     m_connected = -1;
     m_connectionError.clear();
+    showConnectionSecurity({}); // until the new connection says
     updateStatusBar();
     RequestWorker *worker = m_worker;
     QMetaObject::invokeMethod(
@@ -789,6 +795,32 @@ void MainWindow::updateStatusBar()
     }
     m_statusConnection->setText(text);
     setLabelColor(m_statusConnection, color);
+    if (m_connected != 1)
+        m_statusSecurity->hide(); // shown again by the next connection's report
+}
+
+void MainWindow::showConnectionSecurity(const ConnectionSecurity &security)
+{
+    using Verification = ConnectionSecurity::Verification;
+    m_statusSecurity->setVisible(security.known);
+    if (!security.known)
+        return;
+    QString text;
+    if (!security.encrypted)
+        text = tr("Not encrypted");
+    else if (security.verification == Verification::HostAndChain)
+        text = tr("TLS: encrypted, verified");
+    else if (security.verification == Verification::CertificateChain)
+        text = tr("TLS: encrypted, certificate verified (host name not checked)");
+    else
+        text = tr("TLS: encrypted, not verified");
+    m_statusSecurity->setText(text);
+    m_statusSecurity->setToolTip(
+        tr("sslmode=%1 %2 %3").arg(security.sslMode, security.protocol, security.cipher).trimmed());
+    setLabelColor(m_statusSecurity,
+        outcomeColor(security.encrypted && security.verification == Verification::HostAndChain
+                ? QStringLiteral("queued")
+                : QString()));
 }
 
 void MainWindow::setStatusMessage(const QString &text)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "bulkparser.h"
+#include "connectionsecurity.h"
 #include "databaseconfig.h"
 #include "outcome.h"
 #include "settings.h"
@@ -148,6 +149,8 @@ private:
     void onRepairRequiredChanged(bool required, const QString &message);
     void showRepairBanner();
     void updateStatusBar();
+    // The status bar's TLS label: encrypted or not, and what was verified (PostgreSQL only).
+    void showConnectionSecurity(const ViralSpot::ConnectionSecurity &security);
     QString currentSource(QComboBox *combo) const;
     void rememberSource(const QString &source);
     void fillSourceCombo(QComboBox *combo);
@@ -217,6 +220,7 @@ private:
     QLabel *m_statusEngine = nullptr;
     QLabel *m_statusWhere = nullptr;
     QLabel *m_statusConnection = nullptr;
+    QLabel *m_statusSecurity = nullptr;
 
 #ifdef VIRALSPOT_HAS_HTTP
     EndpointPanel *m_endpointPanel = nullptr;

@@ -212,10 +212,19 @@ void RequestWorker::reportConnection(bool connected, const QString &error)
     if (state == m_connected)
         return;
     m_connected = state;
-    if (connected)
+    if (connected) {
         qCInfo(lcUi) << "database connected";
-    else
+        if (m_service && m_service->config().engine == DatabaseConfig::Engine::PostgreSQL) {
+            QString why;
+            const ConnectionSecurity security =
+                ConnectionSecurity::query(m_service->database(), m_service->config(), &why);
+            if (!security.known)
+                qCWarning(lcUi) << "cannot tell whether the connection is encrypted:" << why;
+            Q_EMIT securityChanged(security);
+        }
+    } else {
         qCWarning(lcUi) << "database unavailable:" << error;
+    }
     Q_EMIT connectionChanged(connected, error);
 }
 

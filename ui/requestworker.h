@@ -1,6 +1,7 @@
 #pragma once
 
 #include "bulkparser.h"
+#include "connectionsecurity.h"
 #include "databaseconfig.h"
 #include "outcome.h"
 #include "requestservice.h"
@@ -65,6 +66,8 @@ Q_SIGNALS:
     void repairPreviewReady(int usernames, int extraRows,
         const QList<ViralSpot::Schema::DuplicateRow> &rows, const QString &error);
     void repairFinished(bool ok, int usernames, int rowsMarkedFailed, const QString &error);
+    // After each (re)connection to PostgreSQL, just before connectionChanged(true, …).
+    void securityChanged(const ViralSpot::ConnectionSecurity &security);
 
 private:
     void reportConnection(bool connected, const QString &error);

@@ -17,6 +17,13 @@ private slots:
     void displayUrlHidesPassword();
     void roundTrip();
     void resolveOrder();
+    void connectionString_data();
+    void connectionString();
+    void connectionStringRejects_data();
+    void connectionStringRejects();
+    void looksLikeConnectionString_data();
+    void looksLikeConnectionString();
+    void setOption();
 };
 
 void TestDatabaseConfig::parse_data()
@@ -179,6 +186,227 @@ void TestDatabaseConfig::resolveOrder()
     QVERIFY(DatabaseConfig::resolveUrl({}).startsWith(QLatin1String("sqlite:")));
     QVERIFY(
         DatabaseConfig::resolveUrl({}).endsWith(QLatin1String("/viralspot-admin/queue.sqlite")));
+}
+
+// What a user pastes from a hosting provider's page, whole (the Database dialog's paste).
+void TestDatabaseConfig::connectionString_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<int>("port");
+    QTest::addColumn<QString>("database");
+    QTest::addColumn<QString>("user");
+    QTest::addColumn<QString>("password");
+    QTest::addColumn<QString>("options");
+
+    // Supabase's three strings (dashboard → Connect), password filled in.
+    QTest::newRow("supabase transaction pooler")
+        << "postgresql://postgres.abcdefghijklmnop:s3cret@aws-0-eu-central-1.pooler.supabase.com:"
+           "6543/postgres"
+        << "aws-0-eu-central-1.pooler.supabase.com" << 6543 << "postgres"
+        << "postgres.abcdefghijklmnop"
+        << "s3cret"
+        << "sslmode=require";
+    QTest::newRow("supabase session pooler")
+        << "postgresql://postgres.abcdefghijklmnop:s3cret@aws-0-us-east-1.pooler.supabase.com:5432/"
+           "postgres"
+        << "aws-0-us-east-1.pooler.supabase.com" << 5432 << "postgres"
+        << "postgres.abcdefghijklmnop"
+        << "s3cret"
+        << "sslmode=require";
+    QTest::newRow("supabase direct")
+        << "postgresql://postgres:s3cret@db.abcdefghijklmnop.supabase.co:5432/postgres"
+        << "db.abcdefghijklmnop.supabase.co" << 5432 << "postgres"
+        << "postgres"
+        << "s3cret"
+        << "sslmode=require";
+    // As the dashboard shows it, before the password is put in: read as "no password yet".
+    QTest::newRow("supabase placeholder")
+        << "postgresql://postgres.abcdefghijklmnop:[YOUR-PASSWORD]@aws-0-eu-central-1.pooler."
+           "supabase.com:6543/postgres"
+        << "aws-0-eu-central-1.pooler.supabase.com" << 6543 << "postgres"
+        << "postgres.abcdefghijklmnop"
+        << ""
+        << "sslmode=require";
+    // Pasted with white space around it, as copying from a web page does.
+    QTest::newRow("supabase with white space")
+        << "  postgresql://postgres:pw@db.ref.supabase.co:5432/postgres\n"
+        << "db.ref.supabase.co" << 5432 << "postgres"
+        << "postgres"
+        << "pw"
+        << "sslmode=require";
+    // A root certificate named: the host is verified too.
+    QTest::newRow("supabase with root certificate")
+        << "postgresql://postgres.ref:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres?"
+           "sslrootcert=/home/me/prod-ca-2021.crt"
+        << "aws-0-eu-central-1.pooler.supabase.com" << 6543 << "postgres"
+        << "postgres.ref"
+        << "pw"
+        << "sslrootcert=/home/me/prod-ca-2021.crt;sslmode=verify-full";
+    // The user's own choice of sslmode is kept.
+    QTest::newRow("supabase explicit sslmode")
+        << "postgresql://postgres:pw@db.ref.supabase.co:5432/postgres?sslmode=verify-ca&"
+           "sslrootcert=/ca.crt"
+        << "db.ref.supabase.co" << 5432 << "postgres"
+        << "postgres"
+        << "pw"
+        << "sslmode=verify-ca;sslrootcert=/ca.crt";
+    // Passwords as typed, not percent-encoded: '@', '/', '%', '#', '?', '[' and ']'.
+    QTest::newRow("password not encoded")
+        << "postgresql://postgres.ref:p@ss/w%rd#1?[x]@aws-0-eu-central-1.pooler.supabase.com:6543/"
+           "postgres"
+        << "aws-0-eu-central-1.pooler.supabase.com" << 6543 << "postgres"
+        << "postgres.ref"
+        << "p@ss/w%rd#1?[x]"
+        << "sslmode=require";
+    QTest::newRow("password encoded")
+        << "postgresql://postgres.ref:p%40ss%2Fw@aws-0-eu-central-1.pooler.supabase.com:6543/"
+           "postgres"
+        << "aws-0-eu-central-1.pooler.supabase.com" << 6543 << "postgres"
+        << "postgres.ref"
+        << "p@ss/w"
+        << "sslmode=require";
+    // Not Supabase: nothing added.
+    QTest::newRow("other host url") << "postgres://app@db.internal/queue"
+                                    << "db.internal" << 5432 << "queue"
+                                    << "app"
+                                    << ""
+                                    << "";
+    QTest::newRow("other host verify-full")
+        << "postgresql://app:pw@db.example.com:5433/q?sslmode=verify-full&sslrootcert=/etc/ca.pem"
+        << "db.example.com" << 5433 << "q"
+        << "app"
+        << "pw"
+        << "sslmode=verify-full;sslrootcert=/etc/ca.pem";
+    // libpq's keyword=value form.
+    QTest::newRow("keyword value supabase")
+        << "host=aws-0-eu-central-1.pooler.supabase.com port=6543 dbname=postgres "
+           "user=postgres.ref password=s3cret"
+        << "aws-0-eu-central-1.pooler.supabase.com" << 6543 << "postgres"
+        << "postgres.ref"
+        << "s3cret"
+        << "sslmode=require";
+    QTest::newRow("keyword value quoted")
+        << "host = db.example.com  port=5432 dbname='my db' user=app password='it\\'s a \\\\ "
+           "secret' sslmode=verify-full sslrootcert=/etc/ca.pem"
+        << "db.example.com" << 5432 << "my db"
+        << "app"
+        << "it's a \\ secret"
+        << "sslmode=verify-full;sslrootcert=/etc/ca.pem";
+    QTest::newRow("keyword value defaults") << "user=app"
+                                            << "localhost" << 5432 << "app"
+                                            << "app"
+                                            << ""
+                                            << "";
+    QTest::newRow("keyword value hostaddr") << "hostaddr=10.0.0.5 dbname=q"
+                                            << "10.0.0.5" << 5432 << "q"
+                                            << ""
+                                            << ""
+                                            << "hostaddr=10.0.0.5";
+}
+
+void TestDatabaseConfig::connectionString()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, host);
+    QFETCH(int, port);
+    QFETCH(QString, database);
+    QFETCH(QString, user);
+    QFETCH(QString, password);
+    QFETCH(QString, options);
+
+    QString error = QStringLiteral("not cleared");
+    const DatabaseConfig c = DatabaseConfig::fromConnectionString(text, &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QVERIFY(c.isValid());
+    QVERIFY(c.engine == DatabaseConfig::Engine::PostgreSQL);
+    QCOMPARE(c.host, host);
+    QCOMPARE(c.port, port);
+    QCOMPARE(c.databaseName, database);
+    QCOMPARE(c.user, user);
+    QCOMPARE(c.password, password);
+    QCOMPARE(c.options, options);
+    // What the dialog hands on is a URL that reads back to the same configuration.
+    const DatabaseConfig again = DatabaseConfig::fromUrl(c.toUrl(), &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(again.host, host);
+    QCOMPARE(again.user, user);
+    QCOMPARE(again.password, password);
+    QCOMPARE(again.options, options);
+    QVERIFY(!c.displayUrl().contains(QLatin1String("s3cret")));
+}
+
+void TestDatabaseConfig::connectionStringRejects_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QString>("errorPart");
+    QTest::newRow("empty") << ""
+                           << "empty";
+    QTest::newRow("a word") << "db.example.com"
+                            << "Unsupported";
+    QTest::newRow("unterminated quote") << "host=h password='abc"
+                                        << "unterminated";
+    QTest::newRow("no value") << "host=h port"
+                              << "keyword=value";
+    QTest::newRow("bad port") << "host=h port=99999"
+                              << "port";
+    QTest::newRow("port not a number") << "host=h port=abc"
+                                       << "port";
+    QTest::newRow("url without database") << "postgresql://u:p@db.ref.supabase.co:5432"
+                                          << "no database";
+    QTest::newRow("option with space") << "host=h options='-c x=1'"
+                                       << "space";
+}
+
+void TestDatabaseConfig::connectionStringRejects()
+{
+    QFETCH(QString, text);
+    QFETCH(QString, errorPart);
+    QString error;
+    const DatabaseConfig c = DatabaseConfig::fromConnectionString(text, &error);
+    QVERIFY2(!error.isEmpty(), qPrintable(text));
+    QVERIFY2(error.contains(errorPart), qPrintable(error));
+    QVERIFY(!c.isValid() || c.engine == DatabaseConfig::Engine::SQLite);
+}
+
+void TestDatabaseConfig::looksLikeConnectionString_data()
+{
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<bool>("expected");
+    QTest::newRow("host name") << "db.example.com" << false;
+    QTest::newRow("ip") << "127.0.0.1" << false;
+    QTest::newRow("empty") << "" << false;
+    QTest::newRow("url") << "postgresql://u@h/d" << true;
+    QTest::newRow("short scheme") << " Postgres://u@h/d" << true;
+    QTest::newRow("keyword value") << "host=h dbname=d" << true;
+    QTest::newRow("keyword value spaced") << "user = app" << true;
+}
+
+void TestDatabaseConfig::looksLikeConnectionString()
+{
+    QFETCH(QString, text);
+    QFETCH(bool, expected);
+    QCOMPARE(DatabaseConfig::looksLikeConnectionString(text), expected);
+}
+
+void TestDatabaseConfig::setOption()
+{
+    DatabaseConfig c;
+    c.options = QStringLiteral("connect_timeout=10;sslmode=prefer;application_name=x");
+    QCOMPARE(c.sslMode(), QStringLiteral("prefer"));
+    c.setOption(QStringLiteral("sslmode"), QStringLiteral("verify-full"));
+    QCOMPARE(
+        c.options, QStringLiteral("connect_timeout=10;sslmode=verify-full;application_name=x"));
+    c.setOption(QStringLiteral("sslrootcert"), QStringLiteral("/ca.pem"));
+    QCOMPARE(c.sslRootCert(), QStringLiteral("/ca.pem"));
+    c.setOption(QStringLiteral("sslmode"), QString());
+    QCOMPARE(
+        c.options, QStringLiteral("connect_timeout=10;application_name=x;sslrootcert=/ca.pem"));
+    QCOMPARE(c.sslMode(), QString());
+    QCOMPARE(DatabaseConfig::sslModes(),
+        QStringList({ QStringLiteral("disable"), QStringLiteral("allow"), QStringLiteral("prefer"),
+            QStringLiteral("require"), QStringLiteral("verify-ca"),
+            QStringLiteral("verify-full") }));
 }
 
 QTEST_GUILESS_MAIN(TestDatabaseConfig)
