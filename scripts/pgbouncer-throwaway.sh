@@ -46,8 +46,7 @@ EOF
         [[ $(id -u) -eq 0 ]] && chown -R postgres:postgres "$PGBOUNCER_THROWAWAY_DIR/$mode"
         pg_throwaway_as_postgres pgbouncer -d -q "$PGBOUNCER_THROWAWAY_DIR/$mode/pgbouncer.ini" \
             || { tail -n 5 "$PGBOUNCER_THROWAWAY_DIR/$mode/pgbouncer.log" >&2; return 1; }
-        local waited
-        for waited in $(seq 1 50); do
+        for _ in $(seq 1 50); do
             (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
             sleep 0.1
         done
@@ -65,7 +64,7 @@ pgbouncer_throwaway_stop() {
     local mode pid
     for mode in transaction session; do
         pid=$(cat "$PGBOUNCER_THROWAWAY_DIR/$mode/pgbouncer.pid" 2>/dev/null) || continue
-        [[ -n $pid ]] && kill "$pid" 2>/dev/null || true
+        if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; fi
     done
     rm -rf "$PGBOUNCER_THROWAWAY_DIR"
     PGBOUNCER_THROWAWAY_DIR=

@@ -287,14 +287,27 @@ void TestRequestService::commitIsDurableAndVisible()
         QVERIFY(q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next());
         QCOMPARE(q.value(0).toString(), QStringLiteral("wal"));
     } else {
-        // Even a server configured for speed over durability is made to flush each commit.
+        // Even a server configured for speed over durability is made to flush each commit:
+        // inside the request's own transaction (SET LOCAL), since behind a transaction pooler
+        // a session setting would land in some other client's server session. A trigger
+        // records what the inserting transaction runs with.
         QVERIFY(m_db->exec(QStringLiteral("ALTER DATABASE \"%1\" SET synchronous_commit = off")
                                .arg(m_db->config().databaseName)));
+        QVERIFY(m_db->exec(QStringLiteral("CREATE TABLE seen_setting (value text)")));
+        QVERIFY(m_db->exec(QStringLiteral(
+            "CREATE FUNCTION record_setting() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN "
+            "INSERT INTO seen_setting VALUES (current_setting('synchronous_commit')); "
+            "RETURN NEW; END$$")));
+        QVERIFY(m_db->exec(QStringLiteral("CREATE TRIGGER record_setting AFTER INSERT ON queue "
+                                          "FOR EACH ROW EXECUTE FUNCTION record_setting()")));
         m_service->close();
         db = m_service->database();
         q = QSqlQuery(db);
-        QVERIFY(q.exec(QStringLiteral("SHOW synchronous_commit")) && q.next());
-        QCOMPARE(q.value(0).toString(), QStringLiteral("on"));
+        if (Test::pooler() == Test::Pooler::None) {
+            // The app leaves its session as the server set it up (a new server session here).
+            QVERIFY(q.exec(QStringLiteral("SHOW synchronous_commit")) && q.next());
+            QCOMPARE(q.value(0).toString(), QStringLiteral("off"));
+        }
         QVERIFY(q.exec(QStringLiteral("SHOW fsync")) && q.next());
         QCOMPARE(q.value(0).toString(), QStringLiteral("on"));
     }
@@ -303,6 +316,23 @@ void TestRequestService::commitIsDurableAndVisible()
     // and no transaction is left open on the service's connection.
     const RequestResult r = m_service->request(QStringLiteral("durable"));
     QCOMPARE(r.outcome, Outcome::Queued);
+    if (Test::engine() == DatabaseConfig::Engine::PostgreSQL)
+        QCOMPARE(str(QStringLiteral("SELECT string_agg(value, ',') FROM seen_setting")),
+            QStringLiteral("on"));
+    if (Test::engine() == DatabaseConfig::Engine::PostgreSQL &&
+        Test::pooler() == Test::Pooler::None) {
+        // Nor is a named statement left in the session, by any of the service's statements.
+        QVERIFY(m_service->status(QStringLiteral("durable")).ok);
+        QList<std::optional<RequestResult>> resolved;
+        QVERIFY(m_service->resolveWithoutWrite(
+            { { QStringLiteral("durable"), QStringLiteral("frontend") } }, &resolved));
+        QCOMPARE(resolved.size(), 1);
+        QVERIFY(resolved.first().has_value());
+        q = QSqlQuery(m_service->database());
+        QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM pg_prepared_statements")) && q.next());
+        QCOMPARE(q.value(0).toInt(), 0);
+        q.finish();
+    }
     QCOMPARE(
         count(
             QStringLiteral("SELECT COUNT(*) FROM queue WHERE request_id = '%1'").arg(r.requestId)),
