@@ -6,8 +6,8 @@ namespace ViralSpot::Ui {
 
 // A one-line label whose text is shortened with "…" to the width it is given, the whole text
 // in its tooltip. Its size hints do not grow with the text: a plain QLabel asks the layout for
-// the width of its whole text, so one long username (300 characters: 3,302 px) set the
-// window's minimum width and pushed its buttons off the screen.
+// the width of its whole text, so one long username (300 characters) set the window's minimum
+// width to 3,446 px and pushed its buttons off the screen.
 class ElidingLabel final : public QLabel
 {
     Q_OBJECT
