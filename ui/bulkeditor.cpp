@@ -6,6 +6,7 @@
 #include <QDropEvent>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QKeyEvent>
 #include <QMimeData>
 #include <QTimer>
 #include <QUrl>
@@ -17,7 +18,7 @@ BulkEditor::BulkEditor(QWidget *parent)
 {
     setLineWrapMode(QPlainTextEdit::NoWrap);
     setAcceptDrops(true);
-    setTabChangesFocus(false);
+    setTabChangesFocus(true);
 }
 
 bool BulkEditor::isImportableFile(const QString &path)
@@ -45,6 +46,18 @@ void BulkEditor::setBulkText(const QString &text)
     m_pendingPos = 0;
     clear();
     insertBulkText(text);
+}
+
+void BulkEditor::clearText()
+{
+    if (isInserting()) {
+        setBulkText(QString()); // the part inserted so far goes with the rest
+        setReadOnly(false);
+        return;
+    }
+    QTextCursor cursor(document());
+    cursor.select(QTextCursor::Document);
+    cursor.removeSelectedText();
 }
 
 void BulkEditor::insertBulkText(const QString &text)
@@ -92,6 +105,16 @@ void BulkEditor::insertNextSlice()
     setTextCursor(m_insertCursor);
     setReadOnly(false);
     Q_EMIT insertionFinished();
+}
+
+void BulkEditor::keyPressEvent(QKeyEvent *event)
+{
+    if (event->key() == Qt::Key_Tab && event->modifiers() == Qt::ControlModifier && !isReadOnly()) {
+        insertPlainText(QStringLiteral("\t"));
+        event->accept();
+        return;
+    }
+    QPlainTextEdit::keyPressEvent(event);
 }
 
 bool BulkEditor::canInsertFromMimeData(const QMimeData *source) const

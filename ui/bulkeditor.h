@@ -8,7 +8,9 @@ namespace ViralSpot::Ui {
 
 // The bulk tab's text area. Large pastes, drops and imports are inserted one slice per
 // event-loop turn, so a 100,000-line paste never freezes the window; .txt/.csv files dropped
-// on it are reported with filesDropped() for the window to load.
+// on it are reported with filesDropped() for the window to load. Tab moves the focus on, like
+// in any form (a typed tab changed the text and so marked the results as stale);
+// Ctrl+Tab types a tab.
 class BulkEditor final : public QPlainTextEdit
 {
     Q_OBJECT
@@ -20,8 +22,10 @@ public:
 
     explicit BulkEditor(QWidget *parent = nullptr);
 
-    // Replaces the whole text (import, tests).
+    // Replaces the whole text (import, tests); Undo cannot bring the old text back.
     void setBulkText(const QString &text);
+    // Removes the whole text as one step Undo can take back; stops an insertion in progress.
+    void clearText();
     // Inserts at the cursor like a paste.
     void insertBulkText(const QString &text);
     bool isInserting() const { return m_pendingPos < m_pending.size(); }
@@ -38,6 +42,7 @@ protected:
     void insertFromMimeData(const QMimeData *source) override;
     void dragEnterEvent(QDragEnterEvent *event) override;
     void dropEvent(QDropEvent *event) override;
+    void keyPressEvent(QKeyEvent *event) override;
 
 private:
     void insertNextSlice();

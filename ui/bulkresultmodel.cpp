@@ -1,21 +1,13 @@
 #include "bulkresultmodel.h"
 
+#include "csvwriter.h"
+
 #include <QColor>
 #include <QCoreApplication>
 
 namespace ViralSpot::Ui {
 
 namespace {
-
-QString csvField(const QString &value)
-{
-    if (!value.contains(QLatin1Char(',')) && !value.contains(QLatin1Char('"')) &&
-        !value.contains(QLatin1Char('\n')) && !value.contains(QLatin1Char('\r')))
-        return value;
-    QString quoted = value;
-    quoted.replace(QLatin1String("\""), QLatin1String("\"\""));
-    return QLatin1Char('"') + quoted + QLatin1Char('"');
-}
 
 QString previewStateName(BulkEntry::Status status)
 {
@@ -123,25 +115,29 @@ QString BulkResultModel::invalidInputs() const
     return lines.join(QLatin1Char('\n'));
 }
 
-QString BulkResultModel::toCsv() const
+QString BulkResultModel::toCsv(const QString &stateFilter) const
 {
-    return toCsv(m_parsed, m_results);
+    return toCsv(m_parsed, m_results, stateFilter);
 }
 
-QString BulkResultModel::toCsv(const BulkParseResult &parsed, const QList<RequestResult> &results)
+QString BulkResultModel::toCsv(
+    const BulkParseResult &parsed, const QList<RequestResult> &results, const QString &stateFilter)
 {
     const bool submitted = !results.isEmpty();
-    QString csv = QStringLiteral("line,input,username,outcome,message\n");
+    QString csv;
+    Csv::appendLine(csv,
+        { QStringLiteral("line"), QStringLiteral("input"), QStringLiteral("username"),
+            QStringLiteral("outcome"), QStringLiteral("message") });
     const int rows = parsed.entries.size();
     csv.reserve(rows * 64);
     for (int row = 0; row < rows; ++row) {
+        const QString state = stateName(parsed, results, row);
+        if (!stateFilter.isEmpty() && state != stateFilter)
+            continue;
         const BulkEntry &e = parsed.entries.at(row);
-        const QString message = submitted ? results.at(row).message : e.error;
-        const QString state =
-            submitted ? outcomeName(results.at(row).outcome) : previewStateName(e.status);
-        csv += QString::number(e.line) + QLatin1Char(',') + csvField(e.input) + QLatin1Char(',') +
-            csvField(e.username) + QLatin1Char(',') + state + QLatin1Char(',') + csvField(message) +
-            QLatin1Char('\n');
+        Csv::appendLine(csv,
+            { QString::number(e.line), e.input, e.username, state,
+                submitted ? results.at(row).message : e.error });
     }
     return csv;
 }
@@ -158,9 +154,15 @@ int BulkResultModel::columnCount(const QModelIndex &parent) const
 
 QString BulkResultModel::stateName(int row) const
 {
-    if (hasResults())
-        return outcomeName(m_results.at(row).outcome);
-    return previewStateName(m_parsed.entries.at(row).status);
+    return stateName(m_parsed, m_results, row);
+}
+
+QString BulkResultModel::stateName(
+    const BulkParseResult &parsed, const QList<RequestResult> &results, int row)
+{
+    if (!results.isEmpty())
+        return outcomeName(results.at(row).outcome);
+    return previewStateName(parsed.entries.at(row).status);
 }
 
 BulkFilterProxy::BulkFilterProxy(BulkResultModel *model, QObject *parent)

@@ -57,12 +57,14 @@ public:
     static Counts countOutcomes(const QList<ViralSpot::RequestResult> &results);
     // The inputs of the invalid rows, one per line (for fixing and pasting back).
     QString invalidInputs() const;
-    // All rows as CSV: line,input,username,outcome,message (RFC 4180 quoting).
-    QString toCsv() const;
+    // The rows as CSV through the one guarded writer (csvwriter.h):
+    // line,input,username,outcome,message. With a state filter (a StateRole name), only the
+    // rows in that state: what the filtered table shows.
+    QString toCsv(const QString &stateFilter = QString()) const;
     // The same for a parse result and its results (empty: not submitted yet). Thread-safe, so
     // a large export can run off the GUI thread.
-    static QString toCsv(
-        const ViralSpot::BulkParseResult &parsed, const QList<ViralSpot::RequestResult> &results);
+    static QString toCsv(const ViralSpot::BulkParseResult &parsed,
+        const QList<ViralSpot::RequestResult> &results, const QString &stateFilter = QString());
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     int columnCount(const QModelIndex &parent = QModelIndex()) const override;
@@ -72,6 +74,8 @@ public:
 
     // What StateRole gives for a row, without a QVariant.
     QString stateName(int row) const;
+    static QString stateName(const ViralSpot::BulkParseResult &parsed,
+        const QList<ViralSpot::RequestResult> &results, int row);
 
 private:
     ViralSpot::BulkParseResult m_parsed;

@@ -80,7 +80,11 @@ EndpointPanel::EndpointPanel(Settings *settings, SecretStore *secrets, QWidget *
     auto *form = new QFormLayout;
     form->addRow(tr("&Address:"), m_bind);
     form->addRow(tr("&Port:"), m_port);
-    form->addRow(tr("API &token:"), tokenRow);
+    // The field is a row of widgets, so QFormLayout would make a label without a buddy, and a
+    // label without a buddy shows its "&" instead of underlining the shortcut key.
+    auto *tokenLabel = new QLabel(tr("API &token:"), box);
+    tokenLabel->setBuddy(m_token);
+    form->addRow(tokenLabel, tokenRow);
     form->addRow(QString(), tokenNote);
     form->addRow(tr("Allowed &origins:"), m_origins);
     form->addRow(QString(), m_autoStart);

@@ -1,6 +1,7 @@
 #include "historymodel.h"
 
 #include "bulkresultmodel.h"
+#include "csvwriter.h"
 
 #include <QColor>
 
@@ -33,9 +34,11 @@ QString HistoryModel::toText() const
         QStringList { tr("Time"), tr("Username"), tr("Source"), tr("Outcome"), tr("Message") }.join(
             QLatin1Char('\t')));
     for (const Entry &e : m_entries) {
+        // Typed input goes to a spreadsheet: guarded like every CSV export (csvwriter.h).
         const QString name = e.result.username.isEmpty() ? e.result.input : e.result.username;
-        lines.append(QStringList { e.time.toString(Qt::ISODate), name, e.result.source,
-            outcomeName(e.result.outcome), e.result.message }
+        lines.append(QStringList { e.time.toString(Qt::ISODate), Csv::tsvField(name),
+            Csv::tsvField(e.result.source), outcomeName(e.result.outcome),
+            Csv::tsvField(e.result.message) }
                          .join(QLatin1Char('\t')));
     }
     return lines.join(QLatin1Char('\n')) + QLatin1Char('\n');

@@ -2,7 +2,9 @@
 
 #include "bulkeditor.h"
 #include "bulkresultmodel.h"
+#include "csvwriter.h"
 #include "databasesettingsdialog.h"
+#include "elidinglabel.h"
 #include "historymodel.h"
 #include "repairdialog.h"
 #include "requestworker.h"
@@ -23,6 +25,7 @@
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDateTime>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -46,6 +49,8 @@
 #include <QTableView>
 #include <QTabWidget>
 #include <QtConcurrent/QtConcurrentRun>
+#include <QTextCursor>
+#include <QTextDocument>
 #include <QThread>
 #include <QTimer>
 #include <QVBoxLayout>
@@ -193,9 +198,10 @@ void MainWindow::buildSingleTab(QWidget *page)
     m_usernameEdit->setObjectName(QStringLiteral("usernameEdit"));
     m_usernameEdit->setPlaceholderText(tr("name, @name or https://www.instagram.com/name/"));
     m_usernameEdit->setClearButtonEnabled(true);
-    m_normalizedLabel = new QLabel(form);
+    // Eliding labels: what the user typed must not set the window's minimum width.
+    m_normalizedLabel = new ElidingLabel(form);
     m_normalizedLabel->setObjectName(QStringLiteral("normalizedLabel"));
-    m_normalizedLabel->setTextFormat(Qt::PlainText);
+    m_normalizedLabel->setElideMode(Qt::ElideRight);
 
     m_sourceCombo = new QComboBox(form);
     m_sourceCombo->setObjectName(QStringLiteral("sourceCombo"));
@@ -209,7 +215,7 @@ void MainWindow::buildSingleTab(QWidget *page)
     m_requestButton->setDefault(true);
     m_requestButton->setToolTip(tr("Put the profile on the high priority queue (Enter)"));
 
-    m_outcomeLabel = new QLabel(form);
+    m_outcomeLabel = new ElidingLabel(form);
     m_outcomeLabel->setObjectName(QStringLiteral("outcomeLabel"));
     QFont big = m_outcomeLabel->font();
     big.setPointSizeF(big.pointSizeF() * 1.35);
@@ -286,7 +292,8 @@ void MainWindow::buildBulkTab(QWidget *page)
     m_bulkEditor->setObjectName(QStringLiteral("bulkEditor"));
     m_bulkEditor->setPlaceholderText(
         tr("Paste or type usernames, @names or profile URLs — one per line, or separated by "
-           "commas, semicolons, tabs or spaces. You can also drop a .txt or .csv file here."));
+           "commas, semicolons, tabs or spaces. You can also drop a .txt or .csv file here. "
+           "Tab moves to the next field; Ctrl+Tab types a tab."));
     m_previewCounts = new QLabel(left);
     m_previewCounts->setObjectName(QStringLiteral("previewCountsLabel"));
     m_previewCounts->setWordWrap(true);
@@ -294,6 +301,8 @@ void MainWindow::buildBulkTab(QWidget *page)
     importButton->setObjectName(QStringLiteral("importButton"));
     auto *clearButton = new QPushButton(tr("Clea&r"), left);
     clearButton->setObjectName(QStringLiteral("clearBulkButton"));
+    clearButton->setToolTip(tr("Clear the text (Ctrl+Z brings it back); the results stay until "
+                               "the next Submit all"));
     auto *leftButtons = new QHBoxLayout;
     leftButtons->addWidget(m_previewCounts, 1);
     leftButtons->addWidget(importButton);
@@ -339,8 +348,21 @@ void MainWindow::buildBulkTab(QWidget *page)
     filterRow->addWidget(filterLabel);
     filterRow->addWidget(m_outcomeFilter);
     filterRow->addWidget(m_summaryLabel, 1);
+    m_staleNote = new QLabel(right);
+    m_staleNote->setObjectName(QStringLiteral("staleResultsLabel"));
+    m_staleNote->setWordWrap(true);
+    m_staleNote->setAutoFillBackground(true);
+    m_staleNote->setMargin(4);
+    {
+        QPalette pal = m_staleNote->palette();
+        pal.setColor(QPalette::Window, outcomeColor(QStringLiteral("duplicate_in_batch")));
+        pal.setColor(QPalette::WindowText, Qt::black);
+        m_staleNote->setPalette(pal);
+    }
+    m_staleNote->hide();
     auto *rightLayout = new QVBoxLayout(right);
     rightLayout->addLayout(filterRow);
+    rightLayout->addWidget(m_staleNote);
     rightLayout->addWidget(m_bulkView, 1);
 
     m_bulkSplitter->addWidget(left);
@@ -369,6 +391,7 @@ void MainWindow::buildBulkTab(QWidget *page)
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_progress->setFormat(tr("%v of %m"));
+    m_progress->setTextVisible(false); // no "0 of 1" before anything ran
     m_etaLabel = new QLabel(page);
     m_etaLabel->setObjectName(QStringLiteral("etaLabel"));
     m_etaLabel->setMinimumWidth(110);
@@ -412,7 +435,7 @@ void MainWindow::buildBulkTab(QWidget *page)
         updateBulkButtons();
     });
     connect(m_bulkEditor, &BulkEditor::filesDropped, this, [this](const QStringList &files) {
-        if (!files.isEmpty())
+        if (!files.isEmpty() && confirmReplaceText(files.constFirst()))
             importFile(files.constFirst());
     });
     connect(&m_parseWatcher, &QFutureWatcher<BulkParseResult>::finished, this,
@@ -420,7 +443,7 @@ void MainWindow::buildBulkTab(QWidget *page)
     connect(importButton, &QPushButton::clicked, this, [this] {
         const QString file = m_hooks.fileName(this, tr("Import usernames"),
             tr("Text and CSV files (*.txt *.csv);;All files (*)"), false);
-        if (!file.isEmpty())
+        if (!file.isEmpty() && confirmReplaceText(file))
             importFile(file);
     });
     connect(clearButton, &QPushButton::clicked, this, &MainWindow::clearBulk);
@@ -447,7 +470,7 @@ void MainWindow::buildActions()
         m_tabs->setCurrentIndex(BulkTab);
         const QString fileName = m_hooks.fileName(this, tr("Import usernames"),
             tr("Text and CSV files (*.txt *.csv);;All files (*)"), false);
-        if (!fileName.isEmpty())
+        if (!fileName.isEmpty() && confirmReplaceText(fileName))
             importFile(fileName);
     });
     QAction *exportAction = file->addAction(tr("&Export results…"));
@@ -485,6 +508,7 @@ void MainWindow::buildActions()
 #endif
     requests->addSeparator();
     QAction *submit = requests->addAction(tr("Su&bmit all"));
+    m_submitAction = submit;
     submit->setObjectName(QStringLiteral("submitAction"));
     submit->setShortcuts(
         { QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter) });
@@ -850,9 +874,15 @@ void MainWindow::rememberSource(const QString &source)
 void MainWindow::updateUsernamePreview()
 {
     const QString text = m_usernameEdit->text();
+    if (!m_outcomeInput.isNull() && text != m_outcomeInput) {
+        // A new name is being typed: the last outcome would stand beside its preview or error.
+        m_outcomeInput = QString();
+        m_outcomeLabel->setFullText(QString());
+        m_outcomeDetail->clear();
+    }
     const QString sourceError = Username::sourceError(currentSource(m_sourceCombo));
     if (text.trimmed().isEmpty()) {
-        m_normalizedLabel->setText(
+        m_normalizedLabel->setFullText(
             sourceError.isEmpty() ? QString() : tr("Source: %1").arg(sourceError));
         setLabelColor(m_normalizedLabel, outcomeColor(QStringLiteral("invalid")));
         m_requestButton->setEnabled(false);
@@ -860,13 +890,13 @@ void MainWindow::updateUsernamePreview()
     }
     const Username::Parsed parsed = Username::normalize(text);
     if (!parsed.isValid()) {
-        m_normalizedLabel->setText(parsed.error);
+        m_normalizedLabel->setFullText(parsed.error);
         setLabelColor(m_normalizedLabel, outcomeColor(QStringLiteral("invalid")));
     } else if (!sourceError.isEmpty()) {
-        m_normalizedLabel->setText(tr("Source: %1").arg(sourceError));
+        m_normalizedLabel->setFullText(tr("Source: %1").arg(sourceError));
         setLabelColor(m_normalizedLabel, outcomeColor(QStringLiteral("invalid")));
     } else {
-        m_normalizedLabel->setText(tr("→ %1").arg(parsed.username));
+        m_normalizedLabel->setFullText(tr("→ %1").arg(parsed.username));
         setLabelColor(m_normalizedLabel, palette().color(QPalette::PlaceholderText));
     }
     // Invalid input may still be sent: the outcome "invalid" with its reason is the answer.
@@ -881,7 +911,8 @@ void MainWindow::submitSingle()
     const QString source = currentSource(m_sourceCombo);
     const quint64 id = m_nextId++;
     ++m_singlePending;
-    m_outcomeLabel->setText(tr("Requesting…"));
+    m_outcomeInput = input;
+    m_outcomeLabel->setFullText(tr("Requesting…"));
     setLabelColor(m_outcomeLabel, palette().color(QPalette::WindowText));
     m_outcomeDetail->clear();
     RequestWorker *worker = m_worker;
@@ -897,7 +928,9 @@ void MainWindow::onSingleFinished(quint64 id, const RequestResult &result)
     Q_UNUSED(id)
     --m_singlePending;
     const QString name = result.username.isEmpty() ? result.input.trimmed() : result.username;
-    m_outcomeLabel->setText(tr("%1: %2").arg(outcomeLabel(result.outcome), name));
+    if (m_outcomeInput.isNull())
+        m_outcomeInput = result.input; // typed over while it ran: the next key clears it
+    m_outcomeLabel->setFullText(tr("%1: %2").arg(outcomeLabel(result.outcome), name));
     setLabelColor(m_outcomeLabel, outcomeColor(outcomeName(result.outcome)));
     m_outcomeDetail->setText(result.message);
     m_historyModel->add(result, QDateTime::currentDateTime());
@@ -916,11 +949,13 @@ bool MainWindow::isPreviewPending() const
 void MainWindow::scheduleParse()
 {
     ++m_textGeneration;
-    if (!isBatchRunning() && m_bulkModel->hasResults()) {
-        // The text changed after a batch: the outcomes no longer describe it.
-        m_bulkModel->clearResults();
-        updateSummary();
+    if (!isBatchRunning() && m_bulkModel->hasResults() && !m_resultsStale) {
+        // The results stay until the next Submit all, marked as those of the earlier text at
+        // once; the parse then compares the texts (an undo can make them equal again).
+        m_resultsStale = true;
+        updateStaleNote();
     }
+    updateBulkButtons();
     if (m_bulkEditor->isInserting())
         return; // insertionFinished() schedules the parse
     m_parseTimer->start();
@@ -940,6 +975,8 @@ void MainWindow::startParse()
     const QString text = m_bulkEditor->toPlainText();
     qCDebug(lcUi) << "read the text in" << clock.elapsed() << "ms";
     const BulkParser::Format format = m_bulkFormat;
+    m_parsingText = text; // implicitly shared: kept to tell whether results still match it
+    m_parsingFormat = format;
     m_previewCounts->setText(tr("Reading…"));
     m_parseWatcher.setFuture(
         QtConcurrent::run([text, format] { return BulkParser::parse(text, format); }));
@@ -952,13 +989,23 @@ void MainWindow::onParseFinished()
             m_parseTimer->start();
         return; // stale: the text changed meanwhile
     }
-    QElapsedTimer clock;
-    clock.start();
-    m_bulkModel->setParseResult(m_parseWatcher.result());
-    qCDebug(lcUi) << "preview model reset in" << clock.elapsed() << "ms";
+    m_previewParse = m_parseWatcher.result();
+    m_previewText = m_parsingText;
+    m_previewFormat = m_parsingFormat;
+    m_parsingText = QString();
     m_parsedGeneration = m_parsingGeneration;
+    if (m_bulkModel->hasResults() || isBatchRunning()) {
+        // The table keeps the results of the submitted text; the counts describe the new one.
+        m_resultsStale = m_previewText != m_resultsText || m_previewFormat != m_resultsFormat;
+    } else {
+        QElapsedTimer clock;
+        clock.start();
+        m_bulkModel->setParseResult(m_previewParse);
+        qCDebug(lcUi) << "preview model reset in" << clock.elapsed() << "ms";
+    }
     updatePreviewCounts();
     updateSummary();
+    updateStaleNote();
     updateBulkButtons();
     Q_EMIT previewUpdated();
     if (m_submitAfterParse) {
@@ -969,7 +1016,7 @@ void MainWindow::onParseFinished()
 
 void MainWindow::updatePreviewCounts()
 {
-    const BulkParseResult &p = m_bulkModel->parseResult();
+    const BulkParseResult &p = m_previewParse;
     if (p.entries.isEmpty()) {
         m_previewCounts->setText(tr("Nothing to submit yet."));
         return;
@@ -986,10 +1033,13 @@ void MainWindow::updatePreviewCounts()
 
 void MainWindow::updateSummary()
 {
-    if (!m_bulkModel->hasResults()) {
-        m_summaryLabel->clear();
-        return;
-    }
+    m_summaryLabel->setText(summaryText());
+}
+
+QString MainWindow::summaryText() const
+{
+    if (!m_bulkModel->hasResults())
+        return QString();
     QStringList parts;
     auto add = [&](Outcome o) {
         const int n = m_bulkModel->count(o);
@@ -1003,7 +1053,60 @@ void MainWindow::updateSummary()
     add(Outcome::DuplicateInBatch);
     add(Outcome::Error);
     add(Outcome::Cancelled);
-    m_summaryLabel->setText(parts.join(QStringLiteral(" · ")));
+    return parts.join(QStringLiteral(" · "));
+}
+
+void MainWindow::updateStaleNote()
+{
+    const bool stale = m_resultsStale && m_bulkModel->hasResults();
+    if (stale) {
+        m_staleNote->setText(
+            tr("These results are for the text submitted at %1, not for the text as it is now. "
+               "They stay until you submit again: Submit all sends the current text.")
+                .arg(QLocale().toString(m_resultsTime.time(), QLocale::ShortFormat)));
+    }
+    m_staleNote->setVisible(stale);
+}
+
+bool MainWindow::areResultsStale() const
+{
+    return m_resultsStale && m_bulkModel->hasResults();
+}
+
+bool MainWindow::confirmReplaceText(const QString &path)
+{
+    if (m_bulkEditor->document()->isEmpty())
+        return true;
+    QMessageBox box(this);
+    box.setObjectName(QStringLiteral("replaceTextBox"));
+    box.setIcon(QMessageBox::Question);
+    box.setWindowTitle(tr("Replace the text?"));
+    box.setText(tr("Replace the text in the editor with %1?").arg(QFileInfo(path).fileName()));
+    box.setInformativeText(
+        tr("The text now in the editor is replaced; Undo cannot bring it back."));
+    box.setStandardButtons(QMessageBox::Yes | QMessageBox::Cancel);
+    box.button(QMessageBox::Yes)->setText(tr("Replace"));
+    box.setDefaultButton(QMessageBox::Cancel);
+    return m_hooks.exec(box) == QMessageBox::Yes;
+}
+
+bool MainWindow::confirmSubmitAgain()
+{
+    QMessageBox box(this);
+    box.setObjectName(QStringLiteral("submitAgainBox"));
+    box.setIcon(QMessageBox::Question);
+    box.setWindowTitle(tr("Submit the same text again?"));
+    box.setText(
+        tr("This text was already submitted at %1: %2.")
+            .arg(QLocale().toString(m_resultsTime.time(), QLocale::ShortFormat), summaryText()));
+    box.setInformativeText(
+        tr("Submitting it again requests every valid username once more: most come back as "
+           "“Already queued”, and the new results replace these. To send only the rows that "
+           "failed, use Retry errors."));
+    box.setStandardButtons(QMessageBox::Yes | QMessageBox::Cancel);
+    box.button(QMessageBox::Yes)->setText(tr("Submit again"));
+    box.setDefaultButton(QMessageBox::Cancel);
+    return m_hooks.exec(box) == QMessageBox::Yes;
 }
 
 void MainWindow::updateFilter()
@@ -1014,7 +1117,14 @@ void MainWindow::updateFilter()
 void MainWindow::updateBulkButtons()
 {
     const bool running = isBatchRunning();
-    m_submitButton->setEnabled(!running && !m_options.readOnly);
+    // Enabled while the text is still being read, so Ctrl+Enter right after a paste works.
+    const bool somethingToSubmit = isPreviewPending()
+        ? m_bulkEditor->isInserting() || !m_bulkEditor->document()->isEmpty()
+        : !m_previewParse.entries.isEmpty();
+    const bool canSubmit = !running && !m_options.readOnly && somethingToSubmit;
+    m_submitButton->setEnabled(canSubmit);
+    if (m_submitAction)
+        m_submitAction->setEnabled(canSubmit);
     m_cancelButton->setEnabled(running);
     m_bulkEditor->setReadOnly(running || m_bulkEditor->isInserting());
     const bool hasRows = m_bulkModel->rowCount() > 0;
@@ -1043,7 +1153,7 @@ void MainWindow::submitBulk()
 
 void MainWindow::startBatch()
 {
-    const BulkParseResult &parsed = m_bulkModel->parseResult();
+    const BulkParseResult parsed = m_previewParse; // implicitly shared: no deep copy
     if (parsed.entries.isEmpty()) {
         m_batchStatus->setText(tr("Nothing to submit: paste some usernames first."));
         return;
@@ -1053,9 +1163,25 @@ void MainWindow::startBatch()
         m_batchStatus->setText(tr("The source is not valid: %1").arg(error));
         return;
     }
+    if (m_bulkModel->hasResults() && !m_resultsStale && !confirmSubmitAgain()) {
+        m_batchStatus->setText(
+            tr("Not submitted again: the results shown are still those of the run at %1.")
+                .arg(QLocale().toString(m_resultsTime.time(), QLocale::ShortFormat)));
+        return;
+    }
     rememberSource(source);
-    m_bulkModel->clearResults();
+    // The new run replaces the results: the table shows this text from now on (a reset of
+    // 100,000 rows is skipped when the table already shows its preview).
+    if (m_bulkModel->hasResults() ||
+        m_bulkModel->parseResult().entries.constData() != parsed.entries.constData())
+        m_bulkModel->setParseResult(parsed);
+    m_resultsText = m_previewText;
+    m_resultsFormat = m_previewFormat;
+    m_resultsTime = QDateTime::currentDateTime();
+    m_resultsStale = false;
     updateSummary();
+    updateStaleNote();
+    m_progress->setTextVisible(true);
     m_batchCancel = std::make_shared<std::atomic_bool>(false);
     m_batchId = m_nextId++;
     const int total = parsed.entries.size();
@@ -1071,7 +1197,7 @@ void MainWindow::startBatch()
     const quint64 id = m_batchId;
     const int chunk = m_settings.batchChunkSize();
     const std::shared_ptr<std::atomic_bool> cancel = m_batchCancel;
-    const BulkParseResult copy = parsed; // implicitly shared: no deep copy
+    const BulkParseResult copy = parsed;
     QMetaObject::invokeMethod(
         m_worker,
         [worker, id, copy, source, chunk, cancel] {
@@ -1111,6 +1237,7 @@ void MainWindow::retryErrors()
     m_batchId = m_nextId++;
     m_progress->setRange(0, items.size());
     m_progress->setValue(0);
+    m_progress->setTextVisible(true);
     m_etaLabel->setText(tr("Starting…"));
     m_batchStatus->setText(tr("Retrying the rows that failed (%1)…").arg(items.size()));
     m_batchTimer.start();
@@ -1207,10 +1334,13 @@ void MainWindow::clearBulk()
     if (isBatchRunning())
         return;
     m_bulkFormat = BulkParser::Format::Auto;
-    m_bulkEditor->setBulkText(QString());
-    m_batchStatus->clear();
-    m_progress->setValue(0);
-    m_etaLabel->clear();
+    m_bulkEditor->clearText();
+    if (!m_bulkModel->hasResults()) {
+        m_batchStatus->clear();
+        m_progress->setValue(0);
+        m_progress->setTextVisible(false);
+        m_etaLabel->clear();
+    }
 }
 
 bool MainWindow::importFile(const QString &path)
@@ -1237,33 +1367,51 @@ bool MainWindow::importFile(const QString &path)
     return true;
 }
 
-void MainWindow::exportCsv(const QString &path)
+void MainWindow::exportCsv(const QString &chosenPath)
 {
     if (m_exportWatcher.isRunning()) {
-        Q_EMIT exportFinished(false, path);
+        Q_EMIT exportFinished(false, chosenPath);
+        return;
+    }
+    QString problem;
+    const QString path = Csv::exportPath(chosenPath, &problem);
+    if (path.isEmpty()) {
+        m_batchStatus->setText(problem);
+        Q_EMIT exportFinished(false, chosenPath);
         return;
     }
     const BulkParseResult parsed = m_bulkModel->parseResult(); // implicitly shared copies
     const QList<RequestResult> results = m_bulkModel->results();
+    // What the table shows: with a filter on, only its rows.
+    const QString state = m_bulkProxy->stateFilter();
+    const int rows = m_bulkProxy->rowCount();
+    const int all = m_bulkModel->rowCount();
+    const QString shown = m_outcomeFilter->currentText();
     m_exportButton->setEnabled(false);
     m_batchStatus->setText(tr("Exporting…"));
     disconnect(&m_exportWatcher, nullptr, this, nullptr);
     connect(&m_exportWatcher, &QFutureWatcher<QString>::finished, this,
-        [this, path, rows = parsed.entries.size()] {
+        [this, path, rows, all, state, shown] {
             const QString error = m_exportWatcher.result();
-            if (error.isEmpty())
-                m_batchStatus->setText(
-                    tr("Exported to %1 (rows: %2).").arg(QDir::toNativeSeparators(path)).arg(rows));
+            const QString where = QDir::toNativeSeparators(path);
+            if (!error.isEmpty())
+                m_batchStatus->setText(tr("Cannot write %1: %2").arg(where, error));
+            else if (state.isEmpty())
+                m_batchStatus->setText(tr("Exported to %1 (rows: %2).").arg(where).arg(rows));
             else
-                m_batchStatus->setText(tr("Cannot write %1: %2").arg(path, error));
+                m_batchStatus->setText(tr("Exported the rows shown (%1): %2 of %3, to %4.")
+                                           .arg(shown)
+                                           .arg(rows)
+                                           .arg(all)
+                                           .arg(where));
             updateBulkButtons();
             Q_EMIT exportFinished(error.isEmpty(), path);
         });
-    m_exportWatcher.setFuture(QtConcurrent::run([parsed, results, path]() -> QString {
+    m_exportWatcher.setFuture(QtConcurrent::run([parsed, results, path, state]() -> QString {
         QSaveFile file(path);
-        if (!file.open(QIODevice::WriteOnly | QIODevice::Text))
+        if (!file.open(QIODevice::WriteOnly))
             return file.errorString();
-        file.write(BulkResultModel::toCsv(parsed, results).toUtf8());
+        file.write(BulkResultModel::toCsv(parsed, results, state).toUtf8());
         if (!file.commit())
             return file.errorString();
         return QString();

@@ -6,6 +6,7 @@
 #include "outcome.h"
 #include "settings.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QFutureWatcher>
 #include <QMainWindow>
@@ -15,6 +16,7 @@
 #include <functional>
 #include <memory>
 
+class QAction;
 class QComboBox;
 class QFrame;
 class QLabel;
@@ -31,6 +33,7 @@ namespace ViralSpot::Ui {
 
 class BulkEditor;
 class BulkFilterProxy;
+class ElidingLabel;
 class BulkResultModel;
 class HistoryModel;
 class RequestWorker;
@@ -87,14 +90,21 @@ public:
     // True while the preview does not yet reflect the text (typing, inserting, parsing).
     bool isPreviewPending() const;
     QString batchStatusText() const;
+    // The parse of the editor's text as it is now. The table (bulkModel()) shows it until a
+    // batch runs; afterwards it shows that batch's text and results until the next one.
+    const ViralSpot::BulkParseResult &previewParse() const { return m_previewParse; }
+    // True when the results shown are for a text other than the editor's.
+    bool areResultsStale() const;
 
     void submitSingle();
     void submitBulk();
     void cancelBulk();
     // Sends the rows whose outcome is `error` again (after the database came back).
     void retryErrors();
+    // Replaces the editor's text with the file's (no question: the callers ask first).
     bool importFile(const QString &path);
-    // Writes the rows as CSV on a pool thread; exportFinished() tells how it went.
+    // Writes the rows the table shows (its filter applies) as CSV on a pool thread, through
+    // the guarded writer; a name without .csv gets it. exportFinished() tells how it went.
     void exportCsv(const QString &path);
     void copyInvalid();
     void openDatabaseSettings();
@@ -141,6 +151,10 @@ private:
         qint64 elapsedMs);
     void updatePreviewCounts();
     void updateSummary();
+    QString summaryText() const;
+    void updateStaleNote();
+    bool confirmReplaceText(const QString &path);
+    bool confirmSubmitAgain();
     void updateFilter();
     void updateBulkButtons();
     void clearBulk();
@@ -171,11 +185,12 @@ private:
     // Single request
     QTabWidget *m_tabs = nullptr;
     QLineEdit *m_usernameEdit = nullptr;
-    QLabel *m_normalizedLabel = nullptr;
+    ElidingLabel *m_normalizedLabel = nullptr;
     QComboBox *m_sourceCombo = nullptr;
     QPushButton *m_requestButton = nullptr;
-    QLabel *m_outcomeLabel = nullptr;
+    ElidingLabel *m_outcomeLabel = nullptr;
     QLabel *m_outcomeDetail = nullptr;
+    QString m_outcomeInput; // the input the shown outcome is for; null: none shown
     HistoryModel *m_historyModel = nullptr;
     QTableView *m_historyView = nullptr;
     int m_singlePending = 0;
@@ -190,6 +205,8 @@ private:
     QPushButton *m_retryButton = nullptr;
     QPushButton *m_copyInvalidButton = nullptr;
     QPushButton *m_exportButton = nullptr;
+    QAction *m_submitAction = nullptr;
+    QLabel *m_staleNote = nullptr;
     QProgressBar *m_progress = nullptr;
     QLabel *m_etaLabel = nullptr;
     QLabel *m_batchStatus = nullptr;
@@ -202,6 +219,17 @@ private:
     QFutureWatcher<ViralSpot::BulkParseResult> m_parseWatcher;
     QFutureWatcher<QString> m_exportWatcher; // the error, empty on success
     ViralSpot::BulkParser::Format m_bulkFormat = ViralSpot::BulkParser::Format::Auto;
+    // The editor's text as last parsed, and its parse (the preview counts, what Submit sends).
+    ViralSpot::BulkParseResult m_previewParse;
+    QString m_previewText;
+    ViralSpot::BulkParser::Format m_previewFormat = ViralSpot::BulkParser::Format::Auto;
+    QString m_parsingText;
+    ViralSpot::BulkParser::Format m_parsingFormat = ViralSpot::BulkParser::Format::Auto;
+    // The text the model's results are for; stale: the editor's text differs from it.
+    QString m_resultsText;
+    ViralSpot::BulkParser::Format m_resultsFormat = ViralSpot::BulkParser::Format::Auto;
+    QDateTime m_resultsTime;
+    bool m_resultsStale = false;
     quint64 m_textGeneration = 0;
     quint64 m_parsingGeneration = 0;
     quint64 m_parsedGeneration = 0;

@@ -22,7 +22,10 @@ class TestBulkResultModel : public QObject
 private slots:
     void previewThenResults();
     void csvQuotesAndInvalidCopy();
+    void csvNeverHoldsALiveFormula_data();
+    void csvNeverHoldsALiveFormula();
     void history();
+    void historyCopyHoldsNoLiveFormula();
     void outcomeColoursReadOnLightAndDarkPalettes_data();
     void outcomeColoursReadOnLightAndDarkPalettes();
 };
@@ -100,6 +103,55 @@ void TestBulkResultModel::csvQuotesAndInvalidCopy()
     QCOMPARE(csv.at(2).at(1), parsed.entries.at(1).input);
 }
 
+void TestBulkResultModel::csvNeverHoldsALiveFormula_data()
+{
+    QTest::addColumn<QString>("value");
+    // Every first character spreadsheets run as a formula or DDE command, and the forms staff
+    // pasted: a tab and a carriage return cannot come from the editor (the parser trims), so
+    // the entries are built by hand here.
+    QTest::newRow("=") << QStringLiteral("=1+1");
+    QTest::newRow("+") << QStringLiteral("+cmd|' /C calc'!A0");
+    QTest::newRow("@") << QStringLiteral("@SUM(1+1)");
+    QTest::newRow("-") << QStringLiteral("-2+3");
+    QTest::newRow("hyperlink") << QStringLiteral("=HYPERLINK(\"http://evil.example/\")");
+    QTest::newRow("tab") << QStringLiteral("\t=1+1");
+    QTest::newRow("carriage return") << QStringLiteral("\r=1+1");
+    QTest::newRow("spaces first") << QStringLiteral("  =1+1");
+    QTest::newRow("with a comma") << QStringLiteral("=SUM(1,2)");
+}
+
+void TestBulkResultModel::csvNeverHoldsALiveFormula()
+{
+    QFETCH(QString, value);
+    BulkParseResult parsed;
+    BulkEntry entry;
+    entry.line = 1;
+    entry.input = value;
+    entry.username = value;
+    entry.status = BulkEntry::Status::Invalid;
+    entry.error = value;
+    parsed.entries = { entry };
+    parsed.invalid = 1;
+    BulkResultModel model;
+    model.setParseResult(parsed);
+    for (bool submitted : { false, true }) {
+        if (submitted) {
+            RequestResult r;
+            r.input = value;
+            r.outcome = Outcome::Invalid;
+            r.message = value;
+            model.setResults({ r }, BulkResultModel::countOutcomes({ r }));
+        }
+        const QList<QStringList> csv = Test::readCsv(model.toCsv());
+        QCOMPARE(csv.size(), 2);
+        const QStringList &fields = csv.at(1);
+        QCOMPARE(fields.size(), 5);
+        // input, username, message: shown as text (a leading '), the value itself kept.
+        for (int column : { 1, 2, 4 })
+            QCOMPARE(fields.at(column), QLatin1Char('\'') + value);
+    }
+}
+
 void TestBulkResultModel::history()
 {
     Ui::HistoryModel model;
@@ -121,6 +173,36 @@ void TestBulkResultModel::history()
     QVERIFY(lines.at(1).contains(QLatin1String("already_processed")));
     model.clear();
     QCOMPARE(model.rowCount(), 0);
+}
+
+void TestBulkResultModel::historyCopyHoldsNoLiveFormula()
+{
+    // The history is copied as tab-separated text for a spreadsheet: an invalid input stands
+    // in the username column as typed.
+    Ui::HistoryModel model;
+    const QStringList typed = { QStringLiteral("=1+1"), QStringLiteral("+cmd|'"),
+        QStringLiteral("-2+3"), QStringLiteral("@SUM(1+1)"), QStringLiteral("\t=1+1"),
+        QStringLiteral("a\tb") };
+    for (const QString &input : typed) {
+        RequestResult r;
+        r.input = input;
+        r.source = QStringLiteral("frontend");
+        r.outcome = Outcome::Invalid;
+        r.message = QStringLiteral("The username is not valid.");
+        model.add(r, QDateTime::currentDateTime());
+    }
+    const QStringList lines = model.toText().trimmed().split(QLatin1Char('\n'));
+    QCOMPARE(lines.size(), typed.size() + 1);
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QStringList cells = lines.at(i).split(QLatin1Char('\t'));
+        QCOMPARE(cells.size(), 5); // a tab in the input does not add a column
+        for (const QString &cell : cells) {
+            const QString t = cell.trimmed();
+            QVERIFY2(t.isEmpty() || !QStringLiteral("=+-@").contains(t.front()), qPrintable(cell));
+        }
+    }
+    QCOMPARE(lines.at(1).split(QLatin1Char('\t')).at(1), QStringLiteral("a b"));
+    QCOMPARE(lines.last().split(QLatin1Char('\t')).at(1), QStringLiteral("'=1+1"));
 }
 
 namespace {

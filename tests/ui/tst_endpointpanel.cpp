@@ -22,6 +22,8 @@
 #include <QTabWidget>
 #include <QTest>
 
+#include <algorithm>
+
 using namespace ViralSpot;
 using ViralSpot::Ui::MainWindow;
 
@@ -33,6 +35,7 @@ private slots:
     void initTestCase();
     void startRequestLogStop();
     void publicAddressNeedsToken();
+    void labelsShowNoLiteralAmpersand();
 };
 
 void TestEndpointPanel::initTestCase()
@@ -128,6 +131,39 @@ void TestEndpointPanel::publicAddressNeedsToken()
     QVERIFY(Test::child<QLabel>(panel, "endpointStatusLabel")
                 ->text()
                 .startsWith(QLatin1String("Not running")));
+}
+
+void TestEndpointPanel::labelsShowNoLiteralAmpersand()
+{
+    Test::TemporaryDatabase db;
+    QVERIFY2(db.isValid(), qPrintable(db.error()));
+    Ui::MainWindowOptions options;
+    options.databaseUrl = db.url();
+    MainWindow window(options);
+    auto *panel = Test::child<Ui::EndpointPanel>(&window, "endpointTab");
+    Test::child<QTabWidget>(&window, "tabs")->setCurrentWidget(panel);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    // A plain-text label shows "&" as a mnemonic only when it has a buddy; without one the
+    // user reads "API &token:". Every such label of the panel needs its buddy.
+    int mnemonics = 0;
+    const QList<QLabel *> labels = panel->findChildren<QLabel *>();
+    for (const QLabel *label : labels) {
+        const QString text = label->text();
+        const qsizetype amp = text.indexOf(QLatin1Char('&'));
+        if (label->textFormat() == Qt::RichText || amp < 0 || amp + 1 >= text.size() ||
+            !text.at(amp + 1).isLetter() || Qt::mightBeRichText(text))
+            continue;
+        ++mnemonics;
+        QVERIFY2(label->buddy(), qPrintable(QStringLiteral("“%1” shows a literal &").arg(text)));
+    }
+    QVERIFY(mnemonics >= 4); // address, port, token, origins
+    auto *token = Test::child<QLineEdit>(panel, "endpointTokenEdit");
+    const auto tokenLabel = std::find_if(labels.cbegin(), labels.cend(),
+        [](const QLabel *l) { return l->text() == QLatin1String("API &token:"); });
+    QVERIFY(tokenLabel != labels.cend());
+    QCOMPARE((*tokenLabel)->buddy(), token);
 }
 
 QTEST_MAIN(TestEndpointPanel)

@@ -13,6 +13,7 @@
 #include <QFrame>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProgressBar>
@@ -433,17 +434,22 @@ void TestMainWindow::bulkThousandMixedLines()
         const QStringList &fields = csv.at(row + 1);
         QCOMPARE(fields.size(), 5);
         QCOMPARE(fields.at(0).toInt(), model->parseResult().entries.at(row).line);
-        QCOMPARE(fields.at(1), r.input);
+        // An input a spreadsheet would run ("@name") is written as text, with a leading '.
+        QCOMPARE(fields.at(1),
+            r.input.startsWith(QLatin1Char('@')) ? QLatin1Char('\'') + r.input : r.input);
         QCOMPARE(fields.at(2), model->parseResult().entries.at(row).username);
         QCOMPARE(fields.at(3), outcomeName(r.outcome));
         QCOMPARE(fields.at(4), r.message);
     }
 
-    // The exported CSV imports again: its username column gives the same 800 profiles.
+    // The exported CSV imports again: its username column gives the same 800 profiles. The
+    // table keeps the results until the next submit, marked as those of the earlier text.
     QVERIFY(window->importFile(csvPath));
     QTRY_VERIFY(!window->isPreviewPending());
-    QVERIFY(model->parseResult().csv);
-    QCOMPARE(model->parseResult().valid, 800);
+    QVERIFY(window->previewParse().csv);
+    QCOMPARE(window->previewParse().valid, 800);
+    QVERIFY(window->areResultsStale());
+    QCOMPARE(model->count(Outcome::Queued), 700);
 }
 
 void TestMainWindow::cancelKeepsCommittedRows()
@@ -535,6 +541,13 @@ void TestMainWindow::importAndDropFiles()
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("one two\nthree;four\n");
     }
+    // The editor holds the first file's text: replacing it is asked first (yes, here).
+    int asked = 0;
+    hooks.exec = [&asked](QDialog &) {
+        ++asked;
+        return int(QMessageBox::Yes);
+    };
+    window->setDialogHooks(hooks);
     auto *editor = Test::child<QPlainTextEdit>(window.get(), "bulkEditor");
     auto *mime = new QMimeData;
     mime->setUrls({ QUrl::fromLocalFile(txtPath) });
@@ -545,6 +558,7 @@ void TestMainWindow::importAndDropFiles()
     editor->setFocus();
     QTest::keyClick(editor, Qt::Key_V, Qt::ControlModifier);
     QTRY_VERIFY(!window->isPreviewPending());
+    QCOMPARE(asked, 1);
     QCOMPARE(window->bulkModel()->parseResult().entries.size(), 4);
     QCOMPARE(window->bulkModel()->parseResult().entries.at(3).username, QStringLiteral("four"));
 }

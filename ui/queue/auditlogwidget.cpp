@@ -199,9 +199,13 @@ void AuditLogWidget::appendRows(const QList<AuditEntry> &entries)
 
 bool AuditLogWidget::exportCsv()
 {
-    const QString path = m_exportPath ? m_exportPath() : QString();
-    if (path.isEmpty())
+    QString problem;
+    const QString path = Csv::exportPath(m_exportPath ? m_exportPath() : QString(), &problem);
+    if (path.isEmpty()) {
+        if (!problem.isEmpty())
+            m_status->setText(problem);
         return false;
+    }
     QString error;
     if (!Csv::writeModel(*m_model, path, &error)) {
         m_status->setText(tr("Export failed: %1").arg(error));

@@ -544,9 +544,13 @@ bool QueueBrowserWidget::runAction(QueueAction action)
 
 bool QueueBrowserWidget::exportCsv()
 {
-    const QString path = m_exportPath ? m_exportPath() : QString();
-    if (path.isEmpty())
+    QString problem;
+    const QString path = Csv::exportPath(m_exportPath ? m_exportPath() : QString(), &problem);
+    if (path.isEmpty()) {
+        if (!problem.isEmpty())
+            report(problem);
         return false;
+    }
     m_exportButton->setEnabled(false);
     report(tr("Exporting to %1…").arg(path));
     const QueueFilter filter = m_model->filter();

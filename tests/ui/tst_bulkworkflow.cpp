@@ -1,0 +1,462 @@
+// The Bulk tab as staff use it, offscreen against a real SQLite database: results that survive
+// editing and undo, a second Submit all that asks first, an import that asks before replacing
+// text, an empty tab with nothing to submit, Tab moving the focus, and the CSV export (what is
+// shown, never a live formula, .csv added to a typed name) through the dialog seams.
+
+#include "bulkresultmodel.h"
+#include "mainwindow.h"
+#include "requestservice.h"
+#include "testdatabase.h"
+#include "uitesthelpers.h"
+
+#include <QAction>
+#include <QComboBox>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QSortFilterProxyModel>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace ViralSpot;
+using ViralSpot::Ui::BulkResultModel;
+using ViralSpot::Ui::MainWindow;
+
+namespace {
+
+// Pasted by a staff member: the first five are what a spreadsheet would run as formulas.
+const QStringList Pasted = {
+    QStringLiteral("=1+1"),
+    QStringLiteral("+cmd|'"),
+    QStringLiteral("@SUM(1+1)"),
+    QStringLiteral("-2+3"),
+    QStringLiteral("\"=HYPERLINK(\"\"http://evil.example/\"\")\""),
+    QStringLiteral("alice"),
+    QStringLiteral("bob"),
+};
+
+bool isLiveFormula(const QString &cell)
+{
+    if (cell.isEmpty())
+        return false;
+    if (cell.front() == QLatin1Char('\t') || cell.front() == QLatin1Char('\r'))
+        return true;
+    const QString t = cell.trimmed();
+    return !t.isEmpty() && QStringLiteral("=+-@").contains(t.front());
+}
+
+QByteArray readAll(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return f.readAll();
+}
+
+// Answers every modal dialog of the window: records it, and says yes or no.
+struct DialogAnswers
+{
+    QStringList seen; // object names of the dialogs shown, in order
+    QStringList texts;
+    bool yes = false;
+};
+
+} // namespace
+
+class TestBulkWorkflow : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+
+    void editingKeepsResultsMarkedUntilSubmit();
+    void submittingTheSameTextAgainAsks();
+    void importAsksBeforeReplacingText();
+    void emptyTabHasNothingToSubmit();
+    void tabMovesFocusCtrlTabTypesTab();
+    void exportNeverHoldsALiveFormula();
+    void exportWritesWhatTheFilterShows();
+    void exportAddsCsvToATypedName();
+
+private:
+    std::unique_ptr<MainWindow> openWindow();
+    QPlainTextEdit *editor(MainWindow *window);
+    // Pastes the text in the empty editor and submits it; waits for the results.
+    bool pasteAndSubmit(MainWindow *window, const QString &text);
+    void answerDialogs(MainWindow *window, DialogAnswers *answers, const QString &saveAs = {});
+
+    std::unique_ptr<Test::TemporaryDatabase> m_db;
+};
+
+void TestBulkWorkflow::initTestCase()
+{
+    Test::initUiTestEnvironment();
+}
+
+void TestBulkWorkflow::init()
+{
+    Test::wipeSettings();
+    m_db = std::make_unique<Test::TemporaryDatabase>();
+    QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
+    RequestService service(m_db->config(), QStringLiteral("tst_bulkworkflow_migrate"));
+    QString error;
+    QVERIFY2(service.open(&error), qPrintable(error));
+    service.close();
+}
+
+void TestBulkWorkflow::cleanup()
+{
+    m_db.reset();
+}
+
+std::unique_ptr<MainWindow> TestBulkWorkflow::openWindow()
+{
+    Ui::MainWindowOptions options;
+    options.databaseUrl = m_db->url();
+    auto window = std::make_unique<MainWindow>(options);
+    window->show();
+    if (!QTest::qWaitForWindowExposed(window.get()))
+        qWarning("window not exposed");
+    Test::child<QTabWidget>(window.get(), "tabs")->setCurrentIndex(MainWindow::BulkTab);
+    return window;
+}
+
+QPlainTextEdit *TestBulkWorkflow::editor(MainWindow *window)
+{
+    return Test::child<QPlainTextEdit>(window, "bulkEditor");
+}
+
+bool TestBulkWorkflow::pasteAndSubmit(MainWindow *window, const QString &text)
+{
+    Test::paste(editor(window), text);
+    if (!Test::waitFor([&] { return !window->isPreviewPending(); }, 30000))
+        return false;
+    QSignalSpy finished(window, &MainWindow::batchFinished);
+    QTest::mouseClick(Test::child<QPushButton>(window, "submitButton"), Qt::LeftButton);
+    return finished.wait(60000) && window->bulkModel()->hasResults();
+}
+
+void TestBulkWorkflow::answerDialogs(
+    MainWindow *window, DialogAnswers *answers, const QString &saveAs)
+{
+    Ui::DialogHooks hooks;
+    hooks.exec = [answers](QDialog &dialog) {
+        answers->seen.append(dialog.objectName());
+        if (auto *box = qobject_cast<QMessageBox *>(&dialog))
+            answers->texts.append(box->text() + QLatin1Char(' ') + box->informativeText());
+        return int(answers->yes ? QMessageBox::Yes : QMessageBox::Cancel);
+    };
+    hooks.fileName = [saveAs](QWidget *, const QString &, const QString &, bool) { return saveAs; };
+    window->setDialogHooks(hooks);
+}
+
+void TestBulkWorkflow::editingKeepsResultsMarkedUntilSubmit()
+{
+    auto window = openWindow();
+    QTRY_VERIFY(window->isConnected());
+    QVERIFY(pasteAndSubmit(window.get(), QStringLiteral("alice\nbob\nbad..name\ncarol")));
+    BulkResultModel *model = window->bulkModel();
+    auto *summary = Test::child<QLabel>(window.get(), "summaryLabel");
+    const QString summaryBefore = summary->text();
+    QVERIFY2(summaryBefore.contains(QLatin1String("queued 3")), qPrintable(summaryBefore));
+    auto *note = window->findChild<QLabel *>(QStringLiteral("staleResultsLabel"));
+    QVERIFY2(note, "no note that marks results of an earlier text");
+    QVERIFY(!note->isVisible());
+
+    // One keystroke (a space at the end) used to wipe every outcome and the summary.
+    QPlainTextEdit *edit = editor(window.get());
+    edit->setFocus();
+    edit->moveCursor(QTextCursor::End);
+    QTest::keyClick(edit, Qt::Key_Space);
+    QVERIFY(note->isVisible()); // at once, before the text is read again
+    QTRY_VERIFY(!window->isPreviewPending());
+    QVERIFY(model->hasResults());
+    QCOMPARE(model->count(Outcome::Queued), 3);
+    QCOMPARE(model->count(Outcome::Invalid), 1);
+    QCOMPARE(summary->text(), summaryBefore);
+    QVERIFY(note->isVisible());
+    QVERIFY2(note->text().contains(QLatin1String("submitted")), qPrintable(note->text()));
+
+    // Undo brings the submitted text back: the results are current again.
+    QTest::keyClick(edit, Qt::Key_Z, Qt::ControlModifier);
+    QCOMPARE(edit->toPlainText(), QStringLiteral("alice\nbob\nbad..name\ncarol"));
+    QTRY_VERIFY(!window->isPreviewPending());
+    QVERIFY(model->hasResults());
+    QCOMPARE(summary->text(), summaryBefore);
+    QVERIFY(!note->isVisible());
+
+    // Clear empties the text (undoably) and keeps the results, marked.
+    QTest::mouseClick(Test::child<QPushButton>(window.get(), "clearBulkButton"), Qt::LeftButton);
+    QTRY_VERIFY(!window->isPreviewPending());
+    QVERIFY(edit->toPlainText().isEmpty());
+    QVERIFY(model->hasResults());
+    QVERIFY(note->isVisible());
+    QTest::keyClick(edit, Qt::Key_Z, Qt::ControlModifier);
+    QTRY_VERIFY(!window->isPreviewPending());
+    QCOMPARE(edit->toPlainText(), QStringLiteral("alice\nbob\nbad..name\ncarol"));
+    QVERIFY(!note->isVisible());
+
+    // A new text, submitted: its results replace the old ones, no question asked (new text).
+    DialogAnswers answers;
+    answerDialogs(window.get(), &answers);
+    edit->selectAll();
+    QTest::keyClicks(edit, QStringLiteral("dave erin"));
+    QTRY_VERIFY(!window->isPreviewPending());
+    QVERIFY(note->isVisible());
+    QCOMPARE(model->rowCount(), 4); // the table still shows the submitted text's rows
+    QSignalSpy finished(window.get(), &MainWindow::batchFinished);
+    QTest::mouseClick(Test::child<QPushButton>(window.get(), "submitButton"), Qt::LeftButton);
+    QVERIFY(finished.wait(60000));
+    QVERIFY(answers.seen.isEmpty());
+    QCOMPARE(model->rowCount(), 2);
+    QCOMPARE(model->count(Outcome::Queued), 2);
+    QVERIFY(!note->isVisible());
+}
+
+void TestBulkWorkflow::submittingTheSameTextAgainAsks()
+{
+    auto window = openWindow();
+    QTRY_VERIFY(window->isConnected());
+    QVERIFY(pasteAndSubmit(window.get(), QStringLiteral("alice bob carol")));
+    BulkResultModel *model = window->bulkModel();
+    QCOMPARE(model->count(Outcome::Queued), 3);
+    auto *summary = Test::child<QLabel>(window.get(), "summaryLabel");
+    const QString summaryBefore = summary->text();
+
+    DialogAnswers answers;
+    answerDialogs(window.get(), &answers);
+    QSignalSpy finished(window.get(), &MainWindow::batchFinished);
+    // Declined: nothing runs, the results stay.
+    answers.yes = false;
+    QTest::mouseClick(Test::child<QPushButton>(window.get(), "submitButton"), Qt::LeftButton);
+    QCOMPARE(answers.seen, QStringList { QStringLiteral("submitAgainBox") });
+    QVERIFY2(answers.texts.first().contains(QLatin1String("queued 3")),
+        qPrintable(answers.texts.first()));
+    QVERIFY(!window->isBatchRunning());
+    QTest::qWait(300);
+    QCOMPARE(finished.count(), 0);
+    QCOMPARE(summary->text(), summaryBefore);
+    QCOMPARE(model->count(Outcome::Queued), 3);
+
+    // Submit all from the menu (Ctrl+Enter) asks the same.
+    window->findChild<QAction *>(QStringLiteral("submitAction"))->trigger();
+    QCOMPARE(answers.seen.size(), 2);
+    QVERIFY(!window->isBatchRunning());
+
+    // Confirmed: it runs again, and says what it found.
+    answers.yes = true;
+    QTest::mouseClick(Test::child<QPushButton>(window.get(), "submitButton"), Qt::LeftButton);
+    QCOMPARE(answers.seen.size(), 3);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(model->count(Outcome::AlreadyQueued), 3);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), 3);
+}
+
+void TestBulkWorkflow::importAsksBeforeReplacingText()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("list.txt"));
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("from_file_1\nfrom_file_2\n");
+    }
+    auto window = openWindow();
+    DialogAnswers answers;
+    answerDialogs(window.get(), &answers, file);
+    QPlainTextEdit *edit = editor(window.get());
+    auto *importButton = Test::child<QPushButton>(window.get(), "importButton");
+
+    // An empty editor: nothing to lose, no question.
+    QTest::mouseClick(importButton, Qt::LeftButton);
+    QVERIFY(answers.seen.isEmpty());
+    QTRY_VERIFY(!window->isPreviewPending());
+    QCOMPARE(window->bulkModel()->rowCount(), 2);
+
+    // Typed text: asked first; declined keeps it.
+    edit->clear();
+    QTest::keyClicks(edit, QStringLiteral("typed_by_hand"));
+    QTest::mouseClick(importButton, Qt::LeftButton);
+    QCOMPARE(answers.seen, QStringList { QStringLiteral("replaceTextBox") });
+    QVERIFY2(answers.texts.first().contains(QLatin1String("list.txt")),
+        qPrintable(answers.texts.first()));
+    QCOMPARE(edit->toPlainText(), QStringLiteral("typed_by_hand"));
+
+    // The menu's Import… asks too; accepted, the file replaces the text.
+    answers.yes = true;
+    window->findChild<QAction *>(QStringLiteral("importAction"))->trigger();
+    QCOMPARE(answers.seen.size(), 2);
+    QTRY_VERIFY(!window->isPreviewPending());
+    QCOMPARE(edit->toPlainText(), QStringLiteral("from_file_1\nfrom_file_2\n"));
+}
+
+void TestBulkWorkflow::emptyTabHasNothingToSubmit()
+{
+    auto window = openWindow();
+    QTRY_VERIFY(window->isConnected());
+    auto *submit = Test::child<QPushButton>(window.get(), "submitButton");
+    auto *progress = Test::child<QProgressBar>(window.get(), "batchProgress");
+    // "0 of 1" and an enabled Submit all on an empty tab.
+    QVERIFY2(!progress->isTextVisible(), qPrintable(progress->text()));
+    QVERIFY(!submit->isEnabled());
+    QVERIFY(!window->findChild<QAction *>(QStringLiteral("submitAction"))->isEnabled());
+
+    // Something typed: it can be submitted (at once, before the preview is read).
+    QTest::keyClicks(editor(window.get()), QStringLiteral("alice"));
+    QVERIFY(submit->isEnabled());
+    QTRY_VERIFY(!window->isPreviewPending());
+    QVERIFY(submit->isEnabled());
+    // Only separators: nothing to submit.
+    editor(window.get())->setPlainText(QStringLiteral(" ,\n; "));
+    QTRY_VERIFY(!window->isPreviewPending());
+    QVERIFY(!submit->isEnabled());
+
+    // After a run the progress reads "1 of 1".
+    editor(window.get())->clear();
+    QVERIFY(pasteAndSubmit(window.get(), QStringLiteral("alice")));
+    QVERIFY(progress->isTextVisible());
+    QCOMPARE(progress->text(), QStringLiteral("1 of 1"));
+}
+
+void TestBulkWorkflow::tabMovesFocusCtrlTabTypesTab()
+{
+    auto window = openWindow();
+    QApplication::setActiveWindow(window.get());
+    QVERIFY(QTest::qWaitForWindowActive(window.get()));
+    QPlainTextEdit *edit = editor(window.get());
+    edit->setFocus();
+    QTRY_VERIFY(edit->hasFocus());
+    QTest::keyClicks(edit, QStringLiteral("alice"));
+    QTest::keyClick(edit, Qt::Key_Tab);
+    QCOMPARE(edit->toPlainText(), QStringLiteral("alice"));
+    QVERIFY(!edit->hasFocus());
+
+    edit->setFocus();
+    QTRY_VERIFY(edit->hasFocus());
+    edit->moveCursor(QTextCursor::End);
+    QTest::keyClick(edit, Qt::Key_Tab, Qt::ControlModifier);
+    QCOMPARE(edit->toPlainText(), QStringLiteral("alice\t"));
+    QVERIFY(edit->hasFocus());
+    QCOMPARE(
+        Test::child<QTabWidget>(window.get(), "tabs")->currentIndex(), int(MainWindow::BulkTab));
+}
+
+void TestBulkWorkflow::exportNeverHoldsALiveFormula()
+{
+    auto window = openWindow();
+    QTRY_VERIFY(window->isConnected());
+    QVERIFY(pasteAndSubmit(window.get(), Pasted.join(QLatin1Char('\n'))));
+    BulkResultModel *model = window->bulkModel();
+    QCOMPARE(model->rowCount(), Pasted.size());
+    QCOMPARE(model->count(Outcome::Queued), 2);
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("results.csv"));
+    DialogAnswers answers;
+    answerDialogs(window.get(), &answers, path);
+    QSignalSpy exported(window.get(), &MainWindow::exportFinished);
+    QTest::mouseClick(Test::child<QPushButton>(window.get(), "exportButton"), Qt::LeftButton);
+    QTRY_COMPARE(exported.count(), 1);
+    QCOMPARE(exported.first().at(0).toBool(), true);
+    const QList<QStringList> csv = Test::readCsv(QString::fromUtf8(readAll(path)));
+    QCOMPARE(csv.size(), Pasted.size() + 1);
+    int guarded = 0;
+    for (qsizetype r = 1; r < csv.size(); ++r) {
+        const QStringList &fields = csv.at(r);
+        QCOMPARE(fields.size(), 5);
+        for (const QString &cell : fields)
+            QVERIFY2(
+                !isLiveFormula(cell), qPrintable(QStringLiteral("row %1: %2").arg(r).arg(cell)));
+        // The input is kept, shown as text.
+        const QString input = model->parseResult().entries.at(r - 1).input;
+        if (isLiveFormula(input)) {
+            QCOMPARE(fields.at(1), QLatin1Char('\'') + input);
+            ++guarded;
+        } else {
+            QCOMPARE(fields.at(1), input);
+        }
+    }
+    QCOMPARE(guarded, 5);
+}
+
+void TestBulkWorkflow::exportWritesWhatTheFilterShows()
+{
+    auto window = openWindow();
+    QTRY_VERIFY(window->isConnected());
+    QVERIFY(
+        pasteAndSubmit(window.get(), QStringLiteral("alice bad..one bob .two carol bad..three")));
+    auto *filter = Test::child<QComboBox>(window.get(), "outcomeFilter");
+    filter->setCurrentIndex(filter->findData(QStringLiteral("invalid")));
+    QCOMPARE(window->bulkProxy()->rowCount(), 3);
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("invalid.csv"));
+    DialogAnswers answers;
+    answerDialogs(window.get(), &answers, path);
+    QSignalSpy exported(window.get(), &MainWindow::exportFinished);
+    QTest::mouseClick(Test::child<QPushButton>(window.get(), "exportButton"), Qt::LeftButton);
+    QTRY_COMPARE(exported.count(), 1);
+    QCOMPARE(exported.first().at(0).toBool(), true);
+    const QList<QStringList> csv = Test::readCsv(QString::fromUtf8(readAll(path)));
+    QCOMPARE(csv.size(), 1 + 3);
+    for (qsizetype r = 1; r < csv.size(); ++r)
+        QCOMPARE(csv.at(r).at(3), QStringLiteral("invalid"));
+    const QString status = window->batchStatusText();
+    QVERIFY2(status.contains(QLatin1String("3 of 6")), qPrintable(status));
+
+    // All rows again without the filter.
+    filter->setCurrentIndex(0);
+    QTest::mouseClick(Test::child<QPushButton>(window.get(), "exportButton"), Qt::LeftButton);
+    QTRY_COMPARE(exported.count(), 2);
+    QCOMPARE(Test::readCsv(QString::fromUtf8(readAll(path))).size(), 1 + 6);
+}
+
+void TestBulkWorkflow::exportAddsCsvToATypedName()
+{
+    auto window = openWindow();
+    QTRY_VERIFY(window->isConnected());
+    QVERIFY(pasteAndSubmit(window.get(), QStringLiteral("alice bob")));
+
+    QTemporaryDir dir;
+    const QString typed = dir.filePath(QStringLiteral("results")); // typed without .csv
+    DialogAnswers answers;
+    answerDialogs(window.get(), &answers, typed);
+    QSignalSpy exported(window.get(), &MainWindow::exportFinished);
+    QTest::mouseClick(Test::child<QPushButton>(window.get(), "exportButton"), Qt::LeftButton);
+    QTRY_COMPARE(exported.count(), 1);
+    QCOMPARE(exported.first().at(0).toBool(), true);
+    QVERIFY2(!QFile::exists(typed), "saved without the .csv extension");
+    const QString path = typed + QStringLiteral(".csv");
+    QCOMPARE(exported.first().at(1).toString(), path);
+    QCOMPARE(Test::readCsv(QString::fromUtf8(readAll(path))).size(), 3);
+
+    // The import dialog's filter (*.txt *.csv) finds it, and it imports.
+    QVERIFY(window->importFile(path));
+    QTRY_VERIFY(!window->isPreviewPending());
+
+    // Typed again: results.csv exists and the dialog never asked about it, so it stays.
+    QFile::remove(path);
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("precious\n");
+    }
+    QTest::mouseClick(Test::child<QPushButton>(window.get(), "exportButton"), Qt::LeftButton);
+    QTRY_COMPARE(exported.count(), 2);
+    QCOMPARE(exported.at(1).at(0).toBool(), false);
+    QCOMPARE(readAll(path), QByteArray("precious\n"));
+    QVERIFY2(window->batchStatusText().contains(QLatin1String("already exists")),
+        qPrintable(window->batchStatusText()));
+}
+
+QTEST_MAIN(TestBulkWorkflow)
+#include "tst_bulkworkflow.moc"
