@@ -810,7 +810,7 @@ void RequestService::notePausedRows(QList<RequestResult> &results)
     for (RequestResult &r : results) {
         if (r.outcome == Outcome::Queued && paused.contains(r.username)) {
             r.pausedRowExists = true;
-            r.message += QLatin1Char(' ') + pausedRowNote(r.username);
+            r.message += QStringLiteral(". ") + pausedRowNote(r.username);
         }
     }
 }

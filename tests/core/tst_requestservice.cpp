@@ -579,7 +579,7 @@ void TestRequestService::pausedRowIsMentioned()
     const RequestResult r = m_service->request(QStringLiteral("@Held"));
     QCOMPARE(r.outcome, Outcome::Queued);
     QVERIFY(r.pausedRowExists);
-    QVERIFY2(r.message.startsWith(contract + QLatin1Char(' ')), qPrintable(r.message));
+    QVERIFY2(r.message.startsWith(contract + QStringLiteral(". Note: ")), qPrintable(r.message));
     QVERIFY2(
         r.message.contains(QStringLiteral("paused (an admin paused it)")), qPrintable(r.message));
     QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username = 'held' AND "
