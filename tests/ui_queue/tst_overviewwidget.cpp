@@ -18,6 +18,7 @@
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QPieSeries>
+#include <QPointer>
 #include <QSignalSpy>
 #include <QStackedBarSeries>
 #include <QTest>
@@ -299,6 +300,22 @@ void TestOverviewWidget::evenTrafficKeepsLinearScale()
     // Whole-number ticks: "%d" labels never repeat.
     const qreal interval = (linear->max() - linear->min()) / (linear->tickCount() - 1);
     QCOMPARE(interval, std::round(interval));
+
+    // Refreshing (every few seconds while the tab is open) replaces the axes: the old ones are
+    // deleted, not left behind (QChart::removeAxis hands them back).
+    QList<QPointer<QAbstractAxis>> old;
+    for (QChart *chart : { w.dayChart(), w.weekChart() }) {
+        for (QAbstractAxis *axis : chart->axes())
+            old << axis;
+    }
+    QCOMPARE(old.size(), 4);
+    refreshed.clear();
+    w.refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(!refreshed.isEmpty(), 10000);
+    for (const QPointer<QAbstractAxis> &axis : std::as_const(old))
+        QVERIFY(axis.isNull());
+    QCOMPARE(w.dayChart()->axes().size(), 2);
+    QCOMPARE(w.weekChart()->axes().size(), 2);
 }
 
 void TestOverviewWidget::refreshesLikeTheQueueTab()

@@ -94,6 +94,17 @@ bool needsLogScale(const HourlySeries &series)
     return max >= 20 && max > 8 * std::max<qint64>(1, busy);
 }
 
+// QChart::removeAxis() hands the axis back to the caller: without the delete every refresh
+// would leak the chart's axes.
+void removeAxes(QChart *chart)
+{
+    const QList<QAbstractAxis *> axes = chart->axes();
+    for (QAbstractAxis *axis : axes) {
+        chart->removeAxis(axis);
+        delete axis;
+    }
+}
+
 // Removes every label of a category axis (the labels are its categories).
 void clearCategories(QCategoryAxis *axis)
 {
@@ -291,9 +302,9 @@ void OverviewWidget::showData()
 void OverviewWidget::showDayChart()
 {
     // Last 24 hours: stacked bars, one set per key; bar h sits at x = h.
+    m_dayHours = nullptr; // deleted below; plotAreaChanged may come meanwhile
     m_dayChart->removeAllSeries();
-    for (QAbstractAxis *axis : m_dayChart->axes())
-        m_dayChart->removeAxis(axis);
+    removeAxes(m_dayChart);
     auto *bars = new QStackedBarSeries;
     for (const QString &key : m_data.lastDay.keys) {
         auto *set = new QBarSet(key);
@@ -350,9 +361,9 @@ void OverviewWidget::spaceDayLabels()
 
 void OverviewWidget::showWeekChart()
 {
+    m_weekDays = nullptr;
     m_weekChart->removeAllSeries();
-    for (QAbstractAxis *axis : m_weekChart->axes())
-        m_weekChart->removeAxis(axis);
+    removeAxes(m_weekChart);
     const HourlySeries &week = m_data.lastWeek;
     // x: milliseconds since the epoch; labels at local midnights, placed by spaceWeekLabels().
     m_weekDays = new QCategoryAxis;
