@@ -4,8 +4,10 @@
 #include "queuequery.h"
 #include "requestservice.h"
 
+#include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLocale>
 #include <QMutexLocker>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -13,6 +15,10 @@
 #include <QVariant>
 
 #include <algorithm>
+#include <cerrno>
+#include <pwd.h>
+#include <unistd.h>
+#include <vector>
 
 namespace ViralSpot {
 
@@ -43,12 +49,26 @@ QString likePattern(const QString &text)
 
 QString currentOsUser()
 {
-    for (const char *name : { "USER", "LOGNAME", "USERNAME" }) {
+    // As `whoami` does: the effective user's name from the password database (also when the
+    // desktop started the window without $USER), then the environment.
+    const uid_t uid = ::geteuid();
+    long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+    std::vector<char> buffer(size > 0 ? size_t(size) : 16384);
+    passwd entry {};
+    passwd *found = nullptr;
+    int rc = 0;
+    while ((rc = ::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found)) == ERANGE &&
+        buffer.size() < (1u << 20))
+        buffer.resize(buffer.size() * 2);
+    if (rc == 0 && found && found->pw_name && *found->pw_name)
+        return QString::fromLocal8Bit(found->pw_name);
+    for (const char *name : { "USER", "LOGNAME" }) {
         const QString value = qEnvironmentVariable(name);
         if (!value.isEmpty())
             return value;
     }
-    return QStringLiteral("unknown");
+    // No name anywhere (a container's user without a passwd entry): the number still says who.
+    return QStringLiteral("uid %1").arg(uid);
 }
 
 QString currentHost()
@@ -85,12 +105,61 @@ bool record(QSqlDatabase &db, const AuditEntry &entry, QString *error)
     return true;
 }
 
+QString detailLabel(const QString &key)
+{
+    static const std::pair<const char *, const char *> Labels[] = {
+        { "queued", QT_TRANSLATE_NOOP("AuditLog", "queued") },
+        { "already_processed", QT_TRANSLATE_NOOP("AuditLog", "already processed") },
+        { "already_queued", QT_TRANSLATE_NOOP("AuditLog", "already queued") },
+        { "duplicate_in_batch", QT_TRANSLATE_NOOP("AuditLog", "repeated in the batch") },
+        { "invalid", QT_TRANSLATE_NOOP("AuditLog", "invalid") },
+        { "error", QT_TRANSLATE_NOOP("AuditLog", "database error") },
+        { "cancelled", QT_TRANSLATE_NOOP("AuditLog", "cancelled") },
+        { "queued_beside_paused", QT_TRANSLATE_NOOP("AuditLog", "queued beside a paused request") },
+        { "changed", QT_TRANSLATE_NOOP("AuditLog", "changed") },
+        { "skipped_active_exists",
+            QT_TRANSLATE_NOOP("AuditLog", "skipped: the username has an active row") },
+        { "skipped_same_username",
+            QT_TRANSLATE_NOOP("AuditLog", "skipped: another selected row of the username") },
+        { "skipped_wrong_state",
+            QT_TRANSLATE_NOOP("AuditLog", "skipped: not in a state for this action") },
+        { "skipped_not_found", QT_TRANSLATE_NOOP("AuditLog", "skipped: no longer in the queue") },
+    };
+    for (const auto &[name, label] : Labels) {
+        if (key == QLatin1String(name))
+            return QCoreApplication::translate("AuditLog", label);
+    }
+    // A key from a newer version: still readable.
+    QString words = key;
+    return words.replace(QLatin1Char('_'), QLatin1Char(' '));
+}
+
+QString describeDetails(const QJsonObject &details)
+{
+    QStringList parts;
+    for (auto it = details.constBegin(); it != details.constEnd(); ++it) {
+        const QJsonValue value = it.value();
+        // "skipped ... 0" says nothing: a reason nobody was skipped for is left out.
+        if (it.key().startsWith(QLatin1String("skipped_")) && value.isDouble() &&
+            value.toDouble() == 0)
+            continue;
+        const QString shown =
+            value.isDouble() ? QLocale().toString(value.toInteger()) : value.toVariant().toString();
+        parts
+            << QCoreApplication::translate("AuditLog", "%1: %2").arg(detailLabel(it.key()), shown);
+    }
+    return parts.join(QStringLiteral(" · "));
+}
+
 AuditEntry submissionEntry(const QString &origin, const QList<RequestResult> &results)
 {
     AuditEntry entry = AuditEntry::forOrigin(origin, QStringLiteral("submit"));
     QMap<QString, int> counts;
     for (const RequestResult &r : results) {
         counts[outcomeName(r.outcome)] += 1;
+        // Staff should see that an admin had paused the profile before it was asked for again.
+        if (r.outcome == Outcome::Queued && r.pausedRowExists)
+            counts[QStringLiteral("queued_beside_paused")] += 1;
         if (!r.username.isEmpty() && r.outcome != Outcome::Invalid &&
             r.outcome != Outcome::DuplicateInBatch && entry.usernames.size() < MaxUsernames)
             entry.usernames << r.username;

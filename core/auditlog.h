@@ -23,9 +23,13 @@ struct AuditEntry
     QString host; // set by record() when empty
     QString origin; // "window", "terminal", "endpoint"
     QString action; // "submit", "retry", "pause", "resume", "raise", "repair", "endpoint"
-    QStringList usernames; // truncated to AuditLog::MaxUsernames when stored
+    // The usernames the action was about (for queue actions: the rows changed, then the rows
+    // skipped), truncated to AuditLog::MaxUsernames when stored.
+    QStringList usernames;
     int total = 0; // how many usernames/rows the action was about
-    QJsonObject details; // counts, e.g. {"queued":3,"already_queued":1}
+    // Counts, e.g. {"queued":3,"already_queued":1,"queued_beside_paused":1}; for people:
+    // AuditLog::describeDetails().
+    QJsonObject details;
     bool usernamesTruncated = false; // read back: the stored list is shorter than `total`
 
     static AuditEntry forOrigin(const QString &origin, const QString &action = {});
@@ -51,8 +55,15 @@ namespace AuditLog {
 
 inline constexpr int MaxUsernames = 1000;
 
+// The effective user's name as `whoami` gives it (password database, then $USER / $LOGNAME).
 QString currentOsUser();
 QString currentHost();
+
+// The words for a details key ("skipped_same_username" -> "skipped: another selected row of
+// the username"), translated; an unknown key with its underscores as spaces.
+QString detailLabel(const QString &key);
+// Details for people: "queued: 3 · already queued: 1"; skip reasons that counted 0 left out.
+QString describeDetails(const QJsonObject &details);
 
 // Appends an entry on `db` (inside the caller's transaction when there is one).
 bool record(QSqlDatabase &db, const AuditEntry &entry, QString *error = nullptr);

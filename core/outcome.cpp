@@ -72,4 +72,12 @@ QString outcomeMessage(Outcome outcome, const QString &username, const QString &
     return detail;
 }
 
+QString pausedRowNote(const QString &username)
+{
+    return QCoreApplication::translate("Outcome",
+        "Note: an earlier request for %1 is paused (an admin paused it). It stays paused; "
+        "this new request waits beside it.")
+        .arg(username);
+}
+
 } // namespace ViralSpot

@@ -49,6 +49,11 @@ bool outcomeIsHandled(Outcome outcome);
 // returns `detail` (the reason or error text), or a generic sentence when detail is empty.
 QString outcomeMessage(Outcome outcome, const QString &username, const QString &detail = {});
 
+// What a `queued` message adds when the profile also has a PAUSED row (an admin paused an
+// earlier request): "Note: an earlier request for foo is paused …". Not part of the endpoint's
+// fixed messages.
+QString pausedRowNote(const QString &username);
+
 // One input's result, in input order.
 struct RequestResult
 {
@@ -61,6 +66,8 @@ struct RequestResult
     QString requestId; // set for Queued
     QString queueId; // set for Queued
     int line = 0; // 1-based input line for bulk input, 0 otherwise
+    // Queued while a PAUSED row of the same profile exists (the message carries the note).
+    bool pausedRowExists = false;
 };
 
 } // namespace ViralSpot

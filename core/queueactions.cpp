@@ -311,7 +311,18 @@ QueueActionResult apply(
         if (ok && !audit.origin.isEmpty()) {
             AuditEntry entry = audit;
             entry.action = actionName(action);
+            // Every username the action was about, skipped ones too: a search for a name
+            // finds the action that left its row alone.
             entry.usernames = result.changedUsernames;
+            QSet<QString> named(entry.usernames.cbegin(), entry.usernames.cend());
+            for (const QueueActionSkip &skip : std::as_const(result.skipped)) {
+                if (entry.usernames.size() >= AuditLog::MaxUsernames)
+                    break; // the stored list stops there anyway
+                if (!skip.username.isEmpty() && !named.contains(skip.username)) {
+                    named.insert(skip.username);
+                    entry.usernames << skip.username;
+                }
+            }
             entry.total = result.requested;
             entry.details = QJsonObject {
                 { QStringLiteral("changed"), result.changed() },

@@ -11,6 +11,7 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QHash>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
@@ -202,6 +203,7 @@ RequestResult RequestService::request(const QString &input, const QString &sourc
     result.errorKind = results.constFirst().errorKind;
     result.requestId = results.constFirst().requestId;
     result.queueId = results.constFirst().queueId;
+    result.pausedRowExists = results.constFirst().pausedRowExists;
     return result;
 }
 
@@ -312,6 +314,8 @@ QList<RequestResult> RequestService::requestItems(
     }
     if (leaders.isEmpty() && options.progress)
         options.progress(items.size(), items.size());
+    if (options.notePausedRows)
+        notePausedRows(results);
     return results;
 }
 
@@ -779,6 +783,41 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
     }
 }
 
+void RequestService::notePausedRows(QList<RequestResult> &results)
+{
+    QStringList names;
+    for (const RequestResult &r : std::as_const(results)) {
+        if (r.outcome == Outcome::Queued && isSafeLiteral(r.username))
+            names << r.username;
+    }
+    if (names.isEmpty() || !isOpen())
+        return;
+    // Committed already: this read only adds words. Mixed-case legacy rows ("Foo") count too.
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    const QString list = Database::isPostgres(db)
+        ? QStringLiteral("SELECT unnest('%1'::text[])").arg(pgArray(names))
+        : QStringLiteral("SELECT value FROM json_each('%1')").arg(jsonArray(names));
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!q.exec(QStringLiteral("SELECT lower(username) FROM queue WHERE status = 'PAUSED' "
+                               "AND username IN (%1) UNION SELECT lower(username) FROM queue "
+                               "WHERE status = 'PAUSED' AND lower(username) IN (%1) "
+                               "AND username <> lower(username)")
+                    .arg(list))) {
+        qCWarning(lcCore).noquote() << "could not look for paused rows:" << q.lastError().text();
+        return;
+    }
+    QSet<QString> paused;
+    while (q.next())
+        paused.insert(q.value(0).toString());
+    for (RequestResult &r : results) {
+        if (r.outcome == Outcome::Queued && paused.contains(r.username)) {
+            r.pausedRowExists = true;
+            r.message += QStringLiteral(". ") + pausedRowNote(r.username);
+        }
+    }
+}
+
 namespace {
 
 // resolveWithoutWrite(): per input position, 'p' for a processed name, 'q' for one whose
@@ -961,6 +1000,7 @@ QList<RequestResult> RequestService::requestBulk(
         r.errorKind = done[k].errorKind;
         r.requestId = done[k].requestId;
         r.queueId = done[k].queueId;
+        r.pausedRowExists = done[k].pausedRowExists;
     }
     if (items.isEmpty() && options.progress)
         options.progress(parsed.entries.size(), parsed.entries.size());

@@ -55,6 +55,10 @@ struct BatchOptions
     std::function<void(int done, int total)> progress;
     // When it becomes true, the current chunk finishes and the rest come back as Cancelled.
     const std::atomic_bool *cancel = nullptr;
+    // After the commit, look for PAUSED rows of the queued usernames and say so (the result's
+    // pausedRowExists and a note in its message). One read per chunk; the endpoint, whose
+    // messages are fixed, turns it off.
+    bool notePausedRows = true;
 };
 
 // The one operation of the product: request processing of profiles (SPEC 1).
@@ -119,6 +123,8 @@ public:
 
 private:
     QList<RequestResult> runChunk(const QList<RequestItem> &items);
+    // BatchOptions::notePausedRows: marks the queued results whose username has a PAUSED row.
+    void notePausedRows(QList<RequestResult> &results);
 
     DatabaseConfig m_config;
     QString m_connectionName;

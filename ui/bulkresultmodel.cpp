@@ -1,6 +1,7 @@
 #include "bulkresultmodel.h"
 
 #include "csvwriter.h"
+#include "statuspalette.h"
 
 #include <QColor>
 #include <QCoreApplication>
@@ -26,17 +27,7 @@ QString previewStateName(BulkEntry::Status status)
 
 QColor outcomeColor(const QString &stateName)
 {
-    // Mid-tone colours keep enough contrast on both light and dark window backgrounds.
-    if (stateName == QLatin1String("queued") || stateName == QLatin1String("valid"))
-        return QColor(0x2e, 0x9d, 0x4f);
-    if (stateName == QLatin1String("already_processed") ||
-        stateName == QLatin1String("already_queued"))
-        return QColor(0x3b, 0x82, 0xd6);
-    if (stateName == QLatin1String("duplicate_in_batch"))
-        return QColor(0xb8, 0x82, 0x0f);
-    if (stateName == QLatin1String("invalid") || stateName == QLatin1String("error"))
-        return QColor(0xd6, 0x45, 0x45);
-    return QColor(0x88, 0x88, 0x88);
+    return StatusPalette::outcome(stateName);
 }
 
 QString outcomeLabel(Outcome outcome)

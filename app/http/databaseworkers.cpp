@@ -210,7 +210,10 @@ void GroupCommitter::run()
         timer.start();
         // The core reconnects once by itself when a database restart left the connection
         // stale, so a batch fails only when the database does not answer.
-        auto results = std::make_shared<QList<RequestResult>>(service.requestItems(items));
+        // The endpoint's messages are fixed: it skips the read for paused rows.
+        BatchOptions options;
+        options.notePausedRows = false;
+        auto results = std::make_shared<QList<RequestResult>>(service.requestItems(items, options));
         const auto failed = std::find_if(results->cbegin(), results->cend(),
             [](const RequestResult &r) { return r.outcome == Outcome::Error; });
         if (failed != results->cend())

@@ -2,6 +2,65 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de" sourcelanguage="en">
 <context>
+    <name>AuditLog</name>
+    <message>
+        <source>queued</source>
+        <translation>eingereiht</translation>
+    </message>
+    <message>
+        <source>already processed</source>
+        <translation>bereits verarbeitet</translation>
+    </message>
+    <message>
+        <source>already queued</source>
+        <translation>bereits in der Warteschlange</translation>
+    </message>
+    <message>
+        <source>repeated in the batch</source>
+        <translation>im Stapel wiederholt</translation>
+    </message>
+    <message>
+        <source>invalid</source>
+        <translation>ungültig</translation>
+    </message>
+    <message>
+        <source>database error</source>
+        <translation>Datenbankfehler</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>abgebrochen</translation>
+    </message>
+    <message>
+        <source>queued beside a paused request</source>
+        <translation>eingereiht neben einer pausierten Anfrage</translation>
+    </message>
+    <message>
+        <source>changed</source>
+        <translation>geändert</translation>
+    </message>
+    <message>
+        <source>skipped: the username has an active row</source>
+        <translation>übersprungen: der Benutzername hat schon eine aktive Zeile</translation>
+    </message>
+    <message>
+        <source>skipped: another selected row of the username</source>
+        <translation>übersprungen: eine andere ausgewählte Zeile desselben Benutzernamens</translation>
+    </message>
+    <message>
+        <source>skipped: not in a state for this action</source>
+        <translation>übersprungen: nicht in einem Status für diese Aktion</translation>
+    </message>
+    <message>
+        <source>skipped: no longer in the queue</source>
+        <translation>übersprungen: nicht mehr in der Warteschlange</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+</context>
+<context>
     <name>CommandLine</name>
     <message>
         <source>Database URL: sqlite:PATH or postgresql://user@host[:port]/dbname (default: $VIRALSPOT_DATABASE_URL, else a SQLite file in the application data folder).</source>
@@ -10,6 +69,10 @@
     <message>
         <source>Try &apos;%1 --help&apos;.</source>
         <translation>Versuchen Sie &apos;%1 --help&apos;.</translation>
+    </message>
+    <message>
+        <source>Read-only mode: nothing is written to the queue (also VIRALSPOT_READ_ONLY=1).</source>
+        <translation>Nur-Lese-Modus: Es wird nichts in die Warteschlange geschrieben (auch VIRALSPOT_READ_ONLY=1).</translation>
     </message>
 </context>
 <context>
@@ -57,6 +120,10 @@
         <source>Not sent: the batch was cancelled</source>
         <translation>Nicht gesendet: der Stapel wurde abgebrochen</translation>
     </message>
+    <message>
+        <source>Note: an earlier request for %1 is paused (an admin paused it). It stays paused; this new request waits beside it.</source>
+        <translation>Hinweis: Eine frühere Anfrage für %1 ist pausiert (von einem Administrator angehalten). Sie bleibt pausiert; diese neue Anfrage wartet daneben.</translation>
+    </message>
 </context>
 <context>
     <name>ServeCommand</name>
@@ -82,6 +149,13 @@
     </message>
 </context>
 <context>
+    <name>ViralSpot</name>
+    <message>
+        <source>The username is not in normalized form.</source>
+        <translation>Der Benutzername ist nicht in normalisierter Form.</translation>
+    </message>
+</context>
+<context>
     <name>ViralSpot::Database</name>
     <message>
         <source>The Qt SQL driver for %1 is not installed (package %2).</source>
@@ -98,6 +172,10 @@
     <message>
         <source>Cannot use the SQLite database %1: %2</source>
         <translation>Die SQLite-Datenbank %1 ist nicht nutzbar: %2</translation>
+    </message>
+    <message>
+        <source>Cannot use the PostgreSQL database %1: %2</source>
+        <translation>Die PostgreSQL-Datenbank %1 kann nicht verwendet werden: %2</translation>
     </message>
 </context>
 <context>
@@ -218,16 +296,20 @@
         <source>Repaired %1 usernames: %2 rows marked FAILED, the oldest active row of each kept.</source>
         <translation>%1 Benutzernamen repariert: %2 Zeilen als FAILED markiert, jeweils die älteste aktive Zeile behalten.</translation>
     </message>
+    <message>
+        <source>Read-only mode: nothing was repaired.</source>
+        <translation>Nur-Lese-Modus: Es wurde nichts repariert.</translation>
+    </message>
+    <message>
+        <source>The audit log could not be written: %1</source>
+        <translation>Das Protokoll konnte nicht geschrieben werden: %1</translation>
+    </message>
 </context>
 <context>
     <name>ViralSpot::RequestService</name>
     <message>
         <source>The queue holds duplicate active rows (%1 usernames, %2 extra rows), left by an older tool. Requests are refused until they are repaired: run &apos;viralspot-admin repair-duplicates&apos;.</source>
         <translation>Die Warteschlange enthält doppelte aktive Zeilen (%1 Benutzernamen, %2 überzählige Zeilen), hinterlassen von einem älteren Werkzeug. Anfragen werden abgelehnt, bis sie repariert sind: führen Sie &apos;viralspot-admin repair-duplicates&apos; aus.</translation>
-    </message>
-    <message>
-        <source>The username is not in normalized form.</source>
-        <translation>Der Benutzername ist nicht in normalisierter Form.</translation>
     </message>
     <message>
         <source>The database is unavailable: %1</source>
@@ -252,6 +334,10 @@
     <message>
         <source>Profile %1 has not been requested</source>
         <translation>Profil %1 wurde nicht angefragt</translation>
+    </message>
+    <message>
+        <source>Refused a value that could not be sent safely.</source>
+        <translation>Ein Wert, der nicht sicher gesendet werden konnte, wurde abgelehnt.</translation>
     </message>
 </context>
 <context>
@@ -313,6 +399,18 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <source>submit: %1
 </source>
         <translation>submit: %1
+</translation>
+    </message>
+    <message>
+        <source>submit: read-only mode: nothing was submitted.
+</source>
+        <translation>submit: Nur-Lese-Modus: Es wurde nichts übermittelt.
+</translation>
+    </message>
+    <message>
+        <source>submit: the audit log could not be written: %1
+</source>
+        <translation>submit: Das Protokoll konnte nicht geschrieben werden: %1
 </translation>
     </message>
 </context>
@@ -1019,6 +1117,26 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <source>&lt;h3&gt;%1 %2&lt;/h3&gt;&lt;p&gt;Puts Instagram profiles on the ViralSpot scraping queue, one at a time or by the hundred thousand.&lt;/p&gt;&lt;p&gt;Built with Qt %3.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;%1 %2&lt;/h3&gt;&lt;p&gt;Stellt Instagram-Profile in die ViralSpot-Warteschlange, einzeln oder zu Hunderttausenden.&lt;/p&gt;&lt;p&gt;Erstellt mit Qt %3.&lt;/p&gt;</translation>
     </message>
+    <message>
+        <source>Retry &amp;errors</source>
+        <translation>&amp;Fehler erneut senden</translation>
+    </message>
+    <message>
+        <source>Send the rows that failed because of the database again</source>
+        <translation>Die Zeilen, die wegen der Datenbank fehlgeschlagen sind, erneut senden</translation>
+    </message>
+    <message>
+        <source>The database is back. Rows that failed: %1 — use “Retry errors” to send them again.</source>
+        <translation>Die Datenbank ist wieder da. Fehlgeschlagene Zeilen: %1 – mit „Fehler erneut senden“ noch einmal senden.</translation>
+    </message>
+    <message>
+        <source>Retrying the rows that failed (%1)…</source>
+        <translation>Die fehlgeschlagenen Zeilen werden erneut gesendet (%1)…</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>Wird exportiert…</translation>
+    </message>
 </context>
 <context>
     <name>ViralSpot::Ui::Outcome</name>
@@ -1088,6 +1206,49 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
     <message>
         <source>Updated at %1</source>
         <translation>Aktualisiert um %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>refreshes every %n s, as the Queue tab</source>
+        <translation>
+            <numerusform>aktualisiert alle %n s, wie der Tab „Warteschlange“</numerusform>
+            <numerusform>aktualisiert alle %n s, wie der Tab „Warteschlange“</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>auto-refresh paused on the Queue tab</source>
+        <translation>automatische Aktualisierung im Tab „Warteschlange“ angehalten</translation>
+    </message>
+    <message>
+        <source>Hour (local time)</source>
+        <translation>Stunde (Ortszeit)</translation>
+    </message>
+    <message>
+        <source>Requests</source>
+        <translation>Anfragen</translation>
+    </message>
+    <message>
+        <source>Day (local time)</source>
+        <translation>Tag (Ortszeit)</translation>
+    </message>
+    <message>
+        <source>Requests per hour, last 7 days, on a log scale (an hour without requests on the bottom line)</source>
+        <translation>Anfragen pro Stunde, letzte 7 Tage, logarithmisch (Stunden ohne Anfragen auf der unteren Linie)</translation>
+    </message>
+    <message>
+        <source>Requests (log scale)</source>
+        <translation>Anfragen (log. Skala)</translation>
+    </message>
+    <message>
+        <source>Requests by status:</source>
+        <translation>Anfragen nach Status:</translation>
+    </message>
+    <message>
+        <source>Requests by source:</source>
+        <translation>Anfragen nach Quelle:</translation>
+    </message>
+    <message>
+        <source>%1 (%2%)</source>
+        <translation>%1 (%2 %)</translation>
     </message>
 </context>
 <context>
@@ -1240,10 +1401,6 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <translation> s</translation>
     </message>
     <message>
-        <source>Pause</source>
-        <translation>Pausieren</translation>
-    </message>
-    <message>
         <source>Refresh now</source>
         <translation>Jetzt aktualisieren</translation>
     </message>
@@ -1254,10 +1411,6 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
     <message>
         <source>Read-only mode: actions are disabled.</source>
         <translation>Nur-Lese-Modus: Aktionen sind deaktiviert.</translation>
-    </message>
-    <message>
-        <source>Resume</source>
-        <translation>Fortsetzen</translation>
     </message>
     <message>
         <source>Counts unavailable: %1</source>
@@ -1316,6 +1469,30 @@ Zeilen in einem anderen Zustand werden übersprungen, ebenso jede Zeile, die ein
     <message>
         <source>Exported to %1 (rows: %2).</source>
         <translation>Nach %1 exportiert (Zeilen: %2).</translation>
+    </message>
+    <message>
+        <source>Retry selected</source>
+        <translation>Ausgewählte wiederholen</translation>
+    </message>
+    <message>
+        <source>Pause selected</source>
+        <translation>Ausgewählte pausieren</translation>
+    </message>
+    <message>
+        <source>Resume selected</source>
+        <translation>Ausgewählte fortsetzen</translation>
+    </message>
+    <message>
+        <source>Raise priority of selected</source>
+        <translation>Priorität der ausgewählten erhöhen</translation>
+    </message>
+    <message>
+        <source>Pause auto-refresh</source>
+        <translation>Automatische Aktualisierung anhalten</translation>
+    </message>
+    <message>
+        <source>Resume auto-refresh</source>
+        <translation>Automatische Aktualisierung fortsetzen</translation>
     </message>
 </context>
 <context>

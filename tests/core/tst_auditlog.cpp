@@ -3,9 +3,11 @@
 
 #include "../ui_queue/queueseed.h"
 #include "auditlog.h"
+#include "queueactions.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QProcess>
 #include <QTest>
 #include <QThread>
 
@@ -26,6 +28,9 @@ private slots:
     void hugeUsernameListsAreTruncated();
     void submissionEntryCountsOutcomes();
     void endpointCounterAggregates();
+    void osUserAsWhoamiWithoutEnvironment();
+    void detailsReadForPeople();
+    void skippedActionsNameTheirUsernames();
 
 private:
     void add(const QString &origin, const QString &action, const QStringList &usernames,
@@ -224,6 +229,97 @@ void TestAuditLog::endpointCounterAggregates()
     QCOMPARE(e.details.value(QStringLiteral("queued")).toInt(), 800);
     QCOMPARE(e.details.value(QStringLiteral("already_queued")).toInt(), 200);
     QCOMPARE(e.usernames.size(), 40); // distinct usernames
+}
+
+void TestAuditLog::osUserAsWhoamiWithoutEnvironment()
+{
+    QProcess whoami;
+    whoami.start(QStringLiteral("whoami"), {});
+    QVERIFY(whoami.waitForFinished(10000));
+    const QString expected = QString::fromLocal8Bit(whoami.readAllStandardOutput()).trimmed();
+    QVERIFY(!expected.isEmpty());
+    // A desktop session or a service may start the window without $USER and $LOGNAME.
+    const QByteArray names[] = { "USER", "LOGNAME", "USERNAME" };
+    QList<QPair<QByteArray, QByteArray>> saved;
+    for (const QByteArray &name : names) {
+        if (qEnvironmentVariableIsSet(name.constData()))
+            saved.append({ name, qgetenv(name.constData()) });
+        qunsetenv(name.constData());
+    }
+    const QString withoutEnvironment = AuditLog::currentOsUser();
+    // And an environment that says something else does not override the real user.
+    qputenv("USER", "somebody-else");
+    const QString withOtherUser = AuditLog::currentOsUser();
+    qunsetenv("USER");
+    for (const auto &[name, value] : std::as_const(saved))
+        qputenv(name.constData(), value);
+    QCOMPARE(withoutEnvironment, expected);
+    QCOMPARE(withOtherUser, expected);
+}
+
+void TestAuditLog::detailsReadForPeople()
+{
+    const QJsonObject action { { QStringLiteral("changed"), 2 },
+        { QStringLiteral("skipped_active_exists"), 0 },
+        { QStringLiteral("skipped_same_username"), 0 },
+        { QStringLiteral("skipped_wrong_state"), 1 }, { QStringLiteral("skipped_not_found"), 0 } };
+    const QString text = AuditLog::describeDetails(action);
+    QCOMPARE(text, QStringLiteral("changed: 2 · skipped: not in a state for this action: 1"));
+    const QJsonObject submit { { QStringLiteral("already_queued"), 3 },
+        { QStringLiteral("duplicate_in_batch"), 1 }, { QStringLiteral("queued"), 1200 } };
+    QCOMPARE(AuditLog::describeDetails(submit),
+        QStringLiteral("already queued: 3 · repeated in the batch: 1 · queued: 1,200"));
+    // No machine key is shown as it is.
+    for (const QString &key : action.keys() + submit.keys()) {
+        if (key.contains(QLatin1Char('_')))
+            QVERIFY2(!AuditLog::detailLabel(key).contains(QLatin1Char('_')), qPrintable(key));
+    }
+    QCOMPARE(
+        AuditLog::detailLabel(QStringLiteral("some_new_count")), QStringLiteral("some new count"));
+}
+
+void TestAuditLog::skippedActionsNameTheirUsernames()
+{
+    // An admin pauses three rows; two are not pending, so only one changes. The audit entry
+    // names all three, so a search for any of them finds what was done.
+    QSqlDatabase db = m_db->connection();
+    SeedRow pending;
+    pending.username = QStringLiteral("still_waiting");
+    SeedRow done;
+    done.username = QStringLiteral("long_done");
+    done.status = QStringLiteral("COMPLETED");
+    SeedRow failed;
+    failed.username = QStringLiteral("broke_once");
+    failed.status = QStringLiteral("FAILED");
+    for (SeedRow *row : { &pending, &done, &failed })
+        QVERIFY(!insertQueueRow(db, *row).isEmpty());
+    const QueueActionResult result = QueueActions::apply(db, QueueAction::Pause,
+        { pending.id, done.id, failed.id }, AuditEntry::forOrigin(QStringLiteral("window")));
+    QVERIFY2(result.ok, qPrintable(result.error));
+    QCOMPARE(result.changed(), 1);
+
+    for (const QString &name : { QStringLiteral("still_waiting"), QStringLiteral("long_done"),
+             QStringLiteral("broke_once") }) {
+        AuditFilter filter;
+        filter.text = name;
+        filter.action = QStringLiteral("pause");
+        const AuditPage page = AuditLog::read(db, filter, 10);
+        QVERIFY2(page.ok, qPrintable(page.error));
+        QVERIFY2(page.entries.size() == 1, qPrintable(name));
+        QCOMPARE(page.entries.first().total, 3);
+        QCOMPARE(page.entries.first().usernames.first(), QStringLiteral("still_waiting"));
+    }
+    // All skipped: the names are still there.
+    const QueueActionResult none = QueueActions::apply(db, QueueAction::Retry,
+        { pending.id, done.id }, AuditEntry::forOrigin(QStringLiteral("window")));
+    QVERIFY(none.ok);
+    QCOMPARE(none.changed(), 0);
+    AuditFilter retry;
+    retry.action = QStringLiteral("retry");
+    const AuditPage page = AuditLog::read(db, retry, 10);
+    QCOMPARE(page.entries.size(), 1);
+    QCOMPARE(page.entries.first().usernames,
+        (QStringList { QStringLiteral("still_waiting"), QStringLiteral("long_done") }));
 }
 
 QTEST_GUILESS_MAIN(TestAuditLog)

@@ -1,5 +1,6 @@
 // The request service on the engine named by VIRALSPOT_TEST_ENGINE (CTest runs both).
 
+#include "auditlog.h"
 #include "bulkparser.h"
 #include "requestservice.h"
 #include "testdatabase.h"
@@ -58,6 +59,7 @@ private slots:
     void unreachableDatabaseIsAnError();
     void resolveWithoutWriteAnswersOnlyWhatNeedsNoWrite();
     void resolveWithoutWriteOnADeadDatabase();
+    void pausedRowIsMentioned();
 
 private:
     QString str(const QString &sql) { return m_db->scalar(sql).toString(); }
@@ -594,6 +596,61 @@ void TestRequestService::resolveWithoutWriteOnADeadDatabase()
     QVERIFY(!error.isEmpty());
     QCOMPARE(resolved.size(), 1);
     QVERIFY(!resolved[0].has_value());
+}
+
+void TestRequestService::pausedRowIsMentioned()
+{
+    // An admin paused a request; someone asks for the profile again. The outcome stays
+    // "queued" (a PAUSED row is not active), and the answer says a paused request exists.
+    seedQueue(QStringLiteral("held"), QStringLiteral("PAUSED"), QStringLiteral("HIGH"));
+    seedQueue(QStringLiteral("Held_Old"), QStringLiteral("PAUSED"), QStringLiteral("LOW"));
+    const QString contract =
+        QStringLiteral("Profile held has been added to the high priority queue");
+    const RequestResult r = m_service->request(QStringLiteral("@Held"));
+    QCOMPARE(r.outcome, Outcome::Queued);
+    QVERIFY(r.pausedRowExists);
+    QVERIFY2(r.message.startsWith(contract + QStringLiteral(". Note: ")), qPrintable(r.message));
+    QVERIFY2(
+        r.message.contains(QStringLiteral("paused (an admin paused it)")), qPrintable(r.message));
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username = 'held' AND "
+                                  "status = 'PAUSED'")),
+        1); // left alone
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username = 'held' AND "
+                                  "status = 'PENDING'")),
+        1);
+
+    // A bulk text: the legacy mixed-case row counts, a name without a paused row gets no note.
+    const QList<RequestResult> bulk = m_service->requestBulk(
+        BulkParser::parse(QStringLiteral("held_old\nfree_one"), BulkParser::Format::Text), {});
+    QCOMPARE(bulk.size(), 2);
+    QCOMPARE(bulk[0].outcome, Outcome::Queued);
+    QVERIFY(bulk[0].pausedRowExists);
+    QVERIFY(bulk[0].message.contains(QStringLiteral("held_old is paused")));
+    QCOMPARE(bulk[1].outcome, Outcome::Queued);
+    QVERIFY(!bulk[1].pausedRowExists);
+    QCOMPARE(bulk[1].message,
+        QStringLiteral("Profile free_one has been added to the high priority queue"));
+
+    // The audit entry counts it, readably.
+    const AuditEntry entry = AuditLog::submissionEntry(QStringLiteral("terminal"), bulk);
+    QCOMPARE(entry.details.value(QStringLiteral("queued")).toInt(), 2);
+    QCOMPARE(entry.details.value(QStringLiteral("queued_beside_paused")).toInt(), 1);
+    QVERIFY(AuditLog::describeDetails(entry.details)
+                .contains(QStringLiteral("queued beside a paused request: 1")));
+
+    // Asked again while the new row waits: already queued, as before.
+    QCOMPARE(m_service->request(QStringLiteral("held")).outcome, Outcome::AlreadyQueued);
+
+    // Turned off (the endpoint, whose messages are fixed): the contract message alone.
+    seedQueue(QStringLiteral("quiet"), QStringLiteral("PAUSED"), QStringLiteral("HIGH"));
+    BatchOptions options;
+    options.notePausedRows = false;
+    const QList<RequestResult> plain =
+        m_service->requestItems({ { QStringLiteral("quiet"), QStringLiteral("b") } }, options);
+    QCOMPARE(plain[0].outcome, Outcome::Queued);
+    QVERIFY(!plain[0].pausedRowExists);
+    QCOMPARE(plain[0].message,
+        QStringLiteral("Profile quiet has been added to the high priority queue"));
 }
 
 QTEST_GUILESS_MAIN(TestRequestService)

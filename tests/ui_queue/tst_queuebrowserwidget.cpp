@@ -5,6 +5,7 @@
 #include "queueseed.h"
 #include "queuetablemodel.h"
 
+#include <QAbstractButton>
 #include <QComboBox>
 #include <QFile>
 #include <QItemSelectionModel>
@@ -39,6 +40,8 @@ private slots:
     void readOnlyBlocksActions();
     void exportWritesTheCurrentView();
     void autoRefreshCanBePaused();
+    void buttonsAreNamedApart();
+    void refreshesWhenShown();
 
 private:
     std::unique_ptr<QueueBrowserWidget> makeWidget(bool readOnly = false);
@@ -313,6 +316,57 @@ void TestQueueBrowserWidget::autoRefreshCanBePaused()
     seed(QStringLiteral("appears_later"), QStringLiteral("PENDING"), 0);
     QTest::qWait(2500); // two intervals: a paused refresh must not pick the row up
     QCOMPARE(w->model()->rowCount(), 301);
+}
+
+void TestQueueBrowserWidget::buttonsAreNamedApart()
+{
+    // "Pause" the auto-refresh and "Pause" the selected rows were one word for two things.
+    auto w = makeWidget();
+    auto *refreshToggle = w->findChild<QToolButton *>(QStringLiteral("pauseRefresh"));
+    QVERIFY(refreshToggle);
+    QStringList texts;
+    for (QAbstractButton *button : w->findChildren<QAbstractButton *>()) {
+        if (button->isVisible() && !button->text().isEmpty())
+            texts << button->text().remove(QLatin1Char('&'));
+    }
+    w->setAutoRefreshPaused(!w->isAutoRefreshPaused()); // its other text
+    texts << refreshToggle->text().remove(QLatin1Char('&'));
+    QStringList lower;
+    for (const QString &t : std::as_const(texts))
+        lower << t.toLower();
+    for (const QString &t : std::as_const(lower))
+        QVERIFY2(lower.count(t) == 1, qPrintable(texts.join(QStringLiteral(" | "))));
+    QVERIFY(refreshToggle->text().contains(QStringLiteral("auto-refresh")));
+    const auto *pauseRows = w->findChild<QPushButton *>(QStringLiteral("pauseButton"));
+    const auto *resumeRows = w->findChild<QPushButton *>(QStringLiteral("resumeButton"));
+    QVERIFY(pauseRows->text().contains(QStringLiteral("selected")));
+    QVERIFY(resumeRows->text().contains(QStringLiteral("selected")));
+}
+
+void TestQueueBrowserWidget::refreshesWhenShown()
+{
+    // The window builds the tab at start; it is looked at later. What it shows then is the
+    // queue as it is, not as it was at start, without waiting for the auto-refresh.
+    QueueBrowserWidget w(m_db->config(), false);
+    w.setAutoRefreshInterval(3600);
+    QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 300, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.counts().total == 300, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!w.model()->isBusy(), 10000);
+    QVERIFY(m_db->exec(QStringLiteral("BEGIN")));
+    for (int i = 0; i < 25; ++i)
+        seed(QStringLiteral("later_%1").arg(i), QStringLiteral("PENDING"), 0);
+    QVERIFY(m_db->exec(QStringLiteral("COMMIT")));
+    w.resize(1000, 600);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 325, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.counts().total, qint64(325), 5000);
+    // Hidden a while and shown again (another tab and back): current again.
+    QTRY_VERIFY_WITH_TIMEOUT(!w.model()->isBusy(), 10000);
+    w.hide();
+    seed(QStringLiteral("later_again"), QStringLiteral("PENDING"), 0);
+    w.show();
+    QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 326, 5000);
 }
 
 QTEST_MAIN(TestQueueBrowserWidget)

@@ -12,6 +12,7 @@
 #include <QBarSet>
 #include <QChart>
 #include <QFile>
+#include <QJsonObject>
 #include <QLineSeries>
 #include <QPieSeries>
 #include <QPushButton>
@@ -38,6 +39,7 @@ private slots:
     void profileLookupShowsHistoryAndRequests();
     void profileLookupReadOnly();
     void auditViewFiltersAndExports();
+    void auditViewShowsCountsInWords();
     void createQueueTabsGivesFourTabs();
     void csvFields_data();
     void csvFields();
@@ -280,6 +282,30 @@ void TestQueueTabs::auditViewFiltersAndExports()
     QCOMPARE(lines.size(), 2);
     QVERIFY(lines.at(1).contains(QStringLiteral("terminal")));
     QVERIFY(lines.at(1).contains(QStringLiteral("name2")));
+}
+
+void TestQueueTabs::auditViewShowsCountsInWords()
+{
+    QSqlDatabase db = m_db->connection();
+    AuditEntry e = AuditEntry::forOrigin(QStringLiteral("window"), QStringLiteral("pause"));
+    e.usernames = { QStringLiteral("hist1"), QStringLiteral("hist2") };
+    e.total = 2;
+    e.details = QJsonObject { { QStringLiteral("changed"), 1 },
+        { QStringLiteral("skipped_active_exists"), 0 },
+        { QStringLiteral("skipped_same_username"), 0 },
+        { QStringLiteral("skipped_wrong_state"), 1 }, { QStringLiteral("skipped_not_found"), 0 } };
+    QVERIFY(AuditLog::record(db, e));
+    AuditLogWidget w(m_db->config(), false);
+    QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 1, 10000);
+    int countsColumn = -1;
+    for (int c = 0; c < w.model()->columnCount(); ++c) {
+        if (w.model()->headerData(c, Qt::Horizontal).toString() == QStringLiteral("Counts"))
+            countsColumn = c;
+    }
+    QVERIFY(countsColumn >= 0);
+    const QString counts = w.model()->index(0, countsColumn).data().toString();
+    QCOMPARE(counts, QStringLiteral("changed: 1 · skipped: not in a state for this action: 1"));
+    QVERIFY(!counts.contains(QLatin1Char('_')));
 }
 
 void TestQueueTabs::createQueueTabsGivesFourTabs()

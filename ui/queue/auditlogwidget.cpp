@@ -178,10 +178,7 @@ void AuditLogWidget::appendRows(const QList<AuditEntry> &entries)
         QString names = e.usernames.join(QStringLiteral(", "));
         if (e.usernamesTruncated)
             names += tr(" … (truncated)");
-        QStringList parts;
-        for (auto it = e.details.constBegin(); it != e.details.constEnd(); ++it)
-            parts << it.key() + QLatin1Char(' ') + it.value().toVariant().toString();
-        const QString counts = parts.join(QStringLiteral(" · "));
+        const QString counts = AuditLog::describeDetails(e.details);
         const QList<QStandardItem *> items = {
             new QStandardItem(
                 e.occurredAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))),

@@ -3,8 +3,10 @@
 #include "databaseconfig.h"
 #include "overviewstats.h"
 
+#include <QColor>
 #include <QWidget>
 
+class QCategoryAxis;
 class QChart;
 class QChartView;
 class QComboBox;
@@ -16,8 +18,14 @@ namespace ViralSpot::Ui {
 class SqlWorker;
 
 // The Overview tab: requests per hour over the last 24 hours (stacked bars) and 7 days
-// (lines), split by status or source, and the queue's composition by status (pie), refreshed
-// on a timer. The numbers come from OverviewStats (grouped in SQL, on a worker thread).
+// (lines), split by status or source, and the queue's composition by status (pie). The numbers
+// come from OverviewStats (grouped in SQL, on a worker thread).
+//
+// Legible at any window size: hour and day labels are spaced to the room there is (never
+// elided), the legends are wrapping labels beside the charts rather than the charts' own
+// (which elide), every status has its colour of the shared StatusPalette, and the 7-day chart
+// switches to a logarithmic scale (said on the axis) when one spike would flatten the rest.
+// It refreshes when shown and on the Queue tab's auto-refresh interval (setAutoRefreshInterval).
 class OverviewWidget final : public QWidget
 {
     Q_OBJECT
@@ -29,7 +37,9 @@ public:
 
     void setSplit(OverviewSplit split);
     OverviewSplit split() const { return m_split; }
-    void setAutoRefreshInterval(int seconds); // 0 = off
+    // Seconds between refreshes while the tab is shown; 0 = off (paused).
+    void setAutoRefreshInterval(int seconds);
+    int autoRefreshInterval() const { return m_intervalSeconds; }
     // The moment the hourly buckets end at; invalid = now (tests pin it).
     void setNow(const QDateTime &now) { m_fixedNow = now; }
 
@@ -37,11 +47,17 @@ public:
     QChart *dayChart() const { return m_dayChart; }
     QChart *weekChart() const { return m_weekChart; }
     QChart *compositionChart() const { return m_compositionChart; }
+    QList<QChartView *> chartViews() const { return m_views; }
+    QLabel *seriesLegend() const { return m_seriesLegend; }
+    QLabel *compositionLegend() const { return m_compositionLegend; }
+    bool weekUsesLogScale() const { return m_weekLog; }
+    // The colour a series key (status or source) is drawn in.
+    QColor keyColor(const QString &key) const;
 
-public slots:
+public Q_SLOTS:
     void refresh();
 
-signals:
+Q_SIGNALS:
     void refreshed();
 
 protected:
@@ -49,17 +65,37 @@ protected:
 
 private:
     void showData();
+    void showDayChart();
+    void showWeekChart();
+    void showComposition();
+    void updateLegends();
+    void updateStatusLabel();
+    void spaceDayLabels();
+    void spaceWeekLabels();
 
     SqlWorker *m_worker = nullptr;
     OverviewSplit m_split = OverviewSplit::Status;
     QDateTime m_fixedNow;
     OverviewData m_data;
+    QStringList m_keys; // the series of both hourly charts, in legend order
     quint64 m_generation = 0;
+    quint64 m_answered = 0; // the generation whose answer arrived last
+    bool m_refreshWhenAnswered = false; // shown while a refresh was running: one more after it
+    QString m_updatedAt;
+    int m_intervalSeconds = 0;
+    bool m_weekLog = false;
+    int m_dayLabelStep = 0; // hours between labels on the 24-hour chart
+    int m_weekLabelStep = 0; // days between labels on the 7-day chart
     QComboBox *m_splitBox = nullptr;
     QLabel *m_statusLabel = nullptr;
+    QLabel *m_seriesLegend = nullptr;
+    QLabel *m_compositionLegend = nullptr;
     QChart *m_dayChart = nullptr;
     QChart *m_weekChart = nullptr;
     QChart *m_compositionChart = nullptr;
+    QCategoryAxis *m_dayHours = nullptr;
+    QCategoryAxis *m_weekDays = nullptr;
+    QList<QChartView *> m_views;
     QTimer *m_timer = nullptr;
 };
 

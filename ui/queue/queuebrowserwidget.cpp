@@ -28,6 +28,8 @@ namespace ViralSpot::Ui {
 namespace {
 
 constexpr int ExportChunk = 5000;
+// A load started this recently is as current as one started when the tab is shown.
+constexpr qint64 FreshLoadMs = 1000;
 
 struct ActionJobResult
 {
@@ -77,6 +79,7 @@ QueueBrowserWidget::QueueBrowserWidget(const DatabaseConfig &config, bool readOn
         return QFileDialog::getSaveFileName(this, tr("Export the queue view"),
             QStringLiteral("queue.csv"), tr("CSV files (*.csv)"));
     };
+    m_sinceLoad.start(); // the model loads the first page now
     buildUi();
 
     m_searchTimer->setSingleShot(true);
@@ -100,6 +103,12 @@ QueueBrowserWidget::QueueBrowserWidget(const DatabaseConfig &config, bool readOn
             tr("Refreshed at %1").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
         emit refreshFinished();
     });
+    connect(m_model, &QueueTableModel::busyChanged, this, [this](bool busy) {
+        if (!busy && m_refreshWhenIdle) {
+            m_refreshWhenIdle = false;
+            refresh();
+        }
+    });
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
         &QueueBrowserWidget::updateActionButtons);
     connect(
@@ -110,6 +119,34 @@ QueueBrowserWidget::QueueBrowserWidget(const DatabaseConfig &config, bool readOn
 }
 
 QueueBrowserWidget::~QueueBrowserWidget() = default;
+
+QString QueueBrowserWidget::actionButtonText(QueueAction action)
+{
+    // "…selected" tells these apart from the auto-refresh's pause and resume.
+    switch (action) {
+    case QueueAction::Retry:
+        return tr("Retry selected");
+    case QueueAction::Pause:
+        return tr("Pause selected");
+    case QueueAction::Resume:
+        return tr("Resume selected");
+    case QueueAction::Raise:
+        return tr("Raise priority of selected");
+    }
+    return QueueActions::actionLabel(action);
+}
+
+void QueueBrowserWidget::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    // Coming into view, the tab shows the queue as it is now, not as it was when the window
+    // opened or the tab was last looked at. A load that started moments ago (the window's
+    // first) is current; an older one still on its way is followed by one more.
+    if (!m_model->isBusy())
+        refresh();
+    else if (m_sinceLoad.elapsed() > FreshLoadMs)
+        m_refreshWhenIdle = true;
+}
 
 void QueueBrowserWidget::buildUi()
 {
@@ -190,12 +227,16 @@ void QueueBrowserWidget::buildUi()
     m_interval->setObjectName(QStringLiteral("refreshInterval"));
     m_interval->setRange(1, 3600);
     m_interval->setSuffix(tr(" s"));
-    connect(m_interval, &QSpinBox::valueChanged, this,
-        [this](int seconds) { m_refreshTimer->setInterval(seconds * 1000); });
+    connect(m_interval, &QSpinBox::valueChanged, this, [this](int seconds) {
+        m_refreshTimer->setInterval(seconds * 1000);
+        if (!isAutoRefreshPaused())
+            Q_EMIT autoRefreshChanged(seconds);
+    });
     refreshRow->addWidget(m_interval);
     m_pause = new QToolButton(this);
     m_pause->setObjectName(QStringLiteral("pauseRefresh"));
-    m_pause->setText(tr("Pause"));
+    // Named apart from "Pause selected", which pauses queue rows.
+    m_pause->setText(tr("Pause auto-refresh"));
     m_pause->setCheckable(true);
     connect(m_pause, &QToolButton::toggled, this, &QueueBrowserWidget::setAutoRefreshPaused);
     refreshRow->addWidget(m_pause);
@@ -239,7 +280,7 @@ void QueueBrowserWidget::buildUi()
         { QueueAction::Raise, QStringLiteral("raiseButton") },
     };
     for (const auto &b : buttons) {
-        auto *button = new QPushButton(QueueActions::actionLabel(b.first), this);
+        auto *button = new QPushButton(actionButtonText(b.first), this);
         button->setObjectName(b.second);
         const QueueAction action = b.first;
         connect(button, &QPushButton::clicked, this, [this, action] { runAction(action); });
@@ -279,11 +320,12 @@ void QueueBrowserWidget::setAutoRefreshPaused(bool paused)
 {
     if (m_pause->isChecked() != paused)
         m_pause->setChecked(paused); // comes back here through toggled()
-    m_pause->setText(paused ? tr("Resume") : tr("Pause"));
+    m_pause->setText(paused ? tr("Resume auto-refresh") : tr("Pause auto-refresh"));
     if (paused)
         m_refreshTimer->stop();
     else
         m_refreshTimer->start();
+    Q_EMIT autoRefreshChanged(paused ? 0 : autoRefreshInterval());
 }
 
 bool QueueBrowserWidget::isAutoRefreshPaused() const
@@ -330,6 +372,7 @@ void QueueBrowserWidget::applyFilter()
     const QueueFilter filter = filterFromControls();
     if (filter == m_model->filter() && !filter.createdFrom.isValid())
         return;
+    m_sinceLoad.start();
     m_model->setFilter(filter);
 }
 
@@ -348,6 +391,7 @@ void QueueBrowserWidget::refresh()
     default:
         break;
     }
+    m_sinceLoad.start();
     m_pendingSelection = selectedIds();
     const QModelIndex current = m_view->currentIndex();
     m_pendingCurrent = current.isValid() ? m_model->idAt(current.row()) : QString();

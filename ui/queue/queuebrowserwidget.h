@@ -4,6 +4,7 @@
 #include "queueactions.h"
 #include "queuequery.h"
 
+#include <QElapsedTimer>
 #include <QWidget>
 
 #include <functional>
@@ -80,8 +81,15 @@ signals:
     void exportFinished(bool ok, const QString &message, qint64 rows);
     void countsUpdated();
     void refreshFinished();
+    // The auto-refresh interval in seconds, 0 when paused (the Overview tab follows it).
+    void autoRefreshChanged(int seconds);
+
+protected:
+    void showEvent(QShowEvent *event) override;
 
 private:
+    // The text of an action's button ("Pause selected").
+    static QString actionButtonText(QueueAction action);
     void buildUi();
     void applyFilter();
     void loadCounts();
@@ -121,6 +129,8 @@ private:
     QString m_pendingCurrent;
     bool m_restoringAfterRefresh = false;
     bool m_actionRunning = false;
+    bool m_refreshWhenIdle = false; // shown while an older load was running: refresh after it
+    QElapsedTimer m_sinceLoad; // since the model's last load or refresh started
 };
 
 } // namespace ViralSpot::Ui

@@ -23,6 +23,11 @@ QList<QPair<QString, QWidget *>> createQueueTabs(
         browser, &QueueBrowserWidget::actionFinished, overview, &OverviewWidget::refresh);
     QObject::connect(
         lookup, &ProfileLookupWidget::requestFinished, audit, &AuditLogWidget::refresh);
+    // The overview refreshes on the queue tab's auto-refresh setting: one interval, one pause.
+    overview->setAutoRefreshInterval(
+        browser->isAutoRefreshPaused() ? 0 : browser->autoRefreshInterval());
+    QObject::connect(browser, &QueueBrowserWidget::autoRefreshChanged, overview,
+        &OverviewWidget::setAutoRefreshInterval);
     return { { tr("Queue"), browser }, { tr("Profile"), lookup }, { tr("Overview"), overview },
         { tr("Audit"), audit } };
 }
