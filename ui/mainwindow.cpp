@@ -3,9 +3,11 @@
 #include "bulkeditor.h"
 #include "bulkresultmodel.h"
 #include "databasesettingsdialog.h"
+#include "filedialog.h"
 #include "historymodel.h"
 #include "requestworker.h"
 #include "secretstore.h"
+#include "sqlitefileguard.h"
 #include "uilogging.h"
 #include "username.h"
 #include "version.h"
@@ -23,7 +25,6 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QFile>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QFrame>
@@ -84,9 +85,10 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
     setWindowTitle(QStringLiteral(VIRALSPOT_DISPLAY_NAME));
 
     m_hooks.exec = [](QDialog &dialog) { return dialog.exec(); };
+    // Never QFileDialog's static functions: see FileDialog.
     m_hooks.fileName = [](QWidget *p, const QString &caption, const QString &filter, bool save) {
-        return save ? QFileDialog::getSaveFileName(p, caption, QString(), filter)
-                    : QFileDialog::getOpenFileName(p, caption, QString(), filter);
+        return save ? FileDialog::saveFileName(p, caption, QString(), filter)
+                    : FileDialog::openFileName(p, caption, QString(), filter);
     };
 
     m_secrets = new SecretStore(this);
@@ -408,6 +410,7 @@ void MainWindow::buildBulkTab(QWidget *page)
         if (!files.isEmpty())
             importFile(files.constFirst());
     });
+    connect(m_bulkEditor, &BulkEditor::dropRefused, m_batchStatus, &QLabel::setText);
     connect(&m_parseWatcher, &QFutureWatcher<BulkParseResult>::finished, this,
         &MainWindow::onParseFinished);
     connect(importButton, &QPushButton::clicked, this, [this] {
@@ -1141,6 +1144,11 @@ bool MainWindow::importFile(const QString &path)
 {
     if (isBatchRunning())
         return false;
+    // Reading the database's own files would release its locks (SqliteFileGuard).
+    if (SqliteFileGuard::isDatabaseFile(path)) {
+        m_batchStatus->setText(SqliteFileGuard::refusedFileMessage(path));
+        return false;
+    }
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         m_batchStatus->setText(tr("Cannot open %1: %2").arg(path, file.errorString()));
@@ -1164,6 +1172,11 @@ bool MainWindow::importFile(const QString &path)
 void MainWindow::exportCsv(const QString &path)
 {
     if (m_exportWatcher.isRunning()) {
+        Q_EMIT exportFinished(false, path);
+        return;
+    }
+    if (SqliteFileGuard::isDatabaseFile(path)) {
+        m_batchStatus->setText(SqliteFileGuard::refusedFileMessage(path));
         Q_EMIT exportFinished(false, path);
         return;
     }
