@@ -129,6 +129,13 @@ void visitNextFileDialog(const QString &folder, bool *listed, QString *caption)
             ++files;
         }
         QTest::qWait(300); // the model's thread fetches icons and types for the rows
+        // For a look at the dialog (run under xvfb-run with QT_QPA_PLATFORM=xcb).
+        const QString shots = qEnvironmentVariable("VIRALSPOT_DIALOG_SCREENSHOTS");
+        if (!shots.isEmpty()) {
+            QString name = *caption;
+            name.replace(QLatin1Char(' '), QLatin1Char('_'));
+            dialog->grab().save(shots + QLatin1Char('/') + name + QStringLiteral(".png"));
+        }
         // The filter may hide the database's files from the view; the model's thread still
         // looked at every file of the folder, as it did when their content was sniffed.
         if (!done || files == 0)
