@@ -151,6 +151,8 @@ QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, Q
                              .arg(file.absolutePath());
             return QSqlDatabase();
         }
+        if (!SqliteFileGuard::mayOpen(config.sqlitePath, error))
+            return QSqlDatabase();
     }
 
     if (!db.open()) {

@@ -88,6 +88,26 @@ QString replacedMessage(const QString &databasePath, const QString &what)
 
 } // namespace
 
+bool mayOpen(const QString &databasePath, QString *problem)
+{
+    const QFileInfo file(databasePath);
+    const QString canonical = file.dir().exists()
+        ? QDir(file.absolutePath()).canonicalPath() + QLatin1Char('/') + file.fileName()
+        : file.absoluteFilePath();
+    const QStringList stale = staleDescriptors(canonical);
+    if (stale.isEmpty())
+        return true;
+    const QString message =
+        tr("This program still holds copies of the SQLite database %1 that are no longer the "
+           "files at that path (%2). The database is opened again once every connection of "
+           "this program has let go of them (within seconds).")
+            .arg(databasePath, stale.join(QStringLiteral(", ")));
+    qCWarning(lcCore).noquote() << message;
+    if (problem)
+        *problem = message;
+    return false;
+}
+
 bool attach(const QSqlDatabase &db, QString *problem)
 {
     sqlite3 *handle = handleOf(db);
@@ -108,16 +128,10 @@ bool attach(const QSqlDatabase &db, QString *problem)
             return false;
         }
     }
-    const QStringList stale = staleDescriptors(databasePath);
-    if (!stale.isEmpty()) {
-        const QString message =
-            tr("This program still holds copies of the SQLite database %1 that are no longer "
-               "the files at that path (%2). The database is opened again once every "
-               "connection of this program has let go of them (within seconds).")
-                .arg(databasePath, stale.join(QStringLiteral(", ")));
-        qCWarning(lcCore).noquote() << message;
-        if (problem)
-            *problem = message;
+    if (!mayOpen(databasePath, problem)) {
+        // This connection shares SQLite's state with the stale ones: closing it must not
+        // checkpoint or unlink anything either.
+        sqlite3_db_config(handle, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
         return false;
     }
     Connection connection;
@@ -125,7 +139,7 @@ bool attach(const QSqlDatabase &db, QString *problem)
     connection.walPath = QFile::encodeName(databasePath + QLatin1String("-wal"));
     // The WAL at the path now is the one the connection opened: while it holds its shared
     // lock, no other connection may delete it.
-    connection.wal = identityOf(connection.walPath);
+    connection.wal = identityOf(connection.walPath); // none yet on a new file: see check()
 
     std::lock_guard lock(g_mutex);
     g_connections.insert(db.connectionName(), connection);
@@ -149,10 +163,23 @@ bool check(const QSqlDatabase &db, QString *problem)
     Connection connection;
     {
         std::lock_guard lock(g_mutex);
-        const auto it = g_connections.constFind(db.connectionName());
-        if (it == g_connections.constEnd())
+        const auto it = g_connections.find(db.connectionName());
+        if (it == g_connections.end())
             return true;
         connection = it.value();
+    }
+    bool suspect = false;
+    if (!connection.wal.valid) {
+        // Attached before the database had a WAL (a new file gets one at its first write).
+        // The WAL it opened since is the one at the path now, unless this process holds
+        // replaced copies: then it may be one of them, and is closed to be sure.
+        suspect = !staleDescriptors(connection.databasePath).isEmpty();
+        if (!suspect) {
+            std::lock_guard lock(g_mutex);
+            const auto it = g_connections.find(db.connectionName());
+            if (it != g_connections.end())
+                it->wal = connection.wal = identityOf(connection.walPath);
+        }
     }
     // The database file: SQLite compares the inode it opened with the one at the path.
     int moved = 0;
@@ -160,7 +187,7 @@ bool check(const QSqlDatabase &db, QString *problem)
         sqlite3_file_control(handle, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK && moved;
     // SQLite opens WAL files without its inode bookkeeping, so HAS_MOVED cannot tell.
     const bool walMoved =
-        connection.wal.valid && !(identityOf(connection.walPath) == connection.wal);
+        suspect || (connection.wal.valid && !(identityOf(connection.walPath) == connection.wal));
     if (!databaseMoved && !walMoved)
         return true;
 

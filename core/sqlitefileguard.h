@@ -24,6 +24,12 @@ namespace ViralSpot::SqliteFileGuard {
 //   the caller reports the commit as an error and closes the connection; a new one opens on
 //   the real file once every connection of the process has noticed.
 
+// Before SQLite opens `databasePath` in this process: false, with *problem, while the process
+// still holds copies of its files that are no longer the files at their paths (a connection
+// opened now would share SQLite's per-process state with them, and its close could checkpoint
+// through their stale wal-index). attach() checks again.
+bool mayOpen(const QString &databasePath, QString *problem);
+
 // For a new SQLite connection, after WAL mode is set. False, with *problem, when the files
 // cannot be trusted. Connections of other drivers are accepted as they are.
 bool attach(const QSqlDatabase &db, QString *problem);

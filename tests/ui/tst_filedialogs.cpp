@@ -156,6 +156,7 @@ private Q_SLOTS:
     void initTestCase();
     void dialogsOnTheDatabaseFolderLoseNothing();
     void databaseFilesAreRefused();
+    void guardTripShowsInTheBanner();
 
 private:
     // One request through the Single tab; its outcome.
@@ -354,6 +355,47 @@ void TestFileDialogs::databaseFilesAreRefused()
     QCOMPARE(exported.at(0).at(0).toBool(), false);
     QCOMPARE(SqliteFileGuard::tripCount(), 0);
     QCOMPARE(windowRequest(window.get(), QStringLiteral("bob")), Outcome::Queued);
+}
+
+void TestFileDialogs::guardTripShowsInTheBanner()
+{
+    // Any other code that opens the database's files in the window's process (simulated here
+    // with QFile) and the WAL is unlinked by the next other process: the window's next
+    // request is an error, the banner says why, and the window recovers on the real file.
+    Test::wipeSettings();
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("t.db"));
+    Ui::MainWindowOptions options;
+    options.databaseUrl = QStringLiteral("sqlite:") + path;
+    auto window = std::make_unique<MainWindow>(options);
+    window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+    QTRY_VERIFY_WITH_TIMEOUT(window->isConnected(), 15000);
+    QCOMPARE(windowRequest(window.get(), QStringLiteral("alice")), Outcome::Queued);
+
+    for (const char *suffix : { "", "-wal", "-shm" }) {
+        QFile file(path + QLatin1String(suffix));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        file.read(16);
+    }
+    QCOMPARE(sqlite3(path, QStringLiteral("SELECT count(*) FROM queue;")), QStringLiteral("1"));
+    QVERIFY(!QFile::exists(path + QLatin1String("-wal")));
+
+    QSignalSpy connection(window.get(), &MainWindow::connectionChanged);
+    QCOMPARE(windowRequest(window.get(), QStringLiteral("bob")), Outcome::Error);
+    QTRY_VERIFY(connection.contains({ false }));
+    auto *banner = Test::child<QLabel>(window.get(), "bannerLabel");
+    QVERIFY2(
+        banner->text().contains(QLatin1String("no longer the file")), qPrintable(banner->text()));
+    // The queue views' idle checks let go of the old files, then the window reconnects.
+    QTRY_VERIFY_WITH_TIMEOUT(window->isConnected(), 15000);
+    QCOMPARE(windowRequest(window.get(), QStringLiteral("bob")), Outcome::Queued);
+    QCOMPARE(windowRequest(window.get(), QStringLiteral("carol")), Outcome::Queued);
+    QCOMPARE(sqlite3(path,
+                 QStringLiteral("SELECT group_concat(username, ' ') FROM (SELECT username "
+                                "FROM queue ORDER BY username);")),
+        QStringLiteral("alice bob carol"));
 }
 
 QTEST_MAIN(TestFileDialogs)
