@@ -42,6 +42,7 @@ class TestEndpointFileGuard : public QObject
 
 private Q_SLOTS:
     void walTakenAwayAnswers503ThenRecovers();
+    void databaseFileReplacedAnswers503ThenRecovers();
 
 private:
     struct Reply
@@ -134,6 +135,60 @@ void TestEndpointFileGuard::walTakenAwayAnswers503ThenRecovers()
                  QStringLiteral("SELECT group_concat(username, ',') FROM "
                                 "(SELECT username FROM queue ORDER BY username);")),
         QStringLiteral("alice,bob,carol"));
+}
+
+void TestEndpointFileGuard::databaseFileReplacedAnswers503ThenRecovers()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    DatabaseConfig config;
+    config.engine = DatabaseConfig::Engine::SQLite;
+    config.sqlitePath = dir.filePath(QStringLiteral("t.db"));
+    {
+        RequestService schema(config);
+        QVERIFY(schema.open());
+    }
+    Http::EndpointSettings settings;
+    settings.database = config;
+    settings.writerThreads = 2;
+    m_server = std::make_unique<Http::EndpointServer>();
+    QCOMPARE(m_server->start(settings), QString());
+    QCOMPARE(request("POST", "/api/profile/alice/request").status, 200);
+
+    // A consistent copy, with one more processed profile, renamed over the database.
+    const QString copy = dir.filePath(QStringLiteral("copy.db"));
+    QCOMPARE(sqlite3(config.sqlitePath, QStringLiteral(".backup '%1'").arg(copy)), QString());
+    QCOMPARE(sqlite3(copy,
+                 QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('dave'); "
+                                "SELECT changes();")),
+        QStringLiteral("1"));
+    QVERIFY(QFile::remove(config.sqlitePath));
+    QVERIFY(QFile::rename(copy, config.sqlitePath));
+
+    Reply reply = request("POST", "/api/profile/bob/request");
+    QCOMPARE(reply.status, 503);
+    QVERIFY(reply.json.value(QStringLiteral("error"))
+                .toObject()
+                .value(QStringLiteral("message"))
+                .toString()
+                .contains(QLatin1String("replaced or unlinked underneath")));
+    QCOMPARE(request("GET", "/health").status, 503);
+
+    // Reopened on the new file: it knows dave; bob is queued there and visible to others.
+    QTRY_COMPARE_WITH_TIMEOUT(request("POST", "/api/profile/bob/request").status, 200, 15000);
+    QCOMPARE(request("GET", "/health").status, 200);
+    reply = request("POST", "/api/profile/dave/request");
+    QCOMPARE(reply.status, 200);
+    QCOMPARE(reply.json.value(QStringLiteral("data"))
+                 .toObject()
+                 .value(QStringLiteral("queued"))
+                 .toBool(),
+        false);
+    m_server.reset();
+    QCOMPARE(sqlite3(config.sqlitePath,
+                 QStringLiteral("SELECT group_concat(username, ',') FROM "
+                                "(SELECT username FROM queue ORDER BY username);")),
+        QStringLiteral("alice,bob"));
 }
 
 QTEST_GUILESS_MAIN(TestEndpointFileGuard)
