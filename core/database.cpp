@@ -1,6 +1,7 @@
 #include "database.h"
 
 #include "logging.h"
+#include "sqlitefileguard.h"
 #include "sqlitewal.h"
 
 #include <QCoreApplication>
@@ -154,6 +155,8 @@ QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, Q
                              .arg(file.absolutePath());
             return QSqlDatabase();
         }
+        if (!SqliteFileGuard::mayOpen(config.sqlitePath, error))
+            return QSqlDatabase();
     }
 
     if (!db.open()) {
@@ -180,6 +183,13 @@ QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, Q
             db.close();
             return QSqlDatabase();
         }
+        // Records the files this connection holds, for SqliteFileGuard::check().
+        if (!SqliteFileGuard::attach(db, &why)) {
+            if (error)
+                *error = why;
+            db.close();
+            return QSqlDatabase();
+        }
     }
     return db;
 }
@@ -192,6 +202,7 @@ void close(const QString &connectionName)
         QSqlDatabase db = QSqlDatabase::database(connectionName, false);
         db.close();
     }
+    SqliteFileGuard::detach(connectionName);
     QSqlDatabase::removeDatabase(connectionName);
 }
 
@@ -210,6 +221,10 @@ bool isPostgres(const QSqlDatabase &db)
 bool isConnectionLost(const QSqlDatabase &db)
 {
     if (!db.isOpen())
+        return true;
+    // A connection whose files were replaced underneath is as good as lost (and worse: it
+    // would go on answering from a file nobody else sees).
+    if (!SqliteFileGuard::check(db, nullptr))
         return true;
     QSqlQuery q(db);
     return !q.exec(QStringLiteral("SELECT 1"));

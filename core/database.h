@@ -34,7 +34,8 @@ bool isPostgres(const QSqlDatabase &db);
 // True for SQLite's "database is busy / locked" (any extended code): worth a retry.
 bool isBusy(const QSqlError &error);
 
-// True when the error means the connection itself is gone (so it should be reopened).
+// True when the error means the connection itself is gone (so it should be reopened), or
+// when SQLite's files were replaced underneath it (SqliteFileGuard::check()).
 bool isConnectionLost(const QSqlDatabase &db);
 
 // Runs `sql` on `query` with its `?` placeholders bound, in order, to `values`.

@@ -3,6 +3,7 @@
 #include "database.h"
 #include "logging.h"
 #include "queuequery.h"
+#include "sqlitefileguard.h"
 
 #include <QCoreApplication>
 #include <QHash>
@@ -339,6 +340,15 @@ QueueActionResult apply(
         }
         QSqlQuery end(db);
         if (ok && end.exec(QStringLiteral("COMMIT"))) {
+            // Not confirmed when it went to a file nobody else sees (SqliteFileGuard); the
+            // caller's connection check closes the connection.
+            QString replaced;
+            if (!SqliteFileGuard::check(db, &replaced)) {
+                result.changedIds.clear();
+                result.changedUsernames.clear();
+                result.error = replaced;
+                return result;
+            }
             result.ok = true;
             return result;
         }

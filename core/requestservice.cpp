@@ -5,6 +5,7 @@
 #include "logging.h"
 #include "queuequery.h"
 #include "schema.h"
+#include "sqlitefileguard.h"
 #include "username.h"
 
 #include <QCoreApplication>
@@ -165,16 +166,44 @@ void RequestService::close()
 
 bool RequestService::ping(QString *error)
 {
+    // A trip is reported once before the connection is opened again, so that the window's
+    // banner and /health say what happened even when the reopen succeeds at once.
+    if (!m_replaced.isEmpty()) {
+        if (error)
+            *error = m_replaced;
+        m_replaced.clear();
+        return false;
+    }
     if (!open(error))
         return false;
+    bool answered = false;
     {
         QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-        if (q.exec(QStringLiteral("SELECT 1")) && q.next())
-            return true;
-        if (error)
+        answered = q.exec(QStringLiteral("SELECT 1")) && q.next();
+        if (!answered && error)
             *error = q.lastError().text();
     }
+    if (answered) {
+        if (checkFiles(error))
+            return true;
+        m_replaced.clear(); // said just now
+        return false;
+    }
     close(); // reopened by the next call
+    return false;
+}
+
+bool RequestService::checkFiles(QString *error)
+{
+    if (!isOpen())
+        return true;
+    QString problem;
+    if (SqliteFileGuard::check(QSqlDatabase::database(m_connectionName, false), &problem))
+        return true;
+    close(); // reopened, on the file at the path, by the next call
+    m_replaced = problem;
+    if (error)
+        *error = problem;
     return false;
 }
 
@@ -754,8 +783,13 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
             }
             ok = m_sqlite && runSqliteChunk(*m_sqlite, chunk, results, &error);
         }
-        if (ok)
+        if (ok) {
+            // Nothing is acknowledged from a file nobody else sees (SqliteFileGuard).
+            db = QSqlDatabase();
+            if (!checkFiles(nullptr))
+                return failAll(m_replaced);
             return results;
+        }
 
         qCWarning(lcCore).noquote() << "request batch of" << items.size() << "failed (attempt"
                                     << attempt << "):" << error.nativeErrorCode() << error.text();
@@ -936,6 +970,14 @@ bool RequestService::resolveWithoutWrite(
         (*results)[i] = std::move(r);
     }
     lookup->finish();
+    pgLookup.reset();
+    db = QSqlDatabase();
+    // A connection left on a replaced file reads what nobody else sees.
+    if (!checkFiles(error)) {
+        results->clear();
+        results->resize(items.size());
+        return false;
+    }
     return true;
 }
 

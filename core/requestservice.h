@@ -87,8 +87,13 @@ public:
     QString repairMessage() const;
     bool isOpen() const;
     void close();
-    // A cheap round trip to the database ("SELECT 1"); reopens a lost connection.
+    // A cheap round trip to the database ("SELECT 1"); reopens a lost connection. False once
+    // after checkFiles() found the files replaced (with its message), then reopens.
     bool ping(QString *error = nullptr);
+    // SqliteFileGuard::check() on the open connection (true when closed): when the database
+    // file or WAL it holds is no longer the file at its path, closes it and says so. Runs after
+    // every commit; callers run it periodically while idle. Two stat() calls.
+    bool checkFiles(QString *error = nullptr);
 
     // One request from any front door: parses `input` (any accepted form) and `source`
     // (empty = "frontend"), then queues it atomically.
@@ -128,6 +133,7 @@ private:
 
     DatabaseConfig m_config;
     QString m_connectionName;
+    QString m_replaced; // the last trip of checkFiles(), until ping() has reported it
     bool m_migrated = false;
     Schema::DuplicateReport m_duplicates; // non-clean: requests wait for the repair
     ErrorKind m_lastErrorKind = ErrorKind::None;

@@ -1,5 +1,6 @@
 #include "bulkeditor.h"
 
+#include "sqlitefileguard.h"
 #include "uilogging.h"
 
 #include <QDragEnterEvent>
@@ -34,10 +35,34 @@ QStringList BulkEditor::importableFiles(const QMimeData *source)
         return files;
     const QList<QUrl> urls = source->urls();
     for (const QUrl &url : urls) {
-        if (url.isLocalFile() && isImportableFile(url.toLocalFile()))
+        if (url.isLocalFile() && isImportableFile(url.toLocalFile()) &&
+            !SqliteFileGuard::isDatabaseFile(url.toLocalFile()))
             files.append(url.toLocalFile());
     }
     return files;
+}
+
+QStringList BulkEditor::databaseFiles(const QMimeData *source)
+{
+    QStringList files;
+    if (!source || !source->hasUrls())
+        return files;
+    const QList<QUrl> urls = source->urls();
+    for (const QUrl &url : urls) {
+        if (url.isLocalFile() && SqliteFileGuard::isDatabaseFile(url.toLocalFile()))
+            files.append(url.toLocalFile());
+    }
+    return files;
+}
+
+bool BulkEditor::refuseDatabaseFiles(const QMimeData *source)
+{
+    // Reading them would release the database's locks (SqliteFileGuard): say so instead.
+    const QStringList files = databaseFiles(source);
+    if (files.isEmpty())
+        return false;
+    Q_EMIT dropRefused(SqliteFileGuard::refusedFileMessage(files.constFirst()));
+    return true;
 }
 
 void BulkEditor::setBulkText(const QString &text)
@@ -119,11 +144,14 @@ void BulkEditor::keyPressEvent(QKeyEvent *event)
 
 bool BulkEditor::canInsertFromMimeData(const QMimeData *source) const
 {
-    return !importableFiles(source).isEmpty() || QPlainTextEdit::canInsertFromMimeData(source);
+    return !importableFiles(source).isEmpty() || !databaseFiles(source).isEmpty() ||
+        QPlainTextEdit::canInsertFromMimeData(source);
 }
 
 void BulkEditor::insertFromMimeData(const QMimeData *source)
 {
+    if (refuseDatabaseFiles(source))
+        return;
     const QStringList files = importableFiles(source);
     if (!files.isEmpty()) {
         Q_EMIT filesDropped(files);
@@ -135,7 +163,9 @@ void BulkEditor::insertFromMimeData(const QMimeData *source)
 
 void BulkEditor::dragEnterEvent(QDragEnterEvent *event)
 {
-    if (!importableFiles(event->mimeData()).isEmpty()) {
+    // Database files are accepted here only to be refused with a message at the drop.
+    if (!importableFiles(event->mimeData()).isEmpty() ||
+        !databaseFiles(event->mimeData()).isEmpty()) {
         event->acceptProposedAction();
         return;
     }
@@ -144,6 +174,10 @@ void BulkEditor::dragEnterEvent(QDragEnterEvent *event)
 
 void BulkEditor::dropEvent(QDropEvent *event)
 {
+    if (refuseDatabaseFiles(event->mimeData())) {
+        event->acceptProposedAction();
+        return;
+    }
     const QStringList files = importableFiles(event->mimeData());
     if (!files.isEmpty()) {
         event->acceptProposedAction();

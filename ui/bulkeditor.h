@@ -8,9 +8,10 @@ namespace ViralSpot::Ui {
 
 // The bulk tab's text area. Large pastes, drops and imports are inserted one slice per
 // event-loop turn, so a 100,000-line paste never freezes the window; .txt/.csv files dropped
-// on it are reported with filesDropped() for the window to load. Tab moves the focus on, like
-// in any form (a typed tab changed the text and so marked the results as stale);
-// Ctrl+Tab types a tab.
+// on it are reported with filesDropped() for the window to load. A dropped file of the open
+// database (or its -wal, -shm, -journal) is refused with dropRefused() and never read. Tab
+// moves the focus on, like in any form (a typed tab changed the text and so marked the results
+// as stale); Ctrl+Tab types a tab.
 class BulkEditor final : public QPlainTextEdit
 {
     Q_OBJECT
@@ -34,6 +35,7 @@ public:
 
 Q_SIGNALS:
     void filesDropped(const QStringList &paths);
+    void dropRefused(const QString &message);
     void insertionStarted();
     void insertionFinished();
 
@@ -47,6 +49,9 @@ protected:
 private:
     void insertNextSlice();
     static QStringList importableFiles(const QMimeData *source);
+    static QStringList databaseFiles(const QMimeData *source);
+    // Emits dropRefused() when `source` holds a database file.
+    bool refuseDatabaseFiles(const QMimeData *source);
 
     QString m_pending;
     qsizetype m_pendingPos = 0;

@@ -1,10 +1,10 @@
 #include "databasesettingsdialog.h"
 
 #include "database.h"
+#include "filedialog.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -305,11 +305,14 @@ void DatabaseSettingsDialog::updateEngine()
 
 void DatabaseSettingsDialog::browseSqlite()
 {
-    const QString file = QFileDialog::getSaveFileName(this, tr("SQLite database file"),
-        m_sqlitePath->text(), tr("SQLite databases (*.sqlite *.db);;All files (*)"), nullptr,
-        QFileDialog::DontConfirmOverwrite);
-    if (!file.isEmpty())
-        m_sqlitePath->setText(file);
+    // A file dialog that never reads the files it lists (see FileDialog); it names the
+    // database, so the database's own file is a valid answer here.
+    FileDialog dialog(this, FileDialog::Mode::Save, tr("SQLite database file"),
+        m_sqlitePath->text(), tr("SQLite databases (*.sqlite *.db);;All files (*)"));
+    dialog.setOption(QFileDialog::DontConfirmOverwrite);
+    dialog.setRefuseDatabaseFiles(false);
+    if (dialog.exec() == QDialog::Accepted && !dialog.selectedFiles().isEmpty())
+        m_sqlitePath->setText(dialog.selectedFiles().constFirst());
 }
 
 void DatabaseSettingsDialog::setSslMode(const QString &mode)

@@ -5,10 +5,12 @@
 #include "csvwriter.h"
 #include "databasesettingsdialog.h"
 #include "elidinglabel.h"
+#include "filedialog.h"
 #include "historymodel.h"
 #include "repairdialog.h"
 #include "requestworker.h"
 #include "secretstore.h"
+#include "sqlitefileguard.h"
 #include "uilogging.h"
 #include "username.h"
 #include "version.h"
@@ -27,7 +29,6 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QFile>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QFrame>
@@ -90,9 +91,10 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
     setWindowTitle(QStringLiteral(VIRALSPOT_DISPLAY_NAME));
 
     m_hooks.exec = [](QDialog &dialog) { return dialog.exec(); };
+    // Never QFileDialog's static functions: see FileDialog.
     m_hooks.fileName = [](QWidget *p, const QString &caption, const QString &filter, bool save) {
-        return save ? QFileDialog::getSaveFileName(p, caption, QString(), filter)
-                    : QFileDialog::getOpenFileName(p, caption, QString(), filter);
+        return save ? FileDialog::saveFileName(p, caption, QString(), filter)
+                    : FileDialog::openFileName(p, caption, QString(), filter);
     };
 
     m_secrets = new SecretStore(this);
@@ -438,6 +440,7 @@ void MainWindow::buildBulkTab(QWidget *page)
         if (!files.isEmpty() && confirmReplaceText(files.constFirst()))
             importFile(files.constFirst());
     });
+    connect(m_bulkEditor, &BulkEditor::dropRefused, m_batchStatus, &QLabel::setText);
     connect(&m_parseWatcher, &QFutureWatcher<BulkParseResult>::finished, this,
         &MainWindow::onParseFinished);
     connect(importButton, &QPushButton::clicked, this, [this] {
@@ -1347,6 +1350,11 @@ bool MainWindow::importFile(const QString &path)
 {
     if (isBatchRunning())
         return false;
+    // Reading the database's own files would release its locks (SqliteFileGuard).
+    if (SqliteFileGuard::isDatabaseFile(path)) {
+        m_batchStatus->setText(SqliteFileGuard::refusedFileMessage(path));
+        return false;
+    }
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         m_batchStatus->setText(tr("Cannot open %1: %2").arg(path, file.errorString()));
@@ -1378,6 +1386,11 @@ void MainWindow::exportCsv(const QString &chosenPath)
     if (path.isEmpty()) {
         m_batchStatus->setText(problem);
         Q_EMIT exportFinished(false, chosenPath);
+        return;
+    }
+    if (SqliteFileGuard::isDatabaseFile(path)) {
+        m_batchStatus->setText(SqliteFileGuard::refusedFileMessage(path));
+        Q_EMIT exportFinished(false, path);
         return;
     }
     const BulkParseResult parsed = m_bulkModel->parseResult(); // implicitly shared copies

@@ -1,5 +1,7 @@
 #include "apiresponse.h"
 
+#include "sqlitefileguard.h"
+
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -192,6 +194,14 @@ ApiResponse ApiResponse::invalidSource(const QString &message)
 
 ApiResponse ApiResponse::databaseUnavailable()
 {
+    // Until a connection is attached to the real file again (SqliteFileGuard).
+    if (!SqliteFileGuard::replacedProblem().isEmpty()) {
+        return error(503, QStringLiteral("database_unavailable"),
+            QStringLiteral("The database file was replaced or unlinked underneath the server "
+                           "(its files were opened and closed outside SQLite), so the request "
+                           "was not confirmed. The server reopens the database; try again "
+                           "(repeating a request is safe)."));
+    }
     return error(503, QStringLiteral("database_unavailable"),
         QStringLiteral("The database is unavailable, so the request was not confirmed. "
                        "Try again later (repeating a request is safe)."));

@@ -14,6 +14,10 @@ namespace ViralSpot::Http {
 
 namespace {
 
+// How often an idle thread checks that its connection still holds the database's real files
+// (SqliteFileGuard): a new connection is refused while any of them holds a replaced one.
+constexpr auto IdleCheckInterval = std::chrono::seconds(1);
+
 QString connectionName(const char *purpose, const void *owner)
 {
     return QStringLiteral("viralspot-http-%1-%2")
@@ -118,7 +122,12 @@ void GroupCommitter::runTriage()
         std::vector<Job> jobs;
         {
             std::unique_lock lock(m_mutex);
-            m_triageWake.wait(lock, [this] { return !m_incoming.empty() || m_triageStopping; });
+            if (!m_triageWake.wait_for(lock, IdleCheckInterval,
+                    [this] { return !m_incoming.empty() || m_triageStopping; })) {
+                lock.unlock();
+                service.checkFiles();
+                continue;
+            }
             if (m_incoming.empty())
                 break;
             jobs.swap(m_incoming);
@@ -169,7 +178,6 @@ void GroupCommitter::run()
 
     // The endpoint's requests go to the audit log as counts, one row a minute at most (and one
     // at the end), not one row per HTTP request.
-    constexpr auto AuditInterval = std::chrono::seconds(60);
     constexpr qint64 AuditIntervalMs = 60000;
     QElapsedTimer sinceAudit;
     sinceAudit.start();
@@ -188,7 +196,7 @@ void GroupCommitter::run()
         {
             std::unique_lock lock(m_mutex);
             m_wake.wait_for(
-                lock, AuditInterval, [this] { return !m_pending.empty() || m_stopping; });
+                lock, IdleCheckInterval, [this] { return !m_pending.empty() || m_stopping; });
             if (m_pending.empty() && m_stopping)
                 break;
             const auto now = std::chrono::steady_clock::now();
@@ -198,10 +206,12 @@ void GroupCommitter::run()
             }
             batch->swap(m_pending);
         }
-        if (batch->empty() || sinceAudit.elapsed() >= AuditIntervalMs)
+        if (sinceAudit.elapsed() >= AuditIntervalMs)
             flushAudit();
-        if (batch->empty())
+        if (batch->empty()) {
+            service.checkFiles(); // idle: let go of replaced files (it checks after commits)
             continue;
+        }
         QList<RequestItem> items;
         items.reserve(int(batch->size()));
         for (const Job &job : *batch)
@@ -282,7 +292,12 @@ void DatabaseReader::run()
         std::vector<Entry> jobs;
         {
             std::unique_lock lock(m_mutex);
-            m_wake.wait(lock, [this] { return !m_pending.empty() || m_stopping; });
+            if (!m_wake.wait_for(
+                    lock, IdleCheckInterval, [this] { return !m_pending.empty() || m_stopping; })) {
+                lock.unlock();
+                service.checkFiles();
+                continue;
+            }
             if (m_pending.empty())
                 break;
             jobs.swap(m_pending);

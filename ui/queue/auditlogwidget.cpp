@@ -1,10 +1,10 @@
 #include "auditlogwidget.h"
 
 #include "csvwriter.h"
+#include "filedialog.h"
 #include "sqlworker.h"
 
 #include <QComboBox>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -35,7 +35,7 @@ AuditLogWidget::AuditLogWidget(const DatabaseConfig &config, bool readOnly, QWid
 {
     Q_UNUSED(readOnly) // nothing here writes
     m_exportPath = [this] {
-        return QFileDialog::getSaveFileName(this, tr("Export the audit log view"),
+        return FileDialog::saveFileName(this, tr("Export the audit log view"),
             QStringLiteral("audit.csv"), tr("CSV files (*.csv)"));
     };
     auto *layout = new QVBoxLayout(this);

@@ -1,12 +1,12 @@
 #include "queuebrowserwidget.h"
 
 #include "csvwriter.h"
+#include "filedialog.h"
 #include "queuetablemodel.h"
 #include "sqlworker.h"
 
 #include <QComboBox>
 #include <QDateTimeEdit>
-#include <QFileDialog>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
@@ -76,7 +76,7 @@ QueueBrowserWidget::QueueBrowserWidget(const DatabaseConfig &config, bool readOn
                    QMessageBox::Cancel) == QMessageBox::Yes;
     };
     m_exportPath = [this] {
-        return QFileDialog::getSaveFileName(this, tr("Export the queue view"),
+        return FileDialog::saveFileName(this, tr("Export the queue view"),
             QStringLiteral("queue.csv"), tr("CSV files (*.csv)"));
     };
     m_sinceLoad.start(); // the model loads the first page now

@@ -1,9 +1,11 @@
 #include "sqlworker.h"
 
 #include "database.h"
+#include "sqlitefileguard.h"
 
 #include <QAtomicInteger>
 #include <QSqlQuery>
+#include <QTimer>
 
 namespace ViralSpot::Ui {
 
@@ -22,6 +24,20 @@ SqlWorker::SqlWorker(DatabaseConfig config, QObject *parent)
     m_thread.setObjectName(QStringLiteral("SqlWorker"));
     m_threadObject->moveToThread(&m_thread);
     m_thread.start();
+    // An idle view must not keep SQLite's files after they were replaced underneath: while it
+    // does, no other connection of the window may open the database (SqliteFileGuard).
+    QMetaObject::invokeMethod(
+        m_threadObject,
+        [object = m_threadObject, name = m_connectionName] {
+            auto *idleCheck = new QTimer(object);
+            QObject::connect(idleCheck, &QTimer::timeout, object, [name] {
+                if (QSqlDatabase::contains(name) &&
+                    !SqliteFileGuard::check(QSqlDatabase::database(name, false), nullptr))
+                    Database::close(name);
+            });
+            idleCheck->start(2000);
+        },
+        Qt::QueuedConnection);
 }
 
 SqlWorker::~SqlWorker()
@@ -29,8 +45,14 @@ SqlWorker::~SqlWorker()
     m_stopping.store(true);
     // The connection belongs to the worker thread: close it there, after the running job.
     const QString name = m_connectionName;
+    QObject *object = m_threadObject;
     QMetaObject::invokeMethod(
-        m_threadObject, [name] { Database::close(name); }, Qt::BlockingQueuedConnection);
+        m_threadObject,
+        [name, object] {
+            qDeleteAll(object->findChildren<QTimer *>()); // the idle check, on its thread
+            Database::close(name);
+        },
+        Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
     delete m_threadObject;
