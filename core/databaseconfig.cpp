@@ -241,8 +241,13 @@ DatabaseConfig DatabaseConfig::fromConnectionString(const QString &text, QString
             } else if (key == QLatin1String("password")) {
                 config.password = value == SupabasePasswordPlaceholder ? QString() : value;
             } else {
-                if (key.contains(QLatin1Char(';')) || value.contains(QLatin1Char(';')) ||
-                    value.contains(QLatin1Char(' '))) {
+                // libpq's keywords are lower-case words ("sslmode", "connect_timeout").
+                static const QRegularExpression keyword(QStringLiteral("^[a-z_]+$"));
+                if (!keyword.match(key).hasMatch()) {
+                    *why = tr("\"%1\" is not a connection option.").arg(key.left(100));
+                    return {};
+                }
+                if (value.contains(QLatin1Char(';')) || value.contains(QLatin1Char(' '))) {
                     *why = tr("The connection option \"%1\" cannot be used here (it holds ';' "
                               "or a space).")
                                .arg(key.left(100));

@@ -356,6 +356,10 @@ void TestDatabaseConfig::connectionStringRejects_data()
                                           << "no database";
     QTest::newRow("option with space") << "host=h options='-c x=1'"
                                        << "space";
+    QTest::newRow("not an option name") << "host=h a&b=1"
+                                        << "not a connection option";
+    QTest::newRow("upper-case option name") << "host=h SSLMODE=require"
+                                            << "not a connection option";
 }
 
 void TestDatabaseConfig::connectionStringRejects()
