@@ -787,7 +787,7 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
             // Nothing is acknowledged from a file nobody else sees (SqliteFileGuard).
             db = QSqlDatabase();
             if (!checkFiles(nullptr))
-                return failAll(m_replaced);
+                return failAll(m_replaced, ErrorKind::Unavailable);
             return results;
         }
 
