@@ -36,6 +36,16 @@ parts=${ROBUSTNESS_PARTS:-sanitizers fuzz}
 jobs=$(nproc)
 started=$SECONDS
 
+configure_asan() {
+    cmake -S "$root" -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DVIRALSPOT_WERROR=ON -DVIRALSPOT_SANITIZE=ON -DVIRALSPOT_GUI=OFF -DVIRALSPOT_TESTS=ON \
+        >/dev/null
+}
+if [[ ${1:-} == --configure-only ]]; then
+    configure_asan
+    exit 0
+fi
+
 if [[ " $parts " == *" sanitizers "* && -z ${VIRALSPOT_TEST_PG_URL:-} ]]; then
     # shellcheck source=scripts/pg-throwaway.sh
     source "$root/scripts/pg-throwaway.sh"
@@ -52,16 +62,6 @@ export QT_QPA_PLATFORM=offscreen
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$root/tests/robustness/lsan.supp:print_suppressions=0
-
-configure_asan() {
-    cmake -S "$root" -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DVIRALSPOT_WERROR=ON -DVIRALSPOT_SANITIZE=ON -DVIRALSPOT_GUI=OFF -DVIRALSPOT_TESTS=ON \
-        >/dev/null
-}
-if [[ ${1:-} == --configure-only ]]; then
-    configure_asan
-    exit 0
-fi
 
 sanitizer_report='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|ERROR: UndefinedBehaviorSanitizer'
 status=0
