@@ -72,7 +72,10 @@ DatabaseSettingsDialog::DatabaseSettingsDialog(QWidget *parent)
     sqliteRow->addWidget(browse);
     auto *sqliteForm = new QFormLayout(sqlitePage);
     sqliteForm->setContentsMargins(0, 0, 0, 0);
-    sqliteForm->addRow(tr("&File:"), sqliteRow);
+    // A layout row gets no buddy from addRow(): without one the '&' would show.
+    auto *fileLabel = new QLabel(tr("&File:"), sqlitePage);
+    fileLabel->setBuddy(m_sqlitePath);
+    sqliteForm->addRow(fileLabel, sqliteRow);
 
     auto *pgPage = new QWidget(this);
     m_connectionString = new QLineEdit(pgPage);
@@ -355,7 +358,8 @@ void DatabaseSettingsDialog::browseRootCertificate()
 
 QString DatabaseSettingsDialog::pickRootCertificateFile()
 {
-    return QFileDialog::getOpenFileName(this, tr("Root certificate"), m_sslRootCert->text(),
+    // The one safe dialog: a certificate may sit beside an open SQLite database.
+    return FileDialog::openFileName(this, tr("Root certificate"), m_sslRootCert->text(),
         tr("Certificates (*.crt *.pem *.cer);;All files (*)"));
 }
 

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void pasteUnreadable();
     void testButtonOverTls();
     void statusBarSaysEncryptedAndVerified();
+    void labelsShowNoLiteralAmpersand();
 
 private:
     static DatabaseConfig config(const QString &url)
@@ -303,4 +304,14 @@ void TestDatabaseSettingsTls::statusBarSaysEncryptedAndVerified()
 }
 
 QTEST_MAIN(TestDatabaseSettingsTls)
+void TestDatabaseSettingsTls::labelsShowNoLiteralAmpersand()
+{
+    // Both pages: "&File:" on the SQLite page showed its '&' (no buddy from addRow()).
+    DatabaseSettingsDialog dialog;
+    int mnemonics = 0;
+    const QStringList literal = Test::labelsShowingAmpersand(&dialog, &mnemonics);
+    QVERIFY2(literal.isEmpty(), qPrintable(literal.join(QLatin1String(", "))));
+    QVERIFY(mnemonics >= 2); // the SQLite file, the root certificate
+}
+
 #include "tst_databasesettingstls.moc"

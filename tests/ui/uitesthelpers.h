@@ -12,6 +12,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
+#include <QLabel>
 #include <QStandardPaths>
 #include <QTest>
 #include <QTimer>
@@ -160,6 +161,26 @@ inline QList<QStringList> readCsv(const QString &text)
         rows.append(row);
     }
     return rows;
+}
+
+// The labels under `root` whose '&' marks a mnemonic but that have no buddy: a plain-text
+// label shows the '&' literally then ("API &token:"). *mnemonics counts the mnemonic labels.
+inline QStringList labelsShowingAmpersand(QWidget *root, int *mnemonics)
+{
+    QStringList bad;
+    *mnemonics = 0;
+    const QList<QLabel *> labels = root->findChildren<QLabel *>();
+    for (const QLabel *label : labels) {
+        const QString text = label->text();
+        const qsizetype amp = text.indexOf(QLatin1Char('&'));
+        if (label->textFormat() == Qt::RichText || amp < 0 || amp + 1 >= text.size() ||
+            !text.at(amp + 1).isLetter() || Qt::mightBeRichText(text))
+            continue;
+        ++*mnemonics;
+        if (!label->buddy())
+            bad.append(text);
+    }
+    return bad;
 }
 
 } // namespace ViralSpot::Test
