@@ -126,6 +126,17 @@
     </message>
 </context>
 <context>
+    <name>QFileDialog</name>
+    <message>
+        <source>Drive</source>
+        <translation>Laufwerk</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>Ordner</translation>
+    </message>
+</context>
+<context>
     <name>ServeCommand</name>
     <message>
         <source>Runs the HTTP endpoint without a window. The API token is read from --token-file or the VIRALSPOT_API_TOKEN environment variable, never from the command line.</source>
@@ -154,6 +165,14 @@
         <source>The username is not in normalized form.</source>
         <translation>Der Benutzername ist nicht in normalisierter Form.</translation>
     </message>
+    <message>
+        <source>The connection string is not keyword=value pairs (at &quot;%1&quot;).</source>
+        <translation>Die Verbindungszeichenfolge besteht nicht aus Schlüssel=Wert-Paaren (bei „%1“).</translation>
+    </message>
+    <message>
+        <source>The connection string has an unterminated quote after &quot;%1=&quot;.</source>
+        <translation>Die Verbindungszeichenfolge hat ein nicht geschlossenes Anführungszeichen nach „%1=“.</translation>
+    </message>
 </context>
 <context>
     <name>ViralSpot::Database</name>
@@ -174,8 +193,16 @@
         <translation>Die SQLite-Datenbank %1 ist nicht nutzbar: %2</translation>
     </message>
     <message>
-        <source>Cannot use the PostgreSQL database %1: %2</source>
-        <translation>Die PostgreSQL-Datenbank %1 kann nicht verwendet werden: %2</translation>
+        <source>A value holds a NUL character, which PostgreSQL cannot store.</source>
+        <translation>Ein Wert enthält ein NUL-Zeichen, das PostgreSQL nicht speichern kann.</translation>
+    </message>
+    <message>
+        <source>The statement has more placeholders than values.</source>
+        <translation>Die Anweisung hat mehr Platzhalter als Werte.</translation>
+    </message>
+    <message>
+        <source>The statement has fewer placeholders than values.</source>
+        <translation>Die Anweisung hat weniger Platzhalter als Werte.</translation>
     </message>
 </context>
 <context>
@@ -212,6 +239,14 @@
         <source>The PostgreSQL URL names no database: add /dbname.</source>
         <translation>Die PostgreSQL-URL nennt keine Datenbank: ergänzen Sie /dbname.</translation>
     </message>
+    <message>
+        <source>&quot;%1&quot; is not a connection option.</source>
+        <translation>„%1“ ist keine Verbindungsoption.</translation>
+    </message>
+    <message>
+        <source>The connection option &quot;%1&quot; cannot be used here (it holds &apos;;&apos; or a space).</source>
+        <translation>Die Verbindungsoption „%1“ kann hier nicht verwendet werden (sie enthält &apos;;&apos; oder ein Leerzeichen).</translation>
+    </message>
 </context>
 <context>
     <name>ViralSpot::Http::EndpointServer</name>
@@ -222,6 +257,87 @@
     <message>
         <source>Cannot listen on %1 port %2: %3</source>
         <translation>Lauschen auf %1 Port %2 nicht möglich: %3</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::MigrateCommand</name>
+    <message>
+        <source>-- %1 does not exist yet: every step, as for a new SQLite database.
+</source>
+        <translation>-- %1 existiert noch nicht: alle Schritte, wie für eine neue SQLite-Datenbank.
+</translation>
+    </message>
+    <message>
+        <source>-- No database given (--database URL or VIRALSPOT_DATABASE_URL): every step, as for a new PostgreSQL database.
+-- An existing database needs only its missing steps (and an adopted ViralSpot table only its missing columns):
+-- give its URL to see exactly those.
+</source>
+        <translation>-- Keine Datenbank angegeben (--database URL oder VIRALSPOT_DATABASE_URL): alle Schritte, wie für eine neue PostgreSQL-Datenbank.
+-- Eine vorhandene Datenbank braucht nur ihre fehlenden Schritte (und eine übernommene ViralSpot-Tabelle nur ihre fehlenden Spalten):
+-- geben Sie ihre URL an, um genau diese zu sehen.
+</translation>
+    </message>
+    <message>
+        <source>-- %1 is at schema version %2, the latest: nothing to migrate.
+</source>
+        <translation>-- %1 hat die Schemaversion %2, die neueste: nichts zu migrieren.
+</translation>
+    </message>
+    <message>
+        <source>-- %1 is at schema version %2; these steps bring it to %3.
+
+</source>
+        <translation>-- %1 hat die Schemaversion %2; diese Schritte bringen sie auf %3.
+
+</translation>
+    </message>
+    <message>
+        <source>-- What the role %1 needs at run time:
+</source>
+        <translation>-- Was die Rolle %1 zur Laufzeit braucht:
+</translation>
+    </message>
+    <message>
+        <source>Bring the database schema up to date, for the database owner or a DBA: only the missing steps run, each in its own transaction. With --print-sql, print the SQL instead (for review; nothing is run): with a database, only what it is missing; without one, every step for a new PostgreSQL database.
+Exit status: 0 done, 1 duplicate active rows block a step (run &apos;viralspot-admin repair-duplicates --apply&apos; first), 2 the database failed or the role may not change the schema.</source>
+        <translation>Bringt das Datenbankschema auf den neuesten Stand, für den Eigentümer der Datenbank oder einen DBA: Nur die fehlenden Schritte laufen, jeder in einer eigenen Transaktion. Mit --print-sql wird stattdessen das SQL ausgegeben (zur Durchsicht; nichts wird ausgeführt): mit einer Datenbank nur, was ihr fehlt; ohne eine alle Schritte für eine neue PostgreSQL-Datenbank.
+Exit-Status: 0 erledigt, 1 doppelte aktive Zeilen blockieren einen Schritt (zuerst &apos;viralspot-admin repair-duplicates --apply&apos; ausführen), 2 die Datenbank ist fehlgeschlagen oder die Rolle darf das Schema nicht ändern.</translation>
+    </message>
+    <message>
+        <source>Print the SQL instead of running it.</source>
+        <translation>Das SQL ausgeben, statt es auszuführen.</translation>
+    </message>
+    <message>
+        <source>Also grant ROLE the rights the app needs at run time (PostgreSQL).</source>
+        <translation>Außerdem ROLE die Rechte erteilen, die die App zur Laufzeit braucht (PostgreSQL).</translation>
+    </message>
+    <message>
+        <source>--grant is for PostgreSQL: SQLite has no roles.</source>
+        <translation>--grant ist für PostgreSQL: SQLite hat keine Rollen.</translation>
+    </message>
+    <message>
+        <source>migrate: give the database with --database URL (or VIRALSPOT_DATABASE_URL), or use --print-sql to see the SQL for a new one.</source>
+        <translation>migrate: geben Sie die Datenbank mit --database URL (oder VIRALSPOT_DATABASE_URL) an, oder verwenden Sie --print-sql, um das SQL für eine neue zu sehen.</translation>
+    </message>
+    <message>
+        <source>Read-only mode: nothing was migrated.</source>
+        <translation>Nur-Lese-Modus: Es wurde nichts migriert.</translation>
+    </message>
+    <message>
+        <source>Schema at version %1 of %2: the next step waits for the repair.</source>
+        <translation>Schema auf Version %1 von %2: der nächste Schritt wartet auf die Reparatur.</translation>
+    </message>
+    <message>
+        <source>Schema at version %1, the latest: nothing to do.</source>
+        <translation>Schema auf Version %1, der neuesten: nichts zu tun.</translation>
+    </message>
+    <message>
+        <source>Schema migrated from version %1 to %2.</source>
+        <translation>Schema von Version %1 auf %2 migriert.</translation>
+    </message>
+    <message>
+        <source>%1 failed: %2</source>
+        <translation>%1 fehlgeschlagen: %2</translation>
     </message>
 </context>
 <context>
@@ -285,10 +401,6 @@
         <translation>Keine doppelten aktiven Zeilen: nichts zu reparieren.</translation>
     </message>
     <message>
-        <source>%1 usernames have more than one active queue row (%2 extra rows). Run again with --apply to keep the oldest of each and mark the others FAILED.</source>
-        <translation>%1 Benutzernamen haben mehr als eine aktive Zeile in der Warteschlange (%2 überzählige Zeilen). Führen Sie den Befehl erneut mit --apply aus, um jeweils die älteste zu behalten und die anderen als FAILED zu markieren.</translation>
-    </message>
-    <message>
         <source>The repair failed: %1</source>
         <translation>Die Reparatur ist fehlgeschlagen: %1</translation>
     </message>
@@ -304,13 +416,21 @@
         <source>The audit log could not be written: %1</source>
         <translation>Das Protokoll konnte nicht geschrieben werden: %1</translation>
     </message>
+    <message>
+        <source>The rows could not be listed: %1</source>
+        <translation>Die Zeilen konnten nicht aufgelistet werden: %1</translation>
+    </message>
+    <message>
+        <source>would mark FAILED: %1	row %2	%3 %4	created %5	keeps row %6</source>
+        <translation>würde als FAILED markieren: %1	Zeile %2	%3 %4	erstellt %5	behält Zeile %6</translation>
+    </message>
+    <message>
+        <source>%1 usernames have more than one active queue row (%2 extra rows). Run &apos;%3&apos; to keep the oldest of each and mark the others FAILED.</source>
+        <translation>%1 Benutzernamen haben mehr als eine aktive Zeile in der Warteschlange (%2 überzählige Zeilen). Führen Sie &apos;%3&apos; aus, um jeweils die älteste zu behalten und die anderen als FAILED zu markieren.</translation>
+    </message>
 </context>
 <context>
     <name>ViralSpot::RequestService</name>
-    <message>
-        <source>The queue holds duplicate active rows (%1 usernames, %2 extra rows), left by an older tool. Requests are refused until they are repaired: run &apos;viralspot-admin repair-duplicates&apos;.</source>
-        <translation>Die Warteschlange enthält doppelte aktive Zeilen (%1 Benutzernamen, %2 überzählige Zeilen), hinterlassen von einem älteren Werkzeug. Anfragen werden abgelehnt, bis sie repariert sind: führen Sie &apos;viralspot-admin repair-duplicates&apos; aus.</translation>
-    </message>
     <message>
         <source>The database is unavailable: %1</source>
         <translation>Die Datenbank ist nicht erreichbar: %1</translation>
@@ -353,6 +473,53 @@
     <message>
         <source>Duplicate active rows remain after the repair.</source>
         <translation>Nach der Reparatur bleiben doppelte aktive Zeilen übrig.</translation>
+    </message>
+    <message>
+        <source>The database schema is at version %1 and this version of ViralSpot Admin needs version %2 (next step: %3 — %4), but the database role %5 may not change the schema (%6). Ask the database owner to run &apos;viralspot-admin migrate&apos; with this database (to review the SQL first: &apos;viralspot-admin migrate --print-sql&apos;), and to grant this role what it needs (&apos;%7&apos;).</source>
+        <translation>Das Datenbankschema hat die Version %1, und diese Version von ViralSpot Admin braucht Version %2 (nächster Schritt: %3 — %4), aber die Datenbankrolle %5 darf das Schema nicht ändern (%6). Bitten Sie den Eigentümer der Datenbank, &apos;viralspot-admin migrate&apos; mit dieser Datenbank auszuführen (um zuerst das SQL durchzusehen: &apos;viralspot-admin migrate --print-sql&apos;), und dieser Rolle zu erteilen, was sie braucht (&apos;%7&apos;).</translation>
+    </message>
+    <message>
+        <source>The database role %1 may not create objects in schema %2, so it cannot bring the schema up to date. Ask the database owner to run &apos;viralspot-admin migrate&apos; with this database, and to grant this role what it needs (&apos;%3&apos;).</source>
+        <translation>Die Datenbankrolle %1 darf im Schema %2 keine Objekte anlegen und kann das Schema daher nicht auf den neuesten Stand bringen. Bitten Sie den Eigentümer der Datenbank, &apos;viralspot-admin migrate&apos; mit dieser Datenbank auszuführen und dieser Rolle zu erteilen, was sie braucht (&apos;%3&apos;).</translation>
+    </message>
+    <message>
+        <source>The database role %1 lacks a right on %2 (%3): it needs %4 there. As the database owner, run: %5; (every grant the app needs: &apos;%6&apos;).</source>
+        <translation>Der Datenbankrolle %1 fehlt ein Recht auf %2 (%3): sie braucht dort %4. Führen Sie als Eigentümer der Datenbank aus: %5; (alle Rechte, die die App braucht: &apos;%6&apos;).</translation>
+    </message>
+    <message>
+        <source>The database role %1 lacks a right: %2 As the database owner, grant it (every grant the app needs: &apos;%3&apos;).</source>
+        <translation>Der Datenbankrolle %1 fehlt ein Recht: %2 Erteilen Sie es als Eigentümer der Datenbank (alle Rechte, die die App braucht: &apos;%3&apos;).</translation>
+    </message>
+    <message>
+        <source>The queue holds duplicate active rows (%1 usernames with %2 extra rows), left by an older tool, so requests are refused until they are repaired. Run &apos;%3&apos; to keep the oldest active row of each username and mark the others FAILED (nothing is deleted; without --apply it only lists them), or use Repair… in the window&apos;s banner.</source>
+        <translation>Die Warteschlange enthält doppelte aktive Zeilen (%1 Benutzernamen mit %2 überzähligen Zeilen), die ein älteres Werkzeug hinterlassen hat; daher werden Anfragen abgelehnt, bis sie repariert sind. Führen Sie &apos;%3&apos; aus, um jeweils die älteste aktive Zeile jedes Benutzernamens zu behalten und die anderen als FAILED zu markieren (nichts wird gelöscht; ohne --apply werden sie nur aufgelistet), oder verwenden Sie „Reparieren…“ im Banner des Fensters.</translation>
+    </message>
+    <message>
+        <source>Cannot read the schema version: %1</source>
+        <translation>Die Schemaversion kann nicht gelesen werden: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::SqliteFileGuard</name>
+    <message>
+        <source>The SQLite database %1 is no longer the file this program writes to (%2): another program, or this one outside SQLite, opened and closed its files, and the changes made since then are not in the database. The last change was not confirmed; the database is opened again.</source>
+        <translation>Die SQLite-Datenbank %1 ist nicht mehr die Datei, in die dieses Programm schreibt (%2): Ein anderes Programm oder dieses außerhalb von SQLite hat ihre Dateien geöffnet und geschlossen, und die seitdem vorgenommenen Änderungen sind nicht in der Datenbank. Die letzte Änderung wurde nicht bestätigt; die Datenbank wird erneut geöffnet.</translation>
+    </message>
+    <message>
+        <source>This program still holds copies of the SQLite database %1 that are no longer the files at that path (%2). The database is opened again once every connection of this program has let go of them (within seconds).</source>
+        <translation>Dieses Programm hält noch Kopien der SQLite-Datenbank %1, die nicht mehr die Dateien unter diesem Pfad sind (%2). Die Datenbank wird erneut geöffnet, sobald jede Verbindung dieses Programms sie freigegeben hat (innerhalb von Sekunden).</translation>
+    </message>
+    <message>
+        <source>the database file was deleted or replaced</source>
+        <translation>die Datenbankdatei wurde gelöscht oder ersetzt</translation>
+    </message>
+    <message>
+        <source>its write-ahead log %1-wal was deleted or replaced</source>
+        <translation>ihr Write-Ahead-Log %1-wal wurde gelöscht oder ersetzt</translation>
+    </message>
+    <message>
+        <source>%1 is a file of the database this program has open. It is not opened outside the database: doing so would release the database&apos;s locks and lose other programs&apos; changes. Choose another file.</source>
+        <translation>%1 ist eine Datei der Datenbank, die dieses Programm geöffnet hat. Sie wird nicht außerhalb der Datenbank geöffnet: Das würde die Sperren der Datenbank aufheben und die Änderungen anderer Programme verlieren. Wählen Sie eine andere Datei.</translation>
     </message>
 </context>
 <context>
@@ -588,6 +755,13 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
     </message>
 </context>
 <context>
+    <name>ViralSpot::Ui::Csv</name>
+    <message>
+        <source>%1 already exists and was not replaced. To replace it, choose it in the file dialog; or type another name.</source>
+        <translation>%1 existiert bereits und wurde nicht ersetzt. Um sie zu ersetzen, wählen Sie sie im Dateidialog aus; oder geben Sie einen anderen Namen ein.</translation>
+    </message>
+</context>
+<context>
     <name>ViralSpot::Ui::DatabaseSettingsDialog</name>
     <message>
         <source>Database</source>
@@ -664,6 +838,98 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
     <message>
         <source>SQLite databases (*.sqlite *.db);;All files (*)</source>
         <translation>SQLite-Datenbanken (*.sqlite *.db);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Paste postgresql://… or host=… port=…</source>
+        <translation>postgresql://… oder host=… port=… einfügen</translation>
+    </message>
+    <message>
+        <source>A connection string from your hosting provider (for Supabase: Connect → Connection string → URI), pasted whole, fills the fields below.</source>
+        <translation>Eine Verbindungszeichenfolge Ihres Hosting-Anbieters (für Supabase: Connect → Connection string → URI), vollständig eingefügt, füllt die Felder unten aus.</translation>
+    </message>
+    <message>
+        <source>Default (PGSSLMODE, else prefer)</source>
+        <translation>Vorgabe (PGSSLMODE, sonst prefer)</translation>
+    </message>
+    <message>
+        <source>disable: no TLS</source>
+        <translation>disable: kein TLS</translation>
+    </message>
+    <message>
+        <source>allow: TLS only if the server insists</source>
+        <translation>allow: TLS nur, wenn der Server darauf besteht</translation>
+    </message>
+    <message>
+        <source>prefer: TLS if the server offers it</source>
+        <translation>prefer: TLS, wenn der Server es anbietet</translation>
+    </message>
+    <message>
+        <source>require: TLS, server not verified</source>
+        <translation>require: TLS, Server nicht geprüft</translation>
+    </message>
+    <message>
+        <source>verify-ca: TLS, certificate signed by the root certificate</source>
+        <translation>verify-ca: TLS, Zertifikat vom Stammzertifikat signiert</translation>
+    </message>
+    <message>
+        <source>verify-full: TLS, certificate and host name verified</source>
+        <translation>verify-full: TLS, Zertifikat und Rechnername geprüft</translation>
+    </message>
+    <message>
+        <source>libpq&apos;s sslmode. Hosted PostgreSQL (Supabase and others) wants verify-full with the provider&apos;s root certificate.</source>
+        <translation>sslmode von libpq. Gehostetes PostgreSQL (Supabase und andere) verlangt verify-full mit dem Stammzertifikat des Anbieters.</translation>
+    </message>
+    <message>
+        <source>Default: ~/.postgresql/root.crt</source>
+        <translation>Vorgabe: ~/.postgresql/root.crt</translation>
+    </message>
+    <message>
+        <source>The certificate authority that signed the server&apos;s certificate (PEM), e.g. Supabase&apos;s prod-ca-2021.crt.</source>
+        <translation>Die Zertifizierungsstelle, die das Zertifikat des Servers signiert hat (PEM), z. B. prod-ca-2021.crt von Supabase.</translation>
+    </message>
+    <message>
+        <source>Br&amp;owse…</source>
+        <translation>Durchsu&amp;chen…</translation>
+    </message>
+    <message>
+        <source>Connection &amp;string:</source>
+        <translation>&amp;Verbindungszeichenfolge:</translation>
+    </message>
+    <message>
+        <source>T&amp;LS mode:</source>
+        <translation>T&amp;LS-Modus:</translation>
+    </message>
+    <message>
+        <source>&amp;Root certificate:</source>
+        <translation>&amp;Stammzertifikat:</translation>
+    </message>
+    <message>
+        <source>Not a PostgreSQL connection string.</source>
+        <translation>Keine PostgreSQL-Verbindungszeichenfolge.</translation>
+    </message>
+    <message>
+        <source>Not read: %1</source>
+        <translation>Nicht gelesen: %1</translation>
+    </message>
+    <message>
+        <source>Filled in from the connection string. Enter the password.</source>
+        <translation>Aus der Verbindungszeichenfolge ausgefüllt. Geben Sie das Passwort ein.</translation>
+    </message>
+    <message>
+        <source>Filled in from the connection string.</source>
+        <translation>Aus der Verbindungszeichenfolge ausgefüllt.</translation>
+    </message>
+    <message>
+        <source>This path cannot be used: it holds a space, &apos;;&apos;, a quote or a backslash. Copy the certificate to a path without them.</source>
+        <translation>Dieser Pfad kann nicht verwendet werden: Er enthält ein Leerzeichen, &apos;;&apos;, ein Anführungszeichen oder einen Backslash. Kopieren Sie das Zertifikat in einen Pfad ohne diese Zeichen.</translation>
+    </message>
+    <message>
+        <source>Root certificate</source>
+        <translation>Stammzertifikat</translation>
+    </message>
+    <message>
+        <source>Certificates (*.crt *.pem *.cer);;All files (*)</source>
+        <translation>Zertifikate (*.crt *.pem *.cer);;Alle Dateien (*)</translation>
     </message>
 </context>
 <context>
@@ -856,10 +1122,6 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
     <message>
         <source>Usernames</source>
         <translation>Benutzernamen</translation>
-    </message>
-    <message>
-        <source>Paste or type usernames, @names or profile URLs — one per line, or separated by commas, semicolons, tabs or spaces. You can also drop a .txt or .csv file here.</source>
-        <translation>Benutzernamen, @Namen oder Profil-URLs einfügen oder tippen — einer pro Zeile oder getrennt durch Kommas, Semikolons, Tabulatoren oder Leerzeichen. Sie können auch eine .txt- oder .csv-Datei hierher ziehen.</translation>
     </message>
     <message>
         <source>&amp;Import…</source>
@@ -1136,6 +1398,89 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
     <message>
         <source>Exporting…</source>
         <translation>Wird exportiert…</translation>
+    </message>
+    <message>
+        <source>&amp;Repair…</source>
+        <translation>&amp;Reparieren…</translation>
+    </message>
+    <message>
+        <source>Paste or type usernames, @names or profile URLs — one per line, or separated by commas, semicolons, tabs or spaces. You can also drop a .txt or .csv file here. Tab moves to the next field; Ctrl+Tab types a tab.</source>
+        <translation>Benutzernamen, @Namen oder Profil-URLs einfügen oder eingeben — einen pro Zeile oder getrennt durch Kommas, Semikolons, Tabulatoren oder Leerzeichen. Sie können auch eine .txt- oder .csv-Datei hierher ziehen. Tab wechselt zum nächsten Feld; Strg+Tab fügt einen Tabulator ein.</translation>
+    </message>
+    <message>
+        <source>Clear the text (Ctrl+Z brings it back); the results stay until the next Submit all</source>
+        <translation>Den Text leeren (Strg+Z holt ihn zurück); die Ergebnisse bleiben bis zum nächsten „Alle senden“</translation>
+    </message>
+    <message numerus="yes">
+        <source>Repaired: %n duplicate rows marked FAILED. Requests work again.</source>
+        <translation>
+            <numerusform>Repariert: %n doppelte Zeile als FAILED markiert. Anfragen funktionieren wieder.</numerusform>
+            <numerusform>Repariert: %n doppelte Zeilen als FAILED markiert. Anfragen funktionieren wieder.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Not encrypted</source>
+        <translation>Nicht verschlüsselt</translation>
+    </message>
+    <message>
+        <source>TLS: encrypted, verified</source>
+        <translation>TLS: verschlüsselt, geprüft</translation>
+    </message>
+    <message>
+        <source>TLS: encrypted, certificate verified (host name not checked)</source>
+        <translation>TLS: verschlüsselt, Zertifikat geprüft (Rechnername nicht geprüft)</translation>
+    </message>
+    <message>
+        <source>TLS: encrypted, not verified</source>
+        <translation>TLS: verschlüsselt, nicht geprüft</translation>
+    </message>
+    <message>
+        <source>sslmode=%1 %2 %3</source>
+        <translation>sslmode=%1 %2 %3</translation>
+    </message>
+    <message>
+        <source>These results are for the text submitted at %1, not for the text as it is now. They stay until you submit again: Submit all sends the current text.</source>
+        <translation>Diese Ergebnisse gehören zu dem um %1 gesendeten Text, nicht zum jetzigen Text. Sie bleiben, bis Sie erneut senden: „Alle senden“ sendet den aktuellen Text.</translation>
+    </message>
+    <message>
+        <source>Replace the text?</source>
+        <translation>Text ersetzen?</translation>
+    </message>
+    <message>
+        <source>Replace the text in the editor with %1?</source>
+        <translation>Den Text im Editor durch %1 ersetzen?</translation>
+    </message>
+    <message>
+        <source>The text now in the editor is replaced; Undo cannot bring it back.</source>
+        <translation>Der Text, der jetzt im Editor steht, wird ersetzt; Rückgängig kann ihn nicht zurückholen.</translation>
+    </message>
+    <message>
+        <source>Replace</source>
+        <translation>Ersetzen</translation>
+    </message>
+    <message>
+        <source>Submit the same text again?</source>
+        <translation>Denselben Text erneut senden?</translation>
+    </message>
+    <message>
+        <source>This text was already submitted at %1: %2.</source>
+        <translation>Dieser Text wurde bereits um %1 gesendet: %2.</translation>
+    </message>
+    <message>
+        <source>Submitting it again requests every valid username once more: most come back as “Already queued”, and the new results replace these. To send only the rows that failed, use Retry errors.</source>
+        <translation>Erneutes Senden fragt jeden gültigen Benutzernamen noch einmal an: Die meisten kommen als „Bereits in der Warteschlange“ zurück, und die neuen Ergebnisse ersetzen diese. Um nur die fehlgeschlagenen Zeilen zu senden, verwenden Sie „Fehler erneut senden“.</translation>
+    </message>
+    <message>
+        <source>Submit again</source>
+        <translation>Erneut senden</translation>
+    </message>
+    <message>
+        <source>Not submitted again: the results shown are still those of the run at %1.</source>
+        <translation>Nicht erneut gesendet: Die angezeigten Ergebnisse sind weiterhin die des Laufs um %1.</translation>
+    </message>
+    <message>
+        <source>Exported the rows shown (%1): %2 of %3, to %4.</source>
+        <translation>Die angezeigten Zeilen (%1) exportiert: %2 von %3, nach %4.</translation>
     </message>
 </context>
 <context>
@@ -1536,6 +1881,82 @@ Zeilen in einem anderen Zustand werden übersprungen, ebenso jede Zeile, die ein
     <message>
         <source>Updated</source>
         <translation>Geändert</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::RepairDialog</name>
+    <message>
+        <source>Repair duplicate queue rows</source>
+        <translation>Doppelte Zeilen in der Warteschlange reparieren</translation>
+    </message>
+    <message>
+        <source>Looking for duplicate active rows…</source>
+        <translation>Suche nach doppelten aktiven Zeilen…</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Benutzername</translation>
+    </message>
+    <message>
+        <source>Row to mark FAILED</source>
+        <translation>Als FAILED zu markierende Zeile</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Erstellt</translation>
+    </message>
+    <message>
+        <source>Row kept</source>
+        <translation>Behaltene Zeile</translation>
+    </message>
+    <message>
+        <source>&amp;Mark them FAILED</source>
+        <translation>Als FAILED &amp;markieren</translation>
+    </message>
+    <message>
+        <source>Repairing…</source>
+        <translation>Repariere…</translation>
+    </message>
+    <message>
+        <source>The duplicate rows could not be read: %1</source>
+        <translation>Die doppelten Zeilen konnten nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>The queue holds no duplicate active rows: nothing to repair.</source>
+        <translation>Die Warteschlange enthält keine doppelten aktiven Zeilen: nichts zu reparieren.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n usernames have more than one active (PENDING or PROCESSING) row.</source>
+        <translation>
+            <numerusform>%n Benutzername hat mehr als eine aktive (PENDING oder PROCESSING) Zeile.</numerusform>
+            <numerusform>%n Benutzernamen haben mehr als eine aktive (PENDING oder PROCESSING) Zeile.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n rows would be marked FAILED, each with a message naming the row kept (the oldest active row of its username). Nothing is deleted; the repair is recorded in the audit log.</source>
+        <translation>
+            <numerusform>%n Zeile würde als FAILED markiert, mit einer Meldung, die die behaltene Zeile nennt (die älteste aktive Zeile ihres Benutzernamens). Nichts wird gelöscht; die Reparatur wird im Protokoll festgehalten.</numerusform>
+            <numerusform>%n Zeilen würden als FAILED markiert, jede mit einer Meldung, die die behaltene Zeile nennt (die älteste aktive Zeile ihres Benutzernamens). Nichts wird gelöscht; die Reparatur wird im Protokoll festgehalten.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The first %1 are listed.</source>
+        <translation>Die ersten %1 sind aufgeführt.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Repaired %n usernames.</source>
+        <translation>
+            <numerusform>%n Benutzername repariert.</numerusform>
+            <numerusform>%n Benutzernamen repariert.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The repair failed: %1</source>
+        <translation>Die Reparatur ist fehlgeschlagen: %1</translation>
     </message>
 </context>
 <context>
