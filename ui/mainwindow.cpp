@@ -1381,16 +1381,20 @@ void MainWindow::exportCsv(const QString &chosenPath)
         Q_EMIT exportFinished(false, chosenPath);
         return;
     }
+    // The database's own file chosen in the dialog is refused as chosen (with ".csv" added
+    // it would be another file, which is not what the staff member picked).
+    for (const QString &candidate : { chosenPath, Csv::exportPath(chosenPath, nullptr) }) {
+        if (!candidate.isEmpty() && SqliteFileGuard::isDatabaseFile(candidate)) {
+            m_batchStatus->setText(SqliteFileGuard::refusedFileMessage(candidate));
+            Q_EMIT exportFinished(false, candidate);
+            return;
+        }
+    }
     QString problem;
     const QString path = Csv::exportPath(chosenPath, &problem);
     if (path.isEmpty()) {
         m_batchStatus->setText(problem);
         Q_EMIT exportFinished(false, chosenPath);
-        return;
-    }
-    if (SqliteFileGuard::isDatabaseFile(path)) {
-        m_batchStatus->setText(SqliteFileGuard::refusedFileMessage(path));
-        Q_EMIT exportFinished(false, path);
         return;
     }
     const BulkParseResult parsed = m_bulkModel->parseResult(); // implicitly shared copies
