@@ -10,6 +10,7 @@
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QThread>
 
 #include <atomic>
 #include <mutex>
@@ -94,7 +95,14 @@ bool mayOpen(const QString &databasePath, QString *problem)
     const QString canonical = file.dir().exists()
         ? QDir(file.absolutePath()).canonicalPath() + QLatin1Char('/') + file.fileName()
         : file.absoluteFilePath();
-    const QStringList stale = staleDescriptors(canonical);
+    // A connection of this process that is closing as the last one unlinks the WAL a moment
+    // before it closes its descriptor: that resolves itself within milliseconds, a copy
+    // replaced by another program does not.
+    QStringList stale = staleDescriptors(canonical);
+    for (int retry = 0; !stale.isEmpty() && retry < 5; ++retry) {
+        QThread::msleep(20 * (retry + 1));
+        stale = staleDescriptors(canonical);
+    }
     if (stale.isEmpty())
         return true;
     const QString message =
@@ -298,6 +306,9 @@ QStringList staleDescriptors(const QString &databasePath)
         if (::stat(link.constData(), &st) != 0)
             continue; // closed meanwhile
         const Identity held { st.st_dev, st.st_ino, true };
+        // Another thread's first open may have created the file after `current` was read.
+        if (st.st_nlink != 0 && !(held == current[index]))
+            current[index] = identityOf(paths[index]);
         if (st.st_nlink == 0 || !(held == current[index])) {
             stale.append(QStringLiteral("fd %1: %2%3")
                              .arg(QLatin1String(entry->d_name), QFile::decodeName(name),

@@ -249,6 +249,8 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
                         [this, target, slot, username, status] {
                             if (!status.ok)
                                 m_failures.note(Connection::monotonicMs());
+                            else
+                                m_failures.noteSuccess();
                             if (target)
                                 target->answer(
                                     slot.lock(), ApiResponse::fromProfileStatus(username, status));
@@ -288,6 +290,8 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
     m_writer->submit({ username, source }, [self, target, slot](const RequestResult &result) {
         if (self && result.outcome == Outcome::Error)
             self->m_failures.note(Connection::monotonicMs());
+        else if (self)
+            self->m_failures.noteSuccess();
         if (target)
             target->answer(slot.lock(), ApiResponse::fromRequestResult(result));
     });
