@@ -52,6 +52,8 @@ bool runAdmin(const QString &adminUrl, const QString &sql, QString *error)
     return ok;
 }
 
+} // namespace
+
 QString pgBinDir()
 {
     QDir dir(QStringLiteral("/usr/lib/postgresql"));
@@ -67,8 +69,6 @@ int freePort()
     server.listen(QHostAddress::LocalHost, 0);
     return server.serverPort();
 }
-
-} // namespace
 
 DatabaseConfig::Engine engine()
 {

@@ -11,6 +11,11 @@
 
 namespace ViralSpot::Test {
 
+// The newest PostgreSQL server's bin folder (/usr/lib/postgresql/N/bin); empty when none.
+QString pgBinDir();
+// A TCP port on 127.0.0.1 that nothing listens on right now.
+int freePort();
+
 // The engine this test run is for: $VIRALSPOT_TEST_ENGINE ("sqlite", the default,
 // "postgresql", or PostgreSQL behind a PgBouncer: "pgbouncer_tx" in pool_mode=transaction,
 // "pgbouncer_session" in pool_mode=session).

@@ -1,5 +1,7 @@
 #include "tlspostgresserver.h"
 
+#include "testdatabase.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -13,22 +15,6 @@
 namespace ViralSpot::Test {
 
 namespace {
-
-QString serverBinDir()
-{
-    QDir dir(QStringLiteral("/usr/lib/postgresql"));
-    QStringList versions = dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
-    std::sort(versions.begin(), versions.end(),
-        [](const QString &a, const QString &b) { return a.toInt() < b.toInt(); });
-    return versions.isEmpty() ? QString() : dir.filePath(versions.last() + QStringLiteral("/bin"));
-}
-
-int unusedPort()
-{
-    QTcpServer server;
-    server.listen(QHostAddress::LocalHost, 0);
-    return server.serverPort();
-}
 
 bool writeFile(const QString &path, const QByteArray &text, QString *error)
 {
@@ -171,7 +157,7 @@ bool TlsPostgresServer::start(QString *error)
     QString *why = error ? error : &ignored;
     if (m_running)
         return true;
-    m_bin = serverBinDir();
+    m_bin = pgBinDir();
     if (m_bin.isEmpty()) {
         *why = QStringLiteral("PostgreSQL server binaries are not installed");
         return false;
@@ -243,7 +229,7 @@ bool TlsPostgresServer::start(QString *error)
         return false;
 
     for (int attempt = 0; attempt < 3 && !m_running; ++attempt) {
-        m_port = unusedPort();
+        m_port = freePort();
         m_running = run(m_bin + QStringLiteral("/pg_ctl"),
             { QStringLiteral("-D"), data, QStringLiteral("-w"), QStringLiteral("-t"),
                 QStringLiteral("30"), QStringLiteral("-l"),
