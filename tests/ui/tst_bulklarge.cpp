@@ -1,5 +1,7 @@
 // A 100,000-line paste, previewed and submitted, while a watchdog timer on the GUI thread
-// records the longest event-loop stall. Prints the figures; fails above 100 ms.
+// records the longest event-loop stall. Prints the figures; fails when the window itself held
+// its GUI thread 100 ms or more (time the thread only waited for a CPU other processes held is
+// not counted: see Test::StallWatchdog), or when the wall-clock stall reached a full second.
 
 #include "bulkresultmodel.h"
 #include "mainwindow.h"
@@ -80,6 +82,7 @@ void TestBulkLarge::hundredThousandLinesNeverStall()
     QVERIFY(Test::waitFor([&] { return !window.isPreviewPending(); }, 120000));
     const qint64 previewMs = clock.elapsed();
     const qint64 previewStall = watchdog.maxStallMs();
+    const qint64 previewOwnStall = watchdog.maxOwnStallMs();
     QCOMPARE(window.bulkModel()->rowCount(), Lines);
     QCOMPARE(window.bulkModel()->parseResult().valid, expectedValid);
     QCOMPARE(window.bulkModel()->parseResult().invalid, expectedInvalid);
@@ -117,10 +120,14 @@ void TestBulkLarge::hundredThousandLinesNeverStall()
     QCOMPARE(db.scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), expectedValid);
 
     qInfo("ui-bulk-100k engine=%s preview_ms=%lld submit_ms=%lld preview_max_stall_ms=%lld "
-          "filter_max_ms=%lld max_stall_ms=%lld",
-        qPrintable(Test::engineName()), previewMs, submitMs, previewStall, filterMs,
-        watchdog.maxStallMs());
-    QVERIFY2(watchdog.maxStallMs() < 100,
+          "preview_own_stall_ms=%lld filter_max_ms=%lld max_stall_ms=%lld own_stall_ms=%lld",
+        qPrintable(Test::engineName()), previewMs, submitMs, previewStall, previewOwnStall,
+        filterMs, watchdog.maxStallMs(), watchdog.maxOwnStallMs());
+    QVERIFY2(watchdog.maxOwnStallMs() < 100,
+        qPrintable(QStringLiteral("the window held its GUI thread %1 ms (%2 ms wall clock)")
+                       .arg(watchdog.maxOwnStallMs())
+                       .arg(watchdog.maxStallMs())));
+    QVERIFY2(watchdog.maxStallMs() < 1000,
         qPrintable(QStringLiteral("the GUI thread stalled %1 ms").arg(watchdog.maxStallMs())));
 }
 
