@@ -9,7 +9,8 @@
 #     window under Xvfb, the endpoint on SQLite and PostgreSQL) against the `run` list;
 #  4. runs every CTest test on SQLite and PostgreSQL, each once: the tests that the headless
 #     sanitizer build also has run there (step 5) and are neither built nor run here; the
-#     others (the window's, and tst_packaging for the full executable's options) here;
+#     others (the window's, tst_packaging for the full executable's options, and those labelled
+#     `processes`: hundreds of process starts that test no memory handling) here;
 #  5. the robustness suite (scripts/test-robustness.sh): a headless build (no Qt Widgets, which
 #     proves the layering) with AddressSanitizer + UndefinedBehaviorSanitizer running its whole
 #     suite, then the fuzz targets for a bounded time; both builds' packages checked too;
@@ -52,11 +53,14 @@ if [[ $parts == *robustness* && $parts == *main* ]]; then
     "$root/scripts/test-robustness.sh" --configure-only
     mapfile -t asan_tests < <(test_names "$asan_dir")
     # tst_packaging also here: it holds the full executable's --help (window options included)
-    # against the man page and completion; a few seconds.
+    # against the man page and completion; a few seconds. And the `processes` tests: they start
+    # hundreds of processes to catch a hang, which the sanitizers only make three times slower.
     mapfile -t main_only < <({
         test_names "$build_dir" | grep -vxF -f <(printf '%s\n' "${asan_tests[@]}")
-        ctest --test-dir "$build_dir" -N -L '^packaging$' | sed -n 's/^ *Test *#[0-9]*: \([^ ]*\).*$/\1/p'
+        ctest --test-dir "$build_dir" -N -L '^(packaging|processes)$' |
+            sed -n 's/^ *Test *#[0-9]*: \([^ ]*\).*$/\1/p'
     } | sort -u)
+    export CTEST_ARGS="${CTEST_ARGS:-} -LE ^processes\$"
     # The executables of the tests run only there are not built here (their targets carry the
     # test's name, without the _sqlite/_postgresql suffix of its engine runs).
     skip=$(printf '%s\n' "${asan_tests[@]}" | grep -vxF -f <(printf '%s\n' "${main_only[@]}") |

@@ -1,4 +1,4 @@
-// Helper for tst_concurrency: THREADS threads make their first database connection at the
+// Helper for tst_firstconnections: THREADS threads make their first database connection at the
 // same moment (released together), close it, and the process exits. Qt 6.4 can hang forever
 // at exit after such a start (see Database::initializeDrivers()); the test runs this many times
 // and requires every run to end.

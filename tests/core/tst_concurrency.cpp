@@ -49,7 +49,6 @@ private slots:
     void processesAndThreads_data();
     void processesAndThreads();
     void submitCommandsRacing();
-    void firstConnectionsAtOnceThenExit();
 };
 
 void TestConcurrency::processesAndThreads_data()
@@ -150,36 +149,6 @@ void TestConcurrency::submitCommandsRacing()
     QCOMPARE(queued, usernames.size());
     QCOMPARE(already, usernames.size() * 5);
     QCOMPARE(db.scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), usernames.size());
-}
-
-void TestConcurrency::firstConnectionsAtOnceThenExit()
-{
-    // Qt 6.4 hangs at exit, spinning, in about 1.5% of processes whose threads make their first
-    // connections at the same moment, unless Database::initializeDrivers() runs first. 200 runs
-    // catch a regression with a probability of about 95%.
-    // On SQLite every run opens a new file, so that the threads also race to switch it to WAL
-    // (which SQLite refuses with "database is locked" instead of waiting).
-    Test::TemporaryDatabase db;
-    QVERIFY2(db.isValid(), qPrintable(db.error()));
-    QTemporaryDir fresh;
-    QVERIFY(fresh.isValid());
-    const bool sqlite = db.url().startsWith(QLatin1String("sqlite:"));
-    for (int run = 0; run < 200; ++run) {
-        const QString url = sqlite
-            ? QStringLiteral("sqlite:%1/run-%2.sqlite").arg(fresh.path()).arg(run)
-            : db.url();
-        QProcess child;
-        child.start(
-            Test::testBinary(QStringLiteral("first_open_race")), { url, QStringLiteral("8") });
-        QVERIFY2(child.waitForStarted(), qPrintable(child.errorString()));
-        if (!child.waitForFinished(15000)) {
-            child.kill();
-            child.waitForFinished();
-            QFAIL(qPrintable(QStringLiteral("run %1 did not exit within 15 s").arg(run)));
-        }
-        QVERIFY2(child.exitStatus() == QProcess::NormalExit && child.exitCode() == 0,
-            qPrintable(QString::fromUtf8(child.readAllStandardError())));
-    }
 }
 
 QTEST_GUILESS_MAIN(TestConcurrency)
