@@ -1,68 +1,16 @@
 #include "frontend.h"
 
 #include "databaseworkers.h"
+#include "routes.h"
 #include "username.h"
 
 #include <QCryptographicHash>
-#include <QHttpServerRequest>
-#include <QStringDecoder>
 
 #include <optional>
 
 namespace ViralSpot::Http {
 
 namespace {
-
-QString methodName(QHttpServerRequest::Method method)
-{
-    switch (method) {
-    case QHttpServerRequest::Method::Get:
-        return QStringLiteral("GET");
-    case QHttpServerRequest::Method::Put:
-        return QStringLiteral("PUT");
-    case QHttpServerRequest::Method::Delete:
-        return QStringLiteral("DELETE");
-    case QHttpServerRequest::Method::Post:
-        return QStringLiteral("POST");
-    case QHttpServerRequest::Method::Head:
-        return QStringLiteral("HEAD");
-    case QHttpServerRequest::Method::Options:
-        return QStringLiteral("OPTIONS");
-    case QHttpServerRequest::Method::Patch:
-        return QStringLiteral("PATCH");
-    case QHttpServerRequest::Method::Connect:
-        return QStringLiteral("CONNECT");
-    case QHttpServerRequest::Method::Trace:
-        return QStringLiteral("TRACE");
-    default:
-        return QStringLiteral("UNKNOWN");
-    }
-}
-
-// A percent-encoded path segment or query value as text; nullopt when it is not UTF-8.
-// '+' stays '+' (it is not a space in a path, and the original endpoint did not treat it so).
-std::optional<QString> decodeComponent(const QByteArray &encoded)
-{
-    const QByteArray raw = QByteArray::fromPercentEncoding(encoded);
-    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
-    QString text = decoder.decode(raw);
-    if (decoder.hasError())
-        return std::nullopt;
-    return text;
-}
-
-// The raw (still encoded) value of the first `key` in a query, or nullopt when absent.
-std::optional<QByteArray> queryValue(const QByteArray &query, const QByteArray &key)
-{
-    for (const QByteArray &pair : query.split('&')) {
-        const qsizetype equals = pair.indexOf('=');
-        const QByteArray name =
-            QByteArray::fromPercentEncoding(equals < 0 ? pair : pair.left(equals));
-        if (name == key)
-            return equals < 0 ? QByteArray() : pair.mid(equals + 1);
-    }
-    return std::nullopt;
-}
 
 constexpr int MaxUnansweredPerConnection = 1024;
 
@@ -101,7 +49,7 @@ bool Frontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *sock
     RequestMeta meta;
     meta.time = QDateTime::currentDateTimeUtc();
     meta.client = request.remoteAddress().toString();
-    meta.method = methodName(request.method());
+    meta.method = Routes::methodName(request.method());
     meta.path = url.path(QUrl::FullyEncoded).left(200);
     meta.head = request.method() == QHttpServerRequest::Method::Head;
     const QByteArray connectionHeader = request.value(QByteArrayLiteral("connection")).toLower();
@@ -128,6 +76,21 @@ void Frontend::missingHandler(const QHttpServerRequest &, QTcpSocket *socket)
     socket->disconnectFromHost();
 }
 
+const QList<Frontend::Route> &Frontend::routes()
+{
+    using Method = QHttpServerRequest::Method;
+    const QHttpServerRequest::Methods get = Method::Get | Method::Head;
+    static const QList<Route> table {
+        { { "health" }, get, GetMethods, &Frontend::handleHealth },
+        { { "health", "live" }, get, GetMethods, &Frontend::handleLive },
+        { { "api", "profile", Routes::UsernameSegment, "request" }, Method::Post, PostMethods,
+            &Frontend::handleProfileRequest },
+        { { "api", "profile", Routes::UsernameSegment, "status" }, get, GetMethods,
+            &Frontend::handleProfileStatus },
+    };
+    return table;
+}
+
 void Frontend::dispatch(const QHttpServerRequest &request, Connection *connection,
     const Connection::PendingPtr &pending, bool corsAllowed)
 {
@@ -136,158 +99,164 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
         connection->answer(pending, ApiResponse::badRequest());
         return;
     }
-    QList<QByteArray> segments = url.path(QUrl::FullyEncoded).toLatin1().split('/');
-    if (!segments.isEmpty() && segments.constFirst().isEmpty())
-        segments.removeFirst();
-    if (segments.size() > 1 && segments.constLast().isEmpty())
-        segments.removeLast(); // one trailing slash is forgiven
-
-    Route route = Route::None;
-    if (segments.size() == 1 && segments[0] == "health")
-        route = Route::Health;
-    else if (segments.size() == 2 && segments[0] == "health" && segments[1] == "live")
-        route = Route::Live;
-    else if (segments.size() == 4 && segments[0] == "api" && segments[1] == "profile" &&
-        !segments[2].isEmpty()) {
-        if (segments[3] == "request")
-            route = Route::ProfileRequest;
-        else if (segments[3] == "status")
-            route = Route::ProfileStatus;
+    const QByteArrayList segments = Routes::pathSegments(url);
+    const Route *route = nullptr;
+    QByteArray rawUsername;
+    for (const Route &candidate : routes()) {
+        if (Routes::matches(candidate.path, segments, &rawUsername)) {
+            route = &candidate;
+            break;
+        }
     }
-    const QByteArray allowed = route == Route::ProfileRequest ? PostMethods : GetMethods;
     const auto method = request.method();
 
     if (method == QHttpServerRequest::Method::Options) {
-        if (route == Route::None) {
+        if (!route)
             connection->answer(pending, ApiResponse::notFound());
-            return;
-        }
-        ApiResponse preflight { 204, { { QByteArrayLiteral("Allow"), allowed } }, {} };
-        if (corsAllowed) {
-            preflight.headers.append(
-                { QByteArrayLiteral("Access-Control-Allow-Methods"), allowed });
-            preflight.headers.append({ QByteArrayLiteral("Access-Control-Allow-Headers"),
-                QByteArrayLiteral("Authorization, Content-Type") });
-            preflight.headers.append(
-                { QByteArrayLiteral("Access-Control-Max-Age"), QByteArrayLiteral("600") });
-        }
-        connection->answer(pending, preflight);
+        else
+            answerPreflight(*route, connection, pending, corsAllowed);
         return;
     }
-
+    // The token guards every path under /api/, also unknown ones (they say nothing then).
     const bool api = !segments.isEmpty() && segments[0] == "api";
     if (api && !m_tokenHash.isEmpty() &&
         !authorized(request.value(QByteArrayLiteral("authorization")))) {
         connection->answer(pending, ApiResponse::unauthorized());
         return;
     }
-    if (route == Route::None) {
+    if (!route) {
         connection->answer(pending, ApiResponse::notFound());
         return;
     }
-    const bool isGet =
-        method == QHttpServerRequest::Method::Get || method == QHttpServerRequest::Method::Head;
-    const bool methodOk =
-        route == Route::ProfileRequest ? method == QHttpServerRequest::Method::Post : isGet;
-    if (!methodOk) {
-        connection->answer(pending, ApiResponse::methodNotAllowed(allowed));
+    if (!route->methods.testFlag(method)) {
+        connection->answer(pending, ApiResponse::methodNotAllowed(route->allow));
         return;
     }
 
-    if (route == Route::Live) {
-        connection->answer(pending, { 200, {}, QByteArrayLiteral("{\"status\":\"ok\"}") });
-        return;
+    Call call { request, connection, pending, {} };
+    if (route->path.contains(Routes::UsernameSegment)) {
+        const std::optional<QString> input = Routes::decodeComponent(rawUsername);
+        if (!input) {
+            connection->answer(pending,
+                ApiResponse::invalidUsername(QStringLiteral("The username is not valid UTF-8")));
+            return;
+        }
+        const Username::Parsed parsed = Username::normalize(*input);
+        if (!parsed.isValid()) {
+            connection->answer(pending, ApiResponse::invalidUsername(parsed.error));
+            return;
+        }
+        call.username = parsed.username;
     }
+    (this->*route->handle)(call);
+}
 
-    const QPointer<Connection> target(connection);
-    const std::weak_ptr<Connection::Pending> slot(pending);
+void Frontend::answerPreflight(const Route &route, Connection *connection,
+    const Connection::PendingPtr &pending, bool corsAllowed)
+{
+    ApiResponse preflight { 204, { { QByteArrayLiteral("Allow"), route.allow } }, {} };
+    if (corsAllowed) {
+        preflight.headers.append(
+            { QByteArrayLiteral("Access-Control-Allow-Methods"), route.allow });
+        preflight.headers.append({ QByteArrayLiteral("Access-Control-Allow-Headers"),
+            QByteArrayLiteral("Authorization, Content-Type") });
+        preflight.headers.append(
+            { QByteArrayLiteral("Access-Control-Max-Age"), QByteArrayLiteral("600") });
+    }
+    connection->answer(pending, preflight);
+}
+
+// GET /health/live: answered on this thread without the database (the liveness probe).
+void Frontend::handleLive(const Call &call)
+{
+    call.connection->answer(call.pending, { 200, {}, QByteArrayLiteral("{\"status\":\"ok\"}") });
+}
+
+// GET /health: the database probe, and the failures real requests met lately.
+void Frontend::handleHealth(const Call &call)
+{
+    const QPointer<Connection> target(call.connection);
+    const std::weak_ptr<Connection::Pending> slot(call.pending);
+    m_reader->submit(
+        [this, target, slot](RequestService &service) {
+            const bool ok = service.ping();
+            const bool repair = ok && service.repairRequired();
+            QMetaObject::invokeMethod(
+                this,
+                [this, target, slot, ok, repair] {
+                    // SELECT 1 alone can pass while every request fails.
+                    const int failed = m_failures.count(Connection::monotonicMs());
+                    if (target)
+                        target->answer(slot.lock(),
+                            repair ? ApiResponse::healthRepairRequired()
+                                   : ApiResponse::health(ok, failed));
+                },
+                Qt::QueuedConnection);
+        },
+        QDeadlineTimer(m_databaseTimeoutMs));
+    watchDeadline(call.connection, call.pending);
+}
+
+// GET /api/profile/{username}/status: read once the writes before it on the connection are
+// answered (read-your-writes for pipelined requests).
+void Frontend::handleProfileStatus(const Call &call)
+{
+    const QPointer<Connection> target(call.connection);
+    const std::weak_ptr<Connection::Pending> slot(call.pending);
     const QDeadlineTimer deadline(m_databaseTimeoutMs);
-
-    if (route == Route::Health) {
-        m_reader->submit(
-            [this, target, slot](RequestService &service) {
-                const bool ok = service.ping();
-                const bool repair = ok && service.repairRequired();
+    DatabaseReader *reader = m_reader;
+    const QString username = call.username;
+    call.connection->afterWrites([this, reader, target, slot, username, deadline] {
+        reader->submit(
+            [this, target, slot, username](RequestService &service) {
+                const ProfileStatus status = service.status(username);
                 QMetaObject::invokeMethod(
                     this,
-                    [this, target, slot, ok, repair] {
-                        // SELECT 1 alone can pass while every request fails.
-                        const int failed = m_failures.count(Connection::monotonicMs());
+                    [this, target, slot, username, status] {
+                        if (!status.ok)
+                            m_failures.note(Connection::monotonicMs());
+                        else
+                            m_failures.noteSuccess();
                         if (target)
-                            target->answer(slot.lock(),
-                                repair ? ApiResponse::healthRepairRequired()
-                                       : ApiResponse::health(ok, failed));
+                            target->answer(
+                                slot.lock(), ApiResponse::fromProfileStatus(username, status));
                     },
                     Qt::QueuedConnection);
             },
             deadline);
-        watchDeadline(connection, pending);
-        return;
-    }
+    });
+    watchDeadline(call.connection, call.pending);
+}
 
-    const std::optional<QString> input = decodeComponent(segments[2]);
-    if (!input) {
-        connection->answer(pending,
-            ApiResponse::invalidUsername(QStringLiteral("The username is not valid UTF-8")));
-        return;
-    }
-    const Username::Parsed parsed = Username::normalize(*input);
-    if (!parsed.isValid()) {
-        connection->answer(pending, ApiResponse::invalidUsername(parsed.error));
-        return;
-    }
-    const QString username = parsed.username;
-
-    if (route == Route::ProfileStatus) {
-        DatabaseReader *reader = m_reader;
-        connection->afterWrites([this, reader, target, slot, username, deadline] {
-            reader->submit(
-                [this, target, slot, username](RequestService &service) {
-                    const ProfileStatus status = service.status(username);
-                    QMetaObject::invokeMethod(
-                        this,
-                        [this, target, slot, username, status] {
-                            if (!status.ok)
-                                m_failures.note(Connection::monotonicMs());
-                            else
-                                m_failures.noteSuccess();
-                            if (target)
-                                target->answer(
-                                    slot.lock(), ApiResponse::fromProfileStatus(username, status));
-                        },
-                        Qt::QueuedConnection);
-                },
-                deadline);
-        });
-        watchDeadline(connection, pending);
-        return;
-    }
-
-    // POST /api/profile/{username}/request?source=…
+// POST /api/profile/{username}/request?source=…: queued through the group committer.
+void Frontend::handleProfileRequest(const Call &call)
+{
     if (m_readOnly) {
-        connection->answer(pending, ApiResponse::readOnly());
+        call.connection->answer(call.pending, ApiResponse::readOnly());
         return;
     }
     QString source = Username::DefaultSource.toString();
-    const std::optional<QByteArray> rawSource =
-        queryValue(url.query(QUrl::FullyEncoded).toLatin1(), QByteArrayLiteral("source"));
+    const std::optional<QByteArray> rawSource = Routes::queryValue(
+        call.request.url().query(QUrl::FullyEncoded).toLatin1(), QByteArrayLiteral("source"));
     if (rawSource && !rawSource->isEmpty()) { // an empty source means the default
-        const std::optional<QString> decoded = decodeComponent(*rawSource);
+        const std::optional<QString> decoded = Routes::decodeComponent(*rawSource);
         if (!decoded) {
-            connection->answer(pending,
+            call.connection->answer(call.pending,
                 ApiResponse::invalidSource(QStringLiteral("The source is not valid UTF-8")));
             return;
         }
         const QString error = Username::sourceError(*decoded);
         if (!error.isEmpty()) {
-            connection->answer(pending, ApiResponse::invalidSource(error));
+            call.connection->answer(call.pending, ApiResponse::invalidSource(error));
             return;
         }
         source = *decoded;
     }
-    connection->markWrite(pending);
+    call.connection->markWrite(call.pending);
     const QPointer<Frontend> self(this);
-    m_writer->submit({ username, source }, [self, target, slot](const RequestResult &result) {
+    const QPointer<Connection> target(call.connection);
+    const std::weak_ptr<Connection::Pending> slot(call.pending);
+    m_writer->submit({ call.username, source }, [self, target, slot](const RequestResult &result) {
         if (self && result.outcome == Outcome::Error)
             self->m_failures.note(Connection::monotonicMs());
         else if (self)
@@ -295,7 +264,7 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
         if (target)
             target->answer(slot.lock(), ApiResponse::fromRequestResult(result));
     });
-    watchDeadline(connection, pending);
+    watchDeadline(call.connection, call.pending);
 }
 
 bool Frontend::authorized(const QByteArray &authorization) const
