@@ -41,6 +41,12 @@ QString databaseUrl(const QCommandLineParser &parser)
     return DatabaseConfig::resolveUrl(parser.value(DatabaseOption));
 }
 
+QString givenDatabaseUrl(const QCommandLineParser &parser)
+{
+    const QString given = parser.value(DatabaseOption);
+    return given.isEmpty() ? qEnvironmentVariable("VIRALSPOT_DATABASE_URL") : given;
+}
+
 bool parse(QCommandLineParser &parser, const QStringList &arguments, int *exitCode)
 {
     if (!parser.parse(arguments)) {

@@ -24,6 +24,10 @@ bool readOnly(const QCommandLineParser &parser);
 // $VIRALSPOT_DATABASE_URL and the default SQLite file.
 QString databaseUrl(const QCommandLineParser &parser);
 
+// The database the user named: --database, else $VIRALSPOT_DATABASE_URL, else empty (the
+// window then opens the database of its settings, not the default file).
+QString givenDatabaseUrl(const QCommandLineParser &parser);
+
 // Parses `arguments` (program name first, subcommand already removed). Handles --help and
 // --version itself; returns false with *exitCode set when the caller should exit.
 bool parse(QCommandLineParser &parser, const QStringList &arguments, int *exitCode);

@@ -20,7 +20,8 @@ Connection::Connection(const ConnectionLimits &limits, Logger logger, QObject *p
     , m_logger(std::move(logger))
     , m_lastActivityMs(monotonicMs())
 {
-    // Connected before QAbstractHttpServer connects its own slot: we see new bytes first.
+    // Connected before QAbstractHttpServer connects its own slot: we see new bytes first (how
+    // the Qt 6.4 work-arounds above see a request before QtHttpServer buffers it).
     connect(this, &QIODevice::readyRead, this, &Connection::inspectIncoming);
 }
 
@@ -43,7 +44,8 @@ qint64 Connection::monotonicNs()
 
 Connection::PendingPtr Connection::beginRequest(RequestMeta meta)
 {
-    // QHttpServerRequest (6.4) does not tell the HTTP version; the request line we kept does.
+    // Qt 6.4 work-around: QHttpServerRequest does not tell the HTTP version (nor does it in 6.10);
+    // the request line we kept does.
     qsizetype start = 0;
     while (start < m_head.size() && isBlank(m_head.at(start)))
         ++start;
@@ -256,7 +258,8 @@ void Connection::examineHead()
             return;
         }
     }
-    // QtHttpServer 6.4 ignores Expect; clients (curl) would wait a second before the body.
+    // Qt 6.4 work-around: QtHttpServer 6.4 ignores Expect (no Expect handling in its API up to
+    // 6.10); clients (curl) would wait a second before the body.
     // Only when nothing is waiting to be answered, so that answers stay in order.
     if (expectContinue && (contentLength > 0 || m_chunked) && m_pending.empty())
         write("HTTP/1.1 100 Continue\r\n\r\n");

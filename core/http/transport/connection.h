@@ -37,16 +37,21 @@ struct ConnectionLimits
 };
 
 // One client connection. QAbstractHttpServer (6.4) parses the requests on it; this class adds
-// what 6.4 lacks, without patching it:
-// - Limits. QtHttpServer 6.4 buffers a request of any size. Our readyRead slot is connected
-//   before the server's, so it sees every new byte first: it keeps the request line and headers
-//   of the request being parsed (at most maxHeaderBytes), answers 414 for a long request line,
-//   413 for large headers or a large Content-Length / chunked body, and 100 Continue for
-//   "Expect: 100-continue", then discards the rest and closes.
-// - Timeouts: a started request must complete within requestTimeoutMs (else 408 and close); an
-//   idle keep-alive connection is closed after idleTimeoutMs (checkTimeouts(), called by the
-//   Listener).
-// - Ordered answers. Requests are answered in the order they arrived on the connection, even
+// what 6.4 lacks, without patching it. Each item below is a Qt 6.4 work-around, marked with the
+// release that makes it unnecessary (checked against Qt's documentation up to 6.10):
+// - Limits. Qt 6.4 work-around: QtHttpServer 6.4 buffers a request of any size; still needed in
+//   6.10 (QHttpServerConfiguration, since 6.9, has a per-address rate limit, and from 6.10 a
+//   keep-alive timeout and allow/deny lists, but no request-line, header or body limits). Our
+//   readyRead slot is connected before the server's, so it sees every new byte first: it keeps the
+//   request line and headers of the request being parsed (at most maxHeaderBytes), answers 414 for
+//   a long request line, 413 for large headers or a large Content-Length / chunked body, and 100
+//   Continue for "Expect: 100-continue", then discards the rest and closes.
+// - Timeouts. Qt 6.4 work-around: a started request must complete within requestTimeoutMs
+//   (else 408 and close), still needed in 6.10 (no request timeout there); an idle keep-alive
+//   connection is closed after idleTimeoutMs (checkTimeouts(), called by the Listener),
+//   unnecessary from Qt 6.10 (QHttpServerConfiguration::setKeepAliveTimeout).
+// - Ordered answers (ours, not a work-around: the database answers out of order). Requests are
+// answered in the order they arrived on the connection, even
 //   when a later (pipelined) request is answered before an earlier one that waits for the
 //   database: each request gets a Pending slot, and slots are written strictly in order.
 //   A deferred answer holds a QPointer to this socket and a weak_ptr to its slot: if the client

@@ -10,6 +10,9 @@ namespace ViralSpot::Http {
 
 // The listening socket handed to QAbstractHttpServer::bind(): it creates our Connection
 // sockets (limits, ordering), refuses connections above the limit and drives the timeouts.
+// Qt 6.4 work-around: our own QTcpServer subclass is the only way to put our Connection (limits,
+// timeouts) under QAbstractHttpServer; needed as long as Connection is (see there). The
+// connection limit is ours: no Qt release up to 6.10 has one.
 class Listener final : public QTcpServer
 {
     Q_OBJECT

@@ -1,0 +1,311 @@
+#include "frontend.h"
+
+#include "databaseworkers.h"
+#include "routes.h"
+#include "username.h"
+
+#include <QCryptographicHash>
+
+#include <optional>
+
+namespace ViralSpot::Http {
+
+namespace {
+
+constexpr int MaxUnansweredPerConnection = 1024;
+
+const QByteArray GetMethods = QByteArrayLiteral("GET, HEAD, OPTIONS");
+const QByteArray PostMethods = QByteArrayLiteral("POST, OPTIONS");
+
+} // namespace
+
+Frontend::Frontend(const EndpointSettings &settings, GroupCommitter *writer, DatabaseReader *reader,
+    QObject *parent)
+    : QAbstractHttpServer(parent)
+    , m_databaseTimeoutMs(settings.databaseTimeoutMs)
+    , m_readOnly(settings.readOnly)
+    , m_allowedOrigins(settings.allowedOrigins)
+    , m_writer(writer)
+    , m_reader(reader)
+{
+    if (!settings.token.isEmpty())
+        m_tokenHash = QCryptographicHash::hash(settings.token, QCryptographicHash::Sha256);
+    m_deadlineTimer.setInterval(qBound(10, m_databaseTimeoutMs / 8, 250));
+    connect(&m_deadlineTimer, &QTimer::timeout, this, &Frontend::expireDeadlines);
+}
+
+bool Frontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    auto *connection = qobject_cast<Connection *>(socket);
+    if (!connection)
+        return false;
+    if (connection->unansweredCount() >= MaxUnansweredPerConnection) {
+        // A client pipelining without reading its answers: drop it rather than buffer forever.
+        connection->abort();
+        return true;
+    }
+
+    const QUrl url = request.url();
+    RequestMeta meta;
+    meta.time = QDateTime::currentDateTimeUtc();
+    meta.client = request.remoteAddress().toString();
+    meta.method = Routes::methodName(request.method());
+    meta.path = url.path(QUrl::FullyEncoded).left(200);
+    meta.head = request.method() == QHttpServerRequest::Method::Head;
+    const QByteArray connectionHeader = request.value(QByteArrayLiteral("connection")).toLower();
+    meta.closeAfter = connectionHeader.contains("close");
+    meta.keepAlive = connectionHeader.contains("keep-alive");
+
+    // CORS: only configured origins get the headers (SPEC 3); others get none.
+    const QByteArray origin = request.value(QByteArrayLiteral("origin"));
+    const bool corsAllowed =
+        !origin.isEmpty() && m_allowedOrigins.contains(QString::fromUtf8(origin));
+    if (corsAllowed) {
+        meta.extraHeaders.append({ QByteArrayLiteral("Access-Control-Allow-Origin"), origin });
+        meta.extraHeaders.append({ QByteArrayLiteral("Vary"), QByteArrayLiteral("Origin") });
+    }
+
+    const Connection::PendingPtr pending = connection->beginRequest(std::move(meta));
+    dispatch(request, connection, pending, corsAllowed);
+    return true;
+}
+
+void Frontend::missingHandler(const QHttpServerRequest &, QTcpSocket *socket)
+{
+    // Only for sockets that are not ours, which the Listener never creates.
+    socket->disconnectFromHost();
+}
+
+const QList<Frontend::Route> &Frontend::routes()
+{
+    using Method = QHttpServerRequest::Method;
+    const QHttpServerRequest::Methods get = Method::Get | Method::Head;
+    static const QList<Route> table {
+        { { "health" }, get, GetMethods, &Frontend::handleHealth },
+        { { "health", "live" }, get, GetMethods, &Frontend::handleLive },
+        { { "api", "profile", Routes::UsernameSegment, "request" }, Method::Post, PostMethods,
+            &Frontend::handleProfileRequest },
+        { { "api", "profile", Routes::UsernameSegment, "status" }, get, GetMethods,
+            &Frontend::handleProfileStatus },
+    };
+    return table;
+}
+
+void Frontend::dispatch(const QHttpServerRequest &request, Connection *connection,
+    const Connection::PendingPtr &pending, bool corsAllowed)
+{
+    const QUrl url = request.url();
+    if (!url.isValid()) {
+        connection->answer(pending, ApiResponse::badRequest());
+        return;
+    }
+    const QByteArrayList segments = Routes::pathSegments(url);
+    const Route *route = nullptr;
+    QByteArray rawUsername;
+    for (const Route &candidate : routes()) {
+        if (Routes::matches(candidate.path, segments, &rawUsername)) {
+            route = &candidate;
+            break;
+        }
+    }
+    const auto method = request.method();
+
+    if (method == QHttpServerRequest::Method::Options) {
+        if (!route)
+            connection->answer(pending, ApiResponse::notFound());
+        else
+            answerPreflight(*route, connection, pending, corsAllowed);
+        return;
+    }
+    // The token guards every path under /api/, also unknown ones (they say nothing then).
+    const bool api = !segments.isEmpty() && segments[0] == "api";
+    if (api && !m_tokenHash.isEmpty() &&
+        !authorized(request.value(QByteArrayLiteral("authorization")))) {
+        connection->answer(pending, ApiResponse::unauthorized());
+        return;
+    }
+    if (!route) {
+        connection->answer(pending, ApiResponse::notFound());
+        return;
+    }
+    if (!route->methods.testFlag(method)) {
+        connection->answer(pending, ApiResponse::methodNotAllowed(route->allow));
+        return;
+    }
+
+    Call call { request, connection, pending, {} };
+    if (route->path.contains(Routes::UsernameSegment)) {
+        const std::optional<QString> input = Routes::decodeComponent(rawUsername);
+        if (!input) {
+            connection->answer(pending,
+                ApiResponse::invalidUsername(QStringLiteral("The username is not valid UTF-8")));
+            return;
+        }
+        const Username::Parsed parsed = Username::normalize(*input);
+        if (!parsed.isValid()) {
+            connection->answer(pending, ApiResponse::invalidUsername(parsed.error));
+            return;
+        }
+        call.username = parsed.username;
+    }
+    (this->*route->handle)(call);
+}
+
+void Frontend::answerPreflight(const Route &route, Connection *connection,
+    const Connection::PendingPtr &pending, bool corsAllowed)
+{
+    ApiResponse preflight { 204, { { QByteArrayLiteral("Allow"), route.allow } }, {} };
+    if (corsAllowed) {
+        preflight.headers.append(
+            { QByteArrayLiteral("Access-Control-Allow-Methods"), route.allow });
+        preflight.headers.append({ QByteArrayLiteral("Access-Control-Allow-Headers"),
+            QByteArrayLiteral("Authorization, Content-Type") });
+        preflight.headers.append(
+            { QByteArrayLiteral("Access-Control-Max-Age"), QByteArrayLiteral("600") });
+    }
+    connection->answer(pending, preflight);
+}
+
+// GET /health/live: answered on this thread without the database (the liveness probe).
+void Frontend::handleLive(const Call &call)
+{
+    call.connection->answer(call.pending, { 200, {}, QByteArrayLiteral("{\"status\":\"ok\"}") });
+}
+
+// GET /health: the database probe, and the failures real requests met lately.
+void Frontend::handleHealth(const Call &call)
+{
+    const QPointer<Connection> target(call.connection);
+    const std::weak_ptr<Connection::Pending> slot(call.pending);
+    m_reader->submit(
+        [this, target, slot](RequestService &service) {
+            const bool ok = service.ping();
+            const bool repair = ok && service.repairRequired();
+            QMetaObject::invokeMethod(
+                this,
+                [this, target, slot, ok, repair] {
+                    // SELECT 1 alone can pass while every request fails.
+                    const int failed = m_failures.count(Connection::monotonicMs());
+                    if (target)
+                        target->answer(slot.lock(),
+                            repair ? ApiResponse::healthRepairRequired()
+                                   : ApiResponse::health(ok, failed));
+                },
+                Qt::QueuedConnection);
+        },
+        QDeadlineTimer(m_databaseTimeoutMs));
+    watchDeadline(call.connection, call.pending);
+}
+
+// GET /api/profile/{username}/status: read once the writes before it on the connection are
+// answered (read-your-writes for pipelined requests).
+void Frontend::handleProfileStatus(const Call &call)
+{
+    const QPointer<Connection> target(call.connection);
+    const std::weak_ptr<Connection::Pending> slot(call.pending);
+    const QDeadlineTimer deadline(m_databaseTimeoutMs);
+    DatabaseReader *reader = m_reader;
+    const QString username = call.username;
+    call.connection->afterWrites([this, reader, target, slot, username, deadline] {
+        reader->submit(
+            [this, target, slot, username](RequestService &service) {
+                const ProfileStatus status = service.status(username);
+                QMetaObject::invokeMethod(
+                    this,
+                    [this, target, slot, username, status] {
+                        if (!status.ok)
+                            m_failures.note(Connection::monotonicMs());
+                        else
+                            m_failures.noteSuccess();
+                        if (target)
+                            target->answer(
+                                slot.lock(), ApiResponse::fromProfileStatus(username, status));
+                    },
+                    Qt::QueuedConnection);
+            },
+            deadline);
+    });
+    watchDeadline(call.connection, call.pending);
+}
+
+// POST /api/profile/{username}/request?source=…: queued through the group committer.
+void Frontend::handleProfileRequest(const Call &call)
+{
+    if (m_readOnly) {
+        call.connection->answer(call.pending, ApiResponse::readOnly());
+        return;
+    }
+    QString source = Username::DefaultSource.toString();
+    const std::optional<QByteArray> rawSource = Routes::queryValue(
+        call.request.url().query(QUrl::FullyEncoded).toLatin1(), QByteArrayLiteral("source"));
+    if (rawSource && !rawSource->isEmpty()) { // an empty source means the default
+        const std::optional<QString> decoded = Routes::decodeComponent(*rawSource);
+        if (!decoded) {
+            call.connection->answer(call.pending,
+                ApiResponse::invalidSource(QStringLiteral("The source is not valid UTF-8")));
+            return;
+        }
+        const QString error = Username::sourceError(*decoded);
+        if (!error.isEmpty()) {
+            call.connection->answer(call.pending, ApiResponse::invalidSource(error));
+            return;
+        }
+        source = *decoded;
+    }
+    call.connection->markWrite(call.pending);
+    const QPointer<Frontend> self(this);
+    const QPointer<Connection> target(call.connection);
+    const std::weak_ptr<Connection::Pending> slot(call.pending);
+    m_writer->submit({ call.username, source }, [self, target, slot](const RequestResult &result) {
+        if (self && result.outcome == Outcome::Error)
+            self->m_failures.note(Connection::monotonicMs());
+        else if (self)
+            self->m_failures.noteSuccess();
+        if (target)
+            target->answer(slot.lock(), ApiResponse::fromRequestResult(result));
+    });
+    watchDeadline(call.connection, call.pending);
+}
+
+bool Frontend::authorized(const QByteArray &authorization) const
+{
+    static const QByteArray scheme = QByteArrayLiteral("bearer ");
+    const bool hasScheme = authorization.size() > scheme.size() &&
+        authorization.left(scheme.size()).toLower() == scheme;
+    const QByteArray given = hasScheme ? authorization.mid(scheme.size()).trimmed() : QByteArray();
+    // Compare fixed-size digests in constant time: neither the content nor the length of the
+    // token leaks through timing.
+    const QByteArray digest = QCryptographicHash::hash(given, QCryptographicHash::Sha256);
+    unsigned char difference = 0;
+    for (qsizetype i = 0; i < digest.size(); ++i)
+        difference |= static_cast<unsigned char>(digest[i] ^ m_tokenHash[i]);
+    return hasScheme & (difference == 0);
+}
+
+void Frontend::watchDeadline(Connection *connection, const Connection::PendingPtr &pending)
+{
+    m_deadlines.push_back({ Connection::monotonicMs() + m_databaseTimeoutMs, connection, pending });
+    if (!m_deadlineTimer.isActive())
+        m_deadlineTimer.start();
+}
+
+void Frontend::expireDeadlines()
+{
+    const qint64 now = Connection::monotonicMs();
+    while (!m_deadlines.empty()) {
+        Deadline &front = m_deadlines.front();
+        const Connection::PendingPtr pending = front.pending.lock();
+        if (pending && !pending->ready) {
+            if (front.atMs > now)
+                break;
+            if (front.connection) // the database did not answer in time: say so, claim nothing
+                front.connection->answer(pending, ApiResponse::databaseUnavailable());
+            m_failures.note(now);
+        }
+        m_deadlines.pop_front();
+    }
+    if (m_deadlines.empty())
+        m_deadlineTimer.stop();
+}
+
+} // namespace ViralSpot::Http
