@@ -606,8 +606,7 @@ void MainWindow::closeEvent(QCloseEvent *event)
 
 void MainWindow::startWorker()
 {
-    m_workerThread = new QThread(this);
-    m_workerThread->setObjectName(QStringLiteral("viralspot-ui-db"));
+    m_workerThread = new DatabaseThread(DatabaseConfig(), QStringLiteral("viralspot-ui-db"), this);
     m_worker = new RequestWorker;
     m_worker->moveToThread(m_workerThread);
     connect(m_workerThread, &QThread::finished, m_worker, &QObject::deleteLater);

@@ -35,8 +35,11 @@ void RequestWorker::setConfig(const DatabaseConfig &config)
 {
     if (m_service)
         m_service->close();
-    m_service = std::make_unique<RequestService>(
-        config, Database::threadConnectionName(QStringLiteral("ui")));
+    // On a DatabaseThread (the window's) the service opens that thread's one connection, which
+    // the thread closes on itself when it ends.
+    const DatabaseThread *thread = DatabaseThread::current();
+    m_service = std::make_unique<RequestService>(config,
+        thread ? thread->connectionName() : Database::threadConnectionName(QStringLiteral("ui")));
     m_connected = -1;
     m_repairRequired = -1;
     qCInfo(lcUi) << "database:" << config.displayUrl();

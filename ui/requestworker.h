@@ -3,6 +3,7 @@
 #include "bulkparser.h"
 #include "connectionsecurity.h"
 #include "databaseconfig.h"
+#include "databasethread.h" // the thread it lives on (MainWindow creates it)
 #include "outcome.h"
 #include "requestservice.h"
 #include "schema.h"
@@ -22,9 +23,11 @@ class RequestService;
 
 namespace ViralSpot::Ui {
 
-// The window's database side. Lives on its own QThread and owns the only RequestService (and
-// so the only connection) the window uses: the GUI thread never runs SQL. Call the public
-// functions through RequestWorkerHandle (queued), never directly from another thread.
+// The window's request side. Lives on its own DatabaseThread (core/databasethread.h) and owns
+// the RequestService that makes requests, on that thread's connection: the GUI thread never
+// runs SQL. Call the public functions queued (QMetaObject::invokeMethod), never directly from
+// another thread. The queue views have their own DatabaseThread (ui/queue/queuetabs.h), so a
+// long batch does not hold up browsing.
 class RequestWorker final : public QObject
 {
     Q_OBJECT

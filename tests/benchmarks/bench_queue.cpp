@@ -5,10 +5,10 @@
 //   bench_queue --database URL [--runs 3]
 
 #include "database.h"
+#include "databasethread.h"
 #include "overviewstats.h"
 #include "queuebrowserwidget.h"
 #include "queuetablemodel.h"
-#include "sqlworker.h"
 
 #include <QApplication>
 #include <QComboBox>
@@ -184,10 +184,10 @@ int main(int argc, char *argv[])
             std::printf("RSS after scrolling to row 500,000: %.1f MB\n", currentRssMb());
 
         // The overview's numbers (24 h + 7 days + composition), on a worker like the tab.
-        Ui::SqlWorker worker(config);
+        DatabaseThread worker(config, QStringLiteral("bench-overview"));
         bool done = false;
         timer.restart();
-        worker.run<OverviewData>(
+        worker.post(
             &widget,
             [](QSqlDatabase &db) { return OverviewStats::load(db, OverviewSplit::Status); },
             [&done](const OverviewData &) { done = true; });

@@ -1,8 +1,9 @@
 #include "auditlogwidget.h"
 
 #include "csvwriter.h"
+#include "databasethread.h"
 #include "filedialog.h"
-#include "sqlworker.h"
+#include "queuetabs.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -28,8 +29,13 @@ struct Loaded
 } // namespace
 
 AuditLogWidget::AuditLogWidget(const DatabaseConfig &config, bool readOnly, QWidget *parent)
+    : AuditLogWidget(createQueueDatabaseThread(config), readOnly, parent)
+{ }
+
+AuditLogWidget::AuditLogWidget(
+    std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent)
     : QWidget(parent)
-    , m_worker(new SqlWorker(config, this))
+    , m_worker(new DatabaseClient(database, this))
     , m_model(new QStandardItemModel(0, 8, this))
     , m_typingTimer(new QTimer(this))
 {
@@ -141,12 +147,11 @@ void AuditLogWidget::load(bool append)
     const quint64 generation = ++m_generation;
     const AuditFilter filter = m_filter;
     const qint64 offset = append ? m_entries.size() : 0;
-    m_worker->run<Loaded>(
-        this,
+    m_worker->post(
         [filter, offset](QSqlDatabase &db) {
             Loaded loaded;
             if (!db.isOpen()) {
-                loaded.page.error = SqlWorker::openError();
+                loaded.page.error = DatabaseThread::openError();
                 return loaded;
             }
             loaded.page = AuditLog::read(db, filter, PageSize, offset);

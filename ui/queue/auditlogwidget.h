@@ -2,10 +2,12 @@
 
 #include "auditlog.h"
 #include "databaseconfig.h"
+#include "databasethread.h"
 
 #include <QWidget>
 
 #include <functional>
+#include <memory>
 
 class QComboBox;
 class QLabel;
@@ -16,8 +18,6 @@ class QTableView;
 class QTimer;
 
 namespace ViralSpot::Ui {
-
-class SqlWorker;
 
 // The Audit tab: every admin action and submission (time, OS user, host, origin, action,
 // usernames, counts), newest first, with filters and CSV export of what is shown.
@@ -30,7 +30,11 @@ public:
     static constexpr int PageSize = 500;
     using PathProvider = std::function<QString()>;
 
+    // With a database thread of its own (createQueueDatabaseThread()).
     explicit AuditLogWidget(const DatabaseConfig &config, bool readOnly, QWidget *parent = nullptr);
+    // On a database thread shared with other views.
+    AuditLogWidget(
+        std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent = nullptr);
     ~AuditLogWidget() override;
 
     void setFilter(const AuditFilter &filter);
@@ -51,7 +55,7 @@ private:
     void load(bool append);
     void appendRows(const QList<AuditEntry> &entries);
 
-    SqlWorker *m_worker = nullptr;
+    DatabaseClient *m_worker = nullptr;
     AuditFilter m_filter;
     QList<AuditEntry> m_entries;
     quint64 m_generation = 0;

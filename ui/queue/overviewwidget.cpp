@@ -1,6 +1,7 @@
 #include "overviewwidget.h"
 
-#include "sqlworker.h"
+#include "databasethread.h"
+#include "queuetabs.h"
 #include "statuspalette.h"
 
 #include <QBarSet>
@@ -127,8 +128,13 @@ QString colorSwatch(const QColor &color)
 } // namespace
 
 OverviewWidget::OverviewWidget(const DatabaseConfig &config, bool readOnly, QWidget *parent)
+    : OverviewWidget(createQueueDatabaseThread(config), readOnly, parent)
+{ }
+
+OverviewWidget::OverviewWidget(
+    std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent)
     : QWidget(parent)
-    , m_worker(new SqlWorker(config, this))
+    , m_worker(new DatabaseClient(database, this))
     , m_dayChart(new QChart)
     , m_weekChart(new QChart)
     , m_compositionChart(new QChart)
@@ -234,12 +240,11 @@ void OverviewWidget::refresh()
     const quint64 generation = ++m_generation;
     const OverviewSplit split = m_split;
     const QDateTime now = m_fixedNow;
-    m_worker->run<OverviewData>(
-        this,
+    m_worker->post(
         [split, now](QSqlDatabase &db) {
             if (!db.isOpen()) {
                 OverviewData failed;
-                failed.error = SqlWorker::openError();
+                failed.error = DatabaseThread::openError();
                 return failed;
             }
             return OverviewStats::load(

@@ -1,10 +1,13 @@
 #pragma once
 
 #include "databaseconfig.h"
+#include "databasethread.h"
 #include "overviewstats.h"
 
 #include <QColor>
 #include <QWidget>
+
+#include <memory>
 
 class QCategoryAxis;
 class QChart;
@@ -14,8 +17,6 @@ class QLabel;
 class QTimer;
 
 namespace ViralSpot::Ui {
-
-class SqlWorker;
 
 // The Overview tab: requests per hour over the last 24 hours (stacked bars) and 7 days
 // (lines), split by status or source, and the queue's composition by status (pie). The numbers
@@ -32,7 +33,11 @@ class OverviewWidget final : public QWidget
     Q_DISABLE_COPY_MOVE(OverviewWidget)
 
 public:
+    // With a database thread of its own (createQueueDatabaseThread()).
     explicit OverviewWidget(const DatabaseConfig &config, bool readOnly, QWidget *parent = nullptr);
+    // On a database thread shared with other views.
+    OverviewWidget(
+        std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent = nullptr);
     ~OverviewWidget() override;
 
     void setSplit(OverviewSplit split);
@@ -73,7 +78,7 @@ private:
     void spaceDayLabels();
     void spaceWeekLabels();
 
-    SqlWorker *m_worker = nullptr;
+    DatabaseClient *m_worker = nullptr;
     OverviewSplit m_split = OverviewSplit::Status;
     QDateTime m_fixedNow;
     OverviewData m_data;

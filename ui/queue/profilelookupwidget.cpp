@@ -2,8 +2,9 @@
 
 #include "auditlog.h"
 #include "database.h"
+#include "databasethread.h"
+#include "queuetabs.h"
 #include "requestservice.h"
-#include "sqlworker.h"
 #include "username.h"
 
 #include <QHBoxLayout>
@@ -38,10 +39,15 @@ QString displayTime(const QDateTime &t)
 
 ProfileLookupWidget::ProfileLookupWidget(
     const DatabaseConfig &config, bool readOnly, QWidget *parent)
+    : ProfileLookupWidget(createQueueDatabaseThread(config), readOnly, parent)
+{ }
+
+ProfileLookupWidget::ProfileLookupWidget(
+    std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent)
     : QWidget(parent)
-    , m_config(config)
+    , m_config(database->config())
     , m_readOnly(readOnly)
-    , m_worker(new SqlWorker(config, this))
+    , m_worker(new DatabaseClient(database, this))
     , m_historyModel(new QStandardItemModel(0, 8, this))
     , m_typingTimer(new QTimer(this))
 {
@@ -112,12 +118,11 @@ bool ProfileLookupWidget::lookUp(const QString &input)
     const QString username = parsed.username;
     const quint64 generation = ++m_lookupGeneration;
     m_status->setText(tr("Looking up %1…").arg(username));
-    m_worker->run<Lookup>(
-        this,
+    m_worker->post(
         [username](QSqlDatabase &db) {
             Lookup lookup;
             if (!db.isOpen()) {
-                lookup.error = SqlWorker::openError();
+                lookup.error = DatabaseThread::openError();
                 return lookup;
             }
             lookup.processed = QueueQuery::isProcessed(db, username, &lookup.error);
@@ -178,8 +183,7 @@ bool ProfileLookupWidget::requestShown()
     const QString username = m_username;
     const DatabaseConfig config = m_config;
     m_request->setEnabled(false);
-    m_worker->run<RequestResult>(
-        this,
+    m_worker->post(
         [username, config](QSqlDatabase &db) {
             RequestResult result;
             {

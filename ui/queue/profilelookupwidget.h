@@ -1,10 +1,13 @@
 #pragma once
 
 #include "databaseconfig.h"
+#include "databasethread.h"
 #include "outcome.h"
 #include "queuequery.h"
 
 #include <QWidget>
+
+#include <memory>
 
 class QLabel;
 class QLineEdit;
@@ -15,8 +18,6 @@ class QTimer;
 
 namespace ViralSpot::Ui {
 
-class SqlWorker;
-
 // Type a username in any accepted form: is it processed (primary_profiles), and its whole
 // queue history; request it from here (not in read-only mode).
 class ProfileLookupWidget final : public QWidget
@@ -25,8 +26,12 @@ class ProfileLookupWidget final : public QWidget
     Q_DISABLE_COPY_MOVE(ProfileLookupWidget)
 
 public:
+    // With a database thread of its own (createQueueDatabaseThread()).
     explicit ProfileLookupWidget(
         const DatabaseConfig &config, bool readOnly, QWidget *parent = nullptr);
+    // On a database thread shared with other views.
+    ProfileLookupWidget(
+        std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent = nullptr);
     ~ProfileLookupWidget() override;
 
     // Looks the input up (normalizing it first); false when it is not a valid username.
@@ -49,7 +54,7 @@ private:
 
     DatabaseConfig m_config;
     bool m_readOnly = false;
-    SqlWorker *m_worker = nullptr;
+    DatabaseClient *m_worker = nullptr;
     QLineEdit *m_input = nullptr;
     QLabel *m_status = nullptr;
     QPushButton *m_request = nullptr;

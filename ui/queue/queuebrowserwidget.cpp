@@ -1,9 +1,10 @@
 #include "queuebrowserwidget.h"
 
 #include "csvwriter.h"
+#include "databasethread.h"
 #include "filedialog.h"
 #include "queuetablemodel.h"
-#include "sqlworker.h"
+#include "queuetabs.h"
 
 #include <QComboBox>
 #include <QDateTimeEdit>
@@ -63,11 +64,16 @@ enum CreatedRange
 } // namespace
 
 QueueBrowserWidget::QueueBrowserWidget(const DatabaseConfig &config, bool readOnly, QWidget *parent)
+    : QueueBrowserWidget(createQueueDatabaseThread(config), readOnly, parent)
+{ }
+
+QueueBrowserWidget::QueueBrowserWidget(
+    std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent)
     : QWidget(parent)
-    , m_config(config)
+    , m_config(database->config())
     , m_readOnly(readOnly)
-    , m_model(new QueueTableModel(config, this))
-    , m_statsWorker(new SqlWorker(config, this))
+    , m_model(new QueueTableModel(database, this))
+    , m_statsWorker(new DatabaseClient(database, this))
     , m_refreshTimer(new QTimer(this))
     , m_searchTimer(new QTimer(this))
 {
@@ -434,12 +440,11 @@ QStringList QueueBrowserWidget::selectedIds() const
 
 void QueueBrowserWidget::loadCounts()
 {
-    m_statsWorker->run<QueueCounts>(
-        this,
+    m_statsWorker->post(
         [](QSqlDatabase &db) {
             if (!db.isOpen()) {
                 QueueCounts failed;
-                failed.error = SqlWorker::openError();
+                failed.error = DatabaseThread::openError();
                 return failed;
             }
             return QueueQuery::counts(db);
@@ -457,8 +462,7 @@ void QueueBrowserWidget::loadCounts()
 
 void QueueBrowserWidget::loadSources()
 {
-    m_statsWorker->run<QStringList>(
-        this,
+    m_statsWorker->post(
         [](QSqlDatabase &db) { return db.isOpen() ? QueueQuery::sources(db) : QStringList(); },
         [this](const QStringList &sources) {
             const QString current =
@@ -558,13 +562,12 @@ bool QueueBrowserWidget::runAction(QueueAction action)
     report(tr("%1: working…").arg(label));
     const QueueFilter filter = m_model->filter();
     const QueueSort sort = m_model->sortOrder();
-    m_model->worker()->run<ActionJobResult>(
-        this,
+    m_model->worker()->post(
         [action, ids, unloaded, filter, sort](QSqlDatabase &db) {
             ActionJobResult job;
             if (!db.isOpen()) {
                 job.result.action = action;
-                job.result.error = SqlWorker::openError();
+                job.result.error = DatabaseThread::openError();
                 return job;
             }
             QStringList all = ids;
@@ -599,12 +602,11 @@ bool QueueBrowserWidget::exportCsv()
     report(tr("Exporting to %1…").arg(path));
     const QueueFilter filter = m_model->filter();
     const QueueSort sort = m_model->sortOrder();
-    m_statsWorker->run<ExportResult>(
-        this,
+    m_statsWorker->post(
         [path, filter, sort](QSqlDatabase &db) {
             ExportResult result;
             if (!db.isOpen()) {
-                result.error = SqlWorker::openError();
+                result.error = DatabaseThread::openError();
                 return result;
             }
             QSaveFile file(path);

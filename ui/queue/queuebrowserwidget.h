@@ -1,6 +1,7 @@
 #pragma once
 
 #include "databaseconfig.h"
+#include "databasethread.h"
 #include "queueactions.h"
 #include "queuequery.h"
 
@@ -8,6 +9,7 @@
 #include <QWidget>
 
 #include <functional>
+#include <memory>
 
 class QComboBox;
 class QDateTimeEdit;
@@ -22,7 +24,6 @@ class QToolButton;
 namespace ViralSpot::Ui {
 
 class QueueTableModel;
-class SqlWorker;
 
 // The Queue tab: the `queue` rows with filters, prefix search as you type, counts per status
 // and priority, auto-refresh that keeps selection and scroll position, admin actions on the
@@ -39,8 +40,12 @@ public:
     // Where an export goes; empty = cancelled. Tests replace the file dialog with this.
     using PathProvider = std::function<QString()>;
 
+    // With a database thread of its own (createQueueDatabaseThread()).
     explicit QueueBrowserWidget(
         const DatabaseConfig &config, bool readOnly, QWidget *parent = nullptr);
+    // On a database thread shared with other views.
+    QueueBrowserWidget(
+        std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent = nullptr);
     ~QueueBrowserWidget() override;
 
     QueueTableModel *model() const { return m_model; }
@@ -102,7 +107,7 @@ private:
     DatabaseConfig m_config;
     bool m_readOnly = false;
     QueueTableModel *m_model = nullptr;
-    SqlWorker *m_statsWorker = nullptr;
+    DatabaseClient *m_statsWorker = nullptr;
     QTableView *m_view = nullptr;
     QLineEdit *m_search = nullptr;
     QComboBox *m_status = nullptr;

@@ -1,6 +1,7 @@
 #include "queuetablemodel.h"
 
-#include "sqlworker.h"
+#include "databasethread.h"
+#include "queuetabs.h"
 
 #include <QLocale>
 
@@ -20,10 +21,14 @@ QString displayTime(const QDateTime &t)
 } // namespace
 
 QueueTableModel::QueueTableModel(const DatabaseConfig &config, QObject *parent)
+    : QueueTableModel(createQueueDatabaseThread(config), parent)
+{ }
+
+QueueTableModel::QueueTableModel(std::shared_ptr<DatabaseThread> database, QObject *parent)
     : QAbstractTableModel(parent)
-    , m_worker(new SqlWorker(config, this))
+    , m_worker(new DatabaseClient(database, this))
 {
-    connect(m_worker, &SqlWorker::busyChanged, this, &QueueTableModel::busyChanged);
+    connect(m_worker, &DatabaseClient::busyChanged, this, &QueueTableModel::busyChanged);
     reload();
 }
 
@@ -197,12 +202,11 @@ void QueueTableModel::reload()
     m_refreshOutstanding = 0;
     const QueueFilter filter = m_filter;
     const QueueSort sort = m_sort;
-    m_worker->run<QueuePage>(
-        this,
+    m_worker->post(
         [filter, sort](QSqlDatabase &db) {
             if (!db.isOpen()) {
                 QueuePage failed;
-                failed.error = SqlWorker::openError();
+                failed.error = DatabaseThread::openError();
                 return failed;
             }
             return QueueQuery::fetch(db, filter, sort, 0, PageSize);
@@ -223,12 +227,11 @@ void QueueTableModel::reload()
             endResetModel();
             emit firstPageLoaded();
         });
-    m_worker->run<QueueCount>(
-        this,
+    m_worker->post(
         [filter](QSqlDatabase &db) {
             if (!db.isOpen()) {
                 QueueCount failed;
-                failed.error = SqlWorker::openError();
+                failed.error = DatabaseThread::openError();
                 return failed;
             }
             return QueueQuery::count(db, filter);
@@ -274,12 +277,11 @@ void QueueTableModel::requestPage(int page, bool forRefresh) const
     const quint64 generation = m_generation;
     const QueueFilter filter = m_filter;
     const QueueSort sort = m_sort;
-    m_worker->run<QueuePage>(
-        self,
+    m_worker->post(
         [filter, sort, page](QSqlDatabase &db) {
             if (!db.isOpen()) {
                 QueuePage failed;
-                failed.error = SqlWorker::openError();
+                failed.error = DatabaseThread::openError();
                 return failed;
             }
             return QueueQuery::fetch(db, filter, sort, qint64(page) * PageSize, PageSize);
@@ -327,12 +329,11 @@ void QueueTableModel::refresh()
     const quint64 generation = m_generation;
     const QueueFilter filter = m_filter;
     m_refreshOutstanding = 1;
-    m_worker->run<QueueCount>(
-        this,
+    m_worker->post(
         [filter](QSqlDatabase &db) {
             if (!db.isOpen()) {
                 QueueCount failed;
-                failed.error = SqlWorker::openError();
+                failed.error = DatabaseThread::openError();
                 return failed;
             }
             return QueueQuery::count(db, filter);

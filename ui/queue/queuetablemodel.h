@@ -1,15 +1,16 @@
 #pragma once
 
 #include "databaseconfig.h"
+#include "databasethread.h"
 #include "queuequery.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
 #include <QSet>
 
-namespace ViralSpot::Ui {
+#include <memory>
 
-class SqlWorker;
+namespace ViralSpot::Ui {
 
 // The `queue` table as a list model over millions of rows. Filtering, sorting and searching
 // happen in SQL; the model knows the number of matching rows (one COUNT) and fetches the pages
@@ -29,7 +30,10 @@ public:
         LoadedRole
     };
 
+    // With a database thread of its own (createQueueDatabaseThread()).
     explicit QueueTableModel(const DatabaseConfig &config, QObject *parent = nullptr);
+    // On a database thread shared with other views.
+    QueueTableModel(std::shared_ptr<DatabaseThread> database, QObject *parent = nullptr);
     ~QueueTableModel() override;
 
     int rowCount(const QModelIndex &parent = {}) const override;
@@ -62,7 +66,7 @@ public:
     bool isBusy() const;
     QString lastError() const { return m_lastError; }
 
-    SqlWorker *worker() const { return m_worker; }
+    DatabaseClient *worker() const { return m_worker; }
 
 signals:
     // The first page of a new filter or sort is shown (the row count may still grow).
@@ -90,7 +94,7 @@ private:
     void setError(const QString &error);
     void finishRefreshStep();
 
-    SqlWorker *m_worker = nullptr;
+    DatabaseClient *m_worker = nullptr;
     QueueFilter m_filter;
     QueueSort m_sort;
     qint64 m_total = 0;

@@ -1,22 +1,39 @@
 #include "queuetabs.h"
 
 #include "auditlogwidget.h"
+#include "database.h"
 #include "overviewwidget.h"
 #include "profilelookupwidget.h"
 #include "queuebrowserwidget.h"
 
 #include <QCoreApplication>
+#include <QSqlQuery>
 
 namespace ViralSpot::Ui {
+
+std::shared_ptr<DatabaseThread> createQueueDatabaseThread(const DatabaseConfig &config)
+{
+    auto thread = std::make_shared<DatabaseThread>(config, QStringLiteral("viralspot-queue"));
+    thread->setOpenHook([](QSqlDatabase &db) {
+        if (!Database::isPostgres(db)) {
+            QSqlQuery q(db);
+            q.exec(QStringLiteral("PRAGMA cache_size=-8192"));
+        }
+    });
+    return thread;
+}
 
 QList<QPair<QString, QWidget *>> createQueueTabs(
     const DatabaseConfig &config, bool readOnly, QWidget *parent)
 {
     auto tr = [](const char *text) { return QCoreApplication::translate("QueueTabs", text); };
-    auto *browser = new QueueBrowserWidget(config, readOnly, parent);
-    auto *lookup = new ProfileLookupWidget(config, readOnly, parent);
-    auto *overview = new OverviewWidget(config, readOnly, parent);
-    auto *audit = new AuditLogWidget(config, readOnly, parent);
+    // One thread and connection for all four: they read the same database, one at a time is
+    // quick enough, and a window then holds a fixed number of connections.
+    const std::shared_ptr<DatabaseThread> database = createQueueDatabaseThread(config);
+    auto *browser = new QueueBrowserWidget(database, readOnly, parent);
+    auto *lookup = new ProfileLookupWidget(database, readOnly, parent);
+    auto *overview = new OverviewWidget(database, readOnly, parent);
+    auto *audit = new AuditLogWidget(database, readOnly, parent);
     // An action in the queue tab shows up in the overview and the audit log right away.
     QObject::connect(browser, &QueueBrowserWidget::actionFinished, audit, &AuditLogWidget::refresh);
     QObject::connect(

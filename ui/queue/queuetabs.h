@@ -1,19 +1,27 @@
 #pragma once
 
 #include "databaseconfig.h"
+#include "databasethread.h"
 
 #include <QList>
 #include <QPair>
 #include <QString>
 
+#include <memory>
+
 class QWidget;
 
 namespace ViralSpot::Ui {
 
+// The database thread of the queue browser's views: one connection, named after the views,
+// with a small SQLite page cache (browsing reads through the OS cache; the request path's
+// 64 MiB cache is for big batches).
+std::shared_ptr<DatabaseThread> createQueueDatabaseThread(const DatabaseConfig &config);
+
 // The queue browser's tabs for the main window, in order: Queue, Profile, Overview, Audit
-// (titles translated). Each widget works on its own worker thread and connection; with
-// readOnly nothing in them can write (actions and requests are disabled and refused).
-// The widgets are children of `parent`.
+// (titles translated). They share one database thread and connection, which ends with the
+// last of them; with readOnly nothing in them can write (actions and requests are disabled
+// and refused). The widgets are children of `parent`.
 QList<QPair<QString, QWidget *>> createQueueTabs(
     const DatabaseConfig &config, bool readOnly, QWidget *parent);
 
