@@ -5,8 +5,6 @@
 
 #include <QWidget>
 
-#include <functional>
-
 class QComboBox;
 class QLabel;
 class QLineEdit;
@@ -28,7 +26,6 @@ class AuditLogWidget final : public QWidget
 
 public:
     static constexpr int PageSize = 500;
-    using PathProvider = std::function<QString()>;
 
     explicit AuditLogWidget(const DatabaseConfig &config, bool readOnly, QWidget *parent = nullptr);
     ~AuditLogWidget() override;
@@ -37,7 +34,6 @@ public:
     AuditFilter filterFromControls() const;
     const QList<AuditEntry> &entries() const { return m_entries; }
     QStandardItemModel *model() const { return m_model; }
-    void setExportPathProvider(PathProvider provider) { m_exportPath = std::move(provider); }
     bool exportCsv(); // synchronous: the rows shown are already in memory
 
 public slots:
@@ -64,7 +60,6 @@ private:
     QTableView *m_view = nullptr;
     QStandardItemModel *m_model = nullptr;
     QTimer *m_typingTimer = nullptr;
-    PathProvider m_exportPath;
 };
 
 } // namespace ViralSpot::Ui

@@ -7,8 +7,6 @@
 #include <QElapsedTimer>
 #include <QWidget>
 
-#include <functional>
-
 class QComboBox;
 class QDateTimeEdit;
 class QLabel;
@@ -34,11 +32,6 @@ class QueueBrowserWidget final : public QWidget
     Q_DISABLE_COPY_MOVE(QueueBrowserWidget)
 
 public:
-    // Asked before an action runs; true = go ahead. Tests replace the message box with this.
-    using ConfirmHandler = std::function<bool(const QString &title, const QString &text)>;
-    // Where an export goes; empty = cancelled. Tests replace the file dialog with this.
-    using PathProvider = std::function<QString()>;
-
     explicit QueueBrowserWidget(
         const DatabaseConfig &config, bool readOnly, QWidget *parent = nullptr);
     ~QueueBrowserWidget() override;
@@ -46,9 +39,6 @@ public:
     QueueTableModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     bool isReadOnly() const { return m_readOnly; }
-
-    void setConfirmHandler(ConfirmHandler handler) { m_confirm = std::move(handler); }
-    void setExportPathProvider(PathProvider provider) { m_exportPath = std::move(provider); }
 
     void setAutoRefreshInterval(int seconds);
     int autoRefreshInterval() const;
@@ -121,8 +111,6 @@ private:
     QPushButton *m_exportButton = nullptr;
     QTimer *m_refreshTimer = nullptr;
     QTimer *m_searchTimer = nullptr;
-    ConfirmHandler m_confirm;
-    PathProvider m_exportPath;
     QueueCounts m_counts;
     QString m_lastReport;
     QStringList m_pendingSelection;
