@@ -6,6 +6,9 @@
 #include <QMessageBox>
 #include <QMimeDatabase>
 
+#include <optional>
+#include <utility>
+
 namespace ViralSpot::Ui {
 
 QIcon ContentFreeIconProvider::icon(const QFileInfo &info) const
@@ -44,7 +47,25 @@ QString &lastDirectory()
     return directory;
 }
 
+// The test seam's answer for the next static call (GUI thread only).
+std::optional<QString> &nextFileName()
+{
+    static std::optional<QString> name;
+    return name;
+}
+
+// Takes the seam's answer, if one is set.
+std::optional<QString> takeNextFileName()
+{
+    return std::exchange(nextFileName(), std::nullopt);
+}
+
 } // namespace
+
+void FileDialog::setNextFileName(const QString &fileName)
+{
+    nextFileName() = fileName;
+}
 
 // Built on the root folder: QFileDialog lists its first folder and selects its first file with
 // Qt's own icon provider, before this one can be set; "/" holds no database.
@@ -74,6 +95,8 @@ FileDialog::FileDialog(QWidget *parent, Mode mode, const QString &caption, const
 QString FileDialog::openFileName(
     QWidget *parent, const QString &caption, const QString &directory, const QString &filter)
 {
+    if (std::optional<QString> answer = takeNextFileName())
+        return *answer;
     FileDialog dialog(parent, Mode::Open, caption, directory, filter);
     if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty())
         return {};
@@ -83,6 +106,8 @@ QString FileDialog::openFileName(
 QString FileDialog::saveFileName(QWidget *parent, const QString &caption, const QString &directory,
     const QString &filter, QFileDialog::Options extra)
 {
+    if (std::optional<QString> answer = takeNextFileName())
+        return *answer;
     FileDialog dialog(parent, Mode::Save, caption, directory, filter);
     if (extra)
         dialog.setOptions(dialog.options() | extra);

@@ -50,6 +50,10 @@ public:
     static QString saveFileName(QWidget *parent, const QString &caption,
         const QString &directory = {}, const QString &filter = {}, QFileDialog::Options extra = {});
 
+    // Test seam: the next openFileName() or saveFileName() returns `fileName` at once, without
+    // a dialog (an empty name: as if cancelled). One call only.
+    static void setNextFileName(const QString &fileName);
+
     // The Database dialog's picker names the database itself (for SQLite, never to read it).
     void setRefuseDatabaseFiles(bool refuse) { m_refuseDatabaseFiles = refuse; }
 

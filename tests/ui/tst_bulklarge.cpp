@@ -70,7 +70,7 @@ void TestBulkLarge::hundredThousandLinesNeverStall()
     MainWindow window(options);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QTRY_VERIFY(window.isConnected());
+    QTRY_VERIFY(Test::database(&window)->isConnected());
     Test::child<QTabWidget>(&window, "tabs")->setCurrentIndex(MainWindow::BulkTab);
     auto *editor = Test::child<QPlainTextEdit>(&window, "bulkEditor");
 
@@ -79,16 +79,16 @@ void TestBulkLarge::hundredThousandLinesNeverStall()
     QElapsedTimer clock;
     clock.start();
     Test::paste(editor, text);
-    QVERIFY(Test::waitFor([&] { return !window.isPreviewPending(); }, 120000));
+    QVERIFY(Test::waitFor([&] { return !Test::bulk(&window)->isPreviewPending(); }, 120000));
     const qint64 previewMs = clock.elapsed();
     const qint64 previewStall = watchdog.maxStallMs();
     const qint64 previewOwnStall = watchdog.maxOwnStallMs();
-    QCOMPARE(window.bulkModel()->rowCount(), Lines);
-    QCOMPARE(window.bulkModel()->parseResult().valid, expectedValid);
-    QCOMPARE(window.bulkModel()->parseResult().invalid, expectedInvalid);
-    QCOMPARE(window.bulkModel()->parseResult().duplicates, expectedDuplicates);
+    QCOMPARE(Test::bulk(&window)->model()->rowCount(), Lines);
+    QCOMPARE(Test::bulk(&window)->model()->parseResult().valid, expectedValid);
+    QCOMPARE(Test::bulk(&window)->model()->parseResult().invalid, expectedInvalid);
+    QCOMPARE(Test::bulk(&window)->model()->parseResult().duplicates, expectedDuplicates);
 
-    QSignalSpy finished(&window, &MainWindow::batchFinished);
+    QSignalSpy finished(Test::bulk(&window), &Ui::BulkSession::batchFinished);
     clock.restart();
     QTest::mouseClick(Test::child<QPushButton>(&window, "submitButton"), Qt::LeftButton);
     QVERIFY(Test::waitFor([&] { return finished.count() == 1; }, 600000));
@@ -115,8 +115,8 @@ void TestBulkLarge::hundredThousandLinesNeverStall()
     }
     watchdog.stop();
 
-    QCOMPARE(window.bulkModel()->count(Outcome::Queued), expectedValid);
-    QCOMPARE(window.bulkModel()->count(Outcome::Error), 0);
+    QCOMPARE(Test::bulk(&window)->model()->count(Outcome::Queued), expectedValid);
+    QCOMPARE(Test::bulk(&window)->model()->count(Outcome::Error), 0);
     QCOMPARE(db.scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), expectedValid);
 
     qInfo("ui-bulk-100k engine=%s preview_ms=%lld submit_ms=%lld preview_max_stall_ms=%lld "

@@ -1,10 +1,13 @@
 // The Bulk tab as staff use it, offscreen against a real SQLite database: results that survive
 // editing and undo, a second Submit all that asks first, an import that asks before replacing
 // text, an empty tab with nothing to submit, Tab moving the focus, and the CSV export (what is
-// shown, never a live formula, .csv added to a typed name) through the dialog seams.
+// shown, never a live formula, .csv added to a typed name) through the dialog seams
+// (MessageBox::setNextAnswer, FileDialog::setNextFileName).
 
 #include "bulkresultmodel.h"
+#include "filedialog.h"
 #include "mainwindow.h"
+#include "messagebox.h"
 #include "requestservice.h"
 #include "testdatabase.h"
 #include "uitesthelpers.h"
@@ -59,13 +62,18 @@ QByteArray readAll(const QString &path)
     return f.readAll();
 }
 
-// Answers every modal dialog of the window: records it, and says yes or no.
-struct DialogAnswers
+// The message boxes answered through the seam since the last call: their object names, and
+// their words (text and informative text) in *texts.
+QStringList takeAnswered(QStringList *texts = nullptr)
 {
-    QStringList seen; // object names of the dialogs shown, in order
-    QStringList texts;
-    bool yes = false;
-};
+    QStringList names;
+    for (const Ui::MessageBox::Answered &box : Ui::MessageBox::takeAnswered()) {
+        names.append(box.objectName);
+        if (texts)
+            texts->append(box.text + QLatin1Char(' ') + box.informativeText);
+    }
+    return names;
+}
 
 } // namespace
 
@@ -92,7 +100,6 @@ private:
     QPlainTextEdit *editor(MainWindow *window);
     // Pastes the text in the empty editor and submits it; waits for the results.
     bool pasteAndSubmit(MainWindow *window, const QString &text);
-    void answerDialogs(MainWindow *window, DialogAnswers *answers, const QString &saveAs = {});
 
     std::unique_ptr<Test::TemporaryDatabase> m_db;
 };
@@ -138,33 +145,19 @@ QPlainTextEdit *TestBulkWorkflow::editor(MainWindow *window)
 bool TestBulkWorkflow::pasteAndSubmit(MainWindow *window, const QString &text)
 {
     Test::paste(editor(window), text);
-    if (!Test::waitFor([&] { return !window->isPreviewPending(); }, 30000))
+    if (!Test::waitFor([&] { return !Test::bulk(window)->isPreviewPending(); }, 30000))
         return false;
-    QSignalSpy finished(window, &MainWindow::batchFinished);
+    QSignalSpy finished(Test::bulk(window), &Ui::BulkSession::batchFinished);
     QTest::mouseClick(Test::child<QPushButton>(window, "submitButton"), Qt::LeftButton);
-    return finished.wait(60000) && window->bulkModel()->hasResults();
-}
-
-void TestBulkWorkflow::answerDialogs(
-    MainWindow *window, DialogAnswers *answers, const QString &saveAs)
-{
-    Ui::DialogHooks hooks;
-    hooks.exec = [answers](QDialog &dialog) {
-        answers->seen.append(dialog.objectName());
-        if (auto *box = qobject_cast<QMessageBox *>(&dialog))
-            answers->texts.append(box->text() + QLatin1Char(' ') + box->informativeText());
-        return int(answers->yes ? QMessageBox::Yes : QMessageBox::Cancel);
-    };
-    hooks.fileName = [saveAs](QWidget *, const QString &, const QString &, bool) { return saveAs; };
-    window->setDialogHooks(hooks);
+    return finished.wait(60000) && Test::bulk(window)->model()->hasResults();
 }
 
 void TestBulkWorkflow::editingKeepsResultsMarkedUntilSubmit()
 {
     auto window = openWindow();
-    QTRY_VERIFY(window->isConnected());
+    QTRY_VERIFY(Test::database(window)->isConnected());
     QVERIFY(pasteAndSubmit(window.get(), QStringLiteral("alice\nbob\nbad..name\ncarol")));
-    BulkResultModel *model = window->bulkModel();
+    BulkResultModel *model = Test::bulk(window)->model();
     auto *summary = Test::child<QLabel>(window.get(), "summaryLabel");
     const QString summaryBefore = summary->text();
     QVERIFY2(summaryBefore.contains(QLatin1String("queued 3")), qPrintable(summaryBefore));
@@ -178,7 +171,7 @@ void TestBulkWorkflow::editingKeepsResultsMarkedUntilSubmit()
     edit->moveCursor(QTextCursor::End);
     QTest::keyClick(edit, Qt::Key_Space);
     QVERIFY(note->isVisible()); // at once, before the text is read again
-    QTRY_VERIFY(!window->isPreviewPending());
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
     QVERIFY(model->hasResults());
     QCOMPARE(model->count(Outcome::Queued), 3);
     QCOMPARE(model->count(Outcome::Invalid), 1);
@@ -189,34 +182,35 @@ void TestBulkWorkflow::editingKeepsResultsMarkedUntilSubmit()
     // Undo brings the submitted text back: the results are current again.
     QTest::keyClick(edit, Qt::Key_Z, Qt::ControlModifier);
     QCOMPARE(edit->toPlainText(), QStringLiteral("alice\nbob\nbad..name\ncarol"));
-    QTRY_VERIFY(!window->isPreviewPending());
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
     QVERIFY(model->hasResults());
     QCOMPARE(summary->text(), summaryBefore);
     QVERIFY(!note->isVisible());
 
     // Clear empties the text (undoably) and keeps the results, marked.
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "clearBulkButton"), Qt::LeftButton);
-    QTRY_VERIFY(!window->isPreviewPending());
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
     QVERIFY(edit->toPlainText().isEmpty());
     QVERIFY(model->hasResults());
     QVERIFY(note->isVisible());
     QTest::keyClick(edit, Qt::Key_Z, Qt::ControlModifier);
-    QTRY_VERIFY(!window->isPreviewPending());
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
     QCOMPARE(edit->toPlainText(), QStringLiteral("alice\nbob\nbad..name\ncarol"));
     QVERIFY(!note->isVisible());
 
-    // A new text, submitted: its results replace the old ones, no question asked (new text).
-    DialogAnswers answers;
-    answerDialogs(window.get(), &answers);
+    // A new text, submitted: its results replace the old ones, no question asked (new text:
+    // a "no" set for a question would have stopped the batch, and is still there afterwards).
+    Ui::MessageBox::setNextAnswer(QMessageBox::Cancel);
     edit->selectAll();
     QTest::keyClicks(edit, QStringLiteral("dave erin"));
-    QTRY_VERIFY(!window->isPreviewPending());
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
     QVERIFY(note->isVisible());
     QCOMPARE(model->rowCount(), 4); // the table still shows the submitted text's rows
-    QSignalSpy finished(window.get(), &MainWindow::batchFinished);
+    QSignalSpy finished(Test::bulk(window), &Ui::BulkSession::batchFinished);
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "submitButton"), Qt::LeftButton);
     QVERIFY(finished.wait(60000));
-    QVERIFY(answers.seen.isEmpty());
+    QVERIFY(takeAnswered().isEmpty());
+    Ui::MessageBox::setNextAnswer(QMessageBox::NoButton);
     QCOMPARE(model->rowCount(), 2);
     QCOMPARE(model->count(Outcome::Queued), 2);
     QVERIFY(!note->isVisible());
@@ -225,37 +219,36 @@ void TestBulkWorkflow::editingKeepsResultsMarkedUntilSubmit()
 void TestBulkWorkflow::submittingTheSameTextAgainAsks()
 {
     auto window = openWindow();
-    QTRY_VERIFY(window->isConnected());
+    QTRY_VERIFY(Test::database(window)->isConnected());
     QVERIFY(pasteAndSubmit(window.get(), QStringLiteral("alice bob carol")));
-    BulkResultModel *model = window->bulkModel();
+    BulkResultModel *model = Test::bulk(window)->model();
     QCOMPARE(model->count(Outcome::Queued), 3);
     auto *summary = Test::child<QLabel>(window.get(), "summaryLabel");
     const QString summaryBefore = summary->text();
 
-    DialogAnswers answers;
-    answerDialogs(window.get(), &answers);
-    QSignalSpy finished(window.get(), &MainWindow::batchFinished);
+    QSignalSpy finished(Test::bulk(window), &Ui::BulkSession::batchFinished);
     // Declined: nothing runs, the results stay.
-    answers.yes = false;
+    Ui::MessageBox::setNextAnswer(QMessageBox::Cancel);
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "submitButton"), Qt::LeftButton);
-    QCOMPARE(answers.seen, QStringList { QStringLiteral("submitAgainBox") });
-    QVERIFY2(answers.texts.first().contains(QLatin1String("queued 3")),
-        qPrintable(answers.texts.first()));
-    QVERIFY(!window->isBatchRunning());
+    QStringList texts;
+    QCOMPARE(takeAnswered(&texts), QStringList { QStringLiteral("submitAgainBox") });
+    QVERIFY2(texts.first().contains(QLatin1String("queued 3")), qPrintable(texts.first()));
+    QVERIFY(!Test::bulk(window)->isBatchRunning());
     QTest::qWait(300);
     QCOMPARE(finished.count(), 0);
     QCOMPARE(summary->text(), summaryBefore);
     QCOMPARE(model->count(Outcome::Queued), 3);
 
     // Submit all from the menu (Ctrl+Enter) asks the same.
+    Ui::MessageBox::setNextAnswer(QMessageBox::Cancel);
     window->findChild<QAction *>(QStringLiteral("submitAction"))->trigger();
-    QCOMPARE(answers.seen.size(), 2);
-    QVERIFY(!window->isBatchRunning());
+    QCOMPARE(takeAnswered(), QStringList { QStringLiteral("submitAgainBox") });
+    QVERIFY(!Test::bulk(window)->isBatchRunning());
 
     // Confirmed: it runs again, and says what it found.
-    answers.yes = true;
+    Ui::MessageBox::setNextAnswer(QMessageBox::Yes);
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "submitButton"), Qt::LeftButton);
-    QCOMPARE(answers.seen.size(), 3);
+    QCOMPARE(takeAnswered(), QStringList { QStringLiteral("submitAgainBox") });
     QVERIFY(finished.wait(60000));
     QCOMPARE(model->count(Outcome::AlreadyQueued), 3);
     QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), 3);
@@ -271,38 +264,42 @@ void TestBulkWorkflow::importAsksBeforeReplacingText()
         f.write("from_file_1\nfrom_file_2\n");
     }
     auto window = openWindow();
-    DialogAnswers answers;
-    answerDialogs(window.get(), &answers, file);
     QPlainTextEdit *edit = editor(window.get());
     auto *importButton = Test::child<QPushButton>(window.get(), "importButton");
 
-    // An empty editor: nothing to lose, no question.
+    // An empty editor: nothing to lose, no question (the "no" set for one stays unused).
+    Ui::FileDialog::setNextFileName(file);
+    Ui::MessageBox::setNextAnswer(QMessageBox::Cancel);
     QTest::mouseClick(importButton, Qt::LeftButton);
-    QVERIFY(answers.seen.isEmpty());
-    QTRY_VERIFY(!window->isPreviewPending());
-    QCOMPARE(window->bulkModel()->rowCount(), 2);
+    QVERIFY(takeAnswered().isEmpty());
+    Ui::MessageBox::setNextAnswer(QMessageBox::NoButton);
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
+    QCOMPARE(Test::bulk(window)->model()->rowCount(), 2);
 
     // Typed text: asked first; declined keeps it.
     edit->clear();
     QTest::keyClicks(edit, QStringLiteral("typed_by_hand"));
+    Ui::FileDialog::setNextFileName(file);
+    Ui::MessageBox::setNextAnswer(QMessageBox::Cancel);
     QTest::mouseClick(importButton, Qt::LeftButton);
-    QCOMPARE(answers.seen, QStringList { QStringLiteral("replaceTextBox") });
-    QVERIFY2(answers.texts.first().contains(QLatin1String("list.txt")),
-        qPrintable(answers.texts.first()));
+    QStringList texts;
+    QCOMPARE(takeAnswered(&texts), QStringList { QStringLiteral("replaceTextBox") });
+    QVERIFY2(texts.first().contains(QLatin1String("list.txt")), qPrintable(texts.first()));
     QCOMPARE(edit->toPlainText(), QStringLiteral("typed_by_hand"));
 
     // The menu's Import… asks too; accepted, the file replaces the text.
-    answers.yes = true;
+    Ui::FileDialog::setNextFileName(file);
+    Ui::MessageBox::setNextAnswer(QMessageBox::Yes);
     window->findChild<QAction *>(QStringLiteral("importAction"))->trigger();
-    QCOMPARE(answers.seen.size(), 2);
-    QTRY_VERIFY(!window->isPreviewPending());
+    QCOMPARE(takeAnswered(), QStringList { QStringLiteral("replaceTextBox") });
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
     QCOMPARE(edit->toPlainText(), QStringLiteral("from_file_1\nfrom_file_2\n"));
 }
 
 void TestBulkWorkflow::emptyTabHasNothingToSubmit()
 {
     auto window = openWindow();
-    QTRY_VERIFY(window->isConnected());
+    QTRY_VERIFY(Test::database(window)->isConnected());
     auto *submit = Test::child<QPushButton>(window.get(), "submitButton");
     auto *progress = Test::child<QProgressBar>(window.get(), "batchProgress");
     // "0 of 1" and an enabled Submit all on an empty tab.
@@ -313,11 +310,11 @@ void TestBulkWorkflow::emptyTabHasNothingToSubmit()
     // Something typed: it can be submitted (at once, before the preview is read).
     QTest::keyClicks(editor(window.get()), QStringLiteral("alice"));
     QVERIFY(submit->isEnabled());
-    QTRY_VERIFY(!window->isPreviewPending());
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
     QVERIFY(submit->isEnabled());
     // Only separators: nothing to submit.
     editor(window.get())->setPlainText(QStringLiteral(" ,\n; "));
-    QTRY_VERIFY(!window->isPreviewPending());
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
     QVERIFY(!submit->isEnabled());
 
     // After a run the progress reads "1 of 1".
@@ -353,17 +350,16 @@ void TestBulkWorkflow::tabMovesFocusCtrlTabTypesTab()
 void TestBulkWorkflow::exportNeverHoldsALiveFormula()
 {
     auto window = openWindow();
-    QTRY_VERIFY(window->isConnected());
+    QTRY_VERIFY(Test::database(window)->isConnected());
     QVERIFY(pasteAndSubmit(window.get(), Pasted.join(QLatin1Char('\n'))));
-    BulkResultModel *model = window->bulkModel();
+    BulkResultModel *model = Test::bulk(window)->model();
     QCOMPARE(model->rowCount(), Pasted.size());
     QCOMPARE(model->count(Outcome::Queued), 2);
 
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("results.csv"));
-    DialogAnswers answers;
-    answerDialogs(window.get(), &answers, path);
-    QSignalSpy exported(window.get(), &MainWindow::exportFinished);
+    QSignalSpy exported(Test::bulk(window), &Ui::BulkSession::exportFinished);
+    Ui::FileDialog::setNextFileName(path);
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "exportButton"), Qt::LeftButton);
     QTRY_COMPARE(exported.count(), 1);
     QCOMPARE(exported.first().at(0).toBool(), true);
@@ -391,18 +387,17 @@ void TestBulkWorkflow::exportNeverHoldsALiveFormula()
 void TestBulkWorkflow::exportWritesWhatTheFilterShows()
 {
     auto window = openWindow();
-    QTRY_VERIFY(window->isConnected());
+    QTRY_VERIFY(Test::database(window)->isConnected());
     QVERIFY(
         pasteAndSubmit(window.get(), QStringLiteral("alice bad..one bob .two carol bad..three")));
     auto *filter = Test::child<QComboBox>(window.get(), "outcomeFilter");
     filter->setCurrentIndex(filter->findData(QStringLiteral("invalid")));
-    QCOMPARE(window->bulkProxy()->rowCount(), 3);
+    QCOMPARE(Test::child<QSortFilterProxyModel>(window.get(), "bulkProxy")->rowCount(), 3);
 
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("invalid.csv"));
-    DialogAnswers answers;
-    answerDialogs(window.get(), &answers, path);
-    QSignalSpy exported(window.get(), &MainWindow::exportFinished);
+    QSignalSpy exported(Test::bulk(window), &Ui::BulkSession::exportFinished);
+    Ui::FileDialog::setNextFileName(path);
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "exportButton"), Qt::LeftButton);
     QTRY_COMPARE(exported.count(), 1);
     QCOMPARE(exported.first().at(0).toBool(), true);
@@ -410,11 +405,12 @@ void TestBulkWorkflow::exportWritesWhatTheFilterShows()
     QCOMPARE(csv.size(), 1 + 3);
     for (qsizetype r = 1; r < csv.size(); ++r)
         QCOMPARE(csv.at(r).at(3), QStringLiteral("invalid"));
-    const QString status = window->batchStatusText();
+    const QString status = Test::bulk(window)->statusText();
     QVERIFY2(status.contains(QLatin1String("3 of 6")), qPrintable(status));
 
     // All rows again without the filter.
     filter->setCurrentIndex(0);
+    Ui::FileDialog::setNextFileName(path);
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "exportButton"), Qt::LeftButton);
     QTRY_COMPARE(exported.count(), 2);
     QCOMPARE(Test::readCsv(QString::fromUtf8(readAll(path))).size(), 1 + 6);
@@ -423,14 +419,13 @@ void TestBulkWorkflow::exportWritesWhatTheFilterShows()
 void TestBulkWorkflow::exportAddsCsvToATypedName()
 {
     auto window = openWindow();
-    QTRY_VERIFY(window->isConnected());
+    QTRY_VERIFY(Test::database(window)->isConnected());
     QVERIFY(pasteAndSubmit(window.get(), QStringLiteral("alice bob")));
 
     QTemporaryDir dir;
     const QString typed = dir.filePath(QStringLiteral("results")); // typed without .csv
-    DialogAnswers answers;
-    answerDialogs(window.get(), &answers, typed);
-    QSignalSpy exported(window.get(), &MainWindow::exportFinished);
+    QSignalSpy exported(Test::bulk(window), &Ui::BulkSession::exportFinished);
+    Ui::FileDialog::setNextFileName(typed);
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "exportButton"), Qt::LeftButton);
     QTRY_COMPARE(exported.count(), 1);
     QCOMPARE(exported.first().at(0).toBool(), true);
@@ -440,8 +435,8 @@ void TestBulkWorkflow::exportAddsCsvToATypedName()
     QCOMPARE(Test::readCsv(QString::fromUtf8(readAll(path))).size(), 3);
 
     // The import dialog's filter (*.txt *.csv) finds it, and it imports.
-    QVERIFY(window->importFile(path));
-    QTRY_VERIFY(!window->isPreviewPending());
+    QVERIFY(Test::bulkPage(window)->importFile(path));
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
 
     // Typed again: results.csv exists and the dialog never asked about it, so it stays.
     QFile::remove(path);
@@ -450,12 +445,13 @@ void TestBulkWorkflow::exportAddsCsvToATypedName()
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("precious\n");
     }
+    Ui::FileDialog::setNextFileName(typed);
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "exportButton"), Qt::LeftButton);
     QTRY_COMPARE(exported.count(), 2);
     QCOMPARE(exported.at(1).at(0).toBool(), false);
     QCOMPARE(readAll(path), QByteArray("precious\n"));
-    QVERIFY2(window->batchStatusText().contains(QLatin1String("already exists")),
-        qPrintable(window->batchStatusText()));
+    QVERIFY2(Test::bulk(window)->statusText().contains(QLatin1String("already exists")),
+        qPrintable(Test::bulk(window)->statusText()));
 }
 
 QTEST_MAIN(TestBulkWorkflow)

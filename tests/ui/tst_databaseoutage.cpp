@@ -52,7 +52,7 @@ void TestDatabaseOutage::postgresStopsMidBatch()
     MainWindow window(options);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QTRY_VERIFY_WITH_TIMEOUT(window.isConnected(), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(Test::database(&window)->isConnected(), 15000);
     auto *banner = Test::child<QFrame>(&window, "connectionBanner");
     QVERIFY(!banner->isVisible());
 
@@ -62,16 +62,16 @@ void TestDatabaseOutage::postgresStopsMidBatch()
     Test::child<QTabWidget>(&window, "tabs")->setCurrentIndex(MainWindow::BulkTab);
     auto *editor = Test::child<QPlainTextEdit>(&window, "bulkEditor");
     Test::paste(editor, lines.join(QLatin1Char('\n')));
-    QTRY_VERIFY_WITH_TIMEOUT(!window.isPreviewPending(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(!Test::bulk(&window)->isPreviewPending(), 30000);
 
     auto *progress = Test::child<QProgressBar>(&window, "batchProgress");
-    QSignalSpy finished(&window, &MainWindow::batchFinished);
+    QSignalSpy finished(Test::bulk(&window), &Ui::BulkSession::batchFinished);
     QTest::mouseClick(Test::child<QPushButton>(&window, "submitButton"), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(progress->value() >= 500, 60000);
     QVERIFY2(server.stop(&error), qPrintable(error));
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
 
-    const Ui::BulkResultModel *model = window.bulkModel();
+    const Ui::BulkResultModel *model = Test::bulk(&window)->model();
     const int queued = model->count(Outcome::Queued);
     const int errors = model->count(Outcome::Error);
     qInfo("queued %d before the outage, %d rows error", queued, errors);
@@ -88,12 +88,12 @@ void TestDatabaseOutage::postgresStopsMidBatch()
             QCOMPARE(o, Outcome::Error);
     }
     QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
-    QVERIFY(!window.isConnected());
-    QVERIFY(window.batchStatusText().contains(QString::number(errors)));
+    QVERIFY(!Test::database(&window)->isConnected());
+    QVERIFY(Test::bulk(&window)->statusText().contains(QString::number(errors)));
 
     // The server comes back: the banner goes by itself, and the window works again.
     QVERIFY2(server.start(&error), qPrintable(error));
-    QTRY_VERIFY_WITH_TIMEOUT(window.isConnected(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(Test::database(&window)->isConnected(), 30000);
     QVERIFY(!banner->isVisible());
 
     // Nothing was claimed: every `queued` row is committed; no `error` row is.
@@ -136,7 +136,7 @@ void TestDatabaseOutage::postgresStopsMidBatch()
     finished.clear();
     Test::child<QPushButton>(&window, "clearBulkButton")->click();
     Test::paste(editor, QStringLiteral("after_outage_1\nafter_outage_2\n@After_Outage_3"));
-    QTRY_VERIFY(!window.isPreviewPending());
+    QTRY_VERIFY(!Test::bulk(&window)->isPreviewPending());
     QTest::mouseClick(Test::child<QPushButton>(&window, "submitButton"), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
     QCOMPARE(model->count(Outcome::Queued), 3);

@@ -276,7 +276,7 @@ void TestDatabaseSettingsTls::statusBarSaysEncryptedAndVerified()
     MainWindow window(options);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QTRY_VERIFY_WITH_TIMEOUT(window.isConnected(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(Test::database(&window)->isConnected(), 30000);
     auto *security = window.findChild<QLabel *>(QStringLiteral("statusSecurity"));
     QVERIFY(security);
     QTRY_VERIFY(security->isVisible());
@@ -285,21 +285,23 @@ void TestDatabaseSettingsTls::statusBarSaysEncryptedAndVerified()
         qPrintable(security->toolTip()));
 
     // The same server under require: encrypted, nothing verified.
-    window.setDatabaseConfig(config(m_server.url(QStringLiteral("require"))), false);
-    QTRY_VERIFY_WITH_TIMEOUT(window.isConnected(), 30000);
+    Test::database(&window)->setConfig(config(m_server.url(QStringLiteral("require"))), false);
+    QTRY_VERIFY_WITH_TIMEOUT(Test::database(&window)->isConnected(), 30000);
     QTRY_COMPARE(security->text(), QStringLiteral("TLS: encrypted, not verified"));
 
     // verify-ca: the chain only.
-    window.setDatabaseConfig(
+    Test::database(&window)->setConfig(
         config(m_server.url(QStringLiteral("verify-ca"), m_server.caFile())), false);
-    QTRY_VERIFY_WITH_TIMEOUT(window.isConnected(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(Test::database(&window)->isConnected(), 30000);
     QTRY_COMPARE(security->text(),
         QStringLiteral("TLS: encrypted, certificate verified (host name not checked)"));
 
     // Refused (wrong root certificate): no TLS claim is left standing.
-    window.setDatabaseConfig(
+    Test::database(&window)->setConfig(
         config(m_server.url(QStringLiteral("verify-full"), m_server.wrongCaFile())), false);
-    QTRY_VERIFY_WITH_TIMEOUT(window.isConnectionKnown() && !window.isConnected(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        Test::database(&window)->isConnectionKnown() && !Test::database(&window)->isConnected(),
+        30000);
     QVERIFY(!security->isVisible());
 }
 

@@ -64,7 +64,7 @@ void TestEndpointPanel::startRequestLogStop()
     options.databaseUrl = db.url();
     MainWindow window(options);
     window.show();
-    QTRY_VERIFY(window.isConnected());
+    QTRY_VERIFY(Test::database(&window)->isConnected());
     auto *panel = Test::child<Ui::EndpointPanel>(&window, "endpointTab");
     QVERIFY(panel);
     Test::child<QTabWidget>(&window, "tabs")->setCurrentWidget(panel);
@@ -120,7 +120,7 @@ void TestEndpointPanel::publicAddressNeedsToken()
     Ui::MainWindowOptions options;
     options.databaseUrl = db.url();
     MainWindow window(options);
-    QTRY_VERIFY(window.isConnected());
+    QTRY_VERIFY(Test::database(&window)->isConnected());
     auto *panel = Test::child<Ui::EndpointPanel>(&window, "endpointTab");
     Test::child<QComboBox>(panel, "endpointBindCombo")->setCurrentText(QStringLiteral("0.0.0.0"));
     Test::child<QSpinBox>(panel, "endpointPortSpin")->setValue(0);

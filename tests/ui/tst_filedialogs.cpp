@@ -9,6 +9,7 @@
 
 #include "bulkeditor.h"
 #include "bulkresultmodel.h"
+#include "databasesettingsdialog.h"
 #include "mainwindow.h"
 #include "requestservice.h"
 #include "sqlitefileguard.h"
@@ -33,6 +34,7 @@
 #include <QTest>
 #include <QTimer>
 
+#include <algorithm>
 #include <memory>
 #include <unistd.h>
 
@@ -172,7 +174,7 @@ void TestFileDialogs::initTestCase()
 
 Outcome TestFileDialogs::windowRequest(MainWindow *window, const QString &name)
 {
-    QSignalSpy finished(window, &MainWindow::singleRequestFinished);
+    QSignalSpy finished(Test::singlePage(window), &Ui::SingleRequestPage::requestFinished);
     auto *edit = Test::child<QLineEdit>(window, "usernameEdit");
     edit->clear();
     QTest::keyClicks(edit, name);
@@ -215,20 +217,20 @@ void TestFileDialogs::dialogsOnTheDatabaseFolderLoseNothing()
     window->resize(1000, 700);
     window->show();
     QVERIFY(QTest::qWaitForWindowExposed(window.get()));
-    QTRY_VERIFY_WITH_TIMEOUT(window->isConnected(), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(Test::database(window)->isConnected(), 15000);
 
     QStringList acknowledged; // every name some side was told is queued
     QCOMPARE(windowRequest(window.get(), QStringLiteral("win_first")), Outcome::Queued);
     acknowledged << QStringLiteral("win_first");
 
     // The bulk results the Export button needs; they are writes of the window too.
-    QSignalSpy batch(window.get(), &MainWindow::batchFinished);
+    QSignalSpy batch(Test::bulk(window), &Ui::BulkSession::batchFinished);
     Test::child<Ui::BulkEditor>(window.get(), "bulkEditor")
         ->setBulkText(QStringLiteral("bulk_a\nbulk_b\nbulk_c\n"));
-    QTRY_VERIFY(!window->isPreviewPending());
-    window->submitBulk();
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
+    Test::bulkPage(window)->submit();
     QTRY_COMPARE_WITH_TIMEOUT(batch.count(), 1, 20000);
-    for (const RequestResult &r : window->bulkModel()->results())
+    for (const RequestResult &r : Test::bulk(window)->model()->results())
         QCOMPARE(r.outcome, Outcome::Queued);
     acknowledged << QStringLiteral("bulk_a") << QStringLiteral("bulk_b")
                  << QStringLiteral("bulk_c");
@@ -251,12 +253,10 @@ void TestFileDialogs::dialogsOnTheDatabaseFolderLoseNothing()
         { QStringLiteral("audit export"), [&] { auditExport->click(); } },
         { QStringLiteral("database picker"),
             [&] {
-                Ui::DialogHooks hooks;
-                hooks.exec = [](QDialog &dialog) {
+                Test::answerNextModal<Ui::DatabaseSettingsDialog>([](QDialog &dialog) {
                     dialog.findChild<QPushButton *>(QStringLiteral("browseSqliteButton"))->click();
                     return int(QDialog::Rejected);
-                };
-                window->setDialogHooks(hooks);
+                });
                 window->openDatabaseSettings();
             } },
     };
@@ -315,7 +315,7 @@ void TestFileDialogs::databaseFilesAreRefused()
     auto window = std::make_unique<MainWindow>(options);
     window->show();
     QVERIFY(QTest::qWaitForWindowExposed(window.get()));
-    QTRY_VERIFY_WITH_TIMEOUT(window->isConnected(), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(Test::database(window)->isConnected(), 15000);
     QCOMPARE(windowRequest(window.get(), QStringLiteral("alice")), Outcome::Queued);
     auto *status = Test::child<QLabel>(window.get(), "batchStatusLabel");
     auto *editor = Test::child<Ui::BulkEditor>(window.get(), "bulkEditor");
@@ -329,7 +329,7 @@ void TestFileDialogs::databaseFilesAreRefused()
     for (const QString &file : files) {
         // Import (the Import… dialog's answer goes here).
         status->clear();
-        QVERIFY(!window->importFile(file));
+        QVERIFY(!Test::bulkPage(window)->importFile(file));
         QVERIFY2(status->text().contains(QLatin1String("is a file of the database")),
             qPrintable(status->text()));
         QVERIFY(editor->toPlainText().isEmpty());
@@ -349,8 +349,8 @@ void TestFileDialogs::databaseFilesAreRefused()
         QVERIFY2(editor->toPlainText().isEmpty(), qPrintable(editor->toPlainText()));
     }
     // Export over the database is refused as well (it would replace the file).
-    QSignalSpy exported(window.get(), &MainWindow::exportFinished);
-    window->exportCsv(path);
+    QSignalSpy exported(Test::bulk(window), &Ui::BulkSession::exportFinished);
+    Test::bulkPage(window)->exportCsv(path);
     QCOMPARE(exported.count(), 1);
     QCOMPARE(exported.at(0).at(0).toBool(), false);
     QCOMPARE(SqliteFileGuard::tripCount(), 0);
@@ -371,7 +371,7 @@ void TestFileDialogs::guardTripShowsInTheBanner()
     auto window = std::make_unique<MainWindow>(options);
     window->show();
     QVERIFY(QTest::qWaitForWindowExposed(window.get()));
-    QTRY_VERIFY_WITH_TIMEOUT(window->isConnected(), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(Test::database(window)->isConnected(), 15000);
     QCOMPARE(windowRequest(window.get(), QStringLiteral("alice")), Outcome::Queued);
 
     for (const char *suffix : { "", "-wal", "-shm" }) {
@@ -382,14 +382,15 @@ void TestFileDialogs::guardTripShowsInTheBanner()
     QCOMPARE(sqlite3(path, QStringLiteral("SELECT count(*) FROM queue;")), QStringLiteral("1"));
     QVERIFY(!QFile::exists(path + QLatin1String("-wal")));
 
-    QSignalSpy connection(window.get(), &MainWindow::connectionChanged);
+    QSignalSpy connection(Test::database(window), &Ui::DatabaseSession::connectionChanged);
     QCOMPARE(windowRequest(window.get(), QStringLiteral("bob")), Outcome::Error);
-    QTRY_VERIFY(connection.contains({ false }));
+    QTRY_VERIFY(std::any_of(connection.cbegin(), connection.cend(),
+        [](const QList<QVariant> &args) { return !args.at(0).toBool(); }));
     auto *banner = Test::child<QLabel>(window.get(), "bannerLabel");
     QVERIFY2(
         banner->text().contains(QLatin1String("no longer the file")), qPrintable(banner->text()));
     // The queue views' idle checks let go of the old files, then the window reconnects.
-    QTRY_VERIFY_WITH_TIMEOUT(window->isConnected(), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(Test::database(window)->isConnected(), 15000);
     QCOMPARE(windowRequest(window.get(), QStringLiteral("bob")), Outcome::Queued);
     QCOMPARE(windowRequest(window.get(), QStringLiteral("carol")), Outcome::Queued);
     QCOMPARE(sqlite3(path,

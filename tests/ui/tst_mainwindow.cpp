@@ -3,8 +3,10 @@
 
 #include "bulkresultmodel.h"
 #include "databasesettingsdialog.h"
+#include "filedialog.h"
 #include "historymodel.h"
 #include "mainwindow.h"
+#include "messagebox.h"
 #include "requestservice.h"
 #include "testdatabase.h"
 #include "uitesthelpers.h"
@@ -181,7 +183,7 @@ void TestMainWindow::singleRequest()
         seedQueue(username, QStringLiteral("PENDING"), QStringLiteral("LOW"));
 
     auto window = openWindow(m_db->url());
-    QTRY_VERIFY(window->isConnected());
+    QTRY_VERIFY(Test::database(window)->isConnected());
     auto *edit = Test::child<QLineEdit>(window.get(), "usernameEdit");
     auto *sourceCombo = Test::child<QComboBox>(window.get(), "sourceCombo");
     auto *button = Test::child<QPushButton>(window.get(), "requestButton");
@@ -193,7 +195,7 @@ void TestMainWindow::singleRequest()
         QTest::keyClicks(sourceCombo->lineEdit(), source);
     }
     QTest::keyClicks(edit, input);
-    QSignalSpy finished(window.get(), &MainWindow::singleRequestFinished);
+    QSignalSpy finished(Test::singlePage(window), &Ui::SingleRequestPage::requestFinished);
     if (pressEnter)
         QTest::keyClick(edit, Qt::Key_Return);
     else
@@ -202,8 +204,9 @@ void TestMainWindow::singleRequest()
 
     const auto result = finished.at(0).at(0).value<RequestResult>();
     QCOMPARE(outcomeName(result.outcome), outcome);
-    QCOMPARE(window->historyModel()->rowCount(), 1);
-    QCOMPARE(window->historyModel()
+    QCOMPARE(Test::singlePage(window)->historyModel()->rowCount(), 1);
+    QCOMPARE(Test::singlePage(window)
+                 ->historyModel()
                  ->index(0, Ui::HistoryModel::OutcomeColumn)
                  .data(Ui::HistoryModel::OutcomeNameRole)
                  .toString(),
@@ -249,7 +252,7 @@ void TestMainWindow::singleRequest()
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "copyHistoryButton"), Qt::LeftButton);
     QVERIFY(QApplication::clipboard()->text().contains(outcome));
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "clearHistoryButton"), Qt::LeftButton);
-    QCOMPARE(window->historyModel()->rowCount(), 0);
+    QCOMPARE(Test::singlePage(window)->historyModel()->rowCount(), 0);
 }
 
 void TestMainWindow::unreachableDatabaseIsAnErrorWithBanner()
@@ -267,14 +270,14 @@ void TestMainWindow::unreachableDatabaseIsAnErrorWithBanner()
     }
     auto window = openWindow(url);
     auto *banner = Test::child<QFrame>(window.get(), "connectionBanner");
-    QTRY_VERIFY_WITH_TIMEOUT(window->isConnectionKnown(), 15000);
-    QVERIFY(!window->isConnected());
+    QTRY_VERIFY_WITH_TIMEOUT(Test::database(window)->isConnectionKnown(), 15000);
+    QVERIFY(!Test::database(window)->isConnected());
     QVERIFY(banner->isVisible());
     QVERIFY(Test::child<QLabel>(window.get(), "statusConnection")
                 ->text()
                 .contains(QLatin1String("Unavailable")));
 
-    QSignalSpy finished(window.get(), &MainWindow::singleRequestFinished);
+    QSignalSpy finished(Test::singlePage(window), &Ui::SingleRequestPage::requestFinished);
     QTest::keyClicks(Test::child<QLineEdit>(window.get(), "usernameEdit"), QStringLiteral("alice"));
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "requestButton"), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 15000);
@@ -326,15 +329,15 @@ void TestMainWindow::bulkThousandMixedLines()
         lines.swapItemsAt(i, (i * 7919) % 900);
 
     auto window = openWindow(m_db->url());
-    QTRY_VERIFY(window->isConnected());
+    QTRY_VERIFY(Test::database(window)->isConnected());
     auto *tabs = Test::child<QTabWidget>(window.get(), "tabs");
     tabs->setCurrentIndex(MainWindow::BulkTab);
     auto *editor = Test::child<QPlainTextEdit>(window.get(), "bulkEditor");
-    QSignalSpy preview(window.get(), &MainWindow::previewUpdated);
+    QSignalSpy preview(Test::bulk(window), &Ui::BulkSession::previewUpdated);
     Test::paste(editor, lines.join(QLatin1Char('\n')));
-    QTRY_VERIFY(!window->isPreviewPending());
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
 
-    BulkResultModel *model = window->bulkModel();
+    BulkResultModel *model = Test::bulk(window)->model();
     QCOMPARE(model->rowCount(), 1000);
     QCOMPARE(model->parseResult().valid, 800);
     QCOMPARE(model->parseResult().invalid, 100);
@@ -343,7 +346,7 @@ void TestMainWindow::bulkThousandMixedLines()
     QVERIFY2(counts == QStringLiteral("Inputs: 1000 · valid: 800 · invalid: 100 · duplicates: 100"),
         qPrintable(counts));
 
-    QSignalSpy finished(window.get(), &MainWindow::batchFinished);
+    QSignalSpy finished(Test::bulk(window), &Ui::BulkSession::batchFinished);
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "submitButton"), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
     QCOMPARE(finished.at(0).at(0).toBool(), false);
@@ -399,11 +402,11 @@ void TestMainWindow::bulkThousandMixedLines()
     QVERIFY2(summary.contains(QLatin1String("queued 700")), qPrintable(summary));
     auto *filter = Test::child<QComboBox>(window.get(), "outcomeFilter");
     filter->setCurrentIndex(filter->findData(QStringLiteral("queued")));
-    QCOMPARE(window->bulkProxy()->rowCount(), 700);
+    QCOMPARE(Test::child<QSortFilterProxyModel>(window.get(), "bulkProxy")->rowCount(), 700);
     filter->setCurrentIndex(filter->findData(QStringLiteral("invalid")));
-    QCOMPARE(window->bulkProxy()->rowCount(), 100);
+    QCOMPARE(Test::child<QSortFilterProxyModel>(window.get(), "bulkProxy")->rowCount(), 100);
     filter->setCurrentIndex(0);
-    QCOMPARE(window->bulkProxy()->rowCount(), 1000);
+    QCOMPARE(Test::child<QSortFilterProxyModel>(window.get(), "bulkProxy")->rowCount(), 1000);
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "copyInvalidButton"), Qt::LeftButton);
     const QStringList copied = QApplication::clipboard()->text().split(QLatin1Char('\n'));
     QCOMPARE(copied.size(), 100);
@@ -413,12 +416,8 @@ void TestMainWindow::bulkThousandMixedLines()
     // Export CSV through the file dialog seam, and read it back.
     QTemporaryDir dir;
     const QString csvPath = dir.filePath(QStringLiteral("results.csv"));
-    Ui::DialogHooks hooks;
-    hooks.fileName = [csvPath](QWidget *, const QString &, const QString &, bool save) {
-        return save ? csvPath : QString();
-    };
-    window->setDialogHooks(hooks);
-    QSignalSpy exported(window.get(), &MainWindow::exportFinished);
+    Ui::FileDialog::setNextFileName(csvPath);
+    QSignalSpy exported(Test::bulk(window), &Ui::BulkSession::exportFinished);
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "exportButton"), Qt::LeftButton);
     QTRY_COMPARE(exported.count(), 1);
     QCOMPARE(exported.at(0).at(0).toBool(), true);
@@ -444,11 +443,11 @@ void TestMainWindow::bulkThousandMixedLines()
 
     // The exported CSV imports again: its username column gives the same 800 profiles. The
     // table keeps the results until the next submit, marked as those of the earlier text.
-    QVERIFY(window->importFile(csvPath));
-    QTRY_VERIFY(!window->isPreviewPending());
-    QVERIFY(window->previewParse().csv);
-    QCOMPARE(window->previewParse().valid, 800);
-    QVERIFY(window->areResultsStale());
+    QVERIFY(Test::bulkPage(window)->importFile(csvPath));
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
+    QVERIFY(Test::bulk(window)->previewParse().csv);
+    QCOMPARE(Test::bulk(window)->previewParse().valid, 800);
+    QVERIFY(Test::bulk(window)->areResultsStale());
     QCOMPARE(model->count(Outcome::Queued), 700);
 }
 
@@ -460,23 +459,23 @@ void TestMainWindow::cancelKeepsCommittedRows()
 
     auto window = openWindow(m_db->url());
     window->settings().setValue(Ui::Settings::Key::BatchChunkSize, 200);
-    QTRY_VERIFY(window->isConnected());
+    QTRY_VERIFY(Test::database(window)->isConnected());
     Test::child<QTabWidget>(window.get(), "tabs")->setCurrentIndex(MainWindow::BulkTab);
     Test::paste(
         Test::child<QPlainTextEdit>(window.get(), "bulkEditor"), lines.join(QLatin1Char('\n')));
-    QTRY_VERIFY_WITH_TIMEOUT(!window->isPreviewPending(), 30000);
-    QCOMPARE(window->bulkModel()->parseResult().valid, 40000);
+    QTRY_VERIFY_WITH_TIMEOUT(!Test::bulk(window)->isPreviewPending(), 30000);
+    QCOMPARE(Test::bulk(window)->model()->parseResult().valid, 40000);
 
     auto *progress = Test::child<QProgressBar>(window.get(), "batchProgress");
-    QSignalSpy finished(window.get(), &MainWindow::batchFinished);
+    QSignalSpy finished(Test::bulk(window), &Ui::BulkSession::batchFinished);
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "submitButton"), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(progress->value() > 0, 30000);
-    QVERIFY(window->isBatchRunning());
+    QVERIFY(Test::bulk(window)->isBatchRunning());
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "cancelButton"), Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
     QCOMPARE(finished.at(0).at(0).toBool(), true);
 
-    const BulkResultModel *model = window->bulkModel();
+    const BulkResultModel *model = Test::bulk(window)->model();
     const int queued = model->count(Outcome::Queued);
     const int cancelled = model->count(Outcome::Cancelled);
     QVERIFY(queued > 0);
@@ -500,13 +499,13 @@ void TestMainWindow::cancelKeepsCommittedRows()
             QVERIFY2(!inDb.contains(r.username), qPrintable(r.username));
     }
     // The window says which.
-    const QString status = window->batchStatusText();
+    const QString status = Test::bulk(window)->statusText();
     QVERIFY2(
         status.contains(QString::number(queued)) && status.contains(QString::number(cancelled)),
         qPrintable(status));
     auto *filter = Test::child<QComboBox>(window.get(), "outcomeFilter");
     filter->setCurrentIndex(filter->findData(QStringLiteral("cancelled")));
-    QCOMPARE(window->bulkProxy()->rowCount(), cancelled);
+    QCOMPARE(Test::child<QSortFilterProxyModel>(window.get(), "bulkProxy")->rowCount(), cancelled);
 }
 
 void TestMainWindow::importAndDropFiles()
@@ -519,15 +518,11 @@ void TestMainWindow::importAndDropFiles()
         f.write("id,username,notes\n1,Alice,\"a, b\"\n2,@bob,x\n3,bad..one,y\n");
     }
     auto window = openWindow(m_db->url());
-    QTRY_VERIFY(window->isConnected());
-    Ui::DialogHooks hooks;
-    hooks.fileName = [csvPath](QWidget *, const QString &, const QString &, bool save) {
-        return save ? QString() : csvPath;
-    };
-    window->setDialogHooks(hooks);
+    QTRY_VERIFY(Test::database(window)->isConnected());
+    Ui::FileDialog::setNextFileName(csvPath);
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "importButton"), Qt::LeftButton);
-    QTRY_VERIFY(!window->isPreviewPending());
-    const BulkParseResult &p = window->bulkModel()->parseResult();
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
+    const BulkParseResult &p = Test::bulk(window)->model()->parseResult();
     QCOMPARE(p.entries.size(), 3);
     QCOMPARE(p.entries.at(0).username, QStringLiteral("alice"));
     QCOMPARE(p.entries.at(1).username, QStringLiteral("bob"));
@@ -542,12 +537,7 @@ void TestMainWindow::importAndDropFiles()
         f.write("one two\nthree;four\n");
     }
     // The editor holds the first file's text: replacing it is asked first (yes, here).
-    int asked = 0;
-    hooks.exec = [&asked](QDialog &) {
-        ++asked;
-        return int(QMessageBox::Yes);
-    };
-    window->setDialogHooks(hooks);
+    Ui::MessageBox::setNextAnswer(QMessageBox::Yes);
     auto *editor = Test::child<QPlainTextEdit>(window.get(), "bulkEditor");
     auto *mime = new QMimeData;
     mime->setUrls({ QUrl::fromLocalFile(txtPath) });
@@ -557,10 +547,11 @@ void TestMainWindow::importAndDropFiles()
     QApplication::clipboard()->setMimeData(mime);
     editor->setFocus();
     QTest::keyClick(editor, Qt::Key_V, Qt::ControlModifier);
-    QTRY_VERIFY(!window->isPreviewPending());
-    QCOMPARE(asked, 1);
-    QCOMPARE(window->bulkModel()->parseResult().entries.size(), 4);
-    QCOMPARE(window->bulkModel()->parseResult().entries.at(3).username, QStringLiteral("four"));
+    QTRY_VERIFY(!Test::bulk(window)->isPreviewPending());
+    QCOMPARE(Ui::MessageBox::takeAnswered().size(), 1);
+    QCOMPARE(Test::bulk(window)->model()->parseResult().entries.size(), 4);
+    QCOMPARE(
+        Test::bulk(window)->model()->parseResult().entries.at(3).username, QStringLiteral("four"));
 }
 
 void TestMainWindow::settingsDialogTestsAndSwitches()
@@ -568,7 +559,7 @@ void TestMainWindow::settingsDialogTestsAndSwitches()
     QTemporaryDir startDir;
     auto window =
         openWindow(QStringLiteral("sqlite:") + startDir.filePath(QStringLiteral("start.sqlite")));
-    QTRY_VERIFY(window->isConnected());
+    QTRY_VERIFY(Test::database(window)->isConnected());
     const DatabaseConfig target = m_db->config();
     bool tested = false;
     QString note;
@@ -599,22 +590,20 @@ void TestMainWindow::settingsDialogTestsAndSwitches()
         QTRY_COMPARE_WITH_TIMEOUT(result->text(), QStringLiteral("Connected."), 15000);
         tested = true;
     };
-    Ui::DialogHooks hooks;
-    hooks.exec = [&](QDialog &dialog) {
+    Test::answerNextModal<Ui::DatabaseSettingsDialog>([&](QDialog &dialog) {
         fill(dialog);
         return int(QDialog::Accepted);
-    };
-    window->setDialogHooks(hooks);
+    });
     window->openDatabaseSettings();
     QVERIFY(tested);
     if (target.engine == DatabaseConfig::Engine::PostgreSQL)
         QVERIFY2(note.contains(QLatin1String("session only")), qPrintable(note));
-    QCOMPARE(window->databaseConfig().engine, target.engine);
-    QTRY_VERIFY(window->isConnected());
+    QCOMPARE(Test::database(window)->config().engine, target.engine);
+    QTRY_VERIFY(Test::database(window)->isConnected());
     QCOMPARE(Test::child<QLabel>(window.get(), "statusEngine")->text(), target.engineName());
 
     // Requests now go to the chosen database.
-    QSignalSpy finished(window.get(), &MainWindow::singleRequestFinished);
+    QSignalSpy finished(Test::singlePage(window), &Ui::SingleRequestPage::requestFinished);
     QTest::keyClicks(
         Test::child<QLineEdit>(window.get(), "usernameEdit"), QStringLiteral("switched"));
     QTest::mouseClick(Test::child<QPushButton>(window.get(), "requestButton"), Qt::LeftButton);

@@ -77,19 +77,19 @@ void TestRepairBanner::bannerOffersTheRepairWhichPreviewsAndApplies()
     auto *label = window->findChild<QLabel *>(QStringLiteral("bannerLabel"));
     auto *repairButton = window->findChild<QPushButton *>(QStringLiteral("repairButton"));
     QVERIFY(banner && label && repairButton);
-    QTRY_VERIFY_WITH_TIMEOUT(window->isRepairOffered(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(Test::database(window)->isRepairRequired(), 10000);
     QVERIFY(banner->isVisible());
     QVERIFY(repairButton->isVisible());
     const QString message = Schema::repairRequiredMessage({ 1, 1 });
     QCOMPARE(label->text(), message.toHtmlEscaped());
-    QVERIFY(window->isConnected()); // reachable: not the outage banner
+    QVERIFY(Test::database(window)->isConnected()); // reachable: not the outage banner
 
     // A request says the same.
-    QSignalSpy finished(window.get(), &MainWindow::singleRequestFinished);
+    QSignalSpy finished(Test::singlePage(window), &Ui::SingleRequestPage::requestFinished);
     auto *edit = Test::child<QLineEdit>(window.get(), "usernameEdit");
     QVERIFY(edit);
     QTest::keyClicks(edit, QStringLiteral("someone"));
-    window->submitSingle();
+    Test::singlePage(window)->submit();
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
     const auto result = finished.at(0).at(0).value<RequestResult>();
     QCOMPARE(result.outcome, Outcome::Error);
@@ -101,8 +101,7 @@ void TestRepairBanner::bannerOffersTheRepairWhichPreviewsAndApplies()
     QStringList previewRow;
     bool applied = false;
     int previewRows = 0;
-    Ui::DialogHooks hooks;
-    hooks.exec = [&](QDialog &dialog) {
+    Test::answerNextModal<RepairDialog>([&](QDialog &dialog) {
         auto *repair = qobject_cast<RepairDialog *>(&dialog);
         auto *apply = dialog.findChild<QPushButton *>(QStringLiteral("applyRepairButton"));
         if (!repair || !apply)
@@ -116,8 +115,7 @@ void TestRepairBanner::bannerOffersTheRepairWhichPreviewsAndApplies()
         QTest::mouseClick(apply, Qt::LeftButton);
         applied = QTest::qWaitFor([&] { return dialog.result() == QDialog::Accepted; }, 10000);
         return dialog.result();
-    };
-    window->setDialogHooks(hooks);
+    });
     QTest::mouseClick(repairButton, Qt::LeftButton);
     QVERIFY(applied);
     QVERIFY2(summary.contains(QLatin1String("1 rows would be marked FAILED")), qPrintable(summary));
@@ -141,11 +139,11 @@ void TestRepairBanner::bannerOffersTheRepairWhichPreviewsAndApplies()
                                          "AND action = 'repair' AND total = 1"))
                  .toInt(),
         1);
-    QTRY_VERIFY_WITH_TIMEOUT(!window->isRepairOffered(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(!Test::database(window)->isRepairRequired(), 10000);
     QVERIFY(!banner->isVisible());
     edit->clear();
     QTest::keyClicks(edit, QStringLiteral("someone"));
-    window->submitSingle();
+    Test::singlePage(window)->submit();
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, 10000);
     QCOMPARE(finished.at(1).at(0).value<RequestResult>().outcome, Outcome::Queued);
 }
@@ -153,7 +151,7 @@ void TestRepairBanner::bannerOffersTheRepairWhichPreviewsAndApplies()
 void TestRepairBanner::readOnlyWindowDoesNotOfferIt()
 {
     auto window = openWindow(true);
-    QTRY_VERIFY_WITH_TIMEOUT(window->isRepairOffered(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(Test::database(window)->isRepairRequired(), 10000);
     auto *label = window->findChild<QLabel *>(QStringLiteral("bannerLabel"));
     auto *repairButton = window->findChild<QPushButton *>(QStringLiteral("repairButton"));
     QVERIFY(label && repairButton);

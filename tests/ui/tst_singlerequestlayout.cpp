@@ -76,7 +76,7 @@ RequestResult TestSingleRequestLayout::request(MainWindow *window, const QString
     auto *edit = Test::child<QLineEdit>(window, "usernameEdit");
     edit->selectAll();
     QTest::keyClicks(edit, input);
-    QSignalSpy finished(window, &MainWindow::singleRequestFinished);
+    QSignalSpy finished(Test::singlePage(window), &Ui::SingleRequestPage::requestFinished);
     QTest::mouseClick(Test::child<QPushButton>(window, "requestButton"), Qt::LeftButton);
     if (!finished.wait(15000))
         return {};
@@ -87,7 +87,7 @@ RequestResult TestSingleRequestLayout::request(MainWindow *window, const QString
 void TestSingleRequestLayout::minimumSizeDoesNotDependOnInput()
 {
     auto window = openWindow();
-    QTRY_VERIFY(window->isConnected());
+    QTRY_VERIFY(Test::database(window)->isConnected());
     auto *outcome = Test::child<QLabel>(window.get(), "outcomeLabel");
     auto *requestButton = Test::child<QPushButton>(window.get(), "requestButton");
 
@@ -123,7 +123,7 @@ void TestSingleRequestLayout::minimumSizeDoesNotDependOnInput()
 void TestSingleRequestLayout::typingANewNameClearsTheLastOutcome()
 {
     auto window = openWindow();
-    QTRY_VERIFY(window->isConnected());
+    QTRY_VERIFY(Test::database(window)->isConnected());
     auto *outcome = Test::child<QLabel>(window.get(), "outcomeLabel");
     auto *detail = Test::child<QLabel>(window.get(), "outcomeDetailLabel");
     auto *normalized = Test::child<QLabel>(window.get(), "normalizedLabel");

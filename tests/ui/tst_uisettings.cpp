@@ -1,7 +1,9 @@
 // Settings survive re-creating the window; the database password never reaches the file.
 
+#include "databasesettingsdialog.h"
 #include "historymodel.h"
 #include "mainwindow.h"
+#include "messagebox.h"
 #include "secretstore.h"
 #include "settings.h"
 #include "testdatabase.h"
@@ -73,7 +75,7 @@ void TestUiSettings::windowStatePersists()
         MainWindow window(options);
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
-        QTRY_VERIFY(window.isConnected());
+        QTRY_VERIFY(Test::database(&window)->isConnected());
         window.resize(900, 610);
         auto *tabs = Test::child<QTabWidget>(&window, "tabs");
         tabs->setCurrentIndex(MainWindow::BulkTab);
@@ -85,7 +87,7 @@ void TestUiSettings::windowStatePersists()
         auto *source = Test::child<QComboBox>(&window, "sourceCombo");
         source->lineEdit()->clear();
         QTest::keyClicks(source->lineEdit(), QStringLiteral("campaign-x"));
-        QSignalSpy finished(&window, &MainWindow::singleRequestFinished);
+        QSignalSpy finished(Test::singlePage(&window), &Ui::SingleRequestPage::requestFinished);
         QTest::keyClicks(Test::child<QLineEdit>(&window, "usernameEdit"), QStringLiteral("zed"));
         QTest::keyClick(Test::child<QLineEdit>(&window, "usernameEdit"), Qt::Key_Return);
         QTRY_COMPARE(finished.count(), 1);
@@ -110,8 +112,7 @@ void TestUiSettings::passwordNeverInSettingsFile()
     {
         MainWindow window;
         QString note;
-        Ui::DialogHooks hooks;
-        hooks.exec = [&](QDialog &dialog) {
+        Test::answerNextModal<Ui::DatabaseSettingsDialog>([&](QDialog &dialog) {
             Test::child<QComboBox>(&dialog, "engineCombo")->setCurrentIndex(1);
             auto *host = Test::child<QLineEdit>(&dialog, "hostEdit");
             host->clear();
@@ -124,13 +125,13 @@ void TestUiSettings::passwordNeverInSettingsFile()
             QTest::keyClicks(Test::child<QLineEdit>(&dialog, "passwordEdit"), password);
             note = Test::child<QLabel>(&dialog, "passwordStorageLabel")->text();
             return int(QDialog::Accepted);
-        };
-        window.setDialogHooks(hooks);
+        });
         window.openDatabaseSettings();
         // No keychain service here: the dialog says the password lives for this session only.
         QVERIFY2(note.contains(QLatin1String("session only")), qPrintable(note));
-        QCOMPARE(window.databaseConfig().host, QStringLiteral("db.example.internal"));
-        QVERIFY(window.databaseConfig().password.isEmpty()); // not even kept in the window
+        QCOMPARE(Test::database(&window)->config().host, QStringLiteral("db.example.internal"));
+        QVERIFY(
+            Test::database(&window)->config().password.isEmpty()); // not even kept in the window
         window.close();
     }
     Ui::Settings settings;
@@ -144,17 +145,15 @@ void TestUiSettings::passwordNeverInSettingsFile()
 
     // Re-created, the window points at the same server, and the session still has the password.
     MainWindow again;
-    QCOMPARE(again.databaseConfig().engine, DatabaseConfig::Engine::PostgreSQL);
-    QCOMPARE(again.databaseConfig().host, QStringLiteral("db.example.internal"));
-    QCOMPARE(again.databaseConfig().port, 6543);
-    QCOMPARE(again.databaseConfig().user, QStringLiteral("staff"));
+    QCOMPARE(Test::database(&again)->config().engine, DatabaseConfig::Engine::PostgreSQL);
+    QCOMPARE(Test::database(&again)->config().host, QStringLiteral("db.example.internal"));
+    QCOMPARE(Test::database(&again)->config().port, 6543);
+    QCOMPARE(Test::database(&again)->config().user, QStringLiteral("staff"));
     QString shown;
-    Ui::DialogHooks hooks;
-    hooks.exec = [&](QDialog &dialog) {
+    Test::answerNextModal<Ui::DatabaseSettingsDialog>([&](QDialog &dialog) {
         shown = Test::child<QLineEdit>(&dialog, "passwordEdit")->text();
         return int(QDialog::Rejected);
-    };
-    again.setDialogHooks(hooks);
+    });
     again.openDatabaseSettings();
     QCOMPARE(shown, password);
 }
@@ -162,14 +161,12 @@ void TestUiSettings::passwordNeverInSettingsFile()
 void TestUiSettings::aboutShowsVersion()
 {
     MainWindow window;
-    QString text;
-    Ui::DialogHooks hooks;
-    hooks.exec = [&](QDialog &dialog) {
-        text = static_cast<QMessageBox &>(dialog).text();
-        return 0;
-    };
-    window.setDialogHooks(hooks);
+    Ui::MessageBox::setNextAnswer(QMessageBox::Ok);
     window.showAbout();
+    const QList<Ui::MessageBox::Answered> shown = Ui::MessageBox::takeAnswered();
+    QCOMPARE(shown.size(), 1);
+    QCOMPARE(shown.first().objectName, QStringLiteral("aboutBox"));
+    const QString text = shown.first().text;
     QVERIFY2(text.contains(QLatin1String(VIRALSPOT_VERSION)), qPrintable(text));
 }
 
@@ -182,14 +179,14 @@ void TestUiSettings::readOnlyRequestsNothing()
     options.readOnly = true;
     MainWindow window(options);
     window.show();
-    QTRY_VERIFY(window.isConnected());
+    QTRY_VERIFY(Test::database(&window)->isConnected());
     auto *edit = Test::child<QLineEdit>(&window, "usernameEdit");
     QTest::keyClicks(edit, QStringLiteral("someone"));
     QVERIFY(!Test::child<QPushButton>(&window, "requestButton")->isEnabled());
     QTest::keyClick(edit, Qt::Key_Return);
     QVERIFY(!Test::child<QPushButton>(&window, "submitButton")->isEnabled());
     QVERIFY(Test::child<QLabel>(&window, "statusReadOnly"));
-    QCOMPARE(window.historyModel()->rowCount(), 0);
+    QCOMPARE(Test::singlePage(&window)->historyModel()->rowCount(), 0);
     QCOMPARE(db.scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), 0);
 }
 

@@ -76,7 +76,7 @@ int main(int argc, char *argv[])
     Ui::MainWindow window(options);
     window.resize(1280, 760);
     window.show();
-    Test::waitFor([&] { return window.isConnected(); }, 10000);
+    Test::waitFor([&] { return Test::database(&window)->isConnected(); }, 10000);
 
     // A few single requests for the history.
     auto *edit = Test::child<QLineEdit>(&window, "usernameEdit");
@@ -85,7 +85,8 @@ int main(int argc, char *argv[])
         edit->setText(QString::fromLatin1(name));
         Test::child<QPushButton>(&window, "requestButton")->click();
     }
-    Test::waitFor([&] { return window.historyModel()->rowCount() == 4; }, 10000);
+    Test::waitFor(
+        [&] { return Test::singlePage(&window)->historyModel()->rowCount() == 4; }, 10000);
 
     const QString list = QStringLiteral(
         "@natgeo\nhttps://www.instagram.com/NASA/\ninstagram.com/bbcearth?igsh=MTc4\n"
@@ -97,10 +98,10 @@ int main(int argc, char *argv[])
     auto *source = Test::child<QComboBox>(&window, "bulkSourceCombo");
     source->setCurrentText(QStringLiteral("campaign-spring"));
     Test::child<QPlainTextEdit>(&window, "bulkEditor")->setPlainText(list);
-    Test::waitFor([&] { return !window.isPreviewPending(); }, 10000);
+    Test::waitFor([&] { return !Test::bulk(&window)->isPreviewPending(); }, 10000);
     bool finished = false;
-    QObject::connect(
-        &window, &Ui::MainWindow::batchFinished, &window, [&finished] { finished = true; });
+    QObject::connect(Test::bulk(&window), &Ui::BulkSession::batchFinished, &window,
+        [&finished] { finished = true; });
     Test::child<QPushButton>(&window, "submitButton")->click();
     Test::waitFor([&] { return finished; }, 30000);
     Test::waitFor([] { return false; }, 500); // let it paint

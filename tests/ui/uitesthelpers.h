@@ -3,12 +3,18 @@
 // Shared helpers of the window tests: finding widgets by object name, pasting like a user,
 // a watchdog measuring the longest event-loop stall, and reading exported CSV.
 
+#include "bulkpage.h"
+#include "bulkresultmodel.h"
+#include "bulksession.h"
+#include "databasesession.h"
 #include "mainwindow.h"
 #include "settings.h"
+#include "singlerequestpage.h"
 
 #include <QApplication>
 #include <QClipboard>
 #include <QCoreApplication>
+#include <QDialog>
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
@@ -17,6 +23,9 @@
 #include <QTest>
 #include <QTimer>
 #include <QWidget>
+
+#include <functional>
+#include <memory>
 
 namespace ViralSpot::Test {
 
@@ -34,6 +43,41 @@ template<typename T> T *child(QObject *root, const char *name)
     if (!w)
         qWarning("no child named %s", name);
     return w;
+}
+
+// The window's parts, by their object names: the database session, the pages, the Bulk tab's
+// session (its state: preview, batch, results).
+inline Ui::DatabaseSession *database(QObject *window)
+{
+    return window->findChild<Ui::DatabaseSession *>(QStringLiteral("databaseSession"));
+}
+inline Ui::SingleRequestPage *singlePage(QObject *window)
+{
+    return window->findChild<Ui::SingleRequestPage *>(QStringLiteral("singleTab"));
+}
+inline Ui::BulkPage *bulkPage(QObject *window)
+{
+    return window->findChild<Ui::BulkPage *>(QStringLiteral("bulkTab"));
+}
+inline Ui::BulkSession *bulk(QObject *window)
+{
+    return bulkPage(window)->session();
+}
+template<typename T> Ui::DatabaseSession *database(const std::unique_ptr<T> &window)
+{
+    return database(window.get());
+}
+template<typename T> Ui::SingleRequestPage *singlePage(const std::unique_ptr<T> &window)
+{
+    return singlePage(window.get());
+}
+template<typename T> Ui::BulkPage *bulkPage(const std::unique_ptr<T> &window)
+{
+    return bulkPage(window.get());
+}
+template<typename T> Ui::BulkSession *bulk(const std::unique_ptr<T> &window)
+{
+    return bulk(window.get());
 }
 
 // Settings in QStandardPaths' test folder, wiped; no keychain (CI has no keyring service).
@@ -62,6 +106,28 @@ inline void wipeSettings()
     QFile::remove(settings.fileName());
 }
 
+// Answers the next modal dialog of type T the program shows (for real, with exec(), as for a
+// user): once it is up, `answer` runs on it (filling it in, clicking its buttons); the dialog
+// then closes with the code `answer` returns, unless it closed already. Message boxes and file
+// names are answered through their seams instead (MessageBox::setNextAnswer(),
+// FileDialog::setNextFileName()).
+template<typename T> void answerNextModal(std::function<int(T &)> answer)
+{
+    auto *poll = new QTimer;
+    poll->setInterval(20);
+    QObject::connect(poll, &QTimer::timeout, poll, [poll, answer = std::move(answer)] {
+        auto *dialog = qobject_cast<T *>(QApplication::activeModalWidget());
+        if (!dialog)
+            return;
+        poll->stop();
+        poll->deleteLater();
+        const int code = answer(*dialog);
+        if (dialog->isVisible())
+            dialog->done(code);
+    });
+    poll->start();
+}
+
 // Puts text on the clipboard and presses Ctrl+V in the widget, as a user pastes.
 inline void paste(QWidget *target, const QString &text)
 {
@@ -88,9 +154,8 @@ public:
             const qint64 gapNs = m_clock.nsecsElapsed();
             m_clock.restart();
             const qint64 runDelay = runQueueDelayNs();
-            const qint64 waitedNs = runDelay >= 0 && m_lastRunDelay >= 0
-                ? runDelay - m_lastRunDelay
-                : 0;
+            const qint64 waitedNs =
+                runDelay >= 0 && m_lastRunDelay >= 0 ? runDelay - m_lastRunDelay : 0;
             m_lastRunDelay = runDelay;
             m_maxGapNs = qMax(m_maxGapNs, gapNs);
             m_maxOwnGapNs = qMax(m_maxOwnGapNs, gapNs - qMax<qint64>(0, waitedNs));

@@ -1,6 +1,8 @@
 // QueueBrowserWidget driven like a user: search as you type, filters, selection that survives a
 // refresh, confirmed actions with their report and database effect, read-only mode, CSV export.
 
+#include "filedialog.h"
+#include "messagebox.h"
 #include "queuebrowserwidget.h"
 #include "queueseed.h"
 #include "queuetablemodel.h"
@@ -86,7 +88,6 @@ std::unique_ptr<QueueBrowserWidget> TestQueueBrowserWidget::makeWidget(bool read
 {
     auto w = std::make_unique<QueueBrowserWidget>(m_db->config(), readOnly);
     w->setAutoRefreshPaused(true);
-    w->setConfirmHandler([](const QString &, const QString &) { return true; });
     w->resize(1000, 600);
     w->show();
     return w;
@@ -203,18 +204,16 @@ void TestQueueBrowserWidget::retryReportsDoneAndSkipped()
     }
     QVERIFY(johnRow >= 0);
     selectRows(*w, { 0, 1, johnRow });
-    QStringList confirmations;
-    w->setConfirmHandler([&confirmations](const QString &title, const QString &text) {
-        confirmations << title + QLatin1Char('|') + text;
-        return true;
-    });
+    Ui::MessageBox::setNextAnswer(QMessageBox::Yes);
     QSignalSpy finished(w.get(), &QueueBrowserWidget::actionFinished);
     auto *retry = w->findChild<QPushButton *>(QStringLiteral("retryButton"));
     QVERIFY(retry->isEnabled());
     QTest::mouseClick(retry, Qt::LeftButton);
     QVERIFY(finished.wait(10000));
+    const QList<Ui::MessageBox::Answered> confirmations = Ui::MessageBox::takeAnswered();
     QCOMPARE(confirmations.size(), 1);
-    QVERIFY(confirmations.first().contains(QStringLiteral("3")));
+    QVERIFY(confirmations.first().title.contains(QStringLiteral("3")) ||
+        confirmations.first().text.contains(QStringLiteral("3")));
     const auto result = finished.first().first().value<QueueActionResult>();
     QVERIFY2(result.ok, qPrintable(result.error));
     QCOMPARE(result.changed(), 2);
@@ -241,8 +240,9 @@ void TestQueueBrowserWidget::declinedConfirmationChangesNothing()
     auto w = makeWidget();
     QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 300, 10000);
     selectRows(*w, { 0, 1, 2, 3 });
-    w->setConfirmHandler([](const QString &, const QString &) { return false; });
+    Ui::MessageBox::setNextAnswer(QMessageBox::Cancel);
     QVERIFY(!w->runAction(QueueAction::Retry));
+    QCOMPARE(Ui::MessageBox::takeAnswered().size(), 1);
     QTest::qWait(50);
     QCOMPARE(
         m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status = 'FAILED'")).toInt(),
@@ -260,12 +260,13 @@ void TestQueueBrowserWidget::readOnlyBlocksActions()
         QVERIFY(button);
         QVERIFY(!button->isEnabled());
     }
-    bool asked = false;
-    w->setConfirmHandler([&asked](const QString &, const QString &) { return asked = true; });
+    // A yes waits for a question; none is asked, so it is still there afterwards.
+    Ui::MessageBox::setNextAnswer(QMessageBox::Yes);
     for (const QueueAction action :
         { QueueAction::Retry, QueueAction::Pause, QueueAction::Resume, QueueAction::Raise })
         QVERIFY(!w->runAction(action));
-    QVERIFY(!asked);
+    QVERIFY(Ui::MessageBox::takeAnswered().isEmpty());
+    Ui::MessageBox::setNextAnswer(QMessageBox::NoButton);
     QCOMPARE(
         m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status = 'FAILED'")).toInt(),
         100);
@@ -282,7 +283,7 @@ void TestQueueBrowserWidget::exportWritesTheCurrentView()
     QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 150, 10000);
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("view.csv"));
-    w->setExportPathProvider([path] { return path; });
+    Ui::FileDialog::setNextFileName(path); // what the export dialog answers
     QSignalSpy exported(w.get(), &QueueBrowserWidget::exportFinished);
     QTest::mouseClick(w->findChild<QPushButton *>(QStringLiteral("exportButton")), Qt::LeftButton);
     QVERIFY(exported.wait(10000));

@@ -5,6 +5,7 @@
 
 #include "auditlog.h"
 #include "auditlogwidget.h"
+#include "filedialog.h"
 #include "queuebrowserwidget.h"
 #include "queueseed.h"
 #include "queuetablemodel.h"
@@ -149,7 +150,7 @@ void TestQueueExport::queueExportGuardsFormulasAndAddsSuffix()
 
     QTemporaryDir dir;
     const QString typed = dir.filePath(QStringLiteral("queue-view")); // no .csv typed
-    w.setExportPathProvider([typed] { return typed; });
+    Ui::FileDialog::setNextFileName(typed); // what the export dialog answers
     QSignalSpy exported(&w, &QueueBrowserWidget::exportFinished);
     QVERIFY(w.exportCsv());
     QVERIFY(exported.wait(10000));
@@ -199,7 +200,7 @@ void TestQueueExport::queueExportNeverReplacesAnUnchosenFile()
         existing.write("precious\n");
     }
     // The dialog confirmed "kept", not "kept.csv": nothing is written, and the widget says why.
-    w.setExportPathProvider([typed] { return typed; });
+    Ui::FileDialog::setNextFileName(typed); // what the export dialog answers
     QSignalSpy exported(&w, &QueueBrowserWidget::exportFinished);
     QVERIFY(!w.exportCsv());
     QTest::qWait(200);
@@ -211,7 +212,7 @@ void TestQueueExport::queueExportNeverReplacesAnUnchosenFile()
 
     // Chosen in the dialog with its extension, it is replaced (the dialog asked).
     const QString chosen = typed + QStringLiteral(".CSV");
-    w.setExportPathProvider([chosen] { return chosen; });
+    Ui::FileDialog::setNextFileName(chosen); // what the export dialog answers
     QVERIFY(w.exportCsv());
     QVERIFY(exported.wait(10000));
     QCOMPARE(exported.first().at(0).toBool(), true);
@@ -235,7 +236,7 @@ void TestQueueExport::auditExportGuardsFormulasAndAddsSuffix()
 
     QTemporaryDir dir;
     const QString typed = dir.filePath(QStringLiteral("audit-view"));
-    w.setExportPathProvider([typed] { return typed; });
+    Ui::FileDialog::setNextFileName(typed); // what the export dialog answers
     QVERIFY(w.exportCsv());
     const QString written =
         QFile::exists(typed) ? typed : typed + QStringLiteral(".csv"); // checked below
@@ -275,7 +276,7 @@ void TestQueueExport::auditExportNeverReplacesAnUnchosenFile()
         QVERIFY(existing.open(QIODevice::WriteOnly));
         existing.write("precious\n");
     }
-    w.setExportPathProvider([typed] { return typed; });
+    Ui::FileDialog::setNextFileName(typed); // what the export dialog answers
     QVERIFY(!w.exportCsv());
     QCOMPARE(readAll(typed + QStringLiteral(".csv")), QByteArray("precious\n"));
     QVERIFY(!QFile::exists(typed));

@@ -40,10 +40,6 @@ AuditLogWidget::AuditLogWidget(
     , m_typingTimer(new QTimer(this))
 {
     Q_UNUSED(readOnly) // nothing here writes
-    m_exportPath = [this] {
-        return FileDialog::saveFileName(this, tr("Export the audit log view"),
-            QStringLiteral("audit.csv"), tr("CSV files (*.csv)"));
-    };
     auto *layout = new QVBoxLayout(this);
     auto *filters = new QHBoxLayout;
     m_text = new QLineEdit(this);
@@ -202,7 +198,10 @@ void AuditLogWidget::appendRows(const QList<AuditEntry> &entries)
 bool AuditLogWidget::exportCsv()
 {
     QString problem;
-    const QString path = Csv::exportPath(m_exportPath ? m_exportPath() : QString(), &problem);
+    const QString path =
+        Csv::exportPath(FileDialog::saveFileName(this, tr("Export the audit log view"),
+                            QStringLiteral("audit.csv"), tr("CSV files (*.csv)")),
+            &problem);
     if (path.isEmpty()) {
         if (!problem.isEmpty())
             m_status->setText(problem);

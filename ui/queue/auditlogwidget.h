@@ -6,7 +6,6 @@
 
 #include <QWidget>
 
-#include <functional>
 #include <memory>
 
 class QComboBox;
@@ -28,7 +27,6 @@ class AuditLogWidget final : public QWidget
 
 public:
     static constexpr int PageSize = 500;
-    using PathProvider = std::function<QString()>;
 
     // With a database thread of its own (createQueueDatabaseThread()).
     explicit AuditLogWidget(const DatabaseConfig &config, bool readOnly, QWidget *parent = nullptr);
@@ -41,7 +39,6 @@ public:
     AuditFilter filterFromControls() const;
     const QList<AuditEntry> &entries() const { return m_entries; }
     QStandardItemModel *model() const { return m_model; }
-    void setExportPathProvider(PathProvider provider) { m_exportPath = std::move(provider); }
     bool exportCsv(); // synchronous: the rows shown are already in memory
 
 public slots:
@@ -68,7 +65,6 @@ private:
     QTableView *m_view = nullptr;
     QStandardItemModel *m_model = nullptr;
     QTimer *m_typingTimer = nullptr;
-    PathProvider m_exportPath;
 };
 
 } // namespace ViralSpot::Ui

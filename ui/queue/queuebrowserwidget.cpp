@@ -3,6 +3,7 @@
 #include "csvwriter.h"
 #include "databasethread.h"
 #include "filedialog.h"
+#include "messagebox.h"
 #include "queuetablemodel.h"
 #include "queuetabs.h"
 
@@ -14,7 +15,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
-#include <QMessageBox>
 #include <QPushButton>
 #include <QSaveFile>
 #include <QSpinBox>
@@ -77,14 +77,6 @@ QueueBrowserWidget::QueueBrowserWidget(
     , m_refreshTimer(new QTimer(this))
     , m_searchTimer(new QTimer(this))
 {
-    m_confirm = [this](const QString &title, const QString &text) {
-        return QMessageBox::question(this, title, text, QMessageBox::Yes | QMessageBox::Cancel,
-                   QMessageBox::Cancel) == QMessageBox::Yes;
-    };
-    m_exportPath = [this] {
-        return FileDialog::saveFileName(this, tr("Export the queue view"),
-            QStringLiteral("queue.csv"), tr("CSV files (*.csv)"));
-    };
     m_sinceLoad.start(); // the model loads the first page now
     buildUi();
 
@@ -550,11 +542,14 @@ bool QueueBrowserWidget::runAction(QueueAction action)
         what = tr("Low-priority rows are raised to high priority.");
         break;
     }
-    if (!m_confirm(label,
-            tr("%1: selected rows: %2. Go ahead?").arg(label).arg(selected) + QLatin1Char('\n') +
-                what +
-                tr("\nRows in another state are skipped, and so is any row that "
-                   "would become a second active row for its username.")))
+    // Asked first (Yes or Cancel); tests answer through MessageBox::setNextAnswer().
+    if (!MessageBox::confirm(this,
+            { QStringLiteral("queueActionBox"), label,
+                tr("%1: selected rows: %2. Go ahead?").arg(label).arg(selected) +
+                    QLatin1Char('\n') + what +
+                    tr("\nRows in another state are skipped, and so is any row that "
+                       "would become a second active row for its username."),
+                {}, {} }))
         return false;
 
     m_actionRunning = true;
@@ -592,7 +587,9 @@ bool QueueBrowserWidget::runAction(QueueAction action)
 bool QueueBrowserWidget::exportCsv()
 {
     QString problem;
-    const QString path = Csv::exportPath(m_exportPath ? m_exportPath() : QString(), &problem);
+    const QString path = Csv::exportPath(FileDialog::saveFileName(this, tr("Export the queue view"),
+                                             QStringLiteral("queue.csv"), tr("CSV files (*.csv)")),
+        &problem);
     if (path.isEmpty()) {
         if (!problem.isEmpty())
             report(problem);

@@ -8,7 +8,6 @@
 #include <QElapsedTimer>
 #include <QWidget>
 
-#include <functional>
 #include <memory>
 
 class QComboBox;
@@ -35,11 +34,6 @@ class QueueBrowserWidget final : public QWidget
     Q_DISABLE_COPY_MOVE(QueueBrowserWidget)
 
 public:
-    // Asked before an action runs; true = go ahead. Tests replace the message box with this.
-    using ConfirmHandler = std::function<bool(const QString &title, const QString &text)>;
-    // Where an export goes; empty = cancelled. Tests replace the file dialog with this.
-    using PathProvider = std::function<QString()>;
-
     // With a database thread of its own (createQueueDatabaseThread()).
     explicit QueueBrowserWidget(
         const DatabaseConfig &config, bool readOnly, QWidget *parent = nullptr);
@@ -51,9 +45,6 @@ public:
     QueueTableModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
     bool isReadOnly() const { return m_readOnly; }
-
-    void setConfirmHandler(ConfirmHandler handler) { m_confirm = std::move(handler); }
-    void setExportPathProvider(PathProvider provider) { m_exportPath = std::move(provider); }
 
     void setAutoRefreshInterval(int seconds);
     int autoRefreshInterval() const;
@@ -126,8 +117,6 @@ private:
     QPushButton *m_exportButton = nullptr;
     QTimer *m_refreshTimer = nullptr;
     QTimer *m_searchTimer = nullptr;
-    ConfirmHandler m_confirm;
-    PathProvider m_exportPath;
     QueueCounts m_counts;
     QString m_lastReport;
     QStringList m_pendingSelection;

@@ -1,0 +1,163 @@
+#pragma once
+
+#include "bulkparser.h"
+#include "outcome.h"
+#include "requestservice.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QFutureWatcher>
+#include <QObject>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+class QTimer;
+
+namespace ViralSpot::Ui {
+
+class BulkResultModel;
+class DatabaseSession;
+class Settings;
+
+// The Bulk tab's state, without a widget (Qt Core only; tst_bulksession drives it alone): the
+// text's parse generations (a newer text supersedes a parse still running), the preview, the
+// batch (submit, progress, ETA, cancel), retrying the rows that failed, the results and whether
+// they are still those of the text, and the CSV export. BulkPage shows it.
+class BulkSession final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(BulkSession)
+
+public:
+    // Reads the text to parse once the pause after the last edit is over (reading 100,000
+    // lines from an editor costs milliseconds: not on every keystroke).
+    using TextSource = std::function<QString()>;
+    // Asked before the text the results are for is submitted again; true: go ahead.
+    using ResubmitConfirmation = std::function<bool()>;
+
+    struct Progress
+    {
+        int value = 0;
+        int maximum = 1;
+        bool textVisible = false; // no "0 of 1" before anything ran
+    };
+
+    BulkSession(DatabaseSession *database, const Settings &settings, bool readOnly,
+        QObject *parent = nullptr);
+    ~BulkSession() override;
+
+    void setTextSource(TextSource source) { m_textSource = std::move(source); }
+    void setResubmitConfirmation(ResubmitConfirmation confirm) { m_confirm = std::move(confirm); }
+
+    // The text: it changed (inserting: an insertion in steps is still under way, the parse
+    // waits for its end); the format it is in (Auto, or from an imported file's name).
+    void textChanged(bool inserting = false);
+    void setInserting(bool inserting);
+    void setFormat(ViralSpot::BulkParser::Format format) { m_format = format; }
+
+    // The table: the preview of the text, then a batch's text and results until the next one.
+    BulkResultModel *model() const { return m_model; }
+    // True while the preview does not yet reflect the text (typing, inserting, parsing).
+    bool isPreviewPending() const;
+    bool isParsing() const { return m_parseWatcher.isRunning(); }
+    // The parse of the text as it is now (what Submit all sends).
+    const ViralSpot::BulkParseResult &previewParse() const { return m_previewParse; }
+    // True when the results shown are for a text other than the current one.
+    bool areResultsStale() const;
+    QDateTime resultsTime() const { return m_resultsTime; }
+    bool isBatchRunning() const { return m_batchCancel != nullptr; }
+    bool isCancelling() const { return m_batchCancel && m_batchCancel->load(); }
+    bool isExporting() const;
+    bool isReadOnly() const { return m_readOnly; }
+
+    // What the tab says: the preview counts, the batch's status line, the ETA, the progress,
+    // the results' summary and the note that marks results of an earlier text.
+    QString previewCountsText() const { return m_previewCounts; }
+    QString statusText() const { return m_status; }
+    void setStatusText(const QString &text);
+    QString etaText() const { return m_eta; }
+    Progress progress() const { return m_progress; }
+    QString summaryText() const;
+    QString staleNoteText() const;
+
+    // Submits the text as shown with this source: at once, or as soon as the text is read.
+    void submit(const QString &source);
+    // Stops after the chunk in progress; what was committed stays.
+    void cancel();
+    // Sends the rows whose outcome is `error` again (after the database came back).
+    void retryErrors(const QString &fallbackSource);
+    // Empties the status line and progress unless there are results to describe.
+    void resetStatus();
+    // Writes the rows in `stateFilter` (a BulkResultModel::StateRole name; empty: every row)
+    // as CSV on a pool thread; a name without .csv gets it. filterLabel names the filter in the
+    // status line. exportFinished() tells how it went.
+    void exportCsv(
+        const QString &path, const QString &stateFilter = {}, const QString &filterLabel = {});
+
+Q_SIGNALS:
+    // Anything the tab shows changed.
+    void changed();
+    void previewUpdated();
+    // A batch went out with this source.
+    void submitted(const QString &source);
+    void batchFinished(bool cancelled);
+    void exportFinished(bool ok, const QString &path);
+
+private:
+    struct ExportResult
+    {
+        QString error; // empty on success
+        int rows = 0;
+    };
+
+    void setProgress(int value, int maximum, bool textVisible);
+    void startParse();
+    void onParseFinished();
+    void startBatch();
+    void onBatchProgress(quint64 id, int done, int total);
+    void onBatchFinished(quint64 id, const QList<ViralSpot::RequestResult> &results, bool cancelled,
+        qint64 elapsedMs);
+    void updatePreviewCounts();
+
+    DatabaseSession *m_database;
+    const Settings &m_settings;
+    bool m_readOnly;
+    TextSource m_textSource;
+    ResubmitConfirmation m_confirm;
+    BulkResultModel *m_model;
+    QTimer *m_parseTimer;
+    QFutureWatcher<ViralSpot::BulkParseResult> m_parseWatcher;
+    QFutureWatcher<ExportResult> m_exportWatcher;
+
+    bool m_inserting = false;
+    ViralSpot::BulkParser::Format m_format = ViralSpot::BulkParser::Format::Auto;
+    // The text as last parsed, and its parse (the preview counts, what Submit sends).
+    ViralSpot::BulkParseResult m_previewParse;
+    QString m_previewText;
+    ViralSpot::BulkParser::Format m_previewFormat = ViralSpot::BulkParser::Format::Auto;
+    QString m_parsingText;
+    ViralSpot::BulkParser::Format m_parsingFormat = ViralSpot::BulkParser::Format::Auto;
+    // The text the model's results are for; stale: the current text differs from it.
+    QString m_resultsText;
+    ViralSpot::BulkParser::Format m_resultsFormat = ViralSpot::BulkParser::Format::Auto;
+    QDateTime m_resultsTime;
+    bool m_resultsStale = false;
+    quint64 m_textGeneration = 0;
+    quint64 m_parsingGeneration = 0;
+    quint64 m_parsedGeneration = 0;
+    bool m_submitAfterParse = false;
+    QString m_submitSource;
+    quint64 m_batchId = 0;
+    std::shared_ptr<std::atomic_bool> m_batchCancel;
+    QList<int> m_retryRows; // rows of the running retry, in the order sent
+    QElapsedTimer m_batchTimer;
+
+    QString m_previewCounts;
+    QString m_status;
+    QString m_eta;
+    Progress m_progress;
+};
+
+} // namespace ViralSpot::Ui
