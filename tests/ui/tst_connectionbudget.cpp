@@ -5,6 +5,9 @@
 // open descriptors of the database file (one per connection).
 
 #include "auditlogwidget.h"
+#ifdef VIRALSPOT_HAS_HTTP
+#include "endpointpanel.h"
+#endif
 #include "mainwindow.h"
 #include "overviewwidget.h"
 #include "profilelookupwidget.h"
@@ -95,6 +98,12 @@ void TestConnectionBudget::windowWithEveryQueueTabHoldsTwoConnections()
         m_db->seedQueue(QStringLiteral("alice"), QStringLiteral("PENDING"), QStringLiteral("LOW")));
     QVERIFY(m_db->seedQueue(
         QStringLiteral("bob"), QStringLiteral("COMPLETED"), QStringLiteral("HIGH")));
+
+#ifdef VIRALSPOT_HAS_HTTP
+    auto *endpoint = window.findChild<Ui::EndpointPanel *>();
+    QVERIFY(endpoint);
+    QVERIFY(!endpoint->isRunning()); // idle: its threads and connections come with start
+#endif
 
     // Every queue tab shown and used once, so that each has been to the database.
     auto *tabs = window.findChild<QTabWidget *>();

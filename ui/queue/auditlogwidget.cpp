@@ -1,7 +1,7 @@
 #include "auditlogwidget.h"
 
 #include "csvwriter.h"
-#include "databasethread.h"
+#include "databaseclient.h"
 #include "filedialog.h"
 #include "queuetabs.h"
 

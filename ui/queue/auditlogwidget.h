@@ -1,8 +1,8 @@
 #pragma once
 
 #include "auditlog.h"
+#include "databaseclient.h"
 #include "databaseconfig.h"
-#include "databasethread.h"
 
 #include <QWidget>
 
@@ -31,7 +31,7 @@ public:
     // With a database thread of its own (createQueueDatabaseThread()).
     explicit AuditLogWidget(const DatabaseConfig &config, bool readOnly, QWidget *parent = nullptr);
     // On a database thread shared with other views.
-    AuditLogWidget(
+    explicit AuditLogWidget(
         std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent = nullptr);
     ~AuditLogWidget() override;
 

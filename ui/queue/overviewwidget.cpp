@@ -1,6 +1,6 @@
 #include "overviewwidget.h"
 
-#include "databasethread.h"
+#include "databaseclient.h"
 #include "queuetabs.h"
 #include "statuspalette.h"
 

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "databaseclient.h"
 #include "databaseconfig.h"
-#include "databasethread.h"
 #include "overviewstats.h"
 
 #include <QColor>
@@ -36,7 +36,7 @@ public:
     // With a database thread of its own (createQueueDatabaseThread()).
     explicit OverviewWidget(const DatabaseConfig &config, bool readOnly, QWidget *parent = nullptr);
     // On a database thread shared with other views.
-    OverviewWidget(
+    explicit OverviewWidget(
         std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent = nullptr);
     ~OverviewWidget() override;
 

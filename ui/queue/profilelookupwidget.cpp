@@ -2,7 +2,7 @@
 
 #include "auditlog.h"
 #include "database.h"
-#include "databasethread.h"
+#include "databaseclient.h"
 #include "queuetabs.h"
 #include "requestservice.h"
 #include "username.h"

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "databaseclient.h"
 #include "databaseconfig.h"
-#include "databasethread.h"
 #include "outcome.h"
 #include "queuequery.h"
 
@@ -30,7 +30,7 @@ public:
     explicit ProfileLookupWidget(
         const DatabaseConfig &config, bool readOnly, QWidget *parent = nullptr);
     // On a database thread shared with other views.
-    ProfileLookupWidget(
+    explicit ProfileLookupWidget(
         std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent = nullptr);
     ~ProfileLookupWidget() override;
 

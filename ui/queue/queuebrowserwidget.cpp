@@ -1,7 +1,7 @@
 #include "queuebrowserwidget.h"
 
 #include "csvwriter.h"
-#include "databasethread.h"
+#include "databaseclient.h"
 #include "filedialog.h"
 #include "messagebox.h"
 #include "queuetablemodel.h"

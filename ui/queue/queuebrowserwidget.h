@@ -1,7 +1,7 @@
 #pragma once
 
+#include "databaseclient.h"
 #include "databaseconfig.h"
-#include "databasethread.h"
 #include "queueactions.h"
 #include "queuequery.h"
 
@@ -38,7 +38,7 @@ public:
     explicit QueueBrowserWidget(
         const DatabaseConfig &config, bool readOnly, QWidget *parent = nullptr);
     // On a database thread shared with other views.
-    QueueBrowserWidget(
+    explicit QueueBrowserWidget(
         std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent = nullptr);
     ~QueueBrowserWidget() override;
 

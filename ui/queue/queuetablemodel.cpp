@@ -1,6 +1,6 @@
 #include "queuetablemodel.h"
 
-#include "databasethread.h"
+#include "databaseclient.h"
 #include "queuetabs.h"
 
 #include <QLocale>

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "databaseclient.h"
 #include "databaseconfig.h"
-#include "databasethread.h"
 #include "queuequery.h"
 
 #include <QAbstractTableModel>
@@ -33,7 +33,7 @@ public:
     // With a database thread of its own (createQueueDatabaseThread()).
     explicit QueueTableModel(const DatabaseConfig &config, QObject *parent = nullptr);
     // On a database thread shared with other views.
-    QueueTableModel(std::shared_ptr<DatabaseThread> database, QObject *parent = nullptr);
+    explicit QueueTableModel(std::shared_ptr<DatabaseThread> database, QObject *parent = nullptr);
     ~QueueTableModel() override;
 
     int rowCount(const QModelIndex &parent = {}) const override;
