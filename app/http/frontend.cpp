@@ -206,7 +206,7 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
     if (route == Route::Health) {
         m_reader->submit(
             [this, target, slot](RequestService &service) {
-                const bool ok = service.ping();
+                const bool ok = service.ping().ok;
                 const bool repair = ok && service.repairRequired();
                 QMetaObject::invokeMethod(
                     this,

@@ -9,10 +9,18 @@
 
 namespace ViralSpot::Ui {
 
+namespace {
+
+struct QueueTabs
+{
+    Q_DECLARE_TR_FUNCTIONS(ViralSpot::Ui::QueueTabs)
+};
+
+} // namespace
+
 QList<QPair<QString, QWidget *>> createQueueTabs(
     const DatabaseConfig &config, bool readOnly, QWidget *parent)
 {
-    auto tr = [](const char *text) { return QCoreApplication::translate("QueueTabs", text); };
     auto *browser = new QueueBrowserWidget(config, readOnly, parent);
     auto *lookup = new ProfileLookupWidget(config, readOnly, parent);
     auto *overview = new OverviewWidget(config, readOnly, parent);
@@ -28,8 +36,8 @@ QList<QPair<QString, QWidget *>> createQueueTabs(
         browser->isAutoRefreshPaused() ? 0 : browser->autoRefreshInterval());
     QObject::connect(browser, &QueueBrowserWidget::autoRefreshChanged, overview,
         &OverviewWidget::setAutoRefreshInterval);
-    return { { tr("Queue"), browser }, { tr("Profile"), lookup }, { tr("Overview"), overview },
-        { tr("Audit"), audit } };
+    return { { QueueTabs::tr("Queue"), browser }, { QueueTabs::tr("Profile"), lookup },
+        { QueueTabs::tr("Overview"), overview }, { QueueTabs::tr("Audit"), audit } };
 }
 
 } // namespace ViralSpot::Ui

@@ -32,7 +32,7 @@ SqlWorker::SqlWorker(DatabaseConfig config, QObject *parent)
             auto *idleCheck = new QTimer(object);
             QObject::connect(idleCheck, &QTimer::timeout, object, [name] {
                 if (QSqlDatabase::contains(name) &&
-                    !SqliteFileGuard::check(QSqlDatabase::database(name, false), nullptr))
+                    !SqliteFileGuard::check(QSqlDatabase::database(name, false)).ok)
                     Database::close(name);
             });
             idleCheck->start(2000);
