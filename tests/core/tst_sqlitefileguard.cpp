@@ -228,7 +228,7 @@ void TestSqliteFileGuard::databaseFilesAreKnown()
 {
     const QString path = m_config.sqlitePath;
     RequestService service(m_config);
-    QVERIFY(service.open());
+    QVERIFY(service.open().ok);
     for (const char *suffix : { "", "-wal", "-shm", "-journal" })
         QVERIFY2(SqliteFileGuard::isDatabaseFile(path + QLatin1String(suffix)), suffix);
     // By identity too: another name for the same file.
