@@ -1,3 +1,4 @@
+// Over 600 lines: all migration steps, the duplicate report and repair, and the grant messages.
 #include "schema.h"
 
 #include "database.h"

@@ -1,3 +1,4 @@
+// Over 600 lines: one test class for the whole request contract (every outcome on every engine).
 // The request service on the engine named by VIRALSPOT_TEST_ENGINE (CTest runs both).
 
 #include "auditlog.h"
