@@ -16,10 +16,11 @@ namespace ViralSpot::MigrateCommand {
 
 namespace {
 
-QString tr(const char *text)
+// The translation context of this file's messages (as lupdate files them).
+struct Messages
 {
-    return QCoreApplication::translate("MigrateCommand", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(ViralSpot::MigrateCommand)
+};
 
 void print(FILE *stream, const QString &text)
 {
@@ -41,14 +42,15 @@ int printSql(const DatabaseConfig &config, bool given, const QString &role)
     // Opening a SQLite file that does not exist would create it: plan as for a new one.
     const bool open = given && (postgres || QFileInfo::exists(config.sqlitePath));
     if (!open) {
-        out += given ? tr("-- %1 does not exist yet: every step, as for a new SQLite database.\n")
-                           .arg(config.sqlitePath)
-                     : tr("-- No database given (--database URL or VIRALSPOT_DATABASE_URL): "
-                          "every step, as for a new PostgreSQL database.\n-- An existing "
-                          "database needs only its missing steps (and an adopted ViralSpot "
-                          "table only its missing columns):\n-- give its URL to see exactly "
-                          "those.\n");
-        Schema::plan(QSqlDatabase(), postgres, &steps, nullptr);
+        out += given
+            ? Messages::tr("-- %1 does not exist yet: every step, as for a new SQLite database.\n")
+                  .arg(config.sqlitePath)
+            : Messages::tr("-- No database given (--database URL or VIRALSPOT_DATABASE_URL): "
+                           "every step, as for a new PostgreSQL database.\n-- An existing "
+                           "database needs only its missing steps (and an adopted ViralSpot "
+                           "table only its missing columns):\n-- give its URL to see exactly "
+                           "those.\n");
+        steps = Schema::plan(QSqlDatabase(), postgres).steps;
         out += QLatin1Char('\n') + Schema::script(steps, postgres, false);
     } else {
         {
@@ -57,18 +59,22 @@ int printSql(const DatabaseConfig &config, bool given, const QString &role)
                 print(stderr, error);
                 return CommandLine::DatabaseFailure;
             }
-            if (!Schema::plan(db, postgres, &steps, &error)) {
-                print(stderr, error);
+            const Schema::MigrationPlan planned = Schema::plan(db, postgres);
+            steps = planned.steps;
+            if (!planned.ok) {
+                print(stderr, planned.error);
                 status = CommandLine::DatabaseFailure;
             } else if (steps.isEmpty()) {
-                out += tr("-- %1 is at schema version %2, the latest: nothing to migrate.\n")
-                           .arg(config.displayUrl())
-                           .arg(Schema::currentVersion(db));
+                out +=
+                    Messages::tr("-- %1 is at schema version %2, the latest: nothing to migrate.\n")
+                        .arg(config.displayUrl())
+                        .arg(Schema::currentVersion(db));
             } else {
-                out += tr("-- %1 is at schema version %2; these steps bring it to %3.\n\n")
-                           .arg(config.displayUrl())
-                           .arg(Schema::currentVersion(db))
-                           .arg(Schema::latestVersion());
+                out +=
+                    Messages::tr("-- %1 is at schema version %2; these steps bring it to %3.\n\n")
+                        .arg(config.displayUrl())
+                        .arg(Schema::currentVersion(db))
+                        .arg(Schema::latestVersion());
                 out += Schema::script(steps, postgres,
                     db.tables().contains(QStringLiteral("viralspot_schema_version")));
             }
@@ -76,7 +82,7 @@ int printSql(const DatabaseConfig &config, bool given, const QString &role)
         Database::close(connection);
     }
     if (status == CommandLine::Success && !role.isEmpty()) {
-        out += tr("-- What the role %1 needs at run time:\n").arg(role);
+        out += Messages::tr("-- What the role %1 needs at run time:\n").arg(role);
         for (const QString &grant : Schema::grantStatements(role))
             out += grant + QStringLiteral(";\n");
     }
@@ -89,18 +95,18 @@ int printSql(const DatabaseConfig &config, bool given, const QString &role)
 int run(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        tr("Bring the database schema up to date, for the database owner or a DBA: only the "
-           "missing steps run, each in its own transaction. With --print-sql, print the SQL "
-           "instead (for review; nothing is run): with a database, only what it is missing; "
-           "without one, every step for a new PostgreSQL database.\n"
-           "Exit status: 0 done, 1 duplicate active rows block a step (run "
-           "'viralspot-admin repair-duplicates --apply' first), 2 the database failed or the "
-           "role may not change the schema."));
-    parser.addOption({ PrintSqlOption, tr("Print the SQL instead of running it.") });
-    parser.addOption(
-        { GrantOption, tr("Also grant ROLE the rights the app needs at run time (PostgreSQL)."),
-            QStringLiteral("role") });
+    parser.setApplicationDescription(Messages::tr(
+        "Bring the database schema up to date, for the database owner or a DBA: only the "
+        "missing steps run, each in its own transaction. With --print-sql, print the SQL "
+        "instead (for review; nothing is run): with a database, only what it is missing; "
+        "without one, every step for a new PostgreSQL database.\n"
+        "Exit status: 0 done, 1 duplicate active rows block a step (run "
+        "'viralspot-admin repair-duplicates --apply' first), 2 the database failed or the "
+        "role may not change the schema."));
+    parser.addOption({ PrintSqlOption, Messages::tr("Print the SQL instead of running it.") });
+    parser.addOption({ GrantOption,
+        Messages::tr("Also grant ROLE the rights the app needs at run time (PostgreSQL)."),
+        QStringLiteral("role") });
     CommandLine::addCommonOptions(parser);
     int exitCode = 0;
     if (!CommandLine::parse(parser, arguments, &exitCode))
@@ -118,19 +124,20 @@ int run(const QStringList &arguments)
     }
     const QString role = parser.value(GrantOption);
     if (!role.isEmpty() && config.engine != DatabaseConfig::Engine::PostgreSQL) {
-        print(stderr, tr("--grant is for PostgreSQL: SQLite has no roles."));
+        print(stderr, Messages::tr("--grant is for PostgreSQL: SQLite has no roles."));
         return CommandLine::UsageError;
     }
     if (parser.isSet(PrintSqlOption))
         return printSql(config, given, role);
     if (!given) {
         print(stderr,
-            tr("migrate: give the database with --database URL (or VIRALSPOT_DATABASE_URL), "
-               "or use --print-sql to see the SQL for a new one."));
+            Messages::tr(
+                "migrate: give the database with --database URL (or VIRALSPOT_DATABASE_URL), "
+                "or use --print-sql to see the SQL for a new one."));
         return CommandLine::UsageError;
     }
     if (CommandLine::readOnly(parser)) {
-        print(stderr, tr("Read-only mode: nothing was migrated."));
+        print(stderr, Messages::tr("Read-only mode: nothing was migrated."));
         return CommandLine::DatabaseFailure;
     }
 
@@ -149,16 +156,17 @@ int run(const QStringList &arguments)
         } else if (!result.duplicates.isClean()) {
             print(stderr, Schema::repairRequiredMessage(result.duplicates));
             print(stdout,
-                tr("Schema at version %1 of %2: the next step waits for the repair.")
+                Messages::tr("Schema at version %1 of %2: the next step waits for the repair.")
                     .arg(result.toVersion)
                     .arg(Schema::latestVersion()));
             status = CommandLine::InputProblem;
         } else if (result.toVersion == result.fromVersion) {
             print(stdout,
-                tr("Schema at version %1, the latest: nothing to do.").arg(result.toVersion));
+                Messages::tr("Schema at version %1, the latest: nothing to do.")
+                    .arg(result.toVersion));
         } else {
             print(stdout,
-                tr("Schema migrated from version %1 to %2.")
+                Messages::tr("Schema migrated from version %1 to %2.")
                     .arg(result.fromVersion)
                     .arg(result.toVersion));
         }
@@ -166,7 +174,7 @@ int run(const QStringList &arguments)
             QSqlQuery q(db);
             for (const QString &grant : Schema::grantStatements(role)) {
                 if (!q.exec(grant)) {
-                    print(stderr, tr("%1 failed: %2").arg(grant, q.lastError().text()));
+                    print(stderr, Messages::tr("%1 failed: %2").arg(grant, q.lastError().text()));
                     status = CommandLine::DatabaseFailure;
                     break;
                 }

@@ -14,10 +14,11 @@ namespace ViralSpot::RepairCommand {
 
 namespace {
 
-QString tr(const char *text)
+// The translation context of this file's messages (as lupdate files them).
+struct Messages
 {
-    return QCoreApplication::translate("RepairCommand", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(ViralSpot::RepairCommand)
+};
 
 void print(FILE *stream, const QString &text)
 {
@@ -30,10 +31,11 @@ int run(const QStringList &arguments)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        tr("Find usernames with more than one active (PENDING or PROCESSING) queue row. "
-           "With --apply, keep the oldest active row of each and mark the others FAILED, "
-           "with an error message naming the row kept. Nothing is deleted."));
-    parser.addOption({ QStringLiteral("apply"), tr("Repair, instead of only reporting.") });
+        Messages::tr("Find usernames with more than one active (PENDING or PROCESSING) queue row. "
+                     "With --apply, keep the oldest active row of each and mark the others FAILED, "
+                     "with an error message naming the row kept. Nothing is deleted."));
+    parser.addOption(
+        { QStringLiteral("apply"), Messages::tr("Repair, instead of only reporting.") });
     CommandLine::addCommonOptions(parser);
     int exitCode = 0;
     if (!CommandLine::parse(parser, arguments, &exitCode))
@@ -58,28 +60,28 @@ int run(const QStringList &arguments)
             print(stderr, migration.error);
             status = CommandLine::DatabaseFailure;
         } else if (migration.duplicates.isClean()) {
-            print(stdout, tr("No duplicate active rows: nothing to repair."));
+            print(stdout, Messages::tr("No duplicate active rows: nothing to repair."));
         } else if (!parser.isSet(QStringLiteral("apply"))) {
             // The preview: exactly the rows --apply would mark, and the row kept for each.
-            QString previewError;
-            const QList<Schema::DuplicateRow> rows = Schema::duplicateRows(db, 0, &previewError);
-            if (!previewError.isEmpty())
-                print(stderr, tr("The rows could not be listed: %1").arg(previewError));
-            for (const Schema::DuplicateRow &row : rows) {
+            const Schema::RepairPreview preview = Schema::previewRepair(db, 0);
+            if (!preview.ok)
+                print(stderr, Messages::tr("The rows could not be listed: %1").arg(preview.error));
+            for (const Schema::DuplicateRow &row : preview.rows) {
+                const QStringList columns = Schema::previewColumns(row);
                 print(stdout,
-                    tr("would mark FAILED: %1\trow %2\t%3 %4\tcreated %5\tkeeps row %6")
-                        .arg(row.username, row.id, row.status, row.priority, row.createdAt,
-                            row.keptId));
+                    Messages::tr("would mark FAILED: %1\trow %2\t%3\tcreated %4\tkeeps row %5")
+                        .arg(columns[0], columns[1], columns[2], columns[3], columns[4]));
             }
             print(stdout,
-                tr("%1 usernames have more than one active queue row (%2 extra rows). Run "
-                   "'%3' to keep the oldest of each and mark the others FAILED.")
+                Messages::tr(
+                    "%1 usernames have more than one active queue row (%2 extra rows). Run "
+                    "'%3' to keep the oldest of each and mark the others FAILED.")
                     .arg(migration.duplicates.usernames)
                     .arg(migration.duplicates.extraRows)
                     .arg(Schema::repairCommand()));
             status = CommandLine::InputProblem;
         } else if (CommandLine::readOnly(parser)) {
-            print(stderr, tr("Read-only mode: nothing was repaired."));
+            print(stderr, Messages::tr("Read-only mode: nothing was repaired."));
             status = CommandLine::DatabaseFailure;
         } else {
             const Schema::RepairResult repair = Schema::repairDuplicates(db);
@@ -89,17 +91,18 @@ int run(const QStringList &arguments)
                 entry.total = repair.rowsMarkedFailed;
                 entry.details.insert(QStringLiteral("usernames"), repair.usernames);
                 entry.details.insert(QStringLiteral("rows_marked_failed"), repair.rowsMarkedFailed);
-                QString auditError;
-                if (!AuditLog::record(db, entry, &auditError))
-                    print(stderr, tr("The audit log could not be written: %1").arg(auditError));
+                if (const Result audited = AuditLog::record(db, entry); !audited.ok)
+                    print(stderr,
+                        Messages::tr("The audit log could not be written: %1").arg(audited.error));
             }
             if (!repair.ok) {
-                print(stderr, tr("The repair failed: %1").arg(repair.error));
+                print(stderr, Messages::tr("The repair failed: %1").arg(repair.error));
                 status = CommandLine::DatabaseFailure;
             } else {
                 print(stdout,
-                    tr("Repaired %1 usernames: %2 rows marked FAILED, the oldest active row of "
-                       "each kept.")
+                    Messages::tr(
+                        "Repaired %1 usernames: %2 rows marked FAILED, the oldest active row of "
+                        "each kept.")
                         .arg(repair.usernames)
                         .arg(repair.rowsMarkedFailed));
             }

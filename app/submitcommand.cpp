@@ -20,10 +20,11 @@ namespace ViralSpot::SubmitCommand {
 
 namespace {
 
-QString tr(const char *text)
+// The translation context of this file's messages (as lupdate files them).
+struct Messages
 {
-    return QCoreApplication::translate("SubmitCommand", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(ViralSpot::SubmitCommand)
+};
 
 QByteArray readStandardInput()
 {
@@ -50,23 +51,23 @@ void writeErr(const QString &text)
 int run(const QStringList &arguments)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        tr("Request processing of Instagram profiles: queue each at HIGH priority unless it "
-           "is already processed or already waiting.\n"
-           "Usernames may be given as name, @name or a profile URL. Use - to read a list "
-           "(new lines, commas, semicolons, tabs or spaces; CSV with a username column) "
-           "from standard input.\n"
-           "Exit status: 0 every input handled, 1 some input invalid, 2 the database "
-           "failed."));
-    parser.addOption(
-        { QStringLiteral("source"), tr("Where the request comes from (default: frontend)."),
-            QStringLiteral("source"), Username::DefaultSource.toString() });
+    parser.setApplicationDescription(Messages::tr(
+        "Request processing of Instagram profiles: queue each at HIGH priority unless it "
+        "is already processed or already waiting.\n"
+        "Usernames may be given as name, @name or a profile URL. Use - to read a list "
+        "(new lines, commas, semicolons, tabs or spaces; CSV with a username column) "
+        "from standard input.\n"
+        "Exit status: 0 every input handled, 1 some input invalid, 2 the database "
+        "failed."));
+    parser.addOption({ QStringLiteral("source"),
+        Messages::tr("Where the request comes from (default: frontend)."), QStringLiteral("source"),
+        Username::DefaultSource.toString() });
     parser.addOption({ QStringLiteral("json"),
-        tr("One JSON object per input on standard output, nothing else.") });
-    parser.addOption({ QStringLiteral("csv"), tr("Read standard input as CSV.") });
+        Messages::tr("One JSON object per input on standard output, nothing else.") });
+    parser.addOption({ QStringLiteral("csv"), Messages::tr("Read standard input as CSV.") });
     CommandLine::addCommonOptions(parser);
     parser.addPositionalArgument(QStringLiteral("usernames"),
-        tr("Usernames or profile URLs, or - for standard input."),
+        Messages::tr("Usernames or profile URLs, or - for standard input."),
         QStringLiteral("(USERNAME... | -)"));
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
 
@@ -76,12 +77,12 @@ int run(const QStringList &arguments)
 
     const QStringList positional = parser.positionalArguments();
     if (positional.isEmpty()) {
-        writeErr(tr("submit: give one or more usernames, or - to read them from standard "
-                    "input.\nTry 'viralspot-admin submit --help'.\n"));
+        writeErr(Messages::tr("submit: give one or more usernames, or - to read them from standard "
+                              "input.\nTry 'viralspot-admin submit --help'.\n"));
         return CommandLine::UsageError;
     }
     if (CommandLine::readOnly(parser)) {
-        writeErr(tr("submit: read-only mode: nothing was submitted.\n"));
+        writeErr(Messages::tr("submit: read-only mode: nothing was submitted.\n"));
         return CommandLine::DatabaseFailure;
     }
     const bool json = parser.isSet(QStringLiteral("json"));
@@ -119,9 +120,11 @@ int run(const QStringList &arguments)
         results = service.requestBulk(parsed, source);
         // The audit trail: who submitted what from the terminal. A failure to record it does
         // not undo the requests; it is reported.
-        QString auditError;
-        if (!AuditLog::recordSubmission(service, QStringLiteral("terminal"), results, &auditError))
-            writeErr(tr("submit: the audit log could not be written: %1\n").arg(auditError));
+        if (const Result audited =
+                AuditLog::recordSubmission(service, QStringLiteral("terminal"), results);
+            !audited.ok)
+            writeErr(Messages::tr("submit: the audit log could not be written: %1\n")
+                         .arg(audited.error));
     }
 
     int counts[int(Outcome::Cancelled) + 1] = {};
@@ -148,8 +151,8 @@ int run(const QStringList &arguments)
     const int invalid = counts[int(Outcome::Invalid)];
     const int errors = counts[int(Outcome::Error)] + counts[int(Outcome::Cancelled)];
     if (!json) {
-        writeOut(tr("%1 inputs: %2 queued, %3 already processed, %4 already queued, "
-                    "%5 duplicate in batch, %6 invalid, %7 errors\n")
+        writeOut(Messages::tr("%1 inputs: %2 queued, %3 already processed, %4 already queued, "
+                              "%5 duplicate in batch, %6 invalid, %7 errors\n")
                      .arg(results.size())
                      .arg(counts[int(Outcome::Queued)])
                      .arg(counts[int(Outcome::AlreadyProcessed)])
@@ -169,7 +172,7 @@ int run(const QStringList &arguments)
             const bool actionable =
                 r.errorKind == ErrorKind::RepairRequired || r.errorKind == ErrorKind::SetupRequired;
             if (!json || actionable)
-                writeErr(tr("submit: %1\n").arg(r.message));
+                writeErr(Messages::tr("submit: %1\n").arg(r.message));
             break;
         }
         return CommandLine::DatabaseFailure;

@@ -76,7 +76,7 @@ QString currentHost()
     return QSysInfo::machineHostName();
 }
 
-bool record(QSqlDatabase &db, const AuditEntry &entry, QString *error)
+Result record(QSqlDatabase &db, const AuditEntry &entry)
 {
     QJsonArray names;
     for (int i = 0; i < entry.usernames.size() && i < MaxUsernames; ++i)
@@ -97,12 +97,9 @@ bool record(QSqlDatabase &db, const AuditEntry &entry, QString *error)
                 entry.action.left(50),
                 QString::fromUtf8(QJsonDocument(names).toJson(QJsonDocument::Compact)), entry.total,
                 QString::fromUtf8(QJsonDocument(entry.details).toJson(QJsonDocument::Compact)) },
-            &sqlError)) {
-        if (error)
-            *error = sqlError.text();
-        return false;
-    }
-    return true;
+            &sqlError))
+        return Result::failure(sqlError.text());
+    return Result::success();
 }
 
 QString detailLabel(const QString &key)
@@ -170,17 +167,20 @@ AuditEntry submissionEntry(const QString &origin, const QList<RequestResult> &re
     return entry;
 }
 
-bool recordSubmission(RequestService &service, const QString &origin,
-    const QList<RequestResult> &results, QString *error)
+Result recordSubmission(
+    RequestService &service, const QString &origin, const QList<RequestResult> &results)
 {
     const bool reached = std::any_of(results.cbegin(), results.cend(), [](const auto &r) {
         return r.outcome == Outcome::Queued || r.outcome == Outcome::AlreadyQueued ||
             r.outcome == Outcome::AlreadyProcessed;
     });
     if (!reached)
-        return true;
-    QSqlDatabase db = service.database(error);
-    return db.isOpen() && record(db, submissionEntry(origin, results), error);
+        return Result::success();
+    QString why;
+    QSqlDatabase db = service.database(&why);
+    if (!db.isOpen())
+        return Result::failure(why, ErrorKind::Unavailable);
+    return record(db, submissionEntry(origin, results));
 }
 
 AuditPage read(const QSqlDatabase &db, const AuditFilter &filter, int limit, qint64 offset)
@@ -274,7 +274,7 @@ bool EndpointAuditCounter::isEmpty() const
     return m_total == 0;
 }
 
-bool EndpointAuditCounter::flush(QSqlDatabase &db, QString *error)
+Result EndpointAuditCounter::flush(QSqlDatabase &db)
 {
     QMap<QString, int> counts;
     QStringList usernames;
@@ -282,7 +282,7 @@ bool EndpointAuditCounter::flush(QSqlDatabase &db, QString *error)
     {
         QMutexLocker lock(&m_mutex);
         if (m_total == 0)
-            return true;
+            return Result::success();
         counts.swap(m_counts);
         usernames.swap(m_usernames);
         std::swap(total, m_total);
@@ -293,8 +293,9 @@ bool EndpointAuditCounter::flush(QSqlDatabase &db, QString *error)
     entry.total = total;
     for (auto it = counts.cbegin(); it != counts.cend(); ++it)
         entry.details.insert(it.key(), it.value());
-    if (AuditLog::record(db, entry, error))
-        return true;
+    Result recorded = AuditLog::record(db, entry);
+    if (recorded.ok)
+        return recorded;
     // Put the counts back so the next flush reports them.
     QMutexLocker lock(&m_mutex);
     for (auto it = counts.cbegin(); it != counts.cend(); ++it)
@@ -304,7 +305,7 @@ bool EndpointAuditCounter::flush(QSqlDatabase &db, QString *error)
         if (m_usernames.size() < AuditLog::MaxUsernames && !m_usernames.contains(u))
             m_usernames << u;
     }
-    return false;
+    return recorded;
 }
 
 } // namespace ViralSpot

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "outcome.h"
+#include "result.h"
 
 #include <QDateTime>
 #include <QJsonObject>
@@ -66,7 +67,7 @@ QString detailLabel(const QString &key);
 QString describeDetails(const QJsonObject &details);
 
 // Appends an entry on `db` (inside the caller's transaction when there is one).
-bool record(QSqlDatabase &db, const AuditEntry &entry, QString *error = nullptr);
+Result record(QSqlDatabase &db, const AuditEntry &entry);
 
 // An entry for a submission of request results (window or terminal): the usernames that were
 // handled, total = inputs, details = counts per outcome name.
@@ -74,10 +75,10 @@ AuditEntry submissionEntry(const QString &origin, const QList<RequestResult> &re
 
 // Records a submission through `service`'s connection (on the service's thread), when the
 // database answered at all (some result is queued, already_queued or already_processed): a
-// batch that only failed or was only invalid reached nothing worth auditing. Returns false
-// with *error set when the row could not be written.
-bool recordSubmission(RequestService &service, const QString &origin,
-    const QList<RequestResult> &results, QString *error = nullptr);
+// batch that only failed or was only invalid reached nothing worth auditing. Fails, saying
+// why, when the row could not be written.
+Result recordSubmission(
+    RequestService &service, const QString &origin, const QList<RequestResult> &results);
 
 AuditPage read(const QSqlDatabase &db, const AuditFilter &filter, int limit, qint64 offset = 0);
 
@@ -95,7 +96,7 @@ public:
     bool isEmpty() const;
     // Writes one "endpoint" row with the counts gathered since the last flush and resets them;
     // nothing is written when there is nothing to report. On failure the counts are kept.
-    bool flush(QSqlDatabase &db, QString *error = nullptr);
+    Result flush(QSqlDatabase &db);
 
 private:
     mutable QMutex m_mutex;

@@ -21,10 +21,11 @@ namespace ViralSpot::Database {
 
 namespace {
 
-QString tr(const char *text)
+// The translation context of this file's messages (as lupdate files them).
+struct Messages
 {
-    return QCoreApplication::translate("Database", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(ViralSpot::Database)
+};
 
 // libpq options that make a dead or unreachable server fail in seconds instead of hanging.
 const QLatin1String PostgresDefaultOptions(
@@ -122,14 +123,15 @@ QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, Q
             sqlite ? QStringLiteral("QSQLITE") : QStringLiteral("QPSQL"), connectionName);
         if (!db.isValid()) {
             if (error)
-                *error = tr("The Qt SQL driver for %1 is not installed (package %2).")
+                *error = Messages::tr("The Qt SQL driver for %1 is not installed (package %2).")
                              .arg(config.engineName(),
                                  sqlite ? QStringLiteral("libqt6sql6-sqlite")
                                         : QStringLiteral("libqt6sql6-psql"));
             return db;
         }
         if (sqlite) {
-            // Before the first SQLite connection: it becomes the default VFS (see sqlitewal.h).
+            // Before the first SQLite connection: when asked for (opt-in), the WAL-gathering VFS
+            // becomes the default (see sqlitewal.h).
             SqliteWal::install();
             db.setDatabaseName(config.sqlitePath);
             db.setConnectOptions(
@@ -151,19 +153,22 @@ QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, Q
         const QFileInfo file(config.sqlitePath);
         if (!file.dir().exists() && !QDir().mkpath(file.absolutePath())) {
             if (error)
-                *error = tr("Cannot create the folder %1 for the SQLite database.")
+                *error = Messages::tr("Cannot create the folder %1 for the SQLite database.")
                              .arg(file.absolutePath());
             return QSqlDatabase();
         }
-        if (!SqliteFileGuard::mayOpen(config.sqlitePath, error))
+        if (const Result allowed = SqliteFileGuard::mayOpen(config.sqlitePath); !allowed.ok) {
+            if (error)
+                *error = allowed.error;
             return QSqlDatabase();
+        }
     }
 
     if (!db.open()) {
         if (error) {
             const QSqlError e = db.lastError();
             *error =
-                tr("Cannot connect to %1 at %2: %3")
+                Messages::tr("Cannot connect to %1 at %2: %3")
                     .arg(config.engineName(), config.displayUrl(),
                         QString(e.driverText() + QLatin1Char(' ') + e.databaseText()).trimmed());
         }
@@ -179,14 +184,15 @@ QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, Q
         QString why;
         if (!configureSqlite(db, &why)) {
             if (error)
-                *error = tr("Cannot use the SQLite database %1: %2").arg(config.sqlitePath, why);
+                *error = Messages::tr("Cannot use the SQLite database %1: %2")
+                             .arg(config.sqlitePath, why);
             db.close();
             return QSqlDatabase();
         }
         // Records the files this connection holds, for SqliteFileGuard::check().
-        if (!SqliteFileGuard::attach(db, &why)) {
+        if (const Result attached = SqliteFileGuard::attach(db); !attached.ok) {
             if (error)
-                *error = why;
+                *error = attached.error;
             db.close();
             return QSqlDatabase();
         }
@@ -224,7 +230,7 @@ bool isConnectionLost(const QSqlDatabase &db)
         return true;
     // A connection whose files were replaced underneath is as good as lost (and worse: it
     // would go on answering from a file nobody else sees).
-    if (!SqliteFileGuard::check(db, nullptr))
+    if (!SqliteFileGuard::check(db).ok)
         return true;
     QSqlQuery q(db);
     return !q.exec(QStringLiteral("SELECT 1"));
@@ -286,7 +292,7 @@ QString postgresLiteral(const QVariant &value, QString *error)
     const QString text = value.toString();
     if (text.contains(QChar(0))) {
         if (error)
-            *error = tr("A value holds a NUL character, which PostgreSQL cannot store.");
+            *error = Messages::tr("A value holds a NUL character, which PostgreSQL cannot store.");
         return QString();
     }
     const bool backslash = text.contains(QLatin1Char('\\'));
@@ -375,7 +381,7 @@ QString withPostgresLiterals(const QString &sql, const QVariantList &values, QSt
         } else if (c == QLatin1Char('?')) {
             if (next >= values.size()) {
                 if (error)
-                    *error = tr("The statement has more placeholders than values.");
+                    *error = Messages::tr("The statement has more placeholders than values.");
                 return QString();
             }
             const QString literal = postgresLiteral(values.at(next++), error);
@@ -391,7 +397,7 @@ QString withPostgresLiterals(const QString &sql, const QVariantList &values, QSt
     }
     if (next != values.size()) {
         if (error)
-            *error = tr("The statement has fewer placeholders than values.");
+            *error = Messages::tr("The statement has fewer placeholders than values.");
         return QString();
     }
     return out;

@@ -11,10 +11,11 @@ namespace ViralSpot {
 
 namespace {
 
-QString tr(const char *text)
+// The translation context of this file's messages (as lupdate files them).
+struct Messages
 {
-    return QCoreApplication::translate("DatabaseConfig", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(ViralSpot::DatabaseConfig)
+};
 
 } // namespace
 
@@ -35,9 +36,9 @@ DatabaseConfig DatabaseConfig::fromUrl(const QString &url, QString *error)
         if (path.startsWith(QLatin1String("//")))
             path = path.mid(2); // sqlite:///abs/path and sqlite://relative/path
         if (path.isEmpty())
-            return fail(tr("The SQLite URL names no file: use sqlite:PATH."));
+            return fail(Messages::tr("The SQLite URL names no file: use sqlite:PATH."));
         if (path.contains(QChar::Null))
-            return fail(tr("The SQLite path contains a NUL character."));
+            return fail(Messages::tr("The SQLite path contains a NUL character."));
         if (path.startsWith(QLatin1String("~/")))
             path = QDir::homePath() + path.mid(1);
         config.engine = Engine::SQLite;
@@ -55,9 +56,9 @@ DatabaseConfig DatabaseConfig::fromUrl(const QString &url, QString *error)
         trimmed.startsWith(QLatin1String("postgres://"), Qt::CaseInsensitive);
     if (!isPostgres) {
         if (trimmed.isEmpty())
-            return fail(tr("The database URL is empty."));
-        return fail(tr("Unsupported database URL \"%1\": use sqlite:PATH or "
-                       "postgresql://user[:password]@host[:port]/dbname.")
+            return fail(Messages::tr("The database URL is empty."));
+        return fail(Messages::tr("Unsupported database URL \"%1\": use sqlite:PATH or "
+                                 "postgresql://user[:password]@host[:port]/dbname.")
                         .arg(trimmed.left(200)));
     }
 
@@ -68,14 +69,14 @@ DatabaseConfig DatabaseConfig::fromUrl(const QString &url, QString *error)
         const qsizetype source = why.indexOf(QLatin1String("; source was"));
         if (source >= 0)
             why.truncate(source);
-        return fail(tr("The PostgreSQL URL is not valid: %1").arg(why.left(200)));
+        return fail(Messages::tr("The PostgreSQL URL is not valid: %1").arg(why.left(200)));
     }
 
     config.engine = Engine::PostgreSQL;
     config.host = parsed.host(QUrl::FullyDecoded);
     config.port = parsed.port(5432);
     if (config.port <= 0 || config.port > 65535)
-        return fail(tr("The PostgreSQL port must be between 1 and 65535."));
+        return fail(Messages::tr("The PostgreSQL port must be between 1 and 65535."));
     config.user = parsed.userName(QUrl::FullyDecoded);
     config.password = parsed.password(QUrl::FullyDecoded);
     config.databaseName = parsed.path(QUrl::FullyDecoded);
@@ -92,8 +93,9 @@ DatabaseConfig DatabaseConfig::fromUrl(const QString &url, QString *error)
         if (key.isEmpty() || key.contains(QLatin1Char('=')) || key.contains(QLatin1Char(';')) ||
             value.contains(QLatin1Char(';')) || key.contains(QLatin1Char(' ')) ||
             value.contains(QLatin1Char(' ')))
-            return fail(tr("The PostgreSQL URL option \"%1\" is not a plain key=value pair.")
-                            .arg(key.left(100)));
+            return fail(
+                Messages::tr("The PostgreSQL URL option \"%1\" is not a plain key=value pair.")
+                    .arg(key.left(100)));
         if (key == QLatin1String("host") && config.host.isEmpty()) {
             config.host = value; // a Unix socket folder, as libpq allows
             continue;
@@ -104,7 +106,7 @@ DatabaseConfig DatabaseConfig::fromUrl(const QString &url, QString *error)
     if (config.host.isEmpty())
         config.host = QStringLiteral("localhost");
     if (config.databaseName.isEmpty())
-        return fail(tr("The PostgreSQL URL names no database: add /dbname."));
+        return fail(Messages::tr("The PostgreSQL URL names no database: add /dbname."));
     return config;
 }
 
@@ -169,7 +171,7 @@ bool parseKeywordValue(const QString &text, QList<QPair<QString, QString>> *pair
         const QString key = text.mid(keyStart, i - keyStart);
         skipSpace();
         if (key.isEmpty() || i >= n || text.at(i) != QLatin1Char('=')) {
-            *error = tr("The connection string is not keyword=value pairs (at \"%1\").")
+            *error = Messages::tr("The connection string is not keyword=value pairs (at \"%1\").")
                          .arg(key.left(40));
             return false;
         }
@@ -191,8 +193,9 @@ bool parseKeywordValue(const QString &text, QList<QPair<QString, QString>> *pair
                 }
             }
             if (!closed) {
-                *error = tr("The connection string has an unterminated quote after \"%1=\".")
-                             .arg(key.left(40));
+                *error =
+                    Messages::tr("The connection string has an unterminated quote after \"%1=\".")
+                        .arg(key.left(40));
                 return false;
             }
         } else {
@@ -244,12 +247,13 @@ DatabaseConfig DatabaseConfig::fromConnectionString(const QString &text, QString
                 // libpq's keywords are lower-case words ("sslmode", "connect_timeout").
                 static const QRegularExpression keyword(QStringLiteral("^[a-z_]+$"));
                 if (!keyword.match(key).hasMatch()) {
-                    *why = tr("\"%1\" is not a connection option.").arg(key.left(100));
+                    *why = Messages::tr("\"%1\" is not a connection option.").arg(key.left(100));
                     return {};
                 }
                 if (value.contains(QLatin1Char(';')) || value.contains(QLatin1Char(' '))) {
-                    *why = tr("The connection option \"%1\" cannot be used here (it holds ';' "
-                              "or a space).")
+                    *why = Messages::tr(
+                        "The connection option \"%1\" cannot be used here (it holds ';' "
+                        "or a space).")
                                .arg(key.left(100));
                     return {};
                 }
@@ -262,7 +266,7 @@ DatabaseConfig DatabaseConfig::fromConnectionString(const QString &text, QString
             bool ok = false;
             config.port = port.toInt(&ok);
             if (!ok || config.port <= 0 || config.port > 65535) {
-                *why = tr("The PostgreSQL port must be between 1 and 65535.");
+                *why = Messages::tr("The PostgreSQL port must be between 1 and 65535.");
                 return {};
             }
         }

@@ -151,7 +151,7 @@ QSqlDatabase DatabaseThread::connection()
             auto *idleCheck = new QTimer(m_receiver);
             connect(idleCheck, &QTimer::timeout, m_receiver, [name = m_connectionName] {
                 if (QSqlDatabase::contains(name) &&
-                    !SqliteFileGuard::check(QSqlDatabase::database(name, false), nullptr))
+                    !SqliteFileGuard::check(QSqlDatabase::database(name, false)).ok)
                     Database::close(name);
             });
             idleCheck->start(2000);

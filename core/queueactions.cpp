@@ -21,10 +21,16 @@ namespace {
 constexpr int ChunkSize = 500;
 constexpr int MaxAttempts = 4;
 
-QString tr(const char *text)
+// The translation context of this file's messages (as lupdate files them).
+struct Messages
 {
-    return QCoreApplication::translate("QueueActions", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(ViralSpot::QueueActions)
+};
+
+struct ResultMessages
+{
+    Q_DECLARE_TR_FUNCTIONS(ViralSpot::QueueActionResult)
+};
 
 QString placeholders(int count)
 {
@@ -216,21 +222,24 @@ int QueueActionResult::skippedCount(QueueActionSkip::Reason reason) const
 QString QueueActionResult::summary() const
 {
     if (!ok)
-        return tr("%1 failed: %2").arg(QueueActions::actionLabel(action), error);
+        return ResultMessages::tr("%1 failed: %2").arg(QueueActions::actionLabel(action), error);
     QStringList parts;
-    parts << tr("%1: %2 of %3 rows changed")
+    parts << ResultMessages::tr("%1: %2 of %3 rows changed")
                  .arg(QueueActions::actionLabel(action))
                  .arg(changed())
                  .arg(requested);
     if (const int n = skippedCount(QueueActionSkip::Reason::ActiveExists))
-        parts << tr("%1 skipped: the username already has an active (pending or processing) row")
+        parts << ResultMessages::tr(
+            "%1 skipped: the username already has an active (pending or processing) row")
                      .arg(n);
     if (const int n = skippedCount(QueueActionSkip::Reason::SameUsername))
-        parts << tr("%1 skipped: another selected row of the same username was used").arg(n);
+        parts << ResultMessages::tr(
+            "%1 skipped: another selected row of the same username was used")
+                     .arg(n);
     if (const int n = skippedCount(QueueActionSkip::Reason::WrongState))
-        parts << tr("%1 skipped: not in a state this action applies to").arg(n);
+        parts << ResultMessages::tr("%1 skipped: not in a state this action applies to").arg(n);
     if (const int n = skippedCount(QueueActionSkip::Reason::NotFound))
-        parts << tr("%1 skipped: no longer in the queue").arg(n);
+        parts << ResultMessages::tr("%1 skipped: no longer in the queue").arg(n);
     return parts.join(QStringLiteral("; "));
 }
 
@@ -255,13 +264,13 @@ QString actionLabel(QueueAction action)
 {
     switch (action) {
     case QueueAction::Retry:
-        return tr("Retry");
+        return Messages::tr("Retry");
     case QueueAction::Pause:
-        return tr("Pause");
+        return Messages::tr("Pause");
     case QueueAction::Resume:
-        return tr("Resume");
+        return Messages::tr("Resume");
     case QueueAction::Raise:
-        return tr("Raise priority");
+        return Messages::tr("Raise priority");
     }
     return {};
 }
@@ -336,17 +345,18 @@ QueueActionResult apply(
                 { QStringLiteral("skipped_not_found"),
                     result.skippedCount(QueueActionSkip::Reason::NotFound) },
             };
-            ok = AuditLog::record(db, entry, &auditError);
+            const Result audited = AuditLog::record(db, entry);
+            ok = audited.ok;
+            auditError = audited.error;
         }
         QSqlQuery end(db);
         if (ok && end.exec(QStringLiteral("COMMIT"))) {
             // Not confirmed when it went to a file nobody else sees (SqliteFileGuard); the
             // caller's connection check closes the connection.
-            QString replaced;
-            if (!SqliteFileGuard::check(db, &replaced)) {
+            if (const Result files = SqliteFileGuard::check(db); !files.ok) {
                 result.changedIds.clear();
                 result.changedUsernames.clear();
-                result.error = replaced;
+                result.error = files.error;
                 return result;
             }
             result.ok = true;

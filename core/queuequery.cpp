@@ -1,8 +1,10 @@
 #include "queuequery.h"
 
 #include "database.h"
+#include "schema.h"
 #include "username.h"
 
+#include <QCoreApplication>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
@@ -10,6 +12,12 @@
 namespace ViralSpot::QueueQuery {
 
 namespace {
+
+// The translation context of this file's messages.
+struct Messages
+{
+    Q_DECLARE_TR_FUNCTIONS(ViralSpot::QueueQuery)
+};
 
 const QString RowColumns =
     QStringLiteral("id, username, source, priority, status, attempts, last_attempt, error_message, "
@@ -328,6 +336,59 @@ bool isProcessed(const QSqlDatabase &db, const QString &username, QString *error
     return q.next();
 }
 
+ProfileStatus profileStatus(const QSqlDatabase &db, const QString &username)
+{
+    ProfileStatus status;
+    // Processed: the browser's check (legacy mixed-case names included).
+    QString failure;
+    status.completed = isProcessed(db, username, &failure);
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    QSqlError sqlError;
+    if (failure.isEmpty() &&
+        !Database::exec(q,
+            QStringLiteral("SELECT status, attempts FROM ("
+                           "SELECT status, attempts, created_at FROM queue "
+                           "WHERE username = ? "
+                           "UNION ALL SELECT status, attempts, created_at FROM queue "
+                           "WHERE lower(username) = ? AND username <> lower(username)) r "
+                           "ORDER BY created_at DESC LIMIT 1"),
+            { username, username }, &sqlError))
+        failure = sqlError.text();
+    if (!failure.isEmpty()) {
+        status.completed = false;
+        const bool lost = !db.isOpen();
+        status.errorKind = lost ? ErrorKind::Unavailable : ErrorKind::Failed;
+        status.error = (lost ? Messages::tr("The database is unavailable: %1")
+                             : Messages::tr("The database failed: %1"))
+                           .arg(failure);
+        if (const QString permission = Schema::permissionProblem(db, sqlError);
+            !lost && !permission.isEmpty()) {
+            status.errorKind = ErrorKind::SetupRequired;
+            status.error = permission;
+        }
+        return status;
+    }
+    QString queueStatus;
+    if (q.next()) {
+        queueStatus = q.value(0).toString();
+        status.attempts = q.value(1).toInt();
+    }
+    status.ok = true;
+    if (status.completed) {
+        status.status = QStringLiteral("COMPLETED");
+        status.message = Messages::tr("Profile %1 is fully processed").arg(username);
+    } else if (!queueStatus.isEmpty()) {
+        status.status = queueStatus;
+        status.message =
+            Messages::tr("Profile %1 is in the queue with status %2").arg(username, queueStatus);
+    } else {
+        status.status = QStringLiteral("NOT_FOUND");
+        status.message = Messages::tr("Profile %1 has not been requested").arg(username);
+    }
+    return status;
+}
+
 QStringList indexStatements(bool postgres)
 {
     QStringList statements {
@@ -348,17 +409,14 @@ QStringList indexStatements(bool postgres)
     return statements;
 }
 
-bool ensureIndexes(QSqlDatabase &db, QString *error)
+Result ensureIndexes(QSqlDatabase &db)
 {
     QSqlQuery q(db);
     for (const QString &sql : indexStatements(Database::isPostgres(db))) {
-        if (!q.exec(sql)) {
-            if (error)
-                *error = q.lastError().text();
-            return false;
-        }
+        if (!q.exec(sql))
+            return Result::failure(q.lastError().text());
     }
-    return true;
+    return Result::success();
 }
 
 QDateTime toDateTime(const QVariant &value)

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "outcome.h"
+#include "result.h"
+
 #include <QDateTime>
 #include <QList>
 #include <QMap>
@@ -9,6 +12,19 @@
 #include <QStringList>
 
 namespace ViralSpot {
+
+// A profile's state as the endpoint's status route reports it.
+struct ProfileStatus
+{
+    bool ok = false; // false: the database failed (error says why)
+    QString error;
+    ErrorKind errorKind = ErrorKind::None; // set when !ok
+    bool completed = false; // in primary_profiles
+    // "COMPLETED" (in primary_profiles), else the newest queue row's status, else "NOT_FOUND"
+    QString status;
+    int attempts = 0;
+    QString message;
+};
 
 // One row of the `queue` table as the browser shows it.
 struct QueueRow
@@ -114,10 +130,15 @@ QList<QueueRow> history(const QSqlDatabase &db, const QString &username, QString
 // True when the username has a primary_profiles row.
 bool isProcessed(const QSqlDatabase &db, const QString &username, QString *error = nullptr);
 
+// One profile's state for the endpoint's status route: isProcessed() and the newest queue row
+// (legacy mixed-case names included). A lost connection gives Unavailable (the caller may
+// reconnect and ask again), a missing grant SetupRequired.
+ProfileStatus profileStatus(const QSqlDatabase &db, const QString &username);
+
 // Extra indexes the browser's queries need to stay fast on millions of rows (sorting by
 // creation time with a total order, status filter + sort, case-insensitive prefix search on
 // PostgreSQL). Idempotent (IF NOT EXISTS); meant to be run by a schema migration.
-bool ensureIndexes(QSqlDatabase &db, QString *error = nullptr);
+Result ensureIndexes(QSqlDatabase &db);
 // The statements ensureIndexes() runs (for `viralspot-admin migrate --print-sql`).
 QStringList indexStatements(bool postgres);
 

@@ -3,9 +3,11 @@
 #include "bulkparser.h"
 #include "databaseconfig.h"
 #include "outcome.h"
+#include "queuequery.h"
+#include "result.h"
 #include "schema.h"
 
-#include <QElapsedTimer>
+#include <QCoreApplication>
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
@@ -15,36 +17,18 @@
 #include <memory>
 #include <optional>
 
-class QSqlQuery;
-
 namespace ViralSpot {
 
-struct SqliteChunkStatements;
-
-// PostgreSQL: whether the database holds mixed-case usernames, and when that was last asked.
-struct PostgresLegacyState
-{
-    bool present = false;
-    QElapsedTimer checked; // invalid: not asked yet on this connection
-};
+namespace Engine {
+class RequestWriter;
+}
+class RequestTriage;
 
 // One already-parsed request: a normalized valid username and a valid source.
 struct RequestItem
 {
     QString username;
     QString source;
-};
-
-struct ProfileStatus
-{
-    bool ok = false; // false: the database failed (error says why)
-    QString error;
-    ErrorKind errorKind = ErrorKind::None; // set when !ok
-    bool completed = false; // in primary_profiles
-    // "COMPLETED" (in primary_profiles), else the newest queue row's status, else "NOT_FOUND"
-    QString status;
-    int attempts = 0;
-    QString message;
 };
 
 struct BatchOptions
@@ -61,11 +45,24 @@ struct BatchOptions
     bool notePausedRows = true;
 };
 
-// The one operation of the product: request processing of profiles (SPEC 1).
+// RequestService::resolveWithoutWrite()'s answer.
+struct ResolvedRequests
+{
+    bool ok = false; // false: the database failed (error says why)
+    QString error;
+    // One entry per item: the result when no write is needed, else empty.
+    QList<std::optional<RequestResult>> results;
+};
+
+// The one operation of the product: request processing of profiles.
 // An instance owns one database connection and must be used on one thread only (the one that
-// calls it; the connection is opened lazily there and reopened after it is lost).
+// calls it; the connection is opened lazily there and reopened after it is lost). The SQL of
+// each engine lives in its writer (core/engine/), the endpoint's read-first answers in
+// RequestTriage, the status route's reads in QueueQuery::profileStatus().
 class RequestService final
 {
+    Q_DECLARE_TR_FUNCTIONS(ViralSpot::RequestService)
+
 public:
     explicit RequestService(DatabaseConfig config, QString connectionName = {});
     ~RequestService();
@@ -75,11 +72,11 @@ public:
     const DatabaseConfig &config() const { return m_config; }
 
     // Opens the connection and migrates the schema if needed. Requests call it themselves.
-    // True also while the queue holds duplicate active rows (reads work; requests are refused
+    // Ok also while the queue holds duplicate active rows (reads work; requests are refused
     // with ErrorKind::RepairRequired until the repair): see repairRequired().
-    bool open(QString *error = nullptr);
-    // Why the last open() failed: SetupRequired when the role lacks a right, else Failed or
-    // Unavailable.
+    // errorKind: SetupRequired when the role lacks a right, else Failed or Unavailable.
+    Result open();
+    // Why the last open() failed (as its errorKind).
     ErrorKind lastOpenErrorKind() const { return m_lastErrorKind; }
     // The queue held duplicate active rows when the schema was last checked (by open()).
     bool repairRequired() const;
@@ -87,13 +84,13 @@ public:
     QString repairMessage() const;
     bool isOpen() const;
     void close();
-    // A cheap round trip to the database ("SELECT 1"); reopens a lost connection. False once
+    // A cheap round trip to the database ("SELECT 1"); reopens a lost connection. Fails once
     // after checkFiles() found the files replaced (with its message), then reopens.
-    bool ping(QString *error = nullptr);
-    // SqliteFileGuard::check() on the open connection (true when closed): when the database
+    Result ping();
+    // SqliteFileGuard::check() on the open connection (ok when closed): when the database
     // file or WAL it holds is no longer the file at its path, closes it and says so. Runs after
     // every commit; callers run it periodically while idle. Two stat() calls.
-    bool checkFiles(QString *error = nullptr);
+    Result checkFiles();
 
     // One request from any front door: parses `input` (any accepted form) and `source`
     // (empty = "frontend"), then queues it atomically.
@@ -111,15 +108,9 @@ public:
         const BulkParseResult &parsed, const QString &source, const BatchOptions &options = {});
 
     // Read only, outside any transaction: the requests that need no write get their result
-    // here — the profile is processed, or it waits on the queue where a request changes
-    // nothing (PROCESSING, or PENDING at HIGH priority). The others (a new name, a LOW row to
-    // raise, a name found only as a mixed-case legacy row) are left empty for requestItems().
-    // What this reads is committed, and on SQLite with synchronous=FULL also on disk, so the
-    // answers claim nothing that a crash could take back. The endpoint answers repeated
-    // requests this way without waiting behind a durable commit.
-    // `results` gets one entry per item. False when the database failed (`error` says why).
-    bool resolveWithoutWrite(const QList<RequestItem> &items,
-        QList<std::optional<RequestResult>> *results, QString *error = nullptr);
+    // here (RequestTriage); the others are left empty for requestItems(). The endpoint answers
+    // repeated requests this way without waiting behind a durable commit.
+    ResolvedRequests resolveWithoutWrite(const QList<RequestItem> &items);
 
     ProfileStatus status(const QString &username);
 
@@ -127,6 +118,7 @@ public:
     QSqlDatabase database(QString *error = nullptr);
 
 private:
+    // One chunk of unique valid items in one transaction, with retries and one reconnect.
     QList<RequestResult> runChunk(const QList<RequestItem> &items);
     // BatchOptions::notePausedRows: marks the queued results whose username has a PAUSED row.
     void notePausedRows(QList<RequestResult> &results);
@@ -137,13 +129,9 @@ private:
     bool m_migrated = false;
     Schema::DuplicateReport m_duplicates; // non-clean: requests wait for the repair
     ErrorKind m_lastErrorKind = ErrorKind::None;
-    PostgresLegacyState m_pgLegacy;
-    // SQLite: the chunk's statements, prepared once per connection (the endpoint's group
-    // commits run thousands of small chunks a second).
-    std::unique_ptr<SqliteChunkStatements> m_sqlite;
-    // resolveWithoutWrite()'s statement, prepared once per connection (SQLite only: a
-    // PostgreSQL statement must not outlive its transaction, see Database::exec()).
-    std::unique_ptr<QSqlQuery> m_lookup;
+    // Both belong to the open connection: made after it opens, dropped before it closes.
+    std::unique_ptr<Engine::RequestWriter> m_writer;
+    std::unique_ptr<RequestTriage> m_triage;
 };
 
 } // namespace ViralSpot

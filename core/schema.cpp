@@ -1,3 +1,4 @@
+// Over 600 lines: all migration steps, the duplicate report and repair, and the grant messages.
 #include "schema.h"
 
 #include "database.h"
@@ -17,10 +18,11 @@ namespace ViralSpot::Schema {
 
 namespace {
 
-QString tr(const char *text)
+// The translation context of this file's messages (as lupdate files them).
+struct Messages
 {
-    return QCoreApplication::translate("Schema", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(ViralSpot::Schema)
+};
 
 // Both engines run every migration in one transaction; PostgreSQL also takes an advisory lock
 // so that many processes starting at once migrate one after the other.
@@ -301,11 +303,12 @@ QString migrationRefusedMessage(
     const QSqlDatabase &db, int version, const Step &step, const QString &why)
 {
     const QString role = currentRole(db);
-    return tr("The database schema is at version %1 and this version of ViralSpot Admin needs "
-              "version %2 (next step: %3 — %4), but the database role %5 may not change the "
-              "schema (%6). Ask the database owner to run 'viralspot-admin migrate' with this "
-              "database (to review the SQL first: 'viralspot-admin migrate --print-sql'), and "
-              "to grant this role what it needs ('%7').")
+    return Messages::tr(
+        "The database schema is at version %1 and this version of ViralSpot Admin needs "
+        "version %2 (next step: %3 — %4), but the database role %5 may not change the "
+        "schema (%6). Ask the database owner to run 'viralspot-admin migrate' with this "
+        "database (to review the SQL first: 'viralspot-admin migrate --print-sql'), and "
+        "to grant this role what it needs ('%7').")
         .arg(version)
         .arg(latestVersion())
         .arg(step.version)
@@ -353,20 +356,23 @@ QString permissionProblem(const QSqlDatabase &db, const QSqlError &error)
     const QString kind = match.captured(1);
     const QString object = match.captured(2);
     if (kind == QLatin1String("schema"))
-        return tr("The database role %1 may not create objects in schema %2, so it cannot bring "
-                  "the schema up to date. Ask the database owner to run 'viralspot-admin "
-                  "migrate' with this database, and to grant this role what it needs ('%3').")
+        return Messages::tr(
+            "The database role %1 may not create objects in schema %2, so it cannot bring "
+            "the schema up to date. Ask the database owner to run 'viralspot-admin "
+            "migrate' with this database, and to grant this role what it needs ('%3').")
             .arg(role, object, grantsCommand(role));
     for (const Right &right : Rights) {
         if (object != right.object)
             continue;
-        return tr("The database role %1 lacks a right on %2 (%3): it needs %4 there. As the "
-                  "database owner, run: %5; (every grant the app needs: '%6').")
+        return Messages::tr(
+            "The database role %1 lacks a right on %2 (%3): it needs %4 there. As the "
+            "database owner, run: %5; (every grant the app needs: '%6').")
             .arg(role, object, QString::fromLatin1(right.use), right.privileges,
                 grantStatement(right, role), grantsCommand(role));
     }
-    return tr("The database role %1 lacks a right: %2 As the database owner, grant it (every "
-              "grant the app needs: '%3').")
+    return Messages::tr(
+        "The database role %1 lacks a right: %2 As the database owner, grant it (every "
+        "grant the app needs: '%3').")
         .arg(role, error.databaseText().trimmed(), grantsCommand(role));
 }
 
@@ -377,16 +383,20 @@ QString repairCommand()
 
 QString repairRequiredMessage(const DuplicateReport &duplicates)
 {
-    return tr("The queue holds duplicate active rows (%1 usernames with %2 extra rows), left by "
-              "an older tool, so requests are refused until they are repaired. Run '%3' to keep "
-              "the oldest active row of each username and mark the others FAILED (nothing is "
-              "deleted; without --apply it only lists them), or use Repair… in the window's "
-              "banner.")
+    return Messages::tr(
+        "The queue holds duplicate active rows (%1 usernames with %2 extra rows), left by "
+        "an older tool, so requests are refused until they are repaired. Run '%3' to keep "
+        "the oldest active row of each username and mark the others FAILED (nothing is "
+        "deleted; without --apply it only lists them), or use Repair… in the window's "
+        "banner.")
         .arg(duplicates.usernames)
         .arg(duplicates.extraRows)
         .arg(repairCommand());
 }
 
+namespace {
+
+// The counts of duplicate active rows; *error (left empty when it works) says why not.
 DuplicateReport findDuplicateActiveRows(const QSqlDatabase &db, QString *error)
 {
     DuplicateReport report;
@@ -406,6 +416,8 @@ DuplicateReport findDuplicateActiveRows(const QSqlDatabase &db, QString *error)
     return report;
 }
 
+} // namespace
+
 MigrationResult migrate(QSqlDatabase &db)
 {
     MigrationResult result;
@@ -424,7 +436,7 @@ MigrationResult migrate(QSqlDatabase &db)
     const VersionRead read = readVersion(db);
     if (read.error.isValid()) {
         sqlError = read.error;
-        return fail(tr("Cannot read the schema version: %1").arg(read.error.text()));
+        return fail(Messages::tr("Cannot read the schema version: %1").arg(read.error.text()));
     }
     result.fromVersion = read.version;
     result.toVersion = result.fromVersion;
@@ -457,7 +469,7 @@ MigrationResult migrate(QSqlDatabase &db)
                     migrationRefusedMessage(db, result.toVersion, step, sqlError.databaseText());
                 return result;
             }
-            return fail(tr("Cannot start the migration: %1").arg(error));
+            return fail(Messages::tr("Cannot start the migration: %1").arg(error));
         }
         // Another process may have migrated while we waited for the lock.
         const int current = readVersion(db).version;
@@ -505,7 +517,7 @@ MigrationResult migrate(QSqlDatabase &db)
                     migrationRefusedMessage(db, result.toVersion, step, sqlError.databaseText());
                 return result;
             }
-            return fail(tr("Migration %1 (%2) failed: %3")
+            return fail(Messages::tr("Migration %1 (%2) failed: %3")
                             .arg(step.version)
                             .arg(QString::fromLatin1(step.description), error));
         }
@@ -516,28 +528,22 @@ MigrationResult migrate(QSqlDatabase &db)
     return result;
 }
 
-bool plan(const QSqlDatabase &db, bool postgres, QList<PlannedStep> *planned, QString *error)
+MigrationPlan plan(const QSqlDatabase &db, bool postgres)
 {
-    planned->clear();
+    MigrationPlan result;
     int version = 0;
     DuplicateReport duplicates;
     if (db.isOpen()) {
         const VersionRead read = readVersion(db);
         if (read.error.isValid()) {
-            if (error) {
-                const QString permission = permissionProblem(db, read.error);
-                *error = permission.isEmpty() ? read.error.text() : permission;
-            }
-            return false;
+            const QString permission = permissionProblem(db, read.error);
+            result.error = permission.isEmpty() ? read.error.text() : permission;
+            return result;
         }
         version = read.version;
-        QString why;
-        duplicates = findDuplicateActiveRows(db, &why);
-        if (!why.isEmpty()) {
-            if (error)
-                *error = why;
-            return false;
-        }
+        duplicates = findDuplicateActiveRows(db, &result.error);
+        if (!result.error.isEmpty())
+            return result;
     }
     for (const Step &step : steps()) {
         if (step.version <= version)
@@ -547,9 +553,10 @@ bool plan(const QSqlDatabase &db, bool postgres, QList<PlannedStep> *planned, QS
         p.description = QString::fromLatin1(step.description);
         p.statements = step.statements(db, postgres);
         p.blockedByDuplicates = step.needsCleanQueue && !duplicates.isClean();
-        planned->append(p);
+        result.steps.append(p);
     }
-    return true;
+    result.ok = true;
+    return result;
 }
 
 QString script(const QList<PlannedStep> &planned, bool postgres, bool versionTableExists)
@@ -584,11 +591,19 @@ QString script(const QList<PlannedStep> &planned, bool postgres, bool versionTab
     return out;
 }
 
-QList<DuplicateRow> duplicateRows(const QSqlDatabase &db, int limit, QString *error)
+RepairPreview previewRepair(const QSqlDatabase &db, int limit)
 {
-    QList<DuplicateRow> rows;
-    if (!tableExists(db, QStringLiteral("queue")))
-        return rows;
+    RepairPreview preview;
+    const DuplicateReport report = findDuplicateActiveRows(db, &preview.error);
+    if (!preview.error.isEmpty())
+        return preview;
+    preview.usernames = report.usernames;
+    preview.extraRows = report.extraRows;
+    QList<DuplicateRow> &rows = preview.rows;
+    if (!tableExists(db, QStringLiteral("queue"))) {
+        preview.ok = true;
+        return preview;
+    }
     const bool postgres = Database::isPostgres(db);
     const QString idText = postgres ? QStringLiteral("id::text") : QStringLiteral("id");
     // The same ranking as repairDuplicates().
@@ -608,9 +623,8 @@ QList<DuplicateRow> duplicateRows(const QSqlDatabase &db, int limit, QString *er
     QSqlQuery q(db);
     q.setForwardOnly(true);
     if (!q.exec(sql)) {
-        if (error)
-            *error = q.lastError().text();
-        return rows;
+        preview.error = q.lastError().text();
+        return preview;
     }
     while (q.next()) {
         DuplicateRow row;
@@ -625,7 +639,14 @@ QList<DuplicateRow> duplicateRows(const QSqlDatabase &db, int limit, QString *er
         row.keptId = q.value(5).toString();
         rows.append(row);
     }
-    return rows;
+    preview.ok = true;
+    return preview;
+}
+
+QStringList previewColumns(const DuplicateRow &row)
+{
+    return { row.username, row.id, row.status + QLatin1Char(' ') + row.priority, row.createdAt,
+        row.keptId };
 }
 
 RepairResult repairDuplicates(QSqlDatabase &db)
@@ -676,7 +697,7 @@ RepairResult repairDuplicates(QSqlDatabase &db)
     result.ok = migrated.readyForRequests();
     if (!result.ok)
         result.error = migrated.error.isEmpty()
-            ? tr("Duplicate active rows remain after the repair.")
+            ? Messages::tr("Duplicate active rows remain after the repair.")
             : migrated.error;
     return result;
 }

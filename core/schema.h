@@ -58,10 +58,17 @@ struct PlannedStep
     bool blockedByDuplicates = false;
 };
 
+struct MigrationPlan
+{
+    bool ok = false;
+    QString error; // the database could not be read
+    QList<PlannedStep> steps;
+};
+
 // The steps migrate() would run on `db`, with the statements it would run, from what the
 // database holds now; nothing is changed. With `db` not open: every step, as for a new
-// database of the given engine. False with *error when the database could not be read.
-bool plan(const QSqlDatabase &db, bool postgres, QList<PlannedStep> *steps, QString *error);
+// database of the given engine.
+MigrationPlan plan(const QSqlDatabase &db, bool postgres);
 
 // `steps` as one script a DBA can read or run with psql/sqlite3: each step in a transaction
 // (with the advisory lock on PostgreSQL), recorded in viralspot_schema_version.
@@ -78,8 +85,6 @@ QString quoteIdentifier(const QString &role);
 // (or schema), the right that is missing, and the GRANT (or command) for the owner to run.
 // Empty for any other error.
 QString permissionProblem(const QSqlDatabase &db, const QSqlError &error);
-
-DuplicateReport findDuplicateActiveRows(const QSqlDatabase &db, QString *error = nullptr);
 
 // What every front door says while duplicates block requests: the counts, the command that
 // repairs them and that the window can do it too.
@@ -99,9 +104,23 @@ struct DuplicateRow
     QString keptId; // the row kept for the same username
 };
 
-// The rows repairDuplicates() would mark FAILED, ordered by username (a preview; nothing is
-// changed). At most `limit` rows (0: all).
-QList<DuplicateRow> duplicateRows(const QSqlDatabase &db, int limit, QString *error);
+// What repairDuplicates() would do, for the window's dialog and `repair-duplicates` without
+// --apply; nothing is changed.
+struct RepairPreview
+{
+    bool ok = false;
+    QString error;
+    int usernames = 0; // with more than one active row
+    int extraRows = 0; // rows it would mark FAILED
+    QList<DuplicateRow> rows; // those rows, ordered by username; at most the preview's limit
+};
+
+// The preview, with at most `limit` rows (0: all).
+RepairPreview previewRepair(const QSqlDatabase &db, int limit);
+
+// One previewed row as both front doors show it: username, row id, "STATUS PRIORITY", created,
+// the id of the row kept.
+QStringList previewColumns(const DuplicateRow &row);
 
 struct RepairResult
 {

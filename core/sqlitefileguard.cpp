@@ -26,10 +26,11 @@ namespace ViralSpot::SqliteFileGuard {
 
 namespace {
 
-QString tr(const char *text)
+// The translation context of this file's messages (as lupdate files them).
+struct Messages
 {
-    return QCoreApplication::translate("SqliteFileGuard", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(ViralSpot::SqliteFileGuard)
+};
 
 const char *const Suffixes[] = { "", "-wal", "-shm", "-journal" };
 
@@ -80,16 +81,17 @@ sqlite3 *handleOf(const QSqlDatabase &db)
 
 QString replacedMessage(const QString &databasePath, const QString &what)
 {
-    return tr("The SQLite database %1 is no longer the file this program writes to (%2): "
-              "another program, or this one outside SQLite, opened and closed its files, and "
-              "the changes made since then are not in the database. The last change was not "
-              "confirmed; the database is opened again.")
+    return Messages::tr(
+        "The SQLite database %1 is no longer the file this program writes to (%2): "
+        "another program, or this one outside SQLite, opened and closed its files, and "
+        "the changes made since then are not in the database. The last change was not "
+        "confirmed; the database is opened again.")
         .arg(databasePath, what);
 }
 
 } // namespace
 
-bool mayOpen(const QString &databasePath, QString *problem)
+Result mayOpen(const QString &databasePath)
 {
     const QFileInfo file(databasePath);
     const QString canonical = file.dir().exists()
@@ -104,43 +106,38 @@ bool mayOpen(const QString &databasePath, QString *problem)
         stale = staleDescriptors(canonical);
     }
     if (stale.isEmpty())
-        return true;
-    const QString message =
-        tr("This program still holds copies of the SQLite database %1 that are no longer the "
-           "files at that path (%2). The database is opened again once every connection of "
-           "this program has let go of them (within seconds).")
-            .arg(databasePath, stale.join(QStringLiteral(", ")));
+        return Result::success();
+    const QString message = Messages::tr(
+        "This program still holds copies of the SQLite database %1 that are no longer the "
+        "files at that path (%2). The database is opened again once every connection of "
+        "this program has let go of them (within seconds).")
+                                .arg(databasePath, stale.join(QStringLiteral(", ")));
     qCWarning(lcCore).noquote() << message;
-    if (problem)
-        *problem = message;
-    return false;
+    return Result::failure(message, ErrorKind::Unavailable);
 }
 
-bool attach(const QSqlDatabase &db, QString *problem)
+Result attach(const QSqlDatabase &db)
 {
     sqlite3 *handle = handleOf(db);
     if (!handle)
-        return true;
+        return Result::success();
     const char *file = sqlite3_db_filename(handle, "main");
     if (!file || !*file)
-        return true; // in memory: no files to lose
+        return Result::success(); // in memory: no files to lose
     const QString databasePath = QString::fromUtf8(file);
 
     // A read makes SQLite open the WAL (it opens it lazily, at the first transaction); from
     // then on the connection keeps the same WAL file open until it closes.
     {
         QSqlQuery q(db);
-        if (!q.exec(QStringLiteral("PRAGMA schema_version"))) {
-            if (problem)
-                *problem = q.lastError().text();
-            return false;
-        }
+        if (!q.exec(QStringLiteral("PRAGMA schema_version")))
+            return Result::failure(q.lastError().text(), ErrorKind::Unavailable);
     }
-    if (!mayOpen(databasePath, problem)) {
+    if (Result allowed = mayOpen(databasePath); !allowed.ok) {
         // This connection shares SQLite's state with the stale ones: closing it must not
         // checkpoint or unlink anything either.
         sqlite3_db_config(handle, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
-        return false;
+        return allowed;
     }
     Connection connection;
     connection.databasePath = databasePath;
@@ -154,7 +151,7 @@ bool attach(const QSqlDatabase &db, QString *problem)
     if (!g_databasePaths.contains(databasePath))
         g_databasePaths.append(databasePath);
     g_problem.clear();
-    return true;
+    return Result::success();
 }
 
 void detach(const QString &connectionName)
@@ -163,17 +160,17 @@ void detach(const QString &connectionName)
     g_connections.remove(connectionName);
 }
 
-bool check(const QSqlDatabase &db, QString *problem)
+Result check(const QSqlDatabase &db)
 {
     sqlite3 *handle = handleOf(db);
     if (!handle)
-        return true;
+        return Result::success();
     Connection connection;
     {
         std::lock_guard lock(g_mutex);
         const auto it = g_connections.find(db.connectionName());
         if (it == g_connections.end())
-            return true;
+            return Result::success();
         connection = it.value();
     }
     bool suspect = false;
@@ -197,7 +194,7 @@ bool check(const QSqlDatabase &db, QString *problem)
     const bool walMoved =
         suspect || (connection.wal.valid && !(identityOf(connection.walPath) == connection.wal));
     if (!databaseMoved && !walMoved)
-        return true;
+        return Result::success();
 
     if (walMoved) {
         // Closing would checkpoint the orphaned WAL (its frames are older than what others
@@ -216,9 +213,10 @@ bool check(const QSqlDatabase &db, QString *problem)
                 << "could not empty the replaced database's WAL" << connection.walPath
                 << "(SQLite error" << rc << "): its frames may be applied to the new file";
     }
-    const QString what = databaseMoved ? tr("the database file was deleted or replaced")
-                                       : tr("its write-ahead log %1-wal was deleted or replaced")
-                                             .arg(QFileInfo(connection.databasePath).fileName());
+    const QString what = databaseMoved
+        ? Messages::tr("the database file was deleted or replaced")
+        : Messages::tr("its write-ahead log %1-wal was deleted or replaced")
+              .arg(QFileInfo(connection.databasePath).fileName());
 
     const QString message = replacedMessage(connection.databasePath, what);
     qCCritical(lcCore).noquote() << message;
@@ -227,9 +225,7 @@ bool check(const QSqlDatabase &db, QString *problem)
         std::lock_guard lock(g_mutex);
         g_problem = message;
     }
-    if (problem)
-        *problem = message;
-    return false;
+    return Result::failure(message, ErrorKind::Unavailable);
 }
 
 QString replacedProblem()
@@ -268,9 +264,10 @@ bool isDatabaseFile(const QString &path)
 
 QString refusedFileMessage(const QString &path)
 {
-    return tr("%1 is a file of the database this program has open. It is not opened outside "
-              "the database: doing so would release the database's locks and lose other "
-              "programs' changes. Choose another file.")
+    return Messages::tr(
+        "%1 is a file of the database this program has open. It is not opened outside "
+        "the database: doing so would release the database's locks and lose other "
+        "programs' changes. Choose another file.")
         .arg(QDir::toNativeSeparators(path));
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "result.h"
+
 #include <QSqlDatabase>
 #include <QString>
 #include <QStringList>
@@ -24,23 +26,23 @@ namespace ViralSpot::SqliteFileGuard {
 //   the caller reports the commit as an error and closes the connection; a new one opens on
 //   the real file once every connection of the process has noticed.
 
-// Before SQLite opens `databasePath` in this process: false, with *problem, while the process
+// Before SQLite opens `databasePath` in this process: fails, saying why, while the process
 // still holds copies of its files that are no longer the files at their paths (a connection
 // opened now would share SQLite's per-process state with them, and its close could checkpoint
 // through their stale wal-index). attach() checks again.
-bool mayOpen(const QString &databasePath, QString *problem);
+Result mayOpen(const QString &databasePath);
 
-// For a new SQLite connection, after WAL mode is set. False, with *problem, when the files
+// For a new SQLite connection, after WAL mode is set. Fails, saying why, when the files
 // cannot be trusted. Connections of other drivers are accepted as they are.
-bool attach(const QSqlDatabase &db, QString *problem);
+Result attach(const QSqlDatabase &db);
 // Forgets the connection (Database::close).
 void detach(const QString &connectionName);
 
-// True while the database file and the WAL the connection holds are the files at their paths
+// Ok while the database file and the WAL the connection holds are the files at their paths
 // (and for connections attach() never saw: PostgreSQL). On the connection's own thread.
-// When it returns false it records the trip (replacedProblem()) and the caller must close the
+// When it fails it records the trip (replacedProblem()) and the caller must close the
 // connection without acknowledging what it just committed.
-bool check(const QSqlDatabase &db, QString *problem);
+Result check(const QSqlDatabase &db);
 
 // Set from a trip until a connection to that database is attached again: what happened,
 // for answers that cannot carry a message of their own (the endpoint's 503s, /health).

@@ -243,14 +243,15 @@ int vfsOpen(sqlite3_vfs *, sqlite3_filename name, sqlite3_file *file, int flags,
 
 bool registerVfs()
 {
-    if (qEnvironmentVariableIntValue("VIRALSPOT_SQLITE_PLAIN_VFS") != 0) {
-        qCInfo(lcCore) << "SQLite: plain VFS (VIRALSPOT_SQLITE_PLAIN_VFS)";
-        return false;
-    }
     // SQLite counts every allocation under a process-wide mutex for sqlite3_memory_used() and
     // the soft heap limit, neither of which the app uses. Only possible before SQLite starts
-    // (no connection yet); otherwise SQLITE_MISUSE, and it stays on.
+    // (no connection yet); otherwise SQLITE_MISUSE, and it stays on. Not an I/O matter: done
+    // whether or not the VFS is wanted.
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    if (!enabled()) {
+        qCDebug(lcCore) << "SQLite: its own VFS (VIRALSPOT_SQLITE_GATHER_WAL unset)";
+        return false;
+    }
     if (sqlite3_initialize() != SQLITE_OK)
         return false;
     g_base = sqlite3_vfs_find(nullptr);
@@ -288,6 +289,11 @@ bool registerVfs()
 }
 
 } // namespace
+
+bool enabled()
+{
+    return qEnvironmentVariableIntValue("VIRALSPOT_SQLITE_GATHER_WAL") != 0;
+}
 
 bool install()
 {

@@ -8,7 +8,7 @@
 #   scripts/bench-http-ab.sh A_BINARY B_BINARY [new|q90] [pairs, default 5] [seconds, default 5]
 #
 # Environment: A_ENV / B_ENV, space-separated VAR=value pairs for the A / B servers only, e.g.
-#   B_ENV=VIRALSPOT_SQLITE_PLAIN_VFS=1 scripts/bench-http-ab.sh bin/viralspot-admin bin/viralspot-admin new
+#   B_ENV=VIRALSPOT_SQLITE_GATHER_WAL=1 scripts/bench-http-ab.sh bin/viralspot-admin bin/viralspot-admin new
 set -euo pipefail
 
 a_binary=$(realpath "${1:?usage: $0 A_BINARY B_BINARY [new|q90] [pairs] [seconds]}")

@@ -61,10 +61,8 @@ void RepairDialog::setPreview(
         return;
     }
     for (const Schema::DuplicateRow &row : rows) {
-        const QStringList texts { row.username, row.id,
-            row.status + QLatin1Char(' ') + row.priority, row.createdAt, row.keptId };
         QList<QStandardItem *> items;
-        for (const QString &text : texts)
+        for (const QString &text : Schema::previewColumns(row))
             items << new QStandardItem(text);
         m_model->appendRow(items);
     }

@@ -133,9 +133,10 @@ void RequestWorker::finishBatch(
 
 void RequestWorker::recordAudit(const QList<RequestResult> &results)
 {
-    QString error;
-    if (!AuditLog::recordSubmission(*m_service, QStringLiteral("window"), results, &error))
-        qCWarning(lcUi) << "could not write the audit log:" << error;
+    if (const Result audited =
+            AuditLog::recordSubmission(*m_service, QStringLiteral("window"), results);
+        !audited.ok)
+        qCWarning(lcUi) << "could not write the audit log:" << audited.error;
 }
 
 void RequestWorker::afterWork(bool sawError)
@@ -150,9 +151,9 @@ void RequestWorker::ping()
 {
     if (!m_service)
         return;
-    QString error;
-    const bool ok = m_service->ping(&error);
-    reportConnection(ok, error);
+    const Result pinged = m_service->ping();
+    const bool ok = pinged.ok;
+    reportConnection(ok, pinged.error);
     const int repair = ok && m_service->repairRequired() ? 1 : 0;
     if (ok && repair != m_repairRequired) {
         m_repairRequired = repair;
@@ -168,11 +169,8 @@ void RequestWorker::previewRepair()
         Q_EMIT repairPreviewReady(0, 0, {}, error);
         return;
     }
-    const Schema::DuplicateReport report = Schema::findDuplicateActiveRows(db, &error);
-    QList<Schema::DuplicateRow> rows;
-    if (error.isEmpty())
-        rows = Schema::duplicateRows(db, PreviewRows, &error);
-    Q_EMIT repairPreviewReady(report.usernames, report.extraRows, rows, error);
+    const Schema::RepairPreview preview = Schema::previewRepair(db, PreviewRows);
+    Q_EMIT repairPreviewReady(preview.usernames, preview.extraRows, preview.rows, preview.error);
 }
 
 void RequestWorker::applyRepair()
@@ -191,9 +189,8 @@ void RequestWorker::applyRepair()
         entry.total = repair.rowsMarkedFailed;
         entry.details.insert(QStringLiteral("usernames"), repair.usernames);
         entry.details.insert(QStringLiteral("rows_marked_failed"), repair.rowsMarkedFailed);
-        QString auditError;
-        if (!AuditLog::record(db, entry, &auditError))
-            qCWarning(lcUi) << "could not write the audit log:" << auditError;
+        if (const Result audited = AuditLog::record(db, entry); !audited.ok)
+            qCWarning(lcUi) << "could not write the audit log:" << audited.error;
     }
     Q_EMIT repairFinished(repair.ok, repair.usernames, repair.rowsMarkedFailed, repair.error);
     ping(); // the window's banner follows the new state

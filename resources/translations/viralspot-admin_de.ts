@@ -160,21 +160,6 @@
     </message>
 </context>
 <context>
-    <name>ViralSpot</name>
-    <message>
-        <source>The username is not in normalized form.</source>
-        <translation>Der Benutzername ist nicht in normalisierter Form.</translation>
-    </message>
-    <message>
-        <source>The connection string is not keyword=value pairs (at &quot;%1&quot;).</source>
-        <translation>Die Verbindungszeichenfolge besteht nicht aus Schlüssel=Wert-Paaren (bei „%1“).</translation>
-    </message>
-    <message>
-        <source>The connection string has an unterminated quote after &quot;%1=&quot;.</source>
-        <translation>Die Verbindungszeichenfolge hat ein nicht geschlossenes Anführungszeichen nach „%1=“.</translation>
-    </message>
-</context>
-<context>
     <name>ViralSpot::Database</name>
     <message>
         <source>The Qt SQL driver for %1 is not installed (package %2).</source>
@@ -246,6 +231,14 @@
     <message>
         <source>The connection option &quot;%1&quot; cannot be used here (it holds &apos;;&apos; or a space).</source>
         <translation>Die Verbindungsoption „%1“ kann hier nicht verwendet werden (sie enthält &apos;;&apos; oder ein Leerzeichen).</translation>
+    </message>
+    <message>
+        <source>The connection string is not keyword=value pairs (at &quot;%1&quot;).</source>
+        <translation>Die Verbindungszeichenfolge besteht nicht aus Schlüssel=Wert-Paaren (bei „%1“).</translation>
+    </message>
+    <message>
+        <source>The connection string has an unterminated quote after &quot;%1=&quot;.</source>
+        <translation>Die Verbindungszeichenfolge hat ein nicht geschlossenes Anführungszeichen nach „%1=“.</translation>
     </message>
 </context>
 <context>
@@ -387,6 +380,29 @@ Exit-Status: 0 erledigt, 1 doppelte aktive Zeilen blockieren einen Schritt (zuer
     </message>
 </context>
 <context>
+    <name>ViralSpot::QueueQuery</name>
+    <message>
+        <source>The database is unavailable: %1</source>
+        <translation>Die Datenbank ist nicht erreichbar: %1</translation>
+    </message>
+    <message>
+        <source>The database failed: %1</source>
+        <translation>Die Datenbank ist fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Profile %1 is fully processed</source>
+        <translation>Profil %1 ist vollständig verarbeitet</translation>
+    </message>
+    <message>
+        <source>Profile %1 is in the queue with status %2</source>
+        <translation>Profil %1 ist in der Warteschlange mit Status %2</translation>
+    </message>
+    <message>
+        <source>Profile %1 has not been requested</source>
+        <translation>Profil %1 wurde nicht angefragt</translation>
+    </message>
+</context>
+<context>
     <name>ViralSpot::RepairCommand</name>
     <message>
         <source>Find usernames with more than one active (PENDING or PROCESSING) queue row. With --apply, keep the oldest active row of each and mark the others FAILED, with an error message naming the row kept. Nothing is deleted.</source>
@@ -421,8 +437,8 @@ Exit-Status: 0 erledigt, 1 doppelte aktive Zeilen blockieren einen Schritt (zuer
         <translation>Die Zeilen konnten nicht aufgelistet werden: %1</translation>
     </message>
     <message>
-        <source>would mark FAILED: %1	row %2	%3 %4	created %5	keeps row %6</source>
-        <translation>würde als FAILED markieren: %1	Zeile %2	%3 %4	erstellt %5	behält Zeile %6</translation>
+        <source>would mark FAILED: %1	row %2	%3	created %4	keeps row %5</source>
+        <translation>würde als FAILED markieren: %1	Zeile %2	%3	erstellt %4	behält Zeile %5</translation>
     </message>
     <message>
         <source>%1 usernames have more than one active queue row (%2 extra rows). Run &apos;%3&apos; to keep the oldest of each and mark the others FAILED.</source>
@@ -444,20 +460,12 @@ Exit-Status: 0 erledigt, 1 doppelte aktive Zeilen blockieren einen Schritt (zuer
         <translation>Wiederholt %1 aus Zeile %2 dieses Stapels</translation>
     </message>
     <message>
-        <source>Profile %1 is fully processed</source>
-        <translation>Profil %1 ist vollständig verarbeitet</translation>
-    </message>
-    <message>
-        <source>Profile %1 is in the queue with status %2</source>
-        <translation>Profil %1 ist in der Warteschlange mit Status %2</translation>
-    </message>
-    <message>
-        <source>Profile %1 has not been requested</source>
-        <translation>Profil %1 wurde nicht angefragt</translation>
-    </message>
-    <message>
         <source>Refused a value that could not be sent safely.</source>
         <translation>Ein Wert, der nicht sicher gesendet werden konnte, wurde abgelehnt.</translation>
+    </message>
+    <message>
+        <source>The username is not in normalized form.</source>
+        <translation>Der Benutzername ist nicht in normalisierter Form.</translation>
     </message>
 </context>
 <context>
@@ -590,22 +598,6 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
     <message>
         <source>Look, but do not request anything.</source>
         <translation>Nur ansehen, nichts anfragen.</translation>
-    </message>
-    <message>
-        <source>Queue</source>
-        <translation>Warteschlange</translation>
-    </message>
-    <message>
-        <source>Profile</source>
-        <translation>Profil</translation>
-    </message>
-    <message>
-        <source>Overview</source>
-        <translation>Überblick</translation>
-    </message>
-    <message>
-        <source>Audit</source>
-        <translation>Protokoll</translation>
     </message>
 </context>
 <context>
@@ -1881,6 +1873,25 @@ Zeilen in einem anderen Zustand werden übersprungen, ebenso jede Zeile, die ein
     <message>
         <source>Updated</source>
         <translation>Geändert</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::QueueTabs</name>
+    <message>
+        <source>Queue</source>
+        <translation>Warteschlange</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>Profil</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>Überblick</translation>
+    </message>
+    <message>
+        <source>Audit</source>
+        <translation>Protokoll</translation>
     </message>
 </context>
 <context>

@@ -157,10 +157,9 @@ Figures runEngine(const DatabaseConfig &config, int lines, int chunk, const QStr
 
     {
         RequestService service(config, QStringLiteral("bench_setup"));
-        QString error;
-        if (!service.open(&error)) {
-            std::fprintf(
-                stderr, "cannot open %s: %s\n", qPrintable(config.displayUrl()), qPrintable(error));
+        if (const Result opened = service.open(); !opened.ok) {
+            std::fprintf(stderr, "cannot open %s: %s\n", qPrintable(config.displayUrl()),
+                qPrintable(opened.error));
             return f;
         }
         QSqlDatabase db = service.database();

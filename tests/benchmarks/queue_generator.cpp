@@ -115,8 +115,8 @@ int main(int argc, char *argv[])
             return 2;
         std::printf("inserted %lld rows in %.1f s\n", rows, timer.elapsed() / 1000.0);
         timer.restart();
-        if (!QueueQuery::ensureIndexes(db, &error)) {
-            std::fprintf(stderr, "indexes: %s\n", qPrintable(error));
+        if (const Result indexed = QueueQuery::ensureIndexes(db); !indexed.ok) {
+            std::fprintf(stderr, "indexes: %s\n", qPrintable(indexed.error));
             return 2;
         }
         std::printf("browser indexes in %.1f s\n", timer.elapsed() / 1000.0);

@@ -62,8 +62,8 @@ void TestAuditLog::add(const QString &origin, const QString &action, const QStri
     e.osUser = osUser;
     e.details = QJsonObject { { QStringLiteral("queued"), int(usernames.size()) } };
     QSqlDatabase db = m_db->connection();
-    QString error;
-    QVERIFY2(AuditLog::record(db, e, &error), qPrintable(error));
+    const Result recorded = AuditLog::record(db, e);
+    QVERIFY2(recorded.ok, qPrintable(recorded.error));
 }
 
 void TestAuditLog::recordAndReadBack()
@@ -194,7 +194,7 @@ void TestAuditLog::submissionEntryCountsOutcomes()
     QCOMPARE(entry.details.value(QStringLiteral("invalid")).toInt(), 1);
     QCOMPARE(entry.details.value(QStringLiteral("duplicate_in_batch")).toInt(), 1);
     QSqlDatabase db = m_db->connection();
-    QVERIFY(AuditLog::record(db, entry));
+    QVERIFY(AuditLog::record(db, entry).ok);
     QCOMPARE(AuditLog::actions(db), QStringList { QStringLiteral("submit") });
 }
 
@@ -216,10 +216,10 @@ void TestAuditLog::endpointCounterAggregates()
         delete thread;
     }
     QSqlDatabase db = m_db->connection();
-    QString error;
-    QVERIFY2(counter.flush(db, &error), qPrintable(error));
+    const Result flushed = counter.flush(db);
+    QVERIFY2(flushed.ok, qPrintable(flushed.error));
     QVERIFY(counter.isEmpty());
-    QVERIFY(counter.flush(db, &error)); // nothing to write: no second row
+    QVERIFY(counter.flush(db).ok); // nothing to write: no second row
     QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM audit_log")).toInt(), 1);
     const AuditPage page = AuditLog::read(db, {}, 10);
     QVERIFY(page.ok);

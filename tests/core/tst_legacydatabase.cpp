@@ -160,7 +160,8 @@ void TestLegacyDatabase::requestsWaitForTheRepairWithTheExactMessage()
 {
     RequestService service(m_db->config());
     QString error;
-    QVERIFY2(service.open(&error), qPrintable(error)); // reading works
+    const Result opened = service.open(); // reading works
+    QVERIFY2(opened.ok, qPrintable(opened.error));
     QVERIFY(service.repairRequired());
 
     const QString expected = Schema::repairRequiredMessage({ 1, 1 });
@@ -217,9 +218,11 @@ void TestLegacyDatabase::repairPreviewsThenAppliesAndIsAudited()
                                                       "request_id = 'e5f6a7b8'"))
                               .toString();
     QSqlDatabase db = m_db->connection();
-    QString error;
-    const QList<Schema::DuplicateRow> rows = Schema::duplicateRows(db, 0, &error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const Schema::RepairPreview listed = Schema::previewRepair(db, 0);
+    QVERIFY2(listed.ok, qPrintable(listed.error));
+    QCOMPARE(listed.usernames, 1);
+    QCOMPARE(listed.extraRows, 1);
+    const QList<Schema::DuplicateRow> &rows = listed.rows;
     QCOMPARE(rows.size(), 1);
     QCOMPARE(rows[0].id, extra);
     QCOMPARE(rows[0].keptId, kept);
@@ -437,9 +440,8 @@ void TestLegacyDatabase::leastPrivilegeRoleNamesTheMissingGrant()
     QCOMPARE(service.request(QStringLiteral("lowwaiting")).outcome, Outcome::AlreadyQueued);
     const ProfileStatus status = service.status(QStringLiteral("leastpriv"));
     QVERIFY2(status.ok, qPrintable(status.error));
-    QString error;
-    QVERIFY2(AuditLog::recordSubmission(service, QStringLiteral("terminal"), { r }, &error),
-        qPrintable(error));
+    const Result audited = AuditLog::recordSubmission(service, QStringLiteral("terminal"), { r });
+    QVERIFY2(audited.ok, qPrintable(audited.error));
     // The terminal, as that role: requests and the audit row.
     const Run submit = app({ QStringLiteral("submit"), QStringLiteral("--database"),
         DatabaseConfig(role).toUrl(), QStringLiteral("viasubmit"), QStringLiteral("natgeo") });

@@ -53,12 +53,13 @@ void TestOutage::postgresStopsAndReturns()
             { QStringLiteral("during3"), QStringLiteral("s") } });
     QCOMPARE(batch[0].outcome, Outcome::Error);
     QCOMPARE(batch[1].outcome, Outcome::Error);
-    QVERIFY(!service.ping(&error));
+    QVERIFY(!service.ping().ok);
     QVERIFY2(timer.elapsed() < 8000, "requests against a stopped server must fail fast");
     QVERIFY(!service.status(QStringLiteral("before")).ok);
 
     QVERIFY2(m_server.start(&error), qPrintable(error));
-    QVERIFY2(service.ping(&error), qPrintable(error));
+    const Result back = service.ping();
+    QVERIFY2(back.ok, qPrintable(back.error));
     QCOMPARE(service.request(QStringLiteral("after")).outcome, Outcome::Queued);
     QCOMPARE(service.request(QStringLiteral("before")).outcome, Outcome::AlreadyQueued);
     // Nothing from the outage reached the queue.

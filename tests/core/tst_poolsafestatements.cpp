@@ -177,7 +177,8 @@ void TestPoolSafeStatements::auditLogKeepsHostileText()
     entry.usernames = { QStringLiteral("a\"b"), QStringLiteral("c\\d") };
     entry.total = 2;
     entry.details = { { QStringLiteral("note"), QStringLiteral("it's \\ fine") } };
-    QVERIFY2(AuditLog::record(connection, entry, &error), qPrintable(error));
+    const Result recorded = AuditLog::record(connection, entry);
+    QVERIFY2(recorded.ok, qPrintable(recorded.error));
     AuditFilter filter;
     filter.text = QStringLiteral("o'brien\\");
     const AuditPage page = AuditLog::read(connection, filter, 10);
@@ -201,10 +202,9 @@ void TestPoolSafeStatements::noPreparedStatementLeftInTheSession()
     QString error;
     const Schema::MigrationResult migration = Schema::migrate(connection);
     QVERIFY2(migration.ok, qPrintable(migration.error));
-    QVERIFY2(
-        AuditLog::record(connection,
-            AuditEntry::forOrigin(QStringLiteral("terminal"), QStringLiteral("submit")), &error),
-        qPrintable(error));
+    const Result recorded = AuditLog::record(
+        connection, AuditEntry::forOrigin(QStringLiteral("terminal"), QStringLiteral("submit")));
+    QVERIFY2(recorded.ok, qPrintable(recorded.error));
     QCOMPARE(AuditLog::read(connection, {}, 10).entries.size(), 1);
     // One transaction, so that a pooler keeps the same server session for the check.
     QVERIFY(db.exec(QStringLiteral("BEGIN")));

@@ -41,9 +41,9 @@ void TestQueueQuery::init()
     m_db = std::make_unique<TemporaryDatabase>();
     QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
     QVERIFY(migrate(*m_db));
-    QString error;
     QSqlDatabase db = m_db->connection();
-    QVERIFY2(QueueQuery::ensureIndexes(db, &error), qPrintable(error));
+    const Result indexed = QueueQuery::ensureIndexes(db);
+    QVERIFY2(indexed.ok, qPrintable(indexed.error));
 
     m_base = QDateTime(QDate(2026, 3, 1), QTime(12, 0), Qt::UTC);
     m_rows.clear();
@@ -326,9 +326,10 @@ void TestQueueQuery::fetchIdsMatchesFetch()
 void TestQueueQuery::ensureIndexesIsIdempotent()
 {
     QSqlDatabase db = m_db->connection();
-    QString error;
-    QVERIFY2(QueueQuery::ensureIndexes(db, &error), qPrintable(error));
-    QVERIFY2(QueueQuery::ensureIndexes(db, &error), qPrintable(error));
+    for (int run = 0; run < 2; ++run) {
+        const Result indexed = QueueQuery::ensureIndexes(db);
+        QVERIFY2(indexed.ok, qPrintable(indexed.error));
+    }
 }
 
 void TestQueueQuery::timestampsRoundTrip()

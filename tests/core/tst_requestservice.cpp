@@ -1,8 +1,10 @@
+// Over 600 lines: one test class for the whole request contract (every outcome on every engine).
 // The request service on the engine named by VIRALSPOT_TEST_ENGINE (CTest runs both).
 
 #include "auditlog.h"
 #include "bulkparser.h"
 #include "requestservice.h"
+#include "sqlitewal.h"
 #include "testdatabase.h"
 
 #include <QSqlQuery>
@@ -60,6 +62,7 @@ private slots:
     void resolveWithoutWriteAnswersOnlyWhatNeedsNoWrite();
     void resolveWithoutWriteOnADeadDatabase();
     void pausedRowIsMentioned();
+    void walGatheringIsOptIn();
 
 private:
     QString str(const QString &sql) { return m_db->scalar(sql).toString(); }
@@ -76,7 +79,8 @@ void TestRequestService::init()
     QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
     m_service = std::make_unique<RequestService>(m_db->config());
     QString error;
-    QVERIFY2(m_service->open(&error), qPrintable(error));
+    const Result opened = m_service->open();
+    QVERIFY2(opened.ok, qPrintable(opened.error));
 }
 
 void TestRequestService::cleanup()
@@ -325,9 +329,10 @@ void TestRequestService::commitIsDurableAndVisible()
         Test::pooler() == Test::Pooler::None) {
         // Nor is a named statement left in the session, by any of the service's statements.
         QVERIFY(m_service->status(QStringLiteral("durable")).ok);
-        QList<std::optional<RequestResult>> resolved;
-        QVERIFY(m_service->resolveWithoutWrite(
-            { { QStringLiteral("durable"), QStringLiteral("frontend") } }, &resolved));
+        const QList<std::optional<RequestResult>> resolved =
+            m_service
+                ->resolveWithoutWrite({ { QStringLiteral("durable"), QStringLiteral("frontend") } })
+                .results;
         QCOMPARE(resolved.size(), 1);
         QVERIFY(resolved.first().has_value());
         q = QSqlQuery(m_service->database());
@@ -489,8 +494,9 @@ void TestRequestService::unreachableDatabaseIsAnError()
     QVERIFY2(r.message.contains(QLatin1String("unavailable")), qPrintable(r.message));
     QVERIFY(r.requestId.isEmpty());
     QVERIFY2(timer.elapsed() < 5000, "a dead database must fail fast");
-    QVERIFY(!dead.ping(&error));
-    QVERIFY(!error.isEmpty());
+    const Result pinged = dead.ping();
+    QVERIFY(!pinged.ok);
+    QVERIFY(!pinged.error.isEmpty());
     const QList<RequestResult> batch =
         dead.requestItems({ { QStringLiteral("a"), QStringLiteral("s") },
             { QStringLiteral("b"), QStringLiteral("s") } });
@@ -544,9 +550,9 @@ void TestRequestService::resolveWithoutWriteAnswersOnlyWhatNeedsNoWrite()
         "SELECT COUNT(*) || ':' || COALESCE(SUM(CASE WHEN priority = 'HIGH' THEN 1 ELSE 0 END), 0) "
         "|| ':' || COALESCE(MAX(updated_at), '') FROM queue");
     const QString before = str(snapshot);
-    QList<std::optional<RequestResult>> resolved;
-    QString error;
-    QVERIFY2(m_service->resolveWithoutWrite(items, &resolved, &error), qPrintable(error));
+    const ResolvedRequests triaged = m_service->resolveWithoutWrite(items);
+    QVERIFY2(triaged.ok, qPrintable(triaged.error));
+    QList<std::optional<RequestResult>> resolved = triaged.results;
     QCOMPARE(resolved.size(), items.size());
     QCOMPARE(str(snapshot), before); // it only reads
 
@@ -580,22 +586,34 @@ void TestRequestService::resolveWithoutWriteAnswersOnlyWhatNeedsNoWrite()
     QCOMPARE(
         m_service->requestItems({ { QStringLiteral("low"), QStringLiteral("web") } })[0].outcome,
         Outcome::AlreadyQueued);
-    QVERIFY(m_service->resolveWithoutWrite(
-        { { QStringLiteral("low"), QStringLiteral("web") } }, &resolved, &error));
+    const ResolvedRequests again =
+        m_service->resolveWithoutWrite({ { QStringLiteral("low"), QStringLiteral("web") } });
+    QVERIFY(again.ok);
+    resolved = again.results;
     QVERIFY(resolved[0].has_value());
     QCOMPARE(resolved[0]->outcome, Outcome::AlreadyQueued);
 }
 
+void TestRequestService::walGatheringIsOptIn()
+{
+    // SQLite's own I/O path by default; the WAL-gathering VFS only when the environment asks
+    // (the _gatherwal run of this test sets VIRALSPOT_SQLITE_GATHER_WAL=1).
+    const bool wanted = qEnvironmentVariableIntValue("VIRALSPOT_SQLITE_GATHER_WAL") != 0;
+    QCOMPARE(SqliteWal::enabled(), wanted);
+    QCOMPARE(m_service->request(QStringLiteral("optin")).outcome, Outcome::Queued);
+    const bool sqlite = Test::engine() == DatabaseConfig::Engine::SQLite;
+    QCOMPARE(SqliteWal::statistics().writes > 0, wanted && sqlite);
+}
+
 void TestRequestService::resolveWithoutWriteOnADeadDatabase()
 {
-    QString error;
     RequestService dead(unreachableConfig());
-    QList<std::optional<RequestResult>> resolved;
-    QVERIFY(!dead.resolveWithoutWrite(
-        { { QStringLiteral("someone"), QStringLiteral("web") } }, &resolved, &error));
-    QVERIFY(!error.isEmpty());
-    QCOMPARE(resolved.size(), 1);
-    QVERIFY(!resolved[0].has_value());
+    const ResolvedRequests resolved =
+        dead.resolveWithoutWrite({ { QStringLiteral("someone"), QStringLiteral("web") } });
+    QVERIFY(!resolved.ok);
+    QVERIFY(!resolved.error.isEmpty());
+    QCOMPARE(resolved.results.size(), 1);
+    QVERIFY(!resolved.results[0].has_value());
 }
 
 void TestRequestService::pausedRowIsMentioned()

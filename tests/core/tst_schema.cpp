@@ -134,7 +134,8 @@ void TestSchema::adoptsAnExistingViralSpotDatabase()
 
     RequestService service(m_db->config());
     QString error;
-    QVERIFY2(service.open(&error), qPrintable(error));
+    const Result opened = service.open();
+    QVERIFY2(opened.ok, qPrintable(opened.error));
     // Extra columns and existing rows are untouched.
     QCOMPARE(m_db->scalar(QStringLiteral("SELECT worker_id FROM queue WHERE username = 'legacy'"))
                  .toString(),
@@ -203,7 +204,8 @@ void TestSchema::duplicateActiveRowsAreReportedAndRepaired()
     // Requests are refused, with a message saying what to do; reading works.
     RequestService service(m_db->config());
     QString error;
-    QVERIFY2(service.open(&error), qPrintable(error));
+    const Result opened = service.open();
+    QVERIFY2(opened.ok, qPrintable(opened.error));
     QVERIFY(service.repairRequired());
     const RequestResult refused = service.request(QStringLiteral("someone"));
     QCOMPARE(refused.outcome, Outcome::Error);
@@ -238,7 +240,8 @@ void TestSchema::duplicateActiveRowsAreReportedAndRepaired()
     QVERIFY(byId.value(ids[QStringLiteral("d4")]).second.isEmpty()); // already failed: untouched
 
     QCOMPARE(Schema::currentVersion(db), Schema::latestVersion());
-    QVERIFY2(service.open(&error), qPrintable(error));
+    const Result reopened = service.open();
+    QVERIFY2(reopened.ok, qPrintable(reopened.error));
     QCOMPARE(service.request(QStringLiteral("dup")).outcome, Outcome::AlreadyQueued);
     QCOMPARE(service.request(QStringLiteral("twin")).outcome, Outcome::AlreadyQueued);
     QCOMPARE(service.request(QStringLiteral("someone")).outcome, Outcome::Queued);

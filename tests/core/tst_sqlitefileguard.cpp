@@ -117,10 +117,12 @@ void TestSqliteFileGuard::walUnlinkedUnderneath()
 
     // ping() says it once (the window's banner, /health), then the connection is reopened on
     // the file at the path and requests are acknowledged again, visibly to others.
-    QString error;
-    QVERIFY(!service.ping(&error));
-    QVERIFY2(error.contains(QLatin1String("no longer the file")), qPrintable(error));
-    QVERIFY2(service.ping(&error), qPrintable(error));
+    const Result tripped = service.ping();
+    QVERIFY(!tripped.ok);
+    QVERIFY2(
+        tripped.error.contains(QLatin1String("no longer the file")), qPrintable(tripped.error));
+    const Result reopened = service.ping();
+    QVERIFY2(reopened.ok, qPrintable(reopened.error));
     QVERIFY(SqliteFileGuard::replacedProblem().isEmpty());
     QCOMPARE(service.request(QStringLiteral("carol")).outcome, Outcome::Queued);
     QCOMPARE(service.request(QStringLiteral("bob")).outcome, Outcome::Queued);
@@ -184,8 +186,7 @@ void TestSqliteFileGuard::staleConnectionsBlockTheReopen()
         refused.message.contains(QLatin1String("still holds copies")), qPrintable(refused.message));
 
     // The other connection notices at its next check (after a commit, or idle) and lets go.
-    QString error;
-    QVERIFY(!second.checkFiles(&error));
+    QVERIFY(!second.checkFiles().ok);
     QVERIFY(!second.isOpen());
     QCOMPARE(SqliteFileGuard::staleDescriptors(path), QStringList());
     QCOMPARE(first.request(QStringLiteral("carol")).outcome, Outcome::Queued);
@@ -227,7 +228,7 @@ void TestSqliteFileGuard::databaseFilesAreKnown()
 {
     const QString path = m_config.sqlitePath;
     RequestService service(m_config);
-    QVERIFY(service.open());
+    QVERIFY(service.open().ok);
     for (const char *suffix : { "", "-wal", "-shm", "-journal" })
         QVERIFY2(SqliteFileGuard::isDatabaseFile(path + QLatin1String(suffix)), suffix);
     // By identity too: another name for the same file.

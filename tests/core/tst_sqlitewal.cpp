@@ -122,7 +122,7 @@ private:
 void TestSqliteWal::initTestCase()
 {
     QVERIFY(m_dir.isValid());
-    QVERIFY2(SqliteWal::install(), "the VFS must register (VIRALSPOT_SQLITE_PLAIN_VFS unset)");
+    QVERIFY2(SqliteWal::install(), "the VFS must register (VIRALSPOT_SQLITE_GATHER_WAL=1)");
     QVERIFY(SqliteWal::install()); // again: the same answer, nothing registered twice
     QCOMPARE(QByteArray(sqlite3_vfs_find(nullptr)->zName), QByteArray("viralspot"));
 }

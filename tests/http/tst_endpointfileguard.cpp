@@ -81,7 +81,7 @@ void TestEndpointFileGuard::walTakenAwayAnswers503ThenRecovers()
     config.sqlitePath = dir.filePath(QStringLiteral("t.db"));
     {
         RequestService schema(config); // creates and migrates the file, then lets go
-        QVERIFY(schema.open());
+        QVERIFY(schema.open().ok);
     }
 
     Http::EndpointSettings settings;
@@ -146,7 +146,7 @@ void TestEndpointFileGuard::databaseFileReplacedAnswers503ThenRecovers()
     config.sqlitePath = dir.filePath(QStringLiteral("t.db"));
     {
         RequestService schema(config);
-        QVERIFY(schema.open());
+        QVERIFY(schema.open().ok);
     }
     Http::EndpointSettings settings;
     settings.database = config;

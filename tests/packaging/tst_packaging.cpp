@@ -194,14 +194,15 @@ void TestPackaging::translatorFindsEveryContextSpelling()
     // The context the .ts holds.
     QCOMPARE(QCoreApplication::translate("CommandLine", "Try '%1 --help'."),
         QStringLiteral("Versuchen Sie '%1 --help'."));
-    // A helper in namespace ViralSpot::SubmitCommand passing "SubmitCommand".
-    QCOMPARE(QCoreApplication::translate("SubmitCommand", "Read standard input as CSV."),
+    // Q_DECLARE_TR_FUNCTIONS(ViralSpot::SubmitCommand): the context lupdate files the text
+    // under is the one looked up, with Qt's own QTranslator.
+    QCOMPARE(QCoreApplication::translate("ViralSpot::SubmitCommand", "Read standard input as CSV."),
         QStringLiteral("Die Standardeingabe als CSV lesen."));
-    // A helper inside a function of namespace ViralSpot::Ui passing "QueueTabs".
-    QCOMPARE(QCoreApplication::translate("QueueTabs", "Queue"), QStringLiteral("Warteschlange"));
+    QCOMPARE(QCoreApplication::translate("ViralSpot::Ui::QueueTabs", "Queue"),
+        QStringLiteral("Warteschlange"));
     // Unknown texts stay as they are.
-    QCOMPARE(
-        QCoreApplication::translate("QueueTabs", "No such text"), QStringLiteral("No such text"));
+    QCOMPARE(QCoreApplication::translate("ViralSpot::Ui::QueueTabs", "No such text"),
+        QStringLiteral("No such text"));
     uninstall();
 
     ViralSpot::Translations::install(app, QLocale(QLocale::English, QLocale::UnitedStates), qmDir);

@@ -200,7 +200,7 @@ void TestFileDialogs::dialogsOnTheDatabaseFolderLoseNothing()
         config.engine = DatabaseConfig::Engine::SQLite;
         config.sqlitePath = path;
         RequestService schema(config, QStringLiteral("tst_filedialogs_schema"));
-        QVERIFY(schema.open());
+        QVERIFY(schema.open().ok);
     }
     {
         QFile names(folder + QStringLiteral("/names.csv"));

@@ -85,7 +85,8 @@ void TestMainWindow::migrate()
 {
     RequestService service(m_db->config(), QStringLiteral("tst_mainwindow_migrate"));
     QString error;
-    QVERIFY2(service.open(&error), qPrintable(error));
+    const Result opened = service.open();
+    QVERIFY2(opened.ok, qPrintable(opened.error));
     service.close();
 }
 

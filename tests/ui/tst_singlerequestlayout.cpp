@@ -50,7 +50,8 @@ void TestSingleRequestLayout::init()
     QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
     RequestService service(m_db->config(), QStringLiteral("tst_singlerequestlayout_migrate"));
     QString error;
-    QVERIFY2(service.open(&error), qPrintable(error));
+    const Result opened = service.open();
+    QVERIFY2(opened.ok, qPrintable(opened.error));
     service.close();
 }
 

@@ -58,8 +58,8 @@ int main(int argc, char *argv[])
         QString error;
         RequestService service(
             DatabaseConfig::fromUrl(url, &error), QStringLiteral("screenshot-seed"));
-        if (!service.open(&error)) {
-            qCritical("cannot open the database: %s", qPrintable(error));
+        if (const Result opened = service.open(); !opened.ok) {
+            qCritical("cannot open the database: %s", qPrintable(opened.error));
             return 1;
         }
         service.request(QStringLiteral("natgeo"), QStringLiteral("admin"));

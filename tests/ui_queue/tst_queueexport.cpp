@@ -229,7 +229,7 @@ void TestQueueExport::auditExportGuardsFormulasAndAddsSuffix()
         e.osUser = Dangerous.at((i + 1) % Dangerous.size());
         e.host = Dangerous.at((i + 2) % Dangerous.size());
         e.total = 2;
-        QVERIFY(AuditLog::record(db, e));
+        QVERIFY(AuditLog::record(db, e).ok);
     }
     AuditLogWidget w(m_db->config(), false);
     QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), int(Dangerous.size()), 10000);
@@ -265,7 +265,7 @@ void TestQueueExport::auditExportNeverReplacesAnUnchosenFile()
     e.usernames = { QStringLiteral("alice") };
     e.total = 1;
     QSqlDatabase db = m_db->connection();
-    QVERIFY(AuditLog::record(db, e));
+    QVERIFY(AuditLog::record(db, e).ok);
     AuditLogWidget w(m_db->config(), false);
     QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 1, 10000);
 

@@ -253,7 +253,7 @@ void TestQueueTabs::auditViewFiltersAndExports()
                 i == 1 ? QStringLiteral("retry") : QStringLiteral("submit"));
         e.usernames = { QStringLiteral("name%1").arg(i) };
         e.total = 1;
-        QVERIFY(AuditLog::record(db, e));
+        QVERIFY(AuditLog::record(db, e).ok);
     }
     AuditLogWidget w(m_db->config(), false);
     QSignalSpy loaded(&w, &AuditLogWidget::loaded);
@@ -295,7 +295,7 @@ void TestQueueTabs::auditViewShowsCountsInWords()
         { QStringLiteral("skipped_active_exists"), 0 },
         { QStringLiteral("skipped_same_username"), 0 },
         { QStringLiteral("skipped_wrong_state"), 1 }, { QStringLiteral("skipped_not_found"), 0 } };
-    QVERIFY(AuditLog::record(db, e));
+    QVERIFY(AuditLog::record(db, e).ok);
     AuditLogWidget w(m_db->config(), false);
     QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 1, 10000);
     int countsColumn = -1;

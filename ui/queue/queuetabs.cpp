@@ -11,6 +11,15 @@
 
 namespace ViralSpot::Ui {
 
+namespace {
+
+struct QueueTabs
+{
+    Q_DECLARE_TR_FUNCTIONS(ViralSpot::Ui::QueueTabs)
+};
+
+} // namespace
+
 std::shared_ptr<DatabaseThread> createQueueDatabaseThread(const DatabaseConfig &config)
 {
     auto thread = std::make_shared<DatabaseThread>(config, QStringLiteral("viralspot-queue"));
@@ -26,7 +35,6 @@ std::shared_ptr<DatabaseThread> createQueueDatabaseThread(const DatabaseConfig &
 QList<QPair<QString, QWidget *>> createQueueTabs(
     const DatabaseConfig &config, bool readOnly, QWidget *parent)
 {
-    auto tr = [](const char *text) { return QCoreApplication::translate("QueueTabs", text); };
     // One thread and connection for all four: they read the same database, one at a time is
     // quick enough, and a window then holds a fixed number of connections.
     const std::shared_ptr<DatabaseThread> database = createQueueDatabaseThread(config);
@@ -45,8 +53,8 @@ QList<QPair<QString, QWidget *>> createQueueTabs(
         browser->isAutoRefreshPaused() ? 0 : browser->autoRefreshInterval());
     QObject::connect(browser, &QueueBrowserWidget::autoRefreshChanged, overview,
         &OverviewWidget::setAutoRefreshInterval);
-    return { { tr("Queue"), browser }, { tr("Profile"), lookup }, { tr("Overview"), overview },
-        { tr("Audit"), audit } };
+    return { { QueueTabs::tr("Queue"), browser }, { QueueTabs::tr("Profile"), lookup },
+        { QueueTabs::tr("Overview"), overview }, { QueueTabs::tr("Audit"), audit } };
 }
 
 } // namespace ViralSpot::Ui

@@ -179,7 +179,7 @@ void Frontend::handleHealth(const Call &call)
     const std::weak_ptr<Connection::Pending> slot(call.pending);
     m_reader->submit(
         [this, target, slot](RequestService &service) {
-            const bool ok = service.ping();
+            const bool ok = service.ping().ok;
             const bool repair = ok && service.repairRequired();
             QMetaObject::invokeMethod(
                 this,

@@ -137,11 +137,10 @@ void GroupCommitter::runTriage()
         for (const Job &job : jobs)
             items.append(job.item);
         QList<std::optional<RequestResult>> resolved;
-        QString error;
-        if (!service.resolveWithoutWrite(items, &resolved, &error)) {
-            qCDebug(lcHttp).noquote() << "triage read failed, the writers decide:" << error;
-            resolved.clear();
-        }
+        if (ResolvedRequests triaged = service.resolveWithoutWrite(items); triaged.ok)
+            resolved = std::move(triaged.results);
+        else
+            qCDebug(lcHttp).noquote() << "triage read failed, the writers decide:" << triaged.error;
         auto answered = std::make_shared<std::vector<Job>>();
         auto results = std::make_shared<QList<RequestResult>>();
         {
@@ -170,9 +169,9 @@ void GroupCommitter::runTriage()
 void GroupCommitter::run()
 {
     RequestService service(m_config, connectionName("writer", QThread::currentThread()));
-    QString error;
-    if (!service.open(&error)) // early, so the first request does not pay for it
-        qCWarning(lcHttp) << "database not available yet:" << error;
+    // Early, so the first request does not pay for it.
+    if (const Result opened = service.open(); !opened.ok)
+        qCWarning(lcHttp) << "database not available yet:" << opened.error;
     else if (service.repairRequired()) // the operator's log says it once, not per request
         qCWarning(lcHttp).noquote() << service.repairMessage();
 
@@ -184,8 +183,11 @@ void GroupCommitter::run()
     auto flushAudit = [&] {
         QString auditError;
         QSqlDatabase db = service.database(&auditError);
-        if (!m_audit.isEmpty() && (!db.isOpen() || !m_audit.flush(db, &auditError)))
-            qCWarning(lcHttp) << "could not write the audit log:" << auditError;
+        if (!m_audit.isEmpty()) {
+            const Result flushed = db.isOpen() ? m_audit.flush(db) : Result::failure(auditError);
+            if (!flushed.ok)
+                qCWarning(lcHttp) << "could not write the audit log:" << flushed.error;
+        }
         sinceAudit.restart();
     };
 
