@@ -242,6 +242,17 @@
     </message>
 </context>
 <context>
+    <name>ViralSpot::DatabaseThread</name>
+    <message>
+        <source>unknown exception</source>
+        <translation>unbekannte Ausnahme</translation>
+    </message>
+    <message>
+        <source>The database could not be opened.</source>
+        <translation>Die Datenbank konnte nicht geöffnet werden.</translation>
+    </message>
+</context>
+<context>
     <name>ViralSpot::Http::EndpointServer</name>
     <message>
         <source>The endpoint is already running on %1.</source>
@@ -590,17 +601,6 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
     </message>
 </context>
 <context>
-    <name>ViralSpot::Ui</name>
-    <message>
-        <source>Database URL (sqlite:PATH or postgresql://…).</source>
-        <translation>Datenbank-URL (sqlite:PFAD oder postgresql://…).</translation>
-    </message>
-    <message>
-        <source>Look, but do not request anything.</source>
-        <translation>Nur ansehen, nichts anfragen.</translation>
-    </message>
-</context>
-<context>
     <name>ViralSpot::Ui::AuditLogWidget</name>
     <message>
         <source>Export the audit log view</source>
@@ -704,6 +704,153 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
     </message>
 </context>
 <context>
+    <name>ViralSpot::Ui::BulkPage</name>
+    <message>
+        <source>Usernames</source>
+        <translation>Benutzernamen</translation>
+    </message>
+    <message>
+        <source>Paste or type usernames, @names or profile URLs — one per line, or separated by commas, semicolons, tabs or spaces. You can also drop a .txt or .csv file here. Tab moves to the next field; Ctrl+Tab types a tab.</source>
+        <translation>Benutzernamen, @Namen oder Profil-URLs einfügen oder eingeben — einen pro Zeile oder getrennt durch Kommas, Semikolons, Tabulatoren oder Leerzeichen. Sie können auch eine .txt- oder .csv-Datei hierher ziehen. Tab wechselt zum nächsten Feld; Strg+Tab fügt einen Tabulator ein.</translation>
+    </message>
+    <message>
+        <source>&amp;Import…</source>
+        <translation>&amp;Importieren…</translation>
+    </message>
+    <message>
+        <source>Clea&amp;r</source>
+        <translation>Lee&amp;ren</translation>
+    </message>
+    <message>
+        <source>Clear the text (Ctrl+Z brings it back); the results stay until the next Submit all</source>
+        <translation>Den Text leeren (Strg+Z holt ihn zurück); die Ergebnisse bleiben bis zum nächsten „Alle senden“</translation>
+    </message>
+    <message>
+        <source>Preview and results</source>
+        <translation>Vorschau und Ergebnisse</translation>
+    </message>
+    <message>
+        <source>All rows</source>
+        <translation>Alle Zeilen</translation>
+    </message>
+    <message>
+        <source>Valid (not yet submitted)</source>
+        <translation>Gültig (noch nicht gesendet)</translation>
+    </message>
+    <message>
+        <source>&amp;Show:</source>
+        <translation>&amp;Zeigen:</translation>
+    </message>
+    <message>
+        <source>Su&amp;bmit all</source>
+        <translation>Alle &amp;senden</translation>
+    </message>
+    <message>
+        <source>Request every valid username (Ctrl+Enter)</source>
+        <translation>Jeden gültigen Benutzernamen anfragen (Strg+Eingabe)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Stop after the current chunk; what was committed stays (Esc)</source>
+        <translation>Nach dem laufenden Abschnitt anhalten; Festgeschriebenes bleibt (Esc)</translation>
+    </message>
+    <message>
+        <source>Retry &amp;errors</source>
+        <translation>&amp;Fehler erneut senden</translation>
+    </message>
+    <message>
+        <source>Send the rows that failed because of the database again</source>
+        <translation>Die Zeilen, die wegen der Datenbank fehlgeschlagen sind, erneut senden</translation>
+    </message>
+    <message>
+        <source>%v of %m</source>
+        <translation>%v von %m</translation>
+    </message>
+    <message>
+        <source>Copy in&amp;valid</source>
+        <translation>&amp;Ungültige kopieren</translation>
+    </message>
+    <message>
+        <source>Copy the invalid inputs, one per line, for fixing</source>
+        <translation>Die ungültigen Eingaben zum Korrigieren kopieren, eine pro Zeile</translation>
+    </message>
+    <message>
+        <source>E&amp;xport CSV…</source>
+        <translation>CSV e&amp;xportieren…</translation>
+    </message>
+    <message>
+        <source>Source:</source>
+        <translation>Quelle:</translation>
+    </message>
+    <message>
+        <source>Cannot open %1: %2</source>
+        <translation>%1 kann nicht geöffnet werden: %2</translation>
+    </message>
+    <message>
+        <source>%1 is not UTF-8 text.</source>
+        <translation>%1 ist kein UTF-8-Text.</translation>
+    </message>
+    <message>
+        <source>Imported %1.</source>
+        <translation>%1 importiert.</translation>
+    </message>
+    <message>
+        <source>Import usernames</source>
+        <translation>Benutzernamen importieren</translation>
+    </message>
+    <message>
+        <source>Text and CSV files (*.txt *.csv);;All files (*)</source>
+        <translation>Text- und CSV-Dateien (*.txt *.csv);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Export results</source>
+        <translation>Ergebnisse exportieren</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV-Dateien (*.csv)</translation>
+    </message>
+    <message>
+        <source>Invalid inputs copied to the clipboard: %1.</source>
+        <translation>Ungültige Eingaben in die Zwischenablage kopiert: %1.</translation>
+    </message>
+    <message>
+        <source>Replace the text?</source>
+        <translation>Text ersetzen?</translation>
+    </message>
+    <message>
+        <source>Replace the text in the editor with %1?</source>
+        <translation>Den Text im Editor durch %1 ersetzen?</translation>
+    </message>
+    <message>
+        <source>The text now in the editor is replaced; Undo cannot bring it back.</source>
+        <translation>Der Text, der jetzt im Editor steht, wird ersetzt; Rückgängig kann ihn nicht zurückholen.</translation>
+    </message>
+    <message>
+        <source>Replace</source>
+        <translation>Ersetzen</translation>
+    </message>
+    <message>
+        <source>Submit the same text again?</source>
+        <translation>Denselben Text erneut senden?</translation>
+    </message>
+    <message>
+        <source>This text was already submitted at %1: %2.</source>
+        <translation>Dieser Text wurde bereits um %1 gesendet: %2.</translation>
+    </message>
+    <message>
+        <source>Submitting it again requests every valid username once more: most come back as “Already queued”, and the new results replace these. To send only the rows that failed, use Retry errors.</source>
+        <translation>Erneutes Senden fragt jeden gültigen Benutzernamen noch einmal an: Die meisten kommen als „Bereits in der Warteschlange“ zurück, und die neuen Ergebnisse ersetzen diese. Um nur die fehlgeschlagenen Zeilen zu senden, verwenden Sie „Fehler erneut senden“.</translation>
+    </message>
+    <message>
+        <source>Submit again</source>
+        <translation>Erneut senden</translation>
+    </message>
+</context>
+<context>
     <name>ViralSpot::Ui::BulkResultModel</name>
     <message>
         <source>valid</source>
@@ -744,6 +891,170 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
     <message>
         <source>Message</source>
         <translation>Meldung</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::BulkSession</name>
+    <message numerus="yes">
+        <source>%n s</source>
+        <translation>
+            <numerusform>%n s</numerusform>
+            <numerusform>%n s</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 min %2 s</translation>
+    </message>
+    <message>
+        <source>Inserting…</source>
+        <translation>Einfügen…</translation>
+    </message>
+    <message>
+        <source>Reading…</source>
+        <translation>Lese…</translation>
+    </message>
+    <message>
+        <source>Nothing to submit yet.</source>
+        <translation>Noch nichts zu senden.</translation>
+    </message>
+    <message>
+        <source>Inputs: %1 · valid: %2 · invalid: %3 · duplicates: %4</source>
+        <translation>Eingaben: %1 · gültig: %2 · ungültig: %3 · doppelt: %4</translation>
+    </message>
+    <message>
+        <source>CSV, column %1</source>
+        <translation>CSV, Spalte %1</translation>
+    </message>
+    <message>
+        <source>These results are for the text submitted at %1, not for the text as it is now. They stay until you submit again: Submit all sends the current text.</source>
+        <translation>Diese Ergebnisse gehören zu dem um %1 gesendeten Text, nicht zum jetzigen Text. Sie bleiben, bis Sie erneut senden: „Alle senden“ sendet den aktuellen Text.</translation>
+    </message>
+    <message>
+        <source>Reading the text…</source>
+        <translation>Lese den Text…</translation>
+    </message>
+    <message>
+        <source>Nothing to submit: paste some usernames first.</source>
+        <translation>Nichts zu senden: fügen Sie zuerst Benutzernamen ein.</translation>
+    </message>
+    <message>
+        <source>The source is not valid: %1</source>
+        <translation>Die Quelle ist ungültig: %1</translation>
+    </message>
+    <message>
+        <source>Not submitted again: the results shown are still those of the run at %1.</source>
+        <translation>Nicht erneut gesendet: Die angezeigten Ergebnisse sind weiterhin die des Laufs um %1.</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>Starte…</translation>
+    </message>
+    <message>
+        <source>Submitting the batch (inputs: %1)…</source>
+        <translation>Sende den Stapel (Eingaben: %1)…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>Breche ab…</translation>
+    </message>
+    <message>
+        <source>Cancelling: the chunk in progress finishes, the rest is not sent.</source>
+        <translation>Abbruch: der laufende Abschnitt wird beendet, der Rest wird nicht gesendet.</translation>
+    </message>
+    <message>
+        <source>Retrying the rows that failed (%1)…</source>
+        <translation>Die fehlgeschlagenen Zeilen werden erneut gesendet (%1)…</translation>
+    </message>
+    <message>
+        <source>about %1 left</source>
+        <translation>noch etwa %1</translation>
+    </message>
+    <message>
+        <source>Cancelled. %1 of %2 inputs were handled before the cancel and are in the database (%3 newly queued); %4 were not sent — they are marked “Cancelled”.</source>
+        <translation>Abgebrochen. %1 von %2 Eingaben wurden vor dem Abbruch erledigt und sind in der Datenbank (%3 neu eingereiht); %4 wurden nicht gesendet — sie sind als „Abgebrochen“ markiert.</translation>
+    </message>
+    <message>
+        <source>Finished with errors: %1 input(s) could not be handled because the database failed; nothing was claimed for them. Submit again when it is back.</source>
+        <translation>Mit Fehlern beendet: %1 Eingabe(n) konnten nicht erledigt werden, weil die Datenbank fehlschlug; für sie wurde nichts beansprucht. Senden Sie erneut, wenn sie wieder da ist.</translation>
+    </message>
+    <message>
+        <source>Done: %1 inputs in %2.</source>
+        <translation>Fertig: %1 Eingaben in %2.</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>Wird exportiert…</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
+    </message>
+    <message>
+        <source>Exported to %1 (rows: %2).</source>
+        <translation>Nach %1 exportiert (Zeilen: %2).</translation>
+    </message>
+    <message>
+        <source>Exported the rows shown (%1): %2 of %3, to %4.</source>
+        <translation>Die angezeigten Zeilen (%1) exportiert: %2 von %3, nach %4.</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::ConnectionStatus</name>
+    <message>
+        <source>Try &amp;now</source>
+        <translation>&amp;Jetzt versuchen</translation>
+    </message>
+    <message>
+        <source>&amp;Repair…</source>
+        <translation>&amp;Reparieren…</translation>
+    </message>
+    <message>
+        <source>Read-only</source>
+        <translation>Nur lesen</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The database is unavailable.&lt;/b&gt; Nothing is being queued until it returns; requests made now get “error”. Checking again automatically… (%1)</source>
+        <translation>&lt;b&gt;Die Datenbank ist nicht erreichbar.&lt;/b&gt; Bis sie zurück ist, wird nichts eingereiht; Anfragen erhalten jetzt „Fehler“. Automatische erneute Prüfung… (%1)</translation>
+    </message>
+    <message numerus="yes">
+        <source>Repaired: %n duplicate rows marked FAILED. Requests work again.</source>
+        <translation>
+            <numerusform>Repariert: %n doppelte Zeile als FAILED markiert. Anfragen funktionieren wieder.</numerusform>
+            <numerusform>Repariert: %n doppelte Zeilen als FAILED markiert. Anfragen funktionieren wieder.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>● Connected</source>
+        <translation>● Verbunden</translation>
+    </message>
+    <message>
+        <source>● Unavailable</source>
+        <translation>● Nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>○ Connecting…</source>
+        <translation>○ Verbinde…</translation>
+    </message>
+    <message>
+        <source>Not encrypted</source>
+        <translation>Nicht verschlüsselt</translation>
+    </message>
+    <message>
+        <source>TLS: encrypted, verified</source>
+        <translation>TLS: verschlüsselt, geprüft</translation>
+    </message>
+    <message>
+        <source>TLS: encrypted, certificate verified (host name not checked)</source>
+        <translation>TLS: verschlüsselt, Zertifikat geprüft (Rechnername nicht geprüft)</translation>
+    </message>
+    <message>
+        <source>TLS: encrypted, not verified</source>
+        <translation>TLS: verschlüsselt, nicht geprüft</translation>
+    </message>
+    <message>
+        <source>sslmode=%1 %2 %3</source>
+        <translation>sslmode=%1 %2 %3</translation>
     </message>
 </context>
 <context>
@@ -1044,21 +1355,6 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
 </context>
 <context>
     <name>ViralSpot::Ui::MainWindow</name>
-    <message numerus="yes">
-        <source>%n s</source>
-        <translation>
-            <numerusform>%n s</numerusform>
-            <numerusform>%n s</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>%1 min %2 s</source>
-        <translation>%1 min %2 s</translation>
-    </message>
-    <message>
-        <source>Try &amp;now</source>
-        <translation>&amp;Jetzt versuchen</translation>
-    </message>
     <message>
         <source>&amp;Single request</source>
         <translation>&amp;Einzelanfrage</translation>
@@ -1076,124 +1372,16 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <translation>--database ist nicht nutzbar: %1</translation>
     </message>
     <message>
-        <source>Request processing of a profile</source>
-        <translation>Verarbeitung eines Profils anfordern</translation>
-    </message>
-    <message>
-        <source>name, @name or https://www.instagram.com/name/</source>
-        <translation>name, @name oder https://www.instagram.com/name/</translation>
-    </message>
-    <message>
-        <source>&amp;Request</source>
-        <translation>&amp;Anfragen</translation>
-    </message>
-    <message>
-        <source>Put the profile on the high priority queue (Enter)</source>
-        <translation>Das Profil in die Warteschlange mit hoher Priorität stellen (Eingabe)</translation>
-    </message>
-    <message>
-        <source>&amp;Username:</source>
-        <translation>&amp;Benutzername:</translation>
-    </message>
-    <message>
-        <source>S&amp;ource:</source>
-        <translation>&amp;Quelle:</translation>
-    </message>
-    <message>
-        <source>This session</source>
-        <translation>Diese Sitzung</translation>
-    </message>
-    <message>
-        <source>&amp;Copy</source>
-        <translation>&amp;Kopieren</translation>
-    </message>
-    <message>
-        <source>C&amp;lear</source>
-        <translation>&amp;Leeren</translation>
-    </message>
-    <message>
-        <source>Usernames</source>
-        <translation>Benutzernamen</translation>
-    </message>
-    <message>
         <source>&amp;Import…</source>
         <translation>&amp;Importieren…</translation>
-    </message>
-    <message>
-        <source>Clea&amp;r</source>
-        <translation>Lee&amp;ren</translation>
-    </message>
-    <message>
-        <source>Preview and results</source>
-        <translation>Vorschau und Ergebnisse</translation>
-    </message>
-    <message>
-        <source>All rows</source>
-        <translation>Alle Zeilen</translation>
-    </message>
-    <message>
-        <source>Valid (not yet submitted)</source>
-        <translation>Gültig (noch nicht gesendet)</translation>
-    </message>
-    <message>
-        <source>&amp;Show:</source>
-        <translation>&amp;Zeigen:</translation>
     </message>
     <message>
         <source>Su&amp;bmit all</source>
         <translation>Alle &amp;senden</translation>
     </message>
     <message>
-        <source>Request every valid username (Ctrl+Enter)</source>
-        <translation>Jeden gültigen Benutzernamen anfragen (Strg+Eingabe)</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Abbrechen</translation>
-    </message>
-    <message>
-        <source>Stop after the current chunk; what was committed stays (Esc)</source>
-        <translation>Nach dem laufenden Abschnitt anhalten; Festgeschriebenes bleibt (Esc)</translation>
-    </message>
-    <message>
-        <source>%v of %m</source>
-        <translation>%v von %m</translation>
-    </message>
-    <message>
         <source>Copy in&amp;valid</source>
         <translation>&amp;Ungültige kopieren</translation>
-    </message>
-    <message>
-        <source>Copy the invalid inputs, one per line, for fixing</source>
-        <translation>Die ungültigen Eingaben zum Korrigieren kopieren, eine pro Zeile</translation>
-    </message>
-    <message>
-        <source>E&amp;xport CSV…</source>
-        <translation>CSV e&amp;xportieren…</translation>
-    </message>
-    <message>
-        <source>Source:</source>
-        <translation>Quelle:</translation>
-    </message>
-    <message>
-        <source>Inserting…</source>
-        <translation>Einfügen…</translation>
-    </message>
-    <message>
-        <source>Import usernames</source>
-        <translation>Benutzernamen importieren</translation>
-    </message>
-    <message>
-        <source>Text and CSV files (*.txt *.csv);;All files (*)</source>
-        <translation>Text- und CSV-Dateien (*.txt *.csv);;Alle Dateien (*)</translation>
-    </message>
-    <message>
-        <source>Export results</source>
-        <translation>Ergebnisse exportieren</translation>
-    </message>
-    <message>
-        <source>CSV files (*.csv)</source>
-        <translation>CSV-Dateien (*.csv)</translation>
     </message>
     <message>
         <source>&amp;File</source>
@@ -1232,128 +1420,8 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <translation>Über &amp;Qt</translation>
     </message>
     <message>
-        <source>Read-only</source>
-        <translation>Nur lesen</translation>
-    </message>
-    <message>
         <source>The database is back. You can carry on.</source>
         <translation>Die Datenbank ist wieder da. Sie können weitermachen.</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;The database is unavailable.&lt;/b&gt; Nothing is being queued until it returns; requests made now get “error”. Checking again automatically… (%1)</source>
-        <translation>&lt;b&gt;Die Datenbank ist nicht erreichbar.&lt;/b&gt; Bis sie zurück ist, wird nichts eingereiht; Anfragen erhalten jetzt „Fehler“. Automatische erneute Prüfung… (%1)</translation>
-    </message>
-    <message>
-        <source>● Connected</source>
-        <translation>● Verbunden</translation>
-    </message>
-    <message>
-        <source>● Unavailable</source>
-        <translation>● Nicht erreichbar</translation>
-    </message>
-    <message>
-        <source>○ Connecting…</source>
-        <translation>○ Verbinde…</translation>
-    </message>
-    <message>
-        <source>Source: %1</source>
-        <translation>Quelle: %1</translation>
-    </message>
-    <message>
-        <source>→ %1</source>
-        <translation>→ %1</translation>
-    </message>
-    <message>
-        <source>Requesting…</source>
-        <translation>Frage an…</translation>
-    </message>
-    <message>
-        <source>%1: %2</source>
-        <translation>%1: %2</translation>
-    </message>
-    <message>
-        <source>Reading…</source>
-        <translation>Lese…</translation>
-    </message>
-    <message>
-        <source>Nothing to submit yet.</source>
-        <translation>Noch nichts zu senden.</translation>
-    </message>
-    <message>
-        <source>Inputs: %1 · valid: %2 · invalid: %3 · duplicates: %4</source>
-        <translation>Eingaben: %1 · gültig: %2 · ungültig: %3 · doppelt: %4</translation>
-    </message>
-    <message>
-        <source>CSV, column %1</source>
-        <translation>CSV, Spalte %1</translation>
-    </message>
-    <message>
-        <source>Reading the text…</source>
-        <translation>Lese den Text…</translation>
-    </message>
-    <message>
-        <source>Nothing to submit: paste some usernames first.</source>
-        <translation>Nichts zu senden: fügen Sie zuerst Benutzernamen ein.</translation>
-    </message>
-    <message>
-        <source>The source is not valid: %1</source>
-        <translation>Die Quelle ist ungültig: %1</translation>
-    </message>
-    <message>
-        <source>Starting…</source>
-        <translation>Starte…</translation>
-    </message>
-    <message>
-        <source>Submitting the batch (inputs: %1)…</source>
-        <translation>Sende den Stapel (Eingaben: %1)…</translation>
-    </message>
-    <message>
-        <source>Cancelling…</source>
-        <translation>Breche ab…</translation>
-    </message>
-    <message>
-        <source>Cancelling: the chunk in progress finishes, the rest is not sent.</source>
-        <translation>Abbruch: der laufende Abschnitt wird beendet, der Rest wird nicht gesendet.</translation>
-    </message>
-    <message>
-        <source>about %1 left</source>
-        <translation>noch etwa %1</translation>
-    </message>
-    <message>
-        <source>Cancelled. %1 of %2 inputs were handled before the cancel and are in the database (%3 newly queued); %4 were not sent — they are marked “Cancelled”.</source>
-        <translation>Abgebrochen. %1 von %2 Eingaben wurden vor dem Abbruch erledigt und sind in der Datenbank (%3 neu eingereiht); %4 wurden nicht gesendet — sie sind als „Abgebrochen“ markiert.</translation>
-    </message>
-    <message>
-        <source>Finished with errors: %1 input(s) could not be handled because the database failed; nothing was claimed for them. Submit again when it is back.</source>
-        <translation>Mit Fehlern beendet: %1 Eingabe(n) konnten nicht erledigt werden, weil die Datenbank fehlschlug; für sie wurde nichts beansprucht. Senden Sie erneut, wenn sie wieder da ist.</translation>
-    </message>
-    <message>
-        <source>Done: %1 inputs in %2.</source>
-        <translation>Fertig: %1 Eingaben in %2.</translation>
-    </message>
-    <message>
-        <source>Cannot open %1: %2</source>
-        <translation>%1 kann nicht geöffnet werden: %2</translation>
-    </message>
-    <message>
-        <source>%1 is not UTF-8 text.</source>
-        <translation>%1 ist kein UTF-8-Text.</translation>
-    </message>
-    <message>
-        <source>Imported %1.</source>
-        <translation>%1 importiert.</translation>
-    </message>
-    <message>
-        <source>Cannot write %1: %2</source>
-        <translation>%1 kann nicht geschrieben werden: %2</translation>
-    </message>
-    <message>
-        <source>Exported to %1 (rows: %2).</source>
-        <translation>Nach %1 exportiert (Zeilen: %2).</translation>
-    </message>
-    <message>
-        <source>Invalid inputs copied to the clipboard: %1.</source>
-        <translation>Ungültige Eingaben in die Zwischenablage kopiert: %1.</translation>
     </message>
     <message>
         <source>The database settings are incomplete; nothing changed.</source>
@@ -1372,107 +1440,8 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <translation>&lt;h3&gt;%1 %2&lt;/h3&gt;&lt;p&gt;Stellt Instagram-Profile in die ViralSpot-Warteschlange, einzeln oder zu Hunderttausenden.&lt;/p&gt;&lt;p&gt;Erstellt mit Qt %3.&lt;/p&gt;</translation>
     </message>
     <message>
-        <source>Retry &amp;errors</source>
-        <translation>&amp;Fehler erneut senden</translation>
-    </message>
-    <message>
-        <source>Send the rows that failed because of the database again</source>
-        <translation>Die Zeilen, die wegen der Datenbank fehlgeschlagen sind, erneut senden</translation>
-    </message>
-    <message>
         <source>The database is back. Rows that failed: %1 — use “Retry errors” to send them again.</source>
         <translation>Die Datenbank ist wieder da. Fehlgeschlagene Zeilen: %1 – mit „Fehler erneut senden“ noch einmal senden.</translation>
-    </message>
-    <message>
-        <source>Retrying the rows that failed (%1)…</source>
-        <translation>Die fehlgeschlagenen Zeilen werden erneut gesendet (%1)…</translation>
-    </message>
-    <message>
-        <source>Exporting…</source>
-        <translation>Wird exportiert…</translation>
-    </message>
-    <message>
-        <source>&amp;Repair…</source>
-        <translation>&amp;Reparieren…</translation>
-    </message>
-    <message>
-        <source>Paste or type usernames, @names or profile URLs — one per line, or separated by commas, semicolons, tabs or spaces. You can also drop a .txt or .csv file here. Tab moves to the next field; Ctrl+Tab types a tab.</source>
-        <translation>Benutzernamen, @Namen oder Profil-URLs einfügen oder eingeben — einen pro Zeile oder getrennt durch Kommas, Semikolons, Tabulatoren oder Leerzeichen. Sie können auch eine .txt- oder .csv-Datei hierher ziehen. Tab wechselt zum nächsten Feld; Strg+Tab fügt einen Tabulator ein.</translation>
-    </message>
-    <message>
-        <source>Clear the text (Ctrl+Z brings it back); the results stay until the next Submit all</source>
-        <translation>Den Text leeren (Strg+Z holt ihn zurück); die Ergebnisse bleiben bis zum nächsten „Alle senden“</translation>
-    </message>
-    <message numerus="yes">
-        <source>Repaired: %n duplicate rows marked FAILED. Requests work again.</source>
-        <translation>
-            <numerusform>Repariert: %n doppelte Zeile als FAILED markiert. Anfragen funktionieren wieder.</numerusform>
-            <numerusform>Repariert: %n doppelte Zeilen als FAILED markiert. Anfragen funktionieren wieder.</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>Not encrypted</source>
-        <translation>Nicht verschlüsselt</translation>
-    </message>
-    <message>
-        <source>TLS: encrypted, verified</source>
-        <translation>TLS: verschlüsselt, geprüft</translation>
-    </message>
-    <message>
-        <source>TLS: encrypted, certificate verified (host name not checked)</source>
-        <translation>TLS: verschlüsselt, Zertifikat geprüft (Rechnername nicht geprüft)</translation>
-    </message>
-    <message>
-        <source>TLS: encrypted, not verified</source>
-        <translation>TLS: verschlüsselt, nicht geprüft</translation>
-    </message>
-    <message>
-        <source>sslmode=%1 %2 %3</source>
-        <translation>sslmode=%1 %2 %3</translation>
-    </message>
-    <message>
-        <source>These results are for the text submitted at %1, not for the text as it is now. They stay until you submit again: Submit all sends the current text.</source>
-        <translation>Diese Ergebnisse gehören zu dem um %1 gesendeten Text, nicht zum jetzigen Text. Sie bleiben, bis Sie erneut senden: „Alle senden“ sendet den aktuellen Text.</translation>
-    </message>
-    <message>
-        <source>Replace the text?</source>
-        <translation>Text ersetzen?</translation>
-    </message>
-    <message>
-        <source>Replace the text in the editor with %1?</source>
-        <translation>Den Text im Editor durch %1 ersetzen?</translation>
-    </message>
-    <message>
-        <source>The text now in the editor is replaced; Undo cannot bring it back.</source>
-        <translation>Der Text, der jetzt im Editor steht, wird ersetzt; Rückgängig kann ihn nicht zurückholen.</translation>
-    </message>
-    <message>
-        <source>Replace</source>
-        <translation>Ersetzen</translation>
-    </message>
-    <message>
-        <source>Submit the same text again?</source>
-        <translation>Denselben Text erneut senden?</translation>
-    </message>
-    <message>
-        <source>This text was already submitted at %1: %2.</source>
-        <translation>Dieser Text wurde bereits um %1 gesendet: %2.</translation>
-    </message>
-    <message>
-        <source>Submitting it again requests every valid username once more: most come back as “Already queued”, and the new results replace these. To send only the rows that failed, use Retry errors.</source>
-        <translation>Erneutes Senden fragt jeden gültigen Benutzernamen noch einmal an: Die meisten kommen als „Bereits in der Warteschlange“ zurück, und die neuen Ergebnisse ersetzen diese. Um nur die fehlgeschlagenen Zeilen zu senden, verwenden Sie „Fehler erneut senden“.</translation>
-    </message>
-    <message>
-        <source>Submit again</source>
-        <translation>Erneut senden</translation>
-    </message>
-    <message>
-        <source>Not submitted again: the results shown are still those of the run at %1.</source>
-        <translation>Nicht erneut gesendet: Die angezeigten Ergebnisse sind weiterhin die des Laufs um %1.</translation>
-    </message>
-    <message>
-        <source>Exported the rows shown (%1): %2 of %3, to %4.</source>
-        <translation>Die angezeigten Zeilen (%1) exportiert: %2 von %3, nach %4.</translation>
     </message>
 </context>
 <context>
@@ -1989,10 +1958,58 @@ Zeilen in einem anderen Zustand werden übersprungen, ebenso jede Zeile, die ein
     </message>
 </context>
 <context>
-    <name>ViralSpot::Ui::SqlWorker</name>
+    <name>ViralSpot::Ui::SingleRequestPage</name>
     <message>
-        <source>The database could not be opened.</source>
-        <translation>Die Datenbank konnte nicht geöffnet werden.</translation>
+        <source>Request processing of a profile</source>
+        <translation>Verarbeitung eines Profils anfordern</translation>
+    </message>
+    <message>
+        <source>name, @name or https://www.instagram.com/name/</source>
+        <translation>name, @name oder https://www.instagram.com/name/</translation>
+    </message>
+    <message>
+        <source>&amp;Request</source>
+        <translation>&amp;Anfragen</translation>
+    </message>
+    <message>
+        <source>Put the profile on the high priority queue (Enter)</source>
+        <translation>Das Profil in die Warteschlange mit hoher Priorität stellen (Eingabe)</translation>
+    </message>
+    <message>
+        <source>&amp;Username:</source>
+        <translation>&amp;Benutzername:</translation>
+    </message>
+    <message>
+        <source>S&amp;ource:</source>
+        <translation>&amp;Quelle:</translation>
+    </message>
+    <message>
+        <source>This session</source>
+        <translation>Diese Sitzung</translation>
+    </message>
+    <message>
+        <source>&amp;Copy</source>
+        <translation>&amp;Kopieren</translation>
+    </message>
+    <message>
+        <source>C&amp;lear</source>
+        <translation>&amp;Leeren</translation>
+    </message>
+    <message>
+        <source>Source: %1</source>
+        <translation>Quelle: %1</translation>
+    </message>
+    <message>
+        <source>→ %1</source>
+        <translation>→ %1</translation>
+    </message>
+    <message>
+        <source>Requesting…</source>
+        <translation>Frage an…</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
     </message>
 </context>
 </TS>

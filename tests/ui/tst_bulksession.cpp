@@ -65,8 +65,8 @@ void TestBulkSession::init()
     m_db = std::make_unique<Test::TemporaryDatabase>();
     QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
     RequestService service(m_db->config(), QStringLiteral("tst_bulksession_migrate"));
-    QString error;
-    QVERIFY2(service.open(&error), qPrintable(error));
+    const Result opened = service.open();
+    QVERIFY2(opened.ok, qPrintable(opened.error));
     service.close();
     m_settings = std::make_unique<Ui::Settings>();
     m_secrets = std::make_unique<Ui::SecretStore>();

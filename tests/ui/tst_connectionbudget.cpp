@@ -92,7 +92,7 @@ void TestConnectionBudget::windowWithEveryQueueTabHoldsTwoConnections()
     MainWindow window(options);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    QTRY_VERIFY_WITH_TIMEOUT(window.isConnected(), 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(Test::database(&window)->isConnected(), 15000);
     // Rows to show, once the window has made the schema.
     QVERIFY(
         m_db->seedQueue(QStringLiteral("alice"), QStringLiteral("PENDING"), QStringLiteral("LOW")));
