@@ -1,8 +1,8 @@
-#include "commandline.h"
+#include "app/commandline.h"
 
-#include "databaseconfig.h"
-#include "readonlymode.h"
-#include "version.h"
+#include "core/databaseconfig.h"
+#include "core/readonlymode.h"
+#include "core/version.h"
 
 #include <QCoreApplication>
 

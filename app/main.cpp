@@ -2,18 +2,18 @@
 // `repair-duplicates` and `migrate`. Argument parsing and wiring only; the work is done by the
 // core, http and ui libraries.
 
-#include "commandline.h"
-#include "migratecommand.h"
-#include "repaircommand.h"
-#include "submitcommand.h"
-#include "translations.h"
-#include "version.h"
+#include "app/commandline.h"
+#include "app/migratecommand.h"
+#include "app/repaircommand.h"
+#include "app/submitcommand.h"
+#include "core/translations.h"
+#include "core/version.h"
 
 #ifdef VIRALSPOT_HAS_HTTP
-#include "servecommand.h"
+#include "app/servecommand.h"
 #endif
 #ifdef VIRALSPOT_HAS_GUI
-#include "windowcommand.h"
+#include "app/windowcommand.h"
 
 #include <QApplication>
 #endif

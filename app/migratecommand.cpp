@@ -1,9 +1,9 @@
-#include "migratecommand.h"
+#include "app/migratecommand.h"
 
-#include "commandline.h"
-#include "database.h"
-#include "databaseconfig.h"
-#include "schema.h"
+#include "app/commandline.h"
+#include "core/database.h"
+#include "core/databaseconfig.h"
+#include "core/schema.h"
 
 #include <QCoreApplication>
 #include <QFileInfo>

@@ -1,10 +1,10 @@
-#include "repaircommand.h"
+#include "app/repaircommand.h"
 
-#include "auditlog.h"
-#include "commandline.h"
-#include "database.h"
-#include "databaseconfig.h"
-#include "schema.h"
+#include "app/commandline.h"
+#include "core/auditlog.h"
+#include "core/database.h"
+#include "core/databaseconfig.h"
+#include "core/schema.h"
 
 #include <QCoreApplication>
 

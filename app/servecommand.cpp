@@ -1,8 +1,8 @@
-#include "servecommand.h"
+#include "app/servecommand.h"
 
-#include "commandline.h"
-#include "databaseconfig.h"
-#include "endpointserver.h"
+#include "app/commandline.h"
+#include "core/databaseconfig.h"
+#include "core/http/endpointserver.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

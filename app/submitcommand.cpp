@@ -1,11 +1,11 @@
-#include "submitcommand.h"
+#include "app/submitcommand.h"
 
-#include "auditlog.h"
-#include "bulkparser.h"
-#include "commandline.h"
-#include "databaseconfig.h"
-#include "requestservice.h"
-#include "username.h"
+#include "app/commandline.h"
+#include "core/auditlog.h"
+#include "core/bulkparser.h"
+#include "core/databaseconfig.h"
+#include "core/requestservice.h"
+#include "core/username.h"
 
 #include <QCoreApplication>
 #include <QFile>

@@ -1,7 +1,7 @@
-#include "windowcommand.h"
+#include "app/windowcommand.h"
 
-#include "commandline.h"
-#include "settings.h"
+#include "app/commandline.h"
+#include "ui/settings.h"
 
 #include <QApplication>
 #include <QCommandLineParser>

@@ -1,8 +1,8 @@
-#include "auditlog.h"
+#include "core/auditlog.h"
 
-#include "database.h"
-#include "queuequery.h"
-#include "requestservice.h"
+#include "core/database.h"
+#include "core/queuequery.h"
+#include "core/requestservice.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>

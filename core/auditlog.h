@@ -1,7 +1,7 @@
 #pragma once
 
-#include "outcome.h"
-#include "result.h"
+#include "core/outcome.h"
+#include "core/result.h"
 
 #include <QDateTime>
 #include <QJsonObject>

@@ -1,6 +1,6 @@
-#include "bulkparser.h"
+#include "core/bulkparser.h"
 
-#include "username.h"
+#include "core/username.h"
 
 #include <QHash>
 #include <QLatin1String>

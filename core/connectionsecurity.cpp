@@ -1,4 +1,4 @@
-#include "connectionsecurity.h"
+#include "core/connectionsecurity.h"
 
 #include <QDir>
 #include <QFileInfo>

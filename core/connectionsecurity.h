@@ -1,6 +1,6 @@
 #pragma once
 
-#include "databaseconfig.h"
+#include "core/databaseconfig.h"
 
 #include <QMetaType>
 #include <QSqlDatabase>

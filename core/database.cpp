@@ -1,8 +1,8 @@
-#include "database.h"
+#include "core/database.h"
 
-#include "logging.h"
-#include "sqlitefileguard.h"
-#include "sqlitewal.h"
+#include "core/logging.h"
+#include "core/sqlitefileguard.h"
+#include "core/sqlitewal.h"
 
 #include <QCoreApplication>
 #include <QDate>

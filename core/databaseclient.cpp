@@ -1,4 +1,4 @@
-#include "databaseclient.h"
+#include "core/databaseclient.h"
 
 namespace ViralSpot {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "databasethread.h"
+#include "core/databasethread.h"
 
 #include <QObject>
 

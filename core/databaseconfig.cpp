@@ -1,4 +1,4 @@
-#include "databaseconfig.h"
+#include "core/databaseconfig.h"
 
 #include <QCoreApplication>
 #include <QDir>

@@ -1,8 +1,8 @@
-#include "databasethread.h"
+#include "core/databasethread.h"
 
-#include "database.h"
-#include "logging.h"
-#include "sqlitefileguard.h"
+#include "core/database.h"
+#include "core/logging.h"
+#include "core/sqlitefileguard.h"
 
 #include <QAtomicInteger>
 #include <QMutex>

@@ -1,3 +1,3 @@
-#include "logging.h"
+#include "core/logging.h"
 
 Q_LOGGING_CATEGORY(lcCore, "viralspot.core", QtInfoMsg)

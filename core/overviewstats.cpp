@@ -1,7 +1,7 @@
-#include "overviewstats.h"
+#include "core/overviewstats.h"
 
-#include "database.h"
-#include "queuequery.h"
+#include "core/database.h"
+#include "core/queuequery.h"
 
 #include <QSqlError>
 #include <QSqlQuery>

@@ -1,9 +1,9 @@
-#include "queueactions.h"
+#include "core/queueactions.h"
 
-#include "database.h"
-#include "logging.h"
-#include "queuequery.h"
-#include "sqlitefileguard.h"
+#include "core/database.h"
+#include "core/logging.h"
+#include "core/queuequery.h"
+#include "core/sqlitefileguard.h"
 
 #include <QCoreApplication>
 #include <QHash>

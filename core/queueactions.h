@@ -1,6 +1,6 @@
 #pragma once
 
-#include "auditlog.h"
+#include "core/auditlog.h"
 
 #include <QList>
 #include <QSqlDatabase>

@@ -1,8 +1,8 @@
-#include "queuequery.h"
+#include "core/queuequery.h"
 
-#include "database.h"
-#include "schema.h"
-#include "username.h"
+#include "core/database.h"
+#include "core/schema.h"
+#include "core/username.h"
 
 #include <QCoreApplication>
 #include <QSqlError>

@@ -1,4 +1,4 @@
-#include "readonlymode.h"
+#include "core/readonlymode.h"
 
 #include <QString>
 

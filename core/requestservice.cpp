@@ -1,12 +1,12 @@
-#include "requestservice.h"
+#include "core/requestservice.h"
 
-#include "database.h"
+#include "core/database.h"
+#include "core/ids.h"
+#include "core/logging.h"
+#include "core/requesttriage.h"
+#include "core/sqlitefileguard.h"
+#include "core/username.h"
 #include "engine/requestwriter.h"
-#include "ids.h"
-#include "logging.h"
-#include "requesttriage.h"
-#include "sqlitefileguard.h"
-#include "username.h"
 
 #include <QHash>
 #include <QSet>

@@ -1,11 +1,11 @@
 #pragma once
 
-#include "bulkparser.h"
-#include "databaseconfig.h"
-#include "outcome.h"
-#include "queuequery.h"
-#include "result.h"
-#include "schema.h"
+#include "core/bulkparser.h"
+#include "core/databaseconfig.h"
+#include "core/outcome.h"
+#include "core/queuequery.h"
+#include "core/result.h"
+#include "core/schema.h"
 
 #include <QCoreApplication>
 #include <QList>

@@ -1,6 +1,6 @@
-#include "requesttriage.h"
+#include "core/requesttriage.h"
 
-#include "database.h"
+#include "core/database.h"
 #include "engine/requestwriter.h"
 
 namespace ViralSpot {

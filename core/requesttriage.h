@@ -3,7 +3,7 @@
 // Internal to core: the read-first half of the endpoint's requests (RequestService::
 // resolveWithoutWrite()).
 
-#include "outcome.h"
+#include "core/outcome.h"
 
 #include <QList>
 #include <QSqlDatabase>

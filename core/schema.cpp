@@ -1,9 +1,9 @@
 // Over 600 lines: all migration steps, the duplicate report and repair, and the grant messages.
-#include "schema.h"
+#include "core/schema.h"
 
-#include "database.h"
-#include "logging.h"
-#include "queuequery.h"
+#include "core/database.h"
+#include "core/logging.h"
+#include "core/queuequery.h"
 
 #include <QCoreApplication>
 #include <QRegularExpression>

@@ -1,6 +1,6 @@
-#include "sqlitefileguard.h"
+#include "core/sqlitefileguard.h"
 
-#include "logging.h"
+#include "core/logging.h"
 
 #include <QCoreApplication>
 #include <QDir>

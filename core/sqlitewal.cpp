@@ -1,6 +1,6 @@
-#include "sqlitewal.h"
+#include "core/sqlitewal.h"
 
-#include "logging.h"
+#include "core/logging.h"
 
 #include <atomic>
 #include <cstdlib>

@@ -1,7 +1,7 @@
-#include "translations.h"
+#include "core/translations.h"
 
-#include "logging.h"
-#include "version.h"
+#include "core/logging.h"
+#include "core/version.h"
 
 #include <QCoreApplication>
 #include <QLibraryInfo>

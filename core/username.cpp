@@ -1,4 +1,4 @@
-#include "username.h"
+#include "core/username.h"
 
 #include <QLatin1String>
 

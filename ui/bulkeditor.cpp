@@ -1,7 +1,7 @@
-#include "bulkeditor.h"
+#include "ui/bulkeditor.h"
 
-#include "sqlitefileguard.h"
-#include "uilogging.h"
+#include "core/sqlitefileguard.h"
+#include "ui/uilogging.h"
 
 #include <QDragEnterEvent>
 #include <QDropEvent>

@@ -1,7 +1,7 @@
-#include "bulkresultmodel.h"
+#include "ui/bulkresultmodel.h"
 
-#include "csvwriter.h"
-#include "statuspalette.h"
+#include "ui/csv/csvwriter.h"
+#include "ui/palette/statuspalette.h"
 
 #include <QColor>
 #include <QCoreApplication>

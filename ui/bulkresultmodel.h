@@ -1,7 +1,7 @@
 #pragma once
 
-#include "bulkparser.h"
-#include "outcome.h"
+#include "core/bulkparser.h"
+#include "core/outcome.h"
 
 #include <QAbstractTableModel>
 #include <QList>

@@ -1,9 +1,9 @@
-#include "connectionstatus.h"
+#include "ui/connectionstatus.h"
 
-#include "bulkresultmodel.h"
-#include "databasesession.h"
-#include "repairdialog.h"
-#include "requestworker.h"
+#include "ui/bulkresultmodel.h"
+#include "ui/databasesession.h"
+#include "ui/repairdialog.h"
+#include "ui/requestworker.h"
 
 #include <QDir>
 #include <QFrame>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "connectionsecurity.h"
+#include "core/connectionsecurity.h"
 
 #include <QObject>
 

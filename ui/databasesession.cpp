@@ -1,10 +1,9 @@
-#include "databasesession.h"
+#include "ui/databasesession.h"
 
-#include "requestworker.h"
-#include "secretstore.h"
-#include "settings.h"
-
-#include "databasethread.h"
+#include "core/databasethread.h"
+#include "ui/requestworker.h"
+#include "ui/secretstore.h"
+#include "ui/settings.h"
 
 #include <QThread>
 

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "bulkparser.h"
-#include "connectionsecurity.h"
-#include "databaseconfig.h"
-#include "requestservice.h"
+#include "core/bulkparser.h"
+#include "core/connectionsecurity.h"
+#include "core/databaseconfig.h"
+#include "core/requestservice.h"
 
 #include <QList>
 #include <QObject>

@@ -1,7 +1,7 @@
-#include "databasesettingsdialog.h"
+#include "ui/databasesettingsdialog.h"
 
-#include "database.h"
-#include "filedialog.h"
+#include "core/database.h"
+#include "ui/filedialog.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>

@@ -1,4 +1,4 @@
-#include "elidinglabel.h"
+#include "ui/elidinglabel.h"
 
 #include <QEvent>
 

@@ -1,9 +1,9 @@
-#include "endpointpanel.h"
+#include "ui/endpointpanel.h"
 
-#include "endpointserver.h"
-#include "secretstore.h"
-#include "settings.h"
-#include "uilogging.h"
+#include "core/http/endpointserver.h"
+#include "ui/secretstore.h"
+#include "ui/settings.h"
+#include "ui/uilogging.h"
 
 #include <QCheckBox>
 #include <QComboBox>

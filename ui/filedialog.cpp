@@ -1,6 +1,6 @@
-#include "filedialog.h"
+#include "ui/filedialog.h"
 
-#include "sqlitefileguard.h"
+#include "core/sqlitefileguard.h"
 
 #include <QDir>
 #include <QMessageBox>

@@ -1,7 +1,7 @@
-#include "historymodel.h"
+#include "ui/historymodel.h"
 
-#include "bulkresultmodel.h"
-#include "csvwriter.h"
+#include "ui/bulkresultmodel.h"
+#include "ui/csv/csvwriter.h"
 
 #include <QColor>
 

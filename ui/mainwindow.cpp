@@ -1,22 +1,22 @@
-#include "mainwindow.h"
+#include "ui/mainwindow.h"
 
-#include "bulkpage.h"
-#include "bulkresultmodel.h"
-#include "bulksession.h"
-#include "connectionstatus.h"
-#include "databasesession.h"
-#include "databasesettingsdialog.h"
-#include "messagebox.h"
-#include "secretstore.h"
-#include "singlerequestpage.h"
-#include "username.h"
-#include "version.h"
+#include "core/username.h"
+#include "core/version.h"
+#include "ui/bulk/bulkpage.h"
+#include "ui/bulk/bulksession.h"
+#include "ui/bulkresultmodel.h"
+#include "ui/connectionstatus.h"
+#include "ui/databasesession.h"
+#include "ui/databasesettingsdialog.h"
+#include "ui/messagebox.h"
+#include "ui/request/singlerequestpage.h"
+#include "ui/secretstore.h"
 
 #ifdef VIRALSPOT_HAS_HTTP
-#include "endpointpanel.h"
+#include "ui/endpointpanel.h"
 #endif
 #ifdef VIRALSPOT_HAS_QUEUE_UI
-#include "queuetabs.h"
+#include "ui/queue/queuetabs.h"
 #endif
 
 #include <QAction>

@@ -1,4 +1,4 @@
-#include "repairdialog.h"
+#include "ui/repairdialog.h"
 
 #include <QDialogButtonBox>
 #include <QHeaderView>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "schema.h"
+#include "core/schema.h"
 
 #include <QDialog>
 #include <QList>

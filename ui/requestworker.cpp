@@ -1,9 +1,9 @@
-#include "requestworker.h"
+#include "ui/requestworker.h"
 
-#include "auditlog.h"
-#include "database.h"
-#include "requestservice.h"
-#include "uilogging.h"
+#include "core/auditlog.h"
+#include "core/database.h"
+#include "core/requestservice.h"
+#include "ui/uilogging.h"
 
 #include <QThread>
 #include <QTimer>

@@ -1,12 +1,12 @@
 #pragma once
 
-#include "bulkparser.h"
-#include "connectionsecurity.h"
-#include "databaseconfig.h"
-#include "databasethread.h" // the thread it lives on (MainWindow creates it)
-#include "outcome.h"
-#include "requestservice.h"
-#include "schema.h"
+#include "core/bulkparser.h"
+#include "core/connectionsecurity.h"
+#include "core/databaseconfig.h"
+#include "core/databasethread.h" // the thread it lives on (MainWindow creates it)
+#include "core/outcome.h"
+#include "core/requestservice.h"
+#include "core/schema.h"
 
 #include <QElapsedTimer>
 #include <QList>

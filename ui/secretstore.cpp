@@ -1,6 +1,6 @@
-#include "secretstore.h"
+#include "ui/secretstore.h"
 
-#include "uilogging.h"
+#include "ui/uilogging.h"
 
 #include <QHash>
 #include <QMetaObject>

@@ -1,6 +1,6 @@
-#include "settings.h"
+#include "ui/settings.h"
 
-#include "username.h"
+#include "core/username.h"
 
 #include <array>
 

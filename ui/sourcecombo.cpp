@@ -1,7 +1,7 @@
-#include "sourcecombo.h"
+#include "ui/sourcecombo.h"
 
-#include "settings.h"
-#include "username.h"
+#include "core/username.h"
+#include "ui/settings.h"
 
 namespace ViralSpot::Ui {
 

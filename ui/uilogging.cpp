@@ -1,3 +1,3 @@
-#include "uilogging.h"
+#include "ui/uilogging.h"
 
 Q_LOGGING_CATEGORY(lcUi, "viralspot.ui", QtInfoMsg)

@@ -1,6 +1,6 @@
-#include "postgreswriter.h"
+#include "core/engine/postgreswriter.h"
 
-#include "database.h"
+#include "core/database.h"
 
 #include <QSqlQuery>
 

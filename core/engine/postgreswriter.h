@@ -1,6 +1,6 @@
 #pragma once
 
-#include "requestwriter.h"
+#include "core/engine/requestwriter.h"
 
 #include <QElapsedTimer>
 

@@ -1,8 +1,8 @@
-#include "requestwriter.h"
+#include "core/engine/requestwriter.h"
 
-#include "database.h"
-#include "postgreswriter.h"
-#include "sqlitewriter.h"
+#include "core/database.h"
+#include "core/engine/postgreswriter.h"
+#include "core/engine/sqlitewriter.h"
 
 namespace ViralSpot::Engine {
 

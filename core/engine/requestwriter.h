@@ -3,7 +3,7 @@
 // Internal to core: how one engine writes a chunk of requests. The request service (the only
 // user) picks the writer for its connection; nothing outside core/ includes this header.
 
-#include "outcome.h"
+#include "core/outcome.h"
 
 #include <QHash>
 #include <QList>

@@ -1,4 +1,4 @@
-#include "sqlitewriter.h"
+#include "core/engine/sqlitewriter.h"
 
 #include <QDateTime>
 

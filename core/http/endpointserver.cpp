@@ -1,9 +1,9 @@
-#include "endpointserver.h"
+#include "core/http/endpointserver.h"
 
-#include "databaseworkers.h"
-#include "frontend.h"
-#include "httplogging.h"
-#include "listener.h"
+#include "core/http/api/frontend.h"
+#include "core/http/db/databaseworkers.h"
+#include "core/http/httplogging.h"
+#include "core/http/transport/listener.h"
 
 #include <QCoreApplication>
 #include <QPointer>

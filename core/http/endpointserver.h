@@ -1,7 +1,7 @@
 #pragma once
 
-#include "endpointsettings.h"
-#include "requestlogentry.h"
+#include "core/http/api/endpointsettings.h"
+#include "core/http/transport/requestlogentry.h"
 
 #include <QHostAddress>
 #include <QObject>

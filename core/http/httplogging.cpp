@@ -1,3 +1,3 @@
-#include "httplogging.h"
+#include "core/http/httplogging.h"
 
 Q_LOGGING_CATEGORY(lcHttp, "viralspot.http", QtInfoMsg)

@@ -3,8 +3,8 @@
 // database under 64 concurrent clients, and SIGTERM during load losing no acknowledged request.
 // Runs once per engine (VIRALSPOT_TEST_ENGINE).
 
-#include "rawhttp.h"
-#include "testdatabase.h"
+#include "tests/http/rawhttp.h"
+#include "tests/support/testdatabase.h"
 
 #include <QMutex>
 #include <QProcess>

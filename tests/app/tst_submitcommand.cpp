@@ -1,6 +1,6 @@
 // The real `viralspot-admin submit` binary: arguments, standard input, --json, exit statuses.
 
-#include "testdatabase.h"
+#include "tests/support/testdatabase.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -16,7 +16,7 @@ class TestSubmitCommand : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void init();
     void cleanup();
 

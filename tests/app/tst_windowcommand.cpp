@@ -1,6 +1,6 @@
 // The window's command line, parsed in app/ (WindowCommand::options): what the window is given.
 
-#include "windowcommand.h"
+#include "app/windowcommand.h"
 
 #include <QTest>
 

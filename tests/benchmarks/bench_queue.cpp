@@ -4,11 +4,11 @@
 // above the table and the overview's numbers; then the process's peak memory. Usage:
 //   bench_queue --database URL [--runs 3]
 
-#include "database.h"
-#include "databasethread.h"
-#include "overviewstats.h"
-#include "queuebrowserwidget.h"
-#include "queuetablemodel.h"
+#include "core/database.h"
+#include "core/databasethread.h"
+#include "core/overviewstats.h"
+#include "ui/queue/queuebrowserwidget.h"
+#include "ui/queue/queuetablemodel.h"
 
 #include <QApplication>
 #include <QComboBox>

@@ -8,11 +8,11 @@
 //   bench_requests [--lines N] [--engine sqlite|postgresql|both] [--chunk N]
 // PostgreSQL needs VIRALSPOT_TEST_PG_URL (an admin URL); scripts/bench-core.sh sets it.
 
-#include "bulkparser.h"
-#include "database.h"
-#include "ids.h"
-#include "requestservice.h"
-#include "schema.h"
+#include "core/bulkparser.h"
+#include "core/database.h"
+#include "core/ids.h"
+#include "core/requestservice.h"
+#include "core/schema.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

@@ -5,10 +5,10 @@
 // Rows: unique usernames user<N>; 70% COMPLETED, 10% FAILED (with an error), 9% PAUSED,
 // 10% PENDING, 1% PROCESSING; HIGH/LOW alternating; five sources; created over 30 days.
 
-#include "database.h"
-#include "databaseconfig.h"
-#include "queuequery.h"
-#include "schema.h"
+#include "core/database.h"
+#include "core/databaseconfig.h"
+#include "core/queuequery.h"
+#include "core/schema.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>

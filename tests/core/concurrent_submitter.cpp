@@ -3,8 +3,8 @@
 // queued outcome, "E <message>" for every error, then "DONE <requests>".
 // Usage: concurrent_submitter DATABASE_URL THREADS BATCH SEED < usernames
 
-#include "databaseconfig.h"
-#include "requestservice.h"
+#include "core/databaseconfig.h"
+#include "core/requestservice.h"
 
 #include <QCoreApplication>
 #include <QFile>

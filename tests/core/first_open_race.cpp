@@ -5,8 +5,8 @@
 //
 //   first_open_race URL THREADS
 
-#include "database.h"
-#include "databaseconfig.h"
+#include "core/database.h"
+#include "core/databaseconfig.h"
 
 #include <QCoreApplication>
 #include <QThread>

@@ -2,8 +2,8 @@
 // submission entries and the endpoint's aggregated counter, on SQLite and PostgreSQL.
 
 #include "../ui_queue/queueseed.h"
-#include "auditlog.h"
-#include "queueactions.h"
+#include "core/auditlog.h"
+#include "core/queueactions.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -18,7 +18,7 @@ class TestAuditLog : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void init();
     void cleanup();
 

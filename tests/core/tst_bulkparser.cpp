@@ -1,5 +1,5 @@
-#include "bulkparser.h"
-#include "username.h"
+#include "core/bulkparser.h"
+#include "core/username.h"
 
 #include <QRandomGenerator>
 #include <QTest>
@@ -79,7 +79,7 @@ class TestBulkParser : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void parse_data();
     void parse();
     void keepsInputsAndReasons();

@@ -2,7 +2,7 @@
 // must end with exactly one active row per username, and exactly one caller in the whole
 // system must have been told "queued" for each.
 
-#include "testdatabase.h"
+#include "tests/support/testdatabase.h"
 
 #include <QProcess>
 #include <QSqlQuery>
@@ -45,7 +45,7 @@ class TestConcurrency : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void processesAndThreads_data();
     void processesAndThreads();
     void submitCommandsRacing();

@@ -1,4 +1,4 @@
-#include "databaseconfig.h"
+#include "core/databaseconfig.h"
 
 #include <QDir>
 #include <QTest>
@@ -9,7 +9,7 @@ class TestDatabaseConfig : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void parse_data();
     void parse();
     void rejects_data();

@@ -1,8 +1,8 @@
 // DatabaseThread and DatabaseClient (core/databasethread.h, core/databaseclient.h): where jobs run
 // and answers arrive, answers to destroyed contexts, order, stopping with jobs queued, failing
 // jobs, and one connection opened once and reused. Real SQLite files.
-#include "databaseclient.h"
-#include "databasethread.h"
+#include "core/databaseclient.h"
+#include "core/databasethread.h"
 
 #include <QObject>
 #include <QSemaphore>

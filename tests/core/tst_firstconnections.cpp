@@ -7,7 +7,7 @@
 // starts cost three times as long there). It runs on SQLite and direct PostgreSQL; a pooler in
 // front changes nothing in the process, which never gets past the driver before it races.
 
-#include "testdatabase.h"
+#include "tests/support/testdatabase.h"
 
 #include <QProcess>
 #include <QTemporaryDir>

@@ -3,14 +3,14 @@
 // and finish, and a database role with rights on rows only. PostgreSQL only: the original runs
 // on it (Supabase).
 
-#include "auditlog.h"
-#include "database.h"
-#include "legacyfixture.h"
-#include "queueactions.h"
-#include "queuequery.h"
-#include "requestservice.h"
-#include "schema.h"
-#include "testdatabase.h"
+#include "core/auditlog.h"
+#include "core/database.h"
+#include "core/queueactions.h"
+#include "core/queuequery.h"
+#include "core/requestservice.h"
+#include "core/schema.h"
+#include "tests/support/legacyfixture.h"
+#include "tests/support/testdatabase.h"
 
 #include <QProcess>
 #include <QRandomGenerator>
@@ -26,7 +26,7 @@ class TestLegacyDatabase : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void init();
     void cleanup();
 

@@ -1,8 +1,8 @@
 // The database goes away and comes back: clear errors, nothing claimed, and the same service
 // object works again once the server is back. Uses a private PostgreSQL server it can stop.
 
-#include "requestservice.h"
-#include "testdatabase.h"
+#include "core/requestservice.h"
+#include "tests/support/testdatabase.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
@@ -15,7 +15,7 @@ class TestOutage : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void postgresStopsAndReturns();
     void submitExitsTwoWhileDown();

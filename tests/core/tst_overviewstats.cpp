@@ -2,7 +2,7 @@
 // composition) equal counts computed directly in SQL for a seeded history.
 
 #include "../ui_queue/queueseed.h"
-#include "overviewstats.h"
+#include "core/overviewstats.h"
 
 #include <QRandomGenerator>
 #include <QTest>
@@ -14,7 +14,7 @@ class TestOverviewStats : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
 

@@ -4,10 +4,10 @@
 // comment marks inside strings) and must never become SQL. Runs on SQLite (prepared, for the
 // same results), PostgreSQL directly, and through PgBouncer in transaction mode.
 
-#include "auditlog.h"
-#include "database.h"
-#include "schema.h"
-#include "testdatabase.h"
+#include "core/auditlog.h"
+#include "core/database.h"
+#include "core/schema.h"
+#include "tests/support/testdatabase.h"
 
 #include <QSqlQuery>
 #include <QTest>
@@ -18,7 +18,7 @@ class TestPoolSafeStatements : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void placeholdersOutsideLiteralsOnly_data();
     void placeholdersOutsideLiteralsOnly();
     void refusesWhatCannotBeWritten();

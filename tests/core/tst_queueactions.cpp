@@ -2,8 +2,8 @@
 // would-be duplicates) and the audit rows, on SQLite and PostgreSQL.
 
 #include "../ui_queue/queueseed.h"
-#include "database.h"
-#include "queueactions.h"
+#include "core/database.h"
+#include "core/queueactions.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -17,7 +17,7 @@ class TestQueueActions : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void init();
     void cleanup();
 

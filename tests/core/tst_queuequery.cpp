@@ -2,7 +2,7 @@
 // rows, on SQLite and PostgreSQL (VIRALSPOT_TEST_ENGINE).
 
 #include "../ui_queue/queueseed.h"
-#include "queuequery.h"
+#include "core/queuequery.h"
 
 #include <QTest>
 
@@ -16,7 +16,7 @@ class TestQueueQuery : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void init();
     void cleanup();
 

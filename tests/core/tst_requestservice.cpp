@@ -1,11 +1,11 @@
 // Over 600 lines: one test class for the whole request contract (every outcome on every engine).
 // The request service on the engine named by VIRALSPOT_TEST_ENGINE (CTest runs both).
 
-#include "auditlog.h"
-#include "bulkparser.h"
-#include "requestservice.h"
-#include "sqlitewal.h"
-#include "testdatabase.h"
+#include "core/auditlog.h"
+#include "core/bulkparser.h"
+#include "core/requestservice.h"
+#include "core/sqlitewal.h"
+#include "tests/support/testdatabase.h"
 
 #include <QSqlQuery>
 #include <QTest>
@@ -35,7 +35,7 @@ class TestRequestService : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void init();
     void cleanup();
 

@@ -1,9 +1,9 @@
 // Migrations on the engine named by VIRALSPOT_TEST_ENGINE: an empty database, an adopted
 // ViralSpot database, and one that already holds duplicate active rows.
 
-#include "requestservice.h"
-#include "schema.h"
-#include "testdatabase.h"
+#include "core/requestservice.h"
+#include "core/schema.h"
+#include "tests/support/testdatabase.h"
 
 #include <QSqlQuery>
 #include <QSqlRecord>
@@ -17,7 +17,7 @@ class TestSchema : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void init();
     void cleanup();
 

@@ -5,10 +5,10 @@
 // separate sqlite3 process reads the database, believes it is the last connection,
 // checkpoints and unlinks the WAL.
 
-#include "database.h"
-#include "queueactions.h"
-#include "requestservice.h"
-#include "sqlitefileguard.h"
+#include "core/database.h"
+#include "core/queueactions.h"
+#include "core/requestservice.h"
+#include "core/sqlitefileguard.h"
 
 #include <QDir>
 #include <QFile>

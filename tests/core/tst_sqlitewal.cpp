@@ -1,8 +1,8 @@
 // The WAL-gathering SQLite VFS (core/sqlitewal.h): what reaches the file and when, through the
 // VFS's own methods, and through Qt's SQLite driver with readers on other connections.
 
-#include "database.h"
-#include "sqlitewal.h"
+#include "core/database.h"
+#include "core/sqlitewal.h"
 
 #include <QFile>
 #include <QSqlError>
@@ -105,7 +105,7 @@ class TestSqliteWal : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void framesWaitInMemoryUntilTheCommitFrame();
     void largeCommitsReachTheFileWhole();

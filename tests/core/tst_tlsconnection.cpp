@@ -5,10 +5,10 @@
 // with libpq's reason and exit status 2, and nothing is queued. ConnectionSecurity reports
 // what each connection is: encrypted or not, and what was verified.
 
-#include "connectionsecurity.h"
-#include "database.h"
-#include "testdatabase.h"
-#include "tlspostgresserver.h"
+#include "core/connectionsecurity.h"
+#include "core/database.h"
+#include "tests/support/testdatabase.h"
+#include "tests/support/tlspostgresserver.h"
 
 #include <QDir>
 #include <QFileInfo>

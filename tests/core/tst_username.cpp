@@ -1,4 +1,4 @@
-#include "username.h"
+#include "core/username.h"
 
 #include <QRandomGenerator>
 #include <QSet>
@@ -35,7 +35,7 @@ class TestUsername : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void normalize_data();
     void normalize();
     void normalizeIsIdempotent_data();

@@ -6,8 +6,8 @@
 //   ./fuzz_bulkparser -max_total_time=60 tests/fuzz/corpus/fuzz_bulkparser
 // Invariants are hard checks (abort), independent of Q_ASSERT and the build type.
 
-#include "bulkparser.h"
-#include "username.h"
+#include "core/bulkparser.h"
+#include "core/username.h"
 
 #include <QSet>
 #include <QString>

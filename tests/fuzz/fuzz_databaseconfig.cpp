@@ -5,7 +5,7 @@
 //   hands to child processes must mean the same database);
 // - displayUrl() never shows the password.
 
-#include "databaseconfig.h"
+#include "core/databaseconfig.h"
 
 #include <QString>
 #include <QStringList>

@@ -12,7 +12,7 @@
 // the connection within HangMs of the client's half-close, else the target aborts.
 // Every answer the server wrote must be a well-formed HTTP/1.1 status line.
 
-#include "endpointserver.h"
+#include "core/http/endpointserver.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -6,7 +6,7 @@
 //   ./fuzz_username -max_total_time=60 tests/fuzz/corpus/fuzz_username
 // Invariants are hard checks (abort), independent of Q_ASSERT and the build type.
 
-#include "username.h"
+#include "core/username.h"
 
 #include <QString>
 

@@ -1,4 +1,4 @@
-#include "rawhttp.h"
+#include "tests/http/rawhttp.h"
 
 #include <QJsonDocument>
 

@@ -3,8 +3,8 @@
 // of the same fields, and valid for any text; the request log line's time must read as
 // Qt::ISODateWithMs.
 
-#include "apiresponse.h"
-#include "requestlogentry.h"
+#include "core/http/api/apiresponse.h"
+#include "core/http/transport/requestlogentry.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -3,9 +3,9 @@
 // answers 503, and once every connection of the process has let go of the old files requests
 // are acknowledged again and visible to another process. SQLite only.
 
-#include "endpointserver.h"
-#include "requestservice.h"
-#include "sqlitefileguard.h"
+#include "core/http/endpointserver.h"
+#include "core/requestservice.h"
+#include "core/sqlitefileguard.h"
 
 #include <QFile>
 #include <QJsonDocument>

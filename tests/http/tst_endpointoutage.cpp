@@ -3,8 +3,8 @@
 // thread keeps answering, and once the server is back the endpoint reconnects by itself.
 // PostgreSQL only (the SQLite counterpart, a locked database, is in tst_endpointserver).
 
-#include "endpointserver.h"
-#include "testdatabase.h"
+#include "core/http/endpointserver.h"
+#include "tests/support/testdatabase.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>

@@ -3,10 +3,10 @@
 // locked database, group commit under concurrent pipelined clients, answer order.
 // Runs once per engine (VIRALSPOT_TEST_ENGINE).
 
-#include "endpointserver.h"
-#include "rawhttp.h"
-#include "schema.h"
-#include "testdatabase.h"
+#include "core/http/endpointserver.h"
+#include "core/schema.h"
+#include "tests/http/rawhttp.h"
+#include "tests/support/testdatabase.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>

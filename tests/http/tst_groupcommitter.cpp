@@ -3,9 +3,9 @@
 // requests that reads answer. Every request is answered exactly once, with the outcome the
 // database gives, whichever way it went. Runs once per engine (VIRALSPOT_TEST_ENGINE).
 
-#include "databaseworkers.h"
-#include "schema.h"
-#include "testdatabase.h"
+#include "core/http/db/databaseworkers.h"
+#include "core/schema.h"
+#include "tests/support/testdatabase.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

@@ -2,11 +2,11 @@
 // processing get 503 repair_required naming the repair, reads keep working, /health says so,
 // and a repair made elsewhere takes effect without a restart.
 
-#include "apiresponse.h"
-#include "endpointserver.h"
-#include "legacyfixture.h"
-#include "schema.h"
-#include "testdatabase.h"
+#include "core/http/api/apiresponse.h"
+#include "core/http/endpointserver.h"
+#include "core/schema.h"
+#include "tests/support/legacyfixture.h"
+#include "tests/support/testdatabase.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -22,7 +22,7 @@ class TestLegacyEndpoint : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void init();
     void cleanup();
     void requestsAnswerRepairRequiredAndReadsWork();

@@ -2,9 +2,9 @@
 // the table is answered with a 4xx or the connection is closed, and afterwards the server still
 // answers a normal request correctly. Also 1,000 idle connections.
 
-#include "endpointserver.h"
-#include "rawhttp.h"
-#include "testdatabase.h"
+#include "core/http/endpointserver.h"
+#include "tests/http/rawhttp.h"
+#include "tests/support/testdatabase.h"
 
 #include <QRandomGenerator>
 #include <QTest>

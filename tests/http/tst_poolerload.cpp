@@ -5,10 +5,10 @@
 // here), /health must stay ok, and every acknowledged username must be on the queue once.
 // The database is empty at the start: each server migrates it through the pooler.
 
-#include "httpclient.h"
-#include "loadgenerator.h"
-#include "serveprocess.h"
-#include "testdatabase.h"
+#include "tests/robustness/httpclient.h"
+#include "tests/robustness/loadgenerator.h"
+#include "tests/robustness/serveprocess.h"
+#include "tests/support/testdatabase.h"
 
 #include <QElapsedTimer>
 #include <QTemporaryDir>
@@ -23,7 +23,7 @@ class TestPoolerLoad : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void endpointUnderLoad();
 };
 

@@ -3,10 +3,10 @@
 // and queues; with a wrong root certificate it queues nothing, answers 503 and logs libpq's
 // reason.
 
-#include "database.h"
-#include "rawhttp.h"
-#include "testdatabase.h"
-#include "tlspostgresserver.h"
+#include "core/database.h"
+#include "tests/http/rawhttp.h"
+#include "tests/support/testdatabase.h"
+#include "tests/support/tlspostgresserver.h"
 
 #include <QProcess>
 #include <QRegularExpression>

@@ -2,7 +2,7 @@
 // CMake, translations load for the system locale, and the man page, bash completion, AppStream
 // metainfo, desktop entry and systemd unit agree with the executable's own --help.
 
-#include "translations.h"
+#include "core/translations.h"
 
 #include <QFile>
 #include <QLibraryInfo>
@@ -101,7 +101,7 @@ class TestPackaging final : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void versionComesFromCMake_data();
     void versionComesFromCMake();
     void translationLoadsForGermanLocale();

@@ -1,4 +1,4 @@
-#include "httpclient.h"
+#include "tests/robustness/httpclient.h"
 
 #include <QElapsedTimer>
 #include <QFile>

@@ -1,6 +1,6 @@
-#include "loadgenerator.h"
+#include "tests/robustness/loadgenerator.h"
 
-#include "httpclient.h"
+#include "tests/robustness/httpclient.h"
 
 #include <QRandomGenerator>
 #include <QSet>

@@ -1,6 +1,6 @@
-#include "serveprocess.h"
+#include "tests/robustness/serveprocess.h"
 
-#include "testdatabase.h"
+#include "tests/support/testdatabase.h"
 
 #include <QDeadlineTimer>
 #include <QFile>

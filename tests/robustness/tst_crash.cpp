@@ -3,10 +3,10 @@
 // the crash, no username has two active rows, SQLite's integrity_check says ok, and a restarted
 // server carries on. VIRALSPOT_CRASH_ROUNDS changes the number of rounds (default 20).
 
-#include "httpclient.h"
-#include "loadgenerator.h"
-#include "serveprocess.h"
-#include "testdatabase.h"
+#include "tests/robustness/httpclient.h"
+#include "tests/robustness/loadgenerator.h"
+#include "tests/robustness/serveprocess.h"
+#include "tests/support/testdatabase.h"
 
 #include <QRandomGenerator>
 #include <QTemporaryDir>
@@ -22,7 +22,7 @@ class TestCrash : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void killedUnderLoad();
 };
 

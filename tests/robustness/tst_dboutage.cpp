@@ -4,10 +4,10 @@
 // within 2 s of the database's return, and nothing acknowledged is lost.
 // VIRALSPOT_OUTAGE_SECONDS changes the outage (default 10).
 
-#include "httpclient.h"
-#include "loadgenerator.h"
-#include "serveprocess.h"
-#include "testdatabase.h"
+#include "tests/robustness/httpclient.h"
+#include "tests/robustness/loadgenerator.h"
+#include "tests/robustness/serveprocess.h"
+#include "tests/support/testdatabase.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
@@ -23,7 +23,7 @@ class TestDatabaseOutage : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void postgresAwayUnderLoad();
     void postgresAwayWhileIdle();
 };

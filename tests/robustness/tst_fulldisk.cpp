@@ -4,10 +4,10 @@
 // and service is normal again once space is freed. Mounting a tmpfs needs root (the test
 // fails and says so otherwise).
 
-#include "httpclient.h"
-#include "loadgenerator.h"
-#include "serveprocess.h"
-#include "testdatabase.h"
+#include "tests/robustness/httpclient.h"
+#include "tests/robustness/loadgenerator.h"
+#include "tests/robustness/serveprocess.h"
+#include "tests/support/testdatabase.h"
 
 #include <QDir>
 #include <QFile>
@@ -28,7 +28,7 @@ class TestFullDisk : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void init();
     void cleanup();
     void submitFillsTheDisk();

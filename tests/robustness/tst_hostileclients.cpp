@@ -4,10 +4,10 @@
 // correctly once complete, requests that never complete (slowloris, half request lines) are cut
 // by the request timeout with 408, and the server stops cleanly afterwards.
 
-#include "httpclient.h"
-#include "loadgenerator.h"
-#include "serveprocess.h"
-#include "testdatabase.h"
+#include "tests/robustness/httpclient.h"
+#include "tests/robustness/loadgenerator.h"
+#include "tests/robustness/serveprocess.h"
+#include "tests/support/testdatabase.h"
 
 #include <QElapsedTimer>
 #include <QRandomGenerator>
@@ -28,7 +28,7 @@ class TestHostileClients : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void idleSlowAndJunk();
 };
 

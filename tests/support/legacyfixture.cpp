@@ -1,4 +1,4 @@
-#include "legacyfixture.h"
+#include "tests/support/legacyfixture.h"
 
 #include <QFile>
 #include <QSqlError>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "testdatabase.h"
+#include "tests/support/testdatabase.h"
 
 #include <QString>
 #include <QStringList>

@@ -1,6 +1,6 @@
-#include "testdatabase.h"
+#include "tests/support/testdatabase.h"
 
-#include "database.h"
+#include "core/database.h"
 
 #include <QAtomicInteger>
 #include <QCoreApplication>

@@ -1,6 +1,6 @@
-#include "tlspostgresserver.h"
+#include "tests/support/tlspostgresserver.h"
 
-#include "testdatabase.h"
+#include "tests/support/testdatabase.h"
 
 #include <QCoreApplication>
 #include <QDir>

@@ -3,11 +3,11 @@
 // its GUI thread 100 ms or more (time the thread only waited for a CPU other processes held is
 // not counted: see Test::StallWatchdog), or when the wall-clock stall reached a full second.
 
-#include "bulkresultmodel.h"
-#include "mainwindow.h"
-#include "requestservice.h"
-#include "testdatabase.h"
-#include "uitesthelpers.h"
+#include "core/requestservice.h"
+#include "tests/support/testdatabase.h"
+#include "tests/ui/uitesthelpers.h"
+#include "ui/bulkresultmodel.h"
+#include "ui/mainwindow.h"
 
 #include <QComboBox>
 #include <QElapsedTimer>
@@ -27,7 +27,7 @@ class TestBulkLarge : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void hundredThousandLinesNeverStall();
 };

@@ -1,9 +1,9 @@
 // The window's table models, checked with QAbstractItemModelTester.
 
-#include "bulkparser.h"
-#include "bulkresultmodel.h"
-#include "historymodel.h"
-#include "uitesthelpers.h"
+#include "core/bulkparser.h"
+#include "tests/ui/uitesthelpers.h"
+#include "ui/bulkresultmodel.h"
+#include "ui/historymodel.h"
 
 #include <QAbstractItemModelTester>
 #include <QSortFilterProxyModel>
@@ -19,7 +19,7 @@ class TestBulkResultModel : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void previewThenResults();
     void csvQuotesAndInvalidCopy();
     void csvNeverHoldsALiveFormula_data();

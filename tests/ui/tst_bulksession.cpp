@@ -3,13 +3,13 @@
 // text supersedes a parse still running; submit (also before the text is read), submitting
 // the same text again only when confirmed, cancel after a chunk, retry of the rows that failed.
 
-#include "bulkresultmodel.h"
-#include "bulksession.h"
-#include "databasesession.h"
-#include "requestservice.h"
-#include "secretstore.h"
-#include "settings.h"
-#include "testdatabase.h"
+#include "core/requestservice.h"
+#include "tests/support/testdatabase.h"
+#include "ui/bulk/bulksession.h"
+#include "ui/bulkresultmodel.h"
+#include "ui/databasesession.h"
+#include "ui/secretstore.h"
+#include "ui/settings.h"
 
 #include <QSignalSpy>
 #include <QStandardPaths>

@@ -4,13 +4,13 @@
 // shown, never a live formula, .csv added to a typed name) through the dialog seams
 // (MessageBox::setNextAnswer, FileDialog::setNextFileName).
 
-#include "bulkresultmodel.h"
-#include "filedialog.h"
-#include "mainwindow.h"
-#include "messagebox.h"
-#include "requestservice.h"
-#include "testdatabase.h"
-#include "uitesthelpers.h"
+#include "core/requestservice.h"
+#include "tests/support/testdatabase.h"
+#include "tests/ui/uitesthelpers.h"
+#include "ui/bulkresultmodel.h"
+#include "ui/filedialog.h"
+#include "ui/mainwindow.h"
+#include "ui/messagebox.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -81,7 +81,7 @@ class TestBulkWorkflow : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void init();
     void cleanup();

@@ -4,16 +4,16 @@
 // window: on PostgreSQL the server's sessions on the test's database, on SQLite this process's
 // open descriptors of the database file (one per connection).
 
-#include "auditlogwidget.h"
+#include "ui/queue/auditlogwidget.h"
 #ifdef VIRALSPOT_HAS_HTTP
-#include "endpointpanel.h"
+#include "ui/endpointpanel.h"
 #endif
-#include "mainwindow.h"
-#include "overviewwidget.h"
-#include "profilelookupwidget.h"
-#include "queuebrowserwidget.h"
-#include "testdatabase.h"
-#include "uitesthelpers.h"
+#include "tests/support/testdatabase.h"
+#include "tests/ui/uitesthelpers.h"
+#include "ui/mainwindow.h"
+#include "ui/queue/overviewwidget.h"
+#include "ui/queue/profilelookupwidget.h"
+#include "ui/queue/queuebrowserwidget.h"
 
 #include <QDir>
 #include <QFileInfo>

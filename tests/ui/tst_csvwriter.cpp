@@ -1,7 +1,7 @@
 // The one CSV writer every export of the window uses: RFC 4180 quoting, the formula guard for
 // every first character a spreadsheet would run, and the .csv extension of a typed name.
 
-#include "csvwriter.h"
+#include "ui/csv/csvwriter.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -13,7 +13,7 @@ class TestCsvWriter : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void field_data();
     void field();
     void lineEndsInCrLf();

@@ -1,11 +1,11 @@
 // PostgreSQL stopped in the middle of a batch: the remaining rows say `error`, nothing is
 // claimed, the banner appears; after a restart a new submit works in the same window.
 
-#include "bulkresultmodel.h"
-#include "database.h"
-#include "mainwindow.h"
-#include "testdatabase.h"
-#include "uitesthelpers.h"
+#include "core/database.h"
+#include "tests/support/testdatabase.h"
+#include "tests/ui/uitesthelpers.h"
+#include "ui/bulkresultmodel.h"
+#include "ui/mainwindow.h"
 
 #include <QFrame>
 #include <QLabel>
@@ -24,7 +24,7 @@ class TestDatabaseOutage : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void postgresStopsMidBatch();
 };

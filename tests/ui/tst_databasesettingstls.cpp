@@ -4,10 +4,10 @@
 // against a real TLS-only PostgreSQL (certificates made by the test with openssl), and the
 // status bar says whether the connection is encrypted and verified.
 
-#include "databasesettingsdialog.h"
-#include "mainwindow.h"
-#include "tlspostgresserver.h"
-#include "uitesthelpers.h"
+#include "tests/support/tlspostgresserver.h"
+#include "tests/ui/uitesthelpers.h"
+#include "ui/databasesettingsdialog.h"
+#include "ui/mainwindow.h"
 
 #include <QComboBox>
 #include <QDialogButtonBox>

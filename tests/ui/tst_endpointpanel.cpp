@@ -1,12 +1,12 @@
 // The endpoint panel: started from the window, it answers HTTP, queues into the window's
 // database, shows each request in its log, refuses a public address without a token, stops.
 
-#include "endpointpanel.h"
-#include "endpointserver.h"
-#include "mainwindow.h"
-#include "requestservice.h"
-#include "testdatabase.h"
-#include "uitesthelpers.h"
+#include "core/http/endpointserver.h"
+#include "core/requestservice.h"
+#include "tests/support/testdatabase.h"
+#include "tests/ui/uitesthelpers.h"
+#include "ui/endpointpanel.h"
+#include "ui/mainwindow.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -31,7 +31,7 @@ class TestEndpointPanel : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void startRequestLogStop();
     void publicAddressNeedsToken();

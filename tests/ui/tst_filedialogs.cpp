@@ -7,13 +7,13 @@
 // acknowledged write of every side must be visible to a third process.
 // Also: the database's files are refused, never read, by drop, paste and import.
 
-#include "bulkeditor.h"
-#include "bulkresultmodel.h"
-#include "databasesettingsdialog.h"
-#include "mainwindow.h"
-#include "requestservice.h"
-#include "sqlitefileguard.h"
-#include "uitesthelpers.h"
+#include "core/requestservice.h"
+#include "core/sqlitefileguard.h"
+#include "tests/ui/uitesthelpers.h"
+#include "ui/bulkeditor.h"
+#include "ui/bulkresultmodel.h"
+#include "ui/databasesettingsdialog.h"
+#include "ui/mainwindow.h"
 
 #include <QAbstractButton>
 #include <QApplication>

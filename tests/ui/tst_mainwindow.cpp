@@ -1,15 +1,15 @@
 // The main window driven like a user (QTest key clicks and mouse clicks, offscreen) against a
 // real database of the engine named by VIRALSPOT_TEST_ENGINE (CTest runs both).
 
-#include "bulkresultmodel.h"
-#include "databasesettingsdialog.h"
-#include "filedialog.h"
-#include "historymodel.h"
-#include "mainwindow.h"
-#include "messagebox.h"
-#include "requestservice.h"
-#include "testdatabase.h"
-#include "uitesthelpers.h"
+#include "core/requestservice.h"
+#include "tests/support/testdatabase.h"
+#include "tests/ui/uitesthelpers.h"
+#include "ui/bulkresultmodel.h"
+#include "ui/databasesettingsdialog.h"
+#include "ui/filedialog.h"
+#include "ui/historymodel.h"
+#include "ui/mainwindow.h"
+#include "ui/messagebox.h"
 
 #include <QComboBox>
 #include <QFrame>
@@ -38,7 +38,7 @@ class TestMainWindow : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void init();
     void cleanup();

@@ -2,12 +2,12 @@
 // to do and offers the repair; the dialog previews the rows it would mark, applies, and the
 // audit log records it; requests work again.
 
-#include "legacyfixture.h"
-#include "mainwindow.h"
-#include "repairdialog.h"
-#include "schema.h"
-#include "testdatabase.h"
-#include "uitesthelpers.h"
+#include "core/schema.h"
+#include "tests/support/legacyfixture.h"
+#include "tests/support/testdatabase.h"
+#include "tests/ui/uitesthelpers.h"
+#include "ui/mainwindow.h"
+#include "ui/repairdialog.h"
 
 #include <QFrame>
 #include <QLabel>
@@ -27,7 +27,7 @@ class TestRepairBanner : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void init();
     void cleanup();

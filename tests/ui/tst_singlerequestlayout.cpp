@@ -2,10 +2,10 @@
 // types, the window's minimum size stays the same (a 300-character name once asked for
 // 3,302 px), and a new name being typed clears the outcome of the previous one.
 
-#include "mainwindow.h"
-#include "requestservice.h"
-#include "testdatabase.h"
-#include "uitesthelpers.h"
+#include "core/requestservice.h"
+#include "tests/support/testdatabase.h"
+#include "tests/ui/uitesthelpers.h"
+#include "ui/mainwindow.h"
 
 #include <QLabel>
 #include <QLineEdit>
@@ -23,7 +23,7 @@ class TestSingleRequestLayout : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void init();
     void cleanup();

@@ -1,14 +1,14 @@
 // Settings survive re-creating the window; the database password never reaches the file.
 
-#include "databasesettingsdialog.h"
-#include "historymodel.h"
-#include "mainwindow.h"
-#include "messagebox.h"
-#include "secretstore.h"
-#include "settings.h"
-#include "testdatabase.h"
-#include "uitesthelpers.h"
-#include "version.h"
+#include "core/version.h"
+#include "tests/support/testdatabase.h"
+#include "tests/ui/uitesthelpers.h"
+#include "ui/databasesettingsdialog.h"
+#include "ui/historymodel.h"
+#include "ui/mainwindow.h"
+#include "ui/messagebox.h"
+#include "ui/secretstore.h"
+#include "ui/settings.h"
 
 #include <QComboBox>
 #include <QFile>
@@ -29,7 +29,7 @@ class TestUiSettings : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void initTestCase();
     void init();
     void tableHasDefaults();

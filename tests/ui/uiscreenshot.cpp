@@ -5,10 +5,10 @@
 // Opens the window on a throwaway SQLite database, pastes a realistic list, submits it and
 // grabs the window once the outcomes are shown.
 
-#include "historymodel.h"
-#include "mainwindow.h"
-#include "requestservice.h"
-#include "uitesthelpers.h"
+#include "core/requestservice.h"
+#include "tests/ui/uitesthelpers.h"
+#include "ui/historymodel.h"
+#include "ui/mainwindow.h"
 
 #include <QApplication>
 #include <QComboBox>

@@ -3,13 +3,13 @@
 // Shared helpers of the window tests: finding widgets by object name, pasting like a user,
 // a watchdog measuring the longest event-loop stall, and reading exported CSV.
 
-#include "bulkpage.h"
-#include "bulkresultmodel.h"
-#include "bulksession.h"
-#include "databasesession.h"
-#include "mainwindow.h"
-#include "settings.h"
-#include "singlerequestpage.h"
+#include "ui/bulk/bulkpage.h"
+#include "ui/bulk/bulksession.h"
+#include "ui/bulkresultmodel.h"
+#include "ui/databasesession.h"
+#include "ui/mainwindow.h"
+#include "ui/request/singlerequestpage.h"
+#include "ui/settings.h"
 
 #include <QApplication>
 #include <QClipboard>

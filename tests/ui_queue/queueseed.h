@@ -3,9 +3,9 @@
 // Seeding helpers shared by the queue browser's tests (core and UI): rows written straight
 // into `queue` with chosen states and times, on either engine.
 
-#include "queuequery.h"
-#include "schema.h"
-#include "testdatabase.h"
+#include "core/queuequery.h"
+#include "core/schema.h"
+#include "tests/support/testdatabase.h"
 
 #include <QSqlError>
 #include <QSqlQuery>

@@ -2,11 +2,11 @@
 // sizes the window is used at, with screenshots to look at; the status colours of the rest of
 // the app; an honest scale next to a spike; and refreshing by itself like the Queue tab.
 
-#include "overviewwidget.h"
-#include "queuebrowserwidget.h"
-#include "queueseed.h"
-#include "queuetabs.h"
-#include "statuspalette.h"
+#include "tests/ui_queue/queueseed.h"
+#include "ui/palette/statuspalette.h"
+#include "ui/queue/overviewwidget.h"
+#include "ui/queue/queuebrowserwidget.h"
+#include "ui/queue/queuetabs.h"
 
 #include <QBarSet>
 #include <QChart>

@@ -1,11 +1,11 @@
 // QueueBrowserWidget driven like a user: search as you type, filters, selection that survives a
 // refresh, confirmed actions with their report and database effect, read-only mode, CSV export.
 
-#include "filedialog.h"
-#include "messagebox.h"
-#include "queuebrowserwidget.h"
-#include "queueseed.h"
-#include "queuetablemodel.h"
+#include "tests/ui_queue/queueseed.h"
+#include "ui/filedialog.h"
+#include "ui/messagebox.h"
+#include "ui/queue/queuebrowserwidget.h"
+#include "ui/queue/queuetablemodel.h"
 
 #include <QAbstractButton>
 #include <QComboBox>
@@ -30,7 +30,7 @@ class TestQueueBrowserWidget : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void init();
     void cleanup();
 

@@ -3,12 +3,12 @@
 // that holds text from outside), a name typed without .csv gets it, and an existing file is
 // never replaced under a name the user did not choose.
 
-#include "auditlog.h"
-#include "auditlogwidget.h"
-#include "filedialog.h"
-#include "queuebrowserwidget.h"
-#include "queueseed.h"
-#include "queuetablemodel.h"
+#include "core/auditlog.h"
+#include "tests/ui_queue/queueseed.h"
+#include "ui/filedialog.h"
+#include "ui/queue/auditlogwidget.h"
+#include "ui/queue/queuebrowserwidget.h"
+#include "ui/queue/queuetablemodel.h"
 
 #include <QFile>
 #include <QLabel>
@@ -108,7 +108,7 @@ class TestQueueExport : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void init();
     void cleanup();
 

@@ -1,8 +1,8 @@
 // QueueTableModel: a paged model over the queue that passes QAbstractItemModelTester, returns
 // exactly the filtered rows, and refreshes without a reset.
 
-#include "queueseed.h"
-#include "queuetablemodel.h"
+#include "tests/ui_queue/queueseed.h"
+#include "ui/queue/queuetablemodel.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -18,7 +18,7 @@ class TestQueueTableModel : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void init();
     void cleanup();
 

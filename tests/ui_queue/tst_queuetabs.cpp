@@ -1,14 +1,14 @@
 // The other queue tabs: overview charts equal direct SQL counts, profile lookup and request,
 // the audit view with its filter and export, and createQueueTabs() for the main window.
 
-#include "auditlogwidget.h"
-#include "csvwriter.h"
-#include "filedialog.h"
-#include "overviewwidget.h"
-#include "profilelookupwidget.h"
-#include "queuebrowserwidget.h"
-#include "queueseed.h"
-#include "queuetabs.h"
+#include "tests/ui_queue/queueseed.h"
+#include "ui/csv/csvwriter.h"
+#include "ui/filedialog.h"
+#include "ui/queue/auditlogwidget.h"
+#include "ui/queue/overviewwidget.h"
+#include "ui/queue/profilelookupwidget.h"
+#include "ui/queue/queuebrowserwidget.h"
+#include "ui/queue/queuetabs.h"
 
 #include <QBarSet>
 #include <QChart>
@@ -31,7 +31,7 @@ class TestQueueTabs : public QObject
 {
     Q_OBJECT
 
-private slots:
+private Q_SLOTS:
     void init();
     void cleanup();
 

@@ -1,12 +1,12 @@
-#include "bulkpage.h"
+#include "ui/bulk/bulkpage.h"
 
-#include "bulkeditor.h"
-#include "bulkresultmodel.h"
-#include "bulksession.h"
-#include "filedialog.h"
-#include "messagebox.h"
-#include "sourcecombo.h"
-#include "sqlitefileguard.h"
+#include "core/sqlitefileguard.h"
+#include "ui/bulk/bulksession.h"
+#include "ui/bulkeditor.h"
+#include "ui/bulkresultmodel.h"
+#include "ui/filedialog.h"
+#include "ui/messagebox.h"
+#include "ui/sourcecombo.h"
 
 #include <QApplication>
 #include <QClipboard>

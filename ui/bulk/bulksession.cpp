@@ -1,12 +1,12 @@
-#include "bulksession.h"
+#include "ui/bulk/bulksession.h"
 
-#include "bulkresultmodel.h"
-#include "csvwriter.h"
-#include "databasesession.h"
-#include "settings.h"
-#include "sqlitefileguard.h"
-#include "uilogging.h"
-#include "username.h"
+#include "core/sqlitefileguard.h"
+#include "core/username.h"
+#include "ui/bulkresultmodel.h"
+#include "ui/csv/csvwriter.h"
+#include "ui/databasesession.h"
+#include "ui/settings.h"
+#include "ui/uilogging.h"
 
 #include <QDir>
 #include <QLocale>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "bulkparser.h"
-#include "outcome.h"
-#include "requestservice.h"
+#include "core/bulkparser.h"
+#include "core/outcome.h"
+#include "core/requestservice.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>

@@ -1,4 +1,4 @@
-#include "csvwriter.h"
+#include "ui/csv/csvwriter.h"
 
 #include <QAbstractItemModel>
 #include <QCoreApplication>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "queuequery.h"
+#include "core/queuequery.h"
 
 #include <QString>
 #include <QStringList>

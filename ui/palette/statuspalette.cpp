@@ -1,4 +1,4 @@
-#include "statuspalette.h"
+#include "ui/palette/statuspalette.h"
 
 namespace ViralSpot::Ui::StatusPalette {
 

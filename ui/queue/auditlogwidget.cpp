@@ -1,9 +1,9 @@
-#include "auditlogwidget.h"
+#include "ui/queue/auditlogwidget.h"
 
-#include "csvwriter.h"
-#include "databaseclient.h"
-#include "filedialog.h"
-#include "queuetabs.h"
+#include "core/databaseclient.h"
+#include "ui/csv/csvwriter.h"
+#include "ui/filedialog.h"
+#include "ui/queue/queuetabs.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -169,7 +169,7 @@ void AuditLogWidget::load(bool append)
             m_more->setEnabled(result.page.entries.size() == PageSize);
             m_view->resizeColumnsToContents();
             m_status->setText(tr("Entries shown: %1").arg(m_entries.size()));
-            emit loaded();
+            Q_EMIT loaded();
         });
 }
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "auditlog.h"
-#include "databaseclient.h"
-#include "databaseconfig.h"
+#include "core/auditlog.h"
+#include "core/databaseclient.h"
+#include "core/databaseconfig.h"
 
 #include <QWidget>
 
@@ -41,11 +41,11 @@ public:
     QStandardItemModel *model() const { return m_model; }
     bool exportCsv(); // synchronous: the rows shown are already in memory
 
-public slots:
+public Q_SLOTS:
     void refresh();
     void loadMore();
 
-signals:
+Q_SIGNALS:
     void loaded();
 
 private:

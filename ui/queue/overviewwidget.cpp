@@ -1,8 +1,8 @@
-#include "overviewwidget.h"
+#include "ui/queue/overviewwidget.h"
 
-#include "databaseclient.h"
-#include "queuetabs.h"
-#include "statuspalette.h"
+#include "core/databaseclient.h"
+#include "ui/palette/statuspalette.h"
+#include "ui/queue/queuetabs.h"
 
 #include <QBarSet>
 #include <QCategoryAxis>

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "databaseclient.h"
-#include "databaseconfig.h"
-#include "overviewstats.h"
+#include "core/databaseclient.h"
+#include "core/databaseconfig.h"
+#include "core/overviewstats.h"
 
 #include <QColor>
 #include <QWidget>

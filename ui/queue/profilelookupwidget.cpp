@@ -1,11 +1,11 @@
-#include "profilelookupwidget.h"
+#include "ui/queue/profilelookupwidget.h"
 
-#include "auditlog.h"
-#include "database.h"
-#include "databaseclient.h"
-#include "queuetabs.h"
-#include "requestservice.h"
-#include "username.h"
+#include "core/auditlog.h"
+#include "core/database.h"
+#include "core/databaseclient.h"
+#include "core/requestservice.h"
+#include "core/username.h"
+#include "ui/queue/queuetabs.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -142,7 +142,7 @@ bool ProfileLookupWidget::lookUp(const QString &input)
             m_processed = lookup.processed;
             m_history = lookup.history;
             showHistory();
-            emit lookedUp(username);
+            Q_EMIT lookedUp(username);
         });
     return true;
 }
@@ -200,7 +200,7 @@ bool ProfileLookupWidget::requestShown()
         [this](const RequestResult &result) {
             // Shown above the refreshed history.
             m_notice = result.message;
-            emit requestFinished(result);
+            Q_EMIT requestFinished(result);
             lookUp(result.username.isEmpty() ? m_username : result.username);
         });
     return true;

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "databaseclient.h"
-#include "databaseconfig.h"
-#include "outcome.h"
-#include "queuequery.h"
+#include "core/databaseclient.h"
+#include "core/databaseconfig.h"
+#include "core/outcome.h"
+#include "core/queuequery.h"
 
 #include <QWidget>
 
@@ -45,7 +45,7 @@ public:
     QStandardItemModel *historyModel() const { return m_historyModel; }
     QString statusText() const;
 
-signals:
+Q_SIGNALS:
     void lookedUp(const QString &username);
     void requestFinished(const ViralSpot::RequestResult &result);
 

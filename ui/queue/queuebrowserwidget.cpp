@@ -1,11 +1,11 @@
-#include "queuebrowserwidget.h"
+#include "ui/queue/queuebrowserwidget.h"
 
-#include "csvwriter.h"
-#include "databaseclient.h"
-#include "filedialog.h"
-#include "messagebox.h"
-#include "queuetablemodel.h"
-#include "queuetabs.h"
+#include "core/databaseclient.h"
+#include "ui/csv/csvwriter.h"
+#include "ui/filedialog.h"
+#include "ui/messagebox.h"
+#include "ui/queue/queuetablemodel.h"
+#include "ui/queue/queuetabs.h"
 
 #include <QComboBox>
 #include <QDateTimeEdit>
@@ -99,7 +99,7 @@ QueueBrowserWidget::QueueBrowserWidget(
         restoreSelection(m_pendingSelection, m_pendingCurrent);
         m_refreshedLabel->setText(
             tr("Refreshed at %1").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
-        emit refreshFinished();
+        Q_EMIT refreshFinished();
     });
     connect(m_model, &QueueTableModel::busyChanged, this, [this](bool busy) {
         if (!busy && m_refreshWhenIdle) {
@@ -448,7 +448,7 @@ void QueueBrowserWidget::loadCounts()
             }
             m_counts = counts;
             updateCountsLabel();
-            emit countsUpdated();
+            Q_EMIT countsUpdated();
         });
 }
 
@@ -578,7 +578,7 @@ bool QueueBrowserWidget::runAction(QueueAction action)
             m_actionRunning = false;
             updateActionButtons();
             report(job.result.summary());
-            emit actionFinished(job.result);
+            Q_EMIT actionFinished(job.result);
             refresh();
         });
     return true;
@@ -640,7 +640,7 @@ bool QueueBrowserWidget::exportCsv()
                 ? tr("Exported to %1 (rows: %2).").arg(path).arg(result.rows)
                 : tr("Export failed: %1").arg(result.error);
             report(message);
-            emit exportFinished(result.ok, result.ok ? path : result.error, result.rows);
+            Q_EMIT exportFinished(result.ok, result.ok ? path : result.error, result.rows);
         });
     return true;
 }

@@ -1,9 +1,9 @@
 #pragma once
 
-#include "databaseclient.h"
-#include "databaseconfig.h"
-#include "queueactions.h"
-#include "queuequery.h"
+#include "core/databaseclient.h"
+#include "core/databaseconfig.h"
+#include "core/queueactions.h"
+#include "core/queuequery.h"
 
 #include <QElapsedTimer>
 #include <QWidget>
@@ -68,11 +68,11 @@ public:
     QString lastReport() const { return m_lastReport; }
     const QueueCounts &counts() const { return m_counts; }
 
-public slots:
+public Q_SLOTS:
     // Reloads counts and the loaded rows, keeping selection and scroll position.
     void refresh();
 
-signals:
+Q_SIGNALS:
     void actionFinished(const ViralSpot::QueueActionResult &result);
     void exportFinished(bool ok, const QString &message, qint64 rows);
     void countsUpdated();

@@ -1,7 +1,7 @@
-#include "queuetablemodel.h"
+#include "ui/queue/queuetablemodel.h"
 
-#include "databaseclient.h"
-#include "queuetabs.h"
+#include "core/databaseclient.h"
+#include "ui/queue/queuetabs.h"
 
 #include <QLocale>
 
@@ -225,7 +225,7 @@ void QueueTableModel::reload()
             if (!page.rows.isEmpty())
                 m_pages.insert(0, Page { page.rows, ++m_useCounter });
             endResetModel();
-            emit firstPageLoaded();
+            Q_EMIT firstPageLoaded();
         });
     m_worker->post(
         [filter](QSqlDatabase &db) {
@@ -244,7 +244,7 @@ void QueueTableModel::reload()
                 return;
             }
             applyCount(count.rows);
-            emit filterApplied();
+            Q_EMIT filterApplied();
         });
 }
 
@@ -265,7 +265,7 @@ void QueueTableModel::applyCount(qint64 rows)
         endRemoveRows();
     }
     m_total = rows;
-    emit totalChanged(m_total);
+    Q_EMIT totalChanged(m_total);
 }
 
 void QueueTableModel::requestPage(int page, bool forRefresh) const
@@ -306,8 +306,8 @@ void QueueTableModel::storePage(int page, QList<QueueRow> rows)
     const int first = page * PageSize;
     const int last = std::min(first + PageSize, rowCount()) - 1;
     if (last >= first)
-        emit dataChanged(index(first, 0), index(last, QueueColumnCount - 1));
-    emit pageLoaded(page);
+        Q_EMIT dataChanged(index(first, 0), index(last, QueueColumnCount - 1));
+    Q_EMIT pageLoaded(page);
 }
 
 void QueueTableModel::evictPages()
@@ -344,7 +344,7 @@ void QueueTableModel::refresh()
             if (!count.ok) {
                 setError(count.error);
                 m_refreshOutstanding = 0;
-                emit refreshed();
+                Q_EMIT refreshed();
                 return;
             }
             m_lastError.clear();
@@ -365,13 +365,13 @@ void QueueTableModel::finishRefreshStep()
     if (m_refreshOutstanding <= 0)
         return;
     if (--m_refreshOutstanding == 0)
-        emit refreshed();
+        Q_EMIT refreshed();
 }
 
 void QueueTableModel::setError(const QString &error)
 {
     m_lastError = error;
-    emit errorOccurred(error);
+    Q_EMIT errorOccurred(error);
 }
 
 } // namespace ViralSpot::Ui

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "databaseclient.h"
-#include "databaseconfig.h"
-#include "queuequery.h"
+#include "core/databaseclient.h"
+#include "core/databaseconfig.h"
+#include "core/queuequery.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -68,7 +68,7 @@ public:
 
     DatabaseClient *worker() const { return m_worker; }
 
-signals:
+Q_SIGNALS:
     // The first page of a new filter or sort is shown (the row count may still grow).
     void firstPageLoaded();
     // The filter or sort took full effect: first page and row count are in.

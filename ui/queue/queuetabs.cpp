@@ -1,10 +1,10 @@
-#include "queuetabs.h"
+#include "ui/queue/queuetabs.h"
 
-#include "auditlogwidget.h"
-#include "database.h"
-#include "overviewwidget.h"
-#include "profilelookupwidget.h"
-#include "queuebrowserwidget.h"
+#include "core/database.h"
+#include "ui/queue/auditlogwidget.h"
+#include "ui/queue/overviewwidget.h"
+#include "ui/queue/profilelookupwidget.h"
+#include "ui/queue/queuebrowserwidget.h"
 
 #include <QCoreApplication>
 #include <QSqlQuery>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "databaseconfig.h"
-#include "databasethread.h"
+#include "core/databaseconfig.h"
+#include "core/databasethread.h"
 
 #include <QList>
 #include <QPair>

@@ -1,11 +1,11 @@
-#include "singlerequestpage.h"
+#include "ui/request/singlerequestpage.h"
 
-#include "bulkresultmodel.h"
-#include "databasesession.h"
-#include "elidinglabel.h"
-#include "historymodel.h"
-#include "sourcecombo.h"
-#include "username.h"
+#include "core/username.h"
+#include "ui/bulkresultmodel.h"
+#include "ui/databasesession.h"
+#include "ui/elidinglabel.h"
+#include "ui/historymodel.h"
+#include "ui/sourcecombo.h"
 
 #include <QApplication>
 #include <QClipboard>

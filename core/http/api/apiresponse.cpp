@@ -1,6 +1,6 @@
-#include "apiresponse.h"
+#include "core/http/api/apiresponse.h"
 
-#include "sqlitefileguard.h"
+#include "core/sqlitefileguard.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "outcome.h"
-#include "requestservice.h"
+#include "core/outcome.h"
+#include "core/requestservice.h"
 
 #include <QByteArray>
 #include <QList>

@@ -1,4 +1,4 @@
-#include "endpointsettings.h"
+#include "core/http/api/endpointsettings.h"
 
 #include <QCoreApplication>
 #include <QFile>

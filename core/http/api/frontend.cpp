@@ -1,8 +1,8 @@
-#include "frontend.h"
+#include "core/http/api/frontend.h"
 
-#include "databaseworkers.h"
-#include "routes.h"
-#include "username.h"
+#include "core/http/api/routes.h"
+#include "core/http/db/databaseworkers.h"
+#include "core/username.h"
 
 #include <QCryptographicHash>
 

@@ -1,8 +1,8 @@
 #pragma once
 
-#include "connection.h"
-#include "endpointsettings.h"
-#include "recentfailures.h"
+#include "core/http/api/endpointsettings.h"
+#include "core/http/api/recentfailures.h"
+#include "core/http/transport/connection.h"
 
 #include <QAbstractHttpServer>
 #include <QHttpServerRequest>

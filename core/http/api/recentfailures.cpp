@@ -1,4 +1,4 @@
-#include "recentfailures.h"
+#include "core/http/api/recentfailures.h"
 
 namespace ViralSpot::Http {
 

@@ -1,4 +1,4 @@
-#include "routes.h"
+#include "core/http/api/routes.h"
 
 #include <QStringDecoder>
 

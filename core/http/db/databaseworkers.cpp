@@ -1,7 +1,7 @@
-#include "databaseworkers.h"
+#include "core/http/db/databaseworkers.h"
 
-#include "auditlog.h"
-#include "httplogging.h"
+#include "core/auditlog.h"
+#include "core/http/httplogging.h"
 
 #include <QElapsedTimer>
 #include <QSqlQuery>

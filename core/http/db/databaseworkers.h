@@ -1,8 +1,8 @@
 #pragma once
 
-#include "auditlog.h"
-#include "databaseconfig.h"
-#include "requestservice.h"
+#include "core/auditlog.h"
+#include "core/databaseconfig.h"
+#include "core/requestservice.h"
 
 #include <QDeadlineTimer>
 #include <QPointer>

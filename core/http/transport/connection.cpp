@@ -1,4 +1,4 @@
-#include "connection.h"
+#include "core/http/transport/connection.h"
 
 #include <chrono>
 #include <utility>

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "apiresponse.h"
-#include "requestlogentry.h"
+#include "core/http/api/apiresponse.h"
+#include "core/http/transport/requestlogentry.h"
 
 #include <QByteArray>
 #include <QDateTime>

@@ -1,6 +1,6 @@
-#include "listener.h"
+#include "core/http/transport/listener.h"
 
-#include "httplogging.h"
+#include "core/http/httplogging.h"
 
 namespace ViralSpot::Http {
 

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "connection.h"
+#include "core/http/transport/connection.h"
 
 #include <QList>
 #include <QTcpServer>

@@ -1,4 +1,4 @@
-#include "requestlogentry.h"
+#include "core/http/transport/requestlogentry.h"
 
 #include <cstdio>
 #include <ctime>
