@@ -5,7 +5,7 @@
 
 namespace ViralSpot::CommandLine {
 
-// Exit statuses shared by every subcommand (SPEC 4).
+// Exit statuses shared by every subcommand (contract: Command line).
 enum ExitCode
 {
     Success = 0,

@@ -51,9 +51,9 @@ int sqliteBusyTimeoutMs()
 
 bool configureSqlite(QSqlDatabase &db, QString *error)
 {
-    // WAL lets readers work beside the writer; FULL makes every commit durable (SPEC 1.3).
-    // The mode is kept in the file, so only a new database changes it; that needs the file to
-    // itself, and when several processes open the same new file at once SQLite answers
+    // WAL lets readers work beside the writer; FULL makes every commit durable (contract:
+    // Outcomes). The mode is kept in the file, so only a new database changes it; that needs the
+    // file to itself, and when several processes open the same new file at once SQLite answers
     // "database is locked" at once, without its busy timeout. So retry for that long.
     QSqlQuery q(db);
     const QDeadlineTimer deadline(sqliteBusyTimeoutMs());

@@ -5,7 +5,7 @@
 
 namespace ViralSpot {
 
-// Where the queue lives. Parsed from a database URL (SPEC 4):
+// Where the queue lives. Parsed from a database URL (contract: Command line):
 //   sqlite:PATH
 //   postgresql://user[:password]@host[:port]/dbname[?options]   (postgres:// also accepted)
 // libpq's PGPASSWORD and ~/.pgpass apply when no password is given.

@@ -47,7 +47,7 @@ bool outcomeIsHandled(Outcome outcome)
 
 QString outcomeMessage(Outcome outcome, const QString &username, const QString &detail)
 {
-    // The three contract messages are fixed text (SPEC 3): they are not translated.
+    // The three contract messages are fixed text (contract: Endpoint): they are not translated.
     switch (outcome) {
     case Outcome::Queued:
         return QStringLiteral("Profile %1 has been added to the high priority queue").arg(username);

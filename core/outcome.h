@@ -7,7 +7,7 @@
 
 namespace ViralSpot {
 
-// What happened to one input of a request. Exactly one per input (SPEC 1.3, 1.4).
+// What happened to one input of a request. Exactly one per input (contract: Outcomes, Bulk).
 enum class Outcome
 {
     Queued, // a new PENDING/HIGH row was committed durably
@@ -44,7 +44,7 @@ std::optional<Outcome> outcomeFromName(QStringView name);
 // already_processed, already_queued, duplicate_in_batch.
 bool outcomeIsHandled(Outcome outcome);
 
-// The user-facing message of SPEC 3 for queued / already_processed / already_queued,
+// The user-facing message (contract: Endpoint) for queued / already_processed / already_queued,
 // e.g. "Profile foo has been added to the high priority queue". For the other outcomes it
 // returns `detail` (the reason or error text), or a generic sentence when detail is empty.
 QString outcomeMessage(Outcome outcome, const QString &username, const QString &detail = {});

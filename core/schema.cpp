@@ -268,8 +268,8 @@ QString currentRole(const QSqlDatabase &db)
     return db.userName();
 }
 
-// The rights the app needs at run time, one entry per table (SPEC 2's two tables and the
-// app's own). Keep in step with the README's "Roles and grants".
+// The rights the app needs at run time, one entry per table (the two tables of contract: Data and
+// the app's own). Keep in step with the README's "Roles and grants".
 struct Right
 {
     QLatin1String object;

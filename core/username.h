@@ -17,11 +17,11 @@ struct Parsed
 
 // Accepts `name`, `@name`, `https://www.instagram.com/name/`, `instagram.com/name?igsh=…`,
 // `http://instagram.com/name/reels/`, surrounded by white space. Lower-cases and validates
-// (SPEC 1.1): 1–30 of a-z 0-9 . _, no leading or trailing dot, no "..".
+// (contract: Usernames): 1–30 of a-z 0-9 . _, no leading or trailing dot, no "..".
 Parsed normalize(QStringView input);
 
-// SPEC 1.2: empty when valid, else why. An empty source is invalid here; callers substitute
-// DefaultSource for a missing one before calling.
+// Source rules (contract: Source): empty when valid, else why. An empty source is invalid here;
+// callers substitute DefaultSource for a missing one before calling.
 QString sourceError(QStringView source);
 
 } // namespace ViralSpot::Username

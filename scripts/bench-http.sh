@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP endpoint benchmark (issue 3): `viralspot-admin serve` on 127.0.0.1 (port 0), wrk with
+# HTTP endpoint benchmark: `viralspot-admin serve` on 127.0.0.1 (port 0), wrk with
 # 32 connections, for SQLite and for a throwaway PostgreSQL, three workloads measured in the
 # same run against the same server:
 #   noop      GET /health/live: answered on the HTTP thread without the database (the ceiling)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark: the queue browser on a queue of 1,000,000 rows (issue 5), on SQLite and on a
+# Benchmark: the queue browser on a queue of 1,000,000 rows, on SQLite and on a
 # throwaway PostgreSQL. queue_generator fills `queue` set-based and adds the browser's indexes;
 # bench_queue drives the real Queue tab offscreen and prints the times a user waits for
 # (first page, status filter, prefix search, scroll to row 500,000) and the peak memory.

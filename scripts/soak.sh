@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Soak benchmark (issue 7; a benchmark, not a test): SOAK_SECONDS (default 600) of mixed load on
+# Soak benchmark (a benchmark, not a test): SOAK_SECONDS (default 600) of mixed load on
 # `viralspot-admin serve` with wrk — 60 % requests for new usernames, 20 % repeats of a small
 # set (already_queued), 20 % status reads — while the server's resident memory (VmRSS) is
 # sampled every second. Prints the idle, start (after a warm-up, see below), end and peak

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Robustness suite (issue 7), run by scripts/test.sh after the main suite:
+# Robustness suite, run by scripts/test.sh after the main suite:
 #  1. a sanitizer build (gcc, AddressSanitizer + UndefinedBehaviorSanitizer, headless) running
 #     the whole CTest suite on SQLite and PostgreSQL, including tests/robustness (crashes under
 #     load, database outage, full disk, hostile clients) and the HTTP malformed-request table;

@@ -15,7 +15,7 @@ class Frontend;
 class GroupCommitter;
 class Listener;
 
-// The embedded HTTP endpoint of SPEC 3, for the window's endpoint panel and for
+// The embedded HTTP endpoint (contract: Endpoint), for the window's endpoint panel and for
 // `viralspot-admin serve`:
 //
 //   POST /api/profile/{username}/request?source=…   queue a profile (group-committed)
@@ -65,7 +65,8 @@ public:
     int connectionCount() const;
 
 Q_SIGNALS:
-    // One per request (SPEC 3): time, client, method, path, status, milliseconds; no secrets.
+    // One per request (contract: Endpoint): time, client, method, path, status, milliseconds; no
+    // secrets.
     void requestLogged(const ViralSpot::Http::RequestLogEntry &entry);
     void started(const QString &url);
     void stopped();

@@ -1,5 +1,5 @@
-// `viralspot-admin serve` as a user runs it (SPEC 4): the startup line, refusing a public bind
-// without a token, the token from a file or the environment, two processes sharing one
+// `viralspot-admin serve` as a user runs it (contract: Command line): the startup line, refusing a
+// public bind without a token, the token from a file or the environment, two processes sharing one
 // database under 64 concurrent clients, and SIGTERM during load losing no acknowledged request.
 // Runs once per engine (VIRALSPOT_TEST_ENGINE).
 

@@ -204,7 +204,8 @@ void TestQueueActions::retryOfTwoRowsOfOneUsernameTakesTheNewest()
 
 void TestQueueActions::legacyMixedCaseRowsAreTheSameUsername()
 {
-    // An adopted database holds names as typed: "Erin" and "erin" are one profile (SPEC 1.1).
+    // An adopted database holds names as typed: "Erin" and "erin" are one profile (contract:
+    // Usernames).
     const QString legacyFailed = seed(QStringLiteral("Erin"), QStringLiteral("FAILED"), {}, 30);
     const QString pending = seed(QStringLiteral("erin"), QStringLiteral("PENDING"), {}, 5);
     const QString older = seed(QStringLiteral("Finn"), QStringLiteral("FAILED"), {}, 60);

@@ -204,8 +204,8 @@ void TestRequestService::mixedCaseAndFormsAreOneProfile()
 
 void TestRequestService::legacyMixedCaseRowsAreTheSameProfile()
 {
-    // An adopted database: the original endpoint stored usernames as typed (SPEC 1.1: "Foo" and
-    // "foo" are the same profile everywhere).
+    // An adopted database: the original endpoint stored usernames as typed (contract: Usernames:
+    // "Foo" and "foo" are the same profile everywhere).
     QVERIFY(
         m_db->exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('OldStar')")));
     seedQueue(QStringLiteral("Waiting_One"), QStringLiteral("PENDING"), QStringLiteral("LOW"));
@@ -506,7 +506,7 @@ void TestRequestService::unreachableDatabaseIsAnError()
 
 void TestRequestService::resolveWithoutWriteAnswersOnlyWhatNeedsNoWrite()
 {
-    // The endpoint's triage (issue 3): what it answers must be exactly what requestItems() would
+    // The endpoint's triage: what it answers must be exactly what requestItems() would
     // answer, and requestItems() must then write nothing for it. The rest is left to it.
     QVERIFY(m_db->exec(QStringLiteral(
         "INSERT INTO primary_profiles (username) VALUES ('done'), ('OldStar'), ('queued_too')")));

@@ -172,7 +172,8 @@ void TestSchema::duplicateActiveRowsAreReportedAndRepaired()
         QStringLiteral("('d2', 'dup', 'PENDING', '2024-01-01T09:00:00Z')"), // oldest: kept
         QStringLiteral("('d3', 'dup', 'PROCESSING', '2024-01-01T11:00:00Z')"),
         QStringLiteral("('d4', 'dup', 'FAILED', '2023-01-01T11:00:00Z')"),
-        // As typed into the original endpoint: "Twin" and "twin" are one profile (SPEC 1.1).
+        // As typed into the original endpoint: "Twin" and "twin" are one profile (contract:
+        // Usernames).
         QStringLiteral("('e1', 'Twin', 'PENDING', '2024-02-01T10:00:00Z')"),
         QStringLiteral("('e2', 'twin', 'PENDING', '2024-02-02T10:00:00Z')"),
         QStringLiteral("('f1', 'single', 'PENDING', '2024-02-02T10:00:00Z')"),

@@ -13,7 +13,7 @@ QString repeated(QChar c, int count)
     return QString(count, c);
 }
 
-// The rules of SPEC 1.1, written independently of the implementation.
+// The rules (contract: Usernames), written independently of the implementation.
 bool followsRules(const QString &name)
 {
     if (name.isEmpty() || name.size() > Username::MaxLength)

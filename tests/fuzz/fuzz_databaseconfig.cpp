@@ -1,5 +1,5 @@
-// libFuzzer entry point for DatabaseConfig::fromUrl (SPEC 4 database URLs) and the URLs it
-// builds back (toUrl, displayUrl). Invariants are hard checks (abort):
+// libFuzzer entry point for DatabaseConfig::fromUrl (contract: Command line database URLs) and the
+// URLs it builds back (toUrl, displayUrl). Invariants are hard checks (abort):
 // - a URL that parses gives a valid configuration; one that does not gives a bounded reason;
 // - toUrl() of a parsed configuration parses again to the same configuration (what the app
 //   hands to child processes must mean the same database);

@@ -1,7 +1,7 @@
 // What the endpoint's hot path writes by hand instead of through Qt: the JSON of
-// ApiResponse::fromRequestResult must be the JSON of SPEC 3, equal to what QJsonDocument makes
-// of the same fields, and valid for any text; the request log line's time must read as
-// Qt::ISODateWithMs.
+// ApiResponse::fromRequestResult must be the JSON of the contract (contract: Endpoint), equal to
+// what QJsonDocument makes of the same fields, and valid for any text; the request log line's time
+// must read as Qt::ISODateWithMs.
 
 #include "core/http/api/apiresponse.h"
 #include "core/http/transport/requestlogentry.h"

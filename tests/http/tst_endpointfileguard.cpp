@@ -1,4 +1,4 @@
-// The endpoint when its SQLite WAL is taken away underneath (issue 12, SqliteFileGuard): the
+// The endpoint when its SQLite WAL is taken away underneath (SqliteFileGuard): the
 // requests committed into the orphaned file answer 503 database_unavailable saying so, /health
 // answers 503, and once every connection of the process has let go of the old files requests
 // are acknowledged again and visible to another process. SQLite only.

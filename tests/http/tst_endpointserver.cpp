@@ -1,5 +1,6 @@
-// The endpoint in process (SPEC 3): every row of the contract with exact bodies and codes,
-// usernames and sources in their encoded forms, token, CORS, request log, an unavailable or
+// Over 600 lines: every row of the endpoint contract, each with its exact body, in one class.
+// The endpoint in process (contract: Endpoint): every row of the contract with exact bodies and
+// codes, usernames and sources in their encoded forms, token, CORS, request log, an unavailable or
 // locked database, group commit under concurrent pipelined clients, answer order.
 // Runs once per engine (VIRALSPOT_TEST_ENGINE).
 

@@ -1,6 +1,6 @@
-// Bad input never crashes or stalls the endpoint (SPEC 3 "Safety"): each malformed request of
-// the table is answered with a 4xx or the connection is closed, and afterwards the server still
-// answers a normal request correctly. Also 1,000 idle connections.
+// Bad input never crashes or stalls the endpoint (contract: Endpoint, safety): each malformed
+// request of the table is answered with a 4xx or the connection is closed, and afterwards the
+// server still answers a normal request correctly. Also 1,000 idle connections.
 
 #include "core/http/endpointserver.h"
 #include "tests/http/rawhttp.h"

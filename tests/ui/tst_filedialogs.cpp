@@ -1,4 +1,4 @@
-// Issue 12, data loss: the window's file dialogs opened on the folder that holds its SQLite
+// Data loss: the window's file dialogs opened on the folder that holds its SQLite
 // database, while other processes (the sqlite3 shell, `viralspot-admin submit`) read and write
 // the same file. A dialog that opens and closes the database's files (QMimeDatabase sniffing
 // them for icons) drops SQLite's POSIX locks; the next other process to close then unlinks the

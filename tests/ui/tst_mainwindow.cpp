@@ -1,3 +1,4 @@
+// Over 600 lines: the window driven end to end as staff use it, one class for both engines.
 // The main window driven like a user (QTest key clicks and mouse clicks, offscreen) against a
 // real database of the engine named by VIRALSPOT_TEST_ENGINE (CTest runs both).
 

@@ -1,3 +1,4 @@
+// Over 600 lines: the queue tab is one widget (filters, table, actions, export, paging).
 #include "ui/queue/queuebrowserwidget.h"
 
 #include "core/databaseclient.h"

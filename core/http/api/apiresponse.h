@@ -16,7 +16,7 @@ struct ApiResponse
     QList<QPair<QByteArray, QByteArray>> headers;
     QByteArray body; // JSON (empty for 204)
 
-    // The one place core results become HTTP (SPEC 3).
+    // The one place core results become HTTP (contract: Endpoint).
     // queued / already_processed / already_queued: 200 with the contract's data;
     // invalid: 400 invalid_username or invalid_source; error or anything else: 503.
     static ApiResponse fromRequestResult(const RequestResult &result);

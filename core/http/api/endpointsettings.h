@@ -8,7 +8,7 @@
 
 namespace ViralSpot::Http {
 
-// Everything the endpoint needs to start. Defaults are the safe ones of SPEC 3.
+// Everything the endpoint needs to start. Defaults are the safe ones (contract: Endpoint).
 struct EndpointSettings
 {
     QHostAddress bindAddress = QHostAddress(QHostAddress::LocalHost);

@@ -56,7 +56,7 @@ bool Frontend::handleRequest(const QHttpServerRequest &request, QTcpSocket *sock
     meta.closeAfter = connectionHeader.contains("close");
     meta.keepAlive = connectionHeader.contains("keep-alive");
 
-    // CORS: only configured origins get the headers (SPEC 3); others get none.
+    // CORS: only configured origins get the headers (contract: Endpoint); others get none.
     const QByteArray origin = request.value(QByteArrayLiteral("origin"));
     const bool corsAllowed =
         !origin.isEmpty() && m_allowedOrigins.contains(QString::fromUtf8(origin));

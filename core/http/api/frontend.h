@@ -16,9 +16,9 @@ namespace ViralSpot::Http {
 class DatabaseReader;
 class GroupCommitter;
 
-// The routes of SPEC 3 on QAbstractHttpServer: a table of routes (path, methods, one handler
-// each; routes() in frontend.cpp). We route ourselves instead of using QHttpServer's router:
-// 405 for a wrong method on a known path, JSON 404, authentication, CORS and request order
+// The routes (contract: Endpoint) on QAbstractHttpServer: a table of routes (path, methods, one
+// handler each; routes() in frontend.cpp). We route ourselves instead of using QHttpServer's
+// router: 405 for a wrong method on a known path, JSON 404, authentication, CORS and request order
 // handled in one place, and no QFuture handlers (Qt 6.4 work-around: a QFuture handler is used
 // after free when its client leaves and answers pipelined requests out of order; fixed in 6.5).
 // Runs on one thread (the HTTP thread) and never waits on SQL: database work goes to the writer

@@ -6,8 +6,8 @@
 
 namespace ViralSpot::Http {
 
-// One line of the request log (SPEC 3 "Safety"): never holds the query, headers or body, so
-// tokens and passwords cannot end up in it.
+// One line of the request log (contract: Endpoint, safety): never holds the query, headers or body,
+// so tokens and passwords cannot end up in it.
 struct RequestLogEntry
 {
     QDateTime time; // when the request arrived (UTC)
