@@ -2,6 +2,8 @@
 
 #include "ui/bulkresultmodel.h"
 #include "ui/databasesession.h"
+#include "ui/palette/statuspalette.h"
+#include "ui/palette/statuspalette.h"
 #include "ui/repairdialog.h"
 #include "ui/requestworker.h"
 
@@ -14,16 +16,7 @@
 
 namespace ViralSpot::Ui {
 
-namespace {
-
-void setLabelColor(QLabel *label, const QColor &color)
-{
-    QPalette pal = label->palette();
-    pal.setColor(QPalette::WindowText, color);
-    label->setPalette(pal);
-}
-
-} // namespace
+using StatusPalette::setTextColor;
 
 ConnectionStatus::ConnectionStatus(
     DatabaseSession *session, QStatusBar *statusBar, bool readOnly, QWidget *bannerParent)
@@ -170,7 +163,7 @@ void ConnectionStatus::updateStatusBar()
         color = outcomeColor(QString());
     }
     m_statusConnection->setText(text);
-    setLabelColor(m_statusConnection, color);
+    setTextColor(m_statusConnection, color);
     if (!m_session->isConnected())
         m_statusSecurity->hide(); // shown again by the next connection's report
 }
@@ -193,7 +186,7 @@ void ConnectionStatus::showConnectionSecurity(const ConnectionSecurity &security
     m_statusSecurity->setText(text);
     m_statusSecurity->setToolTip(
         tr("sslmode=%1 %2 %3").arg(security.sslMode, security.protocol, security.cipher).trimmed());
-    setLabelColor(m_statusSecurity,
+    setTextColor(m_statusSecurity,
         outcomeColor(security.encrypted && security.verification == Verification::HostAndChain
                 ? QStringLiteral("queued")
                 : QString()));

@@ -1,5 +1,8 @@
 #include "ui/palette/statuspalette.h"
 
+#include <QLabel>
+#include <QPalette>
+
 namespace ViralSpot::Ui::StatusPalette {
 
 namespace {
@@ -55,6 +58,13 @@ QColor series(int index)
 QColor other()
 {
     return Grey;
+}
+
+void setTextColor(QLabel *label, const QColor &color)
+{
+    QPalette pal = label->palette();
+    pal.setColor(QPalette::WindowText, color);
+    label->setPalette(pal);
 }
 
 } // namespace ViralSpot::Ui::StatusPalette

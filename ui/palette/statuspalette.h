@@ -4,6 +4,8 @@
 #include <QList>
 #include <QStringView>
 
+class QLabel;
+
 namespace ViralSpot::Ui::StatusPalette {
 
 // One colour per meaning, used by every view: the outcome labels, the bulk results, the session
@@ -27,5 +29,8 @@ QColor series(int index);
 
 // The grey of "other" / unknown.
 QColor other();
+
+// Shows `label`'s text in `color` (its palette's WindowText).
+void setTextColor(QLabel *label, const QColor &color);
 
 } // namespace ViralSpot::Ui::StatusPalette

@@ -5,6 +5,7 @@
 #include "ui/databasesession.h"
 #include "ui/elidinglabel.h"
 #include "ui/historymodel.h"
+#include "ui/palette/statuspalette.h"
 #include "ui/sourcecombo.h"
 
 #include <QApplication>
@@ -22,16 +23,7 @@
 
 namespace ViralSpot::Ui {
 
-namespace {
-
-void setLabelColor(QLabel *label, const QColor &color)
-{
-    QPalette pal = label->palette();
-    pal.setColor(QPalette::WindowText, color);
-    label->setPalette(pal);
-}
-
-} // namespace
+using StatusPalette::setTextColor;
 
 SingleRequestPage::SingleRequestPage(
     DatabaseSession *session, const Settings &settings, bool readOnly, QWidget *parent)
@@ -152,20 +144,20 @@ void SingleRequestPage::updatePreview()
     if (text.trimmed().isEmpty()) {
         m_normalizedLabel->setFullText(
             sourceError.isEmpty() ? QString() : tr("Source: %1").arg(sourceError));
-        setLabelColor(m_normalizedLabel, outcomeColor(QStringLiteral("invalid")));
+        setTextColor(m_normalizedLabel, outcomeColor(QStringLiteral("invalid")));
         m_requestButton->setEnabled(false);
         return;
     }
     const Username::Parsed parsed = Username::normalize(text);
     if (!parsed.isValid()) {
         m_normalizedLabel->setFullText(parsed.error);
-        setLabelColor(m_normalizedLabel, outcomeColor(QStringLiteral("invalid")));
+        setTextColor(m_normalizedLabel, outcomeColor(QStringLiteral("invalid")));
     } else if (!sourceError.isEmpty()) {
         m_normalizedLabel->setFullText(tr("Source: %1").arg(sourceError));
-        setLabelColor(m_normalizedLabel, outcomeColor(QStringLiteral("invalid")));
+        setTextColor(m_normalizedLabel, outcomeColor(QStringLiteral("invalid")));
     } else {
         m_normalizedLabel->setFullText(tr("→ %1").arg(parsed.username));
-        setLabelColor(m_normalizedLabel, palette().color(QPalette::PlaceholderText));
+        setTextColor(m_normalizedLabel, palette().color(QPalette::PlaceholderText));
     }
     // Invalid input may still be sent: the outcome "invalid" with its reason is the answer.
     m_requestButton->setEnabled(!m_readOnly);
@@ -179,7 +171,7 @@ void SingleRequestPage::submit()
     const QString source = m_sourceCombo->source();
     m_outcomeInput = input;
     m_outcomeLabel->setFullText(tr("Requesting…"));
-    setLabelColor(m_outcomeLabel, palette().color(QPalette::WindowText));
+    setTextColor(m_outcomeLabel, palette().color(QPalette::WindowText));
     m_outcomeDetail->clear();
     m_session->request(m_session->nextId(), input, source);
     Q_EMIT sourceUsed(source);
@@ -193,7 +185,7 @@ void SingleRequestPage::onFinished(quint64 id, const RequestResult &result)
     if (m_outcomeInput.isNull())
         m_outcomeInput = result.input; // typed over while it ran: the next key clears it
     m_outcomeLabel->setFullText(tr("%1: %2").arg(outcomeLabel(result.outcome), name));
-    setLabelColor(m_outcomeLabel, outcomeColor(outcomeName(result.outcome)));
+    setTextColor(m_outcomeLabel, outcomeColor(outcomeName(result.outcome)));
     m_outcomeDetail->setText(result.message);
     m_historyModel->add(result, QDateTime::currentDateTime());
     m_historyView->scrollToTop();
