@@ -3,7 +3,6 @@
 #include "ui/bulkresultmodel.h"
 #include "ui/databasesession.h"
 #include "ui/palette/statuspalette.h"
-#include "ui/palette/statuspalette.h"
 #include "ui/repairdialog.h"
 #include "ui/requestworker.h"
 

@@ -1,8 +1,8 @@
 // How many database connections the window holds: with every queue tab shown and used, and the
-// endpoint panel idle, at most WindowConnections (docs/ARCHITECTURE.md, Threading model): one on the request thread
-// (RequestWorker) and one on the thread the queue views share. Counted from outside the
-// window: on PostgreSQL the server's sessions on the test's database, on SQLite this process's
-// open descriptors of the database file (one per connection).
+// endpoint panel idle, at most WindowConnections (docs/ARCHITECTURE.md, Threading model): one on
+// the request thread (RequestWorker) and one on the thread the queue views share. Counted from
+// outside the window: on PostgreSQL the server's sessions on the test's database, on SQLite this
+// process's open descriptors of the database file (one per connection).
 
 #include "ui/queue/auditlogwidget.h"
 #ifdef VIRALSPOT_HAS_HTTP
