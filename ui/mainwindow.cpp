@@ -9,14 +9,12 @@
 #include "ui/databasesession.h"
 #include "ui/databasesettingsdialog.h"
 #include "ui/messagebox.h"
+#include "ui/queue/queuetabs.h"
 #include "ui/request/singlerequestpage.h"
 #include "ui/secretstore.h"
 
 #ifdef VIRALSPOT_HAS_HTTP
 #include "ui/endpointpanel.h"
-#endif
-#ifdef VIRALSPOT_HAS_QUEUE_UI
-#include "ui/queue/queuetabs.h"
 #endif
 
 #include <QAction>
@@ -203,7 +201,6 @@ void MainWindow::closeEvent(QCloseEvent *event)
 
 void MainWindow::rebuildQueueTabs(const DatabaseConfig &config)
 {
-#ifdef VIRALSPOT_HAS_QUEUE_UI
     const int current = m_tabs->currentIndex();
     const bool queueTabShown = m_queueTabs.contains(m_tabs->currentWidget());
     for (QWidget *tab : std::as_const(m_queueTabs)) {
@@ -219,9 +216,6 @@ void MainWindow::rebuildQueueTabs(const DatabaseConfig &config)
     }
     if (queueTabShown && current < m_tabs->count())
         m_tabs->setCurrentIndex(current);
-#else
-    Q_UNUSED(config)
-#endif
     if (m_restoreTab >= 0 && m_restoreTab < m_tabs->count())
         m_tabs->setCurrentIndex(m_restoreTab);
     m_restoreTab = -1;

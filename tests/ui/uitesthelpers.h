@@ -3,6 +3,7 @@
 // Shared helpers of the window tests: finding widgets by object name, pasting like a user,
 // a watchdog measuring the longest event-loop stall, and reading exported CSV.
 
+#include "tests/support/csvreader.h"
 #include "ui/bulk/bulkpage.h"
 #include "ui/bulk/bulksession.h"
 #include "ui/bulkresultmodel.h"
@@ -217,47 +218,6 @@ template<typename Predicate> bool waitFor(Predicate done, int timeoutMs)
     poll.start();
     loop.exec();
     return done();
-}
-
-// RFC 4180 reader for the exported results.
-inline QList<QStringList> readCsv(const QString &text)
-{
-    QList<QStringList> rows;
-    QStringList row;
-    QString field;
-    bool quoted = false;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        const QChar c = text.at(i);
-        if (quoted) {
-            if (c == QLatin1Char('"')) {
-                if (i + 1 < text.size() && text.at(i + 1) == QLatin1Char('"')) {
-                    field += c;
-                    ++i;
-                } else {
-                    quoted = false;
-                }
-            } else {
-                field += c;
-            }
-        } else if (c == QLatin1Char('"')) {
-            quoted = true;
-        } else if (c == QLatin1Char(',')) {
-            row.append(field);
-            field.clear();
-        } else if (c == QLatin1Char('\n')) {
-            row.append(field);
-            field.clear();
-            rows.append(row);
-            row.clear();
-        } else if (c != QLatin1Char('\r')) {
-            field += c;
-        }
-    }
-    if (!field.isEmpty() || !row.isEmpty()) {
-        row.append(field);
-        rows.append(row);
-    }
-    return rows;
 }
 
 // The labels under `root` whose '&' marks a mnemonic but that have no buddy: a plain-text

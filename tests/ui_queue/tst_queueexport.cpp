@@ -4,6 +4,7 @@
 // never replaced under a name the user did not choose.
 
 #include "core/auditlog.h"
+#include "tests/support/csvreader.h"
 #include "tests/ui_queue/queueseed.h"
 #include "ui/filedialog.h"
 #include "ui/queue/auditlogwidget.h"
@@ -37,50 +38,6 @@ const QStringList Dangerous = {
     QStringLiteral("\r=1+1"),
     QStringLiteral("  =1+1"),
 };
-
-// RFC 4180 reader (quoted fields may hold commas, quotes, CR and LF; records end in CRLF).
-QList<QStringList> readCsv(const QByteArray &bytes)
-{
-    const QString text = QString::fromUtf8(bytes);
-    QList<QStringList> rows;
-    QStringList row;
-    QString field;
-    bool quoted = false;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        const QChar c = text.at(i);
-        if (quoted) {
-            if (c == QLatin1Char('"')) {
-                if (i + 1 < text.size() && text.at(i + 1) == QLatin1Char('"')) {
-                    field += c;
-                    ++i;
-                } else {
-                    quoted = false;
-                }
-            } else {
-                field += c;
-            }
-        } else if (c == QLatin1Char('"')) {
-            quoted = true;
-        } else if (c == QLatin1Char(',')) {
-            row.append(field);
-            field.clear();
-        } else if (c == QLatin1Char('\r') && i + 1 < text.size() &&
-            text.at(i + 1) == QLatin1Char('\n')) {
-            row.append(field);
-            field.clear();
-            rows.append(row);
-            row.clear();
-            ++i;
-        } else {
-            field += c;
-        }
-    }
-    if (!field.isEmpty() || !row.isEmpty()) {
-        row.append(field);
-        rows.append(row);
-    }
-    return rows;
-}
 
 // What a spreadsheet would run: a cell starting with = + - @, a tab or a CR (or = + - @ after
 // spaces, for importers that trim them).
@@ -157,7 +114,8 @@ void TestQueueExport::queueExportGuardsFormulasAndAddsSuffix()
     QCOMPARE(exported.first().at(0).toBool(), true);
     QCOMPARE(exported.first().at(2).toLongLong(), qint64(Dangerous.size()));
 
-    const QList<QStringList> csv = readCsv(readAll(exported.first().at(1).toString()));
+    const QList<QStringList> csv =
+        Test::readCsv(QString::fromUtf8(readAll(exported.first().at(1).toString())));
     QCOMPARE(csv.size(), Dangerous.size() + 1);
     const int usernameColumn = int(csv.first().indexOf(QStringLiteral("username")));
     const int sourceColumn = int(csv.first().indexOf(QStringLiteral("source")));
@@ -240,7 +198,7 @@ void TestQueueExport::auditExportGuardsFormulasAndAddsSuffix()
     QVERIFY(w.exportCsv());
     const QString written =
         QFile::exists(typed) ? typed : typed + QStringLiteral(".csv"); // checked below
-    const QList<QStringList> csv = readCsv(readAll(written));
+    const QList<QStringList> csv = Test::readCsv(QString::fromUtf8(readAll(written)));
     QCOMPARE(csv.size(), Dangerous.size() + 1);
     int guarded = 0;
     for (qsizetype r = 1; r < csv.size(); ++r) {
