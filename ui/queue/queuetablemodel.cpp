@@ -323,8 +323,12 @@ void QueueTableModel::reload()
 void QueueTableModel::applyCount(const QueueCount &count)
 {
     m_count = count;
-    // Beyond the cap the view shows the estimate, or the rows known to exist.
-    setRows(count.isExact() ? count.rows : std::max(count.rows, count.counted));
+    // Beyond the cap the view shows the estimate (up to a limit: the rest comes by scrolling to
+    // the end), or at least the rows known to exist.
+    qint64 rows = count.rows;
+    if (!count.isExact())
+        rows = std::max(std::min(count.rows, m_estimatedRowsLimit), count.counted);
+    setRows(rows);
     Q_EMIT totalChanged(m_total);
 }
 
