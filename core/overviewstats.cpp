@@ -124,22 +124,30 @@ HourlySeries requestsPerHour(const QSqlDatabase &db, const QDateTime &now, int h
     return series;
 }
 
-QMap<QString, qint64> composition(const QSqlDatabase &db, QString *error)
+namespace {
+
+QMap<QString, qint64> shownCounts(const QMap<QString, QueueCount> &counts)
 {
     QMap<QString, qint64> result;
-    QSqlQuery q(db);
-    q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT status, COUNT(*) FROM queue GROUP BY status"))) {
-        if (error)
-            *error = q.lastError().text();
-        return result;
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it) {
+        if (it->rows > 0)
+            result.insert(it.key(), it->rows);
     }
-    while (q.next())
-        result.insert(q.value(0).toString(), q.value(1).toLongLong());
     return result;
 }
 
-OverviewData load(const QSqlDatabase &db, OverviewSplit split, const QDateTime &now)
+} // namespace
+
+QMap<QString, qint64> composition(const QSqlDatabase &db, QString *error)
+{
+    const QueueCounts counts = QueueQuery::counts(db);
+    if (!counts.ok && error)
+        *error = counts.error;
+    return shownCounts(counts.byStatus);
+}
+
+OverviewData load(
+    const QSqlDatabase &db, OverviewSplit split, const QDateTime &now, qint64 countCap)
 {
     OverviewData data;
     data.now = now;
@@ -148,8 +156,16 @@ OverviewData load(const QSqlDatabase &db, OverviewSplit split, const QDateTime &
     data.lastDay = requestsPerHour(db, now, 24, split, 6, &error);
     if (error.isEmpty())
         data.lastWeek = requestsPerHour(db, now, 24 * 7, split, 6, &error);
-    if (error.isEmpty())
-        data.composition = composition(db, &error);
+    if (error.isEmpty()) {
+        // Not a GROUP BY over the whole table on every refresh: capped and estimated counts.
+        const QueueCounts counts = QueueQuery::counts(db, countCap);
+        error = counts.error;
+        for (auto it = counts.byStatus.cbegin(); it != counts.byStatus.cend(); ++it) {
+            if (it->rows > 0)
+                data.compositionCounts.insert(it.key(), *it);
+        }
+        data.composition = shownCounts(counts.byStatus);
+    }
     data.ok = error.isEmpty();
     data.error = error;
     return data;

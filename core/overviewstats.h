@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/queuequery.h"
+
 #include <QDateTime>
 #include <QList>
 #include <QMap>
@@ -32,7 +34,10 @@ struct OverviewData
     OverviewSplit split = OverviewSplit::Status;
     HourlySeries lastDay; // 24 hourly buckets ending with the current hour
     HourlySeries lastWeek; // 168 hourly buckets ending with the current hour
-    QMap<QString, qint64> composition; // rows per status over the whole queue
+    QMap<QString, qint64> composition; // rows per status over the whole queue (present ones)
+    // The same numbers with how far each can be trusted: on a large queue they are counted up
+    // to a cap and estimated (PostgreSQL) or capped beyond it (QueueQuery::counts).
+    QMap<QString, QueueCount> compositionCounts;
 };
 
 // The overview's numbers, computed in SQL (grouping by hour and key happens in the database).
@@ -46,10 +51,11 @@ inline constexpr QLatin1String NoSourceKey("(none)");
 HourlySeries requestsPerHour(const QSqlDatabase &db, const QDateTime &now, int hours,
     OverviewSplit split, int maxSeries = 6, QString *error = nullptr);
 
+// Rows per status (those present), from QueueQuery::counts(): a bounded cost on any queue.
 QMap<QString, qint64> composition(const QSqlDatabase &db, QString *error = nullptr);
 
 OverviewData load(const QSqlDatabase &db, OverviewSplit split,
-    const QDateTime &now = QDateTime::currentDateTimeUtc());
+    const QDateTime &now = QDateTime::currentDateTimeUtc(), qint64 countCap = QueueQuery::CountCap);
 
 } // namespace OverviewStats
 } // namespace ViralSpot

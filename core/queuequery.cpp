@@ -5,9 +5,15 @@
 #include "core/username.h"
 
 #include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLocale>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QVariant>
+
+#include <algorithm>
 
 namespace ViralSpot::QueueQuery {
 
@@ -160,6 +166,26 @@ QString pageIdsSql(const QSqlDatabase &db, const Where &where, const QueueSort &
         QStringLiteral(" LIMIT ? OFFSET ?");
 }
 
+// The PostgreSQL planner's estimate of the rows a WHERE clause matches (EXPLAIN, no
+// execution: the table's statistics, kept by autovacuum's ANALYZE); -1 when unavailable.
+qint64 plannerEstimate(const QSqlDatabase &db, const Where &where)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!Database::exec(q, QStringLiteral("EXPLAIN (FORMAT JSON) SELECT 1 FROM queue") + where.sql,
+            where.values) ||
+        !q.next())
+        return -1;
+    const QJsonDocument plan = QJsonDocument::fromJson(q.value(0).toString().toUtf8());
+    const QJsonValue rows = plan.array()
+                                .at(0)
+                                .toObject()
+                                .value(QStringLiteral("Plan"))
+                                .toObject()
+                                .value(QStringLiteral("Plan Rows"));
+    return rows.isDouble() ? qint64(rows.toDouble()) : -1;
+}
+
 } // namespace
 
 } // namespace ViralSpot::QueueQuery
@@ -170,6 +196,21 @@ bool QueueFilter::operator==(const QueueFilter &other) const
     return statuses == other.statuses && priorities == other.priorities && source == other.source &&
         createdFrom == other.createdFrom && createdTo == other.createdTo &&
         usernamePrefix == other.usernamePrefix;
+}
+
+bool QueueCounts::isExact() const
+{
+    if (!total.isExact())
+        return false;
+    for (const QueueCount &c : byStatus) {
+        if (!c.isExact())
+            return false;
+    }
+    for (const QueueCount &c : byPriority) {
+        if (!c.isExact())
+            return false;
+    }
+    return true;
 }
 } // namespace ViralSpot
 
@@ -248,46 +289,205 @@ QStringList fetchIds(const QSqlDatabase &db, const QueueFilter &filter, const Qu
     return ids;
 }
 
-QueueCount count(const QSqlDatabase &db, const QueueFilter &filter)
+QueueCount count(const QSqlDatabase &db, const QueueFilter &filter, qint64 cap, qint64 offset)
 {
     QueueCount result;
     const Where where = buildWhere(db, filter);
+    QVariantList values = where.values;
+    QString sql;
+    if (cap <= 0 && offset <= 0) {
+        sql = QStringLiteral("SELECT COUNT(*) FROM queue") + where.sql;
+    } else {
+        // The LIMIT stops the scan at cap + 1 rows: the cost is bounded by the cap, not by
+        // the table. No limit: LIMIT ALL on PostgreSQL, -1 on SQLite (which needs a LIMIT
+        // before an OFFSET).
+        QString limit = QStringLiteral("?");
+        if (cap > 0)
+            values << cap + 1;
+        else if (Database::isPostgres(db))
+            limit = QStringLiteral("ALL");
+        else
+            values << qint64(-1);
+        sql = QStringLiteral("SELECT COUNT(*) FROM (SELECT 1 FROM queue") + where.sql +
+            QStringLiteral(" LIMIT ") + limit + QStringLiteral(" OFFSET ?) s");
+        values << std::max<qint64>(0, offset);
+    }
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!prepareAndExec(q, QStringLiteral("SELECT COUNT(*) FROM queue") + where.sql, where.values,
+    if (!prepareAndExec(q, sql, values, &result.error))
+        return result;
+    if (!q.next()) {
+        result.error = q.lastError().text();
+        return result;
+    }
+    const qint64 n = q.value(0).toLongLong();
+    result.ok = true;
+    if (cap <= 0 || n <= cap) {
+        result.rows = result.counted = n;
+        return result;
+    }
+    result.kind = CountKind::Capped;
+    result.rows = cap;
+    result.counted = cap + 1;
+    if (offset == 0 && Database::isPostgres(db)) {
+        const qint64 estimate = plannerEstimate(db, where);
+        if (estimate > cap) {
+            result.kind = CountKind::Estimated;
+            result.rows = std::max(estimate, result.counted);
+        }
+    }
+    return result;
+}
+
+namespace {
+
+QueueCount exactCount(qint64 n)
+{
+    QueueCount c;
+    c.ok = true;
+    c.rows = c.counted = n;
+    return c;
+}
+
+// The sum of counts: exact only when every part is; an estimate when any part is.
+void addCount(QueueCount &sum, const QueueCount &part)
+{
+    if (part.kind == CountKind::Estimated || sum.kind == CountKind::Estimated)
+        sum.kind = CountKind::Estimated;
+    else if (part.kind == CountKind::Capped)
+        sum.kind = CountKind::Capped;
+    sum.rows += part.rows;
+    sum.counted += part.counted;
+}
+
+} // namespace
+
+QueueCounts counts(const QSqlDatabase &db, qint64 cap)
+{
+    QueueCounts result;
+    for (const QString &s : knownStatuses())
+        result.byStatus.insert(s, exactCount(0));
+    for (const QString &p : knownPriorities())
+        result.byPriority.insert(p, exactCount(0));
+    result.total = exactCount(0);
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+
+    // A queue of at most `cap` rows: grouped exactly (any value included), at a bounded cost.
+    bool small = cap <= 0;
+    if (!small) {
+        const QueueCount all = count(db, {}, cap);
+        if (!all.ok) {
+            result.error = all.error;
+            return result;
+        }
+        small = all.isExact();
+    }
+    if (small) {
+        if (!q.exec(QStringLiteral(
+                "SELECT status, priority, COUNT(*) FROM queue GROUP BY status, priority"))) {
+            result.error = q.lastError().text();
+            return result;
+        }
+        while (q.next()) {
+            const qint64 n = q.value(2).toLongLong();
+            addCount(result.byStatus[q.value(0).toString()], exactCount(n));
+            addCount(result.byPriority[q.value(1).toString()], exactCount(n));
+            addCount(result.total, exactCount(n));
+        }
+        for (auto *map : { &result.byStatus, &result.byPriority }) {
+            for (QueueCount &c : *map)
+                c.ok = true;
+        }
+        result.total.ok = result.ok = true;
+        return result;
+    }
+
+    // A large queue: each known (status, priority) pair counted up to the cap on the
+    // (status, priority) index, all in one statement, then estimated where it reached the cap.
+    // Values outside the known ones (the schema's CHECK constraint, or the original enum,
+    // keeps them out) are not counted here.
+    const QStringList statuses = knownStatuses();
+    const QStringList priorities = knownPriorities();
+    QStringList columns;
+    QVariantList values;
+    for (const QString &s : statuses) {
+        for (const QString &p : priorities) {
+            columns << QStringLiteral("(SELECT COUNT(*) FROM (SELECT 1 FROM queue WHERE "
+                                      "status = ? AND priority = ? LIMIT ?) s)");
+            values << s << p << cap + 1;
+        }
+    }
+    if (!prepareAndExec(q, QStringLiteral("SELECT ") + columns.join(QStringLiteral(", ")), values,
             &result.error))
         return result;
     if (!q.next()) {
         result.error = q.lastError().text();
         return result;
     }
-    result.rows = q.value(0).toLongLong();
-    result.ok = true;
+    const bool pg = Database::isPostgres(db);
+    int column = 0;
+    for (const QString &s : statuses) {
+        for (const QString &p : priorities) {
+            QueueCount pair = exactCount(q.value(column++).toLongLong());
+            if (pair.rows > cap) {
+                pair.kind = CountKind::Capped;
+                pair.rows = cap;
+                pair.counted = cap + 1;
+                if (pg) {
+                    QueueFilter filter;
+                    filter.statuses << s;
+                    filter.priorities << p;
+                    const qint64 estimate = plannerEstimate(db, buildWhere(db, filter));
+                    if (estimate > cap) {
+                        pair.kind = CountKind::Estimated;
+                        pair.rows = estimate;
+                    }
+                }
+            }
+            addCount(result.byStatus[s], pair);
+            addCount(result.byPriority[p], pair);
+            addCount(result.total, pair);
+        }
+    }
+    for (auto *map : { &result.byStatus, &result.byPriority }) {
+        for (QueueCount &c : *map) {
+            c.ok = true;
+            // A sum of capped parts is only known to exceed what was counted.
+            if (c.kind == CountKind::Capped)
+                c.rows = c.counted - 1;
+        }
+    }
+    if (result.total.kind == CountKind::Capped)
+        result.total.rows = result.total.counted - 1;
+    result.total.ok = result.ok = true;
     return result;
 }
 
-QueueCounts counts(const QSqlDatabase &db)
+QString countText(const QueueCount &count)
 {
-    QueueCounts result;
-    for (const QString &s : knownStatuses())
-        result.byStatus.insert(s, 0);
-    for (const QString &p : knownPriorities())
-        result.byPriority.insert(p, 0);
-    QSqlQuery q(db);
-    q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral(
-            "SELECT status, priority, COUNT(*) FROM queue GROUP BY status, priority"))) {
-        result.error = q.lastError().text();
-        return result;
+    const QLocale locale;
+    switch (count.kind) {
+    case CountKind::Exact:
+        break;
+    case CountKind::Capped:
+        //: More than this many rows: the count stopped at its cap.
+        return Messages::tr("%1+").arg(locale.toString(count.rows));
+    case CountKind::Estimated: {
+        const qint64 n = count.rows;
+        if (n >= 1000000) {
+            const double millions = double(n) / 1e6;
+            return Messages::tr("about %1 million")
+                .arg(locale.toString(millions, 'f', millions < 100 ? 1 : 0));
+        }
+        // Two significant digits: 123,456 -> about 120,000.
+        qint64 unit = 1;
+        while (n / unit >= 100)
+            unit *= 10;
+        return Messages::tr("about %1").arg(locale.toString((n + unit / 2) / unit * unit));
     }
-    while (q.next()) {
-        const qint64 n = q.value(2).toLongLong();
-        result.byStatus[q.value(0).toString()] += n;
-        result.byPriority[q.value(1).toString()] += n;
-        result.total += n;
     }
-    result.ok = true;
-    return result;
+    return locale.toString(count.rows);
 }
 
 QStringList sources(const QSqlDatabase &db, QString *error)
@@ -295,8 +495,13 @@ QStringList sources(const QSqlDatabase &db, QString *error)
     QSqlQuery q(db);
     q.setForwardOnly(true);
     QStringList result;
-    if (!q.exec(QStringLiteral("SELECT DISTINCT source FROM queue WHERE source IS NOT NULL "
-                               "ORDER BY source"))) {
+    // A loose index scan: one step on the source index per distinct source, instead of a
+    // DISTINCT over every row (3.6 s on 10,000,000 rows, PostgreSQL, when the tab opens).
+    if (!q.exec(QStringLiteral("WITH RECURSIVE s(source) AS ("
+                               "SELECT min(source) FROM queue "
+                               "UNION ALL SELECT (SELECT source FROM queue WHERE source > s.source "
+                               "ORDER BY source LIMIT 1) FROM s WHERE s.source IS NOT NULL) "
+                               "SELECT source FROM s WHERE source IS NOT NULL ORDER BY source"))) {
         if (error)
             *error = q.lastError().text();
         return result;

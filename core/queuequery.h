@@ -85,11 +85,24 @@ struct QueuePage
     QList<QueueRow> rows;
 };
 
+// How far a count can be trusted. Counting every matching row of a queue of millions reads
+// millions of index entries; the browser counts at most a cap of rows exactly and says so
+// beyond it (River UI caps its per-state counts at 10,000 the same way).
+enum class CountKind
+{
+    Exact, // `rows` is the number of rows
+    Capped, // more than `rows` (the cap) rows; no estimate (SQLite)
+    Estimated, // more than the cap; `rows` is the PostgreSQL planner's estimate
+};
+
 struct QueueCount
 {
     bool ok = false;
     QString error;
-    qint64 rows = 0;
+    qint64 rows = 0; // what to show: the count, the cap, or the estimate (see kind)
+    CountKind kind = CountKind::Exact;
+    qint64 counted = 0; // rows known to exist: rows when exact, else cap + 1
+    bool isExact() const { return kind == CountKind::Exact; }
 };
 
 // Rows per status and per priority over the whole queue.
@@ -97,9 +110,10 @@ struct QueueCounts
 {
     bool ok = false;
     QString error;
-    qint64 total = 0;
-    QMap<QString, qint64> byStatus; // every known status present, 0 when none
-    QMap<QString, qint64> byPriority; // HIGH, LOW, plus any other value found
+    QueueCount total;
+    QMap<QString, QueueCount> byStatus; // every known status present, 0 when none
+    QMap<QString, QueueCount> byPriority; // HIGH, LOW, plus any other value found
+    bool isExact() const; // every number exact
 };
 
 // Reads of the `queue` table for the browser: filtering, sorting, searching and paging all
@@ -119,8 +133,24 @@ QueuePage fetch(const QSqlDatabase &db, const QueueFilter &filter, const QueueSo
 QStringList fetchIds(const QSqlDatabase &db, const QueueFilter &filter, const QueueSort &sort,
     qint64 offset, int limit, QString *error = nullptr);
 
-QueueCount count(const QSqlDatabase &db, const QueueFilter &filter);
-QueueCounts counts(const QSqlDatabase &db);
+// The most rows a count reads before it stops (and, on PostgreSQL, asks the planner).
+inline constexpr qint64 CountCap = 10000;
+
+// Rows matching the filter beyond the first `offset`, counting at most `cap` of them: exact up
+// to the cap (`SELECT count(*) FROM (SELECT 1 ... LIMIT cap + 1)`), beyond it Estimated on
+// PostgreSQL (EXPLAIN's row estimate, never below cap + 1; only when offset is 0) or Capped.
+// cap <= 0 counts every row (exact, and as slow as the table is large: only when asked).
+QueueCount count(
+    const QSqlDatabase &db, const QueueFilter &filter, qint64 cap = CountCap, qint64 offset = 0);
+// Per status and priority with a bounded cost: a queue of at most `cap` rows is grouped
+// exactly; a larger one is counted per known (status, priority) pair up to the cap each, on
+// the (status, priority) index, the pairs beyond it estimated by the planner (PostgreSQL) or
+// capped (SQLite), and the total estimated or capped likewise. cap <= 0 groups the whole
+// table exactly (only when asked).
+QueueCounts counts(const QSqlDatabase &db, qint64 cap = CountCap);
+
+// A count as the window shows it: "1,234", "10,000+", "about 9.8 million".
+QString countText(const QueueCount &count);
 
 // Distinct sources present, sorted (for a filter list).
 QStringList sources(const QSqlDatabase &db, QString *error = nullptr);

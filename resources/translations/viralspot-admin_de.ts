@@ -412,6 +412,19 @@ Exit-Status: 0 erledigt, 1 doppelte aktive Zeilen blockieren einen Schritt (zuer
         <source>Profile %1 has not been requested</source>
         <translation>Profil %1 wurde nicht angefragt</translation>
     </message>
+    <message>
+        <source>%1+</source>
+        <extracomment>More than this many rows: the count stopped at its cap.</extracomment>
+        <translation>%1+</translation>
+    </message>
+    <message>
+        <source>about %1 million</source>
+        <translation>etwa %1 Millionen</translation>
+    </message>
+    <message>
+        <source>about %1</source>
+        <translation>etwa %1</translation>
+    </message>
 </context>
 <context>
     <name>ViralSpot::RepairCommand</name>
@@ -1556,6 +1569,14 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <source>%1 (%2%)</source>
         <translation>%1 (%2 %)</translation>
     </message>
+    <message>
+        <source>“about”: estimated by PostgreSQL beyond %1 rows</source>
+        <translation>„etwa“: über %1 Zeilen von PostgreSQL geschätzt</translation>
+    </message>
+    <message>
+        <source>“+”: counting stopped at %1 rows (shares of the counted rows)</source>
+        <translation>„+“: Zählung bei %1 Zeilen beendet (Anteile der gezählten Zeilen)</translation>
+    </message>
 </context>
 <context>
     <name>ViralSpot::Ui::ProfileLookupWidget</name>
@@ -1799,6 +1820,30 @@ Zeilen in einem anderen Zustand werden übersprungen, ebenso jede Zeile, die ein
     <message>
         <source>Resume auto-refresh</source>
         <translation>Automatische Aktualisierung fortsetzen</translation>
+    </message>
+    <message>
+        <source>Count exactly</source>
+        <translation>Genau zählen</translation>
+    </message>
+    <message>
+        <source>Count every row (on millions of rows this reads the whole queue).</source>
+        <translation>Jede Zeile zählen (bei Millionen Zeilen liest das die ganze Warteschlange).</translation>
+    </message>
+    <message>
+        <source>Counting…</source>
+        <translation>Zähle…</translation>
+    </message>
+    <message>
+        <source>(“about”: estimated by PostgreSQL, “+”: counting stopped, beyond %1 rows)</source>
+        <translation>(„etwa“: von PostgreSQL geschätzt, „+“: Zählung beendet, über %1 Zeilen)</translation>
+    </message>
+    <message>
+        <source>(“about”: estimated by PostgreSQL beyond %1 rows)</source>
+        <translation>(„etwa“: über %1 Zeilen von PostgreSQL geschätzt)</translation>
+    </message>
+    <message>
+        <source>(“+”: counting stopped at %1 rows)</source>
+        <translation>(„+“: Zählung bei %1 Zeilen beendet)</translation>
     </message>
 </context>
 <context>

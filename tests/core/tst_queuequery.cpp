@@ -4,10 +4,12 @@
 #include "../ui_queue/queueseed.h"
 #include "core/queuequery.h"
 
+#include <QLocale>
 #include <QTest>
 
 #include <algorithm>
 #include <functional>
+#include <numeric>
 
 using namespace ViralSpot;
 using namespace ViralSpot::Test;
@@ -25,12 +27,24 @@ private Q_SLOTS:
     void filtersReturnExactlyTheMatchingRows_data();
     void filtersReturnExactlyTheMatchingRows();
     void countsPerStatusAndPriority();
+    void cappedCountAtTheBoundary_data();
+    void cappedCountAtTheBoundary();
+    void cappedCountsPerStatusAndPriority();
+    void countTextSaysWhatACountIs();
+    void sourcesAreTheDistinctOnes();
     void historyAndProcessed();
     void fetchIdsMatchesFetch();
     void ensureIndexesIsIdempotent();
     void timestampsRoundTrip();
 
 private:
+    // Fresh planner statistics (PostgreSQL), so that its estimates are the table's.
+    void analyze()
+    {
+        if (engine() == DatabaseConfig::Engine::PostgreSQL)
+            QVERIFY(m_db->exec(QStringLiteral("ANALYZE queue")));
+    }
+
     std::unique_ptr<TemporaryDatabase> m_db;
     QList<SeedRow> m_rows;
     QDateTime m_base;
@@ -80,6 +94,14 @@ void TestQueueQuery::cleanup()
 }
 
 namespace {
+
+QMap<QString, qint64> shown(const QMap<QString, QueueCount> &counts)
+{
+    QMap<QString, qint64> result;
+    for (auto it = counts.cbegin(); it != counts.cend(); ++it)
+        result.insert(it.key(), it->rows);
+    return result;
+}
 
 QVariant sortValue(const SeedRow &row, QueueColumn column)
 {
@@ -253,9 +275,155 @@ void TestQueueQuery::countsPerStatusAndPriority()
     }
     const QueueCounts counts = QueueQuery::counts(m_db->connection());
     QVERIFY2(counts.ok, qPrintable(counts.error));
-    QCOMPARE(counts.total, qint64(m_rows.size()));
-    QCOMPARE(counts.byStatus, byStatus);
-    QCOMPARE(counts.byPriority, byPriority);
+    QVERIFY(counts.isExact()); // 40 rows: under the cap
+    QCOMPARE(counts.total.rows, qint64(m_rows.size()));
+    QCOMPARE(shown(counts.byStatus), byStatus);
+    QCOMPARE(shown(counts.byPriority), byPriority);
+}
+
+void TestQueueQuery::cappedCountAtTheBoundary_data()
+{
+    QTest::addColumn<qint64>("cap");
+    QTest::addColumn<bool>("exact");
+    QTest::newRow("cap 12: exact") << qint64(12) << true;
+    QTest::newRow("cap 11: exact, on the cap") << qint64(11) << true;
+    QTest::newRow("cap 10: 11 rows, over") << qint64(10) << false;
+    QTest::newRow("cap 3: far over") << qint64(3) << false;
+    QTest::newRow("no cap") << qint64(0) << true;
+}
+
+void TestQueueQuery::cappedCountAtTheBoundary()
+{
+    // 11 rows of their own source among the 40.
+    QFETCH(qint64, cap);
+    QFETCH(bool, exact);
+    QSqlDatabase db = m_db->connection();
+    for (int i = 0; i < 11; ++i) {
+        SeedRow row;
+        row.username = QStringLiteral("capped_%1").arg(i);
+        row.status = QStringLiteral("FAILED");
+        row.source = QStringLiteral("capped");
+        QVERIFY(!insertQueueRow(db, row).isEmpty());
+    }
+    analyze();
+    QueueFilter filter;
+    filter.source = QStringLiteral("capped");
+    const QueueCount count = QueueQuery::count(db, filter, cap);
+    QVERIFY2(count.ok, qPrintable(count.error));
+    if (exact) {
+        QCOMPARE(count.kind, CountKind::Exact);
+        QCOMPARE(count.rows, qint64(11));
+        QCOMPARE(count.counted, qint64(11));
+        QCOMPARE(QueueQuery::countText(count), QLocale().toString(11));
+        return;
+    }
+    // Over the cap: cap + 1 rows were counted; the number shown is the planner's estimate on
+    // PostgreSQL (the statistics are fresh: 11), the cap with a "+" on SQLite.
+    QCOMPARE(count.counted, cap + 1);
+    if (engine() == DatabaseConfig::Engine::PostgreSQL) {
+        QCOMPARE(count.kind, CountKind::Estimated);
+        QCOMPARE(count.rows, qint64(11));
+        QCOMPARE(QueueQuery::countText(count), QStringLiteral("about 11"));
+    } else {
+        QCOMPARE(count.kind, CountKind::Capped);
+        QCOMPARE(count.rows, cap);
+        QCOMPARE(QueueQuery::countText(count), QLocale().toString(cap) + QStringLiteral("+"));
+    }
+    // Counting on from the end of what was counted reaches the exact number.
+    const QueueCount rest = QueueQuery::count(db, filter, cap, count.counted);
+    QVERIFY2(rest.ok, qPrintable(rest.error));
+    if (11 - count.counted <= cap) {
+        QCOMPARE(rest.kind, CountKind::Exact);
+        QCOMPARE(count.counted + rest.rows, qint64(11));
+    } else {
+        QCOMPARE(rest.kind, CountKind::Capped); // no estimate past an offset
+        QCOMPARE(rest.counted, cap + 1);
+    }
+}
+
+void TestQueueQuery::cappedCountsPerStatusAndPriority()
+{
+    // Each (status, priority) pair is counted up to the cap: exact at or under it, beyond it
+    // estimated (PostgreSQL) or capped; a sum is exact only when all its parts are.
+    analyze();
+    QMap<QPair<QString, QString>, qint64> pairs;
+    for (const SeedRow &row : std::as_const(m_rows))
+        pairs[{ row.status, row.priority }] += 1;
+    const qint64 cap = 4;
+    const bool pg = engine() == DatabaseConfig::Engine::PostgreSQL;
+    const QueueCounts counts = QueueQuery::counts(m_db->connection(), cap);
+    QVERIFY2(counts.ok, qPrintable(counts.error));
+    QVERIFY(!counts.isExact());
+    for (const QString &status : QueueQuery::knownStatuses()) {
+        qint64 truth = 0;
+        qint64 counted = 0;
+        bool exact = true;
+        for (const QString &priority : QueueQuery::knownPriorities()) {
+            const qint64 n = pairs.value({ status, priority });
+            truth += n;
+            counted += std::min(n, cap + 1);
+            exact = exact && n <= cap;
+        }
+        const QueueCount c = counts.byStatus.value(status);
+        QVERIFY2(c.ok, qPrintable(status));
+        QCOMPARE(c.counted, counted);
+        if (exact) {
+            QCOMPARE(c.kind, CountKind::Exact);
+            QCOMPARE(c.rows, truth);
+        } else {
+            // PostgreSQL estimates a pair when the planner expects more than the cap.
+            if (pg && c.kind == CountKind::Estimated) {
+                QVERIFY2(c.rows >= cap, qPrintable(status));
+            } else {
+                QCOMPARE(c.kind, CountKind::Capped);
+                QCOMPARE(c.rows, counted - 1);
+            }
+            QVERIFY(QueueQuery::countText(c).startsWith(QLatin1String("about")) ||
+                QueueQuery::countText(c).endsWith(QLatin1Char('+')));
+        }
+    }
+    QVERIFY(!counts.total.isExact());
+    QCOMPARE(counts.total.counted,
+        std::accumulate(pairs.cbegin(), pairs.cend(), qint64(0),
+            [cap](qint64 sum, qint64 n) { return sum + std::min(n, cap + 1); }));
+    QVERIFY(counts.total.rows >= counts.total.counted - 1);
+
+    // No cap: the whole table grouped exactly.
+    const QueueCounts exact = QueueQuery::counts(m_db->connection(), 0);
+    QVERIFY(exact.isExact());
+    QCOMPARE(exact.total.rows, qint64(m_rows.size()));
+}
+
+void TestQueueQuery::sourcesAreTheDistinctOnes()
+{
+    QStringList expected;
+    for (const SeedRow &row : std::as_const(m_rows)) {
+        if (!row.source.isNull() && !expected.contains(row.source))
+            expected << row.source;
+    }
+    std::sort(expected.begin(), expected.end());
+    QString error;
+    QCOMPARE(QueueQuery::sources(m_db->connection(), &error), expected);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+}
+
+void TestQueueQuery::countTextSaysWhatACountIs()
+{
+    QueueCount c;
+    c.ok = true;
+    c.rows = c.counted = 1234;
+    QCOMPARE(QueueQuery::countText(c), QLocale().toString(1234));
+    c.kind = CountKind::Capped;
+    c.rows = 10000;
+    c.counted = 10001;
+    QCOMPARE(QueueQuery::countText(c), QLocale().toString(10000) + QStringLiteral("+"));
+    c.kind = CountKind::Estimated;
+    c.rows = 9812345;
+    QCOMPARE(QueueQuery::countText(c), QStringLiteral("about 9.8 million"));
+    c.rows = 123456;
+    QCOMPARE(QueueQuery::countText(c), QStringLiteral("about ") + QLocale().toString(120000));
+    c.rows = 10001;
+    QCOMPARE(QueueQuery::countText(c), QStringLiteral("about ") + QLocale().toString(10000));
 }
 
 void TestQueueQuery::historyAndProcessed()

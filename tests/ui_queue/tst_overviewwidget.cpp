@@ -16,6 +16,7 @@
 #include <QGraphicsTextItem>
 #include <QLabel>
 #include <QLineSeries>
+#include <QLocale>
 #include <QLogValueAxis>
 #include <QPieSeries>
 #include <QPointer>
@@ -44,6 +45,7 @@ private Q_SLOTS:
     void evenTrafficKeepsLinearScale();
     void refreshesLikeTheQueueTab();
     void refreshesWhenShown();
+    void compositionSaysWhenCappedOrEstimated();
 
 private:
     void seed(bool spike);
@@ -367,6 +369,52 @@ void TestOverviewWidget::refreshesWhenShown()
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     QTRY_VERIFY_WITH_TIMEOUT(!refreshed.isEmpty(), 10000);
     QVERIFY(w.data().composition.value(QStringLiteral("PENDING")) > 0);
+}
+
+void TestOverviewWidget::compositionSaysWhenCappedOrEstimated()
+{
+    // The composition is counted up to a cap per (status, priority): beyond it PostgreSQL's
+    // estimate ("about") or the cap ("+"), and the legend says which; under it, plain numbers.
+    seed(false);
+    const bool pg = engine() == DatabaseConfig::Engine::PostgreSQL;
+    if (pg)
+        QVERIFY(m_db->exec(QStringLiteral("ANALYZE queue")));
+    const qint64 completed =
+        m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status = 'COMPLETED'"))
+            .toLongLong();
+    QVERIFY(completed > 30);
+    OverviewWidget w(m_db->config(), false);
+    w.setNow(m_now);
+    w.setAutoRefreshInterval(0);
+    QSignalSpy refreshed(&w, &OverviewWidget::refreshed);
+    w.refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(!refreshed.isEmpty(), 10000);
+    QLabel *legend = w.compositionLegend();
+    QVERIFY2(legend->text().contains(
+                 QStringLiteral("COMPLETED&nbsp; %1 (").arg(QLocale().toString(completed))),
+        qPrintable(legend->text()));
+    QVERIFY(!legend->text().contains(QStringLiteral("estimated")));
+    QVERIFY(!legend->text().contains(QStringLiteral("counting stopped")));
+
+    w.setCountCap(30);
+    refreshed.clear();
+    w.refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(!refreshed.isEmpty(), 10000);
+    const QueueCount shown = w.data().compositionCounts.value(QStringLiteral("COMPLETED"));
+    if (pg) {
+        QCOMPARE(shown.kind, CountKind::Estimated);
+        QVERIFY2(legend->text().contains(QStringLiteral("COMPLETED&nbsp; about %1 (")
+                                             .arg(QueueQuery::countText(shown).mid(6))),
+            qPrintable(legend->text()));
+        QVERIFY2(legend->text().contains(QStringLiteral("estimated by PostgreSQL beyond 30 rows")),
+            qPrintable(legend->text()));
+    } else {
+        QCOMPARE(shown.kind, CountKind::Capped);
+        QVERIFY2(legend->text().contains(QStringLiteral("COMPLETED&nbsp; 30+ (")),
+            qPrintable(legend->text()));
+        QVERIFY2(legend->text().contains(QStringLiteral("counting stopped at 30 rows")),
+            qPrintable(legend->text()));
+    }
 }
 
 QTEST_MAIN(TestOverviewWidget)

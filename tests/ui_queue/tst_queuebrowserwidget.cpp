@@ -13,6 +13,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
@@ -44,6 +45,7 @@ private Q_SLOTS:
     void autoRefreshCanBePaused();
     void buttonsAreNamedApart();
     void refreshesWhenShown();
+    void countsSayWhenCappedOrEstimated();
 
 private:
     std::unique_ptr<QueueBrowserWidget> makeWidget(bool readOnly = false);
@@ -127,8 +129,8 @@ void TestQueueBrowserWidget::searchAsYouTypeAndFilters()
     QCOMPARE(w->model()->rowAt(0)->status, QStringLiteral("FAILED"));
     // The counts above the table are over the whole queue.
     QTRY_VERIFY(w->counts().ok);
-    QCOMPARE(w->counts().byStatus.value(QStringLiteral("FAILED")), 100);
-    QCOMPARE(w->counts().byStatus.value(QStringLiteral("COMPLETED")), 200);
+    QCOMPARE(w->counts().byStatus.value(QStringLiteral("FAILED")).rows, 100);
+    QCOMPARE(w->counts().byStatus.value(QStringLiteral("COMPLETED")).rows, 200);
     QVERIFY(w->findChild<QLabel *>(QStringLiteral("countsLabel"))
                 ->text()
                 .contains(QStringLiteral("FAILED 100")));
@@ -351,7 +353,7 @@ void TestQueueBrowserWidget::refreshesWhenShown()
     QueueBrowserWidget w(m_db->config(), false);
     w.setAutoRefreshInterval(3600);
     QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 300, 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(w.counts().total == 300, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(w.counts().total.rows == 300, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(!w.model()->isBusy(), 10000);
     QVERIFY(m_db->exec(QStringLiteral("BEGIN")));
     for (int i = 0; i < 25; ++i)
@@ -361,13 +363,96 @@ void TestQueueBrowserWidget::refreshesWhenShown()
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
     QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 325, 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(w.counts().total, qint64(325), 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.counts().total.rows, qint64(325), 5000);
     // Hidden a while and shown again (another tab and back): current again.
     QTRY_VERIFY_WITH_TIMEOUT(!w.model()->isBusy(), 10000);
     w.hide();
     seed(QStringLiteral("later_again"), QStringLiteral("PENDING"), 0);
     w.show();
     QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowCount(), 326, 5000);
+}
+
+void TestQueueBrowserWidget::countsSayWhenCappedOrEstimated()
+{
+    // 360 rows (260 COMPLETED, 100 FAILED, all HIGH) with a cap of 250: the matching rows and
+    // the COMPLETED/HIGH pair are over it, FAILED is under it. Beyond the cap PostgreSQL shows
+    // its planner's estimate ("about"), SQLite the cap ("+"); the labels say which.
+    QVERIFY(m_db->exec(QStringLiteral("BEGIN")));
+    for (int i = 0; i < 60; ++i)
+        seed(QStringLiteral("more_%1").arg(i), QStringLiteral("COMPLETED"), 2000 + i);
+    QVERIFY(m_db->exec(QStringLiteral("COMMIT")));
+    const bool pg = engine() == DatabaseConfig::Engine::PostgreSQL;
+    if (pg)
+        QVERIFY(m_db->exec(QStringLiteral("ANALYZE queue")));
+    auto w = makeWidget();
+    QTRY_VERIFY_WITH_TIMEOUT(!w->model()->isBusy(), 10000);
+    QSignalSpy countsUpdated(w.get(), &QueueBrowserWidget::countsUpdated);
+    QSignalSpy applied(w->model(), &QueueTableModel::filterApplied);
+    // An estimate puts at most 300 rows in the view; more come by scrolling to the end.
+    w->model()->setEstimatedRowsLimit(300);
+    w->setCountCap(250);
+    QVERIFY(applied.wait(10000));
+    QTRY_VERIFY_WITH_TIMEOUT(!countsUpdated.isEmpty(), 10000);
+    auto *match = w->findChild<QLabel *>(QStringLiteral("matchLabel"));
+    auto *countsLabel = w->findChild<QLabel *>(QStringLiteral("countsLabel"));
+    auto *exactButton = w->findChild<QPushButton *>(QStringLiteral("countExactly"));
+    QVERIFY(match && countsLabel && exactButton);
+    const QString cap = QLocale().toString(250);
+    if (pg) {
+        QCOMPARE(w->model()->count().kind, CountKind::Estimated);
+        QCOMPARE(w->model()->rowCount(), 300);
+        QCOMPARE(match->text(),
+            QStringLiteral("Matching rows: about %1 (“about”: estimated by PostgreSQL beyond "
+                           "%2 rows)")
+                .arg(QLocale().toString(360), cap));
+        QVERIFY2(countsLabel->text().startsWith(QStringLiteral("Total about ")),
+            qPrintable(countsLabel->text()));
+        QVERIFY2(countsLabel->text().contains(
+                     QStringLiteral("COMPLETED about %1").arg(QLocale().toString(260))),
+            qPrintable(countsLabel->text()));
+        QVERIFY2(countsLabel->text().contains(QStringLiteral("estimated by PostgreSQL")),
+            qPrintable(countsLabel->text()));
+    } else {
+        QCOMPARE(w->model()->count().kind, CountKind::Capped);
+        QCOMPARE(w->model()->rowCount(), 251); // the rows counted
+        QCOMPARE(match->text(),
+            QStringLiteral("Matching rows: %1+ (“+”: counting stopped at %1 rows)").arg(cap));
+        // 251 COMPLETED/HIGH counted (over the cap) + 100 FAILED/HIGH: more than 350.
+        QVERIFY2(countsLabel->text().startsWith(
+                     QStringLiteral("Total %1+ — ").arg(QLocale().toString(350))),
+            qPrintable(countsLabel->text()));
+        QVERIFY2(countsLabel->text().contains(QStringLiteral("COMPLETED %1+").arg(cap)),
+            qPrintable(countsLabel->text()));
+        QVERIFY2(countsLabel->text().contains(QStringLiteral("counting stopped at %1").arg(cap)),
+            qPrintable(countsLabel->text()));
+    }
+    // Under the cap a number stays exact, beside the others.
+    QVERIFY2(countsLabel->text().contains(QStringLiteral("FAILED 100")),
+        qPrintable(countsLabel->text()));
+    QVERIFY(exactButton->isEnabled());
+
+    // Scrolled to the end, the view finds the rest: the count becomes exact.
+    w->view()->scrollToBottom();
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->count().kind, CountKind::Exact, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(w->model()->rowCount(), 360, 10000);
+    QCOMPARE(match->text(), QStringLiteral("Matching rows: %1").arg(QLocale().toString(360)));
+    w->view()->scrollToBottom();
+    QTRY_VERIFY(w->model()->isLoaded(359));
+
+    // Counted exactly when asked: every number plain.
+    countsUpdated.clear();
+    QTest::mouseClick(exactButton, Qt::LeftButton);
+    QVERIFY(countsUpdated.wait(10000));
+    QVERIFY(w->counts().isExact());
+    QVERIFY2(
+        countsLabel->text().startsWith(QStringLiteral("Total %1 — ").arg(QLocale().toString(360))),
+        qPrintable(countsLabel->text()));
+    QVERIFY2(
+        countsLabel->text().contains(QStringLiteral("COMPLETED %1").arg(QLocale().toString(260))),
+        qPrintable(countsLabel->text()));
+    QVERIFY(!countsLabel->text().contains(QLatin1Char('+')));
+    QVERIFY(!countsLabel->text().contains(QStringLiteral("about")));
+    QVERIFY(!exactButton->isEnabled());
 }
 
 QTEST_MAIN(TestQueueBrowserWidget)

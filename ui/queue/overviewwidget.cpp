@@ -240,15 +240,16 @@ void OverviewWidget::refresh()
     const quint64 generation = ++m_generation;
     const OverviewSplit split = m_split;
     const QDateTime now = m_fixedNow;
+    const qint64 cap = m_countCap;
     m_worker->post(
-        [split, now](QSqlDatabase &db) {
+        [split, now, cap](QSqlDatabase &db) {
             if (!db.isOpen()) {
                 OverviewData failed;
                 failed.error = DatabaseThread::openError();
                 return failed;
             }
             return OverviewStats::load(
-                db, split, now.isValid() ? now : QDateTime::currentDateTimeUtc());
+                db, split, now.isValid() ? now : QDateTime::currentDateTimeUtc(), cap);
         },
         [this, generation](const OverviewData &data) {
             if (generation != m_generation)
@@ -485,14 +486,32 @@ void OverviewWidget::updateLegends()
     for (const qint64 n : std::as_const(m_data.composition))
         total += n;
     QStringList rows;
+    bool estimated = false;
+    bool capped = false;
     for (auto it = m_data.composition.cbegin(); it != m_data.composition.cend(); ++it) {
         const double percent = total > 0 ? 100.0 * double(it.value()) / double(total) : 0.0;
+        QueueCount count = m_data.compositionCounts.value(it.key());
+        if (!count.ok) { // numbers from elsewhere: exact
+            count.ok = true;
+            count.rows = count.counted = it.value();
+        }
+        estimated = estimated || count.kind == CountKind::Estimated;
+        capped = capped || count.kind == CountKind::Capped;
         rows << colorSwatch(StatusPalette::queueStatus(it.key())) + it.key().toHtmlEscaped() +
                 QStringLiteral("&nbsp; ") +
                 tr("%1 (%2%)")
-                    .arg(QLocale().toString(it.value()), QLocale().toString(percent, 'f', 1))
+                    .arg(QueueQuery::countText(count), QLocale().toString(percent, 'f', 1))
                     .toHtmlEscaped();
     }
+    // Counting stops at a cap on a large queue: say what the numbers are.
+    if (estimated)
+        rows << tr("“about”: estimated by PostgreSQL beyond %1 rows")
+                    .arg(QLocale().toString(m_countCap))
+                    .toHtmlEscaped();
+    if (capped)
+        rows << tr("“+”: counting stopped at %1 rows (shares of the counted rows)")
+                    .arg(QLocale().toString(m_countCap))
+                    .toHtmlEscaped();
     m_compositionLegend->setText(rows.join(QStringLiteral("<br>")));
 }
 

@@ -47,6 +47,9 @@ public:
     int autoRefreshInterval() const { return m_intervalSeconds; }
     // The moment the hourly buckets end at; invalid = now (tests pin it).
     void setNow(const QDateTime &now) { m_fixedNow = now; }
+    // The most rows one count of the composition reads (QueueQuery::CountCap; tests make it
+    // small): beyond it the legend says "about" (estimated) or "+" (capped).
+    void setCountCap(qint64 cap) { m_countCap = cap; }
 
     const OverviewData &data() const { return m_data; }
     QChart *dayChart() const { return m_dayChart; }
@@ -81,6 +84,7 @@ private:
     DatabaseClient *m_worker = nullptr;
     OverviewSplit m_split = OverviewSplit::Status;
     QDateTime m_fixedNow;
+    qint64 m_countCap = QueueQuery::CountCap;
     OverviewData m_data;
     QStringList m_keys; // the series of both hourly charts, in legend order
     quint64 m_generation = 0;

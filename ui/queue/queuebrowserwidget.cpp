@@ -91,9 +91,7 @@ QueueBrowserWidget::QueueBrowserWidget(
     });
     setAutoRefreshInterval(10);
 
-    connect(m_model, &QueueTableModel::totalChanged, this, [this](qint64 total) {
-        m_matchLabel->setText(tr("Matching rows: %1").arg(QLocale().toString(total)));
-    });
+    connect(m_model, &QueueTableModel::totalChanged, this, &QueueBrowserWidget::updateMatchLabel);
     connect(m_model, &QueueTableModel::errorOccurred, this,
         [this](const QString &message) { report(tr("Database error: %1").arg(message)); });
     connect(m_model, &QueueTableModel::refreshed, this, [this] {
@@ -220,6 +218,14 @@ void QueueBrowserWidget::buildUi()
     m_matchLabel = new QLabel(this);
     m_matchLabel->setObjectName(QStringLiteral("matchLabel"));
     refreshRow->addWidget(m_matchLabel);
+    // Counts stop at a cap on a large queue; every row is counted only when asked.
+    m_countExactlyButton = new QPushButton(tr("Count exactly"), this);
+    m_countExactlyButton->setObjectName(QStringLiteral("countExactly"));
+    m_countExactlyButton->setToolTip(
+        tr("Count every row (on millions of rows this reads the whole queue)."));
+    m_countExactlyButton->setEnabled(false);
+    connect(m_countExactlyButton, &QPushButton::clicked, this, &QueueBrowserWidget::countExactly);
+    refreshRow->addWidget(m_countExactlyButton);
     refreshRow->addStretch(1);
     refreshRow->addWidget(new QLabel(tr("Auto-refresh every"), this));
     m_interval = new QSpinBox(this);
@@ -431,16 +437,34 @@ QStringList QueueBrowserWidget::selectedIds() const
     return ids;
 }
 
-void QueueBrowserWidget::loadCounts()
+void QueueBrowserWidget::setCountCap(qint64 cap)
 {
+    m_countCap = cap;
+    m_model->setCountCap(cap);
+    m_model->setFilter(m_model->filter());
+    loadCounts();
+}
+
+void QueueBrowserWidget::countExactly()
+{
+    m_countExactlyButton->setEnabled(false);
+    m_countExactlyButton->setText(tr("Counting…"));
+    m_model->countExactly();
+    loadCounts(0);
+}
+
+void QueueBrowserWidget::loadCounts(qint64 cap)
+{
+    if (cap < 0)
+        cap = m_countCap;
     m_statsWorker->post(
-        [](QSqlDatabase &db) {
+        [cap](QSqlDatabase &db) {
             if (!db.isOpen()) {
                 QueueCounts failed;
                 failed.error = DatabaseThread::openError();
                 return failed;
             }
-            return QueueQuery::counts(db);
+            return QueueQuery::counts(db, cap);
         },
         [this](const QueueCounts &counts) {
             if (!counts.ok) {
@@ -472,18 +496,64 @@ void QueueBrowserWidget::loadSources()
         });
 }
 
+namespace {
+
+// What an inexact count means, said once after the numbers ("" when all are exact).
+QString countNote(const QList<QueueCount> &counts, qint64 cap)
+{
+    bool capped = false;
+    bool estimated = false;
+    for (const QueueCount &c : counts) {
+        capped = capped || c.kind == CountKind::Capped;
+        estimated = estimated || c.kind == CountKind::Estimated;
+    }
+    const QString limit = QLocale().toString(cap);
+    if (estimated && capped)
+        return QueueBrowserWidget::tr(
+            "(“about”: estimated by PostgreSQL, “+”: counting stopped, beyond %1 rows)")
+            .arg(limit);
+    if (estimated)
+        return QueueBrowserWidget::tr("(“about”: estimated by PostgreSQL beyond %1 rows)")
+            .arg(limit);
+    if (capped)
+        return QueueBrowserWidget::tr("(“+”: counting stopped at %1 rows)").arg(limit);
+    return {};
+}
+
+} // namespace
+
 void QueueBrowserWidget::updateCountsLabel()
 {
+    QList<QueueCount> all { m_counts.total };
     QStringList parts;
-    for (auto it = m_counts.byStatus.cbegin(); it != m_counts.byStatus.cend(); ++it)
-        parts << QStringLiteral("%1 %2").arg(it.key(), QLocale().toString(it.value()));
+    for (auto it = m_counts.byStatus.cbegin(); it != m_counts.byStatus.cend(); ++it) {
+        parts << QStringLiteral("%1 %2").arg(it.key(), QueueQuery::countText(it.value()));
+        all << it.value();
+    }
     QStringList priorities;
-    for (auto it = m_counts.byPriority.cbegin(); it != m_counts.byPriority.cend(); ++it)
-        priorities << QStringLiteral("%1 %2").arg(it.key(), QLocale().toString(it.value()));
-    m_countsLabel->setText(
+    for (auto it = m_counts.byPriority.cbegin(); it != m_counts.byPriority.cend(); ++it) {
+        priorities << QStringLiteral("%1 %2").arg(it.key(), QueueQuery::countText(it.value()));
+        all << it.value();
+    }
+    QString text =
         tr("Total %1 — %2 — %3")
-            .arg(QLocale().toString(m_counts.total))
-            .arg(parts.join(QStringLiteral(" · ")), priorities.join(QStringLiteral(" · "))));
+            .arg(QueueQuery::countText(m_counts.total))
+            .arg(parts.join(QStringLiteral(" · ")), priorities.join(QStringLiteral(" · ")));
+    if (const QString note = countNote(all, m_countCap); !note.isEmpty())
+        text += QLatin1Char(' ') + note;
+    m_countsLabel->setText(text);
+    m_countExactlyButton->setEnabled(!m_counts.isExact() || !m_model->count().isExact());
+    m_countExactlyButton->setText(tr("Count exactly"));
+}
+
+void QueueBrowserWidget::updateMatchLabel()
+{
+    const QueueCount &count = m_model->count();
+    QString text = tr("Matching rows: %1").arg(QueueQuery::countText(count));
+    if (const QString note = countNote({ count }, m_countCap); !note.isEmpty())
+        text += QLatin1Char(' ') + note;
+    m_matchLabel->setText(text);
+    m_countExactlyButton->setEnabled(!m_counts.isExact() || !count.isExact());
 }
 
 void QueueBrowserWidget::updateActionButtons()

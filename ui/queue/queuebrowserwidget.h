@@ -68,6 +68,13 @@ public:
     QString lastReport() const { return m_lastReport; }
     const QueueCounts &counts() const { return m_counts; }
 
+    // The most rows one count reads (QueueQuery::CountCap; tests make it small), then counts
+    // again. Beyond it the labels show "10,000+" or the planner's "about 9.8 million".
+    void setCountCap(qint64 cap);
+    // Counts every row, for the counts and the matching rows, in the background; the next
+    // refresh goes back to capped counts.
+    void countExactly();
+
 public Q_SLOTS:
     // Reloads counts and the loaded rows, keeping selection and scroll position.
     void refresh();
@@ -88,9 +95,10 @@ private:
     static QString actionButtonText(QueueAction action);
     void buildUi();
     void applyFilter();
-    void loadCounts();
+    void loadCounts(qint64 cap = -1); // -1: the count cap; 0: every row
     void loadSources();
     void updateCountsLabel();
+    void updateMatchLabel();
     void updateActionButtons();
     void restoreSelection(const QStringList &ids, const QString &currentId);
     void report(const QString &text);
@@ -115,6 +123,8 @@ private:
     QLabel *m_reportLabel = nullptr;
     QList<QPair<QueueAction, QPushButton *>> m_actionButtons;
     QPushButton *m_exportButton = nullptr;
+    QPushButton *m_countExactlyButton = nullptr;
+    qint64 m_countCap = QueueQuery::CountCap;
     QTimer *m_refreshTimer = nullptr;
     QTimer *m_searchTimer = nullptr;
     QueueCounts m_counts;

@@ -187,6 +187,75 @@ void QueueTableModel::sort(int column, Qt::SortOrder order)
     reload();
 }
 
+bool QueueTableModel::canFetchMore(const QModelIndex &parent) const
+{
+    // More rows than shown may match: count on from the end (a view asks at its last row).
+    return !parent.isValid() && m_count.ok && !m_count.isExact() && !m_counting &&
+        m_total < INT_MAX;
+}
+
+void QueueTableModel::fetchMore(const QModelIndex &parent)
+{
+    if (canFetchMore(parent))
+        countFrom(m_total);
+}
+
+void QueueTableModel::countFrom(qint64 offset)
+{
+    m_counting = true;
+    const quint64 generation = m_generation;
+    const QueueFilter filter = m_filter;
+    const qint64 cap = m_cap;
+    m_worker->post(
+        [filter, cap, offset](QSqlDatabase &db) {
+            if (!db.isOpen()) {
+                QueueCount failed;
+                failed.error = DatabaseThread::openError();
+                return failed;
+            }
+            return QueueQuery::count(db, filter, cap, offset);
+        },
+        [this, generation, offset](QueueCount count) {
+            if (generation != m_generation)
+                return;
+            m_counting = false;
+            if (!count.ok) {
+                setError(count.error);
+                return;
+            }
+            // Rows beyond `offset`: the whole count is offset more.
+            count.rows += offset;
+            count.counted += offset;
+            applyCount(count);
+        });
+}
+
+void QueueTableModel::countExactly()
+{
+    m_counting = true;
+    const quint64 generation = m_generation;
+    const QueueFilter filter = m_filter;
+    m_worker->post(
+        [filter](QSqlDatabase &db) {
+            if (!db.isOpen()) {
+                QueueCount failed;
+                failed.error = DatabaseThread::openError();
+                return failed;
+            }
+            return QueueQuery::count(db, filter, 0);
+        },
+        [this, generation](const QueueCount &count) {
+            if (generation != m_generation)
+                return;
+            m_counting = false;
+            if (!count.ok) {
+                setError(count.error);
+                return;
+            }
+            applyCount(count);
+        });
+}
+
 void QueueTableModel::setFilter(const QueueFilter &filter)
 {
     m_filter = filter;
@@ -200,8 +269,11 @@ void QueueTableModel::reload()
     const quint64 generation = ++m_generation;
     m_requested.clear();
     m_refreshOutstanding = 0;
+    m_counting = false;
+    m_count = QueueCount();
     const QueueFilter filter = m_filter;
     const QueueSort sort = m_sort;
+    const qint64 cap = m_cap;
     m_worker->post(
         [filter, sort](QSqlDatabase &db) {
             if (!db.isOpen()) {
@@ -228,13 +300,13 @@ void QueueTableModel::reload()
             Q_EMIT firstPageLoaded();
         });
     m_worker->post(
-        [filter](QSqlDatabase &db) {
+        [filter, cap](QSqlDatabase &db) {
             if (!db.isOpen()) {
                 QueueCount failed;
                 failed.error = DatabaseThread::openError();
                 return failed;
             }
-            return QueueQuery::count(db, filter);
+            return QueueQuery::count(db, filter, cap);
         },
         [this, generation](const QueueCount &count) {
             if (generation != m_generation)
@@ -243,12 +315,24 @@ void QueueTableModel::reload()
                 setError(count.error);
                 return;
             }
-            applyCount(count.rows);
+            applyCount(count);
             Q_EMIT filterApplied();
         });
 }
 
-void QueueTableModel::applyCount(qint64 rows)
+void QueueTableModel::applyCount(const QueueCount &count)
+{
+    m_count = count;
+    // Beyond the cap the view shows the estimate (up to a limit: the rest comes by scrolling to
+    // the end), or at least the rows known to exist.
+    qint64 rows = count.rows;
+    if (!count.isExact())
+        rows = std::max(std::min(count.rows, m_estimatedRowsLimit), count.counted);
+    setRows(rows);
+    Q_EMIT totalChanged(m_total);
+}
+
+void QueueTableModel::setRows(qint64 rows)
 {
     const int oldRows = rowCount();
     const int newRows = int(std::min<qint64>(rows, INT_MAX));
@@ -265,7 +349,6 @@ void QueueTableModel::applyCount(qint64 rows)
         endRemoveRows();
     }
     m_total = rows;
-    Q_EMIT totalChanged(m_total);
 }
 
 void QueueTableModel::requestPage(int page, bool forRefresh) const
@@ -301,6 +384,24 @@ void QueueTableModel::requestPage(int page, bool forRefresh) const
 
 void QueueTableModel::storePage(int page, QList<QueueRow> rows)
 {
+    if (m_count.ok && !m_count.isExact() && rows.size() < PageSize) {
+        if (!rows.isEmpty()) {
+            // A short page ends the matching rows: the count is exact now.
+            QueueCount exact;
+            exact.ok = true;
+            exact.rows = exact.counted = qint64(page) * PageSize + rows.size();
+            applyCount(exact);
+        } else if (!m_counting) {
+            // The estimate went past the end: count on from the rows known to exist.
+            qint64 known = m_count.counted;
+            for (auto it = m_pages.cbegin(); it != m_pages.cend(); ++it) {
+                if (it->rows.size() == PageSize)
+                    known = std::max(known, qint64(it.key() + 1) * PageSize);
+            }
+            countFrom(std::min(known, qint64(page) * PageSize));
+            return;
+        }
+    }
     m_pages.insert(page, Page { std::move(rows), ++m_useCounter });
     evictPages();
     const int first = page * PageSize;
@@ -328,17 +429,18 @@ void QueueTableModel::refresh()
         return; // the previous refresh is still on its way
     const quint64 generation = m_generation;
     const QueueFilter filter = m_filter;
+    const qint64 cap = m_cap;
     m_refreshOutstanding = 1;
     m_worker->post(
-        [filter](QSqlDatabase &db) {
+        [filter, cap](QSqlDatabase &db) {
             if (!db.isOpen()) {
                 QueueCount failed;
                 failed.error = DatabaseThread::openError();
                 return failed;
             }
-            return QueueQuery::count(db, filter);
+            return QueueQuery::count(db, filter, cap);
         },
-        [this, generation](const QueueCount &count) {
+        [this, generation](QueueCount count) {
             if (generation != m_generation)
                 return;
             if (!count.ok) {
@@ -348,8 +450,18 @@ void QueueTableModel::refresh()
                 return;
             }
             m_lastError.clear();
-            const int newRows = int(std::min<qint64>(count.rows, INT_MAX));
-            applyCount(count.rows);
+            // A capped count does not take back rows already known to exist (counted on
+            // from the end, or shown exactly): the view keeps its place.
+            const qint64 known = m_count.isExact() ? m_count.rows : m_count.counted;
+            if (!count.isExact() && m_count.ok && known > count.counted) {
+                count.counted = known;
+                if (count.kind == CountKind::Capped)
+                    count.rows = known - 1;
+                else
+                    count.rows = std::max(count.rows, known);
+            }
+            applyCount(count);
+            const int newRows = rowCount();
             QList<int> pages = m_pages.keys();
             if (pages.isEmpty() && newRows > 0)
                 pages << 0;
