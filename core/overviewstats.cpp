@@ -33,9 +33,10 @@ QDateTime hourStart(const QDateTime &t)
 
 } // namespace
 
-HourlySeries requestsPerHour(const QSqlDatabase &db, const QDateTime &now, int hours,
-    OverviewSplit split, int maxSeries, QString *error)
+ValueResult<HourlySeries> requestsPerHour(
+    const QSqlDatabase &db, const QDateTime &now, int hours, OverviewSplit split, int maxSeries)
 {
+    using Series = ValueResult<HourlySeries>;
     HourlySeries series;
     const QDateTime last = hourStart(now);
     const QDateTime first = last.addSecs(-3600LL * (hours - 1));
@@ -60,11 +61,8 @@ HourlySeries requestsPerHour(const QSqlDatabase &db, const QDateTime &now, int h
                 QStringLiteral(" AND created_at < ") + ts + QStringLiteral(" GROUP BY 1, 2"),
             { QueueQuery::timestampValue(db, first),
                 QueueQuery::timestampValue(db, last.addSecs(3600)) },
-            &sqlError)) {
-        if (error)
-            *error = sqlError.text();
-        return series;
-    }
+            &sqlError))
+        return Series::failure(sqlError.text());
 
     QHash<QString, int> index; // bucket text -> position
     for (int i = 0; i < hours; ++i)
@@ -98,7 +96,7 @@ HourlySeries requestsPerHour(const QSqlDatabase &db, const QDateTime &now, int h
         }
         series.keys = ordered;
         series.counts = raw;
-        return series;
+        return Series::success(series);
     }
 
     std::sort(keys.begin(), keys.end(), [&totals](const QString &a, const QString &b) {
@@ -121,22 +119,19 @@ HourlySeries requestsPerHour(const QSqlDatabase &db, const QDateTime &now, int h
     }
     if (series.counts.contains(OtherKey))
         series.keys << QString(OtherKey);
-    return series;
+    return Series::success(series);
 }
 
-QMap<QString, qint64> composition(const QSqlDatabase &db, QString *error)
+ValueResult<QMap<QString, qint64>> composition(const QSqlDatabase &db)
 {
     QMap<QString, qint64> result;
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!q.exec(QStringLiteral("SELECT status, COUNT(*) FROM queue GROUP BY status"))) {
-        if (error)
-            *error = q.lastError().text();
-        return result;
-    }
+    if (!q.exec(QStringLiteral("SELECT status, COUNT(*) FROM queue GROUP BY status")))
+        return ValueResult<QMap<QString, qint64>>::failure(q.lastError().text());
     while (q.next())
         result.insert(q.value(0).toString(), q.value(1).toLongLong());
-    return result;
+    return ValueResult<QMap<QString, qint64>>::success(result);
 }
 
 OverviewData load(const QSqlDatabase &db, OverviewSplit split, const QDateTime &now)
@@ -144,14 +139,22 @@ OverviewData load(const QSqlDatabase &db, OverviewSplit split, const QDateTime &
     OverviewData data;
     data.now = now;
     data.split = split;
-    QString error;
-    data.lastDay = requestsPerHour(db, now, 24, split, 6, &error);
-    if (error.isEmpty())
-        data.lastWeek = requestsPerHour(db, now, 24 * 7, split, 6, &error);
-    if (error.isEmpty())
-        data.composition = composition(db, &error);
-    data.ok = error.isEmpty();
-    data.error = error;
+    const ValueResult<HourlySeries> lastDay = requestsPerHour(db, now, 24, split, 6);
+    data.lastDay = lastDay.value;
+    if (!lastDay.ok) {
+        data.error = lastDay.error;
+        return data;
+    }
+    const ValueResult<HourlySeries> lastWeek = requestsPerHour(db, now, 24 * 7, split, 6);
+    data.lastWeek = lastWeek.value;
+    if (!lastWeek.ok) {
+        data.error = lastWeek.error;
+        return data;
+    }
+    const ValueResult<QMap<QString, qint64>> statuses = composition(db);
+    data.composition = statuses.value;
+    data.ok = statuses.ok;
+    data.error = statuses.error;
     return data;
 }
 
