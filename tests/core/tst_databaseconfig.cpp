@@ -4,6 +4,7 @@
 #include <QTest>
 
 using ViralSpot::DatabaseConfig;
+using ViralSpot::ValueResult;
 
 class TestDatabaseConfig : public QObject
 {

@@ -8,6 +8,7 @@
 #include <QTest>
 
 using namespace ViralSpot::Ui;
+using ViralSpot::ValueResult;
 
 class TestCsvWriter : public QObject
 {
