@@ -36,7 +36,6 @@ int printSql(const DatabaseConfig &config, bool given, const QString &role)
     const bool postgres = config.engine == DatabaseConfig::Engine::PostgreSQL;
     QString out;
     QList<Schema::PlannedStep> steps;
-    QString error;
     const QString connection = QStringLiteral("migrate-print");
     int status = CommandLine::Success;
     // Opening a SQLite file that does not exist would create it: plan as for a new one.
@@ -54,11 +53,12 @@ int printSql(const DatabaseConfig &config, bool given, const QString &role)
         out += QLatin1Char('\n') + Schema::script(steps, postgres, false);
     } else {
         {
-            QSqlDatabase db = Database::open(config, connection, &error);
-            if (!db.isOpen()) {
-                print(stderr, error);
+            const ValueResult<QSqlDatabase> opened = Database::open(config, connection);
+            if (!opened.ok) {
+                print(stderr, opened.error);
                 return CommandLine::DatabaseFailure;
             }
+            const QSqlDatabase &db = opened.value;
             const Schema::MigrationPlan planned = Schema::plan(db, postgres);
             steps = planned.steps;
             if (!planned.ok) {
@@ -112,16 +112,16 @@ int run(const QStringList &arguments)
     if (!CommandLine::parse(parser, arguments, &exitCode))
         return exitCode;
 
-    QString error;
     const bool given = parser.isSet(QStringLiteral("database")) ||
         !qEnvironmentVariable("VIRALSPOT_DATABASE_URL").isEmpty();
     const QString url = given ? CommandLine::databaseUrl(parser)
                               : QStringLiteral("postgresql://localhost/viralspot");
-    const DatabaseConfig config = DatabaseConfig::fromUrl(url, &error);
-    if (!error.isEmpty()) {
-        print(stderr, error);
+    const ValueResult<DatabaseConfig> parsed = DatabaseConfig::fromUrl(url);
+    if (!parsed.ok) {
+        print(stderr, parsed.error);
         return CommandLine::DatabaseFailure;
     }
+    const DatabaseConfig &config = parsed.value;
     const QString role = parser.value(GrantOption);
     if (!role.isEmpty() && config.engine != DatabaseConfig::Engine::PostgreSQL) {
         print(stderr, Messages::tr("--grant is for PostgreSQL: SQLite has no roles."));
@@ -144,11 +144,12 @@ int run(const QStringList &arguments)
     const QString connection = QStringLiteral("migrate");
     int status = CommandLine::Success;
     {
-        QSqlDatabase db = Database::open(config, connection, &error);
-        if (!db.isOpen()) {
-            print(stderr, error);
+        ValueResult<QSqlDatabase> opened = Database::open(config, connection);
+        if (!opened.ok) {
+            print(stderr, opened.error);
             return CommandLine::DatabaseFailure;
         }
+        QSqlDatabase &db = opened.value;
         const Schema::MigrationResult result = Schema::migrate(db);
         if (!result.ok) {
             print(stderr, result.error);

@@ -41,20 +41,22 @@ int run(const QStringList &arguments)
     if (!CommandLine::parse(parser, arguments, &exitCode))
         return exitCode;
 
-    QString error;
-    const DatabaseConfig config = DatabaseConfig::fromUrl(CommandLine::databaseUrl(parser), &error);
-    if (!error.isEmpty()) {
-        print(stderr, error);
+    const ValueResult<DatabaseConfig> parsed =
+        DatabaseConfig::fromUrl(CommandLine::databaseUrl(parser));
+    if (!parsed.ok) {
+        print(stderr, parsed.error);
         return CommandLine::DatabaseFailure;
     }
+    const DatabaseConfig &config = parsed.value;
     const QString connection = QStringLiteral("repair");
     int status = CommandLine::Success;
     {
-        QSqlDatabase db = Database::open(config, connection, &error);
-        if (!db.isOpen()) {
-            print(stderr, error);
+        ValueResult<QSqlDatabase> opened = Database::open(config, connection);
+        if (!opened.ok) {
+            print(stderr, opened.error);
             return CommandLine::DatabaseFailure;
         }
+        QSqlDatabase &db = opened.value;
         const Schema::MigrationResult migration = Schema::migrate(db);
         if (!migration.ok) {
             print(stderr, migration.error);

@@ -113,23 +113,25 @@ int run(const QStringList &arguments)
     }
     settings.port = quint16(port);
     if (parser.isSet(tokenOption)) {
-        QString error;
-        settings.token = Http::EndpointSettings::readTokenFile(parser.value(tokenOption), &error);
-        if (settings.token.isEmpty()) {
-            printError(error);
+        const ValueResult<QByteArray> token =
+            Http::EndpointSettings::readTokenFile(parser.value(tokenOption));
+        if (!token.ok) {
+            printError(token.error);
             return CannotStart;
         }
+        settings.token = token.value;
     } else {
         settings.token = Http::EndpointSettings::tokenFromEnvironment();
     }
     settings.allowedOrigins = parser.values(originOption);
     settings.readOnly = CommandLine::readOnly(parser);
-    QString error;
-    settings.database = DatabaseConfig::fromUrl(CommandLine::databaseUrl(parser), &error);
-    if (!error.isEmpty()) {
-        printError(error);
+    const ValueResult<DatabaseConfig> database =
+        DatabaseConfig::fromUrl(CommandLine::databaseUrl(parser));
+    if (!database.ok) {
+        printError(database.error);
         return CommandLine::UsageError;
     }
+    settings.database = database.value;
 
     raiseFileLimit();
     ::signal(SIGPIPE, SIG_IGN);
@@ -143,9 +145,8 @@ int run(const QStringList &arguments)
         [](const Http::RequestLogEntry &entry) {
             std::fprintf(stderr, "%s\n", qUtf8Printable(entry.toLine()));
         });
-    error = server.start(settings);
-    if (!error.isEmpty()) {
-        printError(error);
+    if (const Result started = server.start(settings); !started.ok) {
+        printError(started.error);
         return CannotStart;
     }
     std::fprintf(stderr, "viralspot-admin serve: database %s%s\n",

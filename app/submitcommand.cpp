@@ -99,10 +99,11 @@ int run(const QStringList &arguments)
         parsed = BulkParser::parse(positional.join(QLatin1Char('\n')), BulkParser::Format::Text);
     }
 
-    QString error;
-    const DatabaseConfig config = DatabaseConfig::fromUrl(CommandLine::databaseUrl(parser), &error);
+    const ValueResult<DatabaseConfig> parsedUrl =
+        DatabaseConfig::fromUrl(CommandLine::databaseUrl(parser));
+    const DatabaseConfig &config = parsedUrl.value;
     QList<RequestResult> results;
-    if (!error.isEmpty()) {
+    if (!parsedUrl.ok) {
         // No database to talk to: every input that would have reached it is an error.
         results.reserve(parsed.entries.size());
         for (const BulkEntry &entry : parsed.entries) {
@@ -112,7 +113,7 @@ int run(const QStringList &arguments)
             r.line = entry.line;
             r.outcome =
                 entry.status == BulkEntry::Status::Invalid ? Outcome::Invalid : Outcome::Error;
-            r.message = entry.status == BulkEntry::Status::Invalid ? entry.error : error;
+            r.message = entry.status == BulkEntry::Status::Invalid ? entry.error : parsedUrl.error;
             results.append(r);
         }
     } else {

@@ -176,11 +176,10 @@ Result recordSubmission(
     });
     if (!reached)
         return Result::success();
-    QString why;
-    QSqlDatabase db = service.database(&why);
-    if (!db.isOpen())
-        return Result::failure(why, ErrorKind::Unavailable);
-    return record(db, submissionEntry(origin, results));
+    ValueResult<QSqlDatabase> opened = service.database();
+    if (!opened.ok)
+        return Result::failure(opened.error, ErrorKind::Unavailable);
+    return record(opened.value, submissionEntry(origin, results));
 }
 
 AuditPage read(const QSqlDatabase &db, const AuditFilter &filter, int limit, qint64 offset)
@@ -242,18 +241,15 @@ AuditPage read(const QSqlDatabase &db, const AuditFilter &filter, int limit, qin
     return page;
 }
 
-QStringList actions(const QSqlDatabase &db, QString *error)
+ValueResult<QStringList> actions(const QSqlDatabase &db)
 {
     QSqlQuery q(db);
     QStringList result;
-    if (!q.exec(QStringLiteral("SELECT DISTINCT action FROM audit_log ORDER BY action"))) {
-        if (error)
-            *error = q.lastError().text();
-        return result;
-    }
+    if (!q.exec(QStringLiteral("SELECT DISTINCT action FROM audit_log ORDER BY action")))
+        return ValueResult<QStringList>::failure(q.lastError().text());
     while (q.next())
         result << q.value(0).toString();
-    return result;
+    return ValueResult<QStringList>::success(result);
 }
 
 } // namespace AuditLog

@@ -82,7 +82,7 @@ Result recordSubmission(
 
 AuditPage read(const QSqlDatabase &db, const AuditFilter &filter, int limit, qint64 offset = 0);
 
-QStringList actions(const QSqlDatabase &db, QString *error = nullptr); // distinct, sorted
+ValueResult<QStringList> actions(const QSqlDatabase &db); // distinct, sorted
 
 } // namespace AuditLog
 

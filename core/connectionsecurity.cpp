@@ -43,23 +43,18 @@ ConnectionSecurity::Verification ConnectionSecurity::verificationFor(const Datab
     return Verification::None;
 }
 
-ConnectionSecurity ConnectionSecurity::query(
-    const QSqlDatabase &db, const DatabaseConfig &config, QString *error)
+ValueResult<ConnectionSecurity> ConnectionSecurity::query(
+    const QSqlDatabase &db, const DatabaseConfig &config)
 {
-    ConnectionSecurity security;
-    if (config.engine != DatabaseConfig::Engine::PostgreSQL) {
-        if (error)
-            *error = QStringLiteral("not a PostgreSQL connection");
-        return security;
-    }
+    using Answer = ValueResult<ConnectionSecurity>;
+    if (config.engine != DatabaseConfig::Engine::PostgreSQL)
+        return Answer::failure(QStringLiteral("not a PostgreSQL connection"));
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral(
             "SELECT ssl, version, cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid()")) ||
-        !q.next()) {
-        if (error)
-            *error = q.lastError().text();
-        return security;
-    }
+        !q.next())
+        return Answer::failure(q.lastError().text());
+    ConnectionSecurity security;
     const bool serverSeesTls = q.value(0).toBool();
     security.known = true;
     security.sslMode = effectiveSslMode(config);
@@ -72,7 +67,7 @@ ConnectionSecurity ConnectionSecurity::query(
         security.cipher = q.value(2).toString();
     }
     security.verification = security.encrypted ? verificationFor(config) : Verification::None;
-    return security;
+    return Answer::success(security);
 }
 
 QString ConnectionSecurity::summary() const

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/databaseconfig.h"
+#include "core/result.h"
 
 #include <QMetaType>
 #include <QSqlDatabase>
@@ -35,9 +36,9 @@ struct ConnectionSecurity
     QString cipher;
 
     // Asks the server about the connection db (open, of config) and fills in the rest.
-    // On failure returns known == false and sets *error.
-    static ConnectionSecurity query(
-        const QSqlDatabase &db, const DatabaseConfig &config, QString *error = nullptr);
+    // On failure: !ok, why in `error`, and a `value` with known == false.
+    static ValueResult<ConnectionSecurity> query(
+        const QSqlDatabase &db, const DatabaseConfig &config);
 
     // The sslmode libpq uses for config, and what that mode verifies.
     static QString effectiveSslMode(const DatabaseConfig &config);

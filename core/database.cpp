@@ -32,14 +32,12 @@ const QLatin1String PostgresDefaultOptions(
     "connect_timeout=3;keepalives=1;keepalives_idle=5;keepalives_interval=2;"
     "keepalives_count=2;application_name=viralspot-admin");
 
-bool exec(QSqlDatabase &db, const QString &sql, QString *error)
+Result exec(QSqlDatabase &db, const QString &sql)
 {
     QSqlQuery q(db);
     if (q.exec(sql))
-        return true;
-    if (error)
-        *error = q.lastError().text();
-    return false;
+        return Result::success();
+    return Result::failure(q.lastError().text());
 }
 
 int sqliteBusyTimeoutMs()
@@ -49,7 +47,7 @@ int sqliteBusyTimeoutMs()
         : 10000;
 }
 
-bool configureSqlite(QSqlDatabase &db, QString *error)
+Result configureSqlite(QSqlDatabase &db)
 {
     // WAL lets readers work beside the writer; FULL makes every commit durable (contract:
     // Outcomes). The mode is kept in the file, so only a new database changes it; that needs the
@@ -60,24 +58,28 @@ bool configureSqlite(QSqlDatabase &db, QString *error)
     for (int attempt = 1;; ++attempt) {
         if (q.exec(QStringLiteral("PRAGMA journal_mode=WAL")) && q.next())
             break;
-        if (!isBusy(q.lastError()) || deadline.hasExpired()) {
-            if (error)
-                *error = q.lastError().text();
-            return false;
-        }
+        if (!isBusy(q.lastError()) || deadline.hasExpired())
+            return Result::failure(q.lastError().text());
         q.finish();
         QThread::msleep(qMin(5 * attempt, 50));
     }
     const QString mode = q.value(0).toString();
     if (mode.compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0)
         qCWarning(lcCore) << "SQLite journal mode is" << mode << "instead of WAL";
-    // A larger page cache (64 MiB) keeps a 100,000-row batch's index pages in memory.
-    return exec(db, QStringLiteral("PRAGMA synchronous=FULL"), error) &&
-        exec(db, QStringLiteral("PRAGMA cache_size=-65536"), error) &&
+    const QString pragmas[] = {
+        QStringLiteral("PRAGMA synchronous=FULL"),
+        // A larger page cache (64 MiB) keeps a 100,000-row batch's index pages in memory.
+        QStringLiteral("PRAGMA cache_size=-65536"),
         // A batch's RETURNING rows and IN (json_each) lists need temporary b-trees: in memory,
         // not a temp file created and unlinked on every commit.
-        exec(db, QStringLiteral("PRAGMA temp_store=MEMORY"), error) &&
-        exec(db, QStringLiteral("PRAGMA foreign_keys=ON"), error);
+        QStringLiteral("PRAGMA temp_store=MEMORY"),
+        QStringLiteral("PRAGMA foreign_keys=ON"),
+    };
+    for (const QString &pragma : pragmas) {
+        if (Result done = exec(db, pragma); !done.ok)
+            return done;
+    }
+    return Result::success();
 }
 
 } // namespace
@@ -109,25 +111,26 @@ void initializeDrivers()
     Q_UNUSED(initialized)
 }
 
-QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, QString *error)
+ValueResult<QSqlDatabase> open(const DatabaseConfig &config, const QString &connectionName)
 {
+    using Opened = ValueResult<QSqlDatabase>;
     initializeDrivers();
     QSqlDatabase db;
     if (QSqlDatabase::contains(connectionName)) {
         db = QSqlDatabase::database(connectionName, false);
         if (db.isOpen())
-            return db;
+            return Opened::success(db);
     } else {
         const bool sqlite = config.engine == DatabaseConfig::Engine::SQLite;
         db = QSqlDatabase::addDatabase(
             sqlite ? QStringLiteral("QSQLITE") : QStringLiteral("QPSQL"), connectionName);
         if (!db.isValid()) {
-            if (error)
-                *error = Messages::tr("The Qt SQL driver for %1 is not installed (package %2).")
-                             .arg(config.engineName(),
-                                 sqlite ? QStringLiteral("libqt6sql6-sqlite")
-                                        : QStringLiteral("libqt6sql6-psql"));
-            return db;
+            return Opened::failure(
+                Messages::tr("The Qt SQL driver for %1 is not installed (package %2).")
+                    .arg(config.engineName(),
+                        sqlite ? QStringLiteral("libqt6sql6-sqlite")
+                               : QStringLiteral("libqt6sql6-psql")),
+                ErrorKind::Unavailable);
         }
         if (sqlite) {
             // Before the first SQLite connection: when asked for (opt-in), the WAL-gathering VFS
@@ -152,52 +155,43 @@ QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, Q
     if (config.engine == DatabaseConfig::Engine::SQLite) {
         const QFileInfo file(config.sqlitePath);
         if (!file.dir().exists() && !QDir().mkpath(file.absolutePath())) {
-            if (error)
-                *error = Messages::tr("Cannot create the folder %1 for the SQLite database.")
-                             .arg(file.absolutePath());
-            return QSqlDatabase();
+            return Opened::failure(
+                Messages::tr("Cannot create the folder %1 for the SQLite database.")
+                    .arg(file.absolutePath()),
+                ErrorKind::Unavailable);
         }
-        if (const Result allowed = SqliteFileGuard::mayOpen(config.sqlitePath); !allowed.ok) {
-            if (error)
-                *error = allowed.error;
-            return QSqlDatabase();
-        }
+        if (const Result allowed = SqliteFileGuard::mayOpen(config.sqlitePath); !allowed.ok)
+            return Opened::failure(allowed.error, ErrorKind::Unavailable);
     }
 
     if (!db.open()) {
-        if (error) {
-            const QSqlError e = db.lastError();
-            *error =
-                Messages::tr("Cannot connect to %1 at %2: %3")
-                    .arg(config.engineName(), config.displayUrl(),
-                        QString(e.driverText() + QLatin1Char(' ') + e.databaseText()).trimmed());
-        }
-        return QSqlDatabase();
+        const QSqlError e = db.lastError();
+        return Opened::failure(
+            Messages::tr("Cannot connect to %1 at %2: %3")
+                .arg(config.engineName(), config.displayUrl(),
+                    QString(e.driverText() + QLatin1Char(' ') + e.databaseText()).trimmed()),
+            ErrorKind::Unavailable);
     }
     if (config.engine == DatabaseConfig::Engine::PostgreSQL) {
         // NOTICEs ("already exists, skipping") are not news for an application. Cosmetic only:
         // behind a transaction pooler this lands in one server session of the pool, and
         // nothing relies on it. Durability is asked for inside each writing transaction
         // instead (SET LOCAL synchronous_commit, see RequestService), for the same reason.
-        exec(db, QStringLiteral("SET client_min_messages = warning"), nullptr);
+        exec(db, QStringLiteral("SET client_min_messages = warning"));
     } else {
-        QString why;
-        if (!configureSqlite(db, &why)) {
-            if (error)
-                *error = Messages::tr("Cannot use the SQLite database %1: %2")
-                             .arg(config.sqlitePath, why);
+        if (const Result configured = configureSqlite(db); !configured.ok) {
             db.close();
-            return QSqlDatabase();
+            return Opened::failure(Messages::tr("Cannot use the SQLite database %1: %2")
+                                       .arg(config.sqlitePath, configured.error),
+                ErrorKind::Unavailable);
         }
         // Records the files this connection holds, for SqliteFileGuard::check().
         if (const Result attached = SqliteFileGuard::attach(db); !attached.ok) {
-            if (error)
-                *error = attached.error;
             db.close();
-            return QSqlDatabase();
+            return Opened::failure(attached.error, ErrorKind::Unavailable);
         }
     }
-    return db;
+    return Opened::success(db);
 }
 
 void close(const QString &connectionName)
@@ -236,10 +230,11 @@ bool isConnectionLost(const QSqlDatabase &db)
     return !q.exec(QStringLiteral("SELECT 1"));
 }
 
-QString postgresLiteral(const QVariant &value, QString *error)
+ValueResult<QString> postgresLiteral(const QVariant &value)
 {
+    using Literal = ValueResult<QString>;
     if (value.isNull() || !value.isValid())
-        return QStringLiteral("NULL");
+        return Literal::success(QStringLiteral("NULL"));
     // Negative numbers in parentheses: written after a `-` ("a-?") they would start a comment.
     const auto number = [](const QString &digits) {
         return digits.startsWith(QLatin1Char('-')) ? QLatin1Char('(') + digits + QLatin1Char(')')
@@ -247,54 +242,53 @@ QString postgresLiteral(const QVariant &value, QString *error)
     };
     switch (value.metaType().id()) {
     case QMetaType::Bool:
-        return value.toBool() ? QStringLiteral("TRUE") : QStringLiteral("FALSE");
+        return Literal::success(value.toBool() ? QStringLiteral("TRUE") : QStringLiteral("FALSE"));
     case QMetaType::Int:
     case QMetaType::Short:
     case QMetaType::SChar:
     case QMetaType::Long:
     case QMetaType::LongLong:
-        return number(QString::number(value.toLongLong()));
+        return Literal::success(number(QString::number(value.toLongLong())));
     case QMetaType::UInt:
     case QMetaType::UShort:
     case QMetaType::UChar:
     case QMetaType::ULong:
     case QMetaType::ULongLong:
-        return QString::number(value.toULongLong());
+        return Literal::success(QString::number(value.toULongLong()));
     case QMetaType::Double:
     case QMetaType::Float: {
         const double d = value.toDouble();
         if (std::isnan(d))
-            return QStringLiteral("'NaN'::float8");
+            return Literal::success(QStringLiteral("'NaN'::float8"));
         if (std::isinf(d))
-            return d > 0 ? QStringLiteral("'Infinity'::float8")
-                         : QStringLiteral("'-Infinity'::float8");
-        return number(QString::number(d, 'g', 17));
+            return Literal::success(d > 0 ? QStringLiteral("'Infinity'::float8")
+                                          : QStringLiteral("'-Infinity'::float8"));
+        return Literal::success(number(QString::number(d, 'g', 17)));
     }
     case QMetaType::QDateTime: {
         const QDateTime dt = value.toDateTime();
         if (!dt.isValid())
-            return QStringLiteral("NULL");
-        return QLatin1Char('\'') + dt.toUTC().toString(Qt::ISODateWithMs) +
-            QStringLiteral("'::timestamptz");
+            return Literal::success(QStringLiteral("NULL"));
+        return Literal::success(QLatin1Char('\'') + dt.toUTC().toString(Qt::ISODateWithMs) +
+            QStringLiteral("'::timestamptz"));
     }
     case QMetaType::QDate: {
         const QDate d = value.toDate();
         if (!d.isValid())
-            return QStringLiteral("NULL");
-        return QLatin1Char('\'') + d.toString(Qt::ISODate) + QStringLiteral("'::date");
+            return Literal::success(QStringLiteral("NULL"));
+        return Literal::success(
+            QLatin1Char('\'') + d.toString(Qt::ISODate) + QStringLiteral("'::date"));
     }
     case QMetaType::QByteArray:
-        return QStringLiteral("E'\\\\x") + QString::fromLatin1(value.toByteArray().toHex()) +
-            QStringLiteral("'::bytea");
+        return Literal::success(QStringLiteral("E'\\\\x") +
+            QString::fromLatin1(value.toByteArray().toHex()) + QStringLiteral("'::bytea"));
     default:
         break;
     }
     const QString text = value.toString();
-    if (text.contains(QChar(0))) {
-        if (error)
-            *error = Messages::tr("A value holds a NUL character, which PostgreSQL cannot store.");
-        return QString();
-    }
+    if (text.contains(QChar(0)))
+        return Literal::failure(
+            Messages::tr("A value holds a NUL character, which PostgreSQL cannot store."));
     const bool backslash = text.contains(QLatin1Char('\\'));
     QString out;
     out.reserve(text.size() + 3);
@@ -307,11 +301,12 @@ QString postgresLiteral(const QVariant &value, QString *error)
         out += c;
     }
     out += QLatin1Char('\'');
-    return out;
+    return Literal::success(out);
 }
 
-QString withPostgresLiterals(const QString &sql, const QVariantList &values, QString *error)
+ValueResult<QString> withPostgresLiterals(const QString &sql, const QVariantList &values)
 {
+    using Statement = ValueResult<QString>;
     QString out;
     out.reserve(sql.size() + values.size() * 16);
     qsizetype next = 0; // the value for the next placeholder
@@ -379,28 +374,24 @@ QString withPostgresLiterals(const QString &sql, const QVariantList &values, QSt
                 end = close < 0 ? n : close + tag.size();
             }
         } else if (c == QLatin1Char('?')) {
-            if (next >= values.size()) {
-                if (error)
-                    *error = Messages::tr("The statement has more placeholders than values.");
-                return QString();
-            }
-            const QString literal = postgresLiteral(values.at(next++), error);
-            if (literal.isEmpty())
-                return QString();
+            if (next >= values.size())
+                return Statement::failure(
+                    Messages::tr("The statement has more placeholders than values."));
+            const ValueResult<QString> literal = postgresLiteral(values.at(next++));
+            if (!literal.ok)
+                return Statement::failure(literal.error);
             // Spaces keep a literal from joining a neighbouring token.
-            out += QLatin1Char(' ') + literal + QLatin1Char(' ');
+            out += QLatin1Char(' ') + literal.value + QLatin1Char(' ');
             i = end;
             continue;
         }
         out += QStringView(sql).mid(i, end - i);
         i = end;
     }
-    if (next != values.size()) {
-        if (error)
-            *error = Messages::tr("The statement has fewer placeholders than values.");
-        return QString();
-    }
-    return out;
+    if (next != values.size())
+        return Statement::failure(
+            Messages::tr("The statement has fewer placeholders than values."));
+    return Statement::success(out);
 }
 
 bool exec(QSqlQuery &query, const QString &sql, const QVariantList &values, QSqlError *error)
@@ -412,11 +403,11 @@ bool exec(QSqlQuery &query, const QString &sql, const QVariantList &values, QSql
     };
     const QSqlDriver *driver = query.driver();
     if (driver && driver->dbmsType() == QSqlDriver::PostgreSQL) {
-        QString why;
-        const QString text = values.isEmpty() ? sql : withPostgresLiterals(sql, values, &why);
-        if (text.isEmpty())
-            return fail(QSqlError(why, QString(), QSqlError::StatementError));
-        return query.exec(text) || fail(query.lastError());
+        const ValueResult<QString> text = values.isEmpty() ? ValueResult<QString>::success(sql)
+                                                           : withPostgresLiterals(sql, values);
+        if (!text.ok)
+            return fail(QSqlError(text.error, QString(), QSqlError::StatementError));
+        return query.exec(text.value) || fail(query.lastError());
     }
     if (!query.prepare(sql))
         return fail(query.lastError());

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/databaseconfig.h"
+#include "core/result.h"
 
 #include <QSqlDatabase>
 #include <QSqlError>
@@ -19,8 +20,8 @@ void initializeDrivers();
 // may be used only on the thread that opened it: give each thread its own name.
 // SQLite: WAL, synchronous=FULL, busy timeout, foreign keys. PostgreSQL: connect timeout and
 // keepalives so that a dead server fails in seconds.
-// Returns an invalid/closed QSqlDatabase and sets *error on failure.
-QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, QString *error);
+// On failure: !ok, why in `error`, errorKind Unavailable, and an invalid/closed `value`.
+ValueResult<QSqlDatabase> open(const DatabaseConfig &config, const QString &connectionName);
 
 // Closes and removes the connection. Call on the thread that opened it, after every
 // QSqlQuery on it is gone.
@@ -51,13 +52,12 @@ bool exec(
 
 // A PostgreSQL literal for a value: NULL, TRUE/FALSE, a number, a string (E'...' with `\` and
 // `'` doubled when it holds a backslash, so it reads the same whatever
-// standard_conforming_strings says), timestamptz/date/bytea casts. Empty with *error for a
-// string holding a NUL character (PostgreSQL text cannot, and libpq would cut the statement).
-QString postgresLiteral(const QVariant &value, QString *error = nullptr);
+// standard_conforming_strings says), timestamptz/date/bytea casts. Fails for a string holding
+// a NUL character (PostgreSQL text cannot, and libpq would cut the statement).
+ValueResult<QString> postgresLiteral(const QVariant &value);
 
 // `sql` with every `?` outside string literals, quoted identifiers and comments replaced by
-// the literal of the next value. Empty with *error when the counts differ or a value cannot be
-// written.
-QString withPostgresLiterals(const QString &sql, const QVariantList &values, QString *error);
+// the literal of the next value. Fails when the counts differ or a value cannot be written.
+ValueResult<QString> withPostgresLiterals(const QString &sql, const QVariantList &values);
 
 } // namespace ViralSpot::Database

@@ -19,17 +19,12 @@ struct Messages
 
 } // namespace
 
-DatabaseConfig DatabaseConfig::fromUrl(const QString &url, QString *error)
+ValueResult<DatabaseConfig> DatabaseConfig::fromUrl(const QString &url)
 {
+    using Parsed = ValueResult<DatabaseConfig>;
     DatabaseConfig config;
     const QString trimmed = url.trimmed();
-    auto fail = [&](const QString &why) {
-        if (error)
-            *error = why;
-        return DatabaseConfig {};
-    };
-    if (error)
-        error->clear();
+    auto fail = [](const QString &why) { return Parsed::failure(why); };
 
     if (trimmed.startsWith(QLatin1String("sqlite:"), Qt::CaseInsensitive)) {
         QString path = trimmed.mid(7);
@@ -48,7 +43,7 @@ DatabaseConfig DatabaseConfig::fromUrl(const QString &url, QString *error)
         if (!path.startsWith(QLatin1Char('/')))
             path = QDir::currentPath() + QLatin1Char('/') + path;
         config.sqlitePath = QDir::cleanPath(path);
-        return config;
+        return Parsed::success(config);
     }
 
     const bool isPostgres =
@@ -107,7 +102,7 @@ DatabaseConfig DatabaseConfig::fromUrl(const QString &url, QString *error)
         config.host = QStringLiteral("localhost");
     if (config.databaseName.isEmpty())
         return fail(Messages::tr("The PostgreSQL URL names no database: add /dbname."));
-    return config;
+    return Parsed::success(config);
 }
 
 namespace {
@@ -151,10 +146,14 @@ QString encodeUserInfo(const QString &url)
     return url.left(start) + encoded + url.mid(at);
 }
 
+using KeywordValues = QList<QPair<QString, QString>>;
+
 // libpq's keyword=value form: values bare or in single quotes, '\' escapes the next
-// character. Returns false with *error set on a malformed string.
-bool parseKeywordValue(const QString &text, QList<QPair<QString, QString>> *pairs, QString *error)
+// character. Fails on a malformed string.
+ValueResult<KeywordValues> parseKeywordValue(const QString &text)
 {
+    using Parsed = ValueResult<KeywordValues>;
+    KeywordValues pairs;
     qsizetype i = 0;
     const qsizetype n = text.size();
     auto skipSpace = [&] {
@@ -164,16 +163,16 @@ bool parseKeywordValue(const QString &text, QList<QPair<QString, QString>> *pair
     while (true) {
         skipSpace();
         if (i >= n)
-            return true;
+            return Parsed::success(pairs);
         const qsizetype keyStart = i;
         while (i < n && !text.at(i).isSpace() && text.at(i) != QLatin1Char('='))
             ++i;
         const QString key = text.mid(keyStart, i - keyStart);
         skipSpace();
         if (key.isEmpty() || i >= n || text.at(i) != QLatin1Char('=')) {
-            *error = Messages::tr("The connection string is not keyword=value pairs (at \"%1\").")
-                         .arg(key.left(40));
-            return false;
+            return Parsed::failure(
+                Messages::tr("The connection string is not keyword=value pairs (at \"%1\").")
+                    .arg(key.left(40)));
         }
         ++i;
         skipSpace();
@@ -193,10 +192,9 @@ bool parseKeywordValue(const QString &text, QList<QPair<QString, QString>> *pair
                 }
             }
             if (!closed) {
-                *error =
+                return Parsed::failure(
                     Messages::tr("The connection string has an unterminated quote after \"%1=\".")
-                        .arg(key.left(40));
-                return false;
+                        .arg(key.left(40)));
             }
         } else {
             while (i < n && !text.at(i).isSpace()) {
@@ -207,28 +205,30 @@ bool parseKeywordValue(const QString &text, QList<QPair<QString, QString>> *pair
                     value += c;
             }
         }
-        pairs->append({ key, value });
+        pairs.append({ key, value });
     }
 }
 
 } // namespace
 
-DatabaseConfig DatabaseConfig::fromConnectionString(const QString &text, QString *error)
+ValueResult<DatabaseConfig> DatabaseConfig::fromConnectionString(const QString &text)
 {
+    using Parsed = ValueResult<DatabaseConfig>;
     const QString trimmed = text.trimmed();
-    QString ignored;
-    QString *why = error ? error : &ignored;
-    why->clear();
     DatabaseConfig config;
     const bool url = trimmed.startsWith(QLatin1String("postgresql://"), Qt::CaseInsensitive) ||
         trimmed.startsWith(QLatin1String("postgres://"), Qt::CaseInsensitive);
     if (url || trimmed.startsWith(QLatin1String("sqlite:"), Qt::CaseInsensitive) ||
         !trimmed.contains(QLatin1Char('='))) {
-        config = fromUrl(url ? encodeUserInfo(trimmed) : trimmed, why);
+        const Parsed parsed = fromUrl(url ? encodeUserInfo(trimmed) : trimmed);
+        if (!parsed.ok)
+            return parsed;
+        config = parsed.value;
     } else {
-        QList<QPair<QString, QString>> pairs;
-        if (!parseKeywordValue(trimmed, &pairs, why))
-            return {};
+        const ValueResult<KeywordValues> parsed = parseKeywordValue(trimmed);
+        if (!parsed.ok)
+            return Parsed::failure(parsed.error);
+        const KeywordValues &pairs = parsed.value;
         config.engine = Engine::PostgreSQL;
         QString hostaddr;
         QString port;
@@ -246,16 +246,14 @@ DatabaseConfig DatabaseConfig::fromConnectionString(const QString &text, QString
             } else {
                 // libpq's keywords are lower-case words ("sslmode", "connect_timeout").
                 static const QRegularExpression keyword(QStringLiteral("^[a-z_]+$"));
-                if (!keyword.match(key).hasMatch()) {
-                    *why = Messages::tr("\"%1\" is not a connection option.").arg(key.left(100));
-                    return {};
-                }
+                if (!keyword.match(key).hasMatch())
+                    return Parsed::failure(
+                        Messages::tr("\"%1\" is not a connection option.").arg(key.left(100)));
                 if (value.contains(QLatin1Char(';')) || value.contains(QLatin1Char(' '))) {
-                    *why = Messages::tr(
+                    return Parsed::failure(Messages::tr(
                         "The connection option \"%1\" cannot be used here (it holds ';' "
                         "or a space).")
-                               .arg(key.left(100));
-                    return {};
+                                               .arg(key.left(100)));
                 }
                 if (key == QLatin1String("hostaddr"))
                     hostaddr = value;
@@ -265,25 +263,22 @@ DatabaseConfig DatabaseConfig::fromConnectionString(const QString &text, QString
         if (!port.isEmpty()) {
             bool ok = false;
             config.port = port.toInt(&ok);
-            if (!ok || config.port <= 0 || config.port > 65535) {
-                *why = Messages::tr("The PostgreSQL port must be between 1 and 65535.");
-                return {};
-            }
+            if (!ok || config.port <= 0 || config.port > 65535)
+                return Parsed::failure(
+                    Messages::tr("The PostgreSQL port must be between 1 and 65535."));
         }
         if (config.host.isEmpty())
             config.host = hostaddr.isEmpty() ? QStringLiteral("localhost") : hostaddr;
         if (config.databaseName.isEmpty())
             config.databaseName = config.user.isEmpty() ? QStringLiteral("postgres") : config.user;
     }
-    if (!why->isEmpty())
-        return {};
     if (config.engine == Engine::PostgreSQL && isSupabaseHost(config.host) &&
         config.sslMode().isEmpty()) {
         config.setOption(QStringLiteral("sslmode"),
             config.sslRootCert().isEmpty() ? QStringLiteral("require")
                                            : QStringLiteral("verify-full"));
     }
-    return config;
+    return Parsed::success(config);
 }
 
 bool DatabaseConfig::looksLikeConnectionString(const QString &text)

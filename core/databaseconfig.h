@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <QString>
 #include <QStringList>
 
@@ -26,8 +28,8 @@ struct DatabaseConfig
     QString password;
     QString options; // libpq keyword=value pairs separated by ';' (from the URL's query)
 
-    // Parses a URL. On failure returns std::nullopt-like invalid config and sets *error.
-    static DatabaseConfig fromUrl(const QString &url, QString *error);
+    // Parses a URL. On failure: !ok, why in `error`, and an invalid (default) `value`.
+    static ValueResult<DatabaseConfig> fromUrl(const QString &url);
 
     // Reads a connection string as hosting providers hand it out, pasted whole:
     //  - a postgresql:// URL, also with a password that is not percent-encoded or with
@@ -36,7 +38,8 @@ struct DatabaseConfig
     // A Supabase host (*.supabase.co, *.supabase.com) without an sslmode gets TLS:
     // verify-full when a root certificate is named, else require (Supabase refuses plain
     // connections only when its "enforce SSL" setting is on; the app asks for TLS always).
-    static DatabaseConfig fromConnectionString(const QString &text, QString *error);
+    // Fails as fromUrl() does.
+    static ValueResult<DatabaseConfig> fromConnectionString(const QString &text);
     // True when text is meant as a whole connection string rather than a host name.
     static bool looksLikeConnectionString(const QString &text);
 

@@ -137,8 +137,10 @@ QSqlDatabase DatabaseThread::connection()
     t_openError.clear();
     const bool wasOpen = QSqlDatabase::contains(m_connectionName) &&
         QSqlDatabase::database(m_connectionName, false).isOpen();
-    QSqlDatabase db = Database::open(m_config, m_connectionName, &t_openError);
-    if (!db.isOpen() && t_openError.isEmpty())
+    const ValueResult<QSqlDatabase> opened = Database::open(m_config, m_connectionName);
+    QSqlDatabase db = opened.value;
+    t_openError = opened.error;
+    if (!opened.ok && t_openError.isEmpty())
         t_openError = tr("The database could not be opened.");
     if (!wasOpen && db.isOpen()) {
         m_opened.fetch_add(1);

@@ -33,9 +33,10 @@ QDateTime hourStart(const QDateTime &t)
 
 } // namespace
 
-HourlySeries requestsPerHour(const QSqlDatabase &db, const QDateTime &now, int hours,
-    OverviewSplit split, int maxSeries, QString *error)
+ValueResult<HourlySeries> requestsPerHour(
+    const QSqlDatabase &db, const QDateTime &now, int hours, OverviewSplit split, int maxSeries)
 {
+    using Series = ValueResult<HourlySeries>;
     HourlySeries series;
     const QDateTime last = hourStart(now);
     const QDateTime first = last.addSecs(-3600LL * (hours - 1));
@@ -60,11 +61,8 @@ HourlySeries requestsPerHour(const QSqlDatabase &db, const QDateTime &now, int h
                 QStringLiteral(" AND created_at < ") + ts + QStringLiteral(" GROUP BY 1, 2"),
             { QueueQuery::timestampValue(db, first),
                 QueueQuery::timestampValue(db, last.addSecs(3600)) },
-            &sqlError)) {
-        if (error)
-            *error = sqlError.text();
-        return series;
-    }
+            &sqlError))
+        return Series::failure(sqlError.text());
 
     QHash<QString, int> index; // bucket text -> position
     for (int i = 0; i < hours; ++i)
@@ -98,7 +96,7 @@ HourlySeries requestsPerHour(const QSqlDatabase &db, const QDateTime &now, int h
         }
         series.keys = ordered;
         series.counts = raw;
-        return series;
+        return Series::success(series);
     }
 
     std::sort(keys.begin(), keys.end(), [&totals](const QString &a, const QString &b) {
@@ -121,7 +119,7 @@ HourlySeries requestsPerHour(const QSqlDatabase &db, const QDateTime &now, int h
     }
     if (series.counts.contains(OtherKey))
         series.keys << QString(OtherKey);
-    return series;
+    return Series::success(series);
 }
 
 namespace {
@@ -138,12 +136,12 @@ QMap<QString, qint64> shownCounts(const QMap<QString, QueueCount> &counts)
 
 } // namespace
 
-QMap<QString, qint64> composition(const QSqlDatabase &db, QString *error)
+ValueResult<QMap<QString, qint64>> composition(const QSqlDatabase &db)
 {
     const QueueCounts counts = QueueQuery::counts(db);
-    if (!counts.ok && error)
-        *error = counts.error;
-    return shownCounts(counts.byStatus);
+    if (!counts.ok)
+        return ValueResult<QMap<QString, qint64>>::failure(counts.error);
+    return ValueResult<QMap<QString, qint64>>::success(shownCounts(counts.byStatus));
 }
 
 OverviewData load(
@@ -152,22 +150,27 @@ OverviewData load(
     OverviewData data;
     data.now = now;
     data.split = split;
-    QString error;
-    data.lastDay = requestsPerHour(db, now, 24, split, 6, &error);
-    if (error.isEmpty())
-        data.lastWeek = requestsPerHour(db, now, 24 * 7, split, 6, &error);
-    if (error.isEmpty()) {
-        // Not a GROUP BY over the whole table on every refresh: capped and estimated counts.
-        const QueueCounts counts = QueueQuery::counts(db, countCap);
-        error = counts.error;
-        for (auto it = counts.byStatus.cbegin(); it != counts.byStatus.cend(); ++it) {
-            if (it->rows > 0)
-                data.compositionCounts.insert(it.key(), *it);
-        }
-        data.composition = shownCounts(counts.byStatus);
+    const ValueResult<HourlySeries> lastDay = requestsPerHour(db, now, 24, split, 6);
+    data.lastDay = lastDay.value;
+    if (!lastDay.ok) {
+        data.error = lastDay.error;
+        return data;
     }
-    data.ok = error.isEmpty();
-    data.error = error;
+    const ValueResult<HourlySeries> lastWeek = requestsPerHour(db, now, 24 * 7, split, 6);
+    data.lastWeek = lastWeek.value;
+    if (!lastWeek.ok) {
+        data.error = lastWeek.error;
+        return data;
+    }
+    // Not a GROUP BY over the whole table on every refresh: capped and estimated counts.
+    const QueueCounts counts = QueueQuery::counts(db, countCap);
+    for (auto it = counts.byStatus.cbegin(); it != counts.byStatus.cend(); ++it) {
+        if (it->rows > 0)
+            data.compositionCounts.insert(it.key(), *it);
+    }
+    data.composition = shownCounts(counts.byStatus);
+    data.ok = counts.ok;
+    data.error = counts.error;
     return data;
 }
 

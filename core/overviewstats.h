@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/queuequery.h"
+#include "core/result.h"
 
 #include <QDateTime>
 #include <QList>
@@ -48,11 +49,11 @@ inline constexpr QLatin1String NoSourceKey("(none)");
 
 // `hours` buckets ending with the hour that contains `now`. Source splits keep the
 // `maxSeries - 1` largest sources and add the rest up as "other".
-HourlySeries requestsPerHour(const QSqlDatabase &db, const QDateTime &now, int hours,
-    OverviewSplit split, int maxSeries = 6, QString *error = nullptr);
+ValueResult<HourlySeries> requestsPerHour(const QSqlDatabase &db, const QDateTime &now, int hours,
+    OverviewSplit split, int maxSeries = 6);
 
 // Rows per status (those present), from QueueQuery::counts(): a bounded cost on any queue.
-QMap<QString, qint64> composition(const QSqlDatabase &db, QString *error = nullptr);
+ValueResult<QMap<QString, qint64>> composition(const QSqlDatabase &db);
 
 OverviewData load(const QSqlDatabase &db, OverviewSplit split,
     const QDateTime &now = QDateTime::currentDateTimeUtc(), qint64 countCap = QueueQuery::CountCap);

@@ -129,15 +129,13 @@ QString orderBy(const QueueSort &sort)
     return QStringLiteral(" ORDER BY ") + column + dir + nulls + QStringLiteral(", id") + dir;
 }
 
-bool prepareAndExec(QSqlQuery &q, const QString &sql, const QVariantList &values, QString *error)
+Result prepareAndExec(QSqlQuery &q, const QString &sql, const QVariantList &values)
 {
     // Unprepared on PostgreSQL (transaction poolers): see Database::exec().
     QSqlError sqlError;
     if (Database::exec(q, sql, values, &sqlError))
-        return true;
-    if (error)
-        *error = sqlError.text();
-    return false;
+        return Result::success();
+    return Result::failure(sqlError.text());
 }
 
 QueueRow readRow(const QSqlQuery &q)
@@ -265,16 +263,18 @@ QueuePage fetch(const QSqlDatabase &db, const QueueFilter &filter, const QueueSo
     values << limit << offset;
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!prepareAndExec(q, sql, values, &page.error))
+    if (const Result ran = prepareAndExec(q, sql, values); !ran.ok) {
+        page.error = ran.error;
         return page;
+    }
     while (q.next())
         page.rows.append(readRow(q));
     page.ok = true;
     return page;
 }
 
-QStringList fetchIds(const QSqlDatabase &db, const QueueFilter &filter, const QueueSort &sort,
-    qint64 offset, int limit, QString *error)
+ValueResult<QStringList> fetchIds(const QSqlDatabase &db, const QueueFilter &filter,
+    const QueueSort &sort, qint64 offset, int limit)
 {
     const Where where = buildWhere(db, filter);
     QVariantList values = where.values;
@@ -282,11 +282,11 @@ QStringList fetchIds(const QSqlDatabase &db, const QueueFilter &filter, const Qu
     QSqlQuery q(db);
     q.setForwardOnly(true);
     QStringList ids;
-    if (!prepareAndExec(q, pageIdsSql(db, where, sort), values, error))
-        return ids;
+    if (const Result ran = prepareAndExec(q, pageIdsSql(db, where, sort), values); !ran.ok)
+        return ValueResult<QStringList>::failure(ran.error);
     while (q.next())
         ids << q.value(0).toString();
-    return ids;
+    return ValueResult<QStringList>::success(ids);
 }
 
 QueueCount count(const QSqlDatabase &db, const QueueFilter &filter, qint64 cap, qint64 offset)
@@ -314,8 +314,10 @@ QueueCount count(const QSqlDatabase &db, const QueueFilter &filter, qint64 cap, 
     }
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!prepareAndExec(q, sql, values, &result.error))
+    if (const Result ran = prepareAndExec(q, sql, values); !ran.ok) {
+        result.error = ran.error;
         return result;
+    }
     if (!q.next()) {
         result.error = q.lastError().text();
         return result;
@@ -418,9 +420,12 @@ QueueCounts counts(const QSqlDatabase &db, qint64 cap)
             values << s << p << cap + 1;
         }
     }
-    if (!prepareAndExec(q, QStringLiteral("SELECT ") + columns.join(QStringLiteral(", ")), values,
-            &result.error))
+    if (const Result ran = prepareAndExec(
+            q, QStringLiteral("SELECT ") + columns.join(QStringLiteral(", ")), values);
+        !ran.ok) {
+        result.error = ran.error;
         return result;
+    }
     if (!q.next()) {
         result.error = q.lastError().text();
         return result;
@@ -490,7 +495,7 @@ QString countText(const QueueCount &count)
     return locale.toString(count.rows);
 }
 
-QStringList sources(const QSqlDatabase &db, QString *error)
+ValueResult<QStringList> sources(const QSqlDatabase &db)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
@@ -502,51 +507,52 @@ QStringList sources(const QSqlDatabase &db, QString *error)
                                "UNION ALL SELECT (SELECT source FROM queue WHERE source > s.source "
                                "ORDER BY source LIMIT 1) FROM s WHERE s.source IS NOT NULL) "
                                "SELECT source FROM s WHERE source IS NOT NULL ORDER BY source"))) {
-        if (error)
-            *error = q.lastError().text();
-        return result;
+        return ValueResult<QStringList>::failure(q.lastError().text());
     }
     while (q.next())
         result << q.value(0).toString();
-    return result;
+    return ValueResult<QStringList>::success(result);
 }
 
-QList<QueueRow> history(const QSqlDatabase &db, const QString &username, QString *error)
+ValueResult<QList<QueueRow>> history(const QSqlDatabase &db, const QString &username)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
     QList<QueueRow> rows;
-    if (!prepareAndExec(q,
+    if (const Result ran = prepareAndExec(q,
             QStringLiteral("SELECT ") + RowColumns +
                 // Legacy mixed-case rows ("Foo") are the same profile (schema step 5).
                 QStringLiteral(" FROM queue WHERE username = ? OR (lower(username) = ? "
                                "AND username <> lower(username)) "
                                "ORDER BY created_at DESC, id DESC"),
-            { username, username }, error))
-        return rows;
+            { username, username });
+        !ran.ok)
+        return ValueResult<QList<QueueRow>>::failure(ran.error);
     while (q.next())
         rows.append(readRow(q));
-    return rows;
+    return ValueResult<QList<QueueRow>>::success(rows);
 }
 
-bool isProcessed(const QSqlDatabase &db, const QString &username, QString *error)
+ValueResult<bool> isProcessed(const QSqlDatabase &db, const QString &username)
 {
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!prepareAndExec(q,
+    if (const Result ran = prepareAndExec(q,
             QStringLiteral("SELECT 1 FROM primary_profiles WHERE username = ? OR "
                            "(lower(username) = ? AND username <> lower(username))"),
-            { username, username }, error))
-        return false;
-    return q.next();
+            { username, username });
+        !ran.ok)
+        return ValueResult<bool>::failure(ran.error);
+    return ValueResult<bool>::success(q.next());
 }
 
 ProfileStatus profileStatus(const QSqlDatabase &db, const QString &username)
 {
     ProfileStatus status;
     // Processed: the browser's check (legacy mixed-case names included).
-    QString failure;
-    status.completed = isProcessed(db, username, &failure);
+    const ValueResult<bool> processed = isProcessed(db, username);
+    QString failure = processed.error;
+    status.completed = processed.value;
     QSqlQuery q(db);
     q.setForwardOnly(true);
     QSqlError sqlError;
@@ -567,10 +573,10 @@ ProfileStatus profileStatus(const QSqlDatabase &db, const QString &username)
         status.error = (lost ? Messages::tr("The database is unavailable: %1")
                              : Messages::tr("The database failed: %1"))
                            .arg(failure);
-        if (const QString permission = Schema::permissionProblem(db, sqlError);
-            !lost && !permission.isEmpty()) {
+        if (const std::optional<QString> permission = Schema::permissionProblem(db, sqlError);
+            !lost && permission) {
             status.errorKind = ErrorKind::SetupRequired;
-            status.error = permission;
+            status.error = *permission;
         }
         return status;
     }

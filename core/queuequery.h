@@ -130,8 +130,8 @@ QueuePage fetch(const QSqlDatabase &db, const QueueFilter &filter, const QueueSo
     qint64 offset, int limit);
 
 // Only the ids of a range, for acting on selected rows that are not loaded.
-QStringList fetchIds(const QSqlDatabase &db, const QueueFilter &filter, const QueueSort &sort,
-    qint64 offset, int limit, QString *error = nullptr);
+ValueResult<QStringList> fetchIds(const QSqlDatabase &db, const QueueFilter &filter,
+    const QueueSort &sort, qint64 offset, int limit);
 
 // The most rows a count reads before it stops (and, on PostgreSQL, asks the planner).
 inline constexpr qint64 CountCap = 10000;
@@ -153,12 +153,12 @@ QueueCounts counts(const QSqlDatabase &db, qint64 cap = CountCap);
 QString countText(const QueueCount &count);
 
 // Distinct sources present, sorted (for a filter list).
-QStringList sources(const QSqlDatabase &db, QString *error = nullptr);
+ValueResult<QStringList> sources(const QSqlDatabase &db);
 
 // Every queue row of one (normalized) username, newest first.
-QList<QueueRow> history(const QSqlDatabase &db, const QString &username, QString *error = nullptr);
-// True when the username has a primary_profiles row.
-bool isProcessed(const QSqlDatabase &db, const QString &username, QString *error = nullptr);
+ValueResult<QList<QueueRow>> history(const QSqlDatabase &db, const QString &username);
+// value: true when the username has a primary_profiles row.
+ValueResult<bool> isProcessed(const QSqlDatabase &db, const QString &username);
 
 // One profile's state for the endpoint's status route: isProcessed() and the newest queue row
 // (legacy mixed-case names included). A lost connection gives Unavailable (the caller may

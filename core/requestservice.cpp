@@ -18,9 +18,9 @@ namespace ViralSpot {
 
 namespace {
 
-// Why a parsed request item cannot go to SQL (empty: it can): the username must be valid and
+// Why a parsed request item cannot go to SQL, if it cannot: the username must be valid and
 // already normalized, the source valid.
-QString itemProblem(const RequestItem &item)
+std::optional<QString> itemProblem(const RequestItem &item)
 {
     const Username::Parsed parsed = Username::normalize(item.username);
     if (!parsed.isValid())
@@ -85,9 +85,9 @@ QList<RequestResult> RequestService::requestItems(
         r.username = items[i].username;
         r.source = items[i].source;
         // Validated again here: this is the last door before SQL, whoever calls it.
-        if (const QString problem = itemProblem(items[i]); !problem.isEmpty()) {
+        if (const std::optional<QString> problem = itemProblem(items[i])) {
             r.outcome = Outcome::Invalid;
-            r.message = problem;
+            r.message = *problem;
             continue;
         }
         const auto it = first.constFind(items[i].username);
@@ -162,7 +162,7 @@ QList<RequestResult> RequestService::requestBulk(
     const BulkParseResult &parsed, const QString &source, const BatchOptions &options)
 {
     const QString effectiveSource = source.isEmpty() ? Username::DefaultSource.toString() : source;
-    const QString sourceError = Username::sourceError(effectiveSource);
+    const std::optional<QString> sourceError = Username::sourceError(effectiveSource);
 
     // Invalid and repeated lines are answered here; the valid ones go to requestItems().
     QList<RequestResult> results(parsed.entries.size());
@@ -177,9 +177,9 @@ QList<RequestResult> RequestService::requestBulk(
         r.username = entry.username;
         r.source = effectiveSource;
         r.line = entry.line;
-        if (!sourceError.isEmpty()) {
+        if (sourceError) {
             r.outcome = Outcome::Invalid;
-            r.message = sourceError;
+            r.message = *sourceError;
             continue;
         }
         switch (entry.status) {
@@ -301,8 +301,8 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
             return failAll(tr("The database is unavailable: %1").arg(error.text().trimmed()),
                 ErrorKind::Unavailable);
         }
-        if (const QString permission = Schema::permissionProblem(db, error); !permission.isEmpty())
-            return failAll(permission, ErrorKind::SetupRequired);
+        if (const std::optional<QString> permission = Schema::permissionProblem(db, error))
+            return failAll(*permission, ErrorKind::SetupRequired);
         return failAll(
             tr("The database failed: %1").arg(error.text().trimmed()), ErrorKind::Failed);
     }
@@ -355,7 +355,7 @@ ResolvedRequests RequestService::resolveWithoutWrite(const QList<RequestItem> &i
     names.reserve(items.size());
     position.reserve(items.size());
     for (int i = 0; i < items.size(); ++i) {
-        if (itemProblem(items[i]).isEmpty()) {
+        if (!itemProblem(items[i])) {
             names.append(items[i].username);
             position.append(i);
         }
@@ -414,22 +414,21 @@ ProfileStatus RequestService::status(const QString &username)
     // A connection lost since the last call (a server restart; QPSQL then reports it closed)
     // gets one fresh connection and one more try.
     for (int attempt = 1;; ++attempt) {
-        QString error;
-        QSqlDatabase db = database(&error);
-        if (!db.isOpen()) {
+        ValueResult<QSqlDatabase> opened = database();
+        if (!opened.ok) {
             ProfileStatus status;
             status.errorKind = m_lastErrorKind == ErrorKind::SetupRequired
                 ? ErrorKind::SetupRequired
                 : ErrorKind::Unavailable;
             status.error = status.errorKind == ErrorKind::SetupRequired
-                ? error
-                : tr("The database is unavailable: %1").arg(error);
+                ? opened.error
+                : tr("The database is unavailable: %1").arg(opened.error);
             return status;
         }
-        ProfileStatus status = QueueQuery::profileStatus(db, parsed.username);
+        ProfileStatus status = QueueQuery::profileStatus(opened.value, parsed.username);
         if (status.ok)
             return status;
-        db = QSqlDatabase();
+        opened.value = QSqlDatabase();
         close();
         if (status.errorKind != ErrorKind::Unavailable || attempt > 1)
             return status;
@@ -458,12 +457,12 @@ Result RequestService::open()
         m_writer.reset();
         m_triage.reset();
     }
-    QString why;
-    QSqlDatabase db = Database::open(m_config, m_connectionName, &why);
-    if (!db.isOpen()) {
+    const ValueResult<QSqlDatabase> opened = Database::open(m_config, m_connectionName);
+    if (!opened.ok) {
         m_lastErrorKind = ErrorKind::Unavailable;
-        return Result::failure(why, ErrorKind::Unavailable);
+        return Result::failure(opened.error, ErrorKind::Unavailable);
     }
+    QSqlDatabase db = opened.value;
     if (m_migrated)
         return Result::success();
     // Until it is ready for requests (a repair, or an owner's migration, pending), the schema
@@ -544,14 +543,11 @@ Result RequestService::checkFiles()
     return files;
 }
 
-QSqlDatabase RequestService::database(QString *error)
+ValueResult<QSqlDatabase> RequestService::database()
 {
-    if (const Result opened = open(); !opened.ok) {
-        if (error)
-            *error = opened.error;
-        return QSqlDatabase();
-    }
-    return QSqlDatabase::database(m_connectionName, false);
+    if (const Result opened = open(); !opened.ok)
+        return ValueResult<QSqlDatabase>::failure(opened.error, opened.errorKind);
+    return ValueResult<QSqlDatabase>::success(QSqlDatabase::database(m_connectionName, false));
 }
 
 } // namespace ViralSpot

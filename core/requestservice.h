@@ -114,8 +114,9 @@ public:
 
     ProfileStatus status(const QString &username);
 
-    // The connection, opened if needed (for read-only views on the same thread).
-    QSqlDatabase database(QString *error = nullptr);
+    // The connection, opened (and migrated) if needed, for read-only views on the same thread.
+    // Fails as open() does.
+    ValueResult<QSqlDatabase> database();
 
 private:
     // One chunk of unique valid items in one transaction, with retries and one reconnect.

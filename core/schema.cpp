@@ -43,17 +43,23 @@ struct Step
     bool needsCleanQueue = false; // cannot run while duplicate active rows exist
 };
 
-bool run(QSqlDatabase &db, const QString &sql, QString *error, QSqlError *sqlError = nullptr)
+// What one statement did: the message names the statement; sqlError is the driver's error,
+// for isPermissionError().
+struct Ran
+{
+    bool ok = false;
+    QString error;
+    QSqlError sqlError;
+};
+
+Ran run(QSqlDatabase &db, const QString &sql)
 {
     QSqlQuery q(db);
     if (q.exec(sql))
-        return true;
-    if (error)
-        *error = q.lastError().text() + QStringLiteral(" [") + sql.simplified().left(200) +
-            QLatin1Char(']');
-    if (sqlError)
-        *sqlError = q.lastError();
-    return false;
+        return { true, {}, {} };
+    return { false,
+        q.lastError().text() + QStringLiteral(" [") + sql.simplified().left(200) + QLatin1Char(']'),
+        q.lastError() };
 }
 
 bool tableExists(const QSqlDatabase &db, const QString &table)
@@ -223,15 +229,16 @@ QString lockStatement()
     return QStringLiteral("SELECT pg_advisory_xact_lock(%1)").arg(MigrationLockKey);
 }
 
-bool begin(QSqlDatabase &db, bool postgres, QString *error, QSqlError *sqlError = nullptr)
+Ran begin(QSqlDatabase &db, bool postgres)
 {
-    if (!run(db, beginStatement(postgres), error, sqlError))
-        return false;
-    if (postgres && !run(db, lockStatement(), error, sqlError)) {
-        run(db, QStringLiteral("ROLLBACK"), nullptr);
-        return false;
-    }
-    return true;
+    if (Ran began = run(db, beginStatement(postgres)); !began.ok)
+        return began;
+    if (!postgres)
+        return { true, {}, {} };
+    Ran locked = run(db, lockStatement());
+    if (!locked.ok)
+        run(db, QStringLiteral("ROLLBACK"));
+    return locked;
 }
 
 struct VersionRead
@@ -345,10 +352,10 @@ QStringList grantStatements(const QString &role)
     return statements;
 }
 
-QString permissionProblem(const QSqlDatabase &db, const QSqlError &error)
+std::optional<QString> permissionProblem(const QSqlDatabase &db, const QSqlError &error)
 {
     if (!isPermissionError(error))
-        return {};
+        return std::nullopt;
     const QString role = currentRole(db);
     static const QRegularExpression denied(QStringLiteral(
         "permission denied for (table|relation|sequence|view|schema) \"?([A-Za-z0-9_.$]+)\"?"));
@@ -396,24 +403,22 @@ QString repairRequiredMessage(const DuplicateReport &duplicates)
 
 namespace {
 
-// The counts of duplicate active rows; *error (left empty when it works) says why not.
-DuplicateReport findDuplicateActiveRows(const QSqlDatabase &db, QString *error)
+// The counts of duplicate active rows (none when there is no queue table yet).
+ValueResult<DuplicateReport> findDuplicateActiveRows(const QSqlDatabase &db)
 {
+    using Found = ValueResult<DuplicateReport>;
     DuplicateReport report;
     if (!tableExists(db, QStringLiteral("queue")))
-        return report;
+        return Found::success(report);
     QSqlQuery q(db);
     if (!q.exec(QStringLiteral("SELECT COUNT(*), COALESCE(SUM(n - 1), 0) FROM ("
                                " SELECT lower(username), COUNT(*) AS n FROM queue WHERE ") +
             ActivePredicate + QStringLiteral(" GROUP BY lower(username) HAVING COUNT(*) > 1) d")) ||
-        !q.next()) {
-        if (error)
-            *error = q.lastError().text();
-        return report;
-    }
+        !q.next())
+        return Found::failure(q.lastError().text());
     report.usernames = q.value(0).toInt();
     report.extraRows = q.value(1).toInt();
-    return report;
+    return Found::success(report);
 }
 
 } // namespace
@@ -424,10 +429,18 @@ MigrationResult migrate(QSqlDatabase &db)
     const bool postgres = Database::isPostgres(db);
     QString error;
     QSqlError sqlError;
+    // Keeps what a failed statement said, for the messages below.
+    auto ran = [&](const Ran &statement) {
+        if (!statement.ok) {
+            error = statement.error;
+            sqlError = statement.sqlError;
+        }
+        return statement.ok;
+    };
     auto fail = [&](const QString &generic) {
-        const QString permission = permissionProblem(db, sqlError);
-        result.errorKind = permission.isEmpty() ? ErrorKind::Failed : ErrorKind::SetupRequired;
-        result.error = permission.isEmpty() ? generic : permission;
+        const std::optional<QString> permission = permissionProblem(db, sqlError);
+        result.errorKind = permission ? ErrorKind::SetupRequired : ErrorKind::Failed;
+        result.error = permission ? *permission : generic;
         return result;
     };
 
@@ -447,7 +460,7 @@ MigrationResult migrate(QSqlDatabase &db)
         if (step.needsCleanQueue) {
             // Checked before any transaction or DDL: a database waiting for its repair is
             // asked again on every connection, and that costs one read.
-            result.duplicates = findDuplicateActiveRows(db, &error);
+            result.duplicates = findDuplicateActiveRows(db).value;
             if (!result.duplicates.isClean()) {
                 // Debug only: this is asked on every connection until the repair, and each
                 // front door says it in its own words (repairRequiredMessage()).
@@ -459,10 +472,10 @@ MigrationResult migrate(QSqlDatabase &db)
             }
         }
         sqlError = QSqlError();
-        if (!begin(db, postgres, &error, &sqlError) ||
+        if (!ran(begin(db, postgres)) ||
             (!tableExists(db, QStringLiteral("viralspot_schema_version")) &&
-                !run(db, versionTableStatement(postgres), &error, &sqlError))) {
-            run(db, QStringLiteral("ROLLBACK"), nullptr);
+                !ran(run(db, versionTableStatement(postgres))))) {
+            run(db, QStringLiteral("ROLLBACK"));
             if (isPermissionError(sqlError)) {
                 result.errorKind = ErrorKind::SetupRequired;
                 result.error =
@@ -474,22 +487,22 @@ MigrationResult migrate(QSqlDatabase &db)
         // Another process may have migrated while we waited for the lock.
         const int current = readVersion(db).version;
         if (current >= step.version) {
-            run(db, QStringLiteral("COMMIT"), nullptr);
+            run(db, QStringLiteral("COMMIT"));
             result.toVersion = current;
             continue;
         }
         if (step.needsCleanQueue) {
             // Again under the lock: an older tool may have added one since.
-            result.duplicates = findDuplicateActiveRows(db, &error);
+            result.duplicates = findDuplicateActiveRows(db).value;
             if (!result.duplicates.isClean()) {
-                run(db, QStringLiteral("ROLLBACK"), nullptr);
+                run(db, QStringLiteral("ROLLBACK"));
                 result.ok = true;
                 return result;
             }
         }
         bool applied = true;
         for (const QString &sql : step.statements(db, postgres)) {
-            if (!run(db, sql, &error, &sqlError)) {
+            if (!ran(run(db, sql))) {
                 applied = false;
                 break;
             }
@@ -508,9 +521,9 @@ MigrationResult migrate(QSqlDatabase &db)
                 applied = false;
             }
         }
-        applied = applied && run(db, QStringLiteral("COMMIT"), &error, &sqlError);
+        applied = applied && ran(run(db, QStringLiteral("COMMIT")));
         if (!applied) {
-            run(db, QStringLiteral("ROLLBACK"), nullptr);
+            run(db, QStringLiteral("ROLLBACK"));
             if (isPermissionError(sqlError)) {
                 result.errorKind = ErrorKind::SetupRequired;
                 result.error =
@@ -536,14 +549,16 @@ MigrationPlan plan(const QSqlDatabase &db, bool postgres)
     if (db.isOpen()) {
         const VersionRead read = readVersion(db);
         if (read.error.isValid()) {
-            const QString permission = permissionProblem(db, read.error);
-            result.error = permission.isEmpty() ? read.error.text() : permission;
+            result.error = permissionProblem(db, read.error).value_or(read.error.text());
             return result;
         }
         version = read.version;
-        duplicates = findDuplicateActiveRows(db, &result.error);
-        if (!result.error.isEmpty())
+        const ValueResult<DuplicateReport> found = findDuplicateActiveRows(db);
+        if (!found.ok) {
+            result.error = found.error;
             return result;
+        }
+        duplicates = found.value;
     }
     for (const Step &step : steps()) {
         if (step.version <= version)
@@ -594,9 +609,12 @@ QString script(const QList<PlannedStep> &planned, bool postgres, bool versionTab
 RepairPreview previewRepair(const QSqlDatabase &db, int limit)
 {
     RepairPreview preview;
-    const DuplicateReport report = findDuplicateActiveRows(db, &preview.error);
-    if (!preview.error.isEmpty())
+    const ValueResult<DuplicateReport> found = findDuplicateActiveRows(db);
+    if (!found.ok) {
+        preview.error = found.error;
         return preview;
+    }
+    const DuplicateReport &report = found.value;
     preview.usernames = report.usernames;
     preview.extraRows = report.extraRows;
     QList<DuplicateRow> &rows = preview.rows;
@@ -653,12 +671,11 @@ RepairResult repairDuplicates(QSqlDatabase &db)
 {
     RepairResult result;
     const bool postgres = Database::isPostgres(db);
-    QString error;
-    if (!begin(db, postgres, &error)) {
-        result.error = error;
+    if (const Ran began = begin(db, postgres); !began.ok) {
+        result.error = began.error;
         return result;
     }
-    const DuplicateReport before = findDuplicateActiveRows(db, &error);
+    const DuplicateReport before = findDuplicateActiveRows(db).value;
 
     // The oldest active row per username (in any case: "Foo" and "foo" are one) is kept
     // (created_at, then timestamp, then id as the tie-breaker); every other active row becomes
@@ -683,14 +700,14 @@ RepairResult repairDuplicates(QSqlDatabase &db)
     QSqlQuery q(db);
     if (!q.exec(sql)) {
         result.error = q.lastError().text();
-        run(db, QStringLiteral("ROLLBACK"), nullptr);
+        run(db, QStringLiteral("ROLLBACK"));
         return result;
     }
     result.rowsMarkedFailed = q.numRowsAffected();
     result.usernames = before.usernames;
-    if (!run(db, QStringLiteral("COMMIT"), &error)) {
-        result.error = error;
-        run(db, QStringLiteral("ROLLBACK"), nullptr);
+    if (const Ran committed = run(db, QStringLiteral("COMMIT")); !committed.ok) {
+        result.error = committed.error;
+        run(db, QStringLiteral("ROLLBACK"));
         return result;
     }
     const MigrationResult migrated = migrate(db);

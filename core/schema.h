@@ -8,6 +8,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 namespace ViralSpot::Schema {
 
 // The newest schema version this build knows.
@@ -83,8 +85,8 @@ QString quoteIdentifier(const QString &role);
 
 // When `error` is PostgreSQL's "insufficient privilege" (42501): a sentence naming the table
 // (or schema), the right that is missing, and the GRANT (or command) for the owner to run.
-// Empty for any other error.
-QString permissionProblem(const QSqlDatabase &db, const QSqlError &error);
+// None for any other error.
+std::optional<QString> permissionProblem(const QSqlDatabase &db, const QSqlError &error);
 
 // What every front door says while duplicates block requests: the counts, the command that
 // repairs them and that the window can do it too.

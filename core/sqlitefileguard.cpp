@@ -66,7 +66,7 @@ struct Connection
 std::mutex g_mutex;
 QHash<QString, Connection> g_connections; // by connection name
 QStringList g_databasePaths; // every SQLite database this process opened
-QString g_problem; // the last trip's message until the next attach
+std::optional<QString> g_problem; // the last trip's message until the next attach
 std::atomic_int g_trips { 0 };
 
 sqlite3 *handleOf(const QSqlDatabase &db)
@@ -150,7 +150,7 @@ Result attach(const QSqlDatabase &db)
     g_connections.insert(db.connectionName(), connection);
     if (!g_databasePaths.contains(databasePath))
         g_databasePaths.append(databasePath);
-    g_problem.clear();
+    g_problem.reset();
     return Result::success();
 }
 
@@ -228,7 +228,7 @@ Result check(const QSqlDatabase &db)
     return Result::failure(message, ErrorKind::Unavailable);
 }
 
-QString replacedProblem()
+std::optional<QString> replacedProblem()
 {
     std::lock_guard lock(g_mutex);
     return g_problem;

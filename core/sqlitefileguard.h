@@ -6,6 +6,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <optional>
+
 namespace ViralSpot::SqliteFileGuard {
 
 // SQLite's locks are POSIX fcntl locks, and closing *any* descriptor of a file drops all the
@@ -46,7 +48,8 @@ Result check(const QSqlDatabase &db);
 
 // Set from a trip until a connection to that database is attached again: what happened,
 // for answers that cannot carry a message of their own (the endpoint's 503s, /health).
-QString replacedProblem();
+// None while no trip is pending.
+std::optional<QString> replacedProblem();
 // Trips seen by this process (diagnostics and tests).
 int tripCount();
 

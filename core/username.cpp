@@ -118,11 +118,12 @@ bool isInstagramHost(QStringView host)
     return false;
 }
 
-// The first path segments of instagram.com that are pages, not profiles.
-QString reservedPathError(QStringView segment)
+// The first path segments of instagram.com that are pages, not profiles: why `segment` is not
+// a profile, if it is one of them.
+std::optional<QString> reservedPathError(QStringView segment)
 {
     if (segment.size() > 10) // longer than any page name: the common case of a profile
-        return {};
+        return std::nullopt;
     auto is = [segment](std::string_view page) { return equalsAscii(segment, page); };
     if (is("p"))
         return QStringLiteral("The link is to an Instagram post, not to a profile.");
@@ -255,9 +256,10 @@ Candidate fromLink(QStringView s)
         }
         name = segments[1];
     } else {
-        result.error = reservedPathError(name);
-        if (!result.error.isEmpty())
+        if (std::optional<QString> page = reservedPathError(name)) {
+            result.error = std::move(*page);
             return result;
+        }
     }
     if (name.startsWith(u'@')) {
         name = name.sliced(1);
@@ -357,7 +359,7 @@ Parsed normalize(QStringView input)
     return parsed;
 }
 
-QString sourceError(QStringView source)
+std::optional<QString> sourceError(QStringView source)
 {
     if (source.isEmpty())
         return QStringLiteral("The source is empty.");
@@ -375,7 +377,7 @@ QString sourceError(QStringView source)
             .arg(source.size())
             .arg(MaxSourceLength);
     }
-    return {};
+    return std::nullopt;
 }
 
 } // namespace ViralSpot::Username

@@ -2,6 +2,8 @@
 
 #include <QString>
 
+#include <optional>
+
 namespace ViralSpot::Username {
 
 inline constexpr int MaxLength = 30;
@@ -20,8 +22,9 @@ struct Parsed
 // (contract: Usernames): 1–30 of a-z 0-9 . _, no leading or trailing dot, no "..".
 Parsed normalize(QStringView input);
 
-// Source rules (contract: Source): empty when valid, else why. An empty source is invalid here;
-// callers substitute DefaultSource for a missing one before calling.
-QString sourceError(QStringView source);
+// Source rules (contract: Source): what is wrong with `source`, if anything (nullopt when it is
+// valid). An empty source is invalid here; callers substitute DefaultSource for a missing one
+// before calling.
+std::optional<QString> sourceError(QStringView source);
 
 } // namespace ViralSpot::Username

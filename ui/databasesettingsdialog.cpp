@@ -25,22 +25,23 @@ namespace {
 // Runs on a pool thread: its own service, its own connection, closed again at the end.
 // Connects and runs "SELECT 1", nothing more: testing a database must not create the schema
 // in it (that happens when the window starts using it).
-QString runConnectionTest(const DatabaseConfig &config)
+Result runConnectionTest(const DatabaseConfig &config)
 {
     const QString name = Database::threadConnectionName(QStringLiteral("settings-test"));
-    QString error;
+    Result tested = Result::success();
     {
-        QSqlDatabase db = Database::open(config, name, &error);
-        if (db.isOpen()) {
-            QSqlQuery q(db);
+        const ValueResult<QSqlDatabase> opened = Database::open(config, name);
+        if (opened.ok) {
+            QSqlQuery q(opened.value);
             if (!q.exec(QStringLiteral("SELECT 1")) || !q.next())
-                error = q.lastError().text();
-        } else if (error.isEmpty()) {
-            error = QStringLiteral("unknown error");
+                tested = Result::failure(q.lastError().text());
+        } else {
+            tested = Result::failure(
+                opened.error.isEmpty() ? QStringLiteral("unknown error") : opened.error);
         }
     }
     Database::close(name);
-    return error;
+    return tested;
 }
 
 // The options the TLS fields show; the others pass through the dialog unchanged.
@@ -198,12 +199,12 @@ DatabaseSettingsDialog::DatabaseSettingsDialog(QWidget *parent)
         if (DatabaseConfig::looksLikeConnectionString(text))
             applyConnectionString(text);
     });
-    connect(&m_test, &QFutureWatcher<QString>::finished, this, [this] {
-        const QString error = m_test.result();
-        const bool ok = error.isEmpty();
+    connect(&m_test, &QFutureWatcher<Result>::finished, this, [this] {
+        const Result tested = m_test.result();
+        const bool ok = tested.ok;
         checkRootCertificatePath(); // enables Test again unless the path is unusable
-        m_testResult->setText(ok ? tr("Connected.") : tr("Failed: %1").arg(error));
-        Q_EMIT testFinished(ok, ok ? tr("Connected.") : error);
+        m_testResult->setText(ok ? tr("Connected.") : tr("Failed: %1").arg(tested.error));
+        Q_EMIT testFinished(ok, ok ? tr("Connected.") : tested.error);
     });
     updateEngine();
 }
@@ -251,10 +252,8 @@ DatabaseConfig DatabaseSettingsDialog::config() const
         return config;
     }
     const QString path = m_sqlitePath->text().trimmed();
-    if (path.isEmpty()) {
-        QString error;
-        return DatabaseConfig::fromUrl(DatabaseConfig::defaultUrl(), &error);
-    }
+    if (path.isEmpty())
+        return DatabaseConfig::fromUrl(DatabaseConfig::defaultUrl()).value;
     config.engine = DatabaseConfig::Engine::SQLite;
     config.sqlitePath = path;
     return config;
@@ -267,11 +266,11 @@ void DatabaseSettingsDialog::setPasswordStorageNote(const QString &note)
 
 bool DatabaseSettingsDialog::applyConnectionString(const QString &text)
 {
-    QString error;
-    const DatabaseConfig parsed = DatabaseConfig::fromConnectionString(text, &error);
-    if (!error.isEmpty() || parsed.engine != DatabaseConfig::Engine::PostgreSQL) {
-        m_connectionStringNote->setText(error.isEmpty() ? tr("Not a PostgreSQL connection string.")
-                                                        : tr("Not read: %1").arg(error));
+    const ValueResult<DatabaseConfig> read = DatabaseConfig::fromConnectionString(text);
+    const DatabaseConfig &parsed = read.value;
+    if (!read.ok || parsed.engine != DatabaseConfig::Engine::PostgreSQL) {
+        m_connectionStringNote->setText(read.ok ? tr("Not a PostgreSQL connection string.")
+                                                : tr("Not read: %1").arg(read.error));
         m_connectionStringNote->show();
         return false;
     }

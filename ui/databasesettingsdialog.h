@@ -72,7 +72,7 @@ private:
     QPushButton *m_testButton = nullptr;
     QLabel *m_testResult = nullptr;
     QString m_options; // libpq options other than sslmode and sslrootcert, kept as given
-    QFutureWatcher<QString> m_test;
+    QFutureWatcher<Result> m_test; // the Test button's connection test
 };
 
 } // namespace ViralSpot::Ui

@@ -205,8 +205,9 @@ bool EndpointPanel::start()
     }
     m_server = std::make_unique<Http::EndpointServer>();
     connect(m_server.get(), &Http::EndpointServer::requestLogged, this, &EndpointPanel::appendLog);
-    m_lastError = m_server->start(settings);
-    if (!m_lastError.isEmpty()) {
+    const Result started = m_server->start(settings);
+    m_lastError = started.error;
+    if (!started.ok) {
         qCWarning(lcUi) << "endpoint did not start:" << m_lastError;
         m_server.reset();
         updateState();

@@ -83,12 +83,11 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
 
     DatabaseConfig config = m_settings.databaseConfig();
     if (!m_options.databaseUrl.isEmpty()) {
-        QString error;
-        const DatabaseConfig fromUrl = DatabaseConfig::fromUrl(m_options.databaseUrl, &error);
-        if (error.isEmpty() && fromUrl.isValid())
-            config = fromUrl;
+        const ValueResult<DatabaseConfig> fromUrl = DatabaseConfig::fromUrl(m_options.databaseUrl);
+        if (fromUrl.ok && fromUrl.value.isValid())
+            config = fromUrl.value;
         else
-            m_status->showMessage(tr("Cannot use --database: %1").arg(error));
+            m_status->showMessage(tr("Cannot use --database: %1").arg(fromUrl.error));
     }
     m_session->open(config);
 }
@@ -223,7 +222,7 @@ void MainWindow::rebuildQueueTabs(const DatabaseConfig &config)
 
 void MainWindow::rememberSource(const QString &source)
 {
-    if (!Username::sourceError(source).isEmpty() || source == m_settings.source())
+    if (Username::sourceError(source) || source == m_settings.source())
         return;
     m_settings.setSource(source);
     m_singlePage->addRecentSource(source);

@@ -163,24 +163,25 @@ void RequestWorker::ping()
 
 void RequestWorker::previewRepair()
 {
-    QString error;
-    QSqlDatabase db = m_service ? m_service->database(&error) : QSqlDatabase();
-    if (!db.isOpen()) {
-        Q_EMIT repairPreviewReady(0, 0, {}, error);
+    const ValueResult<QSqlDatabase> opened =
+        m_service ? m_service->database() : ValueResult<QSqlDatabase>();
+    if (!opened.ok) {
+        Q_EMIT repairPreviewReady(0, 0, {}, opened.error);
         return;
     }
-    const Schema::RepairPreview preview = Schema::previewRepair(db, PreviewRows);
+    const Schema::RepairPreview preview = Schema::previewRepair(opened.value, PreviewRows);
     Q_EMIT repairPreviewReady(preview.usernames, preview.extraRows, preview.rows, preview.error);
 }
 
 void RequestWorker::applyRepair()
 {
-    QString error;
-    QSqlDatabase db = m_service ? m_service->database(&error) : QSqlDatabase();
-    if (!db.isOpen()) {
-        Q_EMIT repairFinished(false, 0, 0, error);
+    ValueResult<QSqlDatabase> opened =
+        m_service ? m_service->database() : ValueResult<QSqlDatabase>();
+    if (!opened.ok) {
+        Q_EMIT repairFinished(false, 0, 0, opened.error);
         return;
     }
+    QSqlDatabase &db = opened.value;
     const Schema::RepairResult repair = Schema::repairDuplicates(db);
     if (repair.rowsMarkedFailed > 0) {
         // Rows were marked even when the migration after it failed: that is worth a record.
@@ -215,12 +216,12 @@ void RequestWorker::reportConnection(bool connected, const QString &error)
     if (connected) {
         qCInfo(lcUi) << "database connected";
         if (m_service && m_service->config().engine == DatabaseConfig::Engine::PostgreSQL) {
-            QString why;
-            const ConnectionSecurity security =
-                ConnectionSecurity::query(m_service->database(), m_service->config(), &why);
-            if (!security.known)
-                qCWarning(lcUi) << "cannot tell whether the connection is encrypted:" << why;
-            Q_EMIT securityChanged(security);
+            const ValueResult<ConnectionSecurity> security =
+                ConnectionSecurity::query(m_service->database().value, m_service->config());
+            if (!security.ok)
+                qCWarning(lcUi) << "cannot tell whether the connection is encrypted:"
+                                << security.error;
+            Q_EMIT securityChanged(security.value);
         }
     } else {
         qCWarning(lcUi) << "database unavailable:" << error;

@@ -106,10 +106,8 @@ DatabaseConfig Settings::databaseConfig() const
         return config;
     }
     const QString path = value(Key::SqlitePath).toString();
-    if (path.isEmpty()) {
-        QString error;
-        return DatabaseConfig::fromUrl(DatabaseConfig::defaultUrl(), &error);
-    }
+    if (path.isEmpty())
+        return DatabaseConfig::fromUrl(DatabaseConfig::defaultUrl()).value;
     config.engine = DatabaseConfig::Engine::SQLite;
     config.sqlitePath = path;
     return config;

@@ -105,13 +105,12 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
     QString literals[4];
     const QStringList *arrays[] = { &chunk.names, &chunk.sources, &chunk.requestIds, &chunk.ids };
     for (int k = 0; k < 4; ++k) {
-        QString why;
-        literals[k] = Database::postgresLiteral(pgArray(*arrays[k]), &why);
-        if (literals[k].isEmpty()) {
-            result.error = QSqlError(why, QString(), QSqlError::StatementError);
+        const ValueResult<QString> literal = Database::postgresLiteral(pgArray(*arrays[k]));
+        if (!literal.ok) {
+            result.error = QSqlError(literal.error, QString(), QSqlError::StatementError);
             return result;
         }
-        literals[k] += QLatin1String("::text[]");
+        literals[k] = literal.value + QLatin1String("::text[]");
     }
     // $1..$4 in one pass, so that no value is searched for parameters in its turn.
     const QString &statement = chunkStatement(m_legacy);

@@ -21,12 +21,12 @@ EndpointServer::~EndpointServer()
     stop();
 }
 
-QString EndpointServer::start(const EndpointSettings &settings)
+Result EndpointServer::start(const EndpointSettings &settings)
 {
     if (isListening())
-        return tr("The endpoint is already running on %1.").arg(url());
-    if (const QString problem = settings.validate(); !problem.isEmpty())
-        return problem;
+        return Result::failure(tr("The endpoint is already running on %1.").arg(url()));
+    if (Result valid = settings.validate(); !valid.ok)
+        return valid;
     m_settings = settings;
 
     ConnectionLimits limits;
@@ -56,7 +56,7 @@ QString EndpointServer::start(const EndpointSettings &settings)
         m_frontend.reset();
         m_writer.reset();
         m_reader.reset();
-        return error;
+        return Result::failure(error);
     }
     m_listener = listener.release();
     m_frontend->bind(m_listener); // takes ownership
@@ -66,7 +66,7 @@ QString EndpointServer::start(const EndpointSettings &settings)
     qCInfo(lcHttp).noquote() << "listening on" << url() << "database"
                              << settings.database.displayUrl();
     Q_EMIT started(url());
-    return {};
+    return Result::success();
 }
 
 void EndpointServer::stop()

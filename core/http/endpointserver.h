@@ -50,9 +50,9 @@ public:
     explicit EndpointServer(QObject *parent = nullptr);
     ~EndpointServer() override; // stop()
 
-    // Validates the settings, listens and starts the database threads. Returns an empty string
-    // on success, else a sentence for the user (nothing is left running then).
-    QString start(const EndpointSettings &settings);
+    // Validates the settings, listens and starts the database threads. On failure the error is
+    // a sentence for the user, and nothing is left running.
+    Result start(const EndpointSettings &settings);
     // Stops listening, commits every request already received, answers it, closes the
     // connections. Blocks until done (normally milliseconds; bounded by the database timeouts).
     void stop();

@@ -92,19 +92,19 @@ int main(int argc, char *argv[])
     parser.addOption({ QStringLiteral("runs"), QStringLiteral("Repetitions."), QStringLiteral("n"),
         QStringLiteral("3") });
     parser.process(app);
-    QString error;
-    const DatabaseConfig config =
-        DatabaseConfig::fromUrl(parser.value(QStringLiteral("database")), &error);
-    if (!error.isEmpty()) {
-        std::fprintf(stderr, "%s\n", qPrintable(error));
+    const ValueResult<DatabaseConfig> parsed =
+        DatabaseConfig::fromUrl(parser.value(QStringLiteral("database")));
+    if (!parsed.ok) {
+        std::fprintf(stderr, "%s\n", qPrintable(parsed.error));
         return 2;
     }
+    const DatabaseConfig &config = parsed.value;
     const int runs = std::max(1, parser.value(QStringLiteral("runs")).toInt());
     std::printf("engine: %s\n", qPrintable(config.engineName()));
 
     {
         // The SQL alone, on this thread, for reference.
-        QSqlDatabase db = Database::open(config, QStringLiteral("bench_direct"), &error);
+        QSqlDatabase db = Database::open(config, QStringLiteral("bench_direct")).value;
         auto time = [](const char *what, const std::function<void()> &f) {
             QElapsedTimer t;
             t.start();

@@ -162,7 +162,7 @@ Figures runEngine(const DatabaseConfig &config, int lines, int chunk, const QStr
                 qPrintable(opened.error));
             return f;
         }
-        QSqlDatabase db = service.database();
+        QSqlDatabase db = service.database().value;
         if (!seed(db, processed, waiting)) {
             std::fprintf(stderr, "seeding failed: %s\n", qPrintable(db.lastError().text()));
             return f;
@@ -312,11 +312,10 @@ int main(int argc, char *argv[])
                 "it)\n");
             return 2;
         }
-        QString error;
-        DatabaseConfig admin = DatabaseConfig::fromUrl(adminUrl, &error);
+        DatabaseConfig admin = DatabaseConfig::fromUrl(adminUrl).value;
         const QString name = QStringLiteral("viralspot_bench_%1").arg(app.applicationPid());
         {
-            QSqlDatabase db = Database::open(admin, QStringLiteral("bench_admin"), &error);
+            QSqlDatabase db = Database::open(admin, QStringLiteral("bench_admin")).value;
             exec(db, QStringLiteral("CREATE DATABASE ") + name);
         }
         DatabaseConfig config = admin;

@@ -141,21 +141,22 @@ int main(int argc, char *argv[])
         QStringLiteral("n"), QStringLiteral("1000000") });
     parser.process(app);
 
-    QString error;
-    const DatabaseConfig config =
-        DatabaseConfig::fromUrl(parser.value(QStringLiteral("database")), &error);
-    if (!error.isEmpty()) {
-        std::fprintf(stderr, "%s\n", qPrintable(error));
+    const ValueResult<DatabaseConfig> parsed =
+        DatabaseConfig::fromUrl(parser.value(QStringLiteral("database")));
+    if (!parsed.ok) {
+        std::fprintf(stderr, "%s\n", qPrintable(parsed.error));
         return 2;
     }
+    const DatabaseConfig &config = parsed.value;
     const qint64 rows = parser.value(QStringLiteral("rows")).toLongLong();
     int status = 0;
     {
-        QSqlDatabase db = Database::open(config, QStringLiteral("generator"), &error);
-        if (!db.isOpen()) {
-            std::fprintf(stderr, "%s\n", qPrintable(error));
+        ValueResult<QSqlDatabase> opened = Database::open(config, QStringLiteral("generator"));
+        if (!opened.ok) {
+            std::fprintf(stderr, "%s\n", qPrintable(opened.error));
             return 2;
         }
+        QSqlDatabase &db = opened.value;
         const Schema::MigrationResult migration = Schema::migrate(db);
         if (!migration.ok) {
             std::fprintf(stderr, "migration failed: %s\n", qPrintable(migration.error));

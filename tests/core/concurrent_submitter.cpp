@@ -27,12 +27,12 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "usage: concurrent_submitter URL THREADS BATCH SEED < usernames\n");
         return 64;
     }
-    QString error;
-    const DatabaseConfig config = DatabaseConfig::fromUrl(args[1], &error);
-    if (!error.isEmpty()) {
-        std::fprintf(stderr, "%s\n", qPrintable(error));
+    const ValueResult<DatabaseConfig> parsed = DatabaseConfig::fromUrl(args[1]);
+    if (!parsed.ok) {
+        std::fprintf(stderr, "%s\n", qPrintable(parsed.error));
         return 64;
     }
+    const DatabaseConfig &config = parsed.value;
     const int threads = args[2].toInt();
     const int batch = std::max(1, args[3].toInt());
     const unsigned seed = args[4].toUInt();

@@ -26,11 +26,11 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "usage: first_open_race URL THREADS\n");
         return 64;
     }
-    QString error;
-    const DatabaseConfig config = DatabaseConfig::fromUrl(args[1], &error);
+    const ValueResult<DatabaseConfig> parsed = DatabaseConfig::fromUrl(args[1]);
+    const DatabaseConfig &config = parsed.value;
     const int threads = args[2].toInt();
-    if (!error.isEmpty() || threads < 1) {
-        std::fprintf(stderr, "bad arguments: %s\n", qPrintable(error));
+    if (!parsed.ok || threads < 1) {
+        std::fprintf(stderr, "bad arguments: %s\n", qPrintable(parsed.error));
         return 64;
     }
 
@@ -42,8 +42,7 @@ int main(int argc, char *argv[])
             ready.fetch_add(1);
             while (ready.load() < threads) { } // all start their first connection together
             const QString name = QStringLiteral("race-%1").arg(t);
-            QString why;
-            if (!Database::open(config, name, &why).isOpen()) {
+            if (const QString why = Database::open(config, name).error; !why.isEmpty()) {
                 std::fprintf(stderr, "open failed: %s\n", qPrintable(why));
                 failures.fetch_add(1);
             }

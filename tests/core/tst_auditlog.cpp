@@ -195,7 +195,9 @@ void TestAuditLog::submissionEntryCountsOutcomes()
     QCOMPARE(entry.details.value(QStringLiteral("duplicate_in_batch")).toInt(), 1);
     QSqlDatabase db = m_db->connection();
     QVERIFY(AuditLog::record(db, entry).ok);
-    QCOMPARE(AuditLog::actions(db), QStringList { QStringLiteral("submit") });
+    const ValueResult<QStringList> actions = AuditLog::actions(db);
+    QVERIFY2(actions.ok, qPrintable(actions.error));
+    QCOMPARE(actions.value, QStringList { QStringLiteral("submit") });
 }
 
 void TestAuditLog::endpointCounterAggregates()

@@ -4,6 +4,7 @@
 #include <QTest>
 
 using ViralSpot::DatabaseConfig;
+using ViralSpot::ValueResult;
 
 class TestDatabaseConfig : public QObject
 {
@@ -104,9 +105,10 @@ void TestDatabaseConfig::parse()
     QFETCH(QString, password);
     QFETCH(QString, options);
 
-    QString error;
-    const DatabaseConfig c = DatabaseConfig::fromUrl(url, &error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<DatabaseConfig> parsed = DatabaseConfig::fromUrl(url);
+    QVERIFY2(parsed.ok, qPrintable(parsed.error));
+    QVERIFY(parsed.error.isEmpty());
+    const DatabaseConfig &c = parsed.value;
     QVERIFY(c.isValid());
     QCOMPARE(c.engine == DatabaseConfig::Engine::PostgreSQL, postgres);
     if (postgres) {
@@ -149,17 +151,17 @@ void TestDatabaseConfig::rejects()
 {
     QFETCH(QString, url);
     QFETCH(QString, errorPart);
-    QString error;
-    DatabaseConfig::fromUrl(url, &error);
-    QVERIFY2(!error.isEmpty(), qPrintable(url));
-    QVERIFY2(error.contains(errorPart), qPrintable(error));
+    const ValueResult<DatabaseConfig> parsed = DatabaseConfig::fromUrl(url);
+    QVERIFY2(!parsed.ok, qPrintable(url));
+    QVERIFY2(!parsed.error.isEmpty(), qPrintable(url));
+    QVERIFY2(parsed.error.contains(errorPart), qPrintable(parsed.error));
+    QVERIFY(!parsed.value.isValid());
 }
 
 void TestDatabaseConfig::displayUrlHidesPassword()
 {
-    QString error;
     const DatabaseConfig c =
-        DatabaseConfig::fromUrl(QStringLiteral("postgresql://u:topsecret@h:5/d"), &error);
+        DatabaseConfig::fromUrl(QStringLiteral("postgresql://u:topsecret@h:5/d")).value;
     QVERIFY(!c.displayUrl().contains(QLatin1String("topsecret")));
     QVERIFY(c.displayUrl().contains(QLatin1String("***")));
     QVERIFY(c.toUrl().contains(QLatin1String("topsecret")));
@@ -167,11 +169,11 @@ void TestDatabaseConfig::displayUrlHidesPassword()
 
 void TestDatabaseConfig::roundTrip()
 {
-    QString error;
-    const DatabaseConfig c = DatabaseConfig::fromUrl(
-        QStringLiteral("postgresql://u:p%40w@h:7/d?sslmode=disable"), &error);
-    const DatabaseConfig again = DatabaseConfig::fromUrl(c.toUrl(), &error);
-    QVERIFY(error.isEmpty());
+    const ValueResult<DatabaseConfig> first =
+        DatabaseConfig::fromUrl(QStringLiteral("postgresql://u:p%40w@h:7/d?sslmode=disable"));
+    const ValueResult<DatabaseConfig> parsedAgain = DatabaseConfig::fromUrl(first.value.toUrl());
+    QVERIFY(first.ok && parsedAgain.ok);
+    const DatabaseConfig &again = parsedAgain.value;
     QCOMPARE(again.password, QStringLiteral("p@w"));
     QCOMPARE(again.options, QStringLiteral("sslmode=disable"));
     QCOMPARE(again.port, 7);
@@ -315,9 +317,10 @@ void TestDatabaseConfig::connectionString()
     QFETCH(QString, password);
     QFETCH(QString, options);
 
-    QString error = QStringLiteral("not cleared");
-    const DatabaseConfig c = DatabaseConfig::fromConnectionString(text, &error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<DatabaseConfig> parsed = DatabaseConfig::fromConnectionString(text);
+    QVERIFY2(parsed.ok, qPrintable(parsed.error));
+    QVERIFY(parsed.error.isEmpty());
+    const DatabaseConfig &c = parsed.value;
     QVERIFY(c.isValid());
     QVERIFY(c.engine == DatabaseConfig::Engine::PostgreSQL);
     QCOMPARE(c.host, host);
@@ -327,8 +330,9 @@ void TestDatabaseConfig::connectionString()
     QCOMPARE(c.password, password);
     QCOMPARE(c.options, options);
     // What the dialog hands on is a URL that reads back to the same configuration.
-    const DatabaseConfig again = DatabaseConfig::fromUrl(c.toUrl(), &error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<DatabaseConfig> parsedAgain = DatabaseConfig::fromUrl(c.toUrl());
+    QVERIFY2(parsedAgain.ok, qPrintable(parsedAgain.error));
+    const DatabaseConfig &again = parsedAgain.value;
     QCOMPARE(again.host, host);
     QCOMPARE(again.user, user);
     QCOMPARE(again.password, password);
@@ -366,10 +370,10 @@ void TestDatabaseConfig::connectionStringRejects()
 {
     QFETCH(QString, text);
     QFETCH(QString, errorPart);
-    QString error;
-    const DatabaseConfig c = DatabaseConfig::fromConnectionString(text, &error);
-    QVERIFY2(!error.isEmpty(), qPrintable(text));
-    QVERIFY2(error.contains(errorPart), qPrintable(error));
+    const ValueResult<DatabaseConfig> parsed = DatabaseConfig::fromConnectionString(text);
+    QVERIFY2(!parsed.ok, qPrintable(text));
+    QVERIFY2(parsed.error.contains(errorPart), qPrintable(parsed.error));
+    const DatabaseConfig &c = parsed.value;
     QVERIFY(!c.isValid() || c.engine == DatabaseConfig::Engine::SQLite);
 }
 

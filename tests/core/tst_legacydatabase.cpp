@@ -11,6 +11,7 @@
 #include "core/schema.h"
 #include "tests/support/legacyfixture.h"
 #include "tests/support/testdatabase.h"
+#include "tests/support/verify.h"
 
 #include <QProcess>
 #include <QRandomGenerator>
@@ -66,8 +67,7 @@ void TestLegacyDatabase::init()
 {
     m_db = std::make_unique<Test::TemporaryDatabase>(DatabaseConfig::Engine::PostgreSQL);
     QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
-    QString error;
-    QVERIFY2(Test::loadLegacyFixture(*m_db, &error), qPrintable(error));
+    VERIFY_OK(Test::loadLegacyFixture(*m_db));
 }
 
 void TestLegacyDatabase::cleanup()
@@ -115,17 +115,16 @@ QString TestLegacyDatabase::repair()
 
 bool TestLegacyDatabase::adminExec(const QString &sql)
 {
-    QString error;
     const DatabaseConfig admin =
-        DatabaseConfig::fromUrl(qEnvironmentVariable("VIRALSPOT_TEST_PG_URL"), &error);
+        DatabaseConfig::fromUrl(qEnvironmentVariable("VIRALSPOT_TEST_PG_URL")).value;
     const QString name = QStringLiteral("legacy_admin");
     bool ok = false;
     {
-        QSqlDatabase db = Database::open(admin, name, &error);
-        QSqlQuery q(db);
-        ok = db.isOpen() && q.exec(sql);
+        const ValueResult<QSqlDatabase> opened = Database::open(admin, name);
+        QSqlQuery q(opened.value);
+        ok = opened.ok && q.exec(sql);
         if (!ok)
-            qWarning() << "admin SQL failed:" << sql << q.lastError().text() << error;
+            qWarning() << "admin SQL failed:" << sql << q.lastError().text() << opened.error;
     }
     Database::close(name);
     return ok;
@@ -388,9 +387,9 @@ void TestLegacyDatabase::queueBrowserAndActionsOnEnumColumns()
     QVERIFY2(counts.ok, qPrintable(counts.error));
     QCOMPARE(
         counts.byStatus.value(QStringLiteral("FAILED")).rows, 2); // brokenone, the repaired row
-    QString error;
-    QVERIFY(!QueueQuery::history(db, QStringLiteral("natgeo"), &error).isEmpty());
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<QList<QueueRow>> history = QueueQuery::history(db, QStringLiteral("natgeo"));
+    QVERIFY2(history.ok, qPrintable(history.error));
+    QVERIFY(!history.value.isEmpty());
 
     auto idOf = [&](const char *username) {
         return m_db

@@ -3,6 +3,7 @@
 
 #include "core/requestservice.h"
 #include "tests/support/testdatabase.h"
+#include "tests/support/verify.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
@@ -28,10 +29,10 @@ private:
 
 void TestOutage::initTestCase()
 {
-    QString error;
-    QVERIFY2(m_server.start(&error), qPrintable(error));
-    m_config = DatabaseConfig::fromUrl(m_server.adminUrl(), &error);
-    QVERIFY(error.isEmpty());
+    VERIFY_OK(m_server.start());
+    const ValueResult<DatabaseConfig> parsed = DatabaseConfig::fromUrl(m_server.adminUrl());
+    QVERIFY2(parsed.ok, qPrintable(parsed.error));
+    m_config = parsed.value;
 }
 
 void TestOutage::postgresStopsAndReturns()
@@ -39,8 +40,7 @@ void TestOutage::postgresStopsAndReturns()
     RequestService service(m_config);
     QCOMPARE(service.request(QStringLiteral("before")).outcome, Outcome::Queued);
 
-    QString error;
-    QVERIFY2(m_server.stop(&error), qPrintable(error));
+    VERIFY_OK(m_server.stop());
 
     QElapsedTimer timer;
     timer.start();
@@ -57,14 +57,14 @@ void TestOutage::postgresStopsAndReturns()
     QVERIFY2(timer.elapsed() < 8000, "requests against a stopped server must fail fast");
     QVERIFY(!service.status(QStringLiteral("before")).ok);
 
-    QVERIFY2(m_server.start(&error), qPrintable(error));
+    VERIFY_OK(m_server.start());
     const Result back = service.ping();
     QVERIFY2(back.ok, qPrintable(back.error));
     QCOMPARE(service.request(QStringLiteral("after")).outcome, Outcome::Queued);
     QCOMPARE(service.request(QStringLiteral("before")).outcome, Outcome::AlreadyQueued);
     // Nothing from the outage reached the queue.
     QCOMPARE(service.request(QStringLiteral("during")).outcome, Outcome::Queued);
-    QSqlQuery q(service.database());
+    QSqlQuery q(service.database().value);
     QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username IN ('during2', "
                                   "'during3')")) &&
         q.next());
@@ -73,8 +73,7 @@ void TestOutage::postgresStopsAndReturns()
 
 void TestOutage::submitExitsTwoWhileDown()
 {
-    QString error;
-    QVERIFY2(m_server.stop(&error), qPrintable(error));
+    VERIFY_OK(m_server.stop());
     QProcess p;
     p.start(Test::appBinary(),
         { QStringLiteral("submit"), QStringLiteral("--database"), m_server.adminUrl(),
@@ -84,7 +83,7 @@ void TestOutage::submitExitsTwoWhileDown()
     const QString out = QString::fromUtf8(p.readAllStandardOutput());
     QVERIFY2(out.contains(QLatin1String("nobody_home\terror\t")), qPrintable(out));
     QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QLatin1String("unavailable")));
-    QVERIFY2(m_server.start(&error), qPrintable(error));
+    VERIFY_OK(m_server.start());
 }
 
 void TestOutage::sqliteFolderThatCannotExist()
@@ -93,9 +92,9 @@ void TestOutage::sqliteFolderThatCannotExist()
     QFile blocker(dir.filePath(QStringLiteral("file")));
     QVERIFY(blocker.open(QIODevice::WriteOnly));
     blocker.close();
-    QString error;
     const DatabaseConfig config = DatabaseConfig::fromUrl(
-        QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("file/sub/q.sqlite")), &error);
+        QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("file/sub/q.sqlite")))
+                                      .value;
     RequestService service(config);
     const RequestResult r = service.request(QStringLiteral("someone"));
     QCOMPARE(r.outcome, Outcome::Error);

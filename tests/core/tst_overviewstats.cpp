@@ -118,10 +118,10 @@ void TestOverviewStats::hourlyByStatusEqualsDirectCounts_data()
 void TestOverviewStats::hourlyByStatusEqualsDirectCounts()
 {
     QFETCH(int, hours);
-    QString error;
-    const HourlySeries series = OverviewStats::requestsPerHour(
-        m_db->connection(), m_now, hours, OverviewSplit::Status, 6, &error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<HourlySeries> read =
+        OverviewStats::requestsPerHour(m_db->connection(), m_now, hours, OverviewSplit::Status, 6);
+    QVERIFY2(read.ok, qPrintable(read.error));
+    const HourlySeries &series = read.value;
     QCOMPARE(series.hours.size(), hours);
     QCOMPARE(series.hours.last(), QDateTime(m_now.date(), QTime(14, 0), Qt::UTC));
     QCOMPARE(series.hours.first(), series.hours.last().addSecs(-3600LL * (hours - 1)));
@@ -149,10 +149,10 @@ void TestOverviewStats::hourlyByStatusEqualsDirectCounts()
 
 void TestOverviewStats::sourcesBeyondTheLargestAreOther()
 {
-    QString error;
-    const HourlySeries series = OverviewStats::requestsPerHour(
-        m_db->connection(), m_now, 24 * 7, OverviewSplit::Source, 4, &error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<HourlySeries> read =
+        OverviewStats::requestsPerHour(m_db->connection(), m_now, 24 * 7, OverviewSplit::Source, 4);
+    QVERIFY2(read.ok, qPrintable(read.error));
+    const HourlySeries &series = read.value;
     QCOMPARE(series.keys.size(), 4);
     QCOMPARE(series.keys.last(), QString(OverviewStats::OtherKey));
     const QDateTime from = series.hours.first();
@@ -193,10 +193,9 @@ void TestOverviewStats::sourcesBeyondTheLargestAreOther()
 
 void TestOverviewStats::compositionEqualsDirectCounts()
 {
-    QString error;
-    const QMap<QString, qint64> composition =
-        OverviewStats::composition(m_db->connection(), &error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<QMap<QString, qint64>> read = OverviewStats::composition(m_db->connection());
+    QVERIFY2(read.ok, qPrintable(read.error));
+    const QMap<QString, qint64> &composition = read.value;
     QCOMPARE(composition, m_statusTotals);
     const OverviewData data = OverviewStats::load(m_db->connection(), OverviewSplit::Status, m_now);
     QVERIFY2(data.ok, qPrintable(data.error));

@@ -71,26 +71,29 @@ void TestPoolSafeStatements::placeholdersOutsideLiteralsOnly()
     QFETCH(QString, sql);
     QFETCH(QVariantList, values);
     QFETCH(QString, expected);
-    QString error;
-    QCOMPARE(Database::withPostgresLiterals(sql, values, &error), expected);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<QString> written = Database::withPostgresLiterals(sql, values);
+    QVERIFY2(written.ok, qPrintable(written.error));
+    QCOMPARE(written.value, expected);
 }
 
 void TestPoolSafeStatements::refusesWhatCannotBeWritten()
 {
-    QString error;
-    QVERIFY(Database::withPostgresLiterals(QStringLiteral("SELECT ?, ?"), { 1 }, &error).isEmpty());
-    QVERIFY(!error.isEmpty());
-    error.clear();
-    QVERIFY(Database::withPostgresLiterals(QStringLiteral("SELECT ?"), { 1, 2 }, &error).isEmpty());
-    QVERIFY(!error.isEmpty());
-    error.clear();
+    const ValueResult<QString> tooFewValues =
+        Database::withPostgresLiterals(QStringLiteral("SELECT ?, ?"), { 1 });
+    QVERIFY(!tooFewValues.ok);
+    QVERIFY(tooFewValues.value.isEmpty());
+    QVERIFY(!tooFewValues.error.isEmpty());
+    const ValueResult<QString> tooManyValues =
+        Database::withPostgresLiterals(QStringLiteral("SELECT ?"), { 1, 2 });
+    QVERIFY(!tooManyValues.ok);
+    QVERIFY(tooManyValues.value.isEmpty());
+    QVERIFY(!tooManyValues.error.isEmpty());
     // libpq would cut the statement at a NUL character.
-    QVERIFY(Database::withPostgresLiterals(QStringLiteral("SELECT ?"),
-        { QString(QStringLiteral("a") + QChar(0) + QStringLiteral("'; DROP TABLE queue; --")) },
-        &error)
-                .isEmpty());
-    QVERIFY(!error.isEmpty());
+    const ValueResult<QString> nul = Database::withPostgresLiterals(QStringLiteral("SELECT ?"),
+        { QString(QStringLiteral("a") + QChar(0) + QStringLiteral("'; DROP TABLE queue; --")) });
+    QVERIFY(!nul.ok);
+    QVERIFY(nul.value.isEmpty());
+    QVERIFY(!nul.error.isEmpty());
 }
 
 void TestPoolSafeStatements::hostileValuesRoundTrip_data()

@@ -374,8 +374,7 @@ void TestQueueActions::concurrentRetriesNeverMakeTwoActiveRows()
         threads << QThread::create([config, ids, &results, t] {
             const QString name = QStringLiteral("race_%1").arg(t);
             {
-                QString error;
-                QSqlDatabase db = Database::open(config, name, &error);
+                QSqlDatabase db = Database::open(config, name).value;
                 results[t] = QueueActions::apply(
                     db, QueueAction::Retry, ids, AuditEntry::forOrigin(QStringLiteral("window")));
             }

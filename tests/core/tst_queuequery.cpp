@@ -430,13 +430,15 @@ void TestQueueQuery::historyAndProcessed()
 {
     QVERIFY(m_db->exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('carol')")));
     QSqlDatabase db = m_db->connection();
-    QString error;
-    QVERIFY(QueueQuery::isProcessed(db, QStringLiteral("carol"), &error));
-    QVERIFY(!QueueQuery::isProcessed(db, QStringLiteral("eve"), &error));
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<bool> carol = QueueQuery::isProcessed(db, QStringLiteral("carol"));
+    const ValueResult<bool> eve = QueueQuery::isProcessed(db, QStringLiteral("eve"));
+    QVERIFY2(carol.ok && eve.ok, qPrintable(carol.error + eve.error));
+    QVERIFY(carol.value);
+    QVERIFY(!eve.value);
 
-    const QList<QueueRow> history = QueueQuery::history(db, QStringLiteral("bob"), &error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<QList<QueueRow>> read = QueueQuery::history(db, QStringLiteral("bob"));
+    QVERIFY2(read.ok, qPrintable(read.error));
+    const QList<QueueRow> &history = read.value;
     QList<SeedRow> expected;
     for (const SeedRow &row : std::as_const(m_rows)) {
         if (row.username == QLatin1String("bob"))
@@ -464,11 +466,14 @@ void TestQueueQuery::historyAndProcessed()
     // Rows an adopted database holds as typed ("OldStar", "Bob") are the same profile.
     QVERIFY(
         m_db->exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('OldStar')")));
-    QVERIFY(QueueQuery::isProcessed(db, QStringLiteral("oldstar"), &error));
+    const ValueResult<bool> oldstar = QueueQuery::isProcessed(db, QStringLiteral("oldstar"));
+    QVERIFY2(oldstar.ok, qPrintable(oldstar.error));
+    QVERIFY(oldstar.value);
     QVERIFY(
         m_db->seedQueue(QStringLiteral("Bob"), QStringLiteral("FAILED"), QStringLiteral("LOW")));
-    const QList<QueueRow> withLegacy = QueueQuery::history(db, QStringLiteral("bob"), &error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<QList<QueueRow>> readAgain = QueueQuery::history(db, QStringLiteral("bob"));
+    QVERIFY2(readAgain.ok, qPrintable(readAgain.error));
+    const QList<QueueRow> &withLegacy = readAgain.value;
     QCOMPARE(withLegacy.size(), expected.size() + 1);
     QVERIFY(std::any_of(withLegacy.cbegin(), withLegacy.cend(),
         [](const QueueRow &r) { return r.username == QLatin1String("Bob"); }));
@@ -481,9 +486,9 @@ void TestQueueQuery::fetchIdsMatchesFetch()
     filter.statuses = QStringList { QStringLiteral("COMPLETED"), QStringLiteral("FAILED") };
     const QueuePage page = QueueQuery::fetch(db, filter, {}, 3, 5);
     QVERIFY(page.ok);
-    QString error;
-    const QStringList ids = QueueQuery::fetchIds(db, filter, {}, 3, 5, &error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<QStringList> fetched = QueueQuery::fetchIds(db, filter, {}, 3, 5);
+    QVERIFY2(fetched.ok, qPrintable(fetched.error));
+    const QStringList &ids = fetched.value;
     QStringList pageIds;
     for (const QueueRow &row : page.rows)
         pageIds << row.id;

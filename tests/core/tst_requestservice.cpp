@@ -20,13 +20,12 @@ namespace {
 // A database of this test's engine that cannot be reached.
 DatabaseConfig unreachableConfig()
 {
-    QString error;
-    const DatabaseConfig config = Test::engine() == DatabaseConfig::Engine::PostgreSQL
-        ? DatabaseConfig::fromUrl(QStringLiteral("postgresql://postgres@127.0.0.1:1/none"), &error)
-        : DatabaseConfig::fromUrl(QStringLiteral("sqlite:/proc/version/nope/q.sqlite"), &error);
-    if (!error.isEmpty())
-        qFatal("bad test URL: %s", qPrintable(error));
-    return config;
+    const ValueResult<DatabaseConfig> config = Test::engine() == DatabaseConfig::Engine::PostgreSQL
+        ? DatabaseConfig::fromUrl(QStringLiteral("postgresql://postgres@127.0.0.1:1/none"))
+        : DatabaseConfig::fromUrl(QStringLiteral("sqlite:/proc/version/nope/q.sqlite"));
+    if (!config.ok)
+        qFatal("bad test URL: %s", qPrintable(config.error));
+    return config.value;
 }
 
 } // namespace
@@ -285,7 +284,7 @@ void TestRequestService::defaultSourceIsFrontend()
 
 void TestRequestService::commitIsDurableAndVisible()
 {
-    QSqlDatabase db = m_service->database();
+    QSqlDatabase db = m_service->database().value;
     QSqlQuery q(db);
     if (Test::engine() == DatabaseConfig::Engine::SQLite) {
         QVERIFY(q.exec(QStringLiteral("PRAGMA synchronous")) && q.next());
@@ -307,7 +306,7 @@ void TestRequestService::commitIsDurableAndVisible()
         QVERIFY(m_db->exec(QStringLiteral("CREATE TRIGGER record_setting AFTER INSERT ON queue "
                                           "FOR EACH ROW EXECUTE FUNCTION record_setting()")));
         m_service->close();
-        db = m_service->database();
+        db = m_service->database().value;
         q = QSqlQuery(db);
         if (Test::pooler() == Test::Pooler::None) {
             // The app leaves its session as the server set it up (a new server session here).
@@ -335,7 +334,7 @@ void TestRequestService::commitIsDurableAndVisible()
                 .results;
         QCOMPARE(resolved.size(), 1);
         QVERIFY(resolved.first().has_value());
-        q = QSqlQuery(m_service->database());
+        q = QSqlQuery(m_service->database().value);
         QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM pg_prepared_statements")) && q.next());
         QCOMPARE(q.value(0).toInt(), 0);
         q.finish();

@@ -112,7 +112,7 @@ void TestSqliteFileGuard::walUnlinkedUnderneath()
     QVERIFY2(bob.message.contains(QLatin1String("no longer the file")), qPrintable(bob.message));
     QVERIFY(bob.queueId.isEmpty());
     QCOMPARE(SqliteFileGuard::tripCount(), tripsBefore + 1);
-    QVERIFY(!SqliteFileGuard::replacedProblem().isEmpty());
+    QVERIFY(SqliteFileGuard::replacedProblem());
     QVERIFY(!service.isOpen());
 
     // ping() says it once (the window's banner, /health), then the connection is reopened on
@@ -123,7 +123,7 @@ void TestSqliteFileGuard::walUnlinkedUnderneath()
         tripped.error.contains(QLatin1String("no longer the file")), qPrintable(tripped.error));
     const Result reopened = service.ping();
     QVERIFY2(reopened.ok, qPrintable(reopened.error));
-    QVERIFY(SqliteFileGuard::replacedProblem().isEmpty());
+    QVERIFY(!SqliteFileGuard::replacedProblem());
     QCOMPARE(service.request(QStringLiteral("carol")).outcome, Outcome::Queued);
     QCOMPARE(service.request(QStringLiteral("bob")).outcome, Outcome::Queued);
     QCOMPARE(sqlite3(path,
@@ -206,10 +206,10 @@ void TestSqliteFileGuard::queueActionIsNotConfirmed()
     service.close();
 
     const QString name = QStringLiteral("actions");
-    QString error;
     {
-        QSqlDatabase db = Database::open(m_config, name, &error);
-        QVERIFY2(db.isOpen(), qPrintable(error));
+        const ValueResult<QSqlDatabase> opened = Database::open(m_config, name);
+        QVERIFY2(opened.ok, qPrintable(opened.error));
+        QSqlDatabase db = opened.value;
         openAndCloseOutsideSqlite(path);
         QCOMPARE(sqlite3(path, QStringLiteral("SELECT count(*) FROM queue;")), QStringLiteral("1"));
         const QueueActionResult result =

@@ -259,9 +259,9 @@ void TestSqliteWal::qtDriverCommitsGatherTheirFrames()
         DatabaseConfig config;
         config.engine = DatabaseConfig::Engine::SQLite;
         config.sqlitePath = m_dir.filePath(QStringLiteral("driver.sqlite"));
-        QString error;
-        QSqlDatabase db = Database::open(config, connection, &error);
-        QVERIFY2(db.isOpen(), qPrintable(error));
+        const ValueResult<QSqlDatabase> opened = Database::open(config, connection);
+        QVERIFY2(opened.ok, qPrintable(opened.error));
+        QSqlDatabase db = opened.value;
         QSqlQuery q(db);
         QVERIFY(q.exec(QStringLiteral("CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT UNIQUE, "
                                       "c TEXT UNIQUE)")));
@@ -311,11 +311,12 @@ void TestSqliteWal::readersSeeEveryCommitWhateverTheSyncMode()
     const QString writerName = QStringLiteral("tst_sqlitewal_writer");
     const QString readerName = QStringLiteral("tst_sqlitewal_reader");
     {
-        QString error;
-        QSqlDatabase writer = Database::open(config, writerName, &error);
-        QVERIFY2(writer.isOpen(), qPrintable(error));
-        QSqlDatabase reader = Database::open(config, readerName, &error);
-        QVERIFY2(reader.isOpen(), qPrintable(error));
+        const ValueResult<QSqlDatabase> openedWriter = Database::open(config, writerName);
+        QVERIFY2(openedWriter.ok, qPrintable(openedWriter.error));
+        const ValueResult<QSqlDatabase> openedReader = Database::open(config, readerName);
+        QVERIFY2(openedReader.ok, qPrintable(openedReader.error));
+        QSqlDatabase writer = openedWriter.value;
+        QSqlDatabase reader = openedReader.value;
         QSqlQuery w(writer);
         QVERIFY(w.exec(QStringLiteral("PRAGMA synchronous=%1").arg(mode)));
         QVERIFY(w.exec(QStringLiteral("CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT UNIQUE)")));

@@ -9,6 +9,7 @@
 #include "core/database.h"
 #include "tests/support/testdatabase.h"
 #include "tests/support/tlspostgresserver.h"
+#include "tests/support/verify.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -53,8 +54,7 @@ void TestTlsConnection::initTestCase()
     // libpq would read these from the environment when the URL does not say.
     qunsetenv("PGSSLMODE");
     qunsetenv("PGSSLROOTCERT");
-    QString error;
-    QVERIFY2(m_server.start(&error), qPrintable(error));
+    VERIFY_OK(m_server.start());
     // The schema, made once through the verified connection, so that "nothing queued" below
     // is a count of rows and not a missing table.
     const Run first = submit(m_server.verifiedUrl(), QStringLiteral("tls_schema_made"));
@@ -77,19 +77,19 @@ TestTlsConnection::Run TestTlsConnection::submit(const QString &url, const QStri
 
 int TestTlsConnection::queuedRows(const QString &username)
 {
-    QString error;
-    const DatabaseConfig config = DatabaseConfig::fromUrl(m_server.verifiedUrl(), &error);
+    const DatabaseConfig config = DatabaseConfig::fromUrl(m_server.verifiedUrl()).value;
     const QString name = QStringLiteral("tls-check");
     int rows = -1;
     {
-        QSqlDatabase db = Database::open(config, name, &error);
+        const ValueResult<QSqlDatabase> opened = Database::open(config, name);
+        const QSqlDatabase &db = opened.value;
         QSqlQuery q(db);
         q.prepare(QStringLiteral("SELECT count(*) FROM queue WHERE username = ?"));
         q.addBindValue(username);
         if (db.isOpen() && q.exec() && q.next())
             rows = q.value(0).toInt();
         else
-            qWarning() << error << q.lastError().text();
+            qWarning() << opened.error << q.lastError().text();
     }
     Database::close(name);
     return rows;
@@ -191,19 +191,21 @@ void TestTlsConnection::security()
     if (!withRootCert)
         QVERIFY(!QFileInfo::exists(QDir::homePath() + QStringLiteral("/.postgresql/root.crt")));
 
-    QString error;
-    const DatabaseConfig config = DatabaseConfig::fromUrl(
-        m_server.url(sslMode, withRootCert ? m_server.caFile() : QString()), &error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<DatabaseConfig> parsed = DatabaseConfig::fromUrl(
+        m_server.url(sslMode, withRootCert ? m_server.caFile() : QString()));
+    QVERIFY2(parsed.ok, qPrintable(parsed.error));
+    const DatabaseConfig &config = parsed.value;
     const QString name = QStringLiteral("tls-security");
-    ConnectionSecurity security;
+    ValueResult<ConnectionSecurity> asked;
     {
-        QSqlDatabase db = Database::open(config, name, &error);
-        QVERIFY2(db.isOpen(), qPrintable(error));
-        security = ConnectionSecurity::query(db, config, &error);
+        const ValueResult<QSqlDatabase> opened = Database::open(config, name);
+        QVERIFY2(opened.ok, qPrintable(opened.error));
+        asked = ConnectionSecurity::query(opened.value, config);
     }
     Database::close(name);
-    QVERIFY2(security.known, qPrintable(error));
+    QVERIFY2(asked.ok, qPrintable(asked.error));
+    const ConnectionSecurity &security = asked.value;
+    QVERIFY(security.known);
     QVERIFY(security.encrypted);
     QCOMPARE(security.sslMode, sslMode);
     QCOMPARE(int(security.verification), verification);
@@ -218,20 +220,21 @@ void TestTlsConnection::security()
 // the report says so rather than guessing from the sslmode.
 void TestTlsConnection::securityWithoutTls()
 {
-    QString error;
-    const DatabaseConfig tcp = DatabaseConfig::fromUrl(m_server.verifiedUrl(), &error);
+    const DatabaseConfig tcp = DatabaseConfig::fromUrl(m_server.verifiedUrl()).value;
     DatabaseConfig config = tcp;
     config.options.clear();
     config.host = QFileInfo(m_server.caFile()).absolutePath(); // the socket's folder
     const QString name = QStringLiteral("tls-socket");
-    ConnectionSecurity security;
+    ValueResult<ConnectionSecurity> asked;
     {
-        QSqlDatabase db = Database::open(config, name, &error);
-        QVERIFY2(db.isOpen(), qPrintable(error));
-        security = ConnectionSecurity::query(db, config, &error);
+        const ValueResult<QSqlDatabase> opened = Database::open(config, name);
+        QVERIFY2(opened.ok, qPrintable(opened.error));
+        asked = ConnectionSecurity::query(opened.value, config);
     }
     Database::close(name);
-    QVERIFY2(security.known, qPrintable(error));
+    QVERIFY2(asked.ok, qPrintable(asked.error));
+    const ConnectionSecurity &security = asked.value;
+    QVERIFY(security.known);
     QVERIFY(!security.encrypted);
     QCOMPARE(security.sslMode, QStringLiteral("prefer"));
     QVERIFY(security.verification == ConnectionSecurity::Verification::None);
@@ -241,7 +244,10 @@ void TestTlsConnection::securityWithoutTls()
     // SQLite has no TLS to report.
     DatabaseConfig sqlite;
     sqlite.sqlitePath = QStringLiteral("/tmp/unused.sqlite");
-    QVERIFY(!ConnectionSecurity::query(QSqlDatabase(), sqlite, &error).known);
+    const ValueResult<ConnectionSecurity> notAsked =
+        ConnectionSecurity::query(QSqlDatabase(), sqlite);
+    QVERIFY(!notAsked.ok);
+    QVERIFY(!notAsked.value.known);
 }
 
 QTEST_GUILESS_MAIN(TestTlsConnection)

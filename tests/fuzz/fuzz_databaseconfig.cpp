@@ -36,13 +36,15 @@ bool same(const DatabaseConfig &a, const DatabaseConfig &b)
 
 void check(const QString &input)
 {
-    QString error;
-    const DatabaseConfig config = DatabaseConfig::fromUrl(input, &error);
-    if (!error.isEmpty()) {
-        if (error.size() > 1000)
-            fail("reason too long", input, error);
+    const ValueResult<DatabaseConfig> parsed = DatabaseConfig::fromUrl(input);
+    if (!parsed.ok) {
+        if (parsed.error.isEmpty())
+            fail("refused without a reason", input);
+        if (parsed.error.size() > 1000)
+            fail("reason too long", input, parsed.error);
         return;
     }
+    const DatabaseConfig &config = parsed.value;
     if (!config.isValid())
         fail("accepted URL gives an invalid configuration", input);
 
@@ -60,10 +62,11 @@ void check(const QString &input)
         }
     }
     const QString url = config.toUrl();
-    QString again;
-    const DatabaseConfig reparsed = DatabaseConfig::fromUrl(url, &again);
-    if (!again.isEmpty())
-        fail("toUrl() does not parse again", input, url + QStringLiteral(" -> ") + again);
+    const ValueResult<DatabaseConfig> parsedAgain = DatabaseConfig::fromUrl(url);
+    if (!parsedAgain.ok)
+        fail("toUrl() does not parse again", input,
+            url + QStringLiteral(" -> ") + parsedAgain.error);
+    const DatabaseConfig &reparsed = parsedAgain.value;
     if (!same(config, reparsed)) {
         const auto show = [](const DatabaseConfig &c) {
             return QStringList { c.sqlitePath, c.host, QString::number(c.port), c.databaseName,
@@ -77,9 +80,8 @@ void check(const QString &input)
 
     if (!config.password.isEmpty()) {
         const QString display = config.displayUrl();
-        QString displayError;
-        const DatabaseConfig shown = DatabaseConfig::fromUrl(display, &displayError);
-        if (!displayError.isEmpty() || shown.password != QLatin1String("***"))
+        const ValueResult<DatabaseConfig> shown = DatabaseConfig::fromUrl(display);
+        if (!shown.ok || shown.value.password != QLatin1String("***"))
             fail("displayUrl() does not mask the password", input, display);
     }
 }

@@ -59,15 +59,14 @@ extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv)
         s_dir = new QTemporaryDir();
     Http::EndpointSettings settings;
     settings.port = 0;
-    QString error;
     settings.database = DatabaseConfig::fromUrl(
-        QStringLiteral("sqlite:") + s_dir->filePath(QStringLiteral("queue.sqlite")), &error);
+        QStringLiteral("sqlite:") + s_dir->filePath(QStringLiteral("queue.sqlite")))
+                            .value;
     settings.allowedOrigins = { QStringLiteral("https://app.example.com") };
     settings.requestTimeoutMs = 1000;
     s_server = new Http::EndpointServer;
-    error = s_server->start(settings);
-    if (!error.isEmpty())
-        fail("the server does not start", error.toUtf8());
+    if (const Result started = s_server->start(settings); !started.ok)
+        fail("the server does not start", started.error.toUtf8());
     // One real exchange first, so that every lazily created global (SQL driver, connection
     // registry, ...) exists before stopServer is registered: atexit handlers run in reverse
     // order, so the server then stops (joining its database threads) before those globals go.

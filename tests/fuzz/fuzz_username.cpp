@@ -89,10 +89,9 @@ void check(QStringView input)
         require(parsed.error.endsWith(u'.'), "reason is not a sentence", input);
         require(parsed.error.size() < 400, "reason is too long", input);
     }
-    const QString sourceError = Username::sourceError(input);
-    require(sourceError.isEmpty() == followsSourceRules(input), "source rules disagree", input);
-    require(
-        sourceError.isEmpty() || sourceError.endsWith(u'.'), "source reason not a sentence", input);
+    const std::optional<QString> sourceError = Username::sourceError(input);
+    require(!sourceError == followsSourceRules(input), "source rules disagree", input);
+    require(!sourceError || sourceError->endsWith(u'.'), "source reason not a sentence", input);
 }
 
 } // namespace

@@ -88,7 +88,7 @@ void TestEndpointFileGuard::walTakenAwayAnswers503ThenRecovers()
     settings.database = config;
     settings.writerThreads = 2;
     m_server = std::make_unique<Http::EndpointServer>();
-    QCOMPARE(m_server->start(settings), QString());
+    QCOMPARE(m_server->start(settings).error, QString());
 
     Reply reply = request("POST", "/api/profile/alice/request");
     QCOMPARE(reply.status, 200);
@@ -152,7 +152,7 @@ void TestEndpointFileGuard::databaseFileReplacedAnswers503ThenRecovers()
     settings.database = config;
     settings.writerThreads = 2;
     m_server = std::make_unique<Http::EndpointServer>();
-    QCOMPARE(m_server->start(settings), QString());
+    QCOMPARE(m_server->start(settings).error, QString());
     QCOMPARE(request("POST", "/api/profile/alice/request").status, 200);
 
     // A consistent copy, with one more processed profile, renamed over the database.

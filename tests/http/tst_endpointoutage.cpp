@@ -5,6 +5,7 @@
 
 #include "core/http/endpointserver.h"
 #include "tests/support/testdatabase.h"
+#include "tests/support/verify.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -46,14 +47,14 @@ QPair<int, QJsonObject> TestEndpointOutage::request(
 void TestEndpointOutage::outageAndRecovery()
 {
     Test::PostgresServer postgres;
-    QString error;
-    QVERIFY2(postgres.start(&error), qPrintable(error));
+    VERIFY_OK(postgres.start());
     Http::EndpointSettings settings;
-    settings.database = DatabaseConfig::fromUrl(postgres.adminUrl(), &error);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<DatabaseConfig> database = DatabaseConfig::fromUrl(postgres.adminUrl());
+    QVERIFY2(database.ok, qPrintable(database.error));
+    settings.database = database.value;
     settings.databaseTimeoutMs = 3000;
     Http::EndpointServer server;
-    QCOMPARE(server.start(settings), QString());
+    QCOMPARE(server.start(settings).error, QString());
     m_port = server.port();
 
     auto queued = [](const QPair<int, QJsonObject> &reply) {
@@ -66,7 +67,7 @@ void TestEndpointOutage::outageAndRecovery()
     QCOMPARE(reply.first, 200);
     QVERIFY(queued(reply));
 
-    QVERIFY2(postgres.stop(&error), qPrintable(error));
+    VERIFY_OK(postgres.stop());
     QElapsedTimer timer;
     timer.start();
     reply = request("POST", "/api/profile/during_outage/request");
@@ -85,7 +86,7 @@ void TestEndpointOutage::outageAndRecovery()
     QCOMPARE(request("GET", "/health/live").first, 200);
     QCOMPARE(request("POST", "/api/profile/a..b/request").first, 400); // no database needed
 
-    QVERIFY2(postgres.start(&error), qPrintable(error));
+    VERIFY_OK(postgres.start());
     QTRY_COMPARE_WITH_TIMEOUT(request("GET", "/health").first, 200, 30000);
     reply = request("POST", "/api/profile/after_outage/request");
     QCOMPARE(reply.first, 200);

@@ -97,7 +97,7 @@ private Q_SLOTS:
     void requestsAreCountedInTheAuditLog();
 
 private:
-    QString startServer(Http::EndpointSettings settings = {});
+    Result startServer(Http::EndpointSettings settings = {});
     Reply request(const QByteArray &method, const QByteArray &encodedTarget,
         const QList<QPair<QByteArray, QByteArray>> &headers = {});
     QVariant scalar(const QString &sql) { return m_db->scalar(sql); }
@@ -114,7 +114,7 @@ void TestEndpointServer::init()
     QSqlDatabase connection = m_db->connection();
     const Schema::MigrationResult migration = Schema::migrate(connection);
     QVERIFY2(migration.ok, qPrintable(migration.error));
-    QCOMPARE(startServer(), QString());
+    QCOMPARE(startServer().error, QString());
 }
 
 void TestEndpointServer::cleanup()
@@ -124,7 +124,7 @@ void TestEndpointServer::cleanup()
     m_db.reset();
 }
 
-QString TestEndpointServer::startServer(Http::EndpointSettings settings)
+Result TestEndpointServer::startServer(Http::EndpointSettings settings)
 {
     m_server.reset();
     m_network.clearConnectionCache();
@@ -492,7 +492,7 @@ void TestEndpointServer::token()
 {
     Http::EndpointSettings settings;
     settings.token = "s3cret-Token_value";
-    QCOMPARE(startServer(settings), QString());
+    QCOMPARE(startServer(settings).error, QString());
 
     const auto code = [](const Reply &reply) {
         return reply.json.value(QStringLiteral("error"))
@@ -539,7 +539,7 @@ void TestEndpointServer::cors()
     settings.allowedOrigins = { QStringLiteral("https://app.example"),
         QStringLiteral("http://localhost:3000") };
     settings.token = "tok";
-    QCOMPARE(startServer(settings), QString());
+    QCOMPARE(startServer(settings).error, QString());
 
     Reply reply = request("POST", "/api/profile/foo/request",
         { { "Origin", "https://app.example" }, { "Authorization", "Bearer tok" } });
@@ -581,13 +581,13 @@ void TestEndpointServer::refusesNonLoopbackWithoutToken()
 {
     Http::EndpointSettings settings;
     settings.bindAddress = QHostAddress(QHostAddress::AnyIPv4);
-    const QString error = startServer(settings);
+    const QString error = startServer(settings).error;
     QVERIFY(error.contains(QStringLiteral("token")));
     QVERIFY(error.contains(QStringLiteral("0.0.0.0")));
     QVERIFY(!m_server->isListening());
 
     settings.token = "a-token";
-    QCOMPARE(startServer(settings), QString());
+    QCOMPARE(startServer(settings).error, QString());
     QVERIFY(m_server->isListening());
     QVERIFY(m_server->port() > 0);
 }
@@ -596,7 +596,7 @@ void TestEndpointServer::requestLog()
 {
     Http::EndpointSettings settings;
     settings.token = "very-secret-token";
-    QCOMPARE(startServer(settings), QString());
+    QCOMPARE(startServer(settings).error, QString());
     QSignalSpy spy(m_server.get(), &Http::EndpointServer::requestLogged);
 
     QCOMPARE(request("POST", "/api/profile/Logged/request?source=password123",
@@ -626,7 +626,7 @@ void TestEndpointServer::readOnly()
 {
     Http::EndpointSettings settings;
     settings.readOnly = true;
-    QCOMPARE(startServer(settings), QString());
+    QCOMPARE(startServer(settings).error, QString());
     Reply reply = request("POST", "/api/profile/watcher/request");
     QCOMPARE(reply.status, 403);
     QCOMPARE(reply.json.value(QStringLiteral("error"))
@@ -652,7 +652,7 @@ void TestEndpointServer::unreachableDatabaseAnswers503Fast()
         probe.close();
     }
     m_server = std::make_unique<Http::EndpointServer>();
-    QCOMPARE(m_server->start(settings), QString());
+    QCOMPARE(m_server->start(settings).error, QString());
 
     QElapsedTimer timer;
     timer.start();
@@ -677,7 +677,7 @@ void TestEndpointServer::lockedDatabaseAnswers503WithinTimeout()
 {
     Http::EndpointSettings settings;
     settings.databaseTimeoutMs = 1000;
-    QCOMPARE(startServer(settings), QString());
+    QCOMPARE(startServer(settings).error, QString());
     QCOMPARE(request("POST", "/api/profile/before/request").status, 200); // connection warm
 
     // Hold the write lock: the writer thread blocks inside the database.
@@ -712,7 +712,7 @@ void TestEndpointServer::repeatRequestsDoNotWaitForACommit()
     // from a read, not behind the writers: here the writer is stuck on a lock.
     Http::EndpointSettings settings;
     settings.databaseTimeoutMs = 8000;
-    QCOMPARE(startServer(settings), QString());
+    QCOMPARE(startServer(settings).error, QString());
     QVERIFY(m_db->exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('done')")));
     QCOMPARE(request("POST", "/api/profile/waiting/request")
                  .json.value(QStringLiteral("data"))

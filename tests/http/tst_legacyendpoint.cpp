@@ -7,6 +7,7 @@
 #include "core/schema.h"
 #include "tests/support/legacyfixture.h"
 #include "tests/support/testdatabase.h"
+#include "tests/support/verify.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -45,12 +46,11 @@ void TestLegacyEndpoint::init()
 {
     m_db = std::make_unique<Test::TemporaryDatabase>();
     QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
-    QString error;
-    QVERIFY2(Test::seedLegacyDuplicates(*m_db, &error), qPrintable(error));
+    VERIFY_OK(Test::seedLegacyDuplicates(*m_db));
     Http::EndpointSettings settings;
     settings.database = m_db->config();
     m_server = std::make_unique<Http::EndpointServer>();
-    QCOMPARE(m_server->start(settings), QString());
+    QCOMPARE(m_server->start(settings).error, QString());
 }
 
 void TestLegacyEndpoint::cleanup()

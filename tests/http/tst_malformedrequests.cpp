@@ -81,7 +81,7 @@ void TestMalformedRequests::initTestCase()
     settings.requestTimeoutMs = 1000;
     settings.idleTimeoutMs = 3000;
     m_server = std::make_unique<Http::EndpointServer>();
-    QCOMPARE(m_server->start(settings), QString());
+    QCOMPARE(m_server->start(settings).error, QString());
 }
 
 void TestMalformedRequests::cleanupTestCase()

@@ -42,10 +42,10 @@ void TestPoolerLoad::endpointUnderLoad()
     for (int s = 0; s < 2; ++s) {
         servers.push_back(std::make_unique<ServeProcess>(
             db.url(), logs.filePath(QStringLiteral("serve%1.log").arg(s))));
-        QString error;
         // Each has a writer, a triage and a reader connection: together more than the pool's
         // server connections (PGBOUNCER_POOL_SIZE, 4).
-        QVERIFY2(servers.back()->start(&error), qPrintable(error + servers.back()->logTail()));
+        const Result started = servers.back()->start();
+        QVERIFY2(started.ok, qPrintable(started.error + servers.back()->logTail()));
     }
     for (int s = 0; s < 2; ++s) {
         loads.push_back(std::make_unique<LoadGenerator>(

@@ -7,6 +7,7 @@
 #include "tests/http/rawhttp.h"
 #include "tests/support/testdatabase.h"
 #include "tests/support/tlspostgresserver.h"
+#include "tests/support/verify.h"
 
 #include <QProcess>
 #include <QRegularExpression>
@@ -45,8 +46,7 @@ void TestTlsServe::initTestCase()
     QVERIFY(QFile::exists(Test::appBinary()));
     qunsetenv("PGSSLMODE");
     qunsetenv("PGSSLROOTCERT");
-    QString error;
-    QVERIFY2(m_server.start(&error), qPrintable(error));
+    VERIFY_OK(m_server.start());
 }
 
 void TestTlsServe::cleanup()
@@ -88,12 +88,12 @@ QByteArray TestTlsServe::log() const
 
 int TestTlsServe::queuedRows(const QString &username)
 {
-    QString error;
-    const DatabaseConfig config = DatabaseConfig::fromUrl(m_server.verifiedUrl(), &error);
+    const DatabaseConfig config = DatabaseConfig::fromUrl(m_server.verifiedUrl()).value;
     const QString name = QStringLiteral("tls-serve-check");
     int rows = -1;
     {
-        QSqlDatabase db = Database::open(config, name, &error);
+        const ValueResult<QSqlDatabase> opened = Database::open(config, name);
+        const QSqlDatabase &db = opened.value;
         QSqlQuery q(db);
         // The table may not exist yet when nothing ever reached the server.
         q.prepare(QStringLiteral("SELECT count(*) FROM queue WHERE username = ?"));
@@ -103,7 +103,7 @@ int TestTlsServe::queuedRows(const QString &username)
         else if (db.isOpen() && q.lastError().nativeErrorCode() == QLatin1String("42P01"))
             rows = 0;
         else
-            qWarning() << error << q.lastError().text();
+            qWarning() << opened.error << q.lastError().text();
     }
     Database::close(name);
     return rows;

@@ -26,27 +26,23 @@ bool HttpAnswer::queued() const
         json().value(QStringLiteral("data")).toObject().value(QStringLiteral("queued")).toBool();
 }
 
-int connectSocket(quint16 port, QString *error)
+ValueResult<int> connectSocket(quint16 port)
 {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        if (error)
-            *error = QString::fromLocal8Bit(std::strerror(errno));
-        return -1;
-    }
+    if (fd < 0)
+        return ValueResult<int>::failure(QString::fromLocal8Bit(std::strerror(errno)));
     sockaddr_in address = {};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) != 0) {
-        if (error)
-            *error = QString::fromLocal8Bit(std::strerror(errno));
+        const QString error = QString::fromLocal8Bit(std::strerror(errno));
         ::close(fd);
-        return -1;
+        return ValueResult<int>::failure(error);
     }
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    return fd;
+    return ValueResult<int>::success(fd);
 }
 
 bool writeAll(int fd, const QByteArray &data)
@@ -94,12 +90,15 @@ void HttpClient::disconnect()
     m_buffer.clear();
 }
 
-bool HttpClient::ensureConnected(QString *error)
+Result HttpClient::ensureConnected()
 {
     if (m_fd >= 0)
-        return true;
-    m_fd = connectSocket(m_port, error);
-    return m_fd >= 0;
+        return Result::success();
+    const ValueResult<int> connected = connectSocket(m_port);
+    if (!connected.ok)
+        return Result::failure(connected.error);
+    m_fd = connected.value;
+    return Result::success();
 }
 
 HttpAnswer HttpClient::requestProfile(const QString &username, const QByteArray &source)
@@ -113,8 +112,10 @@ HttpAnswer HttpClient::send(const QByteArray &method, const QByteArray &target)
     HttpAnswer answer;
     QElapsedTimer timer;
     timer.start();
-    if (!ensureConnected(&answer.error))
+    if (const Result connected = ensureConnected(); !connected.ok) {
+        answer.error = connected.error;
         return answer;
+    }
     const QByteArray request =
         method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
     if (!writeAll(m_fd, request)) {

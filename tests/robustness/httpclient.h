@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <QByteArray>
 #include <QJsonObject>
 #include <QString>
@@ -40,7 +42,7 @@ public:
     HttpAnswer requestProfile(const QString &username, const QByteArray &source = "robustness");
 
 private:
-    bool ensureConnected(QString *error);
+    Result ensureConnected();
     void disconnect();
 
     quint16 m_port;
@@ -49,8 +51,8 @@ private:
     QByteArray m_buffer;
 };
 
-// A connected TCP socket to 127.0.0.1:port (blocking), or -1. For hostile-client tests.
-int connectSocket(quint16 port, QString *error = nullptr);
+// A connected TCP socket to 127.0.0.1:port (blocking). For hostile-client tests.
+ValueResult<int> connectSocket(quint16 port);
 // Writes all of `data` (false on failure).
 bool writeAll(int fd, const QByteArray &data);
 

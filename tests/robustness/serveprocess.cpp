@@ -20,7 +20,7 @@ ServeProcess::~ServeProcess()
         kill();
 }
 
-bool ServeProcess::start(QString *error, const QStringList &extraArguments)
+Result ServeProcess::start(const QStringList &extraArguments)
 {
     m_port = 0;
     m_process.setStandardErrorFile(m_logPath, QIODevice::Append);
@@ -29,10 +29,8 @@ bool ServeProcess::start(QString *error, const QStringList &extraArguments)
                                QStringLiteral("0"), QStringLiteral("--database"), m_databaseUrl } +
         extraArguments);
     m_process.start();
-    if (!m_process.waitForStarted(10000)) {
-        *error = QStringLiteral("serve did not start: ") + m_process.errorString();
-        return false;
-    }
+    if (!m_process.waitForStarted(10000))
+        return Result::failure(QStringLiteral("serve did not start: ") + m_process.errorString());
     QByteArray output;
     const QDeadlineTimer deadline(60000); // generous: sanitizer builds start slowly
     while (!deadline.hasExpired()) {
@@ -43,14 +41,16 @@ bool ServeProcess::start(QString *error, const QStringList &extraArguments)
             output += line + '\n';
             if (line.startsWith("listening on http://")) {
                 m_port = quint16(line.mid(line.lastIndexOf(':') + 1).toUInt());
-                return m_port != 0;
+                return m_port != 0 ? Result::success()
+                                   : Result::failure(QStringLiteral("serve names no port: ") +
+                                         QString::fromUtf8(line));
             }
         }
     }
-    *error = QStringLiteral("serve did not say it listens; stdout: %1; log: %2")
-                 .arg(QString::fromUtf8(output), logTail());
+    const QString error = QStringLiteral("serve did not say it listens; stdout: %1; log: %2")
+                              .arg(QString::fromUtf8(output), logTail());
     kill();
-    return false;
+    return Result::failure(error);
 }
 
 void ServeProcess::kill()

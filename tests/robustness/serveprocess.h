@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <QProcess>
 #include <QString>
 #include <QStringList>
@@ -16,8 +18,8 @@ public:
     ServeProcess(const ServeProcess &) = delete;
     ServeProcess &operator=(const ServeProcess &) = delete;
 
-    // Starts and waits for "listening on http://ADDR:PORT"; false with *error on failure.
-    bool start(QString *error, const QStringList &extraArguments = {});
+    // Starts and waits for "listening on http://ADDR:PORT".
+    Result start(const QStringList &extraArguments = {});
     // Environment for the next start() (default: the test's own).
     void setEnvironment(const QProcessEnvironment &environment)
     {

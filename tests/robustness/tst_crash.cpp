@@ -7,6 +7,7 @@
 #include "tests/robustness/loadgenerator.h"
 #include "tests/robustness/serveprocess.h"
 #include "tests/support/testdatabase.h"
+#include "tests/support/verify.h"
 
 #include <QRandomGenerator>
 #include <QTemporaryDir>
@@ -43,8 +44,7 @@ void TestCrash::killedUnderLoad()
     int inFlight = 0; // requests cut off by the kills (sent, never answered)
     for (int round = 0; round < rounds; ++round) {
         ServeProcess serve(db.url(), logs.filePath(QStringLiteral("serve.log")));
-        QString error;
-        QVERIFY2(serve.start(&error), qPrintable(error));
+        VERIFY_OK(serve.start());
 
         LoadGenerator load(serve.port(), QStringLiteral("k%1").arg(round), 4, 10000);
         load.start();
@@ -75,8 +75,7 @@ void TestCrash::killedUnderLoad()
 
     // Restart: the server carries on where the crashes left it.
     ServeProcess serve(db.url(), logs.filePath(QStringLiteral("serve.log")));
-    QString error;
-    QVERIFY2(serve.start(&error), qPrintable(error));
+    VERIFY_OK(serve.start());
     HttpClient client(serve.port());
     for (int i = 0; i < 20; ++i) {
         const QString &username = acknowledged.at(random.bounded(int(acknowledged.size())));

@@ -8,6 +8,7 @@
 #include "tests/robustness/loadgenerator.h"
 #include "tests/robustness/serveprocess.h"
 #include "tests/support/testdatabase.h"
+#include "tests/support/verify.h"
 
 #include <QElapsedTimer>
 #include <QProcess>
@@ -52,15 +53,14 @@ int runSubmit(const QString &url, const QString &username, qint64 *ms, QByteArra
 void TestDatabaseOutage::postgresAwayUnderLoad()
 {
     Test::PostgresServer server;
-    QString error;
-    QVERIFY2(server.start(&error), qPrintable(error));
+    VERIFY_OK(server.start());
     QTemporaryDir logs;
     const int outageSeconds = qEnvironmentVariableIsSet("VIRALSPOT_OUTAGE_SECONDS")
         ? qEnvironmentVariableIntValue("VIRALSPOT_OUTAGE_SECONDS")
         : 10;
 
     ServeProcess serve(server.adminUrl(), logs.filePath(QStringLiteral("serve.log")));
-    QVERIFY2(serve.start(&error), qPrintable(error));
+    VERIFY_OK(serve.start());
     HttpClient probe(serve.port(), 10000);
     QCOMPARE(probe.get("/health").status, 200);
 
@@ -69,7 +69,7 @@ void TestDatabaseOutage::postgresAwayUnderLoad()
     QTRY_VERIFY_WITH_TIMEOUT(load.acknowledged().size() >= 50, 30000);
 
     // The database goes away.
-    QVERIFY2(server.stop(&error), qPrintable(error));
+    VERIFY_OK(server.stop());
     const qint64 downAt = LoadGenerator::nowMs();
     QElapsedTimer outage;
     outage.start();
@@ -102,7 +102,7 @@ void TestDatabaseOutage::postgresAwayUnderLoad()
 
     // The database returns: service resumes by itself.
     const qint64 restartAt = LoadGenerator::nowMs();
-    QVERIFY2(server.start(&error), qPrintable(error));
+    VERIFY_OK(server.start());
     QElapsedTimer back;
     back.start();
     qint64 resumedMs = -1;
@@ -172,17 +172,16 @@ void TestDatabaseOutage::postgresAwayUnderLoad()
 void TestDatabaseOutage::postgresAwayWhileIdle()
 {
     Test::PostgresServer server;
-    QString error;
-    QVERIFY2(server.start(&error), qPrintable(error));
+    VERIFY_OK(server.start());
     QTemporaryDir logs;
     ServeProcess serve(server.adminUrl(), logs.filePath(QStringLiteral("serve.log")));
-    QVERIFY2(serve.start(&error), qPrintable(error));
+    VERIFY_OK(serve.start());
     HttpClient client(serve.port(), 10000);
     QVERIFY(client.requestProfile(QStringLiteral("idle_before")).queued());
     QCOMPARE(client.get("/api/profile/idle_before/status").status, 200);
 
-    QVERIFY2(server.stop(&error), qPrintable(error));
-    QVERIFY2(server.start(&error), qPrintable(error));
+    VERIFY_OK(server.stop());
+    VERIFY_OK(server.start());
     QElapsedTimer back;
     back.start();
     const HttpAnswer write = client.requestProfile(QStringLiteral("idle_after"));

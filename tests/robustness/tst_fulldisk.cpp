@@ -8,6 +8,7 @@
 #include "tests/robustness/loadgenerator.h"
 #include "tests/robustness/serveprocess.h"
 #include "tests/support/testdatabase.h"
+#include "tests/support/verify.h"
 
 #include <QDir>
 #include <QFile>
@@ -221,8 +222,7 @@ void TestFullDisk::serveFillsTheDisk()
 {
     QVERIFY(m_logs.isValid());
     ServeProcess serve(url(), m_logs.filePath(QStringLiteral("serve.log")));
-    QString error;
-    QVERIFY2(serve.start(&error), qPrintable(error));
+    VERIFY_OK(serve.start());
     HttpClient client(serve.port());
     QVERIFY(client.requestProfile(QStringLiteral("first_user")).queued());
     QVERIFY(fill(64 * 1024));

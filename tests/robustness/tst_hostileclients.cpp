@@ -8,6 +8,7 @@
 #include "tests/robustness/loadgenerator.h"
 #include "tests/robustness/serveprocess.h"
 #include "tests/support/testdatabase.h"
+#include "tests/support/verify.h"
 
 #include <QElapsedTimer>
 #include <QRandomGenerator>
@@ -97,8 +98,7 @@ void TestHostileClients::idleSlowAndJunk()
                 QStringLiteral("quarantine_size_mb=4:thread_local_quarantine_size_kb=64"));
         serve.setEnvironment(environment);
     }
-    QString error;
-    QVERIFY2(serve.start(&error), qPrintable(error));
+    VERIFY_OK(serve.start());
 
     // Warm up, then take the baseline.
     HttpClient client(serve.port());
@@ -115,8 +115,9 @@ void TestHostileClients::idleSlowAndJunk()
 
     QList<int> idle;
     for (int i = 0; i < IdleConnections; ++i) {
-        const int fd = connectSocket(serve.port(), &error);
-        QVERIFY2(fd >= 0, qPrintable(error));
+        const ValueResult<int> connected = connectSocket(serve.port());
+        QVERIFY2(connected.ok, qPrintable(connected.error));
+        const int fd = connected.value;
         idle << fd;
         if (i % 100 == 0)
             sample();
@@ -129,8 +130,9 @@ void TestHostileClients::idleSlowAndJunk()
     QList<int> junk;
     QRandomGenerator random(4711);
     for (int i = 0; i < JunkSenders; ++i) {
-        const int fd = connectSocket(serve.port(), &error);
-        QVERIFY2(fd >= 0, qPrintable(error));
+        const ValueResult<int> connected = connectSocket(serve.port());
+        QVERIFY2(connected.ok, qPrintable(connected.error));
+        const int fd = connected.value;
         QByteArray bytes(32 * 1024 + int(random.bounded(64 * 1024)), Qt::Uninitialized);
         for (char &c : bytes)
             c = char(random.bounded(256));
@@ -143,8 +145,9 @@ void TestHostileClients::idleSlowAndJunk()
     QList<int> slow;
     QList<QByteArray> slowRequests;
     for (int i = 0; i < SlowSenders; ++i) {
-        const int fd = connectSocket(serve.port(), &error);
-        QVERIFY2(fd >= 0, qPrintable(error));
+        const ValueResult<int> connected = connectSocket(serve.port());
+        QVERIFY2(connected.ok, qPrintable(connected.error));
+        const int fd = connected.value;
         slow << fd;
         slowRequests << "POST /api/profile/slow_" + QByteArray::number(i) +
                 "/request?source=slow HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n";
@@ -192,8 +195,9 @@ void TestHostileClients::idleSlowAndJunk()
     // (10 s from the first byte, whatever the client keeps sending) answers 408 and closes.
     QList<int> loris;
     for (int i = 0; i < 20; ++i) {
-        const int fd = connectSocket(serve.port(), &error);
-        QVERIFY2(fd >= 0, qPrintable(error));
+        const ValueResult<int> connected = connectSocket(serve.port());
+        QVERIFY2(connected.ok, qPrintable(connected.error));
+        const int fd = connected.value;
         QVERIFY(writeAll(fd, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
         loris << fd;
     }

@@ -28,27 +28,23 @@ QStringList sqlStatements(const QString &text)
     return statements;
 }
 
-bool loadLegacyFixture(TemporaryDatabase &db, QString *error)
+Result loadLegacyFixture(TemporaryDatabase &db)
 {
     QFile file(QStringLiteral(VIRALSPOT_LEGACY_FIXTURE));
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot read ") + file.fileName();
-        return false;
-    }
+    if (!file.open(QIODevice::ReadOnly))
+        return Result::failure(QStringLiteral("cannot read ") + file.fileName());
     QSqlQuery q(db.connection());
     for (const QString &sql : sqlStatements(QString::fromUtf8(file.readAll()))) {
-        if (!q.exec(sql)) {
-            *error = q.lastError().text() + QStringLiteral(" in: ") + sql.left(200);
-            return false;
-        }
+        if (!q.exec(sql))
+            return Result::failure(q.lastError().text() + QStringLiteral(" in: ") + sql.left(200));
     }
-    return true;
+    return Result::success();
 }
 
-bool seedLegacyDuplicates(TemporaryDatabase &db, QString *error)
+Result seedLegacyDuplicates(TemporaryDatabase &db)
 {
     if (db.config().engine == DatabaseConfig::Engine::PostgreSQL)
-        return loadLegacyFixture(db, error);
+        return loadLegacyFixture(db);
     const QStringList statements = {
         QStringLiteral("CREATE TABLE queue (id TEXT PRIMARY KEY, username VARCHAR(255) NOT NULL,"
                        " source VARCHAR(100) DEFAULT 'manual', priority VARCHAR(10) DEFAULT 'LOW',"
@@ -67,12 +63,10 @@ bool seedLegacyDuplicates(TemporaryDatabase &db, QString *error)
     };
     QSqlQuery q(db.connection());
     for (const QString &sql : statements) {
-        if (!q.exec(sql)) {
-            *error = q.lastError().text();
-            return false;
-        }
+        if (!q.exec(sql))
+            return Result::failure(q.lastError().text());
     }
-    return true;
+    return Result::success();
 }
 
 } // namespace ViralSpot::Test

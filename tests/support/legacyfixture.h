@@ -11,7 +11,7 @@ namespace ViralSpot::Test {
 // priority/status, uuid ids, defaults, an updated_at trigger, row-level security, a view, a
 // wide primary_profiles with mixed-case names, and two active rows for "dupe".
 // Loads it into `db` (a fresh PostgreSQL TemporaryDatabase) as its owner.
-bool loadLegacyFixture(TemporaryDatabase &db, QString *error);
+Result loadLegacyFixture(TemporaryDatabase &db);
 
 // The statements of an SQL file, split at top-level semicolons (dollar-quoted bodies kept
 // whole, "--" comments dropped).
@@ -20,6 +20,6 @@ QStringList sqlStatements(const QString &text);
 // On either engine, a database an older tool left with two active rows for "dupe" (and
 // "NatGeo" processed): the fixture on PostgreSQL, the same rows in a plain queue table on
 // SQLite. The app has not touched it yet.
-bool seedLegacyDuplicates(TemporaryDatabase &db, QString *error);
+Result seedLegacyDuplicates(TemporaryDatabase &db);
 
 } // namespace ViralSpot::Test

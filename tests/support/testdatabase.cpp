@@ -29,27 +29,25 @@ QString uniqueSuffix()
         .arg(QRandomGenerator::global()->bounded(1000000));
 }
 
-bool runAdmin(const QString &adminUrl, const QString &sql, QString *error)
+Result runAdmin(const QString &adminUrl, const QString &sql)
 {
-    QString parseError;
-    const DatabaseConfig admin = DatabaseConfig::fromUrl(adminUrl, &parseError);
-    if (!parseError.isEmpty()) {
-        *error = parseError;
-        return false;
-    }
+    const ValueResult<DatabaseConfig> admin = DatabaseConfig::fromUrl(adminUrl);
+    if (!admin.ok)
+        return Result::failure(admin.error);
     const QString name = QStringLiteral("test_admin_") + uniqueSuffix();
-    bool ok = false;
+    Result ran = Result::success();
     {
-        QSqlDatabase db = Database::open(admin, name, error);
-        if (db.isOpen()) {
-            QSqlQuery q(db);
-            ok = q.exec(sql);
-            if (!ok)
-                *error = q.lastError().text();
+        const ValueResult<QSqlDatabase> opened = Database::open(admin.value, name);
+        if (opened.ok) {
+            QSqlQuery q(opened.value);
+            if (!q.exec(sql))
+                ran = Result::failure(q.lastError().text());
+        } else {
+            ran = Result::failure(opened.error);
         }
     }
     Database::close(name);
-    return ok;
+    return ran;
 }
 
 } // namespace
@@ -119,13 +117,17 @@ TemporaryDatabase::TemporaryDatabase(DatabaseConfig::Engine engine)
                                  "server (scripts/test.sh starts one and sets it)");
         return;
     }
-    m_config = DatabaseConfig::fromUrl(m_pgAdminUrl, &m_error);
-    if (!m_error.isEmpty())
+    const ValueResult<DatabaseConfig> admin = DatabaseConfig::fromUrl(m_pgAdminUrl);
+    if (!admin.ok) {
+        m_error = admin.error;
         return;
+    }
+    m_config = admin.value;
     m_config.databaseName = QStringLiteral("vs_test_") + uniqueSuffix();
-    if (!runAdmin(m_pgAdminUrl, QStringLiteral("CREATE DATABASE \"%1\"").arg(m_config.databaseName),
-            &m_error)) {
-        m_error = QStringLiteral("could not create a test database: ") + m_error;
+    if (const Result created = runAdmin(
+            m_pgAdminUrl, QStringLiteral("CREATE DATABASE \"%1\"").arg(m_config.databaseName));
+        !created.ok) {
+        m_error = QStringLiteral("could not create a test database: ") + created.error;
         return;
     }
     m_created = true;
@@ -140,11 +142,13 @@ TemporaryDatabase::TemporaryDatabase(DatabaseConfig::Engine engine)
                                "(scripts/test.sh starts one, scripts/pgbouncer-throwaway.sh)");
             return;
         }
-        const DatabaseConfig viaPooler = DatabaseConfig::fromUrl(poolerUrl, &m_error);
-        if (!m_error.isEmpty())
+        const ValueResult<DatabaseConfig> viaPooler = DatabaseConfig::fromUrl(poolerUrl);
+        if (!viaPooler.ok) {
+            m_error = viaPooler.error;
             return;
-        m_config.host = viaPooler.host;
-        m_config.port = viaPooler.port;
+        }
+        m_config.host = viaPooler.value.host;
+        m_config.port = viaPooler.value.port;
     }
 }
 
@@ -152,22 +156,20 @@ TemporaryDatabase::~TemporaryDatabase()
 {
     Database::close(m_connectionName);
     if (m_created) {
-        QString error;
-        if (!runAdmin(m_pgAdminUrl,
+        if (const Result dropped = runAdmin(m_pgAdminUrl,
                 QStringLiteral("DROP DATABASE IF EXISTS \"%1\" WITH (FORCE)")
-                    .arg(m_config.databaseName),
-                &error))
-            qWarning() << "could not drop test database" << m_config.databaseName << error;
+                    .arg(m_config.databaseName));
+            !dropped.ok)
+            qWarning() << "could not drop test database" << m_config.databaseName << dropped.error;
     }
 }
 
 QSqlDatabase TemporaryDatabase::connection()
 {
-    QString error;
-    QSqlDatabase db = Database::open(m_config, m_connectionName, &error);
-    if (!db.isOpen())
-        qWarning() << "test connection failed:" << error;
-    return db;
+    const ValueResult<QSqlDatabase> opened = Database::open(m_config, m_connectionName);
+    if (!opened.ok)
+        qWarning() << "test connection failed:" << opened.error;
+    return opened.value;
 }
 
 bool TemporaryDatabase::exec(const QString &sql)
@@ -219,8 +221,7 @@ QString PostgresServer::adminUrl() const
     return QStringLiteral("postgresql://postgres@127.0.0.1:%1/postgres").arg(m_port);
 }
 
-bool PostgresServer::run(
-    const QString &program, const QStringList &args, QString *error, int timeoutMs)
+Result PostgresServer::run(const QString &program, const QStringList &args, int timeoutMs)
 {
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
@@ -232,24 +233,19 @@ bool PostgresServer::run(
     else
         p.start(program, args);
     if (!p.waitForFinished(timeoutMs) || p.exitStatus() != QProcess::NormalExit ||
-        p.exitCode() != 0) {
-        if (error)
-            *error = program + QStringLiteral(" failed: ") + QString::fromLocal8Bit(p.readAll());
-        return false;
-    }
-    return true;
+        p.exitCode() != 0)
+        return Result::failure(
+            program + QStringLiteral(" failed: ") + QString::fromLocal8Bit(p.readAll()));
+    return Result::success();
 }
 
-bool PostgresServer::start(QString *error)
+Result PostgresServer::start()
 {
     if (m_running)
-        return true;
+        return Result::success();
     const QString bin = pgBinDir();
-    if (bin.isEmpty()) {
-        if (error)
-            *error = QStringLiteral("PostgreSQL server binaries are not installed");
-        return false;
-    }
+    if (bin.isEmpty())
+        return Result::failure(QStringLiteral("PostgreSQL server binaries are not installed"));
     if (!m_initialized) {
         m_dir = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/viralspot-testpg-XXXXXX"));
         QFile::setPermissions(m_dir->path(),
@@ -259,35 +255,38 @@ bool PostgresServer::start(QString *error)
         if (::geteuid() == 0)
             QProcess::execute(
                 QStringLiteral("chown"), { QStringLiteral("postgres:postgres"), m_dir->path() });
-        if (!run(bin + QStringLiteral("/initdb"),
+        if (Result initialized = run(bin + QStringLiteral("/initdb"),
                 { QStringLiteral("-D"), m_dir->filePath(QStringLiteral("data")),
                     QStringLiteral("-U"), QStringLiteral("postgres"), QStringLiteral("-A"),
                     QStringLiteral("trust"), QStringLiteral("--no-sync") },
-                error, 60000))
-            return false;
+                60000);
+            !initialized.ok)
+            return initialized;
         m_initialized = true;
         m_port = freePort();
     }
     const QString options =
         QStringLiteral("-p %1 -k %2 -c listen_addresses=127.0.0.1").arg(m_port).arg(m_dir->path());
-    m_running = run(bin + QStringLiteral("/pg_ctl"),
+    Result started = run(bin + QStringLiteral("/pg_ctl"),
         { QStringLiteral("-D"), m_dir->filePath(QStringLiteral("data")), QStringLiteral("-w"),
             QStringLiteral("-t"), QStringLiteral("30"), QStringLiteral("-l"),
             m_dir->filePath(QStringLiteral("server.log")), QStringLiteral("-o"), options,
             QStringLiteral("start") },
-        error, 40000);
-    return m_running;
+        40000);
+    m_running = started.ok;
+    return started;
 }
 
-bool PostgresServer::stop(QString *error)
+Result PostgresServer::stop()
 {
     if (!m_running)
-        return true;
-    m_running = !run(pgBinDir() + QStringLiteral("/pg_ctl"),
+        return Result::success();
+    Result stopped = run(pgBinDir() + QStringLiteral("/pg_ctl"),
         { QStringLiteral("-D"), m_dir->filePath(QStringLiteral("data")), QStringLiteral("-m"),
             QStringLiteral("fast"), QStringLiteral("-w"), QStringLiteral("stop") },
-        error, 40000);
-    return !m_running;
+        40000);
+    m_running = !stopped.ok;
+    return stopped;
 }
 
 } // namespace ViralSpot::Test

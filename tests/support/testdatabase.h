@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/databaseconfig.h"
+#include "core/result.h"
 
 #include <QSqlDatabase>
 #include <QString>
@@ -89,15 +90,15 @@ public:
     PostgresServer(const PostgresServer &) = delete;
     PostgresServer &operator=(const PostgresServer &) = delete;
 
-    bool start(QString *error = nullptr); // initdb on first start, then pg_ctl start
-    bool stop(QString *error = nullptr); // fast shutdown; data kept for a restart
+    Result start(); // initdb on first start, then pg_ctl start
+    Result stop(); // fast shutdown; data kept for a restart
     bool isRunning() const { return m_running; }
     int port() const { return m_port; }
     // postgresql://postgres@127.0.0.1:PORT/postgres
     QString adminUrl() const;
 
 private:
-    bool run(const QString &program, const QStringList &args, QString *error, int timeoutMs);
+    Result run(const QString &program, const QStringList &args, int timeoutMs);
 
     std::unique_ptr<QTemporaryDir> m_dir;
     int m_port = 0;

@@ -16,24 +16,20 @@ namespace ViralSpot::Test {
 
 namespace {
 
-bool writeFile(const QString &path, const QByteArray &text, QString *error)
+Result writeFile(const QString &path, const QByteArray &text)
 {
     QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(text) != text.size()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    return true;
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(text) != text.size())
+        return Result::failure(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+    return Result::success();
 }
 
-bool appendFile(const QString &path, const QByteArray &text, QString *error)
+Result appendFile(const QString &path, const QByteArray &text)
 {
     QFile file(path);
-    if (!file.open(QIODevice::Append) || file.write(text) != text.size()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    return true;
+    if (!file.open(QIODevice::Append) || file.write(text) != text.size())
+        return Result::failure(QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+    return Result::success();
 }
 
 } // namespace
@@ -75,8 +71,8 @@ QString TlsPostgresServer::url(const QString &sslMode, const QString &rootCert, 
     return url;
 }
 
-bool TlsPostgresServer::run(
-    const QString &program, const QStringList &args, bool asPostgres, QString *error, int timeoutMs)
+Result TlsPostgresServer::run(
+    const QString &program, const QStringList &args, bool asPostgres, int timeoutMs)
 {
     QProcess p;
     p.setProcessChannelMode(QProcess::MergedChannels);
@@ -90,15 +86,14 @@ bool TlsPostgresServer::run(
         p.start(program, args);
     if (!p.waitForFinished(timeoutMs) || p.exitStatus() != QProcess::NormalExit ||
         p.exitCode() != 0) {
-        *error = program + QLatin1Char(' ') + args.join(QLatin1Char(' ')) +
-            QStringLiteral(" failed: ") + QString::fromLocal8Bit(p.readAll()) + p.errorString();
-        return false;
+        return Result::failure(program + QLatin1Char(' ') + args.join(QLatin1Char(' ')) +
+            QStringLiteral(" failed: ") + QString::fromLocal8Bit(p.readAll()) + p.errorString());
     }
-    return true;
+    return Result::success();
 }
 
 // EC keys: made in milliseconds, where RSA keys take a noticeable part of a second each.
-bool TlsPostgresServer::makeCertificates(QString *error)
+Result TlsPostgresServer::makeCertificates()
 {
     const QString openssl = QStringLiteral("openssl");
     const QStringList ecKey { QStringLiteral("-newkey"), QStringLiteral("ec"),
@@ -111,62 +106,59 @@ bool TlsPostgresServer::makeCertificates(QString *error)
                     QStringLiteral("-out"), name + QStringLiteral(".pem"), QStringLiteral("-days"),
                     QStringLiteral("2"), QStringLiteral("-subj"),
                     QStringLiteral("/CN=") + commonName },
-            false, error);
+            false);
     };
-    if (!makeCa(QStringLiteral("ca"), QStringLiteral("ViralSpot test CA")) ||
-        !makeCa(QStringLiteral("wrong-ca"), QStringLiteral("ViralSpot unrelated CA")))
-        return false;
-    if (!writeFile(m_dir->filePath(QStringLiteral("server.ext")),
+    if (Result made = makeCa(QStringLiteral("ca"), QStringLiteral("ViralSpot test CA")); !made.ok)
+        return made;
+    if (Result made = makeCa(QStringLiteral("wrong-ca"), QStringLiteral("ViralSpot unrelated CA"));
+        !made.ok)
+        return made;
+    if (Result written = writeFile(m_dir->filePath(QStringLiteral("server.ext")),
             "basicConstraints=CA:FALSE\n"
             "keyUsage=digitalSignature,keyEncipherment\n"
             "extendedKeyUsage=serverAuth\n"
-            "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
-            error))
-        return false;
-    if (!run(openssl,
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+        !written.ok)
+        return written;
+    if (Result ran = run(openssl,
             QStringList { QStringLiteral("req") } + ecKey +
                 QStringList { QStringLiteral("-keyout"), QStringLiteral("server.key"),
                     QStringLiteral("-out"), QStringLiteral("server.csr"), QStringLiteral("-subj"),
                     QStringLiteral("/CN=localhost") },
-            false, error))
-        return false;
-    if (!run(openssl,
+            false);
+        !ran.ok)
+        return ran;
+    if (Result ran = run(openssl,
             { QStringLiteral("x509"), QStringLiteral("-req"), QStringLiteral("-in"),
                 QStringLiteral("server.csr"), QStringLiteral("-CA"), QStringLiteral("ca.pem"),
                 QStringLiteral("-CAkey"), QStringLiteral("ca.key"),
                 QStringLiteral("-CAcreateserial"), QStringLiteral("-out"),
                 QStringLiteral("server.crt"), QStringLiteral("-days"), QStringLiteral("2"),
                 QStringLiteral("-extfile"), QStringLiteral("server.ext") },
-            false, error))
-        return false;
+            false);
+        !ran.ok)
+        return ran;
     // The server refuses a key file that others may read.
     QFile::setPermissions(m_dir->filePath(QStringLiteral("server.key")),
         QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    if (::geteuid() == 0 &&
-        !run(QStringLiteral("chown"),
+    if (::geteuid() == 0)
+        return run(QStringLiteral("chown"),
             { QStringLiteral("postgres:postgres"), QStringLiteral("server.key"),
                 QStringLiteral("server.crt") },
-            false, error))
-        return false;
-    return true;
+            false);
+    return Result::success();
 }
 
-bool TlsPostgresServer::start(QString *error)
+Result TlsPostgresServer::start()
 {
-    QString ignored;
-    QString *why = error ? error : &ignored;
     if (m_running)
-        return true;
+        return Result::success();
     m_bin = pgBinDir();
-    if (m_bin.isEmpty()) {
-        *why = QStringLiteral("PostgreSQL server binaries are not installed");
-        return false;
-    }
+    if (m_bin.isEmpty())
+        return Result::failure(QStringLiteral("PostgreSQL server binaries are not installed"));
     m_dir = std::make_unique<QTemporaryDir>(QStringLiteral("/tmp/viralspot-tlspg-XXXXXX"));
-    if (!m_dir->isValid()) {
-        *why = QStringLiteral("cannot make a temporary folder");
-        return false;
-    }
+    if (!m_dir->isValid())
+        return Result::failure(QStringLiteral("cannot make a temporary folder"));
     QFile::setPermissions(m_dir->path(),
         QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
             QFileDevice::ReadGroup | QFileDevice::ExeGroup | QFileDevice::ReadOther |
@@ -191,32 +183,36 @@ bool TlsPostgresServer::start(QString *error)
     watchdog.setStandardErrorFile(QProcess::nullDevice());
     watchdog.startDetached();
     // The server writes its log and socket here.
-    if (::geteuid() == 0 &&
-        !run(QStringLiteral("chown"), { QStringLiteral("postgres:postgres"), m_dir->path() }, false,
-            why))
-        return false;
-    if (!makeCertificates(why))
-        return false;
-    if (::geteuid() == 0 && !QDir(m_dir->path()).mkdir(QStringLiteral("data"))) {
-        *why = QStringLiteral("cannot make the data folder");
-        return false;
+    if (::geteuid() == 0) {
+        if (Result owned = run(QStringLiteral("chown"),
+                { QStringLiteral("postgres:postgres"), m_dir->path() }, false);
+            !owned.ok)
+            return owned;
     }
-    if (::geteuid() == 0 &&
-        !run(QStringLiteral("chown"), { QStringLiteral("postgres:postgres"), data }, false, why))
-        return false;
-    if (!run(m_bin + QStringLiteral("/initdb"),
+    if (Result made = makeCertificates(); !made.ok)
+        return made;
+    if (::geteuid() == 0 && !QDir(m_dir->path()).mkdir(QStringLiteral("data")))
+        return Result::failure(QStringLiteral("cannot make the data folder"));
+    if (::geteuid() == 0) {
+        if (Result owned =
+                run(QStringLiteral("chown"), { QStringLiteral("postgres:postgres"), data }, false);
+            !owned.ok)
+            return owned;
+    }
+    if (Result initialized = run(m_bin + QStringLiteral("/initdb"),
             { QStringLiteral("-D"), data, QStringLiteral("-U"), QStringLiteral("postgres"),
                 QStringLiteral("-A"), QStringLiteral("trust"), QStringLiteral("--no-sync") },
-            true, why))
-        return false;
+            true);
+        !initialized.ok)
+        return initialized;
     // TLS only: no `host` line, so the server itself refuses unencrypted TCP connections.
     // The Unix socket stays open for pg_ctl.
-    if (!writeFile(data + QStringLiteral("/pg_hba.conf"),
+    if (Result written = writeFile(data + QStringLiteral("/pg_hba.conf"),
             "local all all trust\n"
             "hostssl all all 127.0.0.1/32 trust\n"
-            "hostssl all all ::1/128 trust\n",
-            why))
-        return false;
+            "hostssl all all ::1/128 trust\n");
+        !written.ok)
+        return written;
     const QByteArray conf = QStringLiteral("ssl = on\n"
                                            "ssl_cert_file = '%1'\n"
                                            "ssl_key_file = '%2'\n"
@@ -225,34 +221,33 @@ bool TlsPostgresServer::start(QString *error)
                                 .arg(m_dir->filePath(QStringLiteral("server.crt")),
                                     m_dir->filePath(QStringLiteral("server.key")), m_dir->path())
                                 .toUtf8();
-    if (!appendFile(data + QStringLiteral("/postgresql.conf"), conf, why))
-        return false;
+    if (Result appended = appendFile(data + QStringLiteral("/postgresql.conf"), conf); !appended.ok)
+        return appended;
 
+    Result started;
     for (int attempt = 0; attempt < 3 && !m_running; ++attempt) {
         m_port = freePort();
-        m_running = run(m_bin + QStringLiteral("/pg_ctl"),
+        started = run(m_bin + QStringLiteral("/pg_ctl"),
             { QStringLiteral("-D"), data, QStringLiteral("-w"), QStringLiteral("-t"),
                 QStringLiteral("30"), QStringLiteral("-l"),
                 m_dir->filePath(QStringLiteral("server.log")), QStringLiteral("-o"),
                 QStringLiteral("-p %1").arg(m_port), QStringLiteral("start") },
-            true, why, 40000);
+            true, 40000);
+        m_running = started.ok;
     }
-    if (!m_running) {
-        *why += serverLog().right(2000);
-        return false;
-    }
-    return true;
+    if (!m_running)
+        return Result::failure(started.error + serverLog().right(2000));
+    return Result::success();
 }
 
 void TlsPostgresServer::stop()
 {
     if (!m_running)
         return;
-    QString ignored;
     run(m_bin + QStringLiteral("/pg_ctl"),
         { QStringLiteral("-D"), m_dir->filePath(QStringLiteral("data")), QStringLiteral("-m"),
             QStringLiteral("fast"), QStringLiteral("-w"), QStringLiteral("stop") },
-        true, &ignored, 40000);
+        true, 40000);
     m_running = false;
 }
 

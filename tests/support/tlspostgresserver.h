@@ -1,5 +1,7 @@
 #pragma once
 
+#include "core/result.h"
+
 #include <QString>
 #include <QStringList>
 #include <QTemporaryDir>
@@ -23,7 +25,7 @@ public:
     TlsPostgresServer(const TlsPostgresServer &) = delete;
     TlsPostgresServer &operator=(const TlsPostgresServer &) = delete;
 
-    bool start(QString *error);
+    Result start();
     void stop();
 
     int port() const { return m_port; }
@@ -38,9 +40,9 @@ public:
     QString verifiedUrl() const { return url(QStringLiteral("verify-full"), caFile()); }
 
 private:
-    bool run(const QString &program, const QStringList &args, bool asPostgres, QString *error,
-        int timeoutMs = 60000);
-    bool makeCertificates(QString *error);
+    Result run(
+        const QString &program, const QStringList &args, bool asPostgres, int timeoutMs = 60000);
+    Result makeCertificates();
 
     std::unique_ptr<QTemporaryDir> m_dir;
     QString m_bin;

@@ -8,6 +8,7 @@
 #include <QTest>
 
 using namespace ViralSpot::Ui;
+using ViralSpot::ValueResult;
 
 class TestCsvWriter : public QObject
 {
@@ -70,23 +71,29 @@ void TestCsvWriter::exportPathAddsTheExtension()
 {
     QTemporaryDir dir;
     const QString base = dir.filePath(QStringLiteral("results"));
-    QString problem;
-    QCOMPARE(Csv::exportPath(base, &problem), base + QStringLiteral(".csv"));
-    QVERIFY(problem.isEmpty());
-    QCOMPARE(Csv::exportPath(base + QStringLiteral(".csv")), base + QStringLiteral(".csv"));
-    QCOMPARE(Csv::exportPath(base + QStringLiteral(".CSV")), base + QStringLiteral(".CSV"));
+    const ValueResult<QString> added = Csv::exportPath(base);
+    QVERIFY(added.ok);
+    QCOMPARE(added.value, base + QStringLiteral(".csv"));
+    QVERIFY(added.error.isEmpty());
+    QCOMPARE(Csv::exportPath(base + QStringLiteral(".csv")).value, base + QStringLiteral(".csv"));
+    QCOMPARE(Csv::exportPath(base + QStringLiteral(".CSV")).value, base + QStringLiteral(".CSV"));
     // Another extension: the content is CSV, and the import dialog lists *.csv.
-    QCOMPARE(Csv::exportPath(base + QStringLiteral(".txt")), base + QStringLiteral(".txt.csv"));
-    QCOMPARE(Csv::exportPath(QString()), QString());
+    QCOMPARE(
+        Csv::exportPath(base + QStringLiteral(".txt")).value, base + QStringLiteral(".txt.csv"));
+    // Nothing chosen (the dialog was cancelled): nothing to write, and nothing wrong.
+    QVERIFY(Csv::exportPath(QString()).ok);
+    QCOMPARE(Csv::exportPath(QString()).value, QString());
 
     // The dialog confirmed "results", not "results.csv": an existing results.csv is kept.
     QFile existing(base + QStringLiteral(".csv"));
     QVERIFY(existing.open(QIODevice::WriteOnly));
     existing.close();
-    QCOMPARE(Csv::exportPath(base, &problem), QString());
-    QVERIFY2(problem.contains(QLatin1String("already exists")), qPrintable(problem));
+    const ValueResult<QString> refused = Csv::exportPath(base);
+    QVERIFY(!refused.ok);
+    QCOMPARE(refused.value, QString());
+    QVERIFY2(refused.error.contains(QLatin1String("already exists")), qPrintable(refused.error));
     // Chosen with its extension (the dialog asked about replacing it): written.
-    QCOMPARE(Csv::exportPath(base + QStringLiteral(".csv")), base + QStringLiteral(".csv"));
+    QCOMPARE(Csv::exportPath(base + QStringLiteral(".csv")).value, base + QStringLiteral(".csv"));
 }
 
 QTEST_GUILESS_MAIN(TestCsvWriter)

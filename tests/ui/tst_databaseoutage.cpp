@@ -3,6 +3,7 @@
 
 #include "core/database.h"
 #include "tests/support/testdatabase.h"
+#include "tests/support/verify.h"
 #include "tests/ui/uitesthelpers.h"
 #include "ui/bulkresultmodel.h"
 #include "ui/mainwindow.h"
@@ -38,8 +39,7 @@ void TestDatabaseOutage::initTestCase()
 void TestDatabaseOutage::postgresStopsMidBatch()
 {
     Test::PostgresServer server;
-    QString error;
-    QVERIFY2(server.start(&error), qPrintable(error));
+    VERIFY_OK(server.start());
 
     {
         Ui::Settings settings;
@@ -68,7 +68,7 @@ void TestDatabaseOutage::postgresStopsMidBatch()
     QSignalSpy finished(Test::bulk(&window), &Ui::BulkSession::batchFinished);
     QTest::mouseClick(Test::child<QPushButton>(&window, "submitButton"), Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(progress->value() >= 500, 60000);
-    QVERIFY2(server.stop(&error), qPrintable(error));
+    VERIFY_OK(server.stop());
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
 
     const Ui::BulkResultModel *model = Test::bulk(&window)->model();
@@ -92,17 +92,18 @@ void TestDatabaseOutage::postgresStopsMidBatch()
     QVERIFY(Test::bulk(&window)->statusText().contains(QString::number(errors)));
 
     // The server comes back: the banner goes by itself, and the window works again.
-    QVERIFY2(server.start(&error), qPrintable(error));
+    VERIFY_OK(server.start());
     QTRY_VERIFY_WITH_TIMEOUT(Test::database(&window)->isConnected(), 30000);
     QVERIFY(!banner->isVisible());
 
     // Nothing was claimed: every `queued` row is committed; no `error` row is.
-    QString parseError;
-    const DatabaseConfig admin = DatabaseConfig::fromUrl(server.adminUrl(), &parseError);
+    const DatabaseConfig admin = DatabaseConfig::fromUrl(server.adminUrl()).value;
     QSet<QString> inDb;
     {
-        QSqlDatabase db = Database::open(admin, QStringLiteral("outage_check"), &error);
-        QVERIFY2(db.isOpen(), qPrintable(error));
+        const ValueResult<QSqlDatabase> opened =
+            Database::open(admin, QStringLiteral("outage_check"));
+        QVERIFY2(opened.ok, qPrintable(opened.error));
+        const QSqlDatabase &db = opened.value;
         QSqlQuery q(db);
         QVERIFY(q.exec(QStringLiteral("SELECT username FROM queue")));
         while (q.next())
@@ -123,8 +124,10 @@ void TestDatabaseOutage::postgresStopsMidBatch()
     QCOMPARE(model->count(Outcome::Error), 0);
     QVERIFY(!retry->isEnabled());
     {
-        QSqlDatabase db = Database::open(admin, QStringLiteral("outage_check2"), &error);
-        QVERIFY2(db.isOpen(), qPrintable(error));
+        const ValueResult<QSqlDatabase> opened =
+            Database::open(admin, QStringLiteral("outage_check2"));
+        QVERIFY2(opened.ok, qPrintable(opened.error));
+        const QSqlDatabase &db = opened.value;
         QSqlQuery q(db);
         QVERIFY(q.exec(QStringLiteral("SELECT COUNT(*) FROM queue")));
         QVERIFY(q.next());

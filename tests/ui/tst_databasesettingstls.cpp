@@ -5,6 +5,7 @@
 // status bar says whether the connection is encrypted and verified.
 
 #include "tests/support/tlspostgresserver.h"
+#include "tests/support/verify.h"
 #include "tests/ui/uitesthelpers.h"
 #include "ui/databasesettingsdialog.h"
 #include "ui/mainwindow.h"
@@ -41,11 +42,10 @@ private Q_SLOTS:
 private:
     static DatabaseConfig config(const QString &url)
     {
-        QString error;
-        const DatabaseConfig c = DatabaseConfig::fromUrl(url, &error);
-        if (!error.isEmpty())
-            qWarning() << error;
-        return c;
+        const ValueResult<DatabaseConfig> c = DatabaseConfig::fromUrl(url);
+        if (!c.ok)
+            qWarning() << c.error;
+        return c.value;
     }
     static void selectSslMode(DatabaseSettingsDialog &dialog, const QString &mode)
     {
@@ -65,8 +65,7 @@ void TestDatabaseSettingsTls::initTestCase()
     Test::wipeSettings();
     qunsetenv("PGSSLMODE");
     qunsetenv("PGSSLROOTCERT");
-    QString error;
-    QVERIFY2(m_server.start(&error), qPrintable(error));
+    VERIFY_OK(m_server.start());
 }
 
 void TestDatabaseSettingsTls::tlsFieldsMakeTheUrl()

@@ -619,10 +619,11 @@ void TestMainWindow::settingsDialogTestCreatesNothing()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString path = dir.filePath(QStringLiteral("tested.sqlite"));
-    QString error;
     Ui::DatabaseSettingsDialog dialog;
-    dialog.setConfig(DatabaseConfig::fromUrl(QStringLiteral("sqlite:") + path, &error));
-    QVERIFY(error.isEmpty());
+    const ValueResult<DatabaseConfig> parsed =
+        DatabaseConfig::fromUrl(QStringLiteral("sqlite:") + path);
+    QVERIFY2(parsed.ok, qPrintable(parsed.error));
+    dialog.setConfig(parsed.value);
     QTest::mouseClick(Test::child<QPushButton>(&dialog, "testButton"), Qt::LeftButton);
     auto *result = Test::child<QLabel>(&dialog, "testResultLabel");
     QTRY_COMPARE_WITH_TIMEOUT(result->text(), QStringLiteral("Connected."), 15000);

@@ -5,6 +5,7 @@
 #include "core/schema.h"
 #include "tests/support/legacyfixture.h"
 #include "tests/support/testdatabase.h"
+#include "tests/support/verify.h"
 #include "tests/ui/uitesthelpers.h"
 #include "ui/mainwindow.h"
 #include "ui/repairdialog.h"
@@ -49,8 +50,7 @@ void TestRepairBanner::init()
     Test::wipeSettings();
     m_db = std::make_unique<Test::TemporaryDatabase>();
     QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
-    QString error;
-    QVERIFY2(Test::seedLegacyDuplicates(*m_db, &error), qPrintable(error));
+    VERIFY_OK(Test::seedLegacyDuplicates(*m_db));
 }
 
 void TestRepairBanner::cleanup()

@@ -55,16 +55,15 @@ int main(int argc, char *argv[])
     QTemporaryDir dir;
     const QString url = QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("queue.sqlite"));
     {
-        QString error;
         RequestService service(
-            DatabaseConfig::fromUrl(url, &error), QStringLiteral("screenshot-seed"));
+            DatabaseConfig::fromUrl(url).value, QStringLiteral("screenshot-seed"));
         if (const Result opened = service.open(); !opened.ok) {
             qCritical("cannot open the database: %s", qPrintable(opened.error));
             return 1;
         }
         service.request(QStringLiteral("natgeo"), QStringLiteral("admin"));
         service.request(QStringLiteral("humansofny"), QStringLiteral("admin"));
-        QSqlQuery q(service.database());
+        QSqlQuery q(service.database().value);
         for (const char *name : { "nasa", "bbcearth", "wired" })
             q.exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('%1')")
                        .arg(QLatin1String(name)));

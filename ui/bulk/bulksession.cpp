@@ -230,8 +230,8 @@ void BulkSession::startBatch()
         return;
     }
     const QString source = m_submitSource;
-    if (const QString error = Username::sourceError(source); !error.isEmpty()) {
-        setStatusText(tr("The source is not valid: %1").arg(error));
+    if (const std::optional<QString> error = Username::sourceError(source)) {
+        setStatusText(tr("The source is not valid: %1").arg(*error));
         return;
     }
     if (m_model->hasResults() && !m_resultsStale && m_confirm && !m_confirm()) {
@@ -386,17 +386,17 @@ void BulkSession::exportCsv(
     }
     // The database's own file chosen in the dialog is refused as chosen (with ".csv" added
     // it would be another file, which is not what the staff member picked).
-    for (const QString &candidate : { chosenPath, Csv::exportPath(chosenPath, nullptr) }) {
+    for (const QString &candidate : { chosenPath, Csv::exportPath(chosenPath).value }) {
         if (!candidate.isEmpty() && SqliteFileGuard::isDatabaseFile(candidate)) {
             setStatusText(SqliteFileGuard::refusedFileMessage(candidate));
             Q_EMIT exportFinished(false, candidate);
             return;
         }
     }
-    QString problem;
-    const QString path = Csv::exportPath(chosenPath, &problem);
+    const ValueResult<QString> target = Csv::exportPath(chosenPath);
+    const QString path = target.value;
     if (path.isEmpty()) {
-        setStatusText(problem);
+        setStatusText(target.error);
         Q_EMIT exportFinished(false, chosenPath);
         return;
     }

@@ -108,20 +108,18 @@ QString line(const QStringList &fields)
     return out;
 }
 
-QString exportPath(const QString &chosen, QString *problem)
+ValueResult<QString> exportPath(const QString &chosen)
 {
     if (chosen.isEmpty() || chosen.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive))
-        return chosen;
+        return ValueResult<QString>::success(chosen);
     const QString path = chosen + QLatin1String(".csv");
     if (QFileInfo::exists(path)) {
-        if (problem)
-            *problem = QCoreApplication::translate("ViralSpot::Ui::Csv",
-                "%1 already exists and was not replaced. To replace it, choose it in the file "
-                "dialog; or type another name.")
-                           .arg(QDir::toNativeSeparators(path));
-        return QString();
+        return ValueResult<QString>::failure(QCoreApplication::translate("ViralSpot::Ui::Csv",
+            "%1 already exists and was not replaced. To replace it, choose it in the file "
+            "dialog; or type another name.")
+                                                 .arg(QDir::toNativeSeparators(path)));
     }
-    return path;
+    return ValueResult<QString>::success(path);
 }
 
 QStringList queueHeader()
@@ -139,14 +137,11 @@ QStringList queueFields(const QueueRow &row)
         iso(row.createdAt), iso(row.updatedAt) };
 }
 
-bool writeModel(const QAbstractItemModel &model, const QString &path, QString *error)
+Result writeModel(const QAbstractItemModel &model, const QString &path)
 {
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        if (error)
-            *error = file.errorString();
-        return false;
-    }
+    if (!file.open(QIODevice::WriteOnly))
+        return Result::failure(file.errorString());
     QStringList header;
     for (int c = 0; c < model.columnCount(); ++c)
         header << model.headerData(c, Qt::Horizontal).toString();
@@ -157,12 +152,9 @@ bool writeModel(const QAbstractItemModel &model, const QString &path, QString *e
             fields << model.index(r, c).data().toString();
         file.write(line(fields).toUtf8());
     }
-    if (!file.commit()) {
-        if (error)
-            *error = file.errorString();
-        return false;
-    }
-    return true;
+    if (!file.commit())
+        return Result::failure(file.errorString());
+    return Result::success();
 }
 
 } // namespace ViralSpot::Ui::Csv

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/queuequery.h"
+#include "core/result.h"
 
 #include <QString>
 #include <QStringList>
@@ -31,15 +32,16 @@ void appendLine(QString &out, const QStringList &fields);
 
 // The path an export writes to for the name the user chose: the name as given when it ends
 // in .csv (any case), else with .csv appended, so the import dialog's filter finds the file
-// again. Empty, with *problem set, when the appended name is a file that already exists: the
-// save dialog confirmed the name the user typed, not that one, so nothing is overwritten.
-QString exportPath(const QString &chosen, QString *problem = nullptr);
+// again; empty when nothing was chosen (the dialog was cancelled). Fails, saying so, when the
+// appended name is a file that already exists: the save dialog confirmed the name the user
+// typed, not that one, so nothing is overwritten.
+ValueResult<QString> exportPath(const QString &chosen);
 
 // The columns of a queue export and one row of it (timestamps ISO-8601 UTC).
 QStringList queueHeader();
 QStringList queueFields(const QueueRow &row);
 
 // Every row and column of a (small, fully loaded) model, with its horizontal headers.
-bool writeModel(const QAbstractItemModel &model, const QString &path, QString *error);
+Result writeModel(const QAbstractItemModel &model, const QString &path);
 
 } // namespace ViralSpot::Ui::Csv

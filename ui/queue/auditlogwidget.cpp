@@ -197,19 +197,16 @@ void AuditLogWidget::appendRows(const QList<AuditEntry> &entries)
 
 bool AuditLogWidget::exportCsv()
 {
-    QString problem;
-    const QString path =
-        Csv::exportPath(FileDialog::saveFileName(this, tr("Export the audit log view"),
-                            QStringLiteral("audit.csv"), tr("CSV files (*.csv)")),
-            &problem);
+    const ValueResult<QString> target = Csv::exportPath(FileDialog::saveFileName(this,
+        tr("Export the audit log view"), QStringLiteral("audit.csv"), tr("CSV files (*.csv)")));
+    const QString path = target.value;
     if (path.isEmpty()) {
-        if (!problem.isEmpty())
-            m_status->setText(problem);
+        if (!target.ok)
+            m_status->setText(target.error);
         return false;
     }
-    QString error;
-    if (!Csv::writeModel(*m_model, path, &error)) {
-        m_status->setText(tr("Export failed: %1").arg(error));
+    if (const Result written = Csv::writeModel(*m_model, path); !written.ok) {
+        m_status->setText(tr("Export failed: %1").arg(written.error));
         return false;
     }
     m_status->setText(tr("Exported to %1 (entries: %2).").arg(path).arg(m_model->rowCount()));

@@ -125,10 +125,16 @@ bool ProfileLookupWidget::lookUp(const QString &input)
                 lookup.error = DatabaseThread::openError();
                 return lookup;
             }
-            lookup.processed = QueueQuery::isProcessed(db, username, &lookup.error);
-            if (lookup.error.isEmpty())
-                lookup.history = QueueQuery::history(db, username, &lookup.error);
-            lookup.ok = lookup.error.isEmpty();
+            const ValueResult<bool> processed = QueueQuery::isProcessed(db, username);
+            if (!processed.ok) {
+                lookup.error = processed.error;
+                return lookup;
+            }
+            lookup.processed = processed.value;
+            const ValueResult<QList<QueueRow>> history = QueueQuery::history(db, username);
+            lookup.ok = history.ok;
+            lookup.error = history.error;
+            lookup.history = history.value;
             return lookup;
         },
         [this, username, generation](const Lookup &lookup) {

@@ -480,7 +480,9 @@ void QueueBrowserWidget::loadCounts(qint64 cap)
 void QueueBrowserWidget::loadSources()
 {
     m_statsWorker->post(
-        [](QSqlDatabase &db) { return db.isOpen() ? QueueQuery::sources(db) : QStringList(); },
+        [](QSqlDatabase &db) {
+            return db.isOpen() ? QueueQuery::sources(db).value : QStringList();
+        },
         [this](const QStringList &sources) {
             const QString current =
                 m_source->currentIndex() > 0 ? m_source->currentText() : QString();
@@ -638,8 +640,11 @@ bool QueueBrowserWidget::runAction(QueueAction action)
             }
             QStringList all = ids;
             for (const auto &range : unloaded) {
-                all += QueueQuery::fetchIds(
-                    db, filter, sort, range.first, range.second, &job.resolveError);
+                const ValueResult<QStringList> rangeIds =
+                    QueueQuery::fetchIds(db, filter, sort, range.first, range.second);
+                all += rangeIds.value;
+                if (!rangeIds.ok)
+                    job.resolveError = rangeIds.error;
             }
             job.result = QueueActions::apply(
                 db, action, all, AuditEntry::forOrigin(QStringLiteral("window")));
@@ -657,13 +662,12 @@ bool QueueBrowserWidget::runAction(QueueAction action)
 
 bool QueueBrowserWidget::exportCsv()
 {
-    QString problem;
-    const QString path = Csv::exportPath(FileDialog::saveFileName(this, tr("Export the queue view"),
-                                             QStringLiteral("queue.csv"), tr("CSV files (*.csv)")),
-        &problem);
+    const ValueResult<QString> target = Csv::exportPath(FileDialog::saveFileName(
+        this, tr("Export the queue view"), QStringLiteral("queue.csv"), tr("CSV files (*.csv)")));
+    const QString path = target.value;
     if (path.isEmpty()) {
-        if (!problem.isEmpty())
-            report(problem);
+        if (!target.ok)
+            report(target.error);
         return false;
     }
     m_exportButton->setEnabled(false);

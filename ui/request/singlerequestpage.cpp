@@ -140,10 +140,10 @@ void SingleRequestPage::updatePreview()
         m_outcomeLabel->setFullText(QString());
         m_outcomeDetail->clear();
     }
-    const QString sourceError = Username::sourceError(m_sourceCombo->source());
+    const std::optional<QString> sourceError = Username::sourceError(m_sourceCombo->source());
     if (text.trimmed().isEmpty()) {
         m_normalizedLabel->setFullText(
-            sourceError.isEmpty() ? QString() : tr("Source: %1").arg(sourceError));
+            sourceError ? tr("Source: %1").arg(*sourceError) : QString());
         setTextColor(m_normalizedLabel, outcomeColor(QStringLiteral("invalid")));
         m_requestButton->setEnabled(false);
         return;
@@ -152,8 +152,8 @@ void SingleRequestPage::updatePreview()
     if (!parsed.isValid()) {
         m_normalizedLabel->setFullText(parsed.error);
         setTextColor(m_normalizedLabel, outcomeColor(QStringLiteral("invalid")));
-    } else if (!sourceError.isEmpty()) {
-        m_normalizedLabel->setFullText(tr("Source: %1").arg(sourceError));
+    } else if (sourceError) {
+        m_normalizedLabel->setFullText(tr("Source: %1").arg(*sourceError));
         setTextColor(m_normalizedLabel, outcomeColor(QStringLiteral("invalid")));
     } else {
         m_normalizedLabel->setFullText(tr("→ %1").arg(parsed.username));

@@ -195,7 +195,7 @@ ApiResponse ApiResponse::invalidSource(const QString &message)
 ApiResponse ApiResponse::databaseUnavailable()
 {
     // Until a connection is attached to the real file again (SqliteFileGuard).
-    if (!SqliteFileGuard::replacedProblem().isEmpty()) {
+    if (SqliteFileGuard::replacedProblem()) {
         return error(503, QStringLiteral("database_unavailable"),
             QStringLiteral("The database file was replaced or unlinked underneath the server "
                            "(its files were opened and closed outside SQLite), so the request "

@@ -5,35 +5,37 @@
 
 namespace ViralSpot::Http {
 
-QString EndpointSettings::validate() const
+Result EndpointSettings::validate() const
 {
     if (bindAddress.isNull())
-        return QCoreApplication::translate("Http", "No address to listen on.");
+        return Result::failure(QCoreApplication::translate("Http", "No address to listen on."));
     if (!bindAddress.isLoopback() && token.isEmpty())
-        return QCoreApplication::translate("Http",
+        return Result::failure(QCoreApplication::translate("Http",
             "Refusing to listen on %1 without an API token: anyone on the network "
             "could queue profiles. Give a token with --token-file FILE or the "
             "VIRALSPOT_API_TOKEN environment variable, or bind 127.0.0.1.")
-            .arg(bindAddress.toString());
+                                   .arg(bindAddress.toString()));
     if (!database.isValid())
-        return QCoreApplication::translate("Http", "No database is configured.");
+        return Result::failure(QCoreApplication::translate("Http", "No database is configured."));
     if (maxRequestLineBytes <= 0 || maxHeaderBytes < maxRequestLineBytes || maxBodyBytes < 0)
-        return QCoreApplication::translate("Http", "Invalid request size limits.");
-    return {};
+        return Result::failure(QCoreApplication::translate("Http", "Invalid request size limits."));
+    return Result::success();
 }
 
-QByteArray EndpointSettings::readTokenFile(const QString &path, QString *error)
+ValueResult<QByteArray> EndpointSettings::readTokenFile(const QString &path)
 {
+    using Token = ValueResult<QByteArray>;
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
-        *error = QCoreApplication::translate("Http", "Cannot read the token file %1: %2")
-                     .arg(path, file.errorString());
-        return {};
+        return Token::failure(
+            QCoreApplication::translate("Http", "Cannot read the token file %1: %2")
+                .arg(path, file.errorString()));
     }
     const QByteArray token = file.read(4096).trimmed();
     if (token.isEmpty())
-        *error = QCoreApplication::translate("Http", "The token file %1 is empty.").arg(path);
-    return token;
+        return Token::failure(
+            QCoreApplication::translate("Http", "The token file %1 is empty.").arg(path));
+    return Token::success(token);
 }
 
 QByteArray EndpointSettings::tokenFromEnvironment()

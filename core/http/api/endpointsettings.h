@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/databaseconfig.h"
+#include "core/result.h"
 
 #include <QByteArray>
 #include <QHostAddress>
@@ -46,11 +47,12 @@ struct EndpointSettings
     int maxHeaderBytes = 16 * 1024;
     int maxBodyBytes = 64 * 1024;
 
-    // Empty when these settings may start a server, else why not (a sentence for the user).
-    QString validate() const;
+    // Ok when these settings may start a server, else why not (a sentence for the user).
+    Result validate() const;
 
-    // The token in `path` without surrounding white space; empty with *error set on failure.
-    static QByteArray readTokenFile(const QString &path, QString *error);
+    // The token in `path` without surrounding white space. Fails when the file cannot be read
+    // or holds no token.
+    static ValueResult<QByteArray> readTokenFile(const QString &path);
     // $VIRALSPOT_API_TOKEN, trimmed (empty when unset).
     static QByteArray tokenFromEnvironment();
 };

@@ -245,9 +245,8 @@ void Frontend::handleProfileRequest(const Call &call)
                 ApiResponse::invalidSource(QStringLiteral("The source is not valid UTF-8")));
             return;
         }
-        const QString error = Username::sourceError(*decoded);
-        if (!error.isEmpty()) {
-            call.connection->answer(call.pending, ApiResponse::invalidSource(error));
+        if (const std::optional<QString> error = Username::sourceError(*decoded)) {
+            call.connection->answer(call.pending, ApiResponse::invalidSource(*error));
             return;
         }
         source = *decoded;

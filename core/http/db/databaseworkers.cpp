@@ -181,10 +181,10 @@ void GroupCommitter::run()
     QElapsedTimer sinceAudit;
     sinceAudit.start();
     auto flushAudit = [&] {
-        QString auditError;
-        QSqlDatabase db = service.database(&auditError);
+        ValueResult<QSqlDatabase> opened = service.database();
         if (!m_audit.isEmpty()) {
-            const Result flushed = db.isOpen() ? m_audit.flush(db) : Result::failure(auditError);
+            const Result flushed =
+                opened.ok ? m_audit.flush(opened.value) : Result::failure(opened.error);
             if (!flushed.ok)
                 qCWarning(lcHttp) << "could not write the audit log:" << flushed.error;
         }
