@@ -402,9 +402,9 @@ void TestQueueQuery::sourcesAreTheDistinctOnes()
             expected << row.source;
     }
     std::sort(expected.begin(), expected.end());
-    QString error;
-    QCOMPARE(QueueQuery::sources(m_db->connection(), &error), expected);
-    QVERIFY2(error.isEmpty(), qPrintable(error));
+    const ValueResult<QStringList> sources = QueueQuery::sources(m_db->connection());
+    QVERIFY2(sources.ok, qPrintable(sources.error));
+    QCOMPARE(sources.value, expected);
 }
 
 void TestQueueQuery::countTextSaysWhatACountIs()
