@@ -143,8 +143,8 @@ QSqlDatabase open(const DatabaseConfig &config, const QString &connectionName, Q
             db.setUserName(config.user);
             db.setPassword(config.password);
             QString options = PostgresDefaultOptions;
-            if (!config.options.isEmpty())
-                options += QLatin1Char(';') + config.options;
+            if (const QString libpq = config.libpqOptions(); !libpq.isEmpty())
+                options += QLatin1Char(';') + libpq;
             db.setConnectOptions(options);
         }
     }
