@@ -71,14 +71,17 @@ void ChangeWatcher::setInterval(int ms)
         return;
     m_interval = ms;
     restart();
+    Q_EMIT stateChanged();
 }
 
 void ChangeWatcher::setPaused(bool paused, PauseReason reason)
 {
     const bool was = isPaused();
     m_pausedBy = paused ? (m_pausedBy | reason) : (m_pausedBy & ~reason);
-    if (was != isPaused())
+    if (was != isPaused()) {
         restart();
+        Q_EMIT stateChanged();
+    }
 }
 
 void ChangeWatcher::restart()
@@ -223,6 +226,7 @@ void ChangeWatcher::setMode(Mode mode)
         return;
     m_mode = mode;
     Q_EMIT modeChanged(mode);
+    Q_EMIT stateChanged();
 }
 
 void ChangeWatcher::deliver()

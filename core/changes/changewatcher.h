@@ -74,6 +74,8 @@ public:
 Q_SIGNALS:
     void changed();
     void modeChanged(ViralSpot::ChangeWatcher::Mode mode);
+    // The mode, the interval or the pause changed (what a status line shows).
+    void stateChanged();
 
 private:
     struct Check;
