@@ -119,13 +119,11 @@ int main(int argc, char **argv)
         const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
         const QString sql = postgres
             ? QStringLiteral("INSERT INTO queue (username, source, request_id) VALUES "
-                             "('bench_%1', 'bench', 'bench-%2')")
-                  .arg(i)
+                             "('bench_%1', 'bench', 'bench-%1')")
                   .arg(id)
             : QStringLiteral("INSERT INTO queue (id, username, source, request_id) VALUES "
-                             "('%1', 'bench_%2', 'bench', 'bench-%1')")
-                  .arg(id)
-                  .arg(i);
+                             "('%1', 'bench_%1', 'bench', 'bench-%1')")
+                  .arg(id);
         if (!q.exec(sql)) {
             std::fprintf(stderr, "bench_changes: %s\n", qPrintable(q.lastError().text()));
             return 1;
@@ -138,7 +136,7 @@ int main(int argc, char **argv)
         latencies << double(toldAt - committed) / 1e6;
     }
     const char *mode = watcher.mode() == ChangeWatcher::Mode::Push ? "push" : "poll";
-    std::printf("%s %s interval %d ms: %lld changes, median %.1f ms, p99 %.1f ms, max %.1f ms, "
+    std::printf("%s %s interval %d ms: %lld changes, median %.2f ms, p99 %.1f ms, max %.1f ms, "
                 "missed %d, checks %d\n",
         qPrintable(config.engineName()), mode, interval, qlonglong(latencies.size()),
         latencies.isEmpty() ? 0.0 : percentile(latencies, 0.5),
