@@ -146,8 +146,8 @@ ValueResult<QSqlDatabase> open(const DatabaseConfig &config, const QString &conn
             db.setUserName(config.user);
             db.setPassword(config.password);
             QString options = PostgresDefaultOptions;
-            if (!config.options.isEmpty())
-                options += QLatin1Char(';') + config.options;
+            if (const QString libpq = config.libpqOptions(); !libpq.isEmpty())
+                options += QLatin1Char(';') + libpq;
             db.setConnectOptions(options);
         }
     }

@@ -19,6 +19,24 @@ struct Messages
 
 } // namespace
 
+bool DatabaseConfig::isTransactionPooler() const
+{
+    if (engine != Engine::PostgreSQL)
+        return false;
+    if (option(QStringLiteral("pool_mode"))
+            .compare(QLatin1String("transaction"), Qt::CaseInsensitive) == 0)
+        return true;
+    return port == 6543 &&
+        host.endsWith(QLatin1String(".pooler.supabase.com"), Qt::CaseInsensitive);
+}
+
+QString DatabaseConfig::libpqOptions() const
+{
+    DatabaseConfig copy = *this;
+    copy.setOption(QStringLiteral("pool_mode"), QString());
+    return copy.options;
+}
+
 ValueResult<DatabaseConfig> DatabaseConfig::fromUrl(const QString &url)
 {
     using Parsed = ValueResult<DatabaseConfig>;

@@ -64,6 +64,14 @@ struct DatabaseConfig
                                         : !host.isEmpty() || !databaseName.isEmpty();
     }
 
+    // True behind a transaction pooler, where a server session lasts one transaction (so
+    // LISTEN cannot work): the URL option pool_mode=transaction (the app's own, named after
+    // PgBouncer's setting and never passed to libpq), or Supabase's transaction pooler
+    // (a *.pooler.supabase.com host on port 6543).
+    bool isTransactionPooler() const;
+    // The libpq options without the app's own (pool_mode).
+    QString libpqOptions() const;
+
     // The URL with any password masked ("postgresql://user:***@host:5432/db"). Safe for logs.
     QString displayUrl() const;
     // The URL including the password, for handing to a child process.

@@ -191,6 +191,41 @@ QStringList mixedCaseIndexes(const QSqlDatabase &, bool)
     };
 }
 
+// PostgreSQL: one notification on ChangeWatcher's channel per statement that changed `queue`
+// rows, whoever runs it (this app, the original workers, a scraper), for the window's live
+// updates. Per statement, never per row: a per-row pg_notify is a known bottleneck at
+// thousands of inserts a second. A statement that touched no row (a worker finding nothing to
+// claim) sends nothing; that needs the statement's transition table, and PostgreSQL allows one
+// only for a trigger of one event, hence three triggers. The payload is empty, so PostgreSQL
+// folds a transaction's notifications into one. Created by the migrating (owner) role; a
+// trigger's function needs no right of the role whose statement fires it. SQLite has no
+// notifications (the watcher reads PRAGMA data_version there): no statement.
+QStringList queueChangeNotifications(const QSqlDatabase &, bool postgres)
+{
+    if (!postgres)
+        return {};
+    QStringList statements = {
+        QStringLiteral("CREATE OR REPLACE FUNCTION viralspot_queue_notify() RETURNS trigger "
+                       "LANGUAGE plpgsql AS $$ BEGIN "
+                       "IF EXISTS (SELECT 1 FROM changed_rows) THEN "
+                       "PERFORM pg_notify('%1', ''); END IF; "
+                       "RETURN NULL; END $$")
+            .arg(queueChangeChannel()),
+    };
+    for (const char *event : { "INSERT", "UPDATE", "DELETE" }) {
+        const QString op = QString::fromLatin1(event);
+        const QString name = QStringLiteral("viralspot_queue_notify_") + op.toLower();
+        statements << QStringLiteral("DROP TRIGGER IF EXISTS %1 ON queue").arg(name)
+                   << QStringLiteral("CREATE TRIGGER %1 AFTER %2 ON queue "
+                                     "REFERENCING %3 TABLE AS changed_rows "
+                                     "FOR EACH STATEMENT EXECUTE FUNCTION viralspot_queue_notify()")
+                          .arg(name, op,
+                              op == QLatin1String("DELETE") ? QStringLiteral("OLD")
+                                                            : QStringLiteral("NEW"));
+    }
+    return statements;
+}
+
 // Step 3 makes one active row per username a rule; from step 5 on, active rows differing only
 // in case count as duplicates too. Both need a queue without duplicates.
 const QList<Step> &steps()
@@ -204,6 +239,8 @@ const QList<Step> &steps()
                 return QueueQuery::indexStatements(postgres);
             } },
         { 5, "usernames matched regardless of case", mixedCaseIndexes, true },
+        { 7, "a notification per statement that changes the queue (PostgreSQL)",
+            queueChangeNotifications },
     };
     return list;
 }
@@ -323,6 +360,11 @@ QString migrationRefusedMessage(
 }
 
 } // namespace
+
+QString queueChangeChannel()
+{
+    return QStringLiteral("viralspot_queue");
+}
 
 int latestVersion()
 {

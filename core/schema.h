@@ -15,6 +15,10 @@ namespace ViralSpot::Schema {
 // The newest schema version this build knows.
 int latestVersion();
 
+// PostgreSQL: the channel the queue's statement trigger (step 7) notifies, once per statement
+// that changed rows (ChangeWatcher listens to it).
+QString queueChangeChannel();
+
 // The version recorded in the database (0 for a database the app never touched, or one whose
 // version table this role may not read).
 int currentVersion(const QSqlDatabase &db);

@@ -1,5 +1,6 @@
 #include "ui/connectionstatus.h"
 
+#include "core/changes/changewatcher.h"
 #include "ui/bulkresultmodel.h"
 #include "ui/databasesession.h"
 #include "ui/palette/statuspalette.h"
@@ -67,6 +68,10 @@ ConnectionStatus::ConnectionStatus(
     m_statusSecurity->setObjectName(QStringLiteral("statusSecurity"));
     m_statusSecurity->hide();
     statusBar->addPermanentWidget(m_statusSecurity);
+    m_statusUpdates = new QLabel(statusBar);
+    m_statusUpdates->setObjectName(QStringLiteral("statusUpdates"));
+    m_statusUpdates->hide();
+    statusBar->addPermanentWidget(m_statusUpdates);
     if (m_readOnly) {
         auto *ro = new QLabel(tr("Read-only"), statusBar);
         ro->setObjectName(QStringLiteral("statusReadOnly"));
@@ -87,6 +92,51 @@ ConnectionStatus::ConnectionStatus(
     });
     connect(m_session, &DatabaseSession::securityChanged, this,
         &ConnectionStatus::showConnectionSecurity);
+}
+
+void ConnectionStatus::followUpdates(ChangeWatcher *watcher)
+{
+    if (m_watcher)
+        disconnect(m_watcher, nullptr, this, nullptr);
+    m_watcher = watcher;
+    if (watcher) {
+        connect(watcher, &ChangeWatcher::stateChanged, this, &ConnectionStatus::updateUpdatesLabel);
+        connect(watcher, &QObject::destroyed, this, &ConnectionStatus::updateUpdatesLabel,
+            Qt::QueuedConnection);
+    }
+    updateUpdatesLabel();
+}
+
+void ConnectionStatus::updateUpdatesLabel()
+{
+    if (!m_watcher) {
+        m_statusUpdates->hide();
+        return;
+    }
+    const int seconds = m_watcher->interval() / 1000;
+    QString text;
+    switch (m_watcher->mode()) {
+    case ChangeWatcher::Mode::Off:
+        text = tr("Updates: off");
+        break;
+    case ChangeWatcher::Mode::Push:
+        text = tr("Updates: pushed");
+        break;
+    case ChangeWatcher::Mode::Poll:
+        text = tr("Updates: polled every %n s", nullptr, seconds);
+        break;
+    }
+    if (m_watcher->isPaused() && m_watcher->mode() != ChangeWatcher::Mode::Off)
+        text = tr("Updates: paused");
+    m_statusUpdates->setText(text);
+    m_statusUpdates->setToolTip(m_watcher->canPush()
+            ? tr("The queue views read again when the database notifies a change "
+                 "(PostgreSQL LISTEN/NOTIFY); while that connection is lost they check every "
+                 "interval.")
+            : tr("The queue views check for changes every interval (SQLite: a cheap check of "
+                 "the file's version; PostgreSQL through a transaction pooler, where LISTEN "
+                 "cannot work: they read again)."));
+    m_statusUpdates->show();
 }
 
 void ConnectionStatus::showMessage(const QString &text)

@@ -1,8 +1,10 @@
 #pragma once
 
+#include "core/changes/changewatcher.h"
 #include "core/connectionsecurity.h"
 
 #include <QObject>
+#include <QPointer>
 
 class QFrame;
 class QLabel;
@@ -31,6 +33,9 @@ public:
     QFrame *banner() const { return m_banner; }
     // A message in the status bar for ten seconds.
     void showMessage(const QString &text);
+    // The status bar says how the queue views learn of changes: pushed (PostgreSQL LISTEN),
+    // checked every N s (polled), paused or off. Null: nothing shown.
+    void followUpdates(ViralSpot::ChangeWatcher *watcher);
     // Preview and repair of duplicate active queue rows (offered in the banner while requests
     // are refused for them).
     void openRepairDialog();
@@ -39,6 +44,7 @@ private:
     void onConnectionChanged(bool connected, const QString &error);
     void showRepairBanner();
     void updateStatusBar();
+    void updateUpdatesLabel();
     // The TLS label: encrypted or not, and what was verified (PostgreSQL only).
     void showConnectionSecurity(const ViralSpot::ConnectionSecurity &security);
 
@@ -53,6 +59,8 @@ private:
     QLabel *m_statusWhere = nullptr;
     QLabel *m_statusConnection = nullptr;
     QLabel *m_statusSecurity = nullptr;
+    QLabel *m_statusUpdates = nullptr;
+    QPointer<ViralSpot::ChangeWatcher> m_watcher;
 };
 
 } // namespace ViralSpot::Ui

@@ -16,6 +16,8 @@
 #ifdef VIRALSPOT_HAS_HTTP
 #include "ui/endpointpanel.h"
 #endif
+#include "core/changes/changewatcher.h"
+#include "ui/queue/queuebrowserwidget.h"
 
 #include <QAction>
 #include <QApplication>
@@ -198,6 +200,31 @@ void MainWindow::closeEvent(QCloseEvent *event)
     QMainWindow::closeEvent(event);
 }
 
+void MainWindow::changeEvent(QEvent *event)
+{
+    QMainWindow::changeEvent(event);
+    if (event->type() == QEvent::WindowStateChange)
+        updateWatcherPause();
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    updateWatcherPause();
+}
+
+void MainWindow::hideEvent(QHideEvent *event)
+{
+    QMainWindow::hideEvent(event);
+    updateWatcherPause();
+}
+
+void MainWindow::updateWatcherPause()
+{
+    if (m_watcher)
+        m_watcher->setPaused(!isVisible() || isMinimized(), ChangeWatcher::WindowHidden);
+}
+
 void MainWindow::rebuildQueueTabs(const DatabaseConfig &config)
 {
     const int current = m_tabs->currentIndex();
@@ -212,7 +239,18 @@ void MainWindow::rebuildQueueTabs(const DatabaseConfig &config)
     for (const auto &tab : tabs) {
         m_tabs->addTab(tab.second, tab.first);
         m_queueTabs.append(tab.second);
+        if (auto *browser = qobject_cast<QueueBrowserWidget *>(tab.second)) {
+            // The refresh interval is the window's setting, remembered when changed.
+            browser->setAutoRefreshInterval(m_settings.refreshIntervalMs() / 1000);
+            connect(browser, &QueueBrowserWidget::autoRefreshChanged, this, [this, browser] {
+                m_settings.setRefreshIntervalMs(browser->autoRefreshInterval() * 1000);
+            });
+            m_watcher = browser->changeWatcher();
+        }
     }
+    updateWatcherPause();
+    m_status->followUpdates(m_watcher);
+    Q_EMIT changeWatcherReplaced(m_watcher);
     if (queueTabShown && current < m_tabs->count())
         m_tabs->setCurrentIndex(current);
     if (m_restoreTab >= 0 && m_restoreTab < m_tabs->count())

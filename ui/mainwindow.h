@@ -1,8 +1,10 @@
 #pragma once
 
+#include "core/changes/changewatcher.h"
 #include "ui/settings.h"
 
 #include <QMainWindow>
+#include <QPointer>
 
 class QAction;
 class QTabWidget;
@@ -44,13 +46,25 @@ public:
     ~MainWindow() override;
 
     Settings &settings() { return m_settings; }
+    // Tells when the queue changed (the Queue tab's watcher, on the queue views' database
+    // thread): a view connects its refresh to changed(). Replaced, with the queue tabs, when
+    // the database configuration changes (changeWatcherReplaced()); null without the queue UI.
+    ViralSpot::ChangeWatcher *changeWatcher() const { return m_watcher; }
 
+Q_SIGNALS:
+    void changeWatcherReplaced(ViralSpot::ChangeWatcher *watcher);
+
+public:
     // The Database dialog: a new configuration is remembered and used at once.
     void openDatabaseSettings();
     void showAbout();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    // Hidden or minimized, the queue views are not updated (ChangeWatcher::WindowHidden).
+    void changeEvent(QEvent *event) override;
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
 
 private:
     void buildActions();
@@ -60,6 +74,7 @@ private:
     void rebuildQueueTabs(const ViralSpot::DatabaseConfig &config);
     // A source used on either tab is offered first on both, and remembered.
     void rememberSource(const QString &source);
+    void updateWatcherPause();
 
     Settings m_settings;
     MainWindowOptions m_options;
@@ -74,6 +89,7 @@ private:
     EndpointPanel *m_endpointPanel = nullptr;
 #endif
     QList<QWidget *> m_queueTabs;
+    QPointer<ViralSpot::ChangeWatcher> m_watcher;
     int m_restoreTab = -1; // the remembered tab, applied once every tab exists
 };
 

@@ -16,9 +16,9 @@ struct Entry
 };
 
 // The one table of keys and defaults.
-const std::array<Entry, 20> &table()
+const std::array<Entry, 21> &table()
 {
-    static const std::array<Entry, 20> entries = { {
+    static const std::array<Entry, 21> entries = { {
         { Settings::Key::DatabaseEngine, "database/engine", QStringLiteral("sqlite") },
         { Settings::Key::SqlitePath, "database/sqlitePath", QString() },
         { Settings::Key::PgHost, "database/host", QStringLiteral("localhost") },
@@ -39,6 +39,7 @@ const std::array<Entry, 20> &table()
         { Settings::Key::EndpointOrigins, "endpoint/allowedOrigins", QStringList() },
         { Settings::Key::EndpointAutoStart, "endpoint/autoStart", false },
         { Settings::Key::ReadOnly, "general/readOnly", false },
+        { Settings::Key::RefreshIntervalMs, "queue/refreshIntervalMs", 5000 },
     } };
     return entries;
 }
@@ -193,6 +194,27 @@ void Settings::setLastTab(int index)
 int Settings::pingIntervalMs() const
 {
     return qMax(100, value(Key::PingIntervalMs).toInt());
+}
+
+QList<int> Settings::refreshIntervalChoicesMs()
+{
+    return { 0, 1000, 5000, 30000 };
+}
+
+int Settings::refreshIntervalMs() const
+{
+    const int stored = value(Key::RefreshIntervalMs).toInt();
+    int nearest = 0;
+    for (const int choice : refreshIntervalChoicesMs()) {
+        if (qAbs(choice - stored) < qAbs(nearest - stored))
+            nearest = choice;
+    }
+    return nearest;
+}
+
+void Settings::setRefreshIntervalMs(int ms)
+{
+    setValue(Key::RefreshIntervalMs, ms);
 }
 
 int Settings::batchChunkSize() const

@@ -36,6 +36,7 @@ public:
         EndpointOrigins,
         EndpointAutoStart,
         ReadOnly, // look, but never write: no request, no queue action, no endpoint writes
+        RefreshIntervalMs, // the queue views' live updates: 0 (off), 1000, 5000 or 30000
     };
 
     Settings();
@@ -70,6 +71,10 @@ public:
     void setLastTab(int index);
 
     int pingIntervalMs() const;
+    // One of refreshIntervalChoicesMs() (a value written by hand is taken to the nearest).
+    int refreshIntervalMs() const;
+    void setRefreshIntervalMs(int ms);
+    static QList<int> refreshIntervalChoicesMs();
     int batchChunkSize() const;
 
     QString endpointBind() const;

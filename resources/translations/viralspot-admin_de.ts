@@ -1069,6 +1069,33 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <source>sslmode=%1 %2 %3</source>
         <translation>sslmode=%1 %2 %3</translation>
     </message>
+    <message>
+        <source>Updates: off</source>
+        <translation>Aktualisierung: aus</translation>
+    </message>
+    <message>
+        <source>Updates: pushed</source>
+        <translation>Aktualisierung: gemeldet (Push)</translation>
+    </message>
+    <message numerus="yes">
+        <source>Updates: polled every %n s</source>
+        <translation>
+            <numerusform>Aktualisierung: abgefragt jede %n s</numerusform>
+            <numerusform>Aktualisierung: abgefragt alle %n s</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Updates: paused</source>
+        <translation>Aktualisierung: angehalten</translation>
+    </message>
+    <message>
+        <source>The queue views read again when the database notifies a change (PostgreSQL LISTEN/NOTIFY); while that connection is lost they check every interval.</source>
+        <translation>Die Warteschlangenansichten lesen neu, wenn die Datenbank eine Änderung meldet (PostgreSQL LISTEN/NOTIFY); solange diese Verbindung verloren ist, prüfen sie in jedem Intervall.</translation>
+    </message>
+    <message>
+        <source>The queue views check for changes every interval (SQLite: a cheap check of the file&apos;s version; PostgreSQL through a transaction pooler, where LISTEN cannot work: they read again).</source>
+        <translation>Die Warteschlangenansichten prüfen in jedem Intervall auf Änderungen (SQLite: eine günstige Prüfung der Dateiversion; PostgreSQL über einen Transaktions-Pooler, wo LISTEN nicht funktioniert: sie lesen neu).</translation>
+    </message>
 </context>
 <context>
     <name>ViralSpot::Ui::Csv</name>
@@ -1720,14 +1747,6 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <translation>Zwischen…</translation>
     </message>
     <message>
-        <source>Auto-refresh every</source>
-        <translation>Automatisch aktualisieren alle</translation>
-    </message>
-    <message>
-        <source> s</source>
-        <translation> s</translation>
-    </message>
-    <message>
         <source>Refresh now</source>
         <translation>Jetzt aktualisieren</translation>
     </message>
@@ -1844,6 +1863,21 @@ Zeilen in einem anderen Zustand werden übersprungen, ebenso jede Zeile, die ein
     <message>
         <source>(“+”: counting stopped at %1 rows)</source>
         <translation>(„+“: Zählung bei %1 Zeilen beendet)</translation>
+    </message>
+    <message>
+        <source>Auto-refresh</source>
+        <translation>Automatisch aktualisieren</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Aus</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n s</source>
+        <translation>
+            <numerusform>%n s</numerusform>
+            <numerusform>%n s</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -11,6 +11,7 @@ class TestDatabaseConfig : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void transactionPooler();
     void parse_data();
     void parse();
     void rejects_data();
@@ -415,6 +416,36 @@ void TestDatabaseConfig::setOption()
         QStringList({ QStringLiteral("disable"), QStringLiteral("allow"), QStringLiteral("prefer"),
             QStringLiteral("require"), QStringLiteral("verify-ca"),
             QStringLiteral("verify-full") }));
+}
+
+void TestDatabaseConfig::transactionPooler()
+{
+    // Where LISTEN cannot work, the window's live updates poll (ChangeWatcher).
+    const auto pooled = [](const QString &url) {
+        const ValueResult<DatabaseConfig> config = DatabaseConfig::fromUrl(url);
+        if (!config.ok)
+            qWarning() << config.error;
+        return config.value.isTransactionPooler();
+    };
+    QVERIFY(pooled(QStringLiteral("postgresql://u@127.0.0.1:6432/db?pool_mode=transaction")));
+    QVERIFY(pooled(
+        QStringLiteral("postgresql://u@127.0.0.1/db?sslmode=require&pool_mode=Transaction")));
+    QVERIFY(pooled(QStringLiteral(
+        "postgresql://postgres.ref@aws-0-eu-central-1.pooler.supabase.com:6543/postgres")));
+    // Supabase's session pooler and direct connections keep a session.
+    QVERIFY(!pooled(QStringLiteral(
+        "postgresql://postgres.ref@aws-0-eu-central-1.pooler.supabase.com:5432/postgres")));
+    QVERIFY(!pooled(QStringLiteral("postgresql://postgres@db.ref.supabase.co:5432/postgres")));
+    QVERIFY(!pooled(QStringLiteral("postgresql://u@127.0.0.1:6543/db")));
+    QVERIFY(!pooled(QStringLiteral("postgresql://u@127.0.0.1/db?pool_mode=session")));
+    QVERIFY(!pooled(QStringLiteral("sqlite:/tmp/x.sqlite")));
+    // The option is the app's own: kept in the URL, never handed to libpq.
+    const ValueResult<DatabaseConfig> parsed = DatabaseConfig::fromUrl(QStringLiteral(
+        "postgresql://u@h/db?sslmode=require&pool_mode=transaction&connect_timeout=5"));
+    QVERIFY2(parsed.ok, qPrintable(parsed.error));
+    const DatabaseConfig config = parsed.value;
+    QCOMPARE(config.libpqOptions(), QStringLiteral("sslmode=require;connect_timeout=5"));
+    QVERIFY(config.toUrl().contains(QLatin1String("pool_mode=transaction")));
 }
 
 QTEST_GUILESS_MAIN(TestDatabaseConfig)

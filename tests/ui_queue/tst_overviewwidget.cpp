@@ -2,6 +2,7 @@
 // sizes the window is used at, with screenshots to look at; the status colours of the rest of
 // the app; an honest scale next to a spike; and refreshing by itself like the Queue tab.
 
+#include "core/changes/changewatcher.h"
 #include "tests/ui_queue/queueseed.h"
 #include "ui/palette/statuspalette.h"
 #include "ui/queue/overviewwidget.h"
@@ -328,26 +329,41 @@ void TestOverviewWidget::refreshesLikeTheQueueTab()
     auto *browser = qobject_cast<QueueBrowserWidget *>(tabs.at(0).second);
     auto *overview = qobject_cast<OverviewWidget *>(tabs.at(2).second);
     QVERIFY(browser && overview);
-    // One setting for both tabs: the Queue tab's interval and its pause.
-    const QList<QTimer *> timers =
-        overview->findChildren<QTimer *>(QString(), Qt::FindDirectChildrenOnly);
-    QCOMPARE(timers.size(), 1);
-    QTimer *timer = timers.first();
-    const auto overviewInterval = [timer] { return timer->isActive() ? timer->interval() : 0; };
-    QCOMPARE(overviewInterval(), browser->autoRefreshInterval() * 1000);
+    // One mechanism for both tabs: the Queue tab's watcher, its interval and its pause; no
+    // timer of the overview's own.
+    ChangeWatcher *watcher = browser->changeWatcher();
+    QVERIFY(watcher);
+    QCOMPARE(overview->changeWatcher(), watcher);
+    QVERIFY(overview->findChildren<QTimer *>(QString(), Qt::FindDirectChildrenOnly).isEmpty());
+    QCOMPARE(watcher->interval(), browser->autoRefreshInterval() * 1000);
     browser->setAutoRefreshInterval(1);
-    QCOMPARE(overviewInterval(), 1000);
+    QCOMPARE(watcher->interval(), 1000);
+    QCOMPARE(overview->autoRefreshInterval(), 1);
     browser->setAutoRefreshPaused(true);
-    QCOMPARE(overviewInterval(), 0);
+    QVERIFY(watcher->isPaused());
+    QCOMPARE(overview->autoRefreshInterval(), 0);
     browser->setAutoRefreshPaused(false);
-    QCOMPARE(overviewInterval(), 1000);
+    QVERIFY(!watcher->isPaused());
+    QCOMPARE(overview->autoRefreshInterval(), 1);
 
-    // Shown, it refreshes by itself, every second here, without anyone pressing Refresh.
+    // Shown, it refreshes by itself when the queue changes, without anyone pressing Refresh.
     overview->setParent(nullptr);
+    QSignalSpy refreshed(overview, &OverviewWidget::refreshed);
     overview->show();
     QVERIFY(QTest::qWaitForWindowExposed(overview));
-    QSignalSpy refreshed(overview, &OverviewWidget::refreshed);
-    QTRY_VERIFY_WITH_TIMEOUT(refreshed.size() >= 3, 8000);
+    QTRY_VERIFY_WITH_TIMEOUT(!refreshed.isEmpty(), 8000); // the one when shown
+    const int pendingBefore = overview->data().composition.value(QStringLiteral("PENDING"));
+    QTest::qWait(1500);
+    refreshed.clear();
+    for (int i = 0; i < 3; ++i) {
+        SeedRow row;
+        row.username = QStringLiteral("live_%1").arg(i);
+        row.status = QStringLiteral("PENDING");
+        QVERIFY(!insertQueueRow(m_db->connection(), row).isEmpty());
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(
+        overview->data().composition.value(QStringLiteral("PENDING")) == pendingBefore + 3, 8000);
+    QVERIFY(!refreshed.isEmpty());
     auto *status = overview->findChild<QLabel *>(QStringLiteral("overviewStatus"));
     QVERIFY(status->text().contains(QStringLiteral("Updated at")));
     QVERIFY(status->text().contains(QStringLiteral("every 1 s")));

@@ -1,5 +1,6 @@
 #include "ui/queue/auditlogwidget.h"
 
+#include "core/changes/changewatcher.h"
 #include "core/databaseclient.h"
 #include "ui/csv/csvwriter.h"
 #include "ui/filedialog.h"
@@ -104,10 +105,51 @@ AuditLogWidget::AuditLogWidget(
     connect(refreshButton, &QPushButton::clicked, this, &AuditLogWidget::refresh);
     connect(m_more, &QPushButton::clicked, this, &AuditLogWidget::loadMore);
     connect(exportButton, &QPushButton::clicked, this, &AuditLogWidget::exportCsv);
+    connect(m_worker, &DatabaseClient::busyChanged, this, [this](bool busy) {
+        if (!busy && m_refreshWhenIdle) {
+            m_refreshWhenIdle = false;
+            refresh();
+        }
+    });
     refresh();
 }
 
 AuditLogWidget::~AuditLogWidget() = default;
+
+void AuditLogWidget::setChangeWatcher(ChangeWatcher *watcher)
+{
+    if (m_watcher)
+        disconnect(m_watcher, nullptr, this, nullptr);
+    m_watcher = watcher;
+    if (!watcher)
+        return;
+    // The queue changed, and with it, as a rule, the log (requests and actions write both in
+    // one transaction). Only the first page follows: pages added with "Load more" stay as
+    // they are. Hidden, the tab reads nothing until it is shown; a load on its way is followed
+    // by one more, never overlapped.
+    connect(watcher, &ChangeWatcher::changed, this, [this] {
+        if (m_entries.size() > PageSize)
+            return;
+        if (!isVisible())
+            m_stale = true;
+        else if (m_worker->isBusy())
+            m_refreshWhenIdle = true;
+        else
+            refresh();
+    });
+}
+
+void AuditLogWidget::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (m_stale) {
+        m_stale = false;
+        if (m_worker->isBusy())
+            m_refreshWhenIdle = true;
+        else
+            refresh();
+    }
+}
 
 AuditFilter AuditLogWidget::filterFromControls() const
 {

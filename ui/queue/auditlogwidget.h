@@ -1,9 +1,11 @@
 #pragma once
 
 #include "core/auditlog.h"
+#include "core/changes/changewatcher.h"
 #include "core/databaseclient.h"
 #include "core/databaseconfig.h"
 
+#include <QPointer>
 #include <QWidget>
 
 #include <memory>
@@ -40,6 +42,8 @@ public:
     const QList<AuditEntry> &entries() const { return m_entries; }
     QStandardItemModel *model() const { return m_model; }
     bool exportCsv(); // synchronous: the rows shown are already in memory
+    // Reads the first page again when the queue changed (the Queue tab's watcher).
+    void setChangeWatcher(ViralSpot::ChangeWatcher *watcher);
 
 public Q_SLOTS:
     void refresh();
@@ -47,6 +51,9 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void loaded();
+
+protected:
+    void showEvent(QShowEvent *event) override;
 
 private:
     void load(bool append);
@@ -65,6 +72,9 @@ private:
     QTableView *m_view = nullptr;
     QStandardItemModel *m_model = nullptr;
     QTimer *m_typingTimer = nullptr;
+    QPointer<ChangeWatcher> m_watcher;
+    bool m_stale = false; // the queue changed while hidden
+    bool m_refreshWhenIdle = false; // it changed while a load was on its way
 };
 
 } // namespace ViralSpot::Ui

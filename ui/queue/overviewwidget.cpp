@@ -20,7 +20,6 @@
 #include <QPushButton>
 #include <QStackedBarSeries>
 #include <QTime>
-#include <QTimer>
 #include <QValueAxis>
 #include <QVBoxLayout>
 
@@ -138,7 +137,6 @@ OverviewWidget::OverviewWidget(
     , m_dayChart(new QChart)
     , m_weekChart(new QChart)
     , m_compositionChart(new QChart)
-    , m_timer(new QTimer(this))
 {
     Q_UNUSED(readOnly) // nothing here writes
     auto *layout = new QVBoxLayout(this);
@@ -193,12 +191,7 @@ OverviewWidget::OverviewWidget(
     connect(m_dayChart, &QChart::plotAreaChanged, this, &OverviewWidget::spaceDayLabels);
     connect(m_weekChart, &QChart::plotAreaChanged, this, &OverviewWidget::spaceWeekLabels);
 
-    // A tab nobody looks at does not poll the database.
-    connect(m_timer, &QTimer::timeout, this, [this] {
-        if (isVisible())
-            refresh();
-    });
-    setAutoRefreshInterval(10);
+    setAutoRefreshInterval(0);
 }
 
 OverviewWidget::~OverviewWidget() = default;
@@ -228,11 +221,26 @@ void OverviewWidget::setSplit(OverviewSplit split)
 void OverviewWidget::setAutoRefreshInterval(int seconds)
 {
     m_intervalSeconds = std::max(0, seconds);
-    if (m_intervalSeconds == 0)
-        m_timer->stop();
-    else
-        m_timer->start(m_intervalSeconds * 1000);
     updateStatusLabel();
+}
+
+void OverviewWidget::setChangeWatcher(ChangeWatcher *watcher)
+{
+    if (m_watcher)
+        disconnect(m_watcher, nullptr, this, nullptr);
+    m_watcher = watcher;
+    if (!watcher)
+        return;
+    // A tab nobody looks at reads nothing (showEvent() catches up); one that is looked at
+    // reads when the queue changed, after the refresh on its way if there is one.
+    connect(watcher, &ChangeWatcher::changed, this, [this] {
+        if (!isVisible())
+            return;
+        if (m_generation != 0 && m_answered != m_generation)
+            m_refreshWhenAnswered = true;
+        else
+            refresh();
+    });
 }
 
 void OverviewWidget::refresh()

@@ -1,10 +1,12 @@
 #pragma once
 
+#include "core/changes/changewatcher.h"
 #include "core/databaseclient.h"
 #include "core/databaseconfig.h"
 #include "core/overviewstats.h"
 
 #include <QColor>
+#include <QPointer>
 #include <QWidget>
 
 #include <memory>
@@ -14,7 +16,6 @@ class QChart;
 class QChartView;
 class QComboBox;
 class QLabel;
-class QTimer;
 
 namespace ViralSpot::Ui {
 
@@ -26,7 +27,8 @@ namespace ViralSpot::Ui {
 // elided), the legends are wrapping labels beside the charts rather than the charts' own
 // (which elide), every status has its colour of the shared StatusPalette, and the 7-day chart
 // switches to a logarithmic scale (said on the axis) when one spike would flatten the rest.
-// It refreshes when shown and on the Queue tab's auto-refresh interval (setAutoRefreshInterval).
+// It refreshes when shown and, while shown, when the queue changed (setChangeWatcher(): the
+// Queue tab's watcher, at its auto-refresh interval, which setAutoRefreshInterval() names).
 class OverviewWidget final : public QWidget
 {
     Q_OBJECT
@@ -42,8 +44,11 @@ public:
 
     void setSplit(OverviewSplit split);
     OverviewSplit split() const { return m_split; }
-    // Seconds between refreshes while the tab is shown; 0 = off (paused).
+    // The interval the status line names (seconds, 0 = paused); the refreshes themselves
+    // follow the watcher.
     void setAutoRefreshInterval(int seconds);
+    void setChangeWatcher(ViralSpot::ChangeWatcher *watcher);
+    ViralSpot::ChangeWatcher *changeWatcher() const { return m_watcher; }
     int autoRefreshInterval() const { return m_intervalSeconds; }
     // The moment the hourly buckets end at; invalid = now (tests pin it).
     void setNow(const QDateTime &now) { m_fixedNow = now; }
@@ -105,7 +110,7 @@ private:
     QCategoryAxis *m_dayHours = nullptr;
     QCategoryAxis *m_weekDays = nullptr;
     QList<QChartView *> m_views;
-    QTimer *m_timer = nullptr;
+    QPointer<ChangeWatcher> m_watcher;
 };
 
 } // namespace ViralSpot::Ui

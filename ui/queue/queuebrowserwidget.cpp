@@ -1,6 +1,7 @@
 // Over 600 lines: the queue tab is one widget (filters, table, actions, export, paging).
 #include "ui/queue/queuebrowserwidget.h"
 
+#include "core/changes/changewatcher.h"
 #include "core/databaseclient.h"
 #include "ui/csv/csvwriter.h"
 #include "ui/filedialog.h"
@@ -18,7 +19,6 @@
 #include <QLocale>
 #include <QPushButton>
 #include <QSaveFile>
-#include <QSpinBox>
 #include <QTableView>
 #include <QTime>
 #include <QTimer>
@@ -32,6 +32,8 @@ namespace {
 constexpr int ExportChunk = 5000;
 // A load started this recently is as current as one started when the tab is shown.
 constexpr qint64 FreshLoadMs = 1000;
+// The auto-refresh choices, in seconds (0: off).
+constexpr int RefreshChoices[] = { 0, 1, 5, 30 };
 
 struct ActionJobResult
 {
@@ -75,7 +77,7 @@ QueueBrowserWidget::QueueBrowserWidget(
     , m_readOnly(readOnly)
     , m_model(new QueueTableModel(database, this))
     , m_statsWorker(new DatabaseClient(database, this))
-    , m_refreshTimer(new QTimer(this))
+    , m_watcher(new ChangeWatcher(database, this))
     , m_searchTimer(new QTimer(this))
 {
     m_sinceLoad.start(); // the model loads the first page now
@@ -84,12 +86,18 @@ QueueBrowserWidget::QueueBrowserWidget(
     m_searchTimer->setSingleShot(true);
     m_searchTimer->setInterval(250);
     connect(m_searchTimer, &QTimer::timeout, this, &QueueBrowserWidget::applyFilter);
-    // A tab nobody looks at does not poll the database.
-    connect(m_refreshTimer, &QTimer::timeout, this, [this] {
-        if (isVisible())
+    // Read again only when the queue changed (pushed, or seen by the watcher's cheap check),
+    // and only while the tab is looked at: showEvent() catches up when it comes into view.
+    // A refresh never overlaps the one on its way: it follows it.
+    connect(m_watcher, &ChangeWatcher::changed, this, [this] {
+        if (!isVisible())
+            return;
+        if (m_model->isBusy())
+            m_refreshWhenIdle = true;
+        else
             refresh();
     });
-    setAutoRefreshInterval(10);
+    setAutoRefreshInterval(5);
 
     connect(m_model, &QueueTableModel::totalChanged, this, &QueueBrowserWidget::updateMatchLabel);
     connect(m_model, &QueueTableModel::errorOccurred, this,
@@ -227,15 +235,14 @@ void QueueBrowserWidget::buildUi()
     connect(m_countExactlyButton, &QPushButton::clicked, this, &QueueBrowserWidget::countExactly);
     refreshRow->addWidget(m_countExactlyButton);
     refreshRow->addStretch(1);
-    refreshRow->addWidget(new QLabel(tr("Auto-refresh every"), this));
-    m_interval = new QSpinBox(this);
+    refreshRow->addWidget(new QLabel(tr("Auto-refresh"), this));
+    m_interval = new QComboBox(this);
     m_interval->setObjectName(QStringLiteral("refreshInterval"));
-    m_interval->setRange(1, 3600);
-    m_interval->setSuffix(tr(" s"));
-    connect(m_interval, &QSpinBox::valueChanged, this, [this](int seconds) {
-        m_refreshTimer->setInterval(seconds * 1000);
-        if (!isAutoRefreshPaused())
-            Q_EMIT autoRefreshChanged(seconds);
+    for (const int seconds : RefreshChoices)
+        m_interval->addItem(seconds == 0 ? tr("Off") : tr("%n s", nullptr, seconds), seconds);
+    connect(m_interval, &QComboBox::currentIndexChanged, this, [this] {
+        m_watcher->setInterval(autoRefreshInterval() * 1000);
+        Q_EMIT autoRefreshChanged(isAutoRefreshPaused() ? 0 : autoRefreshInterval());
     });
     refreshRow->addWidget(m_interval);
     m_pause = new QToolButton(this);
@@ -310,15 +317,20 @@ void QueueBrowserWidget::buildUi()
 
 void QueueBrowserWidget::setAutoRefreshInterval(int seconds)
 {
-    m_interval->setValue(seconds);
-    m_refreshTimer->setInterval(m_interval->value() * 1000);
-    if (!m_pause->isChecked())
-        m_refreshTimer->start();
+    // The nearest of the choices.
+    int best = 0;
+    for (int i = 0; i < m_interval->count(); ++i) {
+        if (qAbs(m_interval->itemData(i).toInt() - seconds) <
+            qAbs(m_interval->itemData(best).toInt() - seconds))
+            best = i;
+    }
+    m_interval->setCurrentIndex(best);
+    m_watcher->setInterval(autoRefreshInterval() * 1000);
 }
 
 int QueueBrowserWidget::autoRefreshInterval() const
 {
-    return m_interval->value();
+    return m_interval->currentData().toInt();
 }
 
 void QueueBrowserWidget::setAutoRefreshPaused(bool paused)
@@ -326,10 +338,7 @@ void QueueBrowserWidget::setAutoRefreshPaused(bool paused)
     if (m_pause->isChecked() != paused)
         m_pause->setChecked(paused); // comes back here through toggled()
     m_pause->setText(paused ? tr("Resume auto-refresh") : tr("Pause auto-refresh"));
-    if (paused)
-        m_refreshTimer->stop();
-    else
-        m_refreshTimer->start();
+    m_watcher->setPaused(paused, ChangeWatcher::ByUser);
     Q_EMIT autoRefreshChanged(paused ? 0 : autoRefreshInterval());
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/changes/changewatcher.h"
 #include "core/databaseclient.h"
 #include "core/databaseconfig.h"
 #include "core/queueactions.h"
@@ -15,7 +16,6 @@ class QDateTimeEdit;
 class QLabel;
 class QLineEdit;
 class QPushButton;
-class QSpinBox;
 class QTableView;
 class QTimer;
 class QToolButton;
@@ -25,9 +25,9 @@ namespace ViralSpot::Ui {
 class QueueTableModel;
 
 // The Queue tab: the `queue` rows with filters, prefix search as you type, counts per status
-// and priority, auto-refresh that keeps selection and scroll position, admin actions on the
-// selected rows (confirmed, reported, run off the GUI thread, audited) and CSV export of the
-// current view.
+// and priority, auto-refresh (when the queue changed: ChangeWatcher) that keeps selection and
+// scroll position, admin actions on the selected rows (confirmed, reported, run off the GUI
+// thread, audited) and CSV export of the current view.
 class QueueBrowserWidget final : public QWidget
 {
     Q_OBJECT
@@ -43,9 +43,14 @@ public:
     ~QueueBrowserWidget() override;
 
     QueueTableModel *model() const { return m_model; }
+    // Tells when the queue changed, on this tab's database thread, at its auto-refresh
+    // interval and pause. Shared by the window's other queue views (createQueueTabs()):
+    // a view that shows the queue connects its refresh to changed().
+    ChangeWatcher *changeWatcher() const { return m_watcher; }
     QTableView *view() const { return m_view; }
     bool isReadOnly() const { return m_readOnly; }
 
+    // Seconds: 0 (off), 1, 5 or 30; another value picks the nearest of them.
     void setAutoRefreshInterval(int seconds);
     int autoRefreshInterval() const;
     void setAutoRefreshPaused(bool paused);
@@ -115,7 +120,7 @@ private:
     QComboBox *m_created = nullptr;
     QDateTimeEdit *m_createdFrom = nullptr;
     QDateTimeEdit *m_createdTo = nullptr;
-    QSpinBox *m_interval = nullptr;
+    QComboBox *m_interval = nullptr;
     QToolButton *m_pause = nullptr;
     QLabel *m_countsLabel = nullptr;
     QLabel *m_matchLabel = nullptr;
@@ -125,7 +130,7 @@ private:
     QPushButton *m_exportButton = nullptr;
     QPushButton *m_countExactlyButton = nullptr;
     qint64 m_countCap = QueueQuery::CountCap;
-    QTimer *m_refreshTimer = nullptr;
+    ChangeWatcher *m_watcher = nullptr;
     QTimer *m_searchTimer = nullptr;
     QueueCounts m_counts;
     QString m_lastReport;

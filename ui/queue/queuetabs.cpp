@@ -48,7 +48,10 @@ QList<QPair<QString, QWidget *>> createQueueTabs(
         browser, &QueueBrowserWidget::actionFinished, overview, &OverviewWidget::refresh);
     QObject::connect(
         lookup, &ProfileLookupWidget::requestFinished, audit, &AuditLogWidget::refresh);
-    // The overview refreshes on the queue tab's auto-refresh setting: one interval, one pause.
+    // One watcher for the queue views (the Queue tab's: its interval, its pause); the
+    // overview's status line names the interval.
+    overview->setChangeWatcher(browser->changeWatcher());
+    audit->setChangeWatcher(browser->changeWatcher());
     overview->setAutoRefreshInterval(
         browser->isAutoRefreshPaused() ? 0 : browser->autoRefreshInterval());
     QObject::connect(browser, &QueueBrowserWidget::autoRefreshChanged, overview,

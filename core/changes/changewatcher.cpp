@@ -1,0 +1,249 @@
+#include "core/changes/changewatcher.h"
+
+#include "core/database.h"
+#include "core/logging.h"
+#include "core/schema.h"
+
+#include <QMutex>
+#include <QMutexLocker>
+#include <QPointer>
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTimer>
+
+#include <limits>
+
+namespace ViralSpot {
+
+// What one check on the database thread found.
+struct ChangeWatcher::Check
+{
+    bool ok = false; // the database answered
+    QString error;
+    int connection = 0; // DatabaseThread::connectionsOpened() when it ran
+    bool subscribed = false; // PostgreSQL: this connection listens
+    bool newlySubscribed = false; // ... since this check
+    qint64 dataVersion = -1; // SQLite
+    qint64 totalChanges = -1;
+};
+
+// The way from the driver's notification (on the database thread) to the watcher, cleared
+// under the mutex when the watcher goes, so that the thread never posts to a deleted object.
+struct ChangeWatcher::Relay
+{
+    QMutex mutex;
+    ChangeWatcher *watcher = nullptr;
+    QPointer<QSqlDriver> driver; // the driver it listens to; used on the database thread only
+};
+
+ChangeWatcher::ChangeWatcher(std::shared_ptr<DatabaseThread> thread, QObject *parent)
+    : QObject(parent)
+    , m_client(new DatabaseClient(thread, this))
+    , m_timer(new QTimer(this))
+    , m_deliverTimer(new QTimer(this))
+    , m_relay(std::make_shared<Relay>())
+{
+    const DatabaseConfig &config = thread->config();
+    m_canPush =
+        config.engine == DatabaseConfig::Engine::PostgreSQL && !config.isTransactionPooler();
+    m_relay->watcher = this;
+    m_deliverTimer->setSingleShot(true);
+    connect(m_timer, &QTimer::timeout, this, &ChangeWatcher::tick);
+    connect(m_deliverTimer, &QTimer::timeout, this, &ChangeWatcher::deliver);
+}
+
+ChangeWatcher::~ChangeWatcher()
+{
+    QMutexLocker lock(&m_relay->mutex);
+    m_relay->watcher = nullptr;
+}
+
+QString ChangeWatcher::channel()
+{
+    return Schema::queueChangeChannel();
+}
+
+void ChangeWatcher::setInterval(int ms)
+{
+    ms = qMax(0, ms);
+    if (ms == m_interval)
+        return;
+    m_interval = ms;
+    restart();
+    Q_EMIT stateChanged();
+}
+
+void ChangeWatcher::setPaused(bool paused, PauseReason reason)
+{
+    const bool was = isPaused();
+    m_pausedBy = paused ? (m_pausedBy | reason) : (m_pausedBy & ~reason);
+    if (was != isPaused()) {
+        restart();
+        Q_EMIT stateChanged();
+    }
+}
+
+void ChangeWatcher::restart()
+{
+    m_timer->stop();
+    m_deliverTimer->stop();
+    if (m_interval == 0) {
+        setMode(Mode::Off);
+        return;
+    }
+    if (m_mode == Mode::Off)
+        setMode(Mode::Poll); // until the first check has subscribed
+    if (isPaused())
+        return;
+    m_timer->start(m_interval);
+    tick(); // at once: a change seen while paused or off is told now
+}
+
+void ChangeWatcher::tick()
+{
+    if (m_interval == 0 || isPaused() || m_checkRunning)
+        return; // one check at a time: a slow database is not asked again meanwhile
+    m_checkRunning = true;
+    ++m_checks;
+    const bool push = m_canPush;
+    const QString name = channel();
+    std::shared_ptr<Relay> relay = m_relay;
+    m_client->post(
+        [push, name, relay](QSqlDatabase &db) {
+            Check check;
+            if (!db.isOpen()) {
+                check.error = DatabaseThread::openError();
+                return check;
+            }
+            if (DatabaseThread *thread = DatabaseThread::current())
+                check.connection = thread->connectionsOpened();
+            QSqlQuery q(db);
+            if (!Database::isPostgres(db)) {
+                // data_version moves when another connection commits; total_changes() counts
+                // this connection's own writes (the queue tab's actions run here).
+                if (!q.exec(QStringLiteral(
+                        "SELECT data_version, total_changes() FROM pragma_data_version")) ||
+                    !q.next()) {
+                    check.error = q.lastError().text();
+                    return check;
+                }
+                check.ok = true;
+                check.dataVersion = q.value(0).toLongLong();
+                check.totalChanges = q.value(1).toLongLong();
+                return check;
+            }
+            QSqlDriver *driver = db.driver();
+            if (push && !driver->subscribedToNotifications().contains(name)) {
+                // A new connection (the first, or the one after a loss): LISTEN again. It
+                // also proves the connection alive.
+                if (!driver->subscribeToNotification(name)) {
+                    check.error = driver->lastError().text();
+                    qCWarning(lcCore) << "cannot listen for queue changes:" << check.error;
+                    // Still usable for polling when the server answers.
+                    check.ok = q.exec(QStringLiteral("SELECT 1"));
+                    return check;
+                }
+                check.newlySubscribed = true;
+            } else if (!q.exec(QStringLiteral("SELECT 1"))) {
+                // Lost (a restart, pg_terminate_backend): the thread reopens it for the next
+                // job, which subscribes again.
+                check.error = q.lastError().text();
+                return check;
+            }
+            check.ok = true;
+            if (push) {
+                check.subscribed = true;
+                if (relay->driver != driver) {
+                    relay->driver = driver;
+                    QObject::connect(
+                        driver,
+                        qOverload<const QString &, QSqlDriver::NotificationSource,
+                            const QVariant &>(&QSqlDriver::notification),
+                        driver,
+                        [relay, name](const QString &channel, QSqlDriver::NotificationSource,
+                            const QVariant &) {
+                            if (channel != name)
+                                return;
+                            QMutexLocker lock(&relay->mutex);
+                            if (ChangeWatcher *watcher = relay->watcher)
+                                QMetaObject::invokeMethod(
+                                    watcher, [watcher] { watcher->onNotification(); },
+                                    Qt::QueuedConnection);
+                        },
+                        Qt::DirectConnection);
+                }
+            }
+            return check;
+        },
+        [this](const Check &check) { onChecked(check); });
+}
+
+void ChangeWatcher::onChecked(const Check &check)
+{
+    m_checkRunning = false;
+    if (m_interval == 0)
+        return; // turned off meanwhile
+    if (!check.ok) {
+        // The database does not answer: nothing to tell the views, which would fail too.
+        // PostgreSQL is not pushing any more; the next check reconnects and listens again.
+        if (m_canPush)
+            setMode(Mode::Poll);
+        deliver();
+        return;
+    }
+    if (m_canPush && check.subscribed) {
+        // Listening from now on; what changed before it is told once.
+        if (check.newlySubscribed)
+            m_pending = true;
+        setMode(Mode::Push);
+    } else if (m_client->config().engine == DatabaseConfig::Engine::PostgreSQL) {
+        // No cheap change check on PostgreSQL without LISTEN: the views read again.
+        setMode(Mode::Poll);
+        m_pending = true;
+    } else {
+        setMode(Mode::Poll);
+        if (m_connection >= 0 &&
+            (check.connection != m_connection || check.dataVersion != m_dataVersion ||
+                check.totalChanges != m_totalChanges))
+            m_pending = true;
+        m_connection = check.connection;
+        m_dataVersion = check.dataVersion;
+        m_totalChanges = check.totalChanges;
+    }
+    deliver();
+}
+
+void ChangeWatcher::onNotification()
+{
+    m_pending = true;
+    deliver();
+}
+
+void ChangeWatcher::setMode(Mode mode)
+{
+    if (m_mode == mode)
+        return;
+    m_mode = mode;
+    Q_EMIT modeChanged(mode);
+    Q_EMIT stateChanged();
+}
+
+void ChangeWatcher::deliver()
+{
+    // A pushed change need not wait for a heartbeat on its way; a polled one comes with it.
+    if (!m_pending || m_interval == 0 || isPaused() || (m_checkRunning && m_mode != Mode::Push))
+        return;
+    const qint64 since =
+        m_sinceChanged.isValid() ? m_sinceChanged.elapsed() : std::numeric_limits<qint64>::max();
+    if (since >= m_interval) {
+        m_pending = false;
+        m_deliverTimer->stop();
+        m_sinceChanged.start();
+        Q_EMIT changed();
+    } else if (!m_deliverTimer->isActive()) {
+        m_deliverTimer->start(int(m_interval - since));
+    }
+}
+
+} // namespace ViralSpot

@@ -1,0 +1,255 @@
+// PostgreSQL's side of the live updates: the queue's statement trigger (Schema step 7) sends one
+// notification per statement, never per row, counted by a LISTEN connection of the test's own;
+// and ChangeWatcher falls back to polling when its connection is killed
+// (pg_terminate_backend from another connection) and returns to push when it is back.
+#include "core/changes/changewatcher.h"
+#include "core/database.h"
+#include "core/databasethread.h"
+#include "core/schema.h"
+#include "tests/support/testdatabase.h"
+
+#include <QSignalSpy>
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTest>
+
+#include <memory>
+
+using namespace ViralSpot;
+
+class TestChangeNotifications final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void triggerIsPerStatement();
+    void oneNotificationPerStatement();
+    void fallsBackToPollingAndReturnsToPush();
+    void transactionPoolerOnlyPolls();
+
+private:
+    // Notifications on the queue's channel seen by the test's listening connection, after the
+    // statement and a pause for any late ones.
+    int notificationsFor(const QString &sql);
+    int killOtherSessions();
+    bool admin(const QString &sql);
+
+    std::unique_ptr<Test::TemporaryDatabase> m_db;
+    QString m_listenName;
+    int m_notifications = 0;
+};
+
+void TestChangeNotifications::init()
+{
+    m_db = std::make_unique<Test::TemporaryDatabase>(DatabaseConfig::Engine::PostgreSQL);
+    QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
+    QSqlDatabase db = m_db->connection();
+    const Schema::MigrationResult migrated = Schema::migrate(db);
+    QVERIFY2(migrated.ok, qPrintable(migrated.error));
+    QCOMPARE(Schema::currentVersion(db), Schema::latestVersion());
+}
+
+void TestChangeNotifications::cleanup()
+{
+    Database::close(QStringLiteral("tst_admin"));
+    if (!m_listenName.isEmpty())
+        Database::close(m_listenName);
+    m_listenName.clear();
+    m_db.reset();
+}
+
+int TestChangeNotifications::notificationsFor(const QString &sql)
+{
+    if (m_listenName.isEmpty()) {
+        m_listenName = QStringLiteral("tst_listen");
+        const ValueResult<QSqlDatabase> opened = Database::open(m_db->config(), m_listenName);
+        if (!opened.ok)
+            qFatal("cannot open the listening connection: %s", qPrintable(opened.error));
+        QSqlDatabase listener = opened.value;
+        if (!listener.driver()->subscribeToNotification(Schema::queueChangeChannel()))
+            qFatal("cannot LISTEN: %s", qPrintable(listener.driver()->lastError().text()));
+        connect(listener.driver(),
+            qOverload<const QString &, QSqlDriver::NotificationSource, const QVariant &>(
+                &QSqlDriver::notification),
+            this, [this](const QString &name) {
+                if (name == Schema::queueChangeChannel())
+                    ++m_notifications;
+            });
+    }
+    QTest::qWait(100);
+    m_notifications = 0;
+    if (!m_db->exec(sql))
+        return -1;
+    QTest::qWait(700);
+    return m_notifications;
+}
+
+// Run on the server's admin database: a database's connections cannot be barred from inside.
+bool TestChangeNotifications::admin(const QString &sql)
+{
+    const ValueResult<DatabaseConfig> config =
+        DatabaseConfig::fromUrl(qEnvironmentVariable("VIRALSPOT_TEST_PG_URL"));
+    const ValueResult<QSqlDatabase> opened = config.ok
+        ? Database::open(config.value, QStringLiteral("tst_admin"))
+        : ValueResult<QSqlDatabase>::failure(config.error);
+    if (!opened.ok) {
+        qWarning("admin connection: %s", qPrintable(opened.error));
+        return false;
+    }
+    QSqlDatabase db = opened.value;
+    QSqlQuery q(db);
+    if (!q.exec(sql)) {
+        qWarning("%s: %s", qPrintable(sql), qPrintable(q.lastError().text()));
+        return false;
+    }
+    return true;
+}
+
+// Ends every session on the test's database but the test's own.
+int TestChangeNotifications::killOtherSessions()
+{
+    const int own = m_db->scalar(QStringLiteral("SELECT pg_backend_pid()")).toInt();
+    return m_db
+        ->scalar(QStringLiteral("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND pid <> %1")
+                     .arg(own))
+        .toInt();
+}
+
+void TestChangeNotifications::triggerIsPerStatement()
+{
+    // Three triggers (one per event: a transition table allows no more), all FOR EACH
+    // STATEMENT (tgtype bit 0 clear), all AFTER (bit 1 clear).
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT count(*) FROM pg_trigger WHERE tgrelid = "
+                                         "'queue'::regclass AND NOT tgisinternal"))
+                 .toInt(),
+        3);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT count(*) FROM pg_trigger WHERE tgrelid = "
+                                         "'queue'::regclass AND NOT tgisinternal "
+                                         "AND tgtype & 3 = 0"))
+                 .toInt(),
+        3);
+    // The trigger's function runs once for a 1,000-row statement, not 1,000 times.
+    QSqlDatabase db = m_db->connection();
+    QSqlQuery q(db);
+    QVERIFY(q.exec(QStringLiteral("BEGIN")));
+    QVERIFY(q.exec(QStringLiteral("SET LOCAL track_functions = 'pl'")));
+    QVERIFY2(q.exec(QStringLiteral("INSERT INTO queue (username, source, request_id) "
+                                   "SELECT 'bulk_' || i, 'test', 'bulk-' || i "
+                                   "FROM generate_series(1, 1000) AS i")),
+        qPrintable(q.lastError().text()));
+    QVERIFY(q.exec(QStringLiteral("SELECT coalesce(sum(calls), 0) FROM "
+                                  "pg_stat_xact_user_functions WHERE funcname = "
+                                  "'viralspot_queue_notify'")) &&
+        q.next());
+    QCOMPARE(q.value(0).toInt(), 1);
+    QVERIFY(q.exec(QStringLiteral("COMMIT")));
+}
+
+void TestChangeNotifications::oneNotificationPerStatement()
+{
+    QCOMPARE(notificationsFor(QStringLiteral("INSERT INTO queue (username, source, request_id) "
+                                             "SELECT 'bulk_' || i, 'test', 'bulk-' || i "
+                                             "FROM generate_series(1, 1000) AS i")),
+        1);
+    QCOMPARE(notificationsFor(QStringLiteral("UPDATE queue SET status = 'COMPLETED'")), 1);
+    QCOMPARE(
+        notificationsFor(QStringLiteral("DELETE FROM queue WHERE username LIKE 'bulk_1%'")), 1);
+    // A statement that touched no row (a worker finding nothing to claim) tells nothing.
+    QCOMPARE(notificationsFor(
+                 QStringLiteral("UPDATE queue SET status = 'PROCESSING' WHERE status = 'PENDING'")),
+        0);
+    // Several statements, one transaction: one notification when it commits.
+    QCOMPARE(notificationsFor(QStringLiteral(
+                 "DO $$ BEGIN "
+                 "INSERT INTO queue (username, source, request_id) VALUES ('one', 't', 'one'); "
+                 "UPDATE queue SET priority = 'HIGH' WHERE username = 'one'; END $$")),
+        1);
+}
+
+void TestChangeNotifications::fallsBackToPollingAndReturnsToPush()
+{
+    auto thread = std::make_shared<DatabaseThread>(m_db->config(), QStringLiteral("watched"));
+    ChangeWatcher watcher(thread);
+    QSignalSpy modes(&watcher, &ChangeWatcher::modeChanged);
+    QSignalSpy changed(&watcher, &ChangeWatcher::changed);
+    watcher.setInterval(200);
+    QTRY_COMPARE_WITH_TIMEOUT(watcher.mode(), ChangeWatcher::Mode::Push, 10000);
+    const int opened = thread->connectionsOpened();
+    QTest::qWait(400);
+    changed.clear();
+    modes.clear();
+
+    // The server ends the watcher's session and takes no new one for a while.
+    const QString name = m_db->config().databaseName;
+    QVERIFY(admin(QStringLiteral("ALTER DATABASE \"%1\" ALLOW_CONNECTIONS false").arg(name)));
+    QCOMPARE(killOtherSessions(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(watcher.mode(), ChangeWatcher::Mode::Poll, 5000);
+    QCOMPARE(modes.size(), 1);
+    QTest::qWait(600); // three intervals: still polling, not pushing
+    QCOMPARE(watcher.mode(), ChangeWatcher::Mode::Poll);
+    QVERIFY(m_db->seedQueue(
+        QStringLiteral("while_away"), QStringLiteral("PENDING"), QStringLiteral("LOW")));
+
+    // Back: listening again on a new connection, and what was missed is told once.
+    QVERIFY(admin(QStringLiteral("ALTER DATABASE \"%1\" ALLOW_CONNECTIONS true").arg(name)));
+    QTRY_COMPARE_WITH_TIMEOUT(watcher.mode(), ChangeWatcher::Mode::Push, 5000);
+    QCOMPARE(modes.size(), 2);
+    QVERIFY(thread->connectionsOpened() > opened);
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() >= 1, 5000);
+    QTest::qWait(400);
+    changed.clear();
+    QTest::qWait(600);
+    QCOMPARE(changed.size(), 0); // push again, not a poll telling every interval
+    QVERIFY(m_db->seedQueue(
+        QStringLiteral("after_return"), QStringLiteral("PENDING"), QStringLiteral("LOW")));
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() >= 1, 5000);
+
+    // Killed without the block: the thread's next connection listens again at once (the
+    // thread may notice the loss after a job and reconnect before the watcher's next check,
+    // so the moment of polling can be too short to see), and a change committed meanwhile is
+    // told.
+    const int reopened = thread->connectionsOpened();
+    QTest::qWait(400);
+    changed.clear();
+    QCOMPARE(killOtherSessions(), 1);
+    QVERIFY(m_db->seedQueue(
+        QStringLiteral("after_kill"), QStringLiteral("PENDING"), QStringLiteral("LOW")));
+    QTRY_VERIFY_WITH_TIMEOUT(thread->connectionsOpened() > reopened, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(watcher.mode(), ChangeWatcher::Mode::Push, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() >= 1, 5000);
+    // And pushed on the new connection.
+    QTest::qWait(400);
+    changed.clear();
+    QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET priority = 'HIGH'")));
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() >= 1, 5000);
+}
+
+void TestChangeNotifications::transactionPoolerOnlyPolls()
+{
+    // Through a transaction pooler LISTEN cannot work: the watcher never tries it and polls.
+    DatabaseConfig config = m_db->config();
+    config.setOption(QStringLiteral("pool_mode"), QStringLiteral("transaction"));
+    QVERIFY(config.isTransactionPooler());
+    auto thread = std::make_shared<DatabaseThread>(config, QStringLiteral("pooled"));
+    ChangeWatcher watcher(thread);
+    QVERIFY(!watcher.canPush());
+    QSignalSpy modes(&watcher, &ChangeWatcher::modeChanged);
+    QSignalSpy changed(&watcher, &ChangeWatcher::changed);
+    watcher.setInterval(100);
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() >= 3, 5000); // every interval: no cheap check
+    QCOMPARE(watcher.mode(), ChangeWatcher::Mode::Poll);
+    for (const QList<QVariant> &mode : std::as_const(modes))
+        QVERIFY(mode.at(0).value<ChangeWatcher::Mode>() != ChangeWatcher::Mode::Push);
+    // Its session never listened.
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                                         "current_database() AND query ILIKE 'LISTEN%'"))
+                 .toInt(),
+        0);
+}
+
+QTEST_GUILESS_MAIN(TestChangeNotifications)
+#include "tst_changenotifications.moc"

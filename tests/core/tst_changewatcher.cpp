@@ -1,0 +1,232 @@
+// ChangeWatcher (core/changes/changewatcher.h) on every engine: a commit by another connection
+// is told, the watcher's own connection's writes too, nothing is told (and nothing but the
+// cheap check runs) while nothing changes, at most one changed() per interval, nothing while
+// paused and the change after it, and through a transaction pooler it polls (never LISTEN).
+// PostgreSQL-only behaviour (one notification per statement, losing the connection) is in
+// tst_changenotifications.
+#include "core/changes/changewatcher.h"
+#include "core/databaseclient.h"
+#include "core/databasethread.h"
+#include "core/schema.h"
+#include "tests/support/testdatabase.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTest>
+
+#include <memory>
+
+using namespace ViralSpot;
+
+class TestChangeWatcher final : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void modeFollowsTheEngine();
+    void commitByAnotherConnectionIsTold();
+    void nothingChangedNothingTold();
+    void ownConnectionsWritesAreTold();
+    void atMostOnePerInterval();
+    void pausedTellsNothingThenCatchesUp();
+    void offTellsNothing();
+
+private:
+    // A watcher on a thread of its own, started, in its steady mode and quiet (null when it
+    // does not get there).
+    std::unique_ptr<ChangeWatcher> startWatcher(int intervalMs);
+    bool insertRow(const QString &username);
+    ChangeWatcher::Mode expectedMode() const;
+
+    std::unique_ptr<Test::TemporaryDatabase> m_db;
+    std::shared_ptr<DatabaseThread> m_thread;
+    int m_rows = 0;
+};
+
+void TestChangeWatcher::init()
+{
+    m_db = std::make_unique<Test::TemporaryDatabase>();
+    QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
+    QSqlDatabase db = m_db->connection();
+    const Schema::MigrationResult migrated = Schema::migrate(db);
+    QVERIFY2(migrated.ok, qPrintable(migrated.error));
+    DatabaseConfig config = m_db->config();
+    if (Test::pooler() == Test::Pooler::Transaction)
+        config.setOption(QStringLiteral("pool_mode"), QStringLiteral("transaction"));
+    m_thread = std::make_shared<DatabaseThread>(config, QStringLiteral("watcher-test"));
+}
+
+void TestChangeWatcher::cleanup()
+{
+    m_thread.reset();
+    m_db.reset();
+}
+
+ChangeWatcher::Mode TestChangeWatcher::expectedMode() const
+{
+    return Test::engine() == DatabaseConfig::Engine::PostgreSQL &&
+            Test::pooler() != Test::Pooler::Transaction
+        ? ChangeWatcher::Mode::Push
+        : ChangeWatcher::Mode::Poll;
+}
+
+std::unique_ptr<ChangeWatcher> TestChangeWatcher::startWatcher(int intervalMs)
+{
+    auto watcher = std::make_unique<ChangeWatcher>(m_thread);
+    watcher->setInterval(intervalMs);
+    const ChangeWatcher::Mode mode = expectedMode();
+    if (!QTest::qWaitFor(
+            [&] { return watcher->mode() == mode && watcher->checksRun() >= 2; }, 10000))
+        return nullptr;
+    // Push says changed() once when it starts listening; let that pass.
+    QTest::qWait(intervalMs + 100);
+    return watcher;
+}
+
+bool TestChangeWatcher::insertRow(const QString &username)
+{
+    return m_db->seedQueue(
+        username + QString::number(++m_rows), QStringLiteral("PENDING"), QStringLiteral("LOW"));
+}
+
+void TestChangeWatcher::modeFollowsTheEngine()
+{
+    ChangeWatcher watcher(m_thread);
+    QCOMPARE(watcher.mode(), ChangeWatcher::Mode::Off);
+    QCOMPARE(watcher.canPush(), expectedMode() == ChangeWatcher::Mode::Push);
+    QSignalSpy modes(&watcher, &ChangeWatcher::modeChanged);
+    watcher.setInterval(200);
+    QTRY_COMPARE_WITH_TIMEOUT(watcher.mode(), expectedMode(), 10000);
+    watcher.setInterval(0);
+    QCOMPARE(watcher.mode(), ChangeWatcher::Mode::Off);
+    QCOMPARE(modes.last().at(0).value<ChangeWatcher::Mode>(), ChangeWatcher::Mode::Off);
+}
+
+void TestChangeWatcher::commitByAnotherConnectionIsTold()
+{
+    const auto watcher = startWatcher(200);
+    QVERIFY(watcher);
+    QSignalSpy changed(watcher.get(), &ChangeWatcher::changed);
+    QVERIFY(insertRow(QStringLiteral("other")));
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() >= 1, 5000);
+    // And the next one (the check did not stop at the first).
+    QTest::qWait(300);
+    changed.clear();
+    QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET status = 'COMPLETED'")));
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() >= 1, 5000);
+}
+
+void TestChangeWatcher::nothingChangedNothingTold()
+{
+    const auto watcher = startWatcher(100);
+    QVERIFY(watcher);
+    QSignalSpy changed(watcher.get(), &ChangeWatcher::changed);
+    const int checksBefore = watcher->checksRun();
+    QTest::qWait(1500); // fifteen intervals
+    const int checks = watcher->checksRun() - checksBefore;
+    if (watcher->mode() == ChangeWatcher::Mode::Poll &&
+        Test::engine() == DatabaseConfig::Engine::PostgreSQL) {
+        // Through a transaction pooler there is no cheap check: every interval is a change.
+        QVERIFY2(changed.size() >= 5, qPrintable(QString::number(changed.size())));
+        return;
+    }
+    // The cheap check ran (SQLite: data_version; PostgreSQL: the heartbeat) ...
+    QVERIFY2(checks >= 5, qPrintable(QString::number(checks)));
+    // ... and told nothing, so no view read anything.
+    QCOMPARE(changed.size(), 0);
+    // A statement that changes no row tells nothing either.
+    QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET status = 'FAILED' WHERE 1 = 0")));
+    QTest::qWait(500);
+    QCOMPARE(changed.size(), 0);
+}
+
+void TestChangeWatcher::ownConnectionsWritesAreTold()
+{
+    // The queue tab's actions write on the views' connection: SQLite's data_version does not
+    // move for them, total_changes() does; PostgreSQL notifies its own session too.
+    const auto watcher = startWatcher(200);
+    QVERIFY(watcher);
+    QSignalSpy changed(watcher.get(), &ChangeWatcher::changed);
+    DatabaseClient client(m_thread);
+    QSignalSpy done(&client, &DatabaseClient::busyChanged);
+    bool ok = false;
+    const bool pg = Test::engine() == DatabaseConfig::Engine::PostgreSQL;
+    client.post(
+        [pg](QSqlDatabase &db) {
+            QSqlQuery q(db);
+            return q.exec(QStringLiteral("INSERT INTO queue (id, username, source, request_id) "
+                                         "VALUES (%1, 'own_write', 'test', 'own-write')")
+                              .arg(pg ? QStringLiteral("gen_random_uuid()")
+                                      : QStringLiteral("'own-write-id'")));
+        },
+        [&ok](bool result) { ok = result; });
+    QTRY_VERIFY_WITH_TIMEOUT(!client.isBusy(), 5000);
+    QVERIFY(ok);
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() >= 1, 5000);
+}
+
+void TestChangeWatcher::atMostOnePerInterval()
+{
+    const int interval = 400;
+    const auto watcher = startWatcher(interval);
+    QVERIFY(watcher);
+    QList<qint64> at;
+    QElapsedTimer clock;
+    clock.start();
+    connect(watcher.get(), &ChangeWatcher::changed, this, [&] { at << clock.elapsed(); });
+    // A change every 50 ms for two seconds.
+    while (clock.elapsed() < 2000) {
+        QVERIFY(insertRow(QStringLiteral("burst")));
+        QTest::qWait(50);
+    }
+    QTest::qWait(interval * 2);
+    QVERIFY2(at.size() >= 2, qPrintable(QString::number(at.size())));
+    // 2 s of changes at 400 ms: five or six, never forty.
+    QVERIFY2(at.size() <= 2000 / interval + 2, qPrintable(QString::number(at.size())));
+    for (int i = 1; i < at.size(); ++i)
+        QVERIFY2(at.at(i) - at.at(i - 1) >= interval - 5,
+            qPrintable(QStringLiteral("%1 ms apart").arg(at.at(i) - at.at(i - 1))));
+}
+
+void TestChangeWatcher::pausedTellsNothingThenCatchesUp()
+{
+    const auto watcher = startWatcher(100);
+    QVERIFY(watcher);
+    QSignalSpy changed(watcher.get(), &ChangeWatcher::changed);
+    watcher->setPaused(true, ChangeWatcher::WindowHidden);
+    QVERIFY(watcher->isPaused());
+    const int checks = watcher->checksRun();
+    QVERIFY(insertRow(QStringLiteral("paused")));
+    QTest::qWait(800);
+    QCOMPARE(changed.size(), 0);
+    QVERIFY(watcher->checksRun() <= checks + 1); // one may have been on its way
+    // Paused for two reasons: both must end.
+    watcher->setPaused(true, ChangeWatcher::ByUser);
+    watcher->setPaused(false, ChangeWatcher::WindowHidden);
+    QVERIFY(watcher->isPaused());
+    QTest::qWait(300);
+    QCOMPARE(changed.size(), 0);
+    watcher->setPaused(false, ChangeWatcher::ByUser);
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() == 1, 5000);
+}
+
+void TestChangeWatcher::offTellsNothing()
+{
+    const auto watcher = startWatcher(100);
+    QVERIFY(watcher);
+    QSignalSpy changed(watcher.get(), &ChangeWatcher::changed);
+    watcher->setInterval(0);
+    const int checks = watcher->checksRun();
+    QVERIFY(insertRow(QStringLiteral("off")));
+    QTest::qWait(600);
+    QCOMPARE(changed.size(), 0);
+    QCOMPARE(watcher->checksRun(), checks);
+    QCOMPARE(watcher->mode(), ChangeWatcher::Mode::Off);
+}
+
+QTEST_GUILESS_MAIN(TestChangeWatcher)
+#include "tst_changewatcher.moc"
