@@ -71,6 +71,7 @@ if [[ $parts == *robustness* && $parts == *main* ]]; then
     mapfile -t tested < <("$root/scripts/test-targets.sh" "$build_dir")
     executables=$(ninja -C "$build_dir" -t targets all |
         sed -n 's/^\([^:]*\): CXX_EXECUTABLE_LINKER__\(.*\)_[A-Za-z]*$/\1 \2/p')
+    # shellcheck disable=SC2046 # the paths of the test executables, one a word
     helpers=$(ninja -C "$build_dir" -t query $(awk 'NR == FNR { t[$1] = 1; next } $2 in t { print $1 }' \
         <(printf '%s\n' "${tested[@]}") - <<<"$executables") | sed -n 's/^ *|| //p' |
         awk 'NR == FNR { name[$1] = $2; next } $1 in name { print name[$1] }' <(echo "$executables") -)
