@@ -88,6 +88,48 @@ function(viralspot_links_settings target out)
     set(${out} FALSE PARENT_SCOPE)
 endfunction()
 
+# AUTOMOC compiles one mocs_compilation.cpp per target: the moc output of the target's headers
+# (those listed, and those beside its .cpp files). A target without such a header with Q_OBJECT
+# (every test: its tst_*.moc is included by the .cpp) gets an empty file, which with the PCH
+# still costs the PCH's loading, ~1.5 CPU seconds (GCC 12, 138 MB .gch), against 0.06 s
+# without. So the PCH is skipped there. Erring the other way is harmless: a non-empty file
+# compiled without the PCH is only slower.
+function(viralspot_skip_pch_for_empty_mocs target)
+    get_target_property(automoc ${target} AUTOMOC)
+    if(NOT automoc)
+        return()
+    endif()
+    get_target_property(sources ${target} SOURCES)
+    get_target_property(source_dir ${target} SOURCE_DIR)
+    get_target_property(binary_dir ${target} BINARY_DIR)
+    set(headers)
+    foreach(source IN LISTS sources)
+        if(source MATCHES "\\$<")
+            return() # not known at configure time: keep the PCH
+        endif()
+        if(NOT IS_ABSOLUTE "${source}")
+            set(source "${source_dir}/${source}")
+        endif()
+        if(source MATCHES "\\.(h|hh|hpp|hxx)$")
+            list(APPEND headers "${source}")
+        elseif(source MATCHES "^(.*)\\.(cpp|cc|cxx)$")
+            foreach(suffix .h .hh .hpp .hxx _p.h)
+                list(APPEND headers "${CMAKE_MATCH_1}${suffix}")
+            endforeach()
+        endif()
+    endforeach()
+    foreach(header IN LISTS headers)
+        if(EXISTS "${header}")
+            file(STRINGS "${header}" moc_macros REGEX "Q_OBJECT|Q_GADGET|Q_NAMESPACE")
+            if(moc_macros)
+                return()
+            endif()
+        endif()
+    endforeach()
+    set_source_files_properties("${binary_dir}/${target}_autogen/mocs_compilation.cpp"
+        TARGET_DIRECTORY ${target} PROPERTIES SKIP_PRECOMPILE_HEADERS ON)
+endfunction()
+
 # Gives every C++ library and executable defined under DIRECTORY (recursively) that links the
 # project's settings the shared PCH.
 function(viralspot_apply_pch directory)
@@ -106,6 +148,7 @@ function(viralspot_apply_pch directory)
         viralspot_links_settings(${target} has_settings)
         if(has_settings AND NOT own AND NOT reused)
             target_precompile_headers(${target} REUSE_FROM viralspot_pch)
+            viralspot_skip_pch_for_empty_mocs(${target})
         endif()
     endforeach()
     get_property(subdirectories DIRECTORY ${directory} PROPERTY SUBDIRECTORIES)

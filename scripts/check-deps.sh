@@ -21,6 +21,9 @@
 # its installed providers). Recommends are not followed. Needs no network: the closure comes
 # from the packages installed here (the list's packages must be installed, as after
 # scripts/install-deps.sh). Exit 1 with the list of what a clean machine would miss.
+# CHECK_DEPS_USED_CACHE=FILE (build mode): the files used are collected once into FILE and read
+# from it by the next check of the same build folder (tst_check_deps checks one build against
+# two lists; collecting, mostly ldd of every program, is most of a check's time).
 set -euo pipefail
 export LC_ALL=C
 
@@ -92,36 +95,41 @@ case $mode in
         build=$source
         cache=$build/CMakeCache.txt
         [[ -f $cache ]] || { echo "no $cache: configure first" >&2; exit 64; }
-        {
-            # CMake packages configure found: their configuration file.
-            sed -n 's/^\([A-Za-z0-9_]*\)_DIR:PATH=\(\/.*\)$/\1 \2/p' "$cache" | sort -u |
-                while read -r name dir; do
-                    lower=$(tr '[:upper:]' '[:lower:]' <<<"$name")
-                    for config in "$dir/${name}Config.cmake" "$dir/$lower-config.cmake"; do
-                        if [[ -f $config ]]; then
-                            printf '%s\tconfigure (find_package %s)\n' "$config" "$name"
-                        fi
+        if [[ -n ${CHECK_DEPS_USED_CACHE:-} && -s $CHECK_DEPS_USED_CACHE ]]; then
+            cp "$CHECK_DEPS_USED_CACHE" "$work/used.raw"
+        else
+            {
+                # CMake packages configure found: their configuration file.
+                sed -n 's/^\([A-Za-z0-9_]*\)_DIR:PATH=\(\/.*\)$/\1 \2/p' "$cache" | sort -u |
+                    while read -r name dir; do
+                        lower=$(tr '[:upper:]' '[:lower:]' <<<"$name")
+                        for config in "$dir/${name}Config.cmake" "$dir/$lower-config.cmake"; do
+                            if [[ -f $config ]]; then
+                                printf '%s\tconfigure (find_package %s)\n' "$config" "$name"
+                            fi
+                        done
                     done
-                done
-            # Absolute paths in the build rules (tools, libraries linked, include flags).
-            if compgen -G "$build/*.ninja" >/dev/null || [[ -f $build/Makefile ]]; then
-                find "$build" -maxdepth 3 \( -name '*.ninja' -o -name flags.make -o -name link.txt \) \
-                    -print0 | xargs -0 -r grep -ohE '(^|[ ="'\''])/(usr|lib|bin|sbin|etc|opt)/[^ ;:"'\'')]+' |
-                    sed 's/^[ ="'\'']//' | sort -u | sed 's/$/\tbuild rules/'
-            fi
-            # Headers the compiler read (after a build with Ninja).
-            if [[ -f $build/.ninja_deps ]] && command -v ninja >/dev/null; then
-                ninja -C "$build" -t deps 2>/dev/null | sed -n 's/^    \(\/.*\)$/\1/p' | sort -u |
-                    sed 's/$/\tcompiler (header)/'
-            fi
-            # Shared libraries the built programs load.
-            find "$build" -type f -perm -u+x ! -name '*.so*' ! -path '*/CMakeFiles/*' -print0 |
-                while IFS= read -r -d '' exe; do
-                    [[ $(head -c 4 "$exe" | od -An -c | tr -d ' ') == 177ELF ]] || continue
-                    ldd "$exe" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p' |
-                        sed "s|\$|\tldd ${exe#"$build"/}|"
-                done
-        } >"$work/used.raw"
+                # Absolute paths in the build rules (tools, libraries linked, include flags).
+                if compgen -G "$build/*.ninja" >/dev/null || [[ -f $build/Makefile ]]; then
+                    find "$build" -maxdepth 3 \( -name '*.ninja' -o -name flags.make -o -name link.txt \) \
+                        -print0 | xargs -0 -r grep -ohE '(^|[ ="'\''])/(usr|lib|bin|sbin|etc|opt)/[^ ;:"'\'')]+' |
+                        sed 's/^[ ="'\'']//' | sort -u | sed 's/$/\tbuild rules/'
+                fi
+                # Headers the compiler read (after a build with Ninja).
+                if [[ -f $build/.ninja_deps ]] && command -v ninja >/dev/null; then
+                    ninja -C "$build" -t deps 2>/dev/null | sed -n 's/^    \(\/.*\)$/\1/p' | sort -u |
+                        sed 's/$/\tcompiler (header)/'
+                fi
+                # Shared libraries the built programs load.
+                find "$build" -type f -perm -u+x ! -name '*.so*' ! -path '*/CMakeFiles/*' -print0 |
+                    while IFS= read -r -d '' exe; do
+                        [[ $(head -c 4 "$exe" | od -An -c | tr -d ' ') == 177ELF ]] || continue
+                        ldd "$exe" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p' |
+                            sed "s|\$|\tldd ${exe#"$build"/}|"
+                    done
+            } >"$work/used.raw"
+            if [[ -n ${CHECK_DEPS_USED_CACHE:-} ]]; then cp "$work/used.raw" "$CHECK_DEPS_USED_CACHE"; fi
+        fi
         ;;
     files)
         if [[ $source == - ]]; then cat; else cat "$source"; fi | grep '^/' |

@@ -72,12 +72,13 @@ status=0
 if [[ " $parts " == *" sanitizers "* ]]; then
     echo "== Sanitizer build (gcc, ASan + UBSan, headless)"
     configure_asan
-    # Every executable but the benchmarks (bench/), which are built and kept compiling in the
-    # main build and never run under the sanitizers.
-    mapfile -t targets < <(ninja -C "$asan_dir" -t targets all |
-        sed -n 's/^\([^:]*\): CXX_EXECUTABLE_LINKER__\(.*\)_[A-Za-z]*$/\1 \2/p' |
-        awk '$1 !~ /^bench\// {print $2}')
-    cmake --build "$asan_dir" -j"$jobs" --target "${targets[@]}"
+    # The executables of the tests this run runs (CTEST_ARGS selects; their helpers come with
+    # them) and the program itself; not the benchmarks, which are built and kept compiling in
+    # the main build and never run under the sanitizers, nor the executables of the tests
+    # CTEST_ARGS leaves out (scripts/test.sh runs the `processes` tests in the main build).
+    # shellcheck disable=SC2086 # CTEST_ARGS is a list of words
+    mapfile -t targets < <("$root/scripts/test-targets.sh" "$asan_dir" ${CTEST_ARGS:-})
+    cmake --build "$asan_dir" -j"$jobs" --target viralspot-admin "${targets[@]}"
     "$root/scripts/check-build-deps.sh" "$asan_dir" test || status=1
 
     echo "== Whole CTest suite under the sanitizers (SQLite and PostgreSQL)"

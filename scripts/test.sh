@@ -64,13 +64,22 @@ if [[ $parts == *robustness* && $parts == *main* ]]; then
             sed -n 's/^ *Test *#[0-9]*: \([^ ]*\).*$/\1/p'
     } | sort -u)
     export CTEST_ARGS="${CTEST_ARGS:-} -LE ^processes\$"
-    # The executables of the tests run only there are not built here (their targets carry the
-    # test's name, without the _sqlite/_postgresql suffix of its engine runs).
-    skip=$(printf '%s\n' "${asan_tests[@]}" | grep -vxF -f <(printf '%s\n' "${main_only[@]}") |
-        sed -E 's/_(sqlite|postgresql)$//' | sort -u)
-    mapfile -t main_targets < <(ninja -C "$build_dir" -t targets all 2>/dev/null |
-        sed -n 's/^[^:]*: CXX_EXECUTABLE_LINKER__\(.*\)_[A-Za-z]*$/\1/p' | sort -u |
-        grep -vxF -f <(echo "$skip"))
+    # The main build builds the executables of the tests run here (the helpers they start come
+    # with them: add_dependencies), the program, and the executables that no test runs, built to
+    # keep them compiling (the benchmarks, ui_screenshot); not the executables of the tests run
+    # only in the sanitizer build, nor the helpers only those start (scripts/test-targets.sh).
+    mapfile -t tested < <("$root/scripts/test-targets.sh" "$build_dir")
+    executables=$(ninja -C "$build_dir" -t targets all |
+        sed -n 's/^\([^:]*\): CXX_EXECUTABLE_LINKER__\(.*\)_[A-Za-z]*$/\1 \2/p')
+    # shellcheck disable=SC2046 # the paths of the test executables, one a word
+    helpers=$(ninja -C "$build_dir" -t query $(awk 'NR == FNR { t[$1] = 1; next } $2 in t { print $1 }' \
+        <(printf '%s\n' "${tested[@]}") - <<<"$executables") | sed -n 's/^ *|| //p' |
+        awk 'NR == FNR { name[$1] = $2; next } $1 in name { print name[$1] }' <(echo "$executables") -)
+    mapfile -t main_targets < <({
+        "$root/scripts/test-targets.sh" "$build_dir" -R "^($(printf '%s|' "${main_only[@]}" | sed 's/|$//'))\$"
+        echo viralspot-admin
+        awk '{ print $2 }' <<<"$executables" | grep -vxF -f <(printf '%s\n' "${tested[@]}" "$helpers")
+    } | sort -u)
     main_targets+=(viralspot_packaging_files)
 fi
 

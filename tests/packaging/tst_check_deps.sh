@@ -11,6 +11,10 @@ build=${2:?usage: tst_check_deps.sh SOURCE_DIR BUILD_DIR}
 check=$src/scripts/check-deps.sh
 mapfile -t list < <("$src/scripts/install-deps.sh" --print build)
 failures=0
+# Both checks of the build folder below read the same files used: collected once.
+CHECK_DEPS_USED_CACHE=$(mktemp)
+export CHECK_DEPS_USED_CACHE
+trap 'rm -f "$CHECK_DEPS_USED_CACHE"' EXIT
 without() { # PACKAGE: the build list without it
     local pkg
     for pkg in "${list[@]}"; do [[ $pkg == "$1" ]] || echo "$pkg"; done
