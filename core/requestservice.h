@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/batches/batches.h"
 #include "core/bulkparser.h"
 #include "core/databaseconfig.h"
 #include "core/outcome.h"
@@ -43,6 +44,9 @@ struct BatchOptions
     // pausedRowExists and a note in its message). One read per chunk; the endpoint, whose
     // messages are fixed, turns it off.
     bool notePausedRows = true;
+    // Record these inputs as a batch (core/batches/batches.h): the batch row and one item per
+    // input (invalid and duplicate lines too) in the same transactions as the queue rows.
+    std::optional<NewBatch> record;
 };
 
 // RequestService::resolveWithoutWrite()'s answer.
