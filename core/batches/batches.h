@@ -45,6 +45,12 @@ struct NewBatch
     QString origin; // "window", "terminal", "endpoint"
     QString submittedBy; // the OS user, or the endpoint client ("127.0.0.1")
     bool notify = true; // a desktop notification when it finishes
+    // Streaming input (submit -, big files): the first chunk creates the batch, the later ones
+    // append with appendToExisting and the position of their first input. Duplicates of an
+    // earlier chunk's usernames are found through the items already recorded (index on
+    // batch_id, username), so memory does not grow with the input.
+    bool appendToExisting = false;
+    int firstPosition = 1;
 };
 
 struct BatchCounts
