@@ -64,7 +64,7 @@ const QLatin1String RecordItems(
     "   CASE WHEN e.k IS NULL THEN e.q::uuid"
     "    WHEN ins.id IS NOT NULL THEN ins.id"
     "    WHEN e.u IN (SELECT username FROM processed) THEN NULL"
-    "    ELSE (SELECT a.id FROM queue a WHERE a.username = e.u"
+    "    ELSE (SELECT a.id FROM queue a WHERE @MATCH(e.u)"
     "     AND a.status IN ('PENDING','PROCESSING') LIMIT 1) END"
     "  FROM entries e LEFT JOIN inserted ins ON e.k IS NOT NULL AND ins.username = e.u"
     "  RETURNING 1)");
@@ -72,7 +72,7 @@ const QLatin1String RecordItems(
 const QLatin1String RecordFixup(
     "; UPDATE viralspot_batch_items b SET queue_id = a.id FROM queue a"
     " WHERE b.batch_id = %1::uuid AND b.position BETWEEN %2 AND %3 AND b.queue_id IS NULL"
-    " AND b.outcome = 'already_queued' AND a.username = b.username"
+    " AND b.outcome = 'already_queued' AND @MATCH(b.username)"
     " AND a.status IN ('PENDING','PROCESSING')");
 
 const QString &chunkStatement(bool legacy)
@@ -186,9 +186,21 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
                 return result;
             }
         }
-        recordItems = QString(RecordItems)
-                          .arg(lit[0], lit[1], lit[2], lit[3], lit[4], lit[5], lit[6], lit[7]);
-        after = QString(RecordFixup)
+        // The active row of an already-queued name: the legacy form also finds a mixed-case
+        // row ("OldStar" for "oldstar") through its partial index.
+        const auto match = [this](const QString &sql, const QString &token, QLatin1String name) {
+            QString out = sql;
+            return out.replace(token,
+                m_legacy ? QStringLiteral("(a.username = %1 OR (lower(a.username) = %1"
+                                          " AND a.username <> lower(a.username)))")
+                               .arg(name)
+                         : QStringLiteral("a.username = %1").arg(name));
+        };
+        recordItems =
+            match(QString(RecordItems), QStringLiteral("@MATCH(e.u)"), QLatin1String("e.u"))
+                .arg(lit[0], lit[1], lit[2], lit[3], lit[4], lit[5], lit[6], lit[7]);
+        after = match(
+            QString(RecordFixup), QStringLiteral("@MATCH(b.username)"), QLatin1String("b.username"))
                     .arg(lit[7], QString::number(record->firstPosition()),
                         QString::number(record->lastPosition()));
         if (record->create) {
