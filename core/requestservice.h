@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/batches/batches.h"
 #include "core/bulkparser.h"
 #include "core/databaseconfig.h"
 #include "core/outcome.h"
@@ -22,6 +23,10 @@ namespace ViralSpot {
 namespace Engine {
 class RequestWriter;
 }
+namespace BatchRecord {
+struct Entry;
+struct Chunk;
+} // namespace BatchRecord
 class RequestTriage;
 
 // One already-parsed request: a normalized valid username and a valid source.
@@ -43,6 +48,9 @@ struct BatchOptions
     // pausedRowExists and a note in its message). One read per chunk; the endpoint, whose
     // messages are fixed, turns it off.
     bool notePausedRows = true;
+    // Record these inputs as a batch (core/batches/batches.h): the batch row and one item per
+    // input (invalid and duplicate lines too) in the same transactions as the queue rows.
+    std::optional<NewBatch> record;
 };
 
 // RequestService::resolveWithoutWrite()'s answer.
@@ -119,8 +127,19 @@ public:
     ValueResult<QSqlDatabase> database();
 
 private:
+    // The inputs marked `send` (the others are answered already) in chunks; with
+    // BatchOptions::record, every input recorded as a batch item.
+    void submit(
+        QList<RequestResult> &results, const QList<bool> &send, const BatchOptions &options);
+    // A streamed batch's later chunk: inputs an earlier chunk recorded become duplicates.
+    void markEarlierDuplicates(
+        QList<RequestResult> &results, QList<int> &leaders, const NewBatch &record);
+    // Items no chunk's transaction recorded (nothing sent; a chunk failed or was cancelled).
+    void recordUnsent(const NewBatch &record, bool create, const QDateTime &createdAt,
+        const QList<BatchRecord::Entry> &entries);
     // One chunk of unique valid items in one transaction, with retries and one reconnect.
-    QList<RequestResult> runChunk(const QList<RequestItem> &items);
+    QList<RequestResult> runChunk(
+        const QList<RequestItem> &items, const BatchRecord::Chunk *record = nullptr);
     // BatchOptions::notePausedRows: marks the queued results whose username has a PAUSED row.
     void notePausedRows(QList<RequestResult> &results);
 

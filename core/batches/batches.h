@@ -1,0 +1,259 @@
+#pragma once
+
+// Batches: every bulk submission (window, `submit`, POST /api/batches) and the window's single
+// requests (one batch per OS user and day) recorded with their items, and followed to the end.
+// Contract: Batches (docs/contract.md). Tables (additive, migration step 6): viralspot_batches,
+// viralspot_batch_items, viralspot_batch_predictions. The original workers never read them.
+//
+// Every function runs on the calling thread's open connection `db` (a DatabaseThread job in
+// the window, the command's own connection in the terminal, a database worker in the endpoint).
+
+#include "core/auditlog.h"
+#include "core/outcome.h"
+#include "core/result.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace ViralSpot {
+
+// Where an item of a batch is now, computed from `queue` and `primary_profiles`.
+enum class ItemState
+{
+    Processed, // its username is in primary_profiles (or its row is COMPLETED)
+    Processing, // its row is PROCESSING
+    Waiting, // its row is PENDING (at the row's priority)
+    Failed, // its row is FAILED (error_message from the worker)
+    Paused, // its row is PAUSED
+    Gone, // its row was deleted and the profile is not processed
+    NotQueued, // invalid, duplicate in the batch, or an error at submission: nothing to follow
+};
+
+// A new batch, given to RequestService::requestBulk()/requestItems() through
+// BatchOptions::record: the batch row and its items are written in the same transactions as
+// the queue rows (a batch of at most BatchOptions::chunkSize usernames is one durable commit).
+struct NewBatch
+{
+    QString id; // set by the caller (Ids::uuidV7()), so it knows it before the commit
+    QString name; // empty: Batches::defaultName(source, origin, now)
+    QString source;
+    QString origin; // "window", "terminal", "endpoint"
+    QString submittedBy; // the OS user, or the endpoint client ("127.0.0.1")
+    bool notify = true; // a desktop notification when it finishes
+    // Streaming input (submit -, big files): the first chunk creates the batch, the later ones
+    // append with appendToExisting and the position of their first input. Duplicates of an
+    // earlier chunk's usernames are found through the items already recorded (index on
+    // batch_id, username), so memory does not grow with the input.
+    bool appendToExisting = false;
+    int firstPosition = 1;
+};
+
+struct BatchCounts
+{
+    int total = 0; // items followed: queued, already_queued, already_processed at submission
+    int processed = 0;
+    int processing = 0;
+    int waiting = 0;
+    int waitingHigh = 0; // of waiting, at HIGH priority
+    int failed = 0;
+    int paused = 0;
+    int gone = 0;
+    int notQueued = 0; // recorded but not followed (not part of total)
+    // Every followed item processed, failed or gone (a batch with nothing to follow is done).
+    bool done() const { return processing == 0 && waiting == 0 && paused == 0; }
+    int finished() const { return processed + failed + gone; }
+};
+
+// An honest estimate: a range from the workers' measured completion rate and the rows they
+// take first (ORDER BY priority, "timestamp"); absent when unknown.
+struct Eta
+{
+    QDateTime earliest; // UTC
+    QDateTime latest; // UTC
+    double completionsPerMinute = 0; // measured over the recent window
+    qint64 ahead = 0; // waiting rows the workers take before this batch's last waiting row
+    qint64 remaining = 0; // this batch's rows still to finish
+};
+
+struct EtaEstimate
+{
+    bool ok = false; // false: the database failed (error)
+    QString error;
+    std::optional<Eta> eta; // nullopt: unknown (why says so) or nothing left to wait for
+    QString why; // when unknown: "workers idle", "too few completions to measure", ...
+};
+
+struct BatchSummary
+{
+    QString id;
+    QString name;
+    QString source;
+    QString origin;
+    QString submittedBy;
+    QDateTime createdAt; // UTC
+    QDateTime finishedAt; // UTC; null while not done (set the first time it is seen done)
+    bool notify = true;
+    BatchCounts counts;
+    std::optional<Eta> eta; // unknown or done: nullopt
+    QString etaWhy; // when no eta and not done: why unknown
+};
+
+struct BatchItem
+{
+    int position = 0; // 1-based, input order
+    QString input;
+    QString username; // normalized; empty for unparsable input
+    Outcome outcome = Outcome::Error; // at submission
+    QString message; // at submission
+    QString queueId; // the row created or found; empty when none
+    ItemState state = ItemState::NotQueued; // now
+    QString priority; // of its row now
+    QString status; // of its row now ("" when gone / none)
+    QString errorMessage; // the worker's, for Failed
+    int attempts = 0;
+    QDateTime updatedAt; // of its row
+};
+
+struct BatchList
+{
+    bool ok = false;
+    QString error;
+    ErrorKind errorKind = ErrorKind::None;
+    QList<BatchSummary> batches; // newest first
+    qint64 totalBatches = 0; // matching the search (capped at 10,000: see totalCapped)
+    bool totalCapped = false;
+};
+
+struct BatchDetail
+{
+    bool ok = false;
+    QString error;
+    ErrorKind errorKind = ErrorKind::None;
+    bool found = false;
+    BatchSummary summary;
+    // Predicted vs. actual: each recorded prediction (time made, done fraction then, range)
+    // and, once finished, how far off its midpoint was.
+    struct Prediction
+    {
+        QDateTime madeAt;
+        double doneFraction = 0;
+        QDateTime earliest;
+        QDateTime latest;
+        std::optional<qint64> errorSeconds; // actual finish - midpoint, once finished
+    };
+    QList<Prediction> predictions;
+};
+
+struct BatchItems
+{
+    bool ok = false;
+    QString error;
+    ErrorKind errorKind = ErrorKind::None;
+    QList<BatchItem> items; // in input order
+    qint64 matching = 0; // items matching the filter
+};
+
+// An action on the batch's rows. Dedupe-safe: never a second active row (QueueActions' rules);
+// written to the audit log with the batch id in the details.
+enum class BatchAction
+{
+    RetryFailed, // FAILED -> PENDING (a new active row when the old one cannot be reused)
+    RaiseWaiting, // PENDING at LOW -> HIGH
+    PauseRest, // PENDING -> PAUSED
+    ResumeRest, // PAUSED -> PENDING
+};
+
+struct BatchActionResult
+{
+    bool ok = false;
+    QString error;
+    ErrorKind errorKind = ErrorKind::None;
+    int eligible = 0; // preview: rows the action would change now
+    int changed = 0; // apply: rows changed
+    int skipped = 0; // apply: rows skipped (e.g. a second active row would result)
+    QString summary; // for people (translated)
+};
+
+namespace Batches {
+
+QString itemStateName(ItemState state); // "processed", "processing", "waiting", ... "not_queued"
+std::optional<ItemState> itemStateFromName(const QString &name);
+QString itemStateLabel(ItemState state); // translated
+QString actionName(
+    BatchAction action); // "retry_failed", "raise_waiting", "pause_rest", "resume_rest"
+QString actionLabel(BatchAction action); // translated
+
+// "paste 2026-12-02 10:15" style name for a batch without one.
+QString defaultName(const QString &source, const QString &origin, const QDateTime &when);
+
+// The window's single requests: the batch of `osUser` for `day` (local date), made when
+// missing, and `result` appended as its next item (its own small commit, after the request's).
+struct AppendResult
+{
+    bool ok = false;
+    QString error;
+    QString batchId;
+};
+AppendResult appendSingle(
+    QSqlDatabase &db, const QString &osUser, const QDate &day, const RequestResult &result);
+
+// Newest first; `search` matches the name (case-insensitive substring); counts and ETA for
+// the batches returned only (set-based: one query for the page's counts).
+BatchList list(QSqlDatabase &db, const QString &search = {}, int limit = 50, int offset = 0,
+    const QDateTime &now = QDateTime::currentDateTimeUtc());
+
+// One batch with counts, ETA and recorded predictions. Marks it finished (finished_at) the
+// first time it is seen done, and records a prediction when the done fraction crossed a
+// recording point (10%, 25%, 50%, 75%) since the last one.
+BatchDetail detail(
+    QSqlDatabase &db, const QString &id, const QDateTime &now = QDateTime::currentDateTimeUtc());
+
+// Its items with their live state; `states` empty = all.
+BatchItems items(QSqlDatabase &db, const QString &id, const QList<ItemState> &states = {},
+    int limit = 1000, int offset = 0);
+
+// The estimate for rows not yet finished: for a batch (its waiting/processing rows) or for
+// one profile's active row (the single route's `eta`). Completion rate over the last
+// `windowMinutes` of queue rows that became COMPLETED/FAILED (by updated_at).
+EtaEstimate etaForBatch(
+    QSqlDatabase &db, const QString &id, const QDateTime &now = QDateTime::currentDateTimeUtc());
+EtaEstimate etaForProfile(QSqlDatabase &db, const QString &username,
+    const QDateTime &now = QDateTime::currentDateTimeUtc());
+
+// How many rows the action would change now (for the confirmation), then the action itself in
+// one transaction with its audit row (`audit.origin` set by the caller; details get the batch
+// id). Items whose row was replaced by the action (a retry that made a new row) follow the new
+// row afterwards.
+BatchActionResult preview(QSqlDatabase &db, const QString &id, BatchAction action);
+BatchActionResult apply(
+    QSqlDatabase &db, const QString &id, BatchAction action, const AuditEntry &audit = {});
+
+Result rename(QSqlDatabase &db, const QString &id, const QString &name);
+Result setNotify(QSqlDatabase &db, const QString &id, bool notify);
+
+// Exactly once over every process sharing the database: true for the one caller that marks
+// the finished batch as notified (its notify flag on); false afterwards or when not done.
+struct ClaimResult
+{
+    bool ok = false;
+    QString error;
+    bool claimed = false;
+};
+ClaimResult claimFinishedNotification(QSqlDatabase &db, const QString &id);
+
+// Finished batches with notify on, not yet notified (for the window's check after a change).
+struct IdList
+{
+    bool ok = false;
+    QString error;
+    QStringList ids;
+};
+IdList unnotifiedFinished(QSqlDatabase &db, int limit = 20);
+
+} // namespace Batches
+} // namespace ViralSpot
