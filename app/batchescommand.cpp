@@ -33,8 +33,8 @@ QString etaColumn(const BatchSummary &batch)
         return Messages::tr("done");
     if (!batch.eta)
         return Messages::tr("unknown");
-    return QStringLiteral("%1 - %2").arg(BatchJson::isoUtc(batch.eta->earliest),
-        BatchJson::isoUtc(batch.eta->latest));
+    return QStringLiteral("%1 - %2").arg(
+        BatchJson::isoUtc(batch.eta->earliest), BatchJson::isoUtc(batch.eta->latest));
 }
 
 } // namespace
@@ -49,9 +49,9 @@ int run(const QStringList &arguments)
     parser.addOption({ QStringLiteral("json"),
         Messages::tr("One JSON object per batch on standard output (the fields of GET "
                      "/api/batches/{id}), nothing else.") });
-    parser.addOption({ QStringLiteral("limit"),
-        Messages::tr("How many batches, newest first (default: 50)."), QStringLiteral("n"),
-        QStringLiteral("50") });
+    parser.addOption(
+        { QStringLiteral("limit"), Messages::tr("How many batches, newest first (default: 50)."),
+            QStringLiteral("n"), QStringLiteral("50") });
     parser.addOption({ QStringLiteral("search"),
         Messages::tr("Only batches whose name holds this text."), QStringLiteral("text") });
     CommandLine::addCommonOptions(parser);

@@ -21,7 +21,6 @@
 #include <cstdio>
 #include <limits>
 #include <optional>
-
 #include <unistd.h>
 
 namespace ViralSpot::SubmitCommand {
@@ -45,8 +44,6 @@ void writeErr(const QString &text)
     const QByteArray bytes = text.toUtf8();
     std::fwrite(bytes.constData(), 1, size_t(bytes.size()), stderr);
 }
-
-} // namespace
 
 // Counts per outcome, the audit entry and the exit status over every piece of a submission.
 class Tally
@@ -231,7 +228,7 @@ int follow(RequestService &service, const QString &batchId)
         std::fflush(stderr);
         if (done)
             return batch.counts.processed == batch.counts.total ? int(CommandLine::Success)
-                                                                 : int(CommandLine::SomeFailed);
+                                                                : int(CommandLine::SomeFailed);
         QThread::msleep(ulong(interval));
     }
 }

@@ -425,8 +425,7 @@ void addCsvRecord(Collector &collector, const CsvRecord &record, int column)
 }
 
 // The rows of a CSV text whose layout (delimiter, column) is known: a later piece of a stream.
-void parseCsvRows(
-    QStringView text, int line, char16_t delimiter, int column, Collector &collector)
+void parseCsvRows(QStringView text, int line, char16_t delimiter, int column, Collector &collector)
 {
     CsvReader reader(text, 0, line, delimiter);
     while (!reader.atEnd())
@@ -597,8 +596,8 @@ char byteDelimiter(const QByteArray &bytes)
     qsizetype lineStart = start;
     while (lineStart > 0 && bytes[lineStart - 1] != '\n' && bytes[lineStart - 1] != '\r')
         --lineStart;
-    const QString line = QString::fromUtf8(bytes.constData() + lineStart,
-        qMin<qsizetype>(bytes.size() - lineStart, 1 << 16));
+    const QString line = QString::fromUtf8(
+        bytes.constData() + lineStart, qMin<qsizetype>(bytes.size() - lineStart, 1 << 16));
     return char(detectDelimiter(line, 0));
 }
 

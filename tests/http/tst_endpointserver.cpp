@@ -194,7 +194,7 @@ void TestEndpointServer::alreadyProcessed()
     const Reply reply = request("POST", "/api/profile/Done_User/request");
     QCOMPARE(reply.status, 200);
     QCOMPARE(reply.json, object(R"({"success":true,"data":{"queued":false,"username":"done_user",
-                "outcome":"already_processed","estimated_time":"complete",
+                "outcome":"already_processed","estimated_time":"complete","eta":null,
                 "message":"Profile done_user is already fully processed"}})"));
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), 0);
 }

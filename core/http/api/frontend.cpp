@@ -13,7 +13,6 @@
 #include <QJsonParseError>
 
 #include <algorithm>
-
 #include <optional>
 
 namespace ViralSpot::Http {
@@ -359,8 +358,8 @@ void Frontend::handleBatchCreate(const Call &call)
         return;
     }
     if (!sourceValue.isUndefined() && !sourceValue.isNull() && !sourceValue.isString()) {
-        call.connection->answer(
-            call.pending, ApiResponse::invalidSource(QStringLiteral("The source must be a string")));
+        call.connection->answer(call.pending,
+            ApiResponse::invalidSource(QStringLiteral("The source must be a string")));
         return;
     }
     QString source = sourceValue.toString();

@@ -179,15 +179,16 @@ void GroupCommitter::runBatch(RequestService &service, BatchJob &job)
     options.chunkSize = qMax(options.chunkSize, int(parsed.entries.size()));
     options.notePausedRows = false; // the endpoint's messages are fixed
     options.record = job.record;
-    auto results = std::make_shared<QList<RequestResult>>(
-        service.requestBulk(parsed, job.source, options));
+    options.recordAfterFailure = false; // a 503 gives out no id: nothing of it may remain
+    auto results =
+        std::make_shared<QList<RequestResult>>(service.requestBulk(parsed, job.source, options));
     for (const RequestResult &r : std::as_const(*results))
         m_audit.add(r.outcome, r.username);
     const auto failed = std::find_if(results->cbegin(), results->cend(),
         [](const RequestResult &r) { return r.outcome == Outcome::Error; });
     if (failed != results->cend())
-        qCWarning(lcHttp).noquote() << "a batch of" << parsed.entries.size()
-                                    << "usernames failed:" << failed->message;
+        qCWarning(lcHttp).noquote()
+            << "a batch of" << parsed.entries.size() << "usernames failed:" << failed->message;
     BatchCallback callback = std::move(job.callback);
     QMetaObject::invokeMethod(
         m_context.data(), [callback, results] { callback(*results); }, Qt::QueuedConnection);

@@ -85,8 +85,7 @@ public:
 
     // A whole batch (POST /api/batches): the inputs as given (one each), recorded as `record`
     // in one transaction on a writer thread, between two group commits.
-    void submitBatch(
-        QStringList inputs, QString source, NewBatch record, BatchCallback callback);
+    void submitBatch(QStringList inputs, QString source, NewBatch record, BatchCallback callback);
 
     // Under sustained load (the previous commit ended less than `duration` ago), a batch of
     // fewer than `belowRequests` waits up to `duration` for more before it commits, as
@@ -126,8 +125,8 @@ private:
     void runBatch(RequestService &service, BatchJob &job);
     // Posts the answers to the context's thread; `results` in the order of `batch`; `etas`
     // from `etaCache` on the calling thread's connection.
-    void answer(Batch batch, std::shared_ptr<QList<RequestResult>> results,
-        RequestService &service, ProfileEtas &etaCache);
+    void answer(Batch batch, std::shared_ptr<QList<RequestResult>> results, RequestService &service,
+        ProfileEtas &etaCache);
 
     DatabaseConfig m_config;
     QPointer<QObject> m_context;
