@@ -44,6 +44,8 @@ std::optional<Eta> ProfileEtas::forResult(QSqlDatabase &db, const RequestResult 
         const qint64 ahead = m_tail.eta ? m_tail.eta->ahead : 0;
         if (!m_hasTail || now - m_tail.atMs >= KeepMs ||
             m_queuedSinceTail > qMax<qint64>(100, ahead / 10)) {
+            if (!spend(now))
+                return m_hasTail && now - m_tail.atMs < StaleMs ? m_tail.eta : std::nullopt;
             m_tail = { estimate(), now };
             m_hasTail = true;
             m_queuedSinceTail = 0;
@@ -52,14 +54,31 @@ std::optional<Eta> ProfileEtas::forResult(QSqlDatabase &db, const RequestResult 
     }
     if (m_byUsername.size() >= MaxKept) {
         for (auto it = m_byUsername.begin(); it != m_byUsername.end();)
-            it = now - it->atMs >= KeepMs ? m_byUsername.erase(it) : std::next(it);
+            it = now - it->atMs >= StaleMs ? m_byUsername.erase(it) : std::next(it);
         if (m_byUsername.size() >= MaxKept)
             m_byUsername.clear();
     }
+    const auto found = m_byUsername.constFind(result.username);
+    if (found != m_byUsername.constEnd() && now - found->atMs < KeepMs)
+        return found->eta;
+    if (!spend(now)) // over budget: an older estimate, else unknown
+        return found != m_byUsername.constEnd() && now - found->atMs < StaleMs ? found->eta
+                                                                               : std::nullopt;
     Kept &kept = m_byUsername[result.username];
-    if (kept.atMs == 0 || now - kept.atMs >= KeepMs)
-        kept = { estimate(), now };
+    kept = { estimate(), now };
     return kept.eta;
+}
+
+bool ProfileEtas::spend(qint64 nowMs)
+{
+    if (nowMs - m_secondStart >= 1000) {
+        m_secondStart = nowMs;
+        m_spent = 0;
+    }
+    if (m_spent >= MaxPerSecond)
+        return false;
+    ++m_spent;
+    return true;
 }
 
 GroupCommitter::GroupCommitter(const DatabaseConfig &config, QObject *context, int threads)
