@@ -11,6 +11,7 @@ enum ExitCode
     Success = 0,
     InputProblem = 1,
     DatabaseFailure = 2,
+    SomeFailed = 3, // submit --wait: some profiles failed (or their queue row was deleted)
     UsageError = 64
 };
 

@@ -1,7 +1,8 @@
-// viralspot-admin: the window (default), `serve` (headless endpoint), `submit`,
+// viralspot-admin: the window (default), `serve` (headless endpoint), `submit`, `batches`,
 // `repair-duplicates` and `migrate`. Argument parsing and wiring only; the work is done by the
 // core, http and ui libraries.
 
+#include "app/batchescommand.h"
 #include "app/commandline.h"
 #include "app/migratecommand.h"
 #include "app/repaircommand.h"
@@ -84,6 +85,8 @@ const Command Commands[] = {
 #endif
     { "submit", "request profiles from the terminal",
         &runInTerminal<&ViralSpot::SubmitCommand::run> },
+    { "batches", "list the batches with their progress and ETA (--json: one object a line)",
+        &runInTerminal<&ViralSpot::BatchesCommand::run> },
     { "repair-duplicates", "report (and with --apply repair) duplicate active queue rows",
         &runInTerminal<&ViralSpot::RepairCommand::run> },
     { "migrate", "bring the schema up to date (--print-sql: show the SQL, run nothing)",

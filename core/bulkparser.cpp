@@ -407,8 +407,35 @@ int usernameColumn(const std::vector<QString> &fields)
     return -1;
 }
 
-void parseCsv(
-    QStringView text, qsizetype pos, int line, Collector &collector, BulkParseResult &result)
+// Adds one CSV record's username field (column `column`) to the collector.
+void addCsvRecord(Collector &collector, const CsvRecord &record, int column)
+{
+    if (record.blank)
+        return;
+    // The row itself stands as the input, so that the user can find it.
+    if (!record.hasWanted) {
+        collector.addInvalid(record.text, record.line,
+            QStringLiteral("The row has no column %1 (the username column).").arg(column + 1));
+    } else if (trimmed(record.wanted).isEmpty()) {
+        collector.addInvalid(record.text, record.line,
+            QStringLiteral("The row has no username: column %1 is empty.").arg(column + 1));
+    } else {
+        collector.add(record.wanted, record.line);
+    }
+}
+
+// The rows of a CSV text whose layout (delimiter, column) is known: a later piece of a stream.
+void parseCsvRows(QStringView text, int line, char16_t delimiter, int column, Collector &collector)
+{
+    CsvReader reader(text, 0, line, delimiter);
+    while (!reader.atEnd())
+        addCsvRecord(collector, reader.read(column), column);
+}
+
+// A CSV text from its start: finds the delimiter and the header, then reads the rows.
+// *delimiterOut and *columnOut say what was chosen (for the later pieces of a stream).
+void parseCsv(QStringView text, qsizetype pos, int line, Collector &collector,
+    BulkParseResult &result, char16_t *delimiterOut = nullptr, int *columnOut = nullptr)
 {
     pos = skipBlankLines(text, pos, line);
     if (pos >= text.size())
@@ -438,21 +465,10 @@ void parseCsv(
     }
     result.csv = true;
     result.csvColumn = column;
-
-    auto addRecord = [&collector, column](const CsvRecord &record) {
-        if (record.blank)
-            return;
-        // The row itself stands as the input, so that the user can find it.
-        if (!record.hasWanted) {
-            collector.addInvalid(record.text, record.line,
-                QStringLiteral("The row has no column %1 (the username column).").arg(column + 1));
-        } else if (trimmed(record.wanted).isEmpty()) {
-            collector.addInvalid(record.text, record.line,
-                QStringLiteral("The row has no username: column %1 is empty.").arg(column + 1));
-        } else {
-            collector.add(record.wanted, record.line);
-        }
-    };
+    if (delimiterOut)
+        *delimiterOut = delimiter;
+    if (columnOut)
+        *columnOut = column;
 
     if (!header) {
         CsvRecord record;
@@ -463,10 +479,22 @@ void parseCsv(
         record.hasWanted = !first.fields.empty();
         if (record.hasWanted)
             record.wanted = first.fields.front();
-        addRecord(record);
+        addCsvRecord(collector, record, column);
     }
     while (!reader.atEnd())
-        addRecord(reader.read(column));
+        addCsvRecord(collector, reader.read(column), column);
+}
+
+// Line breaks as the parsers count them: \n, \r\n and a lone \r are one each.
+int lineBreaks(QStringView s)
+{
+    int count = 0;
+    for (qsizetype i = 0; i < s.size(); ++i) {
+        const char16_t c = s[i].unicode();
+        if (c == u'\n' || (c == u'\r' && (i + 1 >= s.size() || s[i + 1] != u'\n')))
+            ++count;
+    }
+    return count;
 }
 
 // Auto: CSV when the first non-blank line is a header naming a username column.
@@ -500,6 +528,15 @@ BulkParseResult parse(QStringView text, Format format)
     return result;
 }
 
+BulkParseResult fromInputs(const QStringList &inputs)
+{
+    BulkParseResult result;
+    Collector collector(result, inputs.size());
+    for (qsizetype i = 0; i < inputs.size(); ++i)
+        collector.add(inputs[i], int(i + 1)); // an empty one is invalid, as it says
+    return result;
+}
+
 Format formatForFileName(const QString &fileName)
 {
     return fileName.endsWith(QLatin1String(".csv"), Qt::CaseInsensitive) ? Format::Csv
@@ -507,4 +544,188 @@ Format formatForFileName(const QString &fileName)
 }
 
 } // namespace BulkParser
+
+BulkStreamParser::BulkStreamParser(BulkParser::Format format)
+    : m_format(format)
+{ }
+
+BulkParseResult BulkStreamParser::parse(QStringView piece)
+{
+    BulkParseResult result;
+    QStringView body = piece;
+    if (m_first && !body.isEmpty() && body.front() == ByteOrderMark)
+        body = body.sliced(1);
+    m_first = false;
+    Collector collector(result, countLineBreaks(body) + 1);
+    if (!m_decided) {
+        int line = m_line;
+        if (skipBlankLines(body, 0, line) < body.size()) {
+            m_decided = true;
+            if (m_format == BulkParser::Format::Auto)
+                m_format = looksLikeCsvHeader(body, 0, m_line) ? BulkParser::Format::Csv
+                                                               : BulkParser::Format::Text;
+            if (m_format == BulkParser::Format::Csv)
+                parseCsv(body, 0, m_line, collector, result, &m_delimiter, &m_column);
+            else
+                parseText(body, m_line, collector);
+        }
+    } else if (m_format == BulkParser::Format::Csv) {
+        result.csv = true;
+        result.csvColumn = m_column;
+        parseCsvRows(body, m_line, m_delimiter, m_column, collector);
+    } else {
+        parseText(body, m_line, collector);
+    }
+    m_line += lineBreaks(body);
+    return result;
+}
+
+namespace {
+
+constexpr qint64 ReadBlock = 1 << 20;
+// A text line this long without a break is cut at a separator (text) so that a list pasted on
+// one line does not have to fit in memory at once.
+constexpr qsizetype LongLine = 8 << 20;
+
+// The CSV delimiter of the first non-blank line of `bytes` (as detectDelimiter()).
+char byteDelimiter(const QByteArray &bytes)
+{
+    qsizetype start = 0;
+    while (start < bytes.size() && QChar::isSpace(uchar(bytes[start])))
+        ++start;
+    qsizetype lineStart = start;
+    while (lineStart > 0 && bytes[lineStart - 1] != '\n' && bytes[lineStart - 1] != '\r')
+        --lineStart;
+    const QString line = QString::fromUtf8(
+        bytes.constData() + lineStart, qMin<qsizetype>(bytes.size() - lineStart, 1 << 16));
+    return char(detectDelimiter(line, 0));
+}
+
+} // namespace
+
+BulkChunkReader::BulkChunkReader(QIODevice *device, BulkParser::Format format, int linesPerPiece)
+    : m_device(device)
+    , m_parser(format)
+    , m_linesPerPiece(qMax(1, linesPerPiece))
+{
+    m_quoteAware = format != BulkParser::Format::Text;
+}
+
+bool BulkChunkReader::fill()
+{
+    if (m_atEnd)
+        return false;
+    const QByteArray block = m_device->read(ReadBlock);
+    if (block.isEmpty()) {
+        m_atEnd = true;
+        return false;
+    }
+    m_buffer += block;
+    return true;
+}
+
+QByteArray BulkChunkReader::takePiece()
+{
+    // Until the input's layout is known: quote-aware for CSV and Auto (a cut inside a quoted
+    // field would split a record; for text the cut place does not matter).
+    bool quoteAware = m_parser.decided() ? m_parser.isCsv() : m_quoteAware;
+    char delimiter = ',';
+    if (quoteAware) {
+        if (m_parser.decided()) {
+            delimiter = char(m_parser.delimiter());
+        } else {
+            // The delimiter comes from the first non-blank line: have it whole.
+            while (true) {
+                qsizetype start = 0;
+                while (start < m_buffer.size() && QChar::isSpace(uchar(m_buffer[start])))
+                    ++start;
+                if (m_buffer.indexOf('\n', start) >= 0 || !fill())
+                    break;
+            }
+            delimiter = byteDelimiter(m_buffer);
+        }
+    }
+    enum class State
+    {
+        FieldStart,
+        Unquoted,
+        InQuote,
+        QuoteSeen
+    };
+    State state = State::FieldStart;
+    int lines = 0; // record ends seen
+    int rawLines = 0; // line breaks seen, also inside quoted fields
+    const int forcedLines = m_linesPerPiece * MaxPieceFactor;
+    qsizetype pos = 0;
+    qsizetype lastSeparator = -1; // text: the last separator, for a very long line
+    qsizetype lineStart = 0;
+    for (;;) {
+        while (pos < m_buffer.size()) {
+            const char c = m_buffer[pos++];
+            if (quoteAware) {
+                switch (state) {
+                case State::FieldStart:
+                    if (c == '"')
+                        state = State::InQuote;
+                    else if (c != delimiter && c != '\n' && c != '\r' && c != ' ' && c != '\t')
+                        state = State::Unquoted;
+                    break;
+                case State::Unquoted:
+                    if (c == delimiter || c == '\n' || c == '\r')
+                        state = State::FieldStart;
+                    break;
+                case State::InQuote:
+                    if (c == '"')
+                        state = State::QuoteSeen;
+                    break;
+                case State::QuoteSeen:
+                    if (c == '"')
+                        state = State::InQuote;
+                    else if (c == delimiter || c == '\n' || c == '\r')
+                        state = State::FieldStart;
+                    else
+                        state = State::Unquoted;
+                    break;
+                }
+            } else if (c == ',' || c == ';' || c == ' ' || c == '\t') {
+                lastSeparator = pos;
+            }
+            if (c != '\n')
+                continue;
+            lineStart = pos;
+            ++rawLines;
+            if (state != State::InQuote)
+                ++lines;
+            if (lines >= m_linesPerPiece || rawLines >= forcedLines) {
+                QByteArray piece = m_buffer.left(pos);
+                m_buffer.remove(0, pos);
+                return piece;
+            }
+        }
+        if (!quoteAware && pos - lineStart >= LongLine && lastSeparator > lineStart) {
+            QByteArray piece = m_buffer.left(lastSeparator);
+            m_buffer.remove(0, lastSeparator);
+            return piece;
+        }
+        if (!fill()) {
+            QByteArray piece;
+            piece.swap(m_buffer);
+            return piece;
+        }
+    }
+}
+
+bool BulkChunkReader::next(BulkParseResult *piece)
+{
+    for (;;) {
+        const QByteArray bytes = takePiece();
+        if (bytes.isEmpty())
+            return false;
+        *piece = m_parser.parse(QString::fromUtf8(bytes));
+        // A piece of blank lines only says nothing; read on (its lines are counted).
+        if (!piece->entries.isEmpty())
+            return true;
+    }
+}
+
 } // namespace ViralSpot

@@ -1,7 +1,10 @@
 #pragma once
 
+#include <QByteArray>
+#include <QIODevice>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 namespace ViralSpot {
 
@@ -66,8 +69,71 @@ enum class Format
 
 BulkParseResult parse(QStringView text, Format format = Format::Auto);
 
+// A list of inputs given one by one (POST /api/batches' JSON array): each is one entry (line =
+// its 1-based index), never split; duplicates collapse to the first as in parse().
+BulkParseResult fromInputs(const QStringList &inputs);
+
 // Format for a file name: Csv for *.csv, else Auto.
 Format formatForFileName(const QString &fileName);
 
 } // namespace BulkParser
+
+// The same rules over a text given piece by piece (a streamed `submit -`, a big file), so that
+// memory does not grow with the input. Each piece must end at a line break (or the end of the
+// input) and, in CSV, outside a quoted field; BulkChunkReader cuts pieces so. The first
+// non-blank piece decides what parse() decides from the whole text: Auto's format, the CSV
+// delimiter and header (with its `username` column); later pieces use them. Line numbers
+// carry on. Duplicates are collapsed within a piece only: BulkEntry::duplicateOf indexes the
+// piece's entries, and a repeat of an earlier piece's username is Valid here (the batch's
+// recorded items find it: NewBatch::appendToExisting). A text given as one piece parses
+// exactly as BulkParser::parse().
+class BulkStreamParser final
+{
+public:
+    explicit BulkStreamParser(BulkParser::Format format = BulkParser::Format::Auto);
+
+    BulkParseResult parse(QStringView piece);
+
+    // Whether the input is read as CSV (known after the first non-blank piece), and with which
+    // delimiter (for cutting pieces outside quoted fields).
+    bool isCsv() const { return m_format == BulkParser::Format::Csv; }
+    char16_t delimiter() const { return m_delimiter; }
+    bool decided() const { return m_decided; }
+    int nextLine() const { return m_line; }
+
+private:
+    BulkParser::Format m_format;
+    bool m_decided = false; // a non-blank piece was seen
+    bool m_first = true; // no piece yet (a byte order mark may start it)
+    char16_t m_delimiter = u',';
+    int m_column = 0;
+    int m_line = 1;
+};
+
+// Reads UTF-8 bulk text from a device in pieces of about `linesPerPiece` lines, cut where
+// BulkStreamParser needs them (after a line break; in CSV, outside a quoted field: a quoted
+// field that never closes is cut after MaxPieceFactor pieces' worth of lines), and parses each.
+class BulkChunkReader final
+{
+public:
+    BulkChunkReader(QIODevice *device, BulkParser::Format format, int linesPerPiece = 10000);
+
+    // The next piece, parsed; false at the end of the input.
+    bool next(BulkParseResult *piece);
+    const BulkStreamParser &parser() const { return m_parser; }
+
+    static constexpr int MaxPieceFactor = 16;
+
+private:
+    // Moves the next piece's bytes out of the buffer (reading more as needed); empty at the end.
+    QByteArray takePiece();
+    bool fill(); // reads one block; false at the end of the input
+
+    QIODevice *m_device;
+    BulkStreamParser m_parser;
+    int m_linesPerPiece;
+    QByteArray m_buffer;
+    bool m_atEnd = false;
+    bool m_quoteAware = true;
+};
 } // namespace ViralSpot

@@ -137,6 +137,7 @@ void RequestService::submit(
     bool batchWritten = record && record->appendToExisting;
     const QDateTime createdAt = QDateTime::currentDateTimeUtc();
     QList<BatchRecord::Entry> unrecorded; // inputs whose chunk wrote nothing
+    bool failed = false; // a chunk failed and options.recordAfterFailure is off
     const auto entryOf = [&](int i) {
         BatchRecord::Entry e;
         const RequestResult &r = results[i];
@@ -204,6 +205,8 @@ void RequestService::submit(
         if (record) {
             if (written) {
                 batchWritten = true;
+            } else if (!options.recordAfterFailure) {
+                failed = true;
             } else {
                 for (BatchRecord::Entry e : std::as_const(recordChunk.entries)) {
                     if (e.chunkIndex >= 0) {
@@ -235,7 +238,7 @@ void RequestService::submit(
 
     // 4. Inputs no chunk recorded (nothing was sent, or their chunk failed or was cancelled):
     // their own small transaction, so that every input is an item.
-    if (record) {
+    if (record && !failed) {
         for (int i = nextEntry; i < results.size(); ++i)
             unrecorded.append(entryOf(i));
         if (!unrecorded.isEmpty() || !batchWritten)

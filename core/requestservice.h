@@ -51,6 +51,11 @@ struct BatchOptions
     // Record these inputs as a batch (core/batches/batches.h): the batch row and one item per
     // input (invalid and duplicate lines too) in the same transactions as the queue rows.
     std::optional<NewBatch> record;
+    // With `record`: a chunk that failed still has its inputs recorded, in a transaction of
+    // their own, so that every input is an item (the window, the terminal). False: a batch that
+    // met a failure records nothing more (the endpoint answers 503 and gives out no id, so a
+    // batch it cannot name must not appear).
+    bool recordAfterFailure = true;
 };
 
 // RequestService::resolveWithoutWrite()'s answer.

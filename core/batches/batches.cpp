@@ -120,10 +120,10 @@ Failure failure(const QSqlDatabase &db, const QSqlError &error)
     f.error = (lost ? Messages::tr("The database is unavailable: %1")
                     : Messages::tr("The database failed: %1"))
                   .arg(error.text().trimmed());
-    if (const QString permission = Schema::permissionProblem(db, error);
-        !lost && !permission.isEmpty()) {
+    if (const std::optional<QString> permission = Schema::permissionProblem(db, error);
+        !lost && permission) {
         f.kind = ErrorKind::SetupRequired;
-        f.error = permission;
+        f.error = *permission;
     }
     return f;
 }

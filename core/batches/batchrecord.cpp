@@ -93,7 +93,7 @@ QString pgTextArray(const QStringList &values, bool emptyIsNull)
     return out;
 }
 
-QString postgresBatchInsert(const Chunk &chunk, QString *error)
+ValueResult<QString> postgresBatchInsert(const Chunk &chunk)
 {
     return Database::withPostgresLiterals(
         QStringLiteral("INSERT INTO viralspot_batches (id, name, source, origin, submitted_by, "
@@ -101,8 +101,7 @@ QString postgresBatchInsert(const Chunk &chunk, QString *error)
                        "ON CONFLICT (id) DO NOTHING"),
         { chunk.batch.id, batchName(chunk), storable(chunk.batch.source),
             storable(chunk.batch.origin), storable(chunk.batch.submittedBy),
-            chunk.createdAt.toUTC(), chunk.batch.notify },
-        error);
+            chunk.createdAt.toUTC(), chunk.batch.notify });
 }
 
 bool insertFinal(QSqlDatabase &db, const Chunk &chunk, QSqlError *error)
@@ -112,13 +111,12 @@ bool insertFinal(QSqlDatabase &db, const Chunk &chunk, QSqlError *error)
     q.setForwardOnly(true);
     if (chunk.create) {
         if (postgres) {
-            QString why;
-            const QString sql = postgresBatchInsert(chunk, &why);
-            if (sql.isEmpty()) {
-                *error = QSqlError(why, QString(), QSqlError::StatementError);
+            const ValueResult<QString> sql = postgresBatchInsert(chunk);
+            if (!sql.ok) {
+                *error = QSqlError(sql.error, QString(), QSqlError::StatementError);
                 return false;
             }
-            if (!q.exec(sql)) {
+            if (!q.exec(sql.value)) {
                 *error = q.lastError();
                 return false;
             }

@@ -48,8 +48,8 @@ bool insertFinal(QSqlDatabase &db, const Chunk &chunk, QSqlError *error);
 bool writeOwnTransaction(QSqlDatabase &db, const Chunk &chunk, QSqlError *error);
 
 // The batch row's INSERT statement as text with literals (PostgreSQL, for the writer's
-// multi-statement string). Empty with *error when a value cannot be written.
-QString postgresBatchInsert(const Chunk &chunk, QString *error);
+// multi-statement string). Fails when a value cannot be written.
+ValueResult<QString> postgresBatchInsert(const Chunk &chunk);
 
 // The input as stored: NULL (empty) when it is the username itself (most inputs), read back
 // as COALESCE(input, username).

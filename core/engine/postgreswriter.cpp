@@ -178,12 +178,12 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
         };
         QString lit[8];
         for (int k = 0; k < 8; ++k) {
-            QString why;
-            lit[k] = Database::postgresLiteral(arrays[k], &why);
-            if (lit[k].isEmpty()) {
-                result.error = QSqlError(why, QString(), QSqlError::StatementError);
+            const ValueResult<QString> literal = Database::postgresLiteral(arrays[k]);
+            if (!literal.ok) {
+                result.error = QSqlError(literal.error, QString(), QSqlError::StatementError);
                 return result;
             }
+            lit[k] = literal.value;
         }
         // The active row of an already-queued name: the legacy form also finds a mixed-case
         // row ("OldStar" for "oldstar") through its partial index.
@@ -203,13 +203,12 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
                     .arg(lit[7], QString::number(record->firstPosition()),
                         QString::number(record->lastPosition()));
         if (record->create) {
-            QString why;
-            before = BatchRecord::postgresBatchInsert(*record, &why);
-            if (before.isEmpty()) {
-                result.error = QSqlError(why, QString(), QSqlError::StatementError);
+            const ValueResult<QString> insert = BatchRecord::postgresBatchInsert(*record);
+            if (!insert.ok) {
+                result.error = QSqlError(insert.error, QString(), QSqlError::StatementError);
                 return result;
             }
-            before += QLatin1String("; ");
+            before = insert.value + QLatin1String("; ");
         }
     }
     // $1..$4 (and $R) in one pass, so that no value is searched for parameters in its turn.

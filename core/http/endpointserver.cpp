@@ -33,6 +33,7 @@ Result EndpointServer::start(const EndpointSettings &settings)
     limits.maxRequestLineBytes = settings.maxRequestLineBytes;
     limits.maxHeaderBytes = settings.maxHeaderBytes;
     limits.maxBodyBytes = settings.maxBodyBytes;
+    limits.maxBatchBodyBytes = qMax(settings.maxBodyBytes, settings.maxBatchBodyBytes);
     limits.requestTimeoutMs = settings.requestTimeoutMs;
     limits.idleTimeoutMs = settings.idleTimeoutMs;
     const QPointer<EndpointServer> self(this);

@@ -160,6 +160,181 @@
     </message>
 </context>
 <context>
+    <name>ViralSpot::Batches</name>
+    <message>
+        <source>The database is unavailable: %1</source>
+        <translation type="unfinished">Die Datenbank ist nicht erreichbar: %1</translation>
+    </message>
+    <message>
+        <source>The database failed: %1</source>
+        <translation type="unfinished">Die Datenbank ist fehlgeschlagen: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>workers idle (no row finished in the last %n minute(s))</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>too few completions to measure (%n in the last %1 minutes)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>the rest is paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>nothing left to wait for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Processed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Processing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Gone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not queued</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retry the failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Raise the waiting to HIGH</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pause the rest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resume the rest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>batch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Single requests of %1 on %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no such batch</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not waiting in the queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%1: %n row(s) would change now</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1: nothing to change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A batch needs a name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A batch name is at most 200 characters.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No batch with id %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::BatchesCommand</name>
+    <message>
+        <source>done</source>
+        <translation>fertig</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>unbekannt</translation>
+    </message>
+    <message>
+        <source>List the batches (every bulk submission: window, submit, POST /api/batches), newest first, with where their profiles are now and when the rest should be done.</source>
+        <translation>Listet die Stapel (jede Sammelübermittlung: Fenster, submit, POST /api/batches), die neuesten zuerst, mit dem Stand ihrer Profile und wann der Rest fertig sein sollte.</translation>
+    </message>
+    <message>
+        <source>One JSON object per batch on standard output (the fields of GET /api/batches/{id}), nothing else.</source>
+        <translation>Ein JSON-Objekt pro Stapel auf der Standardausgabe (die Felder von GET /api/batches/{id}), sonst nichts.</translation>
+    </message>
+    <message>
+        <source>How many batches, newest first (default: 50).</source>
+        <translation>Wie viele Stapel, die neuesten zuerst (Standard: 50).</translation>
+    </message>
+    <message>
+        <source>Only batches whose name holds this text.</source>
+        <translation>Nur Stapel, deren Name diesen Text enthält.</translation>
+    </message>
+    <message>
+        <source>batches: unexpected argument &apos;%1&apos;.
+Try &apos;viralspot-admin batches --help&apos;.
+</source>
+        <translation>batches: unerwartetes Argument '%1'.
+Versuchen Sie 'viralspot-admin batches --help'.
+</translation>
+    </message>
+    <message>
+        <source>batches: --limit takes a number above 0.
+</source>
+        <translation>batches: --limit erwartet eine Zahl über 0.
+</translation>
+    </message>
+    <message>
+        <source>batches: %1
+</source>
+        <translation>batches: %1
+</translation>
+    </message>
+    <message>
+        <source>id	created	name	total	processed	processing	waiting	failed	paused	gone	eta
+</source>
+        <translation>id	erstellt	name	gesamt	verarbeitet	in Arbeit	wartend	fehlgeschlagen	pausiert	entfernt	eta
+</translation>
+    </message>
+    <message>
+        <source>No batches yet.
+</source>
+        <translation>Noch keine Stapel.
+</translation>
+    </message>
+</context>
+<context>
     <name>ViralSpot::Database</name>
     <message>
         <source>The Qt SQL driver for %1 is not installed (package %2).</source>
@@ -491,6 +666,10 @@ Exit-Status: 0 erledigt, 1 doppelte aktive Zeilen blockieren einen Schritt (zuer
         <source>The username is not in normalized form.</source>
         <translation>Der Benutzername ist nicht in normalisierter Form.</translation>
     </message>
+    <message>
+        <source>Repeats %1 from input %2 of this batch</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>ViralSpot::Schema</name>
@@ -557,14 +736,6 @@ Exit-Status: 0 erledigt, 1 doppelte aktive Zeilen blockieren einen Schritt (zuer
 <context>
     <name>ViralSpot::SubmitCommand</name>
     <message>
-        <source>Request processing of Instagram profiles: queue each at HIGH priority unless it is already processed or already waiting.
-Usernames may be given as name, @name or a profile URL. Use - to read a list (new lines, commas, semicolons, tabs or spaces; CSV with a username column) from standard input.
-Exit status: 0 every input handled, 1 some input invalid, 2 the database failed.</source>
-        <translation>Fordert die Verarbeitung von Instagram-Profilen an: reiht jedes mit Priorität HIGH ein, sofern es nicht schon verarbeitet ist oder bereits wartet.
-Benutzernamen können als name, @name oder Profil-URL angegeben werden. Mit - wird eine Liste (Zeilenumbrüche, Kommas, Semikolons, Tabulatoren oder Leerzeichen; CSV mit einer Spalte username) von der Standardeingabe gelesen.
-Exit-Status: 0 alle Eingaben erledigt, 1 ungültige Eingaben, 2 die Datenbank ist fehlgeschlagen.</translation>
-    </message>
-    <message>
         <source>Where the request comes from (default: frontend).</source>
         <translation>Woher die Anfrage kommt (Vorgabe: frontend).</translation>
     </message>
@@ -610,6 +781,66 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <source>submit: the audit log could not be written: %1
 </source>
         <translation>submit: Das Protokoll konnte nicht geschrieben werden: %1
+</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>fertig</translation>
+    </message>
+    <message>
+        <source>ETA unknown</source>
+        <translation>voraussichtliches Ende unbekannt</translation>
+    </message>
+    <message>
+        <source>ETA unknown (%1)</source>
+        <translation>voraussichtliches Ende unbekannt (%1)</translation>
+    </message>
+    <message>
+        <source>ETA %1 - %2</source>
+        <translation>voraussichtliches Ende %1 - %2</translation>
+    </message>
+    <message>
+        <source>%1%: %2 of %3 finished (%4 processed, %5 failed, %6 gone); %7 processing, %8 waiting, %9 paused; %10</source>
+        <translation>%1%: %2 von %3 abgeschlossen (%4 verarbeitet, %5 fehlgeschlagen, %6 entfernt); %7 in Arbeit, %8 wartend, %9 pausiert; %10</translation>
+    </message>
+    <message>
+        <source>submit: stopped waiting: the database is not available: %1
+</source>
+        <translation>submit: Warten beendet: die Datenbank ist nicht erreichbar: %1
+</translation>
+    </message>
+    <message>
+        <source>submit: the batch %1 is not in the database.
+</source>
+        <translation>submit: der Stapel %1 ist nicht in der Datenbank.
+</translation>
+    </message>
+    <message>
+        <source>Request processing of Instagram profiles: queue each at HIGH priority unless it is already processed or already waiting. Every submission is recorded as a batch (see &apos;viralspot-admin batches&apos;).
+Usernames may be given as name, @name or a profile URL. Use - to read a list (new lines, commas, semicolons, tabs or spaces; CSV with a username column) from standard input; it is read, committed and printed piece by piece.
+Exit status: 0 every input handled (with --wait: and every profile processed), 1 some input invalid, 2 the database failed, 3 with --wait: some profiles failed (or their queue row was deleted). When several apply, the first of 2, 1, 3 wins.</source>
+        <translation>Fordert die Verarbeitung von Instagram-Profilen an: reiht jedes mit Priorität HIGH ein, sofern es nicht schon verarbeitet ist oder bereits wartet. Jede Übermittlung wird als Stapel festgehalten (siehe 'viralspot-admin batches').
+Benutzernamen können als name, @name oder Profil-URL angegeben werden. Mit - wird eine Liste (Zeilenumbrüche, Kommas, Semikolons, Tabulatoren oder Leerzeichen; CSV mit einer Spalte username) von der Standardeingabe gelesen; sie wird Stück für Stück gelesen, gespeichert und ausgegeben.
+Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet), 1 ungültige Eingaben, 2 die Datenbank ist fehlgeschlagen, 3 mit --wait: einige Profile sind fehlgeschlagen (oder ihre Zeile wurde gelöscht). Trifft mehreres zu, gilt das erste von 2, 1, 3.</translation>
+    </message>
+    <message>
+        <source>The batch&apos;s name (default: the source and the time).</source>
+        <translation>Der Name des Stapels (Standard: die Quelle und die Uhrzeit).</translation>
+    </message>
+    <message>
+        <source>Follow the batch until every profile is processed or failed, with its progress on standard error.</source>
+        <translation>Den Stapel verfolgen, bis jedes Profil verarbeitet oder fehlgeschlagen ist, mit dem Fortschritt auf der Standardfehlerausgabe.</translation>
+    </message>
+    <message>
+        <source>submit: standard input cannot be read.
+</source>
+        <translation>submit: die Standardeingabe kann nicht gelesen werden.
+</translation>
+    </message>
+    <message>
+        <source>submit: batch %1, waiting for it to finish
+</source>
+        <translation>submit: Stapel %1, warte auf sein Ende
 </translation>
     </message>
 </context>

@@ -253,7 +253,7 @@ Figures runEngine(
             }
         }
         if (record) {
-            QSqlQuery q(service.database());
+            QSqlQuery q(service.database().value);
             if (q.exec(QStringLiteral("SELECT COUNT(*) FROM viralspot_batch_items")) && q.next())
                 f.items = q.value(0).toLongLong();
         }

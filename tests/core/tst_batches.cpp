@@ -371,8 +371,7 @@ void TestBatches::notificationClaimRaceBetweenConnections()
         threads << QThread::create([&, t] {
             const QString name = QStringLiteral("claim_%1").arg(t);
             {
-                QString error;
-                QSqlDatabase c = Database::open(config, name, &error);
+                QSqlDatabase c = Database::open(config, name).value;
                 ++ready;
                 while (ready.load() < 2)
                     QThread::yieldCurrentThread();
@@ -622,8 +621,7 @@ void TestBatches::retryRacingTheSingleRouteNeverMakesTwoActiveRows()
     QThread *retry = QThread::create([&] {
         const QString name = QStringLiteral("race_retry");
         {
-            QString error;
-            QSqlDatabase c = Database::open(config, name, &error);
+            QSqlDatabase c = Database::open(config, name).value;
             ++ready;
             while (ready.load() < 2)
                 QThread::yieldCurrentThread();

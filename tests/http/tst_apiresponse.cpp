@@ -29,13 +29,20 @@ private Q_SLOTS:
 namespace {
 
 // The reference: the contract's fields for `result`, built with QJsonObject.
-QByteArray reference(const RequestResult &result)
+QByteArray reference(const RequestResult &result, const std::optional<Eta> &eta)
 {
     const QString &u = result.username;
+    // eta: always present, null for a processed profile or when unknown (contract: Batches).
+    QJsonValue etaValue = QJsonValue::Null;
+    if (eta && result.outcome != Outcome::AlreadyProcessed)
+        etaValue = QJsonObject { { QStringLiteral("earliest"),
+                                     eta->earliest.toUTC().toString(Qt::ISODate) },
+            { QStringLiteral("latest"), eta->latest.toUTC().toString(Qt::ISODate) } };
     QJsonObject data { { QStringLiteral("username"), u },
         { QStringLiteral("outcome"), outcomeName(result.outcome) },
         { QStringLiteral("queued"), result.outcome == Outcome::Queued },
-        { QStringLiteral("message"), outcomeMessage(result.outcome, u) } };
+        { QStringLiteral("message"), outcomeMessage(result.outcome, u) },
+        { QStringLiteral("eta"), etaValue } };
     if (result.outcome == Outcome::Queued) {
         data.insert(QStringLiteral("estimated_time"), QStringLiteral("1-3 minutes"));
         data.insert(QStringLiteral("status"), QStringLiteral("PENDING"));
@@ -63,20 +70,39 @@ RequestResult result(Outcome outcome, const QString &username, const QString &re
 void TestApiResponse::outcomes_data()
 {
     QTest::addColumn<RequestResult>("result");
-    QTest::newRow("queued") << result(
-        Outcome::Queued, QStringLiteral("alice"), QStringLiteral("req_0123456789abcdef"));
-    QTest::newRow("queued, no request id") << result(Outcome::Queued, QStringLiteral("a.b_c"));
-    QTest::newRow("already processed") << result(Outcome::AlreadyProcessed, QStringLiteral("bob"));
-    QTest::newRow("already queued") << result(Outcome::AlreadyQueued, QStringLiteral("carol"));
+    QTest::addColumn<bool>("withEta");
+    QTest::newRow("queued") << result(Outcome::Queued, QStringLiteral("alice"),
+                                   QStringLiteral("req_0123456789abcdef"))
+                            << false;
+    QTest::newRow("queued, no request id")
+        << result(Outcome::Queued, QStringLiteral("a.b_c")) << false;
+    QTest::newRow("already processed")
+        << result(Outcome::AlreadyProcessed, QStringLiteral("bob")) << false;
+    QTest::newRow("already queued")
+        << result(Outcome::AlreadyQueued, QStringLiteral("carol")) << false;
+    QTest::newRow("queued, eta") << result(Outcome::Queued, QStringLiteral("dave"),
+                                        QStringLiteral("req_0123456789abcdef"))
+                                 << true;
+    QTest::newRow("already queued, eta")
+        << result(Outcome::AlreadyQueued, QStringLiteral("erin")) << true;
+    QTest::newRow("already processed, eta given")
+        << result(Outcome::AlreadyProcessed, QStringLiteral("finn")) << true;
 }
 
 void TestApiResponse::outcomes()
 {
     QFETCH(RequestResult, result);
-    const ApiResponse response = ApiResponse::fromRequestResult(result);
+    QFETCH(bool, withEta);
+    std::optional<Eta> eta;
+    if (withEta) {
+        eta = Eta {};
+        eta->earliest = QDateTime(QDate(2026, 12, 2), QTime(10, 15), Qt::UTC);
+        eta->latest = QDateTime(QDate(2026, 12, 2), QTime(10, 40, 30), Qt::UTC);
+    }
+    const ApiResponse response = ApiResponse::fromRequestResult(result, eta);
     QCOMPARE(response.status, 200);
     QVERIFY(response.headers.isEmpty());
-    QCOMPARE(response.body, reference(result)); // byte for byte for plain text
+    QCOMPARE(response.body, reference(result, eta)); // byte for byte for plain text
     const QJsonObject data =
         QJsonDocument::fromJson(response.body).object().value(QStringLiteral("data")).toObject();
     QCOMPARE(data.value(QStringLiteral("queued")).toBool(), result.outcome == Outcome::Queued);
@@ -104,7 +130,7 @@ void TestApiResponse::anyTextStaysValidJson()
         QJsonParseError error;
         const QJsonDocument parsed = QJsonDocument::fromJson(response.body, &error);
         QVERIFY2(error.error == QJsonParseError::NoError, response.body.constData());
-        QCOMPARE(parsed, QJsonDocument::fromJson(reference(r)));
+        QCOMPARE(parsed, QJsonDocument::fromJson(reference(r, std::nullopt)));
         QCOMPARE(parsed.object()
                      .value(QStringLiteral("data"))
                      .toObject()

@@ -194,7 +194,7 @@ void TestEndpointServer::alreadyProcessed()
     const Reply reply = request("POST", "/api/profile/Done_User/request");
     QCOMPARE(reply.status, 200);
     QCOMPARE(reply.json, object(R"({"success":true,"data":{"queued":false,"username":"done_user",
-                "outcome":"already_processed","estimated_time":"complete",
+                "outcome":"already_processed","estimated_time":"complete","eta":null,
                 "message":"Profile done_user is already fully processed"}})"));
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM queue")).toInt(), 0);
 }
@@ -208,7 +208,7 @@ void TestEndpointServer::lowPriorityRowIsRaised()
     const Reply reply = request("POST", "/api/profile/waiting/request");
     QCOMPARE(reply.status, 200);
     QCOMPARE(reply.json, object(R"({"success":true,"data":{"queued":false,"username":"waiting",
-                "outcome":"already_queued",
+                "outcome":"already_queued","eta":null,
                 "message":"Profile waiting is already in the high priority queue"}})"));
     QCOMPARE(
         scalar(QStringLiteral("SELECT priority FROM queue WHERE username = 'waiting'")).toString(),
@@ -744,7 +744,7 @@ void TestEndpointServer::repeatRequestsDoNotWaitForACommit()
     const qint64 elapsed = timer.elapsed();
     QCOMPARE(repeat.status, 200);
     QCOMPARE(repeat.json.value(QStringLiteral("data")).toObject(),
-        object(R"({"username":"waiting","outcome":"already_queued","queued":false,)"
+        object(R"({"username":"waiting","outcome":"already_queued","queued":false,"eta":null,)"
                R"("message":"Profile waiting is already in the high priority queue"})"));
     QCOMPARE(processed.status, 200);
     QCOMPARE(processed.json.value(QStringLiteral("data"))

@@ -60,7 +60,7 @@ QHash<QString, Outcome> TestGroupCommitter::run(const QStringList &names)
     auto answers = std::make_shared<QList<RequestResult>>();
     for (const QString &name : names) {
         m_committer->submit({ name, QStringLiteral("test") },
-            [answers](const RequestResult &r) { answers->append(r); });
+            [answers](const RequestResult &r, const std::optional<Eta> &) { answers->append(r); });
     }
     QHash<QString, Outcome> outcomes;
     if (!QTest::qWaitFor([&] { return answers->size() >= names.size(); }, 30000)) {
@@ -137,7 +137,7 @@ void TestGroupCommitter::smallBatchesWaitForMoreOnlyUnderLoad()
     auto answers = std::make_shared<QList<RequestResult>>();
     const auto submit = [&](const QString &name) {
         m_committer->submit({ name, QStringLiteral("test") },
-            [answers](const RequestResult &r) { answers->append(r); });
+            [answers](const RequestResult &r, const std::optional<Eta> &) { answers->append(r); });
     };
 
     // After a quiet spell: committed at once, alone.

@@ -1,7 +1,9 @@
 #include "core/http/api/apiresponse.h"
 
+#include "core/batchjson.h"
 #include "core/sqlitefileguard.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -53,6 +55,13 @@ public:
         m_out += '"';
         return *this;
     }
+    // JSON as it stands (an object, or null).
+    DataWriter &raw(const char *key, const QByteArray &json)
+    {
+        this->key(key);
+        m_out += json;
+        return *this;
+    }
     // Not an overload of field(): a string literal would convert to bool.
     DataWriter &flag(const char *key, bool value)
     {
@@ -83,14 +92,20 @@ private:
 
 } // namespace
 
-ApiResponse ApiResponse::fromRequestResult(const RequestResult &result)
+ApiResponse ApiResponse::fromRequestResult(
+    const RequestResult &result, const std::optional<Eta> &eta)
 {
     const QString &u = result.username;
+    const auto etaJson = [&eta] {
+        const QJsonValue value = BatchJson::eta(eta);
+        return value.isObject() ? toJson(value.toObject()) : QByteArrayLiteral("null");
+    };
     // Fields in sorted order (see DataWriter).
     switch (result.outcome) {
     case Outcome::Queued: {
         DataWriter data;
         data.field("estimated_time", u"1-3 minutes")
+            .raw("eta", etaJson())
             .field("message", outcomeMessage(Outcome::Queued, u))
             .field("outcome", outcomeName(Outcome::Queued))
             .flag("queued", true);
@@ -101,6 +116,7 @@ ApiResponse ApiResponse::fromRequestResult(const RequestResult &result)
     case Outcome::AlreadyProcessed:
         return DataWriter()
             .field("estimated_time", u"complete")
+            .raw("eta", QByteArrayLiteral("null")) // nothing to wait for
             .field("message", outcomeMessage(Outcome::AlreadyProcessed, u))
             .field("outcome", outcomeName(Outcome::AlreadyProcessed))
             .flag("queued", false)
@@ -109,6 +125,7 @@ ApiResponse ApiResponse::fromRequestResult(const RequestResult &result)
     case Outcome::AlreadyQueued:
     case Outcome::DuplicateInBatch: // cannot happen for one request; the profile is queued
         return DataWriter()
+            .raw("eta", etaJson())
             .field("message", outcomeMessage(Outcome::AlreadyQueued, u))
             .field("outcome", outcomeName(Outcome::AlreadyQueued))
             .flag("queued", false)
@@ -122,6 +139,40 @@ ApiResponse ApiResponse::fromRequestResult(const RequestResult &result)
         break;
     }
     return databaseUnavailable();
+}
+
+ApiResponse ApiResponse::fromBatchResults(
+    const QString &id, const QString &name, const QList<RequestResult> &results)
+{
+    // One transaction: a failed item means nothing was recorded; say why as the single route
+    // does (503 database_unavailable or repair_required), never a 200.
+    for (const RequestResult &r : results) {
+        if (r.outcome == Outcome::Error || r.outcome == Outcome::Cancelled)
+            return fromError(r.errorKind, r.message);
+    }
+    QJsonArray items;
+    for (const RequestResult &r : results) {
+        // The single route's words for the outcomes it shares; the core's for the others
+        // (invalid: why; duplicate_in_batch: the line it repeats).
+        const bool shared = r.outcome == Outcome::Queued ||
+            r.outcome == Outcome::AlreadyProcessed || r.outcome == Outcome::AlreadyQueued;
+        items.append(QJsonObject { { QStringLiteral("input"), r.input },
+            { QStringLiteral("username"), r.username },
+            { QStringLiteral("outcome"), outcomeName(r.outcome) },
+            { QStringLiteral("message"),
+                shared ? outcomeMessage(r.outcome, r.username) : r.message } });
+    }
+    return success({ { QStringLiteral("id"), id }, { QStringLiteral("name"), name },
+        { QStringLiteral("results"), items } });
+}
+
+ApiResponse ApiResponse::fromBatchDetail(const BatchDetail &detail)
+{
+    if (!detail.ok)
+        return fromError(detail.errorKind, detail.error);
+    if (!detail.found)
+        return error(404, QStringLiteral("not_found"), QStringLiteral("No batch with this id"));
+    return success(BatchJson::summary(detail.summary));
 }
 
 ApiResponse ApiResponse::fromError(ErrorKind kind, const QString &message)

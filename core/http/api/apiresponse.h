@@ -7,6 +7,8 @@
 #include <QList>
 #include <QPair>
 
+#include <optional>
+
 namespace ViralSpot::Http {
 
 // One HTTP answer before it is framed: status, extra headers, JSON body.
@@ -19,7 +21,17 @@ struct ApiResponse
     // The one place core results become HTTP (contract: Endpoint).
     // queued / already_processed / already_queued: 200 with the contract's data;
     // invalid: 400 invalid_username or invalid_source; error or anything else: 503.
-    static ApiResponse fromRequestResult(const RequestResult &result);
+    // `eta` (contract: Batches): the honest estimate for the profile, `null` when unknown; the
+    // field is present on every 200 (estimated_time stays the original's).
+    static ApiResponse fromRequestResult(
+        const RequestResult &result, const std::optional<Eta> &eta = std::nullopt);
+    // POST /api/batches: {"success":true,"data":{"id","name","results":[{"input","username",
+    // "outcome","message"}, ...]}}, or the error of the first failed item (503: nothing was
+    // recorded, the batch is one transaction).
+    static ApiResponse fromBatchResults(
+        const QString &id, const QString &name, const QList<RequestResult> &results);
+    // GET /api/batches/{id}.
+    static ApiResponse fromBatchDetail(const BatchDetail &detail);
     static ApiResponse fromProfileStatus(const QString &username, const ProfileStatus &status);
     // An error's kind: 503 repair_required with the core's message for RepairRequired, 503
     // database_unavailable with it for SetupRequired, else the generic database_unavailable.

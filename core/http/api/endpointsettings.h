@@ -46,6 +46,9 @@ struct EndpointSettings
     int maxRequestLineBytes = 8 * 1024;
     int maxHeaderBytes = 16 * 1024;
     int maxBodyBytes = 64 * 1024;
+    // POST /api/batches: its body (413 above it), and the usernames in it (413 above it).
+    int maxBatchBodyBytes = 2 * 1024 * 1024;
+    int maxBatchUsernames = 10000;
 
     // Ok when these settings may start a server, else why not (a sentence for the user).
     Result validate() const;

@@ -1,11 +1,18 @@
 #include "core/http/api/frontend.h"
 
+#include "core/batches/batches.h"
 #include "core/http/api/routes.h"
 #include "core/http/db/databaseworkers.h"
+#include "core/ids.h"
 #include "core/username.h"
 
 #include <QCryptographicHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonParseError>
 
+#include <algorithm>
 #include <optional>
 
 namespace ViralSpot::Http {
@@ -23,6 +30,7 @@ Frontend::Frontend(const EndpointSettings &settings, GroupCommitter *writer, Dat
     QObject *parent)
     : QAbstractHttpServer(parent)
     , m_databaseTimeoutMs(settings.databaseTimeoutMs)
+    , m_maxBatchUsernames(settings.maxBatchUsernames)
     , m_readOnly(settings.readOnly)
     , m_allowedOrigins(settings.allowedOrigins)
     , m_writer(writer)
@@ -87,6 +95,8 @@ const QList<Frontend::Route> &Frontend::routes()
             &Frontend::handleProfileRequest },
         { { "api", "profile", Routes::UsernameSegment, "status" }, get, GetMethods,
             &Frontend::handleProfileStatus },
+        { { "api", "batches" }, Method::Post, PostMethods, &Frontend::handleBatchCreate },
+        { { "api", "batches", Routes::IdSegment }, get, GetMethods, &Frontend::handleBatchStatus },
     };
     return table;
 }
@@ -133,7 +143,7 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
         return;
     }
 
-    Call call { request, connection, pending, {} };
+    Call call { request, connection, pending, {}, {} };
     if (route->path.contains(Routes::UsernameSegment)) {
         const std::optional<QString> input = Routes::decodeComponent(rawUsername);
         if (!input) {
@@ -147,6 +157,14 @@ void Frontend::dispatch(const QHttpServerRequest &request, Connection *connectio
             return;
         }
         call.username = parsed.username;
+    }
+    if (route->path.contains(Routes::IdSegment)) {
+        const std::optional<QString> id = Routes::decodeComponent(rawUsername);
+        if (!id) { // no batch has such an id
+            connection->answer(pending, ApiResponse::notFound());
+            return;
+        }
+        call.id = *id;
     }
     (this->*route->handle)(call);
 }
@@ -255,13 +273,172 @@ void Frontend::handleProfileRequest(const Call &call)
     const QPointer<Frontend> self(this);
     const QPointer<Connection> target(call.connection);
     const std::weak_ptr<Connection::Pending> slot(call.pending);
-    m_writer->submit({ call.username, source }, [self, target, slot](const RequestResult &result) {
-        if (self && result.outcome == Outcome::Error)
-            self->m_failures.note(Connection::monotonicMs());
-        else if (self)
-            self->m_failures.noteSuccess();
-        if (target)
-            target->answer(slot.lock(), ApiResponse::fromRequestResult(result));
+    m_writer->submit({ call.username, source },
+        [self, target, slot](const RequestResult &result, const std::optional<Eta> &eta) {
+            if (self && result.outcome == Outcome::Error)
+                self->m_failures.note(Connection::monotonicMs());
+            else if (self)
+                self->m_failures.noteSuccess();
+            if (target)
+                target->answer(slot.lock(), ApiResponse::fromRequestResult(result, eta));
+        });
+    watchDeadline(call.connection, call.pending);
+}
+
+// POST /api/batches with {"name"?, "source"?, "usernames": [...]} (contract: Batches): recorded
+// as a batch (origin "endpoint", submitted by the client's address) with its queue rows in one
+// transaction on a writer thread; one result per input, as the single route's outcomes.
+void Frontend::handleBatchCreate(const Call &call)
+{
+    if (m_readOnly) {
+        call.connection->answer(call.pending, ApiResponse::readOnly());
+        return;
+    }
+    const auto invalid = [&call](const QString &code, const QString &message) {
+        call.connection->answer(call.pending, ApiResponse::error(400, code, message));
+    };
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(call.request.body(), &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        invalid(QStringLiteral("invalid_json"),
+            QStringLiteral("The body is not valid JSON: %1 (at byte %2)")
+                .arg(parseError.errorString())
+                .arg(parseError.offset));
+        return;
+    }
+    if (!document.isObject()) {
+        invalid(QStringLiteral("invalid_json"),
+            QStringLiteral("The body must be a JSON object with a \"usernames\" array"));
+        return;
+    }
+    const QJsonObject body = document.object();
+    const QJsonValue list = body.value(QStringLiteral("usernames"));
+    if (!list.isArray()) {
+        invalid(QStringLiteral("invalid_usernames"),
+            QStringLiteral("\"usernames\" must be an array of strings"));
+        return;
+    }
+    const QJsonArray array = list.toArray();
+    if (array.isEmpty()) {
+        invalid(QStringLiteral("invalid_usernames"),
+            QStringLiteral("\"usernames\" is empty: a batch needs at least one"));
+        return;
+    }
+    if (array.size() > m_maxBatchUsernames) {
+        call.connection->answer(call.pending,
+            ApiResponse::error(413, QStringLiteral("too_many_usernames"),
+                QStringLiteral("At most %1 usernames per batch (%2 given)")
+                    .arg(m_maxBatchUsernames)
+                    .arg(array.size())));
+        return;
+    }
+    QStringList inputs;
+    inputs.reserve(array.size());
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        if (!array[i].isString()) {
+            invalid(QStringLiteral("invalid_usernames"),
+                QStringLiteral("\"usernames\" must be an array of strings (item %1 is not)")
+                    .arg(i + 1));
+            return;
+        }
+        inputs.append(array[i].toString());
+    }
+    const QJsonValue nameValue = body.value(QStringLiteral("name"));
+    const QJsonValue sourceValue = body.value(QStringLiteral("source"));
+    if (!nameValue.isUndefined() && !nameValue.isNull() && !nameValue.isString()) {
+        invalid(QStringLiteral("invalid_name"), QStringLiteral("\"name\" must be a string"));
+        return;
+    }
+    constexpr int MaxNameLength = 200;
+    QString name = nameValue.toString().trimmed();
+    if (name.size() > MaxNameLength) {
+        invalid(QStringLiteral("invalid_name"),
+            QStringLiteral("\"name\" is longer than %1 characters").arg(MaxNameLength));
+        return;
+    }
+    if (!sourceValue.isUndefined() && !sourceValue.isNull() && !sourceValue.isString()) {
+        call.connection->answer(call.pending,
+            ApiResponse::invalidSource(QStringLiteral("The source must be a string")));
+        return;
+    }
+    QString source = sourceValue.toString();
+    if (source.isEmpty()) // an empty source means the default, as on the single route
+        source = Username::DefaultSource.toString();
+    if (const std::optional<QString> error = Username::sourceError(source)) {
+        call.connection->answer(call.pending, ApiResponse::invalidSource(*error));
+        return;
+    }
+
+    NewBatch record;
+    record.id = Ids::uuidV7();
+    record.origin = QStringLiteral("endpoint");
+    record.name = name.isEmpty()
+        ? Batches::defaultName(source, record.origin, QDateTime::currentDateTimeUtc())
+        : name;
+    record.source = source;
+    record.submittedBy = call.request.remoteAddress().toString();
+
+    call.connection->markWrite(call.pending);
+    const QPointer<Frontend> self(this);
+    const QPointer<Connection> target(call.connection);
+    const std::weak_ptr<Connection::Pending> slot(call.pending);
+    const QString id = record.id;
+    const QString batchName = record.name;
+    m_writer->submitBatch(std::move(inputs), source, std::move(record),
+        [self, target, slot, id, batchName](const QList<RequestResult> &results) {
+            const bool failed = std::any_of(results.cbegin(), results.cend(),
+                [](const RequestResult &r) { return r.outcome == Outcome::Error; });
+            if (self && failed)
+                self->m_failures.note(Connection::monotonicMs());
+            else if (self)
+                self->m_failures.noteSuccess();
+            if (target)
+                target->answer(slot.lock(), ApiResponse::fromBatchResults(id, batchName, results));
+        });
+    // A batch of thousands takes longer than one request: its own, longer deadline (the
+    // shared deadline queue is kept in arrival order for the single requests).
+    QTimer::singleShot(qMax(30000, 4 * m_databaseTimeoutMs), this, [this, target, slot] {
+        const Connection::PendingPtr pending = slot.lock();
+        if (pending && !pending->ready && target) {
+            target->answer(pending, ApiResponse::databaseUnavailable());
+            m_failures.note(Connection::monotonicMs());
+        }
+    });
+}
+
+// GET /api/batches/{id}: counts, state and ETA, read after the writes before it on the
+// connection (a client that just created the batch finds it).
+void Frontend::handleBatchStatus(const Call &call)
+{
+    const QPointer<Connection> target(call.connection);
+    const std::weak_ptr<Connection::Pending> slot(call.pending);
+    const QDeadlineTimer deadline(m_databaseTimeoutMs);
+    DatabaseReader *reader = m_reader;
+    const QString id = call.id;
+    call.connection->afterWrites([this, reader, target, slot, id, deadline] {
+        reader->submit(
+            [this, target, slot, id](RequestService &service) {
+                ValueResult<QSqlDatabase> db = service.database();
+                BatchDetail detail;
+                if (db.ok) {
+                    detail = Batches::detail(db.value, id);
+                } else {
+                    detail.error = db.error;
+                    detail.errorKind = ErrorKind::Unavailable;
+                }
+                QMetaObject::invokeMethod(
+                    this,
+                    [this, target, slot, detail] {
+                        if (!detail.ok)
+                            m_failures.note(Connection::monotonicMs());
+                        else
+                            m_failures.noteSuccess();
+                        if (target)
+                            target->answer(slot.lock(), ApiResponse::fromBatchDetail(detail));
+                    },
+                    Qt::QueuedConnection);
+            },
+            deadline);
     });
     watchDeadline(call.connection, call.pending);
 }

@@ -45,6 +45,7 @@ private:
         Connection *connection;
         Connection::PendingPtr pending;
         QString username;
+        QString id; // the route's {id} segment, decoded
     };
     // One row of the route table (routes() in frontend.cpp): a path, the methods it answers
     // (anything else is 405 with `allow`; OPTIONS is answered for every route) and its handler.
@@ -66,6 +67,8 @@ private:
     void handleHealth(const Call &call);
     void handleProfileStatus(const Call &call);
     void handleProfileRequest(const Call &call);
+    void handleBatchCreate(const Call &call);
+    void handleBatchStatus(const Call &call);
 
     bool authorized(const QByteArray &authorization) const;
     void watchDeadline(Connection *connection, const Connection::PendingPtr &pending);
@@ -79,6 +82,7 @@ private:
     };
 
     int m_databaseTimeoutMs;
+    int m_maxBatchUsernames;
     bool m_readOnly;
     QByteArray m_tokenHash; // SHA-256 of the token; empty: no authentication
     QStringList m_allowedOrigins;

@@ -20,7 +20,7 @@ bool matches(const QByteArrayList &path, const QByteArrayList &segments, QByteAr
         return false;
     QByteArray captured;
     for (qsizetype i = 0; i < path.size(); ++i) {
-        if (path[i] == UsernameSegment) {
+        if (path[i] == UsernameSegment || path[i] == IdSegment) {
             if (segments[i].isEmpty())
                 return false;
             captured = segments[i];

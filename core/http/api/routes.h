@@ -14,13 +14,15 @@ namespace ViralSpot::Http::Routes {
 
 // In a route's path: any one non-empty segment, handed to the handler as the username.
 inline const QByteArray UsernameSegment = QByteArrayLiteral("{username}");
+// In a route's path: any one non-empty segment, handed to the handler as an id (a batch's).
+inline const QByteArray IdSegment = QByteArrayLiteral("{id}");
 
 // The percent-encoded segments of a URL's path, without the leading empty one; one trailing
 // slash is forgiven ("/health/" is "/health", but "/" stays one empty segment).
 QByteArrayList pathSegments(const QUrl &url);
 
 // Whether `segments` match a route's `path`; *capture is set to the (still encoded) segment at
-// UsernameSegment, if the path has one.
+// UsernameSegment or IdSegment, if the path has one.
 bool matches(const QByteArrayList &path, const QByteArrayList &segments, QByteArray *capture);
 
 // "GET", "POST", ... for the request log ("UNKNOWN" for anything else).

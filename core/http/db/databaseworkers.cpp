@@ -1,8 +1,10 @@
 #include "core/http/db/databaseworkers.h"
 
 #include "core/auditlog.h"
+#include "core/bulkparser.h"
 #include "core/http/httplogging.h"
 
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QSqlQuery>
 #include <QThread>
@@ -26,6 +28,58 @@ QString connectionName(const char *purpose, const void *owner)
 }
 
 } // namespace
+
+std::optional<Eta> ProfileEtas::forResult(QSqlDatabase &db, const RequestResult &result)
+{
+    // Processed, invalid, failed: nothing to wait for, or nothing known.
+    if (result.outcome != Outcome::Queued && result.outcome != Outcome::AlreadyQueued)
+        return std::nullopt;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const auto estimate = [&db, &result] {
+        const EtaEstimate estimate = Batches::etaForProfile(db, result.username);
+        return estimate.ok ? estimate.eta : std::nullopt;
+    };
+    if (result.outcome == Outcome::Queued) {
+        ++m_queuedSinceTail;
+        const qint64 ahead = m_tail.eta ? m_tail.eta->ahead : 0;
+        if (!m_hasTail || now - m_tail.atMs >= KeepMs ||
+            m_queuedSinceTail > qMax<qint64>(100, ahead / 10)) {
+            if (!spend(now))
+                return m_hasTail && now - m_tail.atMs < StaleMs ? m_tail.eta : std::nullopt;
+            m_tail = { estimate(), now };
+            m_hasTail = true;
+            m_queuedSinceTail = 0;
+        }
+        return m_tail.eta;
+    }
+    if (m_byUsername.size() >= MaxKept) {
+        for (auto it = m_byUsername.begin(); it != m_byUsername.end();)
+            it = now - it->atMs >= StaleMs ? m_byUsername.erase(it) : std::next(it);
+        if (m_byUsername.size() >= MaxKept)
+            m_byUsername.clear();
+    }
+    const auto found = m_byUsername.constFind(result.username);
+    if (found != m_byUsername.constEnd() && now - found->atMs < KeepMs)
+        return found->eta;
+    if (!spend(now)) // over budget: an older estimate, else unknown
+        return found != m_byUsername.constEnd() && now - found->atMs < StaleMs ? found->eta
+                                                                               : std::nullopt;
+    Kept &kept = m_byUsername[result.username];
+    kept = { estimate(), now };
+    return kept.eta;
+}
+
+bool ProfileEtas::spend(qint64 nowMs)
+{
+    if (nowMs - m_secondStart >= 1000) {
+        m_secondStart = nowMs;
+        m_spent = 0;
+    }
+    if (m_spent >= MaxPerSecond)
+        return false;
+    ++m_spent;
+    return true;
+}
 
 GroupCommitter::GroupCommitter(const DatabaseConfig &config, QObject *context, int threads)
     : m_config(config)
@@ -94,30 +148,75 @@ void GroupCommitter::submit(const RequestItem &item, Callback callback)
         m_wake.notify_one();
 }
 
-void GroupCommitter::answer(Batch batch, std::shared_ptr<QList<RequestResult>> results)
+void GroupCommitter::submitBatch(
+    QStringList inputs, QString source, NewBatch record, BatchCallback callback)
 {
-    for (const RequestResult &r : std::as_const(*results))
+    {
+        std::lock_guard lock(m_mutex);
+        m_batches.push_back(
+            { std::move(inputs), std::move(source), std::move(record), std::move(callback) });
+    }
+    m_wake.notify_one();
+}
+
+void GroupCommitter::answer(Batch batch, std::shared_ptr<QList<RequestResult>> results,
+    RequestService &service, ProfileEtas &etaCache)
+{
+    auto etas = std::make_shared<std::vector<std::optional<Eta>>>(results->size());
+    QSqlDatabase db = service.database().value;
+    for (qsizetype i = 0; i < results->size(); ++i) {
+        const RequestResult &r = results->at(i);
         m_audit.add(r.outcome, r.username);
+        if (db.isOpen())
+            (*etas)[size_t(i)] = etaCache.forResult(db, r);
+    }
     QMetaObject::invokeMethod(
         m_context.data(),
-        [batch, results] {
+        [batch, results, etas] {
             for (size_t i = 0; i < batch->size(); ++i) {
                 RequestResult result;
+                std::optional<Eta> eta;
                 if (qsizetype(i) < results->size()) {
                     result = results->at(qsizetype(i));
+                    eta = (*etas)[i];
                 } else {
                     result.username = (*batch)[i].item.username;
                     result.outcome = Outcome::Error;
                 }
-                (*batch)[i].callback(result);
+                (*batch)[i].callback(result, eta);
             }
         },
         Qt::QueuedConnection);
 }
 
+void GroupCommitter::runBatch(RequestService &service, BatchJob &job)
+{
+    // One transaction for the whole batch (its size is limited by the route): the queue rows,
+    // the batch and its items commit together or not at all.
+    const BulkParseResult parsed = BulkParser::fromInputs(job.inputs);
+    BatchOptions options;
+    options.chunkSize = qMax(options.chunkSize, int(parsed.entries.size()));
+    options.notePausedRows = false; // the endpoint's messages are fixed
+    options.record = job.record;
+    options.recordAfterFailure = false; // a 503 gives out no id: nothing of it may remain
+    auto results =
+        std::make_shared<QList<RequestResult>>(service.requestBulk(parsed, job.source, options));
+    for (const RequestResult &r : std::as_const(*results))
+        m_audit.add(r.outcome, r.username);
+    const auto failed = std::find_if(results->cbegin(), results->cend(),
+        [](const RequestResult &r) { return r.outcome == Outcome::Error; });
+    if (failed != results->cend())
+        qCWarning(lcHttp).noquote()
+            << "a batch of" << parsed.entries.size() << "usernames failed:" << failed->message;
+    BatchCallback callback = std::move(job.callback);
+    QMetaObject::invokeMethod(
+        m_context.data(), [callback, results] { callback(*results); }, Qt::QueuedConnection);
+}
+
 void GroupCommitter::runTriage()
 {
     RequestService service(m_config, connectionName("triage", QThread::currentThread()));
+    ProfileEtas etaCache;
     for (;;) {
         std::vector<Job> jobs;
         {
@@ -161,7 +260,7 @@ void GroupCommitter::runTriage()
         if (answered->size() < jobs.size())
             m_wake.notify_one();
         if (!answered->empty())
-            answer(answered, results);
+            answer(answered, results, service, etaCache);
     }
     service.close();
 }
@@ -169,6 +268,7 @@ void GroupCommitter::runTriage()
 void GroupCommitter::run()
 {
     RequestService service(m_config, connectionName("writer", QThread::currentThread()));
+    ProfileEtas etaCache;
     // Early, so the first request does not pay for it.
     if (const Result opened = service.open(); !opened.ok)
         qCWarning(lcHttp) << "database not available yet:" << opened.error;
@@ -195,14 +295,20 @@ void GroupCommitter::run()
     auto lastCommitEnd = std::chrono::steady_clock::now() - m_holdFor;
     for (;;) {
         Batch batch = std::make_shared<std::vector<Job>>();
+        std::optional<BatchJob> batchJob;
         {
             std::unique_lock lock(m_mutex);
-            m_wake.wait_for(
-                lock, IdleCheckInterval, [this] { return !m_pending.empty() || m_stopping; });
-            if (m_pending.empty() && m_stopping)
+            m_wake.wait_for(lock, IdleCheckInterval,
+                [this] { return !m_pending.empty() || !m_batches.empty() || m_stopping; });
+            if (m_pending.empty() && m_batches.empty() && m_stopping)
                 break;
+            if (!m_batches.empty()) {
+                batchJob = std::move(m_batches.front());
+                m_batches.erase(m_batches.begin());
+            }
             const auto now = std::chrono::steady_clock::now();
-            if (m_pending.size() < m_holdBelow && !m_stopping && now - lastCommitEnd < m_holdFor) {
+            if (!batchJob && m_pending.size() < m_holdBelow && !m_stopping &&
+                now - lastCommitEnd < m_holdFor) {
                 m_wake.wait_until(lock, now + m_holdFor,
                     [this] { return m_pending.size() >= m_holdBelow || m_stopping; });
             }
@@ -210,6 +316,8 @@ void GroupCommitter::run()
         }
         if (sinceAudit.elapsed() >= AuditIntervalMs)
             flushAudit();
+        if (batchJob)
+            runBatch(service, *batchJob);
         if (batch->empty()) {
             service.checkFiles(); // idle: let go of replaced files (it checks after commits)
             continue;
@@ -238,7 +346,7 @@ void GroupCommitter::run()
         if (results->size() != items.size())
             qCWarning(lcHttp) << "request batch answered" << results->size() << "of"
                               << items.size();
-        answer(batch, results);
+        answer(batch, results, service, etaCache);
         lastCommitEnd = std::chrono::steady_clock::now();
     }
     flushAudit();

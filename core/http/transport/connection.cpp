@@ -169,7 +169,8 @@ void Connection::inspectIncoming()
 
     m_requestBytes += available;
     // A safety net over the precise checks below (pipelined requests can make this count high).
-    if (m_requestBytes > 4 * qint64(m_limits.maxHeaderBytes + m_limits.maxBodyBytes)) {
+    if (m_requestBytes >
+        4 * (qint64(m_limits.maxHeaderBytes) + qMax(m_bodyLimit, qint64(m_limits.maxBodyBytes)))) {
         reject(ApiResponse::payloadTooLarge());
         return;
     }
@@ -180,7 +181,7 @@ void Connection::inspectIncoming()
         examineHead();
     } else if (m_chunked) {
         m_bodyBytes += available;
-        if (m_bodyBytes > m_limits.maxBodyBytes)
+        if (m_bodyBytes > m_bodyLimit)
             reject(ApiResponse::payloadTooLarge());
     }
 }
@@ -193,6 +194,7 @@ void Connection::startRequest(qint64 nowMs)
     m_chunked = false;
     m_requestBytes = 0;
     m_bodyBytes = 0;
+    m_bodyLimit = m_limits.maxBodyBytes;
     m_requestStartMs = nowMs;
 }
 
@@ -224,6 +226,19 @@ void Connection::examineHead()
         return;
     }
     m_headDone = true;
+    // The batch route takes a larger body (a list of up to 10,000 usernames): its request line
+    // is "POST /api/batches" followed by the version, a query or one trailing slash.
+    {
+        static const QByteArray batches = QByteArrayLiteral("POST /api/batches");
+        const QByteArray line = m_head.mid(start, lineEnd - start);
+        if (line.startsWith(batches) && line.size() > batches.size()) {
+            const char next = line.at(batches.size());
+            const bool slash = next == '/' &&
+                (line.size() == batches.size() + 1 || line.at(batches.size() + 1) == ' ');
+            if (next == ' ' || next == '?' || slash)
+                m_bodyLimit = m_limits.maxBatchBodyBytes;
+        }
+    }
 
     qint64 contentLength = 0;
     bool expectContinue = false;
@@ -247,13 +262,13 @@ void Connection::examineHead()
             expectContinue = value.toLower() == "100-continue";
         }
     }
-    if (contentLength > m_limits.maxBodyBytes) {
+    if (contentLength > m_bodyLimit) {
         reject(ApiResponse::payloadTooLarge());
         return;
     }
     if (m_chunked) {
         m_bodyBytes = m_head.size() - (end + terminator);
-        if (m_bodyBytes > m_limits.maxBodyBytes) {
+        if (m_bodyBytes > m_bodyLimit) {
             reject(ApiResponse::payloadTooLarge());
             return;
         }

@@ -32,6 +32,8 @@ struct ConnectionLimits
     int maxRequestLineBytes = 8 * 1024;
     int maxHeaderBytes = 16 * 1024;
     int maxBodyBytes = 64 * 1024;
+    // The body of `POST /api/batches` (a JSON list of usernames) may be this large instead.
+    int maxBatchBodyBytes = 2 * 1024 * 1024;
     int requestTimeoutMs = 10000;
     int idleTimeoutMs = 60000;
 };
@@ -117,6 +119,7 @@ private:
     bool m_inRequest = false;
     bool m_headDone = false;
     bool m_chunked = false;
+    qint64 m_bodyLimit = 0; // the request's: maxBodyBytes, or maxBatchBodyBytes
     qint64 m_requestBytes = 0;
     qint64 m_bodyBytes = 0;
     qint64 m_requestStartMs = 0;
