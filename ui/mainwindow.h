@@ -9,9 +9,12 @@ class QTabWidget;
 
 namespace ViralSpot::Ui {
 
+class BatchesTab;
 class BulkPage;
 class ConnectionStatus;
 class DatabaseSession;
+class DesktopNotifier;
+class NotificationBanner;
 class SecretStore;
 class SingleRequestPage;
 #ifdef VIRALSPOT_HAS_HTTP
@@ -60,6 +63,8 @@ private:
     void rebuildQueueTabs(const ViralSpot::DatabaseConfig &config);
     // A source used on either tab is offered first on both, and remembered.
     void rememberSource(const QString &source);
+    // The Batches tab with this batch's page (Follow in Batches, a notification's click).
+    void openBatch(const QString &id);
 
     Settings m_settings;
     MainWindowOptions m_options;
@@ -74,6 +79,9 @@ private:
     EndpointPanel *m_endpointPanel = nullptr;
 #endif
     QList<QWidget *> m_queueTabs;
+    BatchesTab *m_batchesTab = nullptr; // one of m_queueTabs: rebuilt with them
+    DesktopNotifier *m_notifier = nullptr;
+    NotificationBanner *m_notificationBanner = nullptr;
     int m_restoreTab = -1; // the remembered tab, applied once every tab exists
 };
 

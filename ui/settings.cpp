@@ -16,9 +16,9 @@ struct Entry
 };
 
 // The one table of keys and defaults.
-const std::array<Entry, 20> &table()
+const std::array<Entry, 21> &table()
 {
-    static const std::array<Entry, 20> entries = { {
+    static const std::array<Entry, 21> entries = { {
         { Settings::Key::DatabaseEngine, "database/engine", QStringLiteral("sqlite") },
         { Settings::Key::SqlitePath, "database/sqlitePath", QString() },
         { Settings::Key::PgHost, "database/host", QStringLiteral("localhost") },
@@ -39,6 +39,7 @@ const std::array<Entry, 20> &table()
         { Settings::Key::EndpointOrigins, "endpoint/allowedOrigins", QStringList() },
         { Settings::Key::EndpointAutoStart, "endpoint/autoStart", false },
         { Settings::Key::ReadOnly, "general/readOnly", false },
+        { Settings::Key::BatchNotifications, "batches/notifications", true },
     } };
     return entries;
 }
@@ -220,6 +221,16 @@ QStringList Settings::endpointOrigins() const
 bool Settings::endpointAutoStart() const
 {
     return value(Key::EndpointAutoStart).toBool();
+}
+
+bool Settings::batchNotifications() const
+{
+    return value(Key::BatchNotifications).toBool();
+}
+
+void Settings::setBatchNotifications(bool on)
+{
+    setValue(Key::BatchNotifications, on);
 }
 
 } // namespace ViralSpot::Ui

@@ -36,6 +36,7 @@ public:
         EndpointOrigins,
         EndpointAutoStart,
         ReadOnly, // look, but never write: no request, no queue action, no endpoint writes
+        BatchNotifications, // a desktop notification when one of my batches finishes
     };
 
     Settings();
@@ -76,6 +77,9 @@ public:
     int endpointPort() const;
     QStringList endpointOrigins() const;
     bool endpointAutoStart() const;
+
+    bool batchNotifications() const;
+    void setBatchNotifications(bool on);
 
 private:
     mutable QSettings m_settings;

@@ -4,6 +4,7 @@
 
 class QComboBox;
 class QLabel;
+class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSplitter;
@@ -56,10 +57,13 @@ Q_SIGNALS:
     // The page wants to be the current tab (a file was imported).
     void activationRequested();
     void canSubmitChanged(bool canSubmit);
+    // "Follow in Batches": the batch's page, please.
+    void followBatchRequested(const QString &batchId);
 
 private:
     void refresh();
     void updateButtons();
+    void updateBatchNamePlaceholder();
     void clear();
     bool confirmReplaceText(const QString &path);
     bool confirmSubmitAgain();
@@ -70,6 +74,8 @@ private:
     BulkEditor *m_editor = nullptr;
     QLabel *m_previewCounts = nullptr;
     SourceCombo *m_sourceCombo = nullptr;
+    QLineEdit *m_batchName = nullptr;
+    QPushButton *m_followButton = nullptr;
     QPushButton *m_submitButton = nullptr;
     QPushButton *m_cancelButton = nullptr;
     QPushButton *m_retryButton = nullptr;
