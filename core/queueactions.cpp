@@ -334,7 +334,8 @@ QueueActionResult apply(
                 }
             }
             entry.total = result.requested;
-            entry.details = QJsonObject {
+            // The caller's details (e.g. a batch's id) stay; the counts are added.
+            const QJsonObject counts {
                 { QStringLiteral("changed"), result.changed() },
                 { QStringLiteral("skipped_active_exists"),
                     result.skippedCount(QueueActionSkip::Reason::ActiveExists) },
@@ -345,6 +346,8 @@ QueueActionResult apply(
                 { QStringLiteral("skipped_not_found"),
                     result.skippedCount(QueueActionSkip::Reason::NotFound) },
             };
+            for (auto it = counts.begin(); it != counts.end(); ++it)
+                entry.details.insert(it.key(), it.value());
             const Result audited = AuditLog::record(db, entry);
             ok = audited.ok;
             auditError = audited.error;

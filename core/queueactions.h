@@ -58,8 +58,9 @@ QString reasonName(QueueActionSkip::Reason reason); // "not_found", "wrong_state
 // not in the right state are skipped, and so is any row that would become a second active
 // (PENDING/PROCESSING) row for its username — the database's partial unique index is the
 // final word, so a concurrent writer is handled by retrying the statement. The audit row
-// (`audit`: origin and optionally who/where; action, usernames, total and details are filled
-// in here) is written in the same transaction; leave audit.origin empty to write none.
+// (`audit`: origin and optionally who/where and details of its own; action, usernames, total
+// and the counts in details are filled in here) is written in the same transaction; leave
+// audit.origin empty to write none.
 QueueActionResult apply(
     QSqlDatabase &db, QueueAction action, const QStringList &ids, const AuditEntry &audit = {});
 

@@ -1,5 +1,6 @@
 #include "core/requestservice.h"
 
+#include "core/batches/batchrecord.h"
 #include "core/database.h"
 #include "core/ids.h"
 #include "core/logging.h"
@@ -73,44 +74,108 @@ RequestResult RequestService::request(const QString &input, const QString &sourc
 QList<RequestResult> RequestService::requestItems(
     const QList<RequestItem> &items, const BatchOptions &options)
 {
-    // 1. Invalid items never reach SQL; a repeat is answered from its first occurrence.
     QList<RequestResult> results(items.size());
-    QList<int> leaders; // items sent to the database, in order
-    QList<int> leaderOf(items.size(), -1); // for a repeat: the index of its first occurrence
-    QHash<QString, int> first; // username -> index of its first occurrence
-    first.reserve(items.size());
+    QList<bool> send(items.size(), true);
     for (int i = 0; i < items.size(); ++i) {
         RequestResult &r = results[i];
         r.input = items[i].username;
         r.username = items[i].username;
         r.source = items[i].source;
+    }
+    submit(results, send, options);
+    return results;
+}
+
+void RequestService::submit(
+    QList<RequestResult> &results, const QList<bool> &send, const BatchOptions &options)
+{
+    const std::optional<NewBatch> &record = options.record;
+    const int firstPosition = record ? qMax(1, record->firstPosition) : 1;
+
+    // 1. Invalid items never reach SQL; a repeat is answered from its first occurrence (in a
+    // recorded batch: as a duplicate in the batch).
+    QList<int> leaders; // items sent to the database, in order
+    QList<int> leaderOf(results.size(), -1); // for a repeat: the index of its first occurrence
+    QHash<QString, int> first; // username -> index of its first occurrence
+    first.reserve(results.size());
+    for (int i = 0; i < results.size(); ++i) {
+        if (!send[i])
+            continue;
+        RequestResult &r = results[i];
         // Validated again here: this is the last door before SQL, whoever calls it.
-        if (const QString problem = itemProblem(items[i]); !problem.isEmpty()) {
+        if (const QString problem = itemProblem({ r.username, r.source }); !problem.isEmpty()) {
             r.outcome = Outcome::Invalid;
             r.message = problem;
             continue;
         }
-        const auto it = first.constFind(items[i].username);
+        const auto it = first.constFind(r.username);
         if (it != first.constEnd()) {
             leaderOf[i] = it.value();
+            if (record) {
+                r.outcome = Outcome::DuplicateInBatch;
+                r.message = tr("Repeats %1 from input %2 of this batch")
+                                .arg(r.username)
+                                .arg(firstPosition + it.value());
+            }
             continue;
         }
-        first.insert(items[i].username, i);
+        first.insert(r.username, i);
         leaders.append(i);
     }
+
+    // 1b. A chunk of a streamed batch: names an earlier chunk recorded are duplicates too,
+    // found through the items' (batch_id, username) index, so memory does not grow with the
+    // input. Read before the write: the chunks of one stream come one after another.
+    if (record && record->appendToExisting && !leaders.isEmpty())
+        markEarlierDuplicates(results, leaders, *record);
 
     // 2. The rest in chunks, one transaction each; progress and cancellation between chunks.
     const int chunkSize = qMax(1, options.chunkSize);
     std::optional<QString> databaseGone; // the rest fail at once, not after a timeout each
-    int done = items.size() - leaders.size();
+    int done = results.size() - leaders.size();
+    int nextEntry = 0; // the first input not yet recorded (BatchOptions::record)
+    bool batchWritten = record && record->appendToExisting;
+    const QDateTime createdAt = QDateTime::currentDateTimeUtc();
+    QList<BatchRecord::Entry> unrecorded; // inputs whose chunk wrote nothing
+    const auto entryOf = [&](int i) {
+        BatchRecord::Entry e;
+        const RequestResult &r = results[i];
+        e.position = firstPosition + i;
+        e.input = r.input;
+        e.username = r.username;
+        e.outcome = r.outcome;
+        e.message = r.message;
+        e.queueId = r.queueId;
+        return e;
+    };
     for (int start = 0; start < leaders.size(); start += chunkSize) {
         const int end = qMin<int>(start + chunkSize, leaders.size());
         QList<RequestItem> chunk;
         chunk.reserve(end - start);
         for (int k = start; k < end; ++k)
-            chunk.append(items[leaders[k]]);
+            chunk.append({ results[leaders[k]].username, results[leaders[k]].source });
+
+        // This chunk's transaction records the inputs up to its last row (the last chunk: all
+        // the rest), those not sent with their final answer.
+        BatchRecord::Chunk recordChunk;
+        if (record) {
+            const int last = end == leaders.size() ? results.size() - 1 : leaders[end - 1];
+            recordChunk.batch = *record;
+            recordChunk.create = !batchWritten;
+            recordChunk.createdAt = createdAt;
+            recordChunk.entries.reserve(last - nextEntry + 1);
+            int k = start;
+            for (int i = nextEntry; i <= last; ++i) {
+                BatchRecord::Entry e = entryOf(i);
+                if (k < end && leaders[k] == i)
+                    e.chunkIndex = k++ - start;
+                recordChunk.entries.append(std::move(e));
+            }
+            nextEntry = last + 1;
+        }
 
         QList<RequestResult> answers(chunk.size());
+        bool written = false;
         if (options.cancel && options.cancel->load()) {
             for (RequestResult &a : answers)
                 a.outcome = Outcome::Cancelled;
@@ -120,9 +185,10 @@ QList<RequestResult> RequestService::requestItems(
                 a.message = *databaseGone;
             }
         } else {
-            answers = runChunk(chunk);
+            answers = runChunk(chunk, record ? &recordChunk : nullptr);
+            written = answers.constFirst().outcome != Outcome::Error;
             // The connection is gone: the next call reconnects.
-            if (answers.constFirst().outcome == Outcome::Error && !isOpen())
+            if (!written && !isOpen())
                 databaseGone = answers.constFirst().message;
         }
         for (int k = start; k < end; ++k) {
@@ -135,14 +201,29 @@ QList<RequestResult> RequestService::requestItems(
             r.requestId = a.requestId;
             r.queueId = a.queueId;
         }
+        if (record) {
+            if (written) {
+                batchWritten = true;
+            } else {
+                for (BatchRecord::Entry e : std::as_const(recordChunk.entries)) {
+                    if (e.chunkIndex >= 0) {
+                        const RequestResult &r = results[leaders[start + e.chunkIndex]];
+                        e.outcome = r.outcome;
+                        e.message = r.message;
+                        e.chunkIndex = -1;
+                    }
+                    unrecorded.append(std::move(e));
+                }
+            }
+        }
         done += end - start;
         if (options.progress)
-            options.progress(done, items.size());
+            options.progress(done, results.size());
     }
 
     // 3. Repeats answer like their first occurrence would if asked again now.
     for (int i = 0; i < results.size(); ++i) {
-        if (leaderOf[i] < 0)
+        if (leaderOf[i] < 0 || record)
             continue;
         RequestResult &r = results[i];
         const RequestResult &leader = results[leaderOf[i]];
@@ -151,11 +232,19 @@ QList<RequestResult> RequestService::requestItems(
             r.outcome == Outcome::Error ? leader.message : outcomeMessage(r.outcome, r.username);
         r.errorKind = leader.errorKind;
     }
+
+    // 4. Inputs no chunk recorded (nothing was sent, or their chunk failed or was cancelled):
+    // their own small transaction, so that every input is an item.
+    if (record) {
+        for (int i = nextEntry; i < results.size(); ++i)
+            unrecorded.append(entryOf(i));
+        if (!unrecorded.isEmpty() || !batchWritten)
+            recordUnsent(*record, !batchWritten, createdAt, unrecorded);
+    }
     if (leaders.isEmpty() && options.progress)
-        options.progress(items.size(), items.size());
+        options.progress(results.size(), results.size());
     if (options.notePausedRows)
         notePausedRows(results);
-    return results;
 }
 
 QList<RequestResult> RequestService::requestBulk(
@@ -164,12 +253,9 @@ QList<RequestResult> RequestService::requestBulk(
     const QString effectiveSource = source.isEmpty() ? Username::DefaultSource.toString() : source;
     const QString sourceError = Username::sourceError(effectiveSource);
 
-    // Invalid and repeated lines are answered here; the valid ones go to requestItems().
+    // Invalid and repeated lines are answered here; the valid ones are sent.
     QList<RequestResult> results(parsed.entries.size());
-    QList<RequestItem> items;
-    QList<int> itemEntry;
-    items.reserve(parsed.valid);
-    itemEntry.reserve(parsed.valid);
+    QList<bool> send(parsed.entries.size(), false);
     for (int i = 0; i < parsed.entries.size(); ++i) {
         const BulkEntry &entry = parsed.entries[i];
         RequestResult &r = results[i];
@@ -198,31 +284,90 @@ QList<RequestResult> RequestService::requestBulk(
             break;
         }
         case BulkEntry::Status::Valid:
-            items.append({ entry.username, effectiveSource });
-            itemEntry.append(i);
+            send[i] = true;
             break;
         }
     }
-
-    const int offline = parsed.entries.size() - items.size();
-    BatchOptions inner = options;
-    if (options.progress) {
-        const int total = parsed.entries.size();
-        inner.progress = [&options, offline, total](
-                             int done, int) { options.progress(offline + done, total); };
-    }
-    const QList<RequestResult> done =
-        items.isEmpty() ? QList<RequestResult>() : requestItems(items, inner);
-    for (int k = 0; k < done.size(); ++k)
-        takeAnswer(results[itemEntry[k]], done[k]);
-    if (items.isEmpty() && options.progress)
-        options.progress(parsed.entries.size(), parsed.entries.size());
+    submit(results, send, options);
     return results;
+}
+
+void RequestService::markEarlierDuplicates(
+    QList<RequestResult> &results, QList<int> &leaders, const NewBatch &record)
+{
+    if (const Result opened = open(); !opened.ok)
+        return; // the chunks fail and say why
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    const bool postgres = Database::isPostgres(db);
+    QHash<QString, int> earlier; // username -> its position in the batch
+    constexpr int Group = 10000;
+    for (int start = 0; start < leaders.size(); start += Group) {
+        QStringList names;
+        for (int k = start; k < qMin<int>(start + Group, leaders.size()); ++k)
+            names << results[leaders[k]].username;
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        QSqlError error;
+        const bool ok = postgres
+            ? Database::exec(q,
+                  QStringLiteral("SELECT username, MIN(position) FROM viralspot_batch_items "
+                                 "WHERE batch_id = ?::uuid AND username = ANY(?::text[]) "
+                                 "GROUP BY username"),
+                  { record.id, Engine::pgArray(names) }, &error)
+            : Database::exec(q,
+                  QStringLiteral("SELECT username, MIN(position) FROM viralspot_batch_items "
+                                 "WHERE batch_id = ? AND username IN "
+                                 "(SELECT value FROM json_each(?)) GROUP BY username"),
+                  { record.id, Engine::jsonArray(names) }, &error);
+        if (!ok) {
+            qCWarning(lcCore).noquote()
+                << "could not look for earlier items of batch" << record.id << error.text();
+            return;
+        }
+        while (q.next())
+            earlier.insert(q.value(0).toString(), q.value(1).toInt());
+    }
+    if (earlier.isEmpty())
+        return;
+    QList<int> kept;
+    kept.reserve(leaders.size());
+    for (const int i : std::as_const(leaders)) {
+        RequestResult &r = results[i];
+        const auto it = earlier.constFind(r.username);
+        if (it == earlier.constEnd()) {
+            kept << i;
+            continue;
+        }
+        r.outcome = Outcome::DuplicateInBatch;
+        r.message = tr("Repeats %1 from input %2 of this batch").arg(r.username).arg(it.value());
+    }
+    leaders = kept;
+}
+
+void RequestService::recordUnsent(const NewBatch &record, bool create, const QDateTime &createdAt,
+    const QList<BatchRecord::Entry> &entries)
+{
+    if (const Result opened = open(); !opened.ok) {
+        qCWarning(lcCore).noquote()
+            << "batch" << record.id << "could not record its unsent inputs:" << opened.error;
+        return;
+    }
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    BatchRecord::Chunk chunk;
+    chunk.batch = record;
+    chunk.create = create;
+    chunk.createdAt = createdAt;
+    chunk.entries = entries;
+    QSqlError error;
+    if (!BatchRecord::writeOwnTransaction(db, chunk, &error))
+        qCWarning(lcCore).noquote()
+            << "batch" << record.id << "could not record its unsent inputs:" << error.text();
 }
 
 // ---- One chunk on the database: retry, reconnect, the file guard -----------------------------
 
-QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
+QList<RequestResult> RequestService::runChunk(
+    const QList<RequestItem> &items, const BatchRecord::Chunk *record)
 {
     QList<RequestResult> results(items.size());
     auto failAll = [&](const QString &message, ErrorKind kind) {
@@ -250,6 +395,7 @@ QList<RequestResult> RequestService::runChunk(const QList<RequestItem> &items)
         chunk.ids.append(Ids::uuidV7());
         chunk.index.insert(item.username, i);
     }
+    chunk.record = record;
 
     constexpr int MaxAttempts = 8;
     bool reconnected = false;

@@ -23,6 +23,10 @@ namespace ViralSpot {
 namespace Engine {
 class RequestWriter;
 }
+namespace BatchRecord {
+struct Entry;
+struct Chunk;
+} // namespace BatchRecord
 class RequestTriage;
 
 // One already-parsed request: a normalized valid username and a valid source.
@@ -122,8 +126,19 @@ public:
     QSqlDatabase database(QString *error = nullptr);
 
 private:
+    // The inputs marked `send` (the others are answered already) in chunks; with
+    // BatchOptions::record, every input recorded as a batch item.
+    void submit(
+        QList<RequestResult> &results, const QList<bool> &send, const BatchOptions &options);
+    // A streamed batch's later chunk: inputs an earlier chunk recorded become duplicates.
+    void markEarlierDuplicates(
+        QList<RequestResult> &results, QList<int> &leaders, const NewBatch &record);
+    // Items no chunk's transaction recorded (nothing sent; a chunk failed or was cancelled).
+    void recordUnsent(const NewBatch &record, bool create, const QDateTime &createdAt,
+        const QList<BatchRecord::Entry> &entries);
     // One chunk of unique valid items in one transaction, with retries and one reconnect.
-    QList<RequestResult> runChunk(const QList<RequestItem> &items);
+    QList<RequestResult> runChunk(
+        const QList<RequestItem> &items, const BatchRecord::Chunk *record = nullptr);
     // BatchOptions::notePausedRows: marks the queued results whose username has a PAUSED row.
     void notePausedRows(QList<RequestResult> &results);
 

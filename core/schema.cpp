@@ -185,6 +185,53 @@ QStringList mixedCaseIndexes(const QSqlDatabase &, bool)
     };
 }
 
+QStringList batchTables(const QSqlDatabase &, bool postgres)
+{
+    // Batches (core/batches/batches.h). Additive: the original workers never read these, and
+    // `queue` is not touched. Items point to the queue row they created or found (queue_id,
+    // no foreign key: the workers and the queue browser delete rows as before).
+    const QString ts = timestampType(postgres);
+    const QString uuid = postgres ? QStringLiteral("UUID") : QStringLiteral("TEXT");
+    return {
+        QStringLiteral("CREATE TABLE IF NOT EXISTS viralspot_batches ("
+                       " id %1 PRIMARY KEY NOT NULL,"
+                       " name TEXT NOT NULL,"
+                       " source VARCHAR(100),"
+                       " origin VARCHAR(20),"
+                       " submitted_by VARCHAR(255),"
+                       " created_at %2 NOT NULL,"
+                       " finished_at %2,"
+                       " notified_at %2,"
+                       " notify BOOLEAN NOT NULL DEFAULT TRUE)")
+            .arg(uuid, ts),
+        QStringLiteral("CREATE INDEX IF NOT EXISTS viralspot_batches_created_at_idx "
+                       "ON viralspot_batches (created_at, id)"),
+        QStringLiteral("CREATE TABLE IF NOT EXISTS viralspot_batch_items ("
+                       " batch_id %1 NOT NULL,"
+                       " position INTEGER NOT NULL,"
+                       " input TEXT,"
+                       " username VARCHAR(255),"
+                       " outcome VARCHAR(30) NOT NULL,"
+                       " message TEXT,"
+                       " queue_id %1,"
+                       " PRIMARY KEY (batch_id, position))")
+            .arg(uuid),
+        QStringLiteral("CREATE INDEX IF NOT EXISTS viralspot_batch_items_username_idx "
+                       "ON viralspot_batch_items (batch_id, username)"),
+        QStringLiteral("CREATE INDEX IF NOT EXISTS viralspot_batch_items_queue_id_idx "
+                       "ON viralspot_batch_items (queue_id)"),
+        QStringLiteral("CREATE TABLE IF NOT EXISTS viralspot_batch_predictions ("
+                       " batch_id %1 NOT NULL,"
+                       " made_at %2 NOT NULL,"
+                       " done_fraction DOUBLE PRECISION NOT NULL,"
+                       " earliest %2,"
+                       " latest %2)")
+            .arg(uuid, ts),
+        QStringLiteral("CREATE INDEX IF NOT EXISTS viralspot_batch_predictions_batch_idx "
+                       "ON viralspot_batch_predictions (batch_id, made_at)"),
+    };
+}
+
 // Step 3 makes one active row per username a rule; from step 5 on, active rows differing only
 // in case count as duplicates too. Both need a queue without duplicates.
 const QList<Step> &steps()
@@ -198,6 +245,7 @@ const QList<Step> &steps()
                 return QueueQuery::indexStatements(postgres);
             } },
         { 5, "usernames matched regardless of case", mixedCaseIndexes, true },
+        { 6, "batches", batchTables },
     };
     return list;
 }
@@ -285,6 +333,12 @@ const Right Rights[] = {
         "the schema version, read on every connection" },
     { QLatin1String("audit_log"), QLatin1String("SELECT, INSERT"), false, "the audit log" },
     { QLatin1String("audit_log_id_seq"), QLatin1String("USAGE"), true, "the audit log's ids" },
+    { QLatin1String("viralspot_batches"), QLatin1String("SELECT, INSERT, UPDATE"), false,
+        "batches: recorded with requests, renamed, finished, notified" },
+    { QLatin1String("viralspot_batch_items"), QLatin1String("SELECT, INSERT, UPDATE"), false,
+        "batches: one item per input, following the row it created or found" },
+    { QLatin1String("viralspot_batch_predictions"), QLatin1String("SELECT, INSERT"), false,
+        "batches: predicted vs. actual finish times" },
 };
 
 QString grantStatement(const Right &right, const QString &role)

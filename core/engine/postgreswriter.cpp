@@ -1,5 +1,6 @@
 #include "core/engine/postgreswriter.h"
 
+#include "core/batches/batchrecord.h"
 #include "core/database.h"
 
 #include <QSqlQuery>
@@ -28,7 +29,7 @@ const QString ChunkStatement = QStringLiteral(
     // Sorted, so that concurrent batches take their locks in the same order.
     "  ORDER BY input.u"
     "  ON CONFLICT (username) WHERE status IN ('PENDING','PROCESSING') DO NOTHING"
-    "  RETURNING username),"
+    "  RETURNING username, id),"
     // Unordered row locks: two batches raising the same rows in another order can
     // deadlock, and PostgreSQL then aborts one of them, which is retried (40P01).
     " raised AS ("
@@ -36,13 +37,49 @@ const QString ChunkStatement = QStringLiteral(
     "  WHERE %3 AND status = 'PENDING' AND priority = 'LOW'"
     "  AND NOT EXISTS (SELECT 1 FROM primary_profiles p WHERE p.username = %4)%5"
     "  RETURNING 1)"
+    "%6"
     " SELECT 'p', username FROM processed"
     " UNION ALL SELECT 'q', username FROM inserted");
 
+// Batch items (BatchOptions::record), in the same statement: the outcome and queue row of a
+// sent input from the CTEs above (exact for this statement), an active row found for
+// already_queued from the statement's snapshot. A row another transaction committed after
+// that snapshot (ON CONFLICT waited for it) is not visible here; the UPDATE sent after this
+// statement, in the same implicit transaction but with a new snapshot, fills those in.
+// $5.. are replaced by BatchRecord literals: positions, inputs, usernames, preset outcomes,
+// messages, preset queue ids, chunk index (NULL: preset).
+const QLatin1String RecordItems(
+    ", entries AS ("
+    "  SELECT * FROM unnest(%1::int[], %2::text[], %3::text[], %4::text[], %5::text[],"
+    "   %6::text[], %7::int[]) AS e(p, i, u, o, m, q, k)),"
+    " recorded AS ("
+    "  INSERT INTO viralspot_batch_items (batch_id, position, input, username, outcome, message,"
+    "   queue_id)"
+    "  SELECT %8::uuid, e.p, e.i, e.u,"
+    "   CASE WHEN e.k IS NULL THEN e.o"
+    "    WHEN ins.id IS NOT NULL THEN 'queued'"
+    "    WHEN e.u IN (SELECT username FROM processed) THEN 'already_processed'"
+    "    ELSE 'already_queued' END,"
+    "   CASE WHEN e.k IS NULL THEN e.m END,"
+    "   CASE WHEN e.k IS NULL THEN e.q::uuid"
+    "    WHEN ins.id IS NOT NULL THEN ins.id"
+    "    WHEN e.u IN (SELECT username FROM processed) THEN NULL"
+    "    ELSE (SELECT a.id FROM queue a WHERE a.username = e.u"
+    "     AND a.status IN ('PENDING','PROCESSING') LIMIT 1) END"
+    "  FROM entries e LEFT JOIN inserted ins ON e.k IS NOT NULL AND ins.username = e.u"
+    "  RETURNING 1)");
+
+const QLatin1String RecordFixup(
+    "; UPDATE viralspot_batch_items b SET queue_id = a.id FROM queue a"
+    " WHERE b.batch_id = %1::uuid AND b.position BETWEEN %2 AND %3 AND b.queue_id IS NULL"
+    " AND b.outcome = 'already_queued' AND a.username = b.username"
+    " AND a.status IN ('PENDING','PROCESSING')");
+
 const QString &chunkStatement(bool legacy)
 {
-    static const QString lean = ChunkStatement.arg(QString(), QString(),
-        QStringLiteral("username = ANY($1)"), QStringLiteral("queue.username"), QString());
+    static const QString lean =
+        ChunkStatement.arg(QString(), QString(), QStringLiteral("username = ANY($1)"),
+            QStringLiteral("queue.username"), QString(), QStringLiteral("$R"));
     static const QString withLegacy = ChunkStatement.arg(
         QStringLiteral(" UNION SELECT lower(p.username) FROM primary_profiles p"
                        " WHERE lower(p.username) = ANY($1) AND p.username <> lower(p.username)"),
@@ -58,7 +95,8 @@ const QString &chunkStatement(bool legacy)
         QStringLiteral("lower(queue.username)"),
         QStringLiteral(" AND NOT EXISTS (SELECT 1 FROM primary_profiles p"
                        " WHERE lower(p.username) = lower(queue.username)"
-                       " AND p.username <> lower(p.username))"));
+                       " AND p.username <> lower(p.username))"),
+        QStringLiteral("$R"));
     return legacy ? withLegacy : lean;
 }
 
@@ -113,29 +151,87 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
         }
         literals[k] += QLatin1String("::text[]");
     }
-    // $1..$4 in one pass, so that no value is searched for parameters in its turn.
+    // The batch items' part (BatchOptions::record), its literals written in here.
+    QString recordItems;
+    QString before; // statements before the chunk's (the batch row)
+    QString after; // statements after it (the items' queue rows found since its snapshot)
+    if (const BatchRecord::Chunk *record = chunk.record) {
+        QStringList positions, inputs, usernames, outcomes, messages, queueIds, chunkIndexes;
+        for (const BatchRecord::Entry &e : record->entries) {
+            positions << QString::number(e.position);
+            inputs << e.input;
+            usernames << e.username;
+            outcomes << (e.chunkIndex < 0 ? outcomeName(e.outcome) : QString());
+            messages << (e.chunkIndex < 0 ? e.message : QString());
+            queueIds << (e.chunkIndex < 0 ? e.queueId : QString());
+            chunkIndexes << (e.chunkIndex < 0 ? QStringLiteral("NULL")
+                                              : QString::number(e.chunkIndex));
+        }
+        const QString arrays[] = {
+            QLatin1Char('{') + positions.join(QLatin1Char(',')) + QLatin1Char('}'),
+            BatchRecord::pgTextArray(inputs, false),
+            BatchRecord::pgTextArray(usernames, true),
+            BatchRecord::pgTextArray(outcomes, true),
+            BatchRecord::pgTextArray(messages, true),
+            BatchRecord::pgTextArray(queueIds, true),
+            QLatin1Char('{') + chunkIndexes.join(QLatin1Char(',')) + QLatin1Char('}'),
+            record->batch.id,
+        };
+        QString lit[8];
+        for (int k = 0; k < 8; ++k) {
+            QString why;
+            lit[k] = Database::postgresLiteral(arrays[k], &why);
+            if (lit[k].isEmpty()) {
+                result.error = QSqlError(why, QString(), QSqlError::StatementError);
+                return result;
+            }
+        }
+        recordItems = QString(RecordItems)
+                          .arg(lit[0], lit[1], lit[2], lit[3], lit[4], lit[5], lit[6], lit[7]);
+        after = QString(RecordFixup)
+                    .arg(lit[7], QString::number(record->firstPosition()),
+                        QString::number(record->lastPosition()));
+        if (record->create) {
+            QString why;
+            before = BatchRecord::postgresBatchInsert(*record, &why);
+            if (before.isEmpty()) {
+                result.error = QSqlError(why, QString(), QSqlError::StatementError);
+                return result;
+            }
+            before += QLatin1String("; ");
+        }
+    }
+    // $1..$4 (and $R) in one pass, so that no value is searched for parameters in its turn.
     const QString &statement = chunkStatement(m_legacy);
     QString sql;
     sql.reserve(statement.size() + 4 * literals[0].size() + literals[1].size() +
-        literals[2].size() + literals[3].size());
+        literals[2].size() + literals[3].size() + recordItems.size() + before.size() +
+        after.size() + 64);
+    sql += QLatin1String("SET LOCAL synchronous_commit = on; ");
+    sql += before;
     for (qsizetype i = 0; i < statement.size(); ++i) {
         const QChar c = statement.at(i);
         if (c == QLatin1Char('$') && i + 1 < statement.size() &&
             statement.at(i + 1) >= QLatin1Char('1') && statement.at(i + 1) <= QLatin1Char('4')) {
             sql += literals[statement.at(i + 1).unicode() - '1'];
             ++i;
+        } else if (c == QLatin1Char('$') && i + 1 < statement.size() &&
+            statement.at(i + 1) == QLatin1Char('R')) {
+            sql += recordItems;
+            ++i;
         } else {
             sql += c;
         }
     }
-    // "Queued" promises a durable commit whatever the server's default says. SET LOCAL, in the
+    sql += after;
+    // "Queued" promises a durable commit whatever the server's default says: SET LOCAL, in the
     // same statement string (one implicit transaction), rather than a SET on the session: a
     // transaction pooler would run that in some other client's server session.
-    sql.prepend(QLatin1String("SET LOCAL synchronous_commit = on; "));
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.setForwardOnly(true);
-    // The first result is the SET's; the chunk's rows (or its error) come next.
-    if (!q.exec(sql) || !q.nextResult()) {
+    // The first result is the SET's (then the batch row's INSERT); the chunk's rows (or its
+    // error) come next.
+    if (!q.exec(sql) || !q.nextResult() || (!before.isEmpty() && !q.nextResult())) {
         result.error = q.lastError();
         return result;
     }
@@ -145,6 +241,20 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
             markQueued(username, chunk, results);
         else
             markProcessed(username, chunk, results);
+    }
+    // Every later statement's result is read: a failure there rolls the whole string back,
+    // and only its result says so.
+    if (!after.isEmpty() && !q.nextResult()) {
+        result.error = q.lastError().isValid()
+            ? q.lastError()
+            : QSqlError(QStringLiteral("The batch items' update sent no result."), QString(),
+                  QSqlError::StatementError);
+        for (RequestResult &r : results) {
+            r.outcome = Outcome::AlreadyQueued;
+            r.queueId.clear();
+            r.requestId.clear();
+        }
+        return result;
     }
     result.ok = true;
     return result;

@@ -13,6 +13,10 @@
 
 #include <memory>
 
+namespace ViralSpot::BatchRecord {
+struct Chunk;
+}
+
 namespace ViralSpot::Engine {
 
 // One chunk's rows, with the ids made by the service: only the inserted usernames come back
@@ -24,6 +28,9 @@ struct WriteChunk
     QStringList requestIds;
     QStringList ids;
     QHash<QString, int> index; // username -> position
+    // Record these inputs as batch items in the same transaction (BatchOptions::record):
+    // entries with a chunkIndex take the outcome and queue row the database gives that row.
+    const BatchRecord::Chunk *record = nullptr;
 };
 
 struct WriteResult

@@ -1,6 +1,9 @@
 #include "core/engine/sqlitewriter.h"
 
+#include "core/batches/batchrecord.h"
+
 #include <QDateTime>
+#include <QHash>
 
 namespace ViralSpot::Engine {
 
@@ -29,7 +32,8 @@ SqliteWriter::Variant::Variant(const QSqlDatabase &db)
 { }
 
 SqliteWriter::SqliteWriter(const QSqlDatabase &db)
-    : m_begin(db)
+    : m_connectionName(db.connectionName())
+    , m_begin(db)
     , m_legacyRows(db)
     , m_commit(db)
     , m_rollback(db)
@@ -183,11 +187,61 @@ bool SqliteWriter::run(const WriteChunk &chunk, QList<RequestResult> &results, Q
         v->raise.finish();
     }
 
-    // 4. Only a committed row is reported as queued.
+    // 4. The batch's items, in this transaction (BatchOptions::record).
+    if (chunk.record && !record(chunk, results, error))
+        return rollback();
+
+    // 5. Only a committed row is reported as queued.
     if (!execStatement(m_commit, error))
         return rollback();
     m_commit.finish();
     return true;
+}
+
+bool SqliteWriter::record(
+    const WriteChunk &chunk, const QList<RequestResult> &results, QSqlError *error)
+{
+    QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
+    // The active rows of the already-queued names, in this transaction (the write lock is
+    // held, so they are the rows the insert found). Mixed-case legacy rows ("Foo") too.
+    QStringList waiting;
+    for (int i = 0; i < chunk.names.size(); ++i) {
+        if (results[i].outcome == Outcome::AlreadyQueued)
+            waiting << chunk.names[i];
+    }
+    QHash<QString, QString> activeRow;
+    if (!waiting.isEmpty()) {
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        q.prepare(QStringLiteral(
+            "SELECT username, id FROM queue WHERE username IN (SELECT value FROM json_each(?)) "
+            "AND status IN ('PENDING','PROCESSING') "
+            "UNION ALL SELECT lower(username), id FROM queue "
+            "WHERE lower(username) IN (SELECT value FROM json_each(?)) "
+            "AND username <> lower(username) AND status IN ('PENDING','PROCESSING')"));
+        const QString names = jsonArray(waiting);
+        q.bindValue(0, names);
+        q.bindValue(1, names);
+        if (!q.exec()) {
+            *error = q.lastError();
+            return false;
+        }
+        while (q.next())
+            activeRow.insert(q.value(0).toString(), q.value(1).toString());
+    }
+    BatchRecord::Chunk final = *chunk.record;
+    for (BatchRecord::Entry &e : final.entries) {
+        if (e.chunkIndex < 0)
+            continue;
+        const RequestResult &r = results[e.chunkIndex];
+        e.outcome = r.outcome;
+        e.message.clear();
+        e.queueId = r.outcome == Outcome::Queued  ? chunk.ids[e.chunkIndex]
+            : r.outcome == Outcome::AlreadyQueued ? activeRow.value(chunk.names[e.chunkIndex])
+                                                  : QString();
+        e.chunkIndex = -1;
+    }
+    return BatchRecord::insertFinal(db, final, error);
 }
 
 } // namespace ViralSpot::Engine

@@ -36,6 +36,10 @@ private:
     bool prepare(QSqlError *error);
     bool run(const WriteChunk &chunk, QList<RequestResult> &results, QSqlError *error);
 
+    // BatchOptions::record: the items, with the rows found for already-queued names.
+    bool record(const WriteChunk &chunk, const QList<RequestResult> &results, QSqlError *error);
+
+    QString m_connectionName;
     bool m_prepared = false;
     QSqlQuery m_begin;
     QSqlQuery m_legacyRows;

@@ -1,0 +1,1087 @@
+// Over 600 lines: the batches' reads (live state, counts), the ETA, the actions and the
+// notification claims share the item-state SQL at the top.
+#include "core/batches/batches.h"
+
+#include "core/batches/batchrecord.h"
+#include "core/database.h"
+#include "core/logging.h"
+#include "core/queueactions.h"
+#include "core/queuequery.h"
+#include "core/schema.h"
+
+#include <QCoreApplication>
+#include <QHash>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QUuid>
+#include <QVariant>
+
+#include <cmath>
+
+namespace ViralSpot {
+
+namespace {
+
+struct Messages
+{
+    Q_DECLARE_TR_FUNCTIONS(ViralSpot::Batches)
+};
+
+// The completion rate is measured over this many minutes of queue rows that became COMPLETED
+// or FAILED (by updated_at): long enough to hold a few dozen completions of a slow worker
+// pool, short enough to follow a pool that was scaled up or down within the quarter hour.
+constexpr int RateWindowMinutes = 15;
+// Fewer completions than this in the window is too thin to say anything honest: with n
+// completions the range below is n ± 2√n, which for n < 5 reaches zero (an unbounded latest).
+constexpr int MinCompletions = 5;
+// The done fractions at which detail() records a prediction.
+constexpr double RecordingPoints[] = { 0.10, 0.25, 0.50, 0.75 };
+constexpr qint64 TotalCap = 10000;
+
+const char *const FollowedOutcomes = "('queued','already_queued','already_processed')";
+
+// `?` for a batch id: a uuid on PostgreSQL.
+QString idParam(const QSqlDatabase &db)
+{
+    return Database::isPostgres(db) ? QStringLiteral("?::uuid") : QStringLiteral("?");
+}
+
+QVariant timestampValue(const QSqlDatabase &db, const QDateTime &when)
+{
+    if (Database::isPostgres(db))
+        return when.toUTC();
+    return when.toUTC().toString(Qt::ISODateWithMs);
+}
+
+QString placeholders(const QString &one, int count)
+{
+    QStringList list;
+    for (int i = 0; i < count; ++i)
+        list << one;
+    return list.join(QStringLiteral(", "));
+}
+
+// Every item with its state now, from its row (by queue_id) and primary_profiles (by
+// username; the legacy mixed-case names through their partial index). One pass, no per-item
+// round trip. `where` filters the items (i.*).
+QString itemStateSql(const QString &where)
+{
+    return QStringLiteral(
+               "SELECT i.batch_id, i.position, i.input, i.username, i.outcome, i.message, "
+               "i.queue_id, q.status AS qstatus, q.priority AS qpriority, q.error_message, "
+               "q.attempts, q.updated_at, "
+               "CASE WHEN i.outcome NOT IN %1 THEN 'not_queued' "
+               "WHEN q.status = 'COMPLETED' OR pp.username IS NOT NULL "
+               " OR EXISTS (SELECT 1 FROM primary_profiles lp WHERE lower(lp.username) = "
+               " i.username AND lp.username <> lower(lp.username)) THEN 'processed' "
+               "WHEN q.status = 'PROCESSING' THEN 'processing' "
+               "WHEN q.status = 'PENDING' THEN 'waiting' "
+               "WHEN q.status = 'FAILED' THEN 'failed' "
+               "WHEN q.status = 'PAUSED' THEN 'paused' "
+               "ELSE 'gone' END AS state "
+               "FROM viralspot_batch_items i "
+               "LEFT JOIN queue q ON q.id = i.queue_id "
+               "LEFT JOIN primary_profiles pp ON pp.username = i.username "
+               "WHERE ")
+               .arg(QLatin1String(FollowedOutcomes)) +
+        where;
+}
+
+QString countsSql(const QString &where)
+{
+    return QStringLiteral(
+               "SELECT s.batch_id, "
+               "SUM(CASE WHEN s.state <> 'not_queued' THEN 1 ELSE 0 END), "
+               "SUM(CASE WHEN s.state = 'processed' THEN 1 ELSE 0 END), "
+               "SUM(CASE WHEN s.state = 'processing' THEN 1 ELSE 0 END), "
+               "SUM(CASE WHEN s.state = 'waiting' THEN 1 ELSE 0 END), "
+               "SUM(CASE WHEN s.state = 'waiting' AND s.qpriority = 'HIGH' THEN 1 ELSE 0 END), "
+               "SUM(CASE WHEN s.state = 'failed' THEN 1 ELSE 0 END), "
+               "SUM(CASE WHEN s.state = 'paused' THEN 1 ELSE 0 END), "
+               "SUM(CASE WHEN s.state = 'gone' THEN 1 ELSE 0 END), "
+               "SUM(CASE WHEN s.state = 'not_queued' THEN 1 ELSE 0 END) "
+               "FROM (") +
+        itemStateSql(where) + QStringLiteral(") s GROUP BY s.batch_id");
+}
+
+struct Failure
+{
+    QString error;
+    ErrorKind kind = ErrorKind::Failed;
+};
+
+Failure failure(const QSqlDatabase &db, const QSqlError &error)
+{
+    Failure f;
+    const bool lost = !db.isOpen();
+    f.kind = lost ? ErrorKind::Unavailable : ErrorKind::Failed;
+    f.error = (lost ? Messages::tr("The database is unavailable: %1")
+                    : Messages::tr("The database failed: %1"))
+                  .arg(error.text().trimmed());
+    if (const QString permission = Schema::permissionProblem(db, error);
+        !lost && !permission.isEmpty()) {
+        f.kind = ErrorKind::SetupRequired;
+        f.error = permission;
+    }
+    return f;
+}
+
+// Counts for these batches, one query.
+bool countsFor(
+    QSqlDatabase &db, const QStringList &ids, QHash<QString, BatchCounts> &out, QSqlError *error)
+{
+    if (ids.isEmpty())
+        return true;
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!Database::exec(q,
+            countsSql(QStringLiteral("i.batch_id IN (") + placeholders(idParam(db), ids.size()) +
+                QLatin1Char(')')),
+            QVariantList(ids.cbegin(), ids.cend()), error))
+        return false;
+    while (q.next()) {
+        BatchCounts c;
+        c.total = q.value(1).toInt();
+        c.processed = q.value(2).toInt();
+        c.processing = q.value(3).toInt();
+        c.waiting = q.value(4).toInt();
+        c.waitingHigh = q.value(5).toInt();
+        c.failed = q.value(6).toInt();
+        c.paused = q.value(7).toInt();
+        c.gone = q.value(8).toInt();
+        c.notQueued = q.value(9).toInt();
+        out.insert(q.value(0).toString(), c);
+    }
+    return true;
+}
+
+const QString BatchColumns =
+    QStringLiteral("SELECT id, name, source, origin, submitted_by, created_at, finished_at, notify "
+                   "FROM viralspot_batches ");
+
+BatchSummary summaryFrom(const QSqlQuery &q)
+{
+    BatchSummary s;
+    s.id = q.value(0).toString();
+    s.name = q.value(1).toString();
+    s.source = q.value(2).toString();
+    s.origin = q.value(3).toString();
+    s.submittedBy = q.value(4).toString();
+    s.createdAt = QueueQuery::toDateTime(q.value(5));
+    s.finishedAt = QueueQuery::toDateTime(q.value(6));
+    s.notify = q.value(7).toBool();
+    return s;
+}
+
+// When the batch's last row finished (its newest updated_at), else `now`.
+QDateTime finishTime(QSqlDatabase &db, const QString &id, const QDateTime &now)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (Database::exec(q,
+            QStringLiteral("SELECT MAX(q.updated_at) FROM viralspot_batch_items i "
+                           "JOIN queue q ON q.id = i.queue_id WHERE i.batch_id = ") +
+                idParam(db),
+            { id }) &&
+        q.next()) {
+        const QDateTime last = QueueQuery::toDateTime(q.value(0));
+        if (last.isValid() && last <= now)
+            return last;
+    }
+    return now;
+}
+
+// Marks the batches seen done as finished (once: finished_at stays as first set).
+void markFinished(QSqlDatabase &db, QList<BatchSummary *> summaries, const QDateTime &now)
+{
+    for (BatchSummary *s : summaries) {
+        if (s->finishedAt.isValid() || !s->counts.done())
+            continue;
+        const QDateTime when = finishTime(db, s->id, now);
+        QSqlQuery q(db);
+        QSqlError error;
+        if (!Database::exec(q,
+                QStringLiteral("UPDATE viralspot_batches SET finished_at = ? "
+                               "WHERE id = %1 AND finished_at IS NULL")
+                    .arg(idParam(db)),
+                { timestampValue(db, when), s->id }, &error)) {
+            qCWarning(lcCore).noquote()
+                << "batch" << s->id << "not marked finished:" << error.text();
+            continue;
+        }
+        s->finishedAt = when;
+    }
+}
+
+// ---- ETA ----------------------------------------------------------------------------------
+
+struct Rate
+{
+    bool ok = false;
+    QSqlError error;
+    qint64 completions = 0;
+    double minutes = 0; // the span they were measured over
+    QString why; // when too thin to use
+};
+
+Rate measureRate(QSqlDatabase &db, const QDateTime &now)
+{
+    Rate rate;
+    const QDateTime from = now.addSecs(-60 * RateWindowMinutes);
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!Database::exec(q,
+            QStringLiteral("SELECT COUNT(*), MIN(updated_at) FROM queue "
+                           "WHERE status IN ('COMPLETED','FAILED') "
+                           "AND updated_at >= ? AND updated_at <= ?"),
+            { timestampValue(db, from), timestampValue(db, now) }, &rate.error) ||
+        !q.next()) {
+        if (!rate.error.isValid())
+            rate.error = q.lastError();
+        return rate;
+    }
+    rate.ok = true;
+    rate.completions = q.value(0).toLongLong();
+    const QDateTime first = QueueQuery::toDateTime(q.value(1));
+    // Over the time since the first completion in the window (workers that started five
+    // minutes ago are not diluted over fifteen), at least a minute.
+    const qint64 spanSeconds = first.isValid()
+        ? qBound<qint64>(60, first.secsTo(now), qint64(60) * RateWindowMinutes)
+        : 60;
+    rate.minutes = spanSeconds / 60.0;
+    if (rate.completions == 0)
+        rate.why = Messages::tr(
+            "workers idle (no row finished in the last %n minute(s))", nullptr, RateWindowMinutes);
+    else if (rate.completions < MinCompletions)
+        rate.why = Messages::tr("too few completions to measure (%n in the last %1 minutes)",
+            nullptr, int(rate.completions))
+                       .arg(RateWindowMinutes);
+    return rate;
+}
+
+// The range for `work` rows at the measured rate. Completions in a window are modelled as a
+// Poisson count: n observed gives n ± 2√n (about 95%) as the plausible counts, so the rate
+// lies between (n - 2√n)/span and (n + 2√n)/span; the earliest finish uses the fast end, the
+// latest the slow one. Chosen over sub-window min/max because it needs no second query, is
+// honest with few completions (wide), and narrows as evidence grows (±20% at n = 100).
+Eta etaFrom(const Rate &rate, qint64 ahead, qint64 remaining, const QDateTime &now)
+{
+    Eta eta;
+    const double n = double(rate.completions);
+    const double spread = 2.0 * std::sqrt(n);
+    const double fast = (n + spread) / rate.minutes;
+    const double slow = (n - spread) / rate.minutes;
+    const double work = double(ahead + remaining);
+    eta.completionsPerMinute = n / rate.minutes;
+    eta.ahead = ahead;
+    eta.remaining = remaining;
+    eta.earliest = now.addMSecs(qint64(work / fast * 60000.0));
+    eta.latest = now.addMSecs(qint64(work / slow * 60000.0));
+    return eta;
+}
+
+// The batch's position: rows PROCESSING anywhere (finishing meanwhile) plus PENDING rows
+// the original workers take before, or with, the batch's last waiting row (ORDER BY priority,
+// "timestamp": 'HIGH' < 'LOW' as text and as the legacy enum).
+struct Position
+{
+    bool ok = false;
+    QSqlError error;
+    qint64 ahead = 0;
+    qint64 remaining = 0;
+    qint64 paused = 0;
+};
+
+Position batchPosition(QSqlDatabase &db, const QString &id)
+{
+    Position p;
+    const QString batch = idParam(db);
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    // The batch's rows still to finish (not processed by another row meanwhile).
+    const QString mine = QStringLiteral(
+        "FROM viralspot_batch_items i JOIN queue q ON q.id = i.queue_id "
+        "WHERE i.batch_id = %1 AND i.outcome IN %2 "
+        "AND NOT EXISTS (SELECT 1 FROM primary_profiles pp WHERE pp.username = i.username)")
+                             .arg(batch, QLatin1String(FollowedOutcomes));
+    const QString sql = QStringLiteral(
+        "SELECT "
+        "(SELECT COUNT(*) %1 AND q.status = 'PENDING'), "
+        "(SELECT COUNT(*) %1 AND q.status = 'PROCESSING'), "
+        "(SELECT COUNT(*) %1 AND q.status = 'PAUSED'), "
+        "(SELECT COUNT(*) FROM queue WHERE status = 'PROCESSING'), "
+        "(SELECT COUNT(*) FROM queue w WHERE w.status = 'PENDING' "
+        " AND (w.priority, w.\"timestamp\") <= (SELECT q.priority, q.\"timestamp\" %1 "
+        " AND q.status = 'PENDING' ORDER BY q.priority DESC, q.\"timestamp\" DESC LIMIT 1))")
+                            .arg(mine);
+    if (!Database::exec(q, sql, { id, id, id, id }, &p.error) || !q.next()) {
+        if (!p.error.isValid())
+            p.error = q.lastError();
+        return p;
+    }
+    const qint64 pending = q.value(0).toLongLong();
+    const qint64 processing = q.value(1).toLongLong();
+    p.paused = q.value(2).toLongLong();
+    const qint64 processingAll = q.value(3).toLongLong();
+    const qint64 pendingUpTo = q.value(4).toLongLong();
+    p.remaining = pending + processing;
+    p.ahead = qMax<qint64>(0, pendingUpTo - pending) + qMax<qint64>(0, processingAll - processing);
+    p.ok = true;
+    return p;
+}
+
+EtaEstimate estimate(
+    QSqlDatabase &db, const Position &position, const Rate *known, const QDateTime &now)
+{
+    EtaEstimate e;
+    if (position.remaining == 0) {
+        e.ok = true;
+        e.why = position.paused > 0 ? Messages::tr("the rest is paused")
+                                    : Messages::tr("nothing left to wait for");
+        return e;
+    }
+    const Rate rate = known ? *known : measureRate(db, now);
+    if (!rate.ok) {
+        e.error = failure(db, rate.error).error;
+        return e;
+    }
+    e.ok = true;
+    if (!rate.why.isEmpty()) {
+        e.why = rate.why;
+        return e;
+    }
+    e.eta = etaFrom(rate, position.ahead, position.remaining, now);
+    return e;
+}
+
+// ---- Predictions --------------------------------------------------------------------------
+
+void recordPrediction(QSqlDatabase &db, const BatchSummary &s, const QDateTime &now)
+{
+    if (!s.eta || s.counts.total == 0)
+        return;
+    const double fraction = double(s.counts.finished()) / double(s.counts.total);
+    double point = -1;
+    for (const double p : RecordingPoints) {
+        if (fraction >= p)
+            point = p;
+    }
+    if (point < 0)
+        return;
+    // Once per recording point, whoever looks first (the NOT EXISTS).
+    QSqlQuery q(db);
+    QSqlError error;
+    const QString batch = idParam(db);
+    if (!Database::exec(q,
+            QStringLiteral("INSERT INTO viralspot_batch_predictions (batch_id, made_at, "
+                           "done_fraction, earliest, latest) SELECT %1, ?, ?, ?, ? "
+                           "WHERE NOT EXISTS (SELECT 1 FROM viralspot_batch_predictions "
+                           "WHERE batch_id = %1 AND done_fraction >= ?)")
+                .arg(batch),
+            { s.id, timestampValue(db, now), fraction, timestampValue(db, s.eta->earliest),
+                timestampValue(db, s.eta->latest), s.id, point },
+            &error))
+        qCWarning(lcCore).noquote()
+            << "batch" << s.id << "prediction not recorded:" << error.text();
+}
+
+// ---- Actions ------------------------------------------------------------------------------
+
+QueueAction queueAction(BatchAction action)
+{
+    switch (action) {
+    case BatchAction::RetryFailed:
+        return QueueAction::Retry;
+    case BatchAction::RaiseWaiting:
+        return QueueAction::Raise;
+    case BatchAction::PauseRest:
+        return QueueAction::Pause;
+    case BatchAction::ResumeRest:
+        return QueueAction::Resume;
+    }
+    return QueueAction::Retry;
+}
+
+struct RowSelection
+{
+    bool ok = false;
+    QSqlError error;
+    QStringList ids;
+};
+
+// The batch's rows the action applies to now, set-based. Retry leaves out rows whose profile
+// has another active row or is processed (QueueActions would skip the first; the second needs
+// no retry); resume leaves out rows whose profile has another active row.
+RowSelection actionRows(QSqlDatabase &db, const QString &id, BatchAction action)
+{
+    RowSelection out;
+    QString condition;
+    const QString noOtherActive =
+        QStringLiteral(" AND NOT EXISTS (SELECT 1 FROM queue a WHERE a.username = q.username "
+                       "AND a.status IN ('PENDING','PROCESSING'))");
+    const QString notProcessed = QStringLiteral(
+        " AND NOT EXISTS (SELECT 1 FROM primary_profiles pp WHERE pp.username = q.username)");
+    switch (action) {
+    case BatchAction::RetryFailed:
+        condition = QStringLiteral("q.status = 'FAILED'") + noOtherActive + notProcessed;
+        break;
+    case BatchAction::RaiseWaiting:
+        condition = QStringLiteral("q.status = 'PENDING' AND q.priority = 'LOW'");
+        break;
+    case BatchAction::PauseRest:
+        condition = QStringLiteral("q.status = 'PENDING'");
+        break;
+    case BatchAction::ResumeRest:
+        condition = QStringLiteral("q.status = 'PAUSED'") + noOtherActive;
+        break;
+    }
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!Database::exec(q,
+            QStringLiteral("SELECT DISTINCT q.id FROM viralspot_batch_items i "
+                           "JOIN queue q ON q.id = i.queue_id WHERE i.batch_id = %1 AND ")
+                    .arg(idParam(db)) +
+                condition,
+            { id }, &out.error))
+        return out;
+    while (q.next())
+        out.ids << q.value(0).toString();
+    out.ok = true;
+    return out;
+}
+
+bool isUniqueViolation(const QSqlError &error)
+{
+    const QString code = error.nativeErrorCode();
+    return code == QLatin1String("23505") || code == QLatin1String("2067") ||
+        code == QLatin1String("1555");
+}
+
+} // namespace
+
+namespace Batches {
+
+QString itemStateName(ItemState state)
+{
+    switch (state) {
+    case ItemState::Processed:
+        return QStringLiteral("processed");
+    case ItemState::Processing:
+        return QStringLiteral("processing");
+    case ItemState::Waiting:
+        return QStringLiteral("waiting");
+    case ItemState::Failed:
+        return QStringLiteral("failed");
+    case ItemState::Paused:
+        return QStringLiteral("paused");
+    case ItemState::Gone:
+        return QStringLiteral("gone");
+    case ItemState::NotQueued:
+        return QStringLiteral("not_queued");
+    }
+    return {};
+}
+
+std::optional<ItemState> itemStateFromName(const QString &name)
+{
+    for (const ItemState s : { ItemState::Processed, ItemState::Processing, ItemState::Waiting,
+             ItemState::Failed, ItemState::Paused, ItemState::Gone, ItemState::NotQueued }) {
+        if (itemStateName(s) == name)
+            return s;
+    }
+    return std::nullopt;
+}
+
+QString itemStateLabel(ItemState state)
+{
+    switch (state) {
+    case ItemState::Processed:
+        return Messages::tr("Processed");
+    case ItemState::Processing:
+        return Messages::tr("Processing");
+    case ItemState::Waiting:
+        return Messages::tr("Waiting");
+    case ItemState::Failed:
+        return Messages::tr("Failed");
+    case ItemState::Paused:
+        return Messages::tr("Paused");
+    case ItemState::Gone:
+        return Messages::tr("Gone");
+    case ItemState::NotQueued:
+        return Messages::tr("Not queued");
+    }
+    return {};
+}
+
+QString actionName(BatchAction action)
+{
+    switch (action) {
+    case BatchAction::RetryFailed:
+        return QStringLiteral("retry_failed");
+    case BatchAction::RaiseWaiting:
+        return QStringLiteral("raise_waiting");
+    case BatchAction::PauseRest:
+        return QStringLiteral("pause_rest");
+    case BatchAction::ResumeRest:
+        return QStringLiteral("resume_rest");
+    }
+    return {};
+}
+
+QString actionLabel(BatchAction action)
+{
+    switch (action) {
+    case BatchAction::RetryFailed:
+        return Messages::tr("Retry the failed");
+    case BatchAction::RaiseWaiting:
+        return Messages::tr("Raise the waiting to HIGH");
+    case BatchAction::PauseRest:
+        return Messages::tr("Pause the rest");
+    case BatchAction::ResumeRest:
+        return Messages::tr("Resume the rest");
+    }
+    return {};
+}
+
+QString defaultName(const QString &source, const QString &origin, const QDateTime &when)
+{
+    const QString what = source.isEmpty() ? origin : source;
+    return QStringLiteral("%1 %2").arg(what.isEmpty() ? Messages::tr("batch") : what,
+        when.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+}
+
+AppendResult appendSingle(
+    QSqlDatabase &db, const QString &osUser, const QDate &day, const RequestResult &result)
+{
+    AppendResult out;
+    // One batch per OS user and day, its id derived from both: every process finds the same
+    // batch without a lookup, and two making it at once meet at the primary key.
+    const QString key =
+        QStringLiteral("viralspot-single|%1|%2").arg(osUser, day.toString(Qt::ISODate));
+    const QString id =
+        QUuid::createUuidV5(QUuid(QStringLiteral("{6f1c1d2e-8f43-4b8e-9a55-2f0e6d1c7b10}")), key)
+            .toString(QUuid::WithoutBraces);
+    out.batchId = id;
+    const bool postgres = Database::isPostgres(db);
+    const QString batch = idParam(db);
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const bool followed = result.outcome == Outcome::Queued ||
+        result.outcome == Outcome::AlreadyQueued || result.outcome == Outcome::AlreadyProcessed;
+    for (int attempt = 1; attempt <= 4; ++attempt) {
+        QSqlQuery q(db);
+        if (!q.exec(postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE"))) {
+            out.error = q.lastError().text();
+            return out;
+        }
+        QSqlError error;
+        BatchRecord::Chunk chunk;
+        chunk.batch.id = id;
+        chunk.batch.name =
+            Messages::tr("Single requests of %1 on %2").arg(osUser, day.toString(Qt::ISODate));
+        chunk.batch.source = QStringLiteral("single");
+        chunk.batch.origin = QStringLiteral("window");
+        chunk.batch.submittedBy = osUser;
+        // One notification per single request would be noise: on for this batch by choice.
+        chunk.batch.notify = false;
+        chunk.create = true;
+        chunk.createdAt = now;
+        bool ok = BatchRecord::insertFinal(db, chunk, &error);
+        // The next position, the active row found for an already-queued profile, and the
+        // batch open again (finished_at cleared) since it has something to follow.
+        ok = ok &&
+            Database::exec(q,
+                QStringLiteral(
+                    "INSERT INTO viralspot_batch_items (batch_id, position, input, username, "
+                    "outcome, message, queue_id) SELECT %1, COALESCE(MAX(position), 0) + 1, ?, "
+                    "?, ?, ?, COALESCE(%2, (SELECT a.id FROM queue a WHERE a.username = ? "
+                    "AND a.status IN ('PENDING','PROCESSING') AND ? = 'already_queued' "
+                    "LIMIT 1)) FROM viralspot_batch_items WHERE batch_id = %1")
+                    .arg(batch, postgres ? QStringLiteral("?::uuid") : QStringLiteral("?")),
+                { id, BatchRecord::storable(result.input),
+                    result.username.isEmpty() ? QVariant() : QVariant(result.username),
+                    outcomeName(result.outcome),
+                    followed ? QVariant() : QVariant(BatchRecord::storable(result.message)),
+                    result.queueId.isEmpty() ? QVariant() : QVariant(result.queueId),
+                    result.username, outcomeName(result.outcome), id },
+                &error);
+        if (ok && followed)
+            ok = Database::exec(q,
+                QStringLiteral("UPDATE viralspot_batches SET finished_at = NULL, "
+                               "notified_at = NULL WHERE id = %1")
+                    .arg(batch),
+                { id }, &error);
+        if (ok && q.exec(QStringLiteral("COMMIT"))) {
+            out.ok = true;
+            return out;
+        }
+        if (ok)
+            error = q.lastError();
+        q.exec(QStringLiteral("ROLLBACK"));
+        if (isUniqueViolation(error) && attempt < 4)
+            continue; // another process took that position: the next one
+        out.error = failure(db, error).error;
+        return out;
+    }
+    return out;
+}
+
+BatchList list(QSqlDatabase &db, const QString &search, int limit, int offset, const QDateTime &now)
+{
+    BatchList out;
+    QString where;
+    QVariantList values;
+    if (!search.trimmed().isEmpty()) {
+        QString pattern = search.trimmed().toLower();
+        pattern.replace(QLatin1Char('\\'), QStringLiteral("\\\\"));
+        pattern.replace(QLatin1Char('%'), QStringLiteral("\\%"));
+        pattern.replace(QLatin1Char('_'), QStringLiteral("\\_"));
+        where = QStringLiteral("WHERE lower(name) LIKE ? ESCAPE '\\' ");
+        values << QString(QLatin1Char('%') + pattern + QLatin1Char('%'));
+    }
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    QSqlError error;
+    const auto fail = [&](const QSqlError &e) {
+        const Failure f = failure(db, e);
+        out.error = f.error;
+        out.errorKind = f.kind;
+        return out;
+    };
+    // Capped: counting every batch of a long history is not worth a slow list.
+    if (!Database::exec(q,
+            QStringLiteral("SELECT COUNT(*) FROM (SELECT 1 FROM viralspot_batches %1LIMIT %2) t")
+                .arg(where)
+                .arg(TotalCap + 1),
+            values, &error) ||
+        !q.next())
+        return fail(error.isValid() ? error : q.lastError());
+    out.totalBatches = q.value(0).toLongLong();
+    out.totalCapped = out.totalBatches > TotalCap;
+    out.totalBatches = qMin(out.totalBatches, TotalCap);
+    q.finish();
+
+    QVariantList pageValues = values;
+    pageValues << qMax(0, limit) << qMax(0, offset);
+    if (!Database::exec(q,
+            BatchColumns + where +
+                QStringLiteral("ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"),
+            pageValues, &error))
+        return fail(error);
+    QStringList ids;
+    while (q.next()) {
+        out.batches << summaryFrom(q);
+        ids << out.batches.constLast().id;
+    }
+    q.finish();
+    QHash<QString, BatchCounts> counts;
+    if (!countsFor(db, ids, counts, &error))
+        return fail(error);
+    QList<BatchSummary *> page;
+    std::optional<Rate> rate; // measured once for the page
+    for (BatchSummary &s : out.batches) {
+        s.counts = counts.value(s.id);
+        page << &s;
+    }
+    markFinished(db, page, now);
+    for (BatchSummary &s : out.batches) {
+        if (s.counts.done())
+            continue;
+        const Position position = batchPosition(db, s.id);
+        if (!position.ok)
+            return fail(position.error);
+        if (!rate && position.remaining > 0)
+            rate = measureRate(db, now);
+        const EtaEstimate e = estimate(db, position, rate ? &*rate : nullptr, now);
+        if (!e.ok) {
+            out.error = e.error;
+            out.errorKind = ErrorKind::Failed;
+            return out;
+        }
+        s.eta = e.eta;
+        s.etaWhy = e.why;
+    }
+    out.ok = true;
+    return out;
+}
+
+BatchDetail detail(QSqlDatabase &db, const QString &id, const QDateTime &now)
+{
+    BatchDetail out;
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    QSqlError error;
+    const auto fail = [&](const QSqlError &e) {
+        const Failure f = failure(db, e);
+        out.error = f.error;
+        out.errorKind = f.kind;
+        return out;
+    };
+    if (QUuid::fromString(id).isNull()) {
+        out.ok = true; // not an id: no such batch
+        return out;
+    }
+    if (!Database::exec(
+            q, BatchColumns + QStringLiteral("WHERE id = ") + idParam(db), { id }, &error))
+        return fail(error);
+    if (!q.next()) {
+        out.ok = true;
+        return out;
+    }
+    out.found = true;
+    out.summary = summaryFrom(q);
+    q.finish();
+    QHash<QString, BatchCounts> counts;
+    if (!countsFor(db, { id }, counts, &error))
+        return fail(error);
+    out.summary.counts = counts.value(id);
+    if (!out.summary.counts.done()) {
+        const Position position = batchPosition(db, id);
+        if (!position.ok)
+            return fail(position.error);
+        const EtaEstimate e = estimate(db, position, nullptr, now);
+        if (!e.ok) {
+            out.error = e.error;
+            out.errorKind = ErrorKind::Failed;
+            return out;
+        }
+        out.summary.eta = e.eta;
+        out.summary.etaWhy = e.why;
+        recordPrediction(db, out.summary, now);
+    }
+    markFinished(db, { &out.summary }, now);
+
+    if (!Database::exec(q,
+            QStringLiteral("SELECT made_at, done_fraction, earliest, latest FROM "
+                           "viralspot_batch_predictions WHERE batch_id = %1 ORDER BY made_at")
+                .arg(idParam(db)),
+            { id }, &error))
+        return fail(error);
+    while (q.next()) {
+        BatchDetail::Prediction p;
+        p.madeAt = QueueQuery::toDateTime(q.value(0));
+        p.doneFraction = q.value(1).toDouble();
+        p.earliest = QueueQuery::toDateTime(q.value(2));
+        p.latest = QueueQuery::toDateTime(q.value(3));
+        if (out.summary.finishedAt.isValid() && p.earliest.isValid() && p.latest.isValid()) {
+            const QDateTime mid = p.earliest.addMSecs(p.earliest.msecsTo(p.latest) / 2);
+            p.errorSeconds = mid.secsTo(out.summary.finishedAt);
+        }
+        out.predictions << p;
+    }
+    out.ok = true;
+    return out;
+}
+
+BatchItems items(
+    QSqlDatabase &db, const QString &id, const QList<ItemState> &states, int limit, int offset)
+{
+    BatchItems out;
+    QString where = QStringLiteral("i.batch_id = ") + idParam(db);
+    QString filter;
+    QVariantList values { id };
+    if (!states.isEmpty()) {
+        QStringList names;
+        for (const ItemState s : states)
+            names << QLatin1Char('\'') + itemStateName(s) + QLatin1Char('\'');
+        filter =
+            QStringLiteral(" WHERE s.state IN (") + names.join(QLatin1Char(',')) + QLatin1Char(')');
+    }
+    const auto fail = [&](const QSqlError &e) {
+        const Failure f = failure(db, e);
+        out.error = f.error;
+        out.errorKind = f.kind;
+        return out;
+    };
+    if (QUuid::fromString(id).isNull()) {
+        out.ok = true;
+        return out;
+    }
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    QSqlError error;
+    if (!Database::exec(q,
+            QStringLiteral("SELECT COUNT(*) FROM (") + itemStateSql(where) + QStringLiteral(") s") +
+                filter,
+            values, &error) ||
+        !q.next())
+        return fail(error.isValid() ? error : q.lastError());
+    out.matching = q.value(0).toLongLong();
+    q.finish();
+    values << qMax(0, limit) << qMax(0, offset);
+    if (!Database::exec(q,
+            QStringLiteral("SELECT * FROM (") + itemStateSql(where) + QStringLiteral(") s") +
+                filter + QStringLiteral(" ORDER BY s.position LIMIT ? OFFSET ?"),
+            values, &error))
+        return fail(error);
+    while (q.next()) {
+        BatchItem item;
+        item.position = q.value(1).toInt();
+        item.input = q.value(2).toString();
+        item.username = q.value(3).toString();
+        item.outcome = outcomeFromName(q.value(4).toString()).value_or(Outcome::Error);
+        item.message = q.value(5).toString();
+        if (item.message.isEmpty())
+            item.message = outcomeMessage(item.outcome, item.username);
+        item.queueId = q.value(6).toString();
+        item.status = q.value(7).toString();
+        item.priority = q.value(8).toString();
+        item.state = itemStateFromName(q.value(12).toString()).value_or(ItemState::Gone);
+        if (item.state == ItemState::Failed)
+            item.errorMessage = q.value(9).toString();
+        item.attempts = q.value(10).toInt();
+        item.updatedAt = QueueQuery::toDateTime(q.value(11));
+        out.items << item;
+    }
+    out.ok = true;
+    return out;
+}
+
+EtaEstimate etaForBatch(QSqlDatabase &db, const QString &id, const QDateTime &now)
+{
+    if (QUuid::fromString(id).isNull()) {
+        EtaEstimate e;
+        e.ok = true;
+        e.why = Messages::tr("no such batch");
+        return e;
+    }
+    const Position position = batchPosition(db, id);
+    if (!position.ok) {
+        EtaEstimate e;
+        e.error = failure(db, position.error).error;
+        return e;
+    }
+    return estimate(db, position, nullptr, now);
+}
+
+EtaEstimate etaForProfile(QSqlDatabase &db, const QString &username, const QDateTime &now)
+{
+    EtaEstimate e;
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    QSqlError error;
+    // Its active row (legacy mixed-case rows too), and the rows taken before it.
+    if (!Database::exec(q,
+            QStringLiteral("SELECT a.status, "
+                           "(SELECT COUNT(*) FROM queue w WHERE w.status = 'PENDING' "
+                           " AND (w.priority, w.\"timestamp\") < (a.priority, a.\"timestamp\")), "
+                           "(SELECT COUNT(*) FROM queue WHERE status = 'PROCESSING') "
+                           "FROM queue a WHERE (a.username = ? OR (lower(a.username) = ? "
+                           "AND a.username <> lower(a.username))) "
+                           "AND a.status IN ('PENDING','PROCESSING') LIMIT 1"),
+            { username, username }, &error)) {
+        e.error = failure(db, error).error;
+        return e;
+    }
+    if (!q.next()) {
+        e.ok = true;
+        e.why = Messages::tr("not waiting in the queue");
+        return e;
+    }
+    Position position;
+    position.ok = true;
+    position.remaining = 1;
+    const bool processing = q.value(0).toString() == QLatin1String("PROCESSING");
+    position.ahead = q.value(1).toLongLong() + q.value(2).toLongLong() - (processing ? 1 : 0);
+    q.finish();
+    return estimate(db, position, nullptr, now);
+}
+
+BatchActionResult preview(QSqlDatabase &db, const QString &id, BatchAction action)
+{
+    BatchActionResult out;
+    const RowSelection rows = actionRows(db, id, action);
+    if (!rows.ok) {
+        const Failure f = failure(db, rows.error);
+        out.error = f.error;
+        out.errorKind = f.kind;
+        return out;
+    }
+    out.ok = true;
+    out.eligible = int(rows.ids.size());
+    out.summary = Messages::tr("%1: %n row(s) would change now", nullptr, out.eligible)
+                      .arg(actionLabel(action));
+    return out;
+}
+
+BatchActionResult apply(
+    QSqlDatabase &db, const QString &id, BatchAction action, const AuditEntry &audit)
+{
+    BatchActionResult out;
+    const RowSelection rows = actionRows(db, id, action);
+    if (!rows.ok) {
+        const Failure f = failure(db, rows.error);
+        out.error = f.error;
+        out.errorKind = f.kind;
+        return out;
+    }
+    out.eligible = int(rows.ids.size());
+    // QueueActions' rules and transaction: the partial unique index has the last word (never
+    // a second active row), the audit row in the same transaction, the batch id in its
+    // details.
+    AuditEntry entry = audit;
+    if (!entry.origin.isEmpty()) {
+        entry.details.insert(QStringLiteral("batch_id"), id);
+        entry.details.insert(QStringLiteral("batch_action"), actionName(action));
+    }
+    QueueActionResult done;
+    if (!rows.ids.isEmpty()) {
+        done = QueueActions::apply(db, queueAction(action), rows.ids, entry);
+        if (!done.ok) {
+            out.error = done.error;
+            out.errorKind = db.isOpen() ? ErrorKind::Failed : ErrorKind::Unavailable;
+            return out;
+        }
+    }
+    out.changed = done.changed();
+    out.skipped = int(done.skipped.size());
+    // A failed item whose profile has an active row again (asked for meanwhile, or its retry
+    // was skipped for that row) follows that row from now on: its live state is that row's.
+    if (action == BatchAction::RetryFailed) {
+        QSqlQuery q(db);
+        QSqlError error;
+        if (!Database::exec(q,
+                QStringLiteral(
+                    "UPDATE viralspot_batch_items SET queue_id = (SELECT a.id FROM queue a "
+                    "WHERE a.username = viralspot_batch_items.username "
+                    "AND a.status IN ('PENDING','PROCESSING') LIMIT 1) "
+                    "WHERE batch_id = %1 AND EXISTS (SELECT 1 FROM queue f "
+                    "WHERE f.id = viralspot_batch_items.queue_id AND f.status = 'FAILED') "
+                    "AND EXISTS (SELECT 1 FROM queue a "
+                    "WHERE a.username = viralspot_batch_items.username "
+                    "AND a.status IN ('PENDING','PROCESSING'))")
+                    .arg(idParam(db)),
+                { id }, &error))
+            qCWarning(lcCore).noquote()
+                << "batch" << id << "items not moved to their active rows:" << error.text();
+    }
+    out.ok = true;
+    out.summary = rows.ids.isEmpty()
+        ? Messages::tr("%1: nothing to change").arg(actionLabel(action))
+        : done.summary();
+    // The batch is open again when rows became active.
+    if (out.changed > 0 &&
+        (action == BatchAction::RetryFailed || action == BatchAction::ResumeRest)) {
+        QSqlQuery q(db);
+        Database::exec(q,
+            QStringLiteral("UPDATE viralspot_batches SET finished_at = NULL, notified_at = NULL "
+                           "WHERE id = ") +
+                idParam(db),
+            { id });
+    }
+    return out;
+}
+
+Result rename(QSqlDatabase &db, const QString &id, const QString &name)
+{
+    const QString trimmed = BatchRecord::storable(name.trimmed());
+    if (trimmed.isEmpty())
+        return Result::failure(Messages::tr("A batch needs a name."));
+    if (trimmed.size() > 200)
+        return Result::failure(Messages::tr("A batch name is at most 200 characters."));
+    if (QUuid::fromString(id).isNull())
+        return Result::failure(Messages::tr("No batch with id %1.").arg(id));
+    QSqlQuery q(db);
+    QSqlError error;
+    if (!Database::exec(q,
+            QStringLiteral("UPDATE viralspot_batches SET name = ? WHERE id = ") + idParam(db),
+            { trimmed, id }, &error)) {
+        const Failure f = failure(db, error);
+        return Result::failure(f.error, f.kind);
+    }
+    if (q.numRowsAffected() < 1)
+        return Result::failure(Messages::tr("No batch with id %1.").arg(id));
+    return Result::success();
+}
+
+Result setNotify(QSqlDatabase &db, const QString &id, bool notify)
+{
+    if (QUuid::fromString(id).isNull())
+        return Result::failure(Messages::tr("No batch with id %1.").arg(id));
+    QSqlQuery q(db);
+    QSqlError error;
+    if (!Database::exec(q,
+            QStringLiteral("UPDATE viralspot_batches SET notify = ? WHERE id = ") + idParam(db),
+            { Database::isPostgres(db) ? QVariant(notify) : QVariant(notify ? 1 : 0), id },
+            &error)) {
+        const Failure f = failure(db, error);
+        return Result::failure(f.error, f.kind);
+    }
+    if (q.numRowsAffected() < 1)
+        return Result::failure(Messages::tr("No batch with id %1.").arg(id));
+    return Result::success();
+}
+
+ClaimResult claimFinishedNotification(QSqlDatabase &db, const QString &id)
+{
+    ClaimResult out;
+    if (QUuid::fromString(id).isNull()) {
+        out.ok = true;
+        return out;
+    }
+    QSqlQuery q(db);
+    QSqlError error;
+    // One UPDATE: whichever process's statement changes the row first claims it; the others
+    // find notified_at set (PostgreSQL re-checks the WHERE after waiting on the row lock;
+    // SQLite runs writers one at a time).
+    if (!Database::exec(q,
+            QStringLiteral("UPDATE viralspot_batches SET notified_at = ? WHERE id = %1 "
+                           "AND notified_at IS NULL AND finished_at IS NOT NULL AND notify")
+                .arg(idParam(db)),
+            { timestampValue(db, QDateTime::currentDateTimeUtc()), id }, &error)) {
+        out.error = failure(db, error).error;
+        return out;
+    }
+    out.ok = true;
+    out.claimed = q.numRowsAffected() == 1;
+    return out;
+}
+
+IdList unnotifiedFinished(QSqlDatabase &db, int limit)
+{
+    IdList out;
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    QSqlError error;
+    // The newest open batches that want a notification: seen done now, they are marked
+    // finished here, so that a batch nobody opens is still announced.
+    if (!Database::exec(q,
+            BatchColumns +
+                QStringLiteral("WHERE finished_at IS NULL AND notify AND notified_at IS NULL "
+                               "ORDER BY created_at DESC LIMIT 200"),
+            {}, &error)) {
+        out.error = failure(db, error).error;
+        return out;
+    }
+    QList<BatchSummary> open;
+    QStringList ids;
+    while (q.next()) {
+        open << summaryFrom(q);
+        ids << open.constLast().id;
+    }
+    q.finish();
+    QHash<QString, BatchCounts> counts;
+    if (!countsFor(db, ids, counts, &error)) {
+        out.error = failure(db, error).error;
+        return out;
+    }
+    QList<BatchSummary *> pointers;
+    for (BatchSummary &s : open) {
+        s.counts = counts.value(s.id);
+        pointers << &s;
+    }
+    markFinished(db, pointers, QDateTime::currentDateTimeUtc());
+    if (!Database::exec(q,
+            QStringLiteral("SELECT id FROM viralspot_batches WHERE finished_at IS NOT NULL "
+                           "AND notify AND notified_at IS NULL ORDER BY finished_at LIMIT ?"),
+            { qMax(1, limit) }, &error)) {
+        out.error = failure(db, error).error;
+        return out;
+    }
+    while (q.next())
+        out.ids << q.value(0).toString();
+    out.ok = true;
+    return out;
+}
+
+} // namespace Batches
+} // namespace ViralSpot

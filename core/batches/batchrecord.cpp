@@ -1,0 +1,173 @@
+#include "core/batches/batchrecord.h"
+
+#include "core/database.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSqlQuery>
+#include <QVariant>
+
+namespace ViralSpot::BatchRecord {
+
+namespace {
+
+QVariant timestampValue(const QSqlDatabase &db, const QDateTime &when)
+{
+    // SQLite keeps timestamps as ISO text in UTC ("...Z"), as the queue's own columns.
+    if (Database::isPostgres(db))
+        return when.toUTC();
+    return when.toUTC().toString(Qt::ISODateWithMs);
+}
+
+QString batchName(const Chunk &chunk)
+{
+    return chunk.batch.name.trimmed().isEmpty()
+        ? Batches::defaultName(chunk.batch.source, chunk.batch.origin, chunk.createdAt)
+        : storable(chunk.batch.name.trimmed());
+}
+
+QString quoted(const QString &value)
+{
+    QString out;
+    out.reserve(value.size() + 2);
+    out += QLatin1Char('"');
+    for (const QChar c : value) {
+        if (c == QLatin1Char('"') || c == QLatin1Char('\\'))
+            out += QLatin1Char('\\');
+        out += c;
+    }
+    out += QLatin1Char('"');
+    return out;
+}
+
+} // namespace
+
+QString storable(const QString &text)
+{
+    if (!text.contains(QChar(0)))
+        return text;
+    QString copy = text;
+    copy.replace(QChar(0), QChar(0xFFFD));
+    return copy;
+}
+
+QString pgTextArray(const QStringList &values, bool emptyIsNull)
+{
+    QString out;
+    out.reserve(values.size() * 24 + 2);
+    out += QLatin1Char('{');
+    for (qsizetype i = 0; i < values.size(); ++i) {
+        if (i)
+            out += QLatin1Char(',');
+        if (emptyIsNull && values[i].isEmpty())
+            out += QLatin1String("NULL");
+        else
+            out += quoted(storable(values[i]));
+    }
+    out += QLatin1Char('}');
+    return out;
+}
+
+QString postgresBatchInsert(const Chunk &chunk, QString *error)
+{
+    return Database::withPostgresLiterals(
+        QStringLiteral("INSERT INTO viralspot_batches (id, name, source, origin, submitted_by, "
+                       "created_at, notify) VALUES (?::uuid, ?, ?, ?, ?, ?, ?) "
+                       "ON CONFLICT (id) DO NOTHING"),
+        { chunk.batch.id, batchName(chunk), storable(chunk.batch.source),
+            storable(chunk.batch.origin), storable(chunk.batch.submittedBy),
+            chunk.createdAt.toUTC(), chunk.batch.notify },
+        error);
+}
+
+bool insertFinal(QSqlDatabase &db, const Chunk &chunk, QSqlError *error)
+{
+    const bool postgres = Database::isPostgres(db);
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (chunk.create) {
+        if (postgres) {
+            QString why;
+            const QString sql = postgresBatchInsert(chunk, &why);
+            if (sql.isEmpty()) {
+                *error = QSqlError(why, QString(), QSqlError::StatementError);
+                return false;
+            }
+            if (!q.exec(sql)) {
+                *error = q.lastError();
+                return false;
+            }
+        } else if (!Database::exec(q,
+                       QStringLiteral("INSERT INTO viralspot_batches (id, name, source, origin, "
+                                      "submitted_by, created_at, notify) "
+                                      "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"),
+                       { chunk.batch.id, batchName(chunk), chunk.batch.source, chunk.batch.origin,
+                           chunk.batch.submittedBy, timestampValue(db, chunk.createdAt),
+                           chunk.batch.notify ? 1 : 0 },
+                       error)) {
+            return false;
+        }
+        q.finish();
+    }
+    if (chunk.entries.isEmpty())
+        return true;
+    if (postgres) {
+        QStringList positions, inputs, usernames, outcomes, messages, queueIds;
+        for (const Entry &e : chunk.entries) {
+            positions << QString::number(e.position);
+            inputs << e.input;
+            usernames << e.username;
+            outcomes << outcomeName(e.outcome);
+            messages << e.message;
+            queueIds << e.queueId;
+        }
+        return Database::exec(q,
+            QStringLiteral(
+                "INSERT INTO viralspot_batch_items (batch_id, position, input, username, "
+                "outcome, message, queue_id) SELECT ?::uuid, t.p, t.i, t.u, t.o, t.m, t.q::uuid "
+                "FROM unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) "
+                "AS t(p, i, u, o, m, q)"),
+            { chunk.batch.id,
+                QString(QLatin1Char('{') + positions.join(QLatin1Char(',')) + QLatin1Char('}')),
+                pgTextArray(inputs, false), pgTextArray(usernames, true),
+                pgTextArray(outcomes, false), pgTextArray(messages, true),
+                pgTextArray(queueIds, true) },
+            error);
+    }
+    QJsonArray rows;
+    for (const Entry &e : chunk.entries) {
+        const auto orNull = [](const QString &s) {
+            return s.isEmpty() ? QJsonValue() : QJsonValue(s);
+        };
+        rows.append(QJsonArray { e.position, e.input, orNull(e.username), outcomeName(e.outcome),
+            orNull(e.message), orNull(e.queueId) });
+    }
+    return Database::exec(q,
+        QStringLiteral("INSERT INTO viralspot_batch_items (batch_id, position, input, username, "
+                       "outcome, message, queue_id) SELECT ?, value->>0, value->>1, value->>2, "
+                       "value->>3, value->>4, value->>5 FROM json_each(?)"),
+        { chunk.batch.id, QString::fromUtf8(QJsonDocument(rows).toJson(QJsonDocument::Compact)) },
+        error);
+}
+
+bool writeOwnTransaction(QSqlDatabase &db, const Chunk &chunk, QSqlError *error)
+{
+    const bool postgres = Database::isPostgres(db);
+    QSqlQuery q(db);
+    if (!q.exec(postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE"))) {
+        *error = q.lastError();
+        return false;
+    }
+    if (!insertFinal(db, chunk, error)) {
+        q.exec(QStringLiteral("ROLLBACK"));
+        return false;
+    }
+    if (!q.exec(QStringLiteral("COMMIT"))) {
+        *error = q.lastError();
+        q.exec(QStringLiteral("ROLLBACK"));
+        return false;
+    }
+    return true;
+}
+
+} // namespace ViralSpot::BatchRecord

@@ -1,0 +1,803 @@
+// Batches (core/batches/batches.h) on SQLite and PostgreSQL: every input recorded with the
+// row it created or found, in the chunk's transaction; the live state following a simulated
+// original worker; finishing and the exactly-once notification claim; the ETA on a simulated
+// clock; actions that never make a second active row (also racing the single route); streamed
+// appends; the original worker's claim order.
+
+#include "core/batches/batches.h"
+#include "core/bulkparser.h"
+#include "core/database.h"
+#include "core/ids.h"
+#include "core/queuequery.h"
+#include "core/requestservice.h"
+#include "tests/support/simworker.h"
+#include "tests/support/testdatabase.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QSqlRecord>
+#include <QTest>
+#include <QThread>
+
+#include <atomic>
+
+using namespace ViralSpot;
+using namespace ViralSpot::Test;
+
+class TestBatches : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+
+    void mixedOutcomesAreRecordedWithTheirRows();
+    void repeatsInRequestItemsAreDuplicatesInTheBatch();
+    void manyChunksRecordEveryInputOnce();
+    void liveStateFollowsTheWorker();
+    void finishedOnceAndNotificationClaimedOnce();
+    void notificationClaimRaceBetweenConnections();
+    void etaUnknownWithoutCompletions();
+    void etaWithinTwentyPercentAtASteadyRate();
+    void actionsPreviewApplyAndAudit();
+    void retryRacingTheSingleRouteNeverMakesTwoActiveRows();
+    void streamedAppendFindsDuplicatesOfEarlierChunks();
+    void originalWorkerClaimOrderUntouched();
+    void listSearchesAndCountsThePage();
+    void renameNotifyAndSingles();
+
+private:
+    NewBatch newBatch(const QString &name = {});
+    QString queueIdOf(const QString &username, const QString &statusIn = {});
+    int activeRows(const QString &username);
+    QList<BatchItem> allItems(const QString &batchId);
+
+    std::unique_ptr<TemporaryDatabase> m_db;
+};
+
+void TestBatches::init()
+{
+    m_db = std::make_unique<TemporaryDatabase>();
+    QVERIFY2(m_db->isValid(), qPrintable(m_db->error()));
+    QSqlDatabase db = m_db->connection();
+    const Schema::MigrationResult migrated = Schema::migrate(db);
+    QVERIFY2(migrated.ok, qPrintable(migrated.error));
+}
+
+void TestBatches::cleanup()
+{
+    m_db.reset();
+}
+
+NewBatch TestBatches::newBatch(const QString &name)
+{
+    NewBatch b;
+    b.id = Ids::uuidV7();
+    b.name = name;
+    b.source = QStringLiteral("paste");
+    b.origin = QStringLiteral("window");
+    b.submittedBy = QStringLiteral("tester");
+    return b;
+}
+
+QString TestBatches::queueIdOf(const QString &username, const QString &statusIn)
+{
+    return m_db
+        ->scalar(QStringLiteral("SELECT id FROM queue WHERE username = '%1'%2 "
+                                "ORDER BY created_at DESC LIMIT 1")
+                     .arg(username,
+                         statusIn.isEmpty() ? QString()
+                                            : QStringLiteral(" AND status IN (%1)").arg(statusIn)))
+        .toString();
+}
+
+int TestBatches::activeRows(const QString &username)
+{
+    return m_db
+        ->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username = '%1' AND status IN "
+                                "('PENDING','PROCESSING')")
+                     .arg(username))
+        .toInt();
+}
+
+QList<BatchItem> TestBatches::allItems(const QString &batchId)
+{
+    QSqlDatabase db = m_db->connection();
+    const BatchItems items = Batches::items(db, batchId, {}, 100000);
+    if (!items.ok)
+        qWarning() << items.error;
+    return items.items;
+}
+
+void TestBatches::mixedOutcomesAreRecordedWithTheirRows()
+{
+    QVERIFY(m_db->seedQueue(
+        QStringLiteral("waiting1"), QStringLiteral("PENDING"), QStringLiteral("LOW")));
+    QVERIFY(m_db->exec(QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('done1')")));
+    const QString waitingRow = queueIdOf(QStringLiteral("waiting1"));
+
+    RequestService service(m_db->config());
+    BatchOptions options;
+    options.record = newBatch(QStringLiteral("campaign"));
+    const BulkParseResult parsed = BulkParser::parse(
+        u"newone\nwaiting1\ndone1\n!!not-a-name\nNewOne\nhttps://instagram.com/second_new/\n");
+    const QList<RequestResult> results =
+        service.requestBulk(parsed, QStringLiteral("frontend"), options);
+    QCOMPARE(results.size(), 6);
+    QCOMPARE(results[0].outcome, Outcome::Queued);
+    QCOMPARE(results[1].outcome, Outcome::AlreadyQueued);
+    QCOMPARE(results[2].outcome, Outcome::AlreadyProcessed);
+    QCOMPARE(results[3].outcome, Outcome::Invalid);
+    QCOMPARE(results[4].outcome, Outcome::DuplicateInBatch);
+    QCOMPARE(results[5].outcome, Outcome::Queued);
+
+    const QList<BatchItem> items = allItems(options.record->id);
+    QCOMPARE(items.size(), 6);
+    const Outcome expected[] = { Outcome::Queued, Outcome::AlreadyQueued, Outcome::AlreadyProcessed,
+        Outcome::Invalid, Outcome::DuplicateInBatch, Outcome::Queued };
+    for (int i = 0; i < 6; ++i) {
+        QCOMPARE(items[i].position, i + 1);
+        QCOMPARE(items[i].outcome, expected[i]);
+        QCOMPARE(items[i].input, results[i].input);
+    }
+    QCOMPARE(items[0].queueId, results[0].queueId);
+    QCOMPARE(items[1].queueId, waitingRow); // the active row found, raised to HIGH
+    QCOMPARE(items[1].priority, QStringLiteral("HIGH"));
+    QVERIFY(items[2].queueId.isEmpty());
+    QVERIFY(items[3].queueId.isEmpty());
+    QCOMPARE(items[3].message, results[3].message);
+    QCOMPARE(items[3].state, ItemState::NotQueued);
+    QCOMPARE(items[4].state, ItemState::NotQueued);
+    QVERIFY2(items[4].message.contains(QLatin1String("line 1")), qPrintable(items[4].message));
+    QCOMPARE(items[5].username, QStringLiteral("second_new"));
+    QCOMPARE(items[5].queueId, results[5].queueId);
+    QCOMPARE(items[0].state, ItemState::Waiting);
+    QCOMPARE(items[2].state, ItemState::Processed);
+
+    QSqlDatabase db = m_db->connection();
+    const BatchDetail detail = Batches::detail(db, options.record->id);
+    QVERIFY2(detail.ok, qPrintable(detail.error));
+    QVERIFY(detail.found);
+    QCOMPARE(detail.summary.name, QStringLiteral("campaign"));
+    QCOMPARE(detail.summary.origin, QStringLiteral("window"));
+    QCOMPARE(detail.summary.submittedBy, QStringLiteral("tester"));
+    QCOMPARE(detail.summary.counts.total, 4);
+    QCOMPARE(detail.summary.counts.waiting, 3);
+    QCOMPARE(detail.summary.counts.waitingHigh, 3);
+    QCOMPARE(detail.summary.counts.processed, 1);
+    QCOMPARE(detail.summary.counts.notQueued, 2);
+    QVERIFY(!detail.summary.counts.done());
+}
+
+void TestBatches::repeatsInRequestItemsAreDuplicatesInTheBatch()
+{
+    RequestService service(m_db->config());
+    BatchOptions options;
+    options.record = newBatch();
+    const QList<RequestResult> results =
+        service.requestItems({ { QStringLiteral("aa1"), QStringLiteral("api") },
+                                 { QStringLiteral("bb1"), QStringLiteral("api") },
+                                 { QStringLiteral("aa1"), QStringLiteral("api") },
+                                 { QStringLiteral("BAD NAME"), QStringLiteral("api") } },
+            options);
+    QCOMPARE(results[2].outcome, Outcome::DuplicateInBatch);
+    QCOMPARE(results[3].outcome, Outcome::Invalid);
+    const QList<BatchItem> items = allItems(options.record->id);
+    QCOMPARE(items.size(), 4);
+    QCOMPARE(items[2].outcome, Outcome::DuplicateInBatch);
+    QCOMPARE(items[3].outcome, Outcome::Invalid);
+    // Without a record, a repeat keeps its old answer.
+    const QList<RequestResult> plain =
+        service.requestItems({ { QStringLiteral("cc1"), QStringLiteral("api") },
+            { QStringLiteral("cc1"), QStringLiteral("api") } });
+    QCOMPARE(plain[1].outcome, Outcome::AlreadyQueued);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM viralspot_batches")).toInt(), 1);
+}
+
+void TestBatches::manyChunksRecordEveryInputOnce()
+{
+    // 25 inputs in chunks of 4 (invalid and repeated ones between them): every input one item,
+    // each chunk's items written with its rows.
+    QString text;
+    for (int i = 0; i < 20; ++i)
+        text += QStringLiteral("chunky%1\n").arg(i);
+    text += QStringLiteral("!!\nchunky3\n??\nchunky19\nchunky20\n");
+    RequestService service(m_db->config());
+    BatchOptions options;
+    options.chunkSize = 4;
+    options.record = newBatch();
+    const QList<RequestResult> results =
+        service.requestBulk(BulkParser::parse(text), QStringLiteral("frontend"), options);
+    QCOMPARE(results.size(), 25);
+    const QList<BatchItem> items = allItems(options.record->id);
+    QCOMPARE(items.size(), 25);
+    for (int i = 0; i < 25; ++i) {
+        QCOMPARE(items[i].position, i + 1);
+        QCOMPARE(items[i].outcome, results[i].outcome);
+        QCOMPARE(items[i].queueId, results[i].queueId);
+    }
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM viralspot_batches")).toInt(), 1);
+}
+
+void TestBatches::liveStateFollowsTheWorker()
+{
+    RequestService service(m_db->config());
+    BatchOptions options;
+    options.record = newBatch();
+    QList<RequestItem> input;
+    const QStringList names { QStringLiteral("s1"), QStringLiteral("s2"), QStringLiteral("s3"),
+        QStringLiteral("s4"), QStringLiteral("s5"), QStringLiteral("s6") };
+    for (const QString &n : names)
+        input.append({ n, QStringLiteral("api") });
+    service.requestItems(input, options);
+    const QString id = options.record->id;
+
+    QSqlDatabase db = m_db->connection();
+    SimWorker worker(db);
+    const SimWorker::Claimed c1 = worker.claim();
+    QVERIFY2(c1.ok && !c1.id.isEmpty(), qPrintable(c1.error));
+    QVERIFY(worker.complete(c1.id));
+    const SimWorker::Claimed c2 = worker.claim();
+    QVERIFY(worker.fail(c2.id, QStringLiteral("private account")));
+    const SimWorker::Claimed c3 = worker.claim(); // stays PROCESSING
+    QVERIFY(!c3.id.isEmpty());
+    // The rest: one paused, one deleted, one waiting.
+    QStringList rest = names;
+    rest.removeAll(c1.username);
+    rest.removeAll(c2.username);
+    rest.removeAll(c3.username);
+    QVERIFY(m_db->exec(
+        QStringLiteral("UPDATE queue SET status = 'PAUSED' WHERE username = '%1'").arg(rest[0])));
+    QVERIFY(m_db->exec(QStringLiteral("DELETE FROM queue WHERE username = '%1'").arg(rest[1])));
+
+    BatchDetail d = Batches::detail(db, id);
+    QVERIFY2(d.ok, qPrintable(d.error));
+    QCOMPARE(d.summary.counts.total, 6);
+    QCOMPARE(d.summary.counts.processed, 1);
+    QCOMPARE(d.summary.counts.failed, 1);
+    QCOMPARE(d.summary.counts.processing, 1);
+    QCOMPARE(d.summary.counts.paused, 1);
+    QCOMPARE(d.summary.counts.gone, 1);
+    QCOMPARE(d.summary.counts.waiting, 1);
+    QVERIFY(!d.summary.counts.done());
+
+    QHash<QString, BatchItem> byName;
+    for (const BatchItem &item : allItems(id))
+        byName.insert(item.username, item);
+    QCOMPARE(byName[c1.username].state, ItemState::Processed);
+    QCOMPARE(byName[c2.username].state, ItemState::Failed);
+    QCOMPARE(byName[c2.username].errorMessage, QStringLiteral("private account"));
+    QCOMPARE(byName[c3.username].state, ItemState::Processing);
+    QCOMPARE(byName[c3.username].attempts, 1);
+    QCOMPARE(byName[rest[0]].state, ItemState::Paused);
+    QCOMPARE(byName[rest[1]].state, ItemState::Gone);
+    QCOMPARE(byName[rest[2]].state, ItemState::Waiting);
+
+    // Filter by state.
+    const BatchItems failed = Batches::items(db, id, { ItemState::Failed, ItemState::Gone });
+    QVERIFY(failed.ok);
+    QCOMPARE(failed.matching, 2);
+    QCOMPARE(failed.items.size(), 2);
+
+    // A gone item whose profile gets processed some other way counts as processed.
+    QVERIFY(m_db->exec(
+        QStringLiteral("INSERT INTO primary_profiles (username) VALUES ('%1')").arg(rest[1])));
+    d = Batches::detail(db, id);
+    QCOMPARE(d.summary.counts.gone, 0);
+    QCOMPARE(d.summary.counts.processed, 2);
+}
+
+void TestBatches::finishedOnceAndNotificationClaimedOnce()
+{
+    RequestService service(m_db->config());
+    BatchOptions options;
+    options.record = newBatch();
+    service.requestItems({ { QStringLiteral("f1"), QStringLiteral("api") },
+                             { QStringLiteral("f2"), QStringLiteral("api") } },
+        options);
+    const QString id = options.record->id;
+    QSqlDatabase db = m_db->connection();
+    SimWorker worker(db);
+    QVERIFY(!worker.processNext(QDateTime::currentDateTimeUtc().addSecs(-10)).isEmpty());
+
+    // Not done: no claim, not in the unnotified list.
+    Batches::ClaimResult claim = Batches::claimFinishedNotification(db, id);
+    QVERIFY(claim.ok);
+    QVERIFY(!claim.claimed);
+    BatchDetail d = Batches::detail(db, id);
+    QVERIFY(!d.summary.finishedAt.isValid());
+
+    const QDateTime lastAt = QDateTime::currentDateTimeUtc().addSecs(-5);
+    const SimWorker::Claimed c = worker.claim(lastAt);
+    QVERIFY(worker.fail(c.id, QStringLiteral("gone private"), lastAt));
+    Batches::IdList unnotified = Batches::unnotifiedFinished(db);
+    QVERIFY2(unnotified.ok, qPrintable(unnotified.error));
+    QCOMPARE(unnotified.ids, QStringList { id });
+    d = Batches::detail(db, id);
+    QVERIFY(d.summary.counts.done());
+    QVERIFY(d.summary.finishedAt.isValid());
+    // The last row's finish, not the time somebody looked.
+    QVERIFY2(qAbs(d.summary.finishedAt.msecsTo(lastAt)) < 2000,
+        qPrintable(d.summary.finishedAt.toString(Qt::ISODateWithMs)));
+    const QDateTime first = d.summary.finishedAt;
+    QTest::qWait(20);
+    d = Batches::detail(db, id);
+    QCOMPARE(d.summary.finishedAt, first); // set once
+
+    claim = Batches::claimFinishedNotification(db, id);
+    QVERIFY(claim.ok);
+    QVERIFY(claim.claimed);
+    claim = Batches::claimFinishedNotification(db, id);
+    QVERIFY(!claim.claimed);
+    unnotified = Batches::unnotifiedFinished(db);
+    QVERIFY(unnotified.ids.isEmpty());
+
+    // Notifications off: never claimed.
+    BatchOptions quiet;
+    quiet.record = newBatch();
+    quiet.record->notify = false;
+    service.requestItems({ { QStringLiteral("f1"), QStringLiteral("api") } }, quiet);
+    d = Batches::detail(db, quiet.record->id);
+    QVERIFY(d.summary.counts.done()); // already processed at submission
+    QVERIFY(d.summary.finishedAt.isValid());
+    QVERIFY(!Batches::claimFinishedNotification(db, quiet.record->id).claimed);
+}
+
+void TestBatches::notificationClaimRaceBetweenConnections()
+{
+    // 30 finished batches; two connections on two threads claim each at the same moment:
+    // every batch is claimed exactly once.
+    constexpr int Count = 30;
+    QStringList ids;
+    QSqlDatabase db = m_db->connection();
+    for (int i = 0; i < Count; ++i) {
+        const QString id = Ids::uuidV7();
+        ids << id;
+        QVERIFY(
+            m_db->exec(QStringLiteral("INSERT INTO viralspot_batches (id, name, created_at, "
+                                      "finished_at, notify) VALUES ('%1', 'b', '%2', '%2', "
+                                      "TRUE)")
+                           .arg(id, QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs))));
+    }
+    const DatabaseConfig config = m_db->config();
+    std::atomic_int ready { 0 };
+    QList<bool> claimed[2];
+    QString errors[2];
+    QList<QThread *> threads;
+    for (int t = 0; t < 2; ++t) {
+        threads << QThread::create([&, t] {
+            const QString name = QStringLiteral("claim_%1").arg(t);
+            {
+                QString error;
+                QSqlDatabase c = Database::open(config, name, &error);
+                ++ready;
+                while (ready.load() < 2)
+                    QThread::yieldCurrentThread();
+                for (const QString &id : std::as_const(ids)) {
+                    const Batches::ClaimResult r = Batches::claimFinishedNotification(c, id);
+                    if (!r.ok)
+                        errors[t] = r.error;
+                    claimed[t] << r.claimed;
+                }
+            }
+            Database::close(name);
+        });
+    }
+    for (QThread *thread : std::as_const(threads))
+        thread->start();
+    for (QThread *thread : std::as_const(threads)) {
+        QVERIFY(thread->wait(60000));
+        delete thread;
+    }
+    QVERIFY2(errors[0].isEmpty() && errors[1].isEmpty(), qPrintable(errors[0] + errors[1]));
+    for (int i = 0; i < Count; ++i)
+        QVERIFY2(claimed[0][i] != claimed[1][i], qPrintable(QString::number(i)));
+}
+
+void TestBatches::etaUnknownWithoutCompletions()
+{
+    RequestService service(m_db->config());
+    BatchOptions options;
+    options.record = newBatch();
+    QList<RequestItem> input;
+    for (int i = 0; i < 20; ++i)
+        input.append({ QStringLiteral("idle%1").arg(i), QStringLiteral("api") });
+    service.requestItems(input, options);
+    QSqlDatabase db = m_db->connection();
+    EtaEstimate e = Batches::etaForBatch(db, options.record->id);
+    QVERIFY2(e.ok, qPrintable(e.error));
+    QVERIFY(!e.eta);
+    QVERIFY2(e.why.contains(QLatin1String("idle")), qPrintable(e.why));
+    const BatchDetail d = Batches::detail(db, options.record->id);
+    QVERIFY(!d.summary.eta);
+    QVERIFY(!d.summary.etaWhy.isEmpty());
+
+    // Thin evidence: three completions are not enough to say anything.
+    SimWorker worker(db);
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(!worker.processNext(now.addSecs(-60 + i)).isEmpty());
+    e = Batches::etaForBatch(db, options.record->id, now);
+    QVERIFY(e.ok);
+    QVERIFY(!e.eta);
+    QVERIFY2(e.why.contains(QLatin1String("too few")), qPrintable(e.why));
+    e = Batches::etaForProfile(db, QStringLiteral("idle19"), now);
+    QVERIFY(e.ok);
+    QVERIFY(!e.eta);
+}
+
+void TestBatches::etaWithinTwentyPercentAtASteadyRate()
+{
+    // 1,000 items behind 200 older rows (HIGH, so taken first); one worker finishes a row
+    // every 6 s of simulated time. Once a tenth of the batch is done, the estimate's midpoint
+    // is within 20% of the time actually left, and the actual finish inside its range.
+    QSqlDatabase db = m_db->connection();
+    const QDateTime t0 = QDateTime::currentDateTimeUtc();
+    RequestService service(m_db->config());
+    QList<RequestItem> before;
+    for (int i = 0; i < 200; ++i)
+        before.append({ QStringLiteral("ahead%1").arg(i), QStringLiteral("api") });
+    service.requestItems(before);
+    // Older than the batch's rows, so that the original order takes them first.
+    QVERIFY(m_db->exec(
+        QStringLiteral("UPDATE queue SET \"timestamp\" = %1")
+            .arg(Database::isPostgres(db) ? QStringLiteral("\"timestamp\" - interval '1 minute'")
+                                          : QStringLiteral("'2000-01-01T00:00:00.000Z'"))));
+    QList<RequestItem> input;
+    for (int i = 0; i < 1000; ++i)
+        input.append({ QStringLiteral("steady%1").arg(i), QStringLiteral("api") });
+    BatchOptions options;
+    options.record = newBatch();
+    service.requestItems(input, options);
+    const QString id = options.record->id;
+
+    SimWorker worker(db);
+    constexpr int StepSeconds = 6;
+    int step = 0;
+    const auto clock = [&] { return t0.addSecs(qint64(StepSeconds) * step); };
+    // Nothing finished yet: unknown.
+    QVERIFY(!Batches::etaForBatch(db, id, clock()).eta);
+    QVERIFY(m_db->exec(QStringLiteral("BEGIN")));
+    while (step < 300) { // the 200 ahead and 100 of the batch
+        ++step;
+        QVERIFY2(!worker.processNext(clock()).isEmpty(), qPrintable(worker.lastError()));
+    }
+    QVERIFY(m_db->exec(QStringLiteral("COMMIT")));
+    BatchDetail d = Batches::detail(db, id, clock());
+    QVERIFY2(d.ok, qPrintable(d.error));
+    QCOMPARE(d.summary.counts.processed, 100);
+    QVERIFY2(d.summary.eta, qPrintable(d.summary.etaWhy));
+    const Eta eta = *d.summary.eta;
+    QCOMPARE(eta.remaining, qint64(900));
+    QCOMPARE(eta.ahead, qint64(0));
+    QVERIFY2(qAbs(eta.completionsPerMinute - 10.0) < 1.0,
+        qPrintable(QString::number(eta.completionsPerMinute)));
+    const QDateTime predictedAt = clock();
+    const QDateTime actual = t0.addSecs(qint64(StepSeconds) * 1200);
+    const double left = predictedAt.secsTo(actual);
+    const QDateTime mid = eta.earliest.addMSecs(eta.earliest.msecsTo(eta.latest) / 2);
+    const double predictedLeft = predictedAt.secsTo(mid);
+    QVERIFY2(qAbs(predictedLeft - left) <= 0.2 * left,
+        qPrintable(QStringLiteral("predicted %1 s, actual %2 s").arg(predictedLeft).arg(left)));
+    QVERIFY(eta.earliest <= actual && actual <= eta.latest);
+    QCOMPARE(d.predictions.size(), 1); // the 10% point
+    QVERIFY(!d.predictions[0].errorSeconds);
+
+    // The rest, with a look at 50% (one more prediction: 25% and 50% were crossed together).
+    QVERIFY(m_db->exec(QStringLiteral("BEGIN")));
+    while (step < 800) {
+        ++step;
+        QVERIFY(!worker.processNext(clock()).isEmpty());
+    }
+    QVERIFY(m_db->exec(QStringLiteral("COMMIT")));
+    d = Batches::detail(db, id, clock());
+    QCOMPARE(d.predictions.size(), 2);
+    QVERIFY(m_db->exec(QStringLiteral("BEGIN")));
+    while (step < 1200) {
+        ++step;
+        QVERIFY(!worker.processNext(clock()).isEmpty());
+    }
+    QVERIFY(m_db->exec(QStringLiteral("COMMIT")));
+    QVERIFY(worker.processNext(clock()).isEmpty()); // nothing left
+    d = Batches::detail(db, id, clock().addSecs(30));
+    QVERIFY(d.summary.counts.done());
+    QCOMPARE(d.summary.finishedAt, actual);
+    QVERIFY(!d.summary.eta);
+    QCOMPARE(d.predictions.size(), 2);
+    for (const BatchDetail::Prediction &p : std::as_const(d.predictions)) {
+        QVERIFY(p.errorSeconds);
+        QVERIFY2(qAbs(*p.errorSeconds) <= 0.2 * p.madeAt.secsTo(actual),
+            qPrintable(QString::number(*p.errorSeconds)));
+    }
+}
+
+void TestBatches::actionsPreviewApplyAndAudit()
+{
+    RequestService service(m_db->config());
+    BatchOptions options;
+    options.record = newBatch();
+    QList<RequestItem> input;
+    for (int i = 0; i < 10; ++i)
+        input.append({ QStringLiteral("act%1").arg(i), QStringLiteral("api") });
+    service.requestItems(input, options);
+    const QString id = options.record->id;
+    QSqlDatabase db = m_db->connection();
+    SimWorker worker(db);
+    // Two go LOW; three (HIGH, taken first) fail.
+    QVERIFY(m_db->exec(
+        QStringLiteral("UPDATE queue SET priority = 'LOW' WHERE username IN ('act8','act9')")));
+    for (int i = 0; i < 3; ++i) {
+        const SimWorker::Claimed c = worker.claim();
+        QVERIFY(worker.fail(c.id, QStringLiteral("timeout")));
+    }
+    // One failed profile was asked for again meanwhile: its retry is skipped, its item
+    // follows the new row.
+    const QString failedName =
+        m_db->scalar(QStringLiteral("SELECT username FROM queue WHERE status = 'FAILED' "
+                                    "ORDER BY username LIMIT 1"))
+            .toString();
+    const RequestResult again = service.request(failedName);
+    QCOMPARE(again.outcome, Outcome::Queued);
+
+    BatchActionResult r = Batches::preview(db, id, BatchAction::RetryFailed);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.eligible, 2);
+    r = Batches::apply(
+        db, id, BatchAction::RetryFailed, AuditEntry::forOrigin(QStringLiteral("window")));
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QCOMPARE(r.changed, 2);
+    QCOMPARE(activeRows(failedName), 1);
+    BatchDetail d = Batches::detail(db, id);
+    QCOMPARE(d.summary.counts.failed, 0);
+    QCOMPARE(d.summary.counts.waiting, 10);
+    for (const BatchItem &item : allItems(id)) {
+        if (item.username == failedName)
+            QCOMPARE(item.queueId, again.queueId);
+    }
+    // The audit row names the batch.
+    const QJsonObject details = QJsonDocument::fromJson(
+        m_db->scalar(QStringLiteral("SELECT details FROM audit_log ORDER BY id DESC LIMIT 1"))
+            .toString()
+            .toUtf8())
+                                    .object();
+    QCOMPARE(details.value(QStringLiteral("batch_id")).toString(), id);
+    QCOMPARE(details.value(QStringLiteral("changed")).toInt(), 2);
+
+    QCOMPARE(Batches::preview(db, id, BatchAction::RaiseWaiting).eligible, 2);
+    r = Batches::apply(db, id, BatchAction::RaiseWaiting);
+    QCOMPARE(r.changed, 2);
+    QCOMPARE(Batches::detail(db, id).summary.counts.waitingHigh, 10);
+    r = Batches::apply(db, id, BatchAction::PauseRest);
+    QCOMPARE(r.changed, 10);
+    d = Batches::detail(db, id);
+    QCOMPARE(d.summary.counts.paused, 10);
+    QVERIFY(!d.summary.counts.done());
+    // Resume skips a profile asked for again while paused (a second active row otherwise).
+    QCOMPARE(service.request(QStringLiteral("act5")).outcome, Outcome::Queued);
+    QCOMPARE(Batches::preview(db, id, BatchAction::ResumeRest).eligible, 9);
+    r = Batches::apply(db, id, BatchAction::ResumeRest);
+    QCOMPARE(r.changed, 9);
+    QCOMPARE(activeRows(QStringLiteral("act5")), 1);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM (SELECT username FROM queue "
+                                         "WHERE status IN ('PENDING','PROCESSING') "
+                                         "GROUP BY username HAVING COUNT(*) > 1) d"))
+                 .toInt(),
+        0);
+}
+
+void TestBatches::retryRacingTheSingleRouteNeverMakesTwoActiveRows()
+{
+    // 400 failed items; one thread retries the batch while another requests the same
+    // profiles one by one through the single route, each on its own connection, at once.
+    constexpr int Users = 400;
+    RequestService service(m_db->config());
+    BatchOptions options;
+    options.record = newBatch();
+    QList<RequestItem> input;
+    QStringList names;
+    for (int i = 0; i < Users; ++i) {
+        names << QStringLiteral("race%1").arg(i);
+        input.append({ names.constLast(), QStringLiteral("api") });
+    }
+    service.requestItems(input, options);
+    QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET status = 'FAILED', error_message = 'x'")));
+    const QString id = options.record->id;
+    const DatabaseConfig config = m_db->config();
+    std::atomic_int ready { 0 };
+    BatchActionResult retried;
+    int singleQueued = 0;
+    QString singleError;
+    QThread *retry = QThread::create([&] {
+        const QString name = QStringLiteral("race_retry");
+        {
+            QString error;
+            QSqlDatabase c = Database::open(config, name, &error);
+            ++ready;
+            while (ready.load() < 2)
+                QThread::yieldCurrentThread();
+            retried = Batches::apply(
+                c, id, BatchAction::RetryFailed, AuditEntry::forOrigin(QStringLiteral("window")));
+        }
+        Database::close(name);
+    });
+    QThread *single = QThread::create([&] {
+        RequestService mine(config);
+        ++ready;
+        while (ready.load() < 2)
+            QThread::yieldCurrentThread();
+        for (int i = Users - 1; i >= 0; --i) {
+            const RequestResult r = mine.request(names[i]);
+            if (r.outcome == Outcome::Queued)
+                ++singleQueued;
+            else if (r.outcome != Outcome::AlreadyQueued)
+                singleError = r.message;
+        }
+    });
+    retry->start();
+    single->start();
+    QVERIFY(retry->wait(120000));
+    QVERIFY(single->wait(120000));
+    delete retry;
+    delete single;
+    QVERIFY2(retried.ok, qPrintable(retried.error));
+    QVERIFY2(singleError.isEmpty(), qPrintable(singleError));
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM (SELECT username FROM queue "
+                                         "WHERE status IN ('PENDING','PROCESSING') "
+                                         "GROUP BY username HAVING COUNT(*) > 1) d"))
+                 .toInt(),
+        0);
+    // Every profile is active exactly once, by the retry or by the single route.
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status IN "
+                                         "('PENDING','PROCESSING')"))
+                 .toInt(),
+        Users);
+    QCOMPARE(retried.changed + singleQueued, Users);
+    // The batch follows an active row for every item (retried in place, or the new one).
+    QSqlDatabase db = m_db->connection();
+    const BatchDetail d = Batches::detail(db, id);
+    QCOMPARE(d.summary.counts.waiting, Users);
+    QCOMPARE(d.summary.counts.failed, 0);
+}
+
+void TestBatches::streamedAppendFindsDuplicatesOfEarlierChunks()
+{
+    RequestService service(m_db->config());
+    BatchOptions first;
+    first.record = newBatch(QStringLiteral("stream"));
+    const QList<RequestResult> a = service.requestBulk(
+        BulkParser::parse(u"st1\nst2\nst3\n"), QStringLiteral("frontend"), first);
+    QCOMPARE(a[2].outcome, Outcome::Queued);
+    BatchOptions second = first;
+    second.record->appendToExisting = true;
+    second.record->firstPosition = 4;
+    second.chunkSize = 1;
+    const QList<RequestResult> b = service.requestBulk(
+        BulkParser::parse(u"st2\nst4\nst4\nst1\n"), QStringLiteral("frontend"), second);
+    QCOMPARE(b[0].outcome, Outcome::DuplicateInBatch);
+    QVERIFY2(b[0].message.contains(QLatin1String("input 2")), qPrintable(b[0].message));
+    QCOMPARE(b[1].outcome, Outcome::Queued);
+    QCOMPARE(b[2].outcome, Outcome::DuplicateInBatch);
+    QCOMPARE(b[3].outcome, Outcome::DuplicateInBatch);
+    const QList<BatchItem> items = allItems(first.record->id);
+    QCOMPARE(items.size(), 7);
+    for (int i = 0; i < 7; ++i)
+        QCOMPARE(items[i].position, i + 1);
+    QCOMPARE(items[3].outcome, Outcome::DuplicateInBatch);
+    QCOMPARE(items[4].outcome, Outcome::Queued);
+    QCOMPARE(items[4].queueId, b[1].queueId);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM viralspot_batches")).toInt(), 1);
+    QSqlDatabase db = m_db->connection();
+    QCOMPARE(Batches::detail(db, first.record->id).summary.counts.total, 4);
+}
+
+void TestBatches::originalWorkerClaimOrderUntouched()
+{
+    // The queue's own columns are those of the original schema: nothing added by batches.
+    QSqlDatabase db = m_db->connection();
+    const QSqlRecord record = db.record(QStringLiteral("queue"));
+    QStringList columns;
+    for (int i = 0; i < record.count(); ++i)
+        columns << record.fieldName(i).toLower();
+    columns.sort();
+    QCOMPARE(columns,
+        QStringList({ QStringLiteral("attempts"), QStringLiteral("created_at"),
+            QStringLiteral("error_message"), QStringLiteral("id"), QStringLiteral("last_attempt"),
+            QStringLiteral("priority"), QStringLiteral("request_id"), QStringLiteral("source"),
+            QStringLiteral("status"), QStringLiteral("timestamp"), QStringLiteral("updated_at"),
+            QStringLiteral("username") }));
+
+    // A LOW row from before, then a batch (HIGH): the worker takes the batch's rows first,
+    // then the LOW one, exactly as without batches.
+    QVERIFY(m_db->seedQueue(
+        QStringLiteral("lowold"), QStringLiteral("PENDING"), QStringLiteral("LOW")));
+    RequestService service(m_db->config());
+    BatchOptions options;
+    options.record = newBatch();
+    service.requestItems({ { QStringLiteral("hi1"), QStringLiteral("api") } }, options);
+    QTest::qWait(5);
+    service.requestItems({ { QStringLiteral("hi2"), QStringLiteral("api") } });
+    SimWorker worker(db);
+    QStringList order;
+    for (int i = 0; i < 3; ++i)
+        order << worker.processNext();
+    QCOMPARE(order,
+        QStringList({ QStringLiteral("hi1"), QStringLiteral("hi2"), QStringLiteral("lowold") }));
+}
+
+void TestBatches::listSearchesAndCountsThePage()
+{
+    RequestService service(m_db->config());
+    QStringList ids;
+    for (int i = 0; i < 5; ++i) {
+        BatchOptions options;
+        options.record =
+            newBatch(i % 2 ? QStringLiteral("Odd %1").arg(i) : QStringLiteral("Even %1").arg(i));
+        service.requestItems({ { QStringLiteral("ls%1").arg(i), QStringLiteral("api") },
+                                 { QStringLiteral("shared"), QStringLiteral("api") } },
+            options);
+        ids << options.record->id;
+        QTest::qWait(3);
+    }
+    QSqlDatabase db = m_db->connection();
+    BatchList l = Batches::list(db);
+    QVERIFY2(l.ok, qPrintable(l.error));
+    QCOMPARE(l.totalBatches, 5);
+    QVERIFY(!l.totalCapped);
+    QCOMPARE(l.batches.size(), 5);
+    QCOMPARE(l.batches.first().id, ids.last()); // newest first
+    for (const BatchSummary &s : std::as_const(l.batches)) {
+        QCOMPARE(s.counts.total, 2);
+        QCOMPARE(s.counts.waiting, 2);
+    }
+    l = Batches::list(db, QStringLiteral("odd"), 1, 1);
+    QVERIFY(l.ok);
+    QCOMPARE(l.totalBatches, 2);
+    QCOMPARE(l.batches.size(), 1);
+    QCOMPARE(l.batches.first().name, QStringLiteral("Odd 1"));
+    // LIKE's wildcards are literal in a search.
+    QCOMPARE(Batches::list(db, QStringLiteral("%")).totalBatches, 0);
+}
+
+void TestBatches::renameNotifyAndSingles()
+{
+    RequestService service(m_db->config());
+    BatchOptions options;
+    options.record = newBatch();
+    service.requestItems({ { QStringLiteral("rn1"), QStringLiteral("api") } }, options);
+    QSqlDatabase db = m_db->connection();
+    const QString id = options.record->id;
+    QVERIFY(Batches::detail(db, id).summary.name.startsWith(QLatin1String("paste ")));
+    QVERIFY(Batches::rename(db, id, QStringLiteral("  Spring  ")).ok);
+    QCOMPARE(Batches::detail(db, id).summary.name, QStringLiteral("Spring"));
+    QVERIFY(!Batches::rename(db, id, QStringLiteral("  ")).ok);
+    QVERIFY(!Batches::rename(db, Ids::uuidV7(), QStringLiteral("x")).ok);
+    QVERIFY(Batches::setNotify(db, id, false).ok);
+    QVERIFY(!Batches::detail(db, id).summary.notify);
+
+    // Single requests: one batch per OS user and day, items appended in order.
+    const QDate day(2026, 12, 2);
+    const RequestResult r1 = service.request(QStringLiteral("single1"));
+    const RequestResult r2 = service.request(QStringLiteral("single1"));
+    const RequestResult r3 = service.request(QStringLiteral("not valid!"));
+    Batches::AppendResult a = Batches::appendSingle(db, QStringLiteral("anna"), day, r1);
+    QVERIFY2(a.ok, qPrintable(a.error));
+    const QString single = a.batchId;
+    a = Batches::appendSingle(db, QStringLiteral("anna"), day, r2);
+    QCOMPARE(a.batchId, single);
+    a = Batches::appendSingle(db, QStringLiteral("anna"), day, r3);
+    QVERIFY(a.ok);
+    QVERIFY(Batches::appendSingle(db, QStringLiteral("bob"), day, r1).batchId != single);
+    const QList<BatchItem> items = allItems(single);
+    QCOMPARE(items.size(), 3);
+    QCOMPARE(items[0].queueId, r1.queueId);
+    QCOMPARE(items[1].outcome, Outcome::AlreadyQueued);
+    QCOMPARE(items[1].queueId, r1.queueId); // the active row found
+    QCOMPARE(items[2].outcome, Outcome::Invalid);
+    QCOMPARE(Batches::detail(db, single).summary.counts.total, 2);
+}
+
+QTEST_GUILESS_MAIN(TestBatches)
+#include "tst_batches.moc"
