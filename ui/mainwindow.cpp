@@ -90,6 +90,12 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
         m_endpointPanel->setDatabaseConfig(config);
 #endif
     });
+    // Once the request thread has the schema up to date (a new database gets its tables
+    // then), the Batches tab reads again and looks for batches that finished meanwhile.
+    connect(m_session, &DatabaseSession::connectionChanged, this, [this](bool connected) {
+        if (connected && m_batchesTab)
+            m_batchesTab->refresh();
+    });
     connect(m_session, &DatabaseSession::reconnected, this, [this] {
         const int failed = m_bulkPage->session()->model()->count(Outcome::Error);
         m_status->showMessage(failed > 0 ? tr("The database is back. Rows that failed: %1 — use "
@@ -250,8 +256,7 @@ void MainWindow::rebuildQueueTabs(const DatabaseConfig &config)
             m_notifier->notify(batch.id, BatchFormat::finishedTitle(batch.name),
                 BatchFormat::finishedBody(batch.counts));
         });
-    // The finished check runs once at start: batches that finished while the window was closed.
-    m_batchesTab->finishWatcher()->check();
+
     if (queueTabShown && current < m_tabs->count())
         m_tabs->setCurrentIndex(current);
 #else

@@ -1,6 +1,7 @@
 // Takes the README's pictures of the Batches tab and a batch's page in the real window (not a
 // test):
-//   xvfb-run -a -s "-screen 0 1400x900x24" build/tests/batches_screenshot docs/screenshot-batches.png
+//   xvfb-run -a -s "-screen 0 1400x900x24" build/tests/batches_screenshot
+//   docs/screenshot-batches.png
 // writes docs/screenshot-batches.png (the tab) and docs/screenshot-batches-page.png (a page).
 // Seeds a throwaway SQLite database with batches in various states: a worker has finished
 // some rows over the last minutes (so there is a completion rate to estimate from), failed a
@@ -13,9 +14,9 @@
 #include "core/requestservice.h"
 #include "tests/ui/uitesthelpers.h"
 #include "ui/batches/batchestab.h"
+#include "ui/batches/batchitemmodel.h"
 #include "ui/batches/batchlistmodel.h"
 #include "ui/batches/batchpage.h"
-#include "ui/batches/batchitemmodel.h"
 
 #include <QApplication>
 #include <QSqlQuery>
@@ -33,8 +34,8 @@ QString submit(RequestService &service, const QString &name, const QString &sour
     batch.id = Ids::uuidV7();
     batch.name = name;
     batch.source = source;
-    batch.origin = who == QLatin1String("127.0.0.1") ? QStringLiteral("endpoint")
-                                                     : QStringLiteral("window");
+    batch.origin =
+        who == QLatin1String("127.0.0.1") ? QStringLiteral("endpoint") : QStringLiteral("window");
     batch.submittedBy = who;
     BatchOptions options;
     options.record = batch;
@@ -96,8 +97,8 @@ int main(int argc, char *argv[])
             QStringLiteral("127.0.0.1"), names(QStringLiteral("front"), 60));
         followId = submit(service, QStringLiteral("Spring campaign — fashion"),
             QStringLiteral("campaign-spring"), user,
-            names(QStringLiteral("fashion"), 40) << QStringLiteral("not a..name")
-                                                 << QStringLiteral("fashion_3"));
+            names(QStringLiteral("fashion"), 40)
+                << QStringLiteral("not a..name") << QStringLiteral("fashion_3"));
         submit(service, QStringLiteral("Museums shortlist"), QStringLiteral("admin"), user,
             names(QStringLiteral("museum"), 12));
         QSqlDatabase db = service.database();
@@ -129,8 +130,8 @@ int main(int argc, char *argv[])
         return 1;
     }
     tab->openBatch(followId);
-    Test::waitFor([&] { return tab->page()->itemModel()->rowCount() > 0 &&
-                          tab->page()->detail().found; },
+    Test::waitFor(
+        [&] { return tab->page()->itemModel()->rowCount() > 0 && tab->page()->detail().found; },
         10000);
     Test::waitFor([] { return false; }, 500);
     QString page = output;

@@ -6,6 +6,7 @@
 
 #include "core/batches/batches.h"
 #include "core/requestservice.h"
+#include "tests/support/simworker.h"
 #include "tests/support/testdatabase.h"
 #include "tests/ui/uitesthelpers.h"
 #include "ui/batches/batchestab.h"
@@ -13,6 +14,7 @@
 #include "ui/batches/batchitemmodel.h"
 #include "ui/batches/batchlistmodel.h"
 #include "ui/batches/batchpage.h"
+#include "ui/batches/batchprogress.h"
 #include "ui/filedialog.h"
 #include "ui/messagebox.h"
 #include "ui/notifications/desktopnotifier.h"
@@ -24,8 +26,8 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
-#include <QTabWidget>
 #include <QTableView>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -130,7 +132,8 @@ void TestBatchesTab::refreshAndWait()
     QTRY_VERIFY_WITH_TIMEOUT(listLoaded.count() >= 1, 10000);
     QTRY_VERIFY_WITH_TIMEOUT(checked.count() >= 1, 10000);
     if (tab->isPageShown())
-        QTRY_VERIFY_WITH_TIMEOUT(pageLoaded.count() >= 1 && !tab->page()->itemModel()->isBusy(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            pageLoaded.count() >= 1 && !tab->page()->itemModel()->isBusy(), 10000);
 }
 
 const BatchSummary *TestBatchesTab::row(const QString &id)
@@ -141,26 +144,30 @@ const BatchSummary *TestBatchesTab::row(const QString &id)
 
 void TestBatchesTab::bulkSubmissionAppearsWithCounts()
 {
-    QVERIFY(m_db->seedQueue(QStringLiteral("waiting_one"), QStringLiteral("PENDING"),
-        QStringLiteral("LOW")));
+    QVERIFY(m_db->seedQueue(
+        QStringLiteral("waiting_one"), QStringLiteral("PENDING"), QStringLiteral("LOW")));
     const QString id = submit(QStringLiteral("spring campaign"),
-        QStringLiteral("alpha_one\nbeta_two\nnot valid!\nwaiting_one\nalpha_one"));
+        QStringLiteral("alpha_one\nbeta_two\nbad!name\nwaiting_one\nalpha_one"));
     QVERIFY(!id.isEmpty());
     auto *follow = Test::child<QPushButton>(m_window.get(), "followBatchButton");
     QVERIFY(follow->isVisible());
 
     BatchesTab *tab = batchesTab();
-    QAbstractItemModelTester tester(tab->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester tester(
+        tab->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
     refreshAndWait();
     const BatchSummary *b = row(id);
     QVERIFY(b);
     QCOMPARE(b->name, QStringLiteral("spring campaign"));
     QCOMPARE(b->origin, QStringLiteral("window"));
-    QCOMPARE(b->counts.total, 3); // two queued, one already queued; invalid and duplicate not followed
+    QCOMPARE(
+        b->counts.total, 3); // two queued, one already queued; invalid and duplicate not followed
     QCOMPARE(b->counts.waiting, 3);
     QCOMPARE(b->counts.processed, 0);
     QCOMPARE(b->counts.notQueued, 2);
-    const QModelIndex progress = tab->model()->index(tab->model()->rowOfId(id), BatchListModel::ProgressColumn);
+    QCOMPARE(b->counts.waitingHigh, 3); // the LOW row found waiting was raised (a person asked)
+    const QModelIndex progress =
+        tab->model()->index(tab->model()->rowOfId(id), BatchListModel::ProgressColumn);
     QVERIFY2(progress.data().toString().startsWith(QStringLiteral("0 of 3 done")),
         qPrintable(progress.data().toString()));
 
@@ -184,10 +191,16 @@ void TestBatchesTab::workerMovesItemsAndNotifiesOnce()
     refreshAndWait();
     QCOMPARE(row(id)->counts.waiting, 3);
 
-    // A worker as the original ones: claims a row, completes one, fails one.
-    QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET status = 'PROCESSING', attempts = 1 WHERE username = 'one_a'")));
-    QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET status = 'FAILED', attempts = 3, error_message = 'profile is private' WHERE username = 'one_b'")));
-    QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET status = 'COMPLETED', attempts = 1 WHERE username = 'one_c'")));
+    // The original workers' way (SimWorker): claim in their order, complete one, fail one,
+    // leave one processing.
+    Test::SimWorker worker(m_db->connection());
+    const Test::SimWorker::Claimed first = worker.claim();
+    const Test::SimWorker::Claimed second = worker.claim();
+    const Test::SimWorker::Claimed third = worker.claim();
+    QVERIFY2(
+        first.ok && second.ok && third.ok && !third.id.isEmpty(), qPrintable(worker.lastError()));
+    QVERIFY(worker.complete(first.id));
+    QVERIFY(worker.fail(second.id, QStringLiteral("profile is private")));
     refreshAndWait();
     const BatchSummary *b = row(id);
     QCOMPARE(b->counts.processing, 1);
@@ -197,21 +210,29 @@ void TestBatchesTab::workerMovesItemsAndNotifiesOnce()
     QVERIFY(!b->counts.done());
     Ui::BatchItemModel *items = tab->page()->itemModel();
     QCOMPARE(items->rowCount(), 3);
-    QCOMPARE(items->itemAt(1)->state, ItemState::Failed);
-    QCOMPARE(items->index(1, Ui::BatchItemModel::ErrorColumn).data().toString(),
-        QStringLiteral("profile is private"));
-    QCOMPARE(items->itemAt(0)->state, ItemState::Processing);
+    for (int r = 0; r < items->rowCount(); ++r) {
+        const BatchItem *item = items->itemAt(r);
+        const ItemState expected = item->username == first.username ? ItemState::Processed
+            : item->username == second.username                     ? ItemState::Failed
+                                                                    : ItemState::Processing;
+        QCOMPARE(item->state, expected);
+        QCOMPARE(items->index(r, Ui::BatchItemModel::ErrorColumn).data().toString(),
+            expected == ItemState::Failed ? QStringLiteral("profile is private") : QString());
+    }
+    auto *bar = tab->page()->findChild<Ui::BatchProgressBar *>(QStringLiteral("batchProgressBar"));
+    QCOMPARE(bar->counts().finished(), 2);
     QCOMPARE(notifier->shown().size(), 0); // not finished yet
 
     // The last item finishes: one notification, with the batch's name.
-    QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET status = 'COMPLETED' WHERE username = 'one_a'")));
+    QVERIFY(worker.complete(third.id));
     refreshAndWait();
     QVERIFY(row(id)->counts.done());
     QTRY_COMPARE_WITH_TIMEOUT(notifier->shown().size(), 1, 10000);
     QCOMPARE(notifier->shown().constFirst().key, id);
     QVERIFY(notifier->shown().constFirst().title.contains(QStringLiteral("to the end")));
     // No notification service on this bus (or no bus) and no tray: the window's banner.
-    auto *banner = m_window->findChild<Ui::NotificationBanner *>(QStringLiteral("notificationBanner"));
+    auto *banner =
+        m_window->findChild<Ui::NotificationBanner *>(QStringLiteral("notificationBanner"));
     QTRY_VERIFY(banner->isVisible());
     QVERIFY(banner->text().contains(QStringLiteral("to the end")));
     // Never twice: not on later looks, not from another window on the same database.
@@ -228,18 +249,22 @@ void TestBatchesTab::workerMovesItemsAndNotifiesOnce()
     QCOMPARE(otherFinished.count(), 0);
     // The banner's Open shows the batch.
     tab->showList();
-    QTest::mouseClick(banner->findChild<QPushButton *>(QStringLiteral("notificationOpenButton")), Qt::LeftButton);
+    QTest::mouseClick(
+        banner->findChild<QPushButton *>(QStringLiteral("notificationOpenButton")), Qt::LeftButton);
     QVERIFY(tab->isPageShown());
     QCOMPARE(tab->page()->batchId(), id);
 }
 
 void TestBatchesTab::actionsConfirmedWithPreviewCount()
 {
-    const QString id = submit(QStringLiteral("with failures"), QStringLiteral("act_a\nact_b\nact_c\nact_d"));
+    const QString id =
+        submit(QStringLiteral("with failures"), QStringLiteral("act_a\nact_b\nact_c\nact_d"));
     QVERIFY(!id.isEmpty());
-    QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET status = 'FAILED', error_message = 'timeout' WHERE username IN ('act_a', 'act_b', 'act_c')")));
+    QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET status = 'FAILED', error_message = "
+                                      "'timeout' WHERE username IN ('act_a', 'act_b', 'act_c')")));
     // Meanwhile someone requested act_b again: it has an active row besides the failed one.
-    QVERIFY(m_db->seedQueue(QStringLiteral("act_b"), QStringLiteral("PENDING"), QStringLiteral("HIGH")));
+    QVERIFY(m_db->seedQueue(
+        QStringLiteral("act_b"), QStringLiteral("PENDING"), QStringLiteral("HIGH")));
     BatchesTab *tab = batchesTab();
     tab->openBatch(id);
     refreshAndWait();
@@ -251,8 +276,10 @@ void TestBatchesTab::actionsConfirmedWithPreviewCount()
     QSignalSpy finished(page, &Ui::BatchPage::actionFinished);
     Ui::MessageBox::setNextAnswer(QMessageBox::Cancel);
     QVERIFY(page->runAction(BatchAction::RetryFailed));
-    QTRY_COMPARE_WITH_TIMEOUT(Ui::MessageBox::takeAnswered().size(), 1, 10000);
-    QTRY_VERIFY(page->findChild<QPushButton *>(QStringLiteral("retryFailedButton"))->isEnabled());
+    QTRY_VERIFY2_WITH_TIMEOUT(page->lastReport().contains(QStringLiteral("not confirmed")),
+        qPrintable(page->lastReport()), 10000);
+    QCOMPARE(Ui::MessageBox::takeAnswered().size(), 1);
+    QVERIFY(page->findChild<QPushButton *>(QStringLiteral("retryFailedButton"))->isEnabled());
     QCOMPARE(finished.count(), 0);
     QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status = 'FAILED'")), 3);
 
@@ -270,13 +297,17 @@ void TestBatchesTab::actionsConfirmedWithPreviewCount()
         qPrintable(asked.constFirst().text));
     QVERIFY(result.ok);
     QCOMPARE(result.changed, 2);
-    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status IN ('PENDING', 'PROCESSING') "
-                                  "AND username = 'act_b'")),
+    QCOMPARE(
+        count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status IN ('PENDING', 'PROCESSING') "
+                             "AND username = 'act_b'")),
         1);
-    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM (SELECT username FROM queue WHERE status IN "
-                                  "('PENDING', 'PROCESSING') GROUP BY username HAVING COUNT(*) > 1) d")),
+    QCOMPARE(
+        count(QStringLiteral("SELECT COUNT(*) FROM (SELECT username FROM queue WHERE status IN "
+                             "('PENDING', 'PROCESSING') GROUP BY username HAVING COUNT(*) > 1) d")),
         0);
-    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status = 'PENDING' AND username IN ('act_a', 'act_c')")), 2);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status = 'PENDING' AND "
+                                  "username IN ('act_a', 'act_c')")),
+        2);
     QVERIFY(!page->lastReport().isEmpty());
 
     // Pause the rest, then resume: each asked, each with its count.
@@ -285,14 +316,17 @@ void TestBatchesTab::actionsConfirmedWithPreviewCount()
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 10000);
     QCOMPARE(Ui::MessageBox::takeAnswered().size(), 1);
     QVERIFY(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status = 'PAUSED'")) >= 3);
-    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE details LIKE '%%1%'").arg(id)), 2);
+    QCOMPARE(
+        count(QStringLiteral("SELECT COUNT(*) FROM audit_log WHERE details LIKE '%%1%'").arg(id)),
+        2);
 }
 
 void TestBatchesTab::exportWritesTheItems()
 {
     const QString id = submit(QStringLiteral("export me"), QStringLiteral("exp_a\n=cmd\nexp_b"));
     QVERIFY(!id.isEmpty());
-    QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET status = 'FAILED', error_message = '=HYPERLINK(\"x\")' WHERE username = 'exp_b'")));
+    QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET status = 'FAILED', error_message = "
+                                      "'=HYPERLINK(\"x\")' WHERE username = 'exp_b'")));
     BatchesTab *tab = batchesTab();
     tab->openBatch(id);
     refreshAndWait();
@@ -339,7 +373,8 @@ void TestBatchesTab::searchFindsByName()
     auto *label = tab->findChild<QLabel *>(QStringLiteral("batchCountLabel"));
     QCOMPARE(label->text(), QStringLiteral("Batches: 3"));
     QSignalSpy loaded(tab->model(), &BatchListModel::loaded);
-    QTest::keyClicks(tab->findChild<QLineEdit *>(QStringLiteral("batchSearchEdit")), QStringLiteral("ALPHA"));
+    QTest::keyClicks(
+        tab->findChild<QLineEdit *>(QStringLiteral("batchSearchEdit")), QStringLiteral("ALPHA"));
     QTRY_COMPARE_WITH_TIMEOUT(tab->model()->search(), QStringLiteral("ALPHA"), 5000);
     QTRY_COMPARE_WITH_TIMEOUT(tab->model()->rowCount(), 2, 10000);
     QCOMPARE(label->text(), QStringLiteral("Batches: 2"));

@@ -67,8 +67,9 @@ public:
     // The person clicks notification `id`.
     void click(uint id)
     {
-        QDBusMessage signal = QDBusMessage::createSignal(QStringLiteral("/org/freedesktop/Notifications"),
-            DesktopNotifier::serviceName(), QStringLiteral("ActionInvoked"));
+        QDBusMessage signal =
+            QDBusMessage::createSignal(QStringLiteral("/org/freedesktop/Notifications"),
+                DesktopNotifier::serviceName(), QStringLiteral("ActionInvoked"));
         signal << id << QStringLiteral("default");
         m_bus.send(signal);
     }
@@ -129,7 +130,8 @@ void TestDesktopNotifier::notifyReachesTheServiceAndClickComesBack()
     QTRY_COMPARE(delivered.count(), 1);
     QCOMPARE(notifier.shown().constFirst().channel, DesktopNotifier::Channel::DBus);
     QCOMPARE(listener.calls.size(), 1);
-    QCOMPARE(listener.calls.constFirst().summary, QStringLiteral("Batch finished: spring campaign"));
+    QCOMPARE(
+        listener.calls.constFirst().summary, QStringLiteral("Batch finished: spring campaign"));
     QCOMPARE(listener.calls.constFirst().body, QStringLiteral("All 3 profiles processed."));
     QVERIFY(listener.calls.constFirst().actions.contains(QStringLiteral("default")));
     QCOMPARE(banner.count(), 0);
@@ -147,7 +149,8 @@ void TestDesktopNotifier::withoutServiceTheBannerShows()
     DesktopNotifier notifier;
     notifier.setTrayAllowed(false);
     QSignalSpy banner(&notifier, &DesktopNotifier::bannerRequested);
-    notifier.notify(QStringLiteral("batch-2"), QStringLiteral("Batch finished: b"), QStringLiteral("x"));
+    notifier.notify(
+        QStringLiteral("batch-2"), QStringLiteral("Batch finished: b"), QStringLiteral("x"));
     QTRY_COMPARE(banner.count(), 1);
     QCOMPARE(notifier.shown().size(), 1);
     QCOMPARE(notifier.shown().constFirst().channel, DesktopNotifier::Channel::Banner);
@@ -175,8 +178,8 @@ void TestDesktopNotifier::finishedBatchNotifiesThroughTheBus()
     notifier->setTrayAllowed(false);
 
     Test::child<QLineEdit>(&window, "bulkBatchNameEdit")->setText(QStringLiteral("dbus check"));
-    Test::paste(Test::child<QPlainTextEdit>(&window, "bulkEditor"),
-        QStringLiteral("dbus_one\ndbus_two"));
+    Test::paste(
+        Test::child<QPlainTextEdit>(&window, "bulkEditor"), QStringLiteral("dbus_one\ndbus_two"));
     QSignalSpy finished(Test::bulk(&window), &Ui::BulkSession::batchFinished);
     QTRY_VERIFY_WITH_TIMEOUT(Test::bulkPage(&window)->canSubmit(), 10000);
     Test::bulkPage(&window)->submit();

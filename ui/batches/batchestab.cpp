@@ -19,6 +19,8 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include <functional>
+
 namespace ViralSpot::Ui {
 
 namespace {
@@ -212,7 +214,8 @@ void BatchesTab::showEvent(QShowEvent *event)
 
 void BatchesTab::updateCountLabel()
 {
-    m_countLabel->setText(BatchFormat::batchCount(m_model->totalBatches(), m_model->isTotalCapped()));
+    m_countLabel->setText(
+        BatchFormat::batchCount(m_model->totalBatches(), m_model->isTotalCapped()));
 }
 
 } // namespace ViralSpot::Ui

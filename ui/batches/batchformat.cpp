@@ -101,9 +101,9 @@ QString BatchFormat::finishedBody(const BatchCounts &c)
     const QLocale locale;
     if (c.failed == 0 && c.gone == 0)
         return tr("All %1 profiles processed.").arg(locale.toString(c.total));
-    QString text = tr("%1 of %2 processed, %3 failed.")
-                       .arg(locale.toString(c.processed), locale.toString(c.total),
-                           locale.toString(c.failed));
+    QString text =
+        tr("%1 of %2 processed, %3 failed.")
+            .arg(locale.toString(c.processed), locale.toString(c.total), locale.toString(c.failed));
     if (c.gone > 0)
         text += QLatin1Char(' ') + tr("%1 removed from the queue.").arg(locale.toString(c.gone));
     return text;

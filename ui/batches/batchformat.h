@@ -29,8 +29,8 @@ public:
     // left out, except "done".
     static QString counts(const ViralSpot::BatchCounts &counts);
     // "predicted 14:05–14:20 at 25%, finished 14:12: within range" / "…: 6 min late".
-    static QString prediction(
-        const ViralSpot::BatchDetail::Prediction &p, const QDateTime &finished, const QDateTime &now);
+    static QString prediction(const ViralSpot::BatchDetail::Prediction &p,
+        const QDateTime &finished, const QDateTime &now);
     // "Batches: 42" or "Batches: 10,000+ (counted up to 10,000)".
     static QString batchCount(qint64 total, bool capped);
     // What a finished batch's notification says.

@@ -91,10 +91,9 @@ QStringList BatchItemModel::csvHeader()
 QStringList BatchItemModel::csvFields(const BatchItem &item)
 {
     const bool hasRow = !item.status.isEmpty();
-    return { QString::number(item.position), item.input, item.username,
-        outcomeLabel(item.outcome), Batches::itemStateLabel(item.state),
-        hasRow ? item.priority : QString(), hasRow ? QString::number(item.attempts) : QString(),
-        item.errorMessage };
+    return { QString::number(item.position), item.input, item.username, outcomeLabel(item.outcome),
+        Batches::itemStateLabel(item.state), hasRow ? item.priority : QString(),
+        hasRow ? QString::number(item.attempts) : QString(), item.errorMessage };
 }
 
 bool BatchItemModel::canFetchMore(const QModelIndex &parent) const
@@ -166,16 +165,15 @@ void BatchItemModel::load(int limit, int offset, bool replace)
             m_matching = items.matching;
             if (!replace) {
                 if (!items.items.isEmpty()) {
-                    beginInsertRows({}, int(m_rows.size()),
-                        int(m_rows.size() + items.items.size() - 1));
+                    beginInsertRows(
+                        {}, int(m_rows.size()), int(m_rows.size() + items.items.size() - 1));
                     m_rows += items.items;
                     endInsertRows();
                 }
             } else if (items.items.size() == m_rows.size()) {
                 m_rows = items.items; // the same positions: selection and scroll stay
                 if (!m_rows.isEmpty())
-                    Q_EMIT dataChanged(
-                        index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+                    Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
             } else {
                 beginResetModel();
                 m_rows = items.items;

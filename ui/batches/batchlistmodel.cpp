@@ -154,8 +154,8 @@ void BatchListModel::load(int limit, int offset, bool replace)
             m_lastPageFull = list.batches.size() >= limit;
             if (!replace) {
                 if (!list.batches.isEmpty()) {
-                    beginInsertRows({}, int(m_rows.size()),
-                        int(m_rows.size() + list.batches.size() - 1));
+                    beginInsertRows(
+                        {}, int(m_rows.size()), int(m_rows.size() + list.batches.size() - 1));
                     m_rows += list.batches;
                     endInsertRows();
                 }
@@ -166,7 +166,8 @@ void BatchListModel::load(int limit, int offset, bool replace)
                 if (sameRows) {
                     m_rows = list.batches; // in place: selection and scroll stay
                     if (!m_rows.isEmpty())
-                        Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+                        Q_EMIT dataChanged(
+                            index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
                 } else {
                     beginResetModel();
                     m_rows = list.batches;

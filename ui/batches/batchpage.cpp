@@ -54,12 +54,11 @@ QString actionQuestion(BatchAction action, int eligible)
             nullptr, eligible);
     case BatchAction::PauseRest:
         return BatchPage::tr(
-            "Pause the waiting items of this batch: %n row(s); workers leave them alone.",
-            nullptr, eligible);
-    case BatchAction::ResumeRest:
-        return BatchPage::tr(
-            "Resume the paused items of this batch: %n row(s) go back to pending.", nullptr,
+            "Pause the waiting items of this batch: %n row(s); workers leave them alone.", nullptr,
             eligible);
+    case BatchAction::ResumeRest:
+        return BatchPage::tr("Resume the paused items of this batch: %n row(s) go back to pending.",
+            nullptr, eligible);
     }
     return QString();
 }
@@ -220,9 +219,8 @@ void BatchPage::setBatch(const QString &id)
 
 void BatchPage::setStateFilter(const QList<ItemState> &states)
 {
-    const int index = states.size() == 1
-        ? m_filter->findData(Batches::itemStateName(states.constFirst()))
-        : 0;
+    const int index =
+        states.size() == 1 ? m_filter->findData(Batches::itemStateName(states.constFirst())) : 0;
     if (states.size() <= 1 && index >= 0 && index != m_filter->currentIndex()) {
         m_filter->setCurrentIndex(index); // the combo's signal applies it
         return;
@@ -274,18 +272,20 @@ void BatchPage::showDetail()
     if (!m_name->hasFocus())
         m_name->setText(s.name);
     m_notify->setChecked(s.notify);
-    m_info->setText(tr("Source %1 · from the %2 · by %3 · created %4")
-                        .arg(s.source, s.origin, s.submittedBy,
-                            s.createdAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"))));
+    m_info->setText(
+        tr("Source %1 · from the %2 · by %3 · created %4")
+            .arg(s.source, s.origin, s.submittedBy,
+                s.createdAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"))));
     m_progress->setCounts(s.counts);
     m_counts->setText(BatchFormat::counts(s.counts));
-    m_eta->setText(s.counts.done() ? BatchFormat::eta(s, now)
-                                   : tr("ETA %1").arg(BatchFormat::eta(s, now)));
+    m_eta->setText(
+        s.counts.done() ? BatchFormat::eta(s, now) : tr("ETA %1").arg(BatchFormat::eta(s, now)));
     QStringList lines;
     for (const BatchDetail::Prediction &p : std::as_const(m_detail.predictions))
         lines << BatchFormat::prediction(p, s.finishedAt, now);
-    m_predictions->setText(lines.isEmpty() ? tr("No prediction recorded yet.")
-                                           : tr("Predictions: %1").arg(lines.join(QStringLiteral("; "))));
+    m_predictions->setText(lines.isEmpty()
+            ? tr("No prediction recorded yet.")
+            : tr("Predictions: %1").arg(lines.join(QStringLiteral("; "))));
     updateButtons();
 }
 
@@ -375,12 +375,11 @@ bool BatchPage::runAction(BatchAction action)
                 },
                 [this, id, label](const BatchActionResult &result) {
                     m_actionRunning = false;
-                    report(result.ok ? (result.summary.isEmpty()
-                                       ? tr("%1: changed %2, skipped %3.")
-                                             .arg(label)
-                                             .arg(result.changed)
-                                             .arg(result.skipped)
-                                       : result.summary)
+                    report(result.ok ? (result.summary.isEmpty() ? tr("%1: changed %2, skipped %3.")
+                                                                       .arg(label)
+                                                                       .arg(result.changed)
+                                                                       .arg(result.skipped)
+                                                                 : result.summary)
                                      : tr("%1 failed: %2").arg(label, result.error));
                     Q_EMIT actionFinished(result);
                     Q_EMIT batchChanged(id);
@@ -397,13 +396,13 @@ bool BatchPage::exportCsv()
     QString problem;
     const QString suggested = m_detail.summary.name.isEmpty()
         ? QStringLiteral("batch.csv")
-        : m_detail.summary.name.simplified().replace(QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]+")),
-              QStringLiteral("-")) +
+        : m_detail.summary.name.simplified().replace(
+              QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]+")), QStringLiteral("-")) +
             QStringLiteral(".csv");
-    const QString path = Csv::exportPath(
-        FileDialog::saveFileName(this, tr("Export the batch's items"), suggested,
-            tr("CSV files (*.csv)")),
-        &problem);
+    const QString path =
+        Csv::exportPath(FileDialog::saveFileName(this, tr("Export the batch's items"), suggested,
+                            tr("CSV files (*.csv)")),
+            &problem);
     if (path.isEmpty()) {
         if (!problem.isEmpty())
             report(problem);
@@ -467,10 +466,11 @@ bool BatchPage::rename(const QString &name)
     if (m_readOnly || m_batchId.isEmpty() || trimmed.isEmpty())
         return false;
     const QString id = m_batchId;
-    m_worker->post([id, trimmed](QSqlDatabase &db) {
-        return db.isOpen() ? Batches::rename(db, id, trimmed)
-                           : Result::failure(DatabaseThread::openError());
-    },
+    m_worker->post(
+        [id, trimmed](QSqlDatabase &db) {
+            return db.isOpen() ? Batches::rename(db, id, trimmed)
+                               : Result::failure(DatabaseThread::openError());
+        },
         [this, id, trimmed](const Result &result) {
             report(result.ok ? tr("Renamed to “%1”.").arg(trimmed)
                              : tr("Could not rename: %1").arg(result.error));
@@ -487,10 +487,11 @@ void BatchPage::setNotify(bool notify)
     if (m_readOnly || m_batchId.isEmpty())
         return;
     const QString id = m_batchId;
-    m_worker->post([id, notify](QSqlDatabase &db) {
-        return db.isOpen() ? Batches::setNotify(db, id, notify)
-                           : Result::failure(DatabaseThread::openError());
-    },
+    m_worker->post(
+        [id, notify](QSqlDatabase &db) {
+            return db.isOpen() ? Batches::setNotify(db, id, notify)
+                               : Result::failure(DatabaseThread::openError());
+        },
         [this, id, notify](const Result &result) {
             if (!result.ok) {
                 report(tr("Could not change the notification: %1").arg(result.error));

@@ -5,6 +5,7 @@
 #include <QLocale>
 #include <QPainter>
 #include <QPainterPath>
+#include <QStyle>
 
 namespace ViralSpot::Ui {
 
@@ -73,8 +74,8 @@ QString toolTip(const BatchCounts &counts)
         if (s.count > 0)
             parts << QStringLiteral("%1 %2").arg(s.label, QLocale().toString(s.count));
     }
-    return BatchProgressDelegate::tr("%1 — of %2").arg(
-        parts.join(QStringLiteral(" · ")), QLocale().toString(counts.total));
+    return BatchProgressDelegate::tr("%1 — of %2")
+        .arg(parts.join(QStringLiteral(" · ")), QLocale().toString(counts.total));
 }
 
 } // namespace BatchProgress

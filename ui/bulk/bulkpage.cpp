@@ -136,20 +136,22 @@ BulkPage::BulkPage(
                                      QStringLiteral("window frontend 2026-12-02 10:15")) +
         12);
     m_batchName->setToolTip(tr("The batch's name in the Batches tab (empty: the source and time)"));
-    connect(m_sourceCombo, &QComboBox::currentTextChanged, this,
-        &BulkPage::updateBatchNamePlaceholder);
+    connect(
+        m_sourceCombo, &QComboBox::currentTextChanged, this, &BulkPage::updateBatchNamePlaceholder);
     m_followButton = new QPushButton(tr("&Follow in Batches"), this);
     m_followButton->setObjectName(QStringLiteral("followBatchButton"));
-    m_followButton->setToolTip(tr("Open the submitted batch's page: its items as they are processed"));
+    m_followButton->setToolTip(
+        tr("Open the submitted batch's page: its items as they are processed"));
     m_followButton->hide();
     connect(m_followButton, &QPushButton::clicked, this,
         [this] { Q_EMIT followBatchRequested(m_session->lastBatchId()); });
-    connect(m_session, &BulkSession::batchRecorded, this, [this](const QString &, const QString &name) {
-        m_followButton->setToolTip(tr("Open the page of “%1”").arg(name));
-        m_followButton->show();
-        m_batchName->clear(); // the next batch gets a name of its own
-        updateBatchNamePlaceholder();
-    });
+    connect(
+        m_session, &BulkSession::batchRecorded, this, [this](const QString &, const QString &name) {
+            m_followButton->setToolTip(tr("Open the page of “%1”").arg(name));
+            m_followButton->show();
+            m_batchName->clear(); // the next batch gets a name of its own
+            updateBatchNamePlaceholder();
+        });
     m_submitButton = new QPushButton(tr("Su&bmit all"), this);
     m_submitButton->setObjectName(QStringLiteral("submitButton"));
     m_submitButton->setToolTip(tr("Request every valid username (Ctrl+Enter)"));

@@ -17,6 +17,8 @@
 #include <QtConcurrent/QtConcurrentRun>
 #include <QTimer>
 
+#include <algorithm>
+
 namespace ViralSpot::Ui {
 
 namespace {
@@ -380,8 +382,8 @@ void BulkSession::onBatchFinished(
                  << "errors," << notSent << "cancelled in" << elapsedMs << "ms";
     Q_EMIT changed();
     // Something reached the database: the batch exists and has items to follow.
-    const bool recorded = m_recording &&
-        std::any_of(results.cbegin(), results.cend(), [](const RequestResult &r) {
+    const bool recorded =
+        m_recording && std::any_of(results.cbegin(), results.cend(), [](const RequestResult &r) {
             return r.outcome == Outcome::Queued || r.outcome == Outcome::AlreadyQueued ||
                 r.outcome == Outcome::AlreadyProcessed;
         });

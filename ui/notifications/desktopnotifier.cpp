@@ -71,7 +71,8 @@ void DesktopNotifier::notify(const QString &key, const QString &title, const QSt
     // app_name, replaces_id, app_icon, summary, body, actions, hints, expire_timeout
     call << QGuiApplication::applicationDisplayName() << uint(0) << desktopEntry << title << body
          << QStringList { DefaultAction, tr("Open") } << hints << int(-1);
-    auto *watcher = new QDBusPendingCallWatcher(QDBusConnection::sessionBus().asyncCall(call), this);
+    auto *watcher =
+        new QDBusPendingCallWatcher(QDBusConnection::sessionBus().asyncCall(call), this);
     connect(watcher, &QDBusPendingCallWatcher::finished, this,
         [this, key, title, body](QDBusPendingCallWatcher *w) {
             w->deleteLater();
