@@ -109,4 +109,24 @@ QString BatchFormat::finishedBody(const BatchCounts &c)
     return text;
 }
 
+QString BatchFormat::actionQuestion(BatchAction action, int eligible)
+{
+    switch (action) {
+    case BatchAction::RetryFailed:
+        return tr("Retry the failed items of this batch: %n row(s) go back to the "
+                  "queue as pending.",
+            nullptr, eligible);
+    case BatchAction::RaiseWaiting:
+        return tr("Raise the waiting items of this batch to HIGH priority: %n row(s).", nullptr,
+            eligible);
+    case BatchAction::PauseRest:
+        return tr("Pause the waiting items of this batch: %n row(s); workers leave them alone.",
+            nullptr, eligible);
+    case BatchAction::ResumeRest:
+        return tr("Resume the paused items of this batch: %n row(s) go back to pending.", nullptr,
+            eligible);
+    }
+    return QString();
+}
+
 } // namespace ViralSpot::Ui

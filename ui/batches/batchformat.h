@@ -33,6 +33,8 @@ public:
         const QDateTime &finished, const QDateTime &now);
     // "Batches: 42" or "Batches: 10,000+ (counted up to 10,000)".
     static QString batchCount(qint64 total, bool capped);
+    // The confirmation of an action on a batch, with the number of rows it would change now.
+    static QString actionQuestion(ViralSpot::BatchAction action, int eligible);
     // What a finished batch's notification says.
     static QString finishedTitle(const QString &name);
     static QString finishedBody(const ViralSpot::BatchCounts &counts);

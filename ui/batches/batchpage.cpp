@@ -1,6 +1,7 @@
 #include "ui/batches/batchpage.h"
 
 #include "core/auditlog.h"
+#include "ui/batches/batchexport.h"
 #include "ui/batches/batchformat.h"
 #include "ui/batches/batchitemmodel.h"
 #include "ui/batches/batchprogress.h"
@@ -18,52 +19,10 @@
 #include <QLineEdit>
 #include <QLocale>
 #include <QPushButton>
-#include <QRegularExpression>
-#include <QSaveFile>
 #include <QTableView>
 #include <QVBoxLayout>
 
 namespace ViralSpot::Ui {
-
-namespace {
-
-constexpr int ExportChunk = 5000;
-
-struct ExportResult
-{
-    bool ok = false;
-    QString error;
-    qint64 rows = 0;
-};
-
-struct ActionJob
-{
-    BatchActionResult result;
-    bool previewOnly = true;
-};
-
-QString actionQuestion(BatchAction action, int eligible)
-{
-    switch (action) {
-    case BatchAction::RetryFailed:
-        return BatchPage::tr("Retry the failed items of this batch: %n row(s) go back to the "
-                             "queue as pending.",
-            nullptr, eligible);
-    case BatchAction::RaiseWaiting:
-        return BatchPage::tr("Raise the waiting items of this batch to HIGH priority: %n row(s).",
-            nullptr, eligible);
-    case BatchAction::PauseRest:
-        return BatchPage::tr(
-            "Pause the waiting items of this batch: %n row(s); workers leave them alone.", nullptr,
-            eligible);
-    case BatchAction::ResumeRest:
-        return BatchPage::tr("Resume the paused items of this batch: %n row(s) go back to pending.",
-            nullptr, eligible);
-    }
-    return QString();
-}
-
-} // namespace
 
 BatchPage::BatchPage(std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent)
     : QWidget(parent)
@@ -353,7 +312,7 @@ bool BatchPage::runAction(BatchAction action)
             }
             if (!MessageBox::confirm(this,
                     { QStringLiteral("batchActionBox"), label,
-                        actionQuestion(action, preview.eligible),
+                        BatchFormat::actionQuestion(action, preview.eligible),
                         tr("Rows that changed meanwhile are skipped, and so is any row that "
                            "would become a second active row for its username."),
                         label })) {
@@ -394,14 +353,9 @@ bool BatchPage::exportCsv()
     if (m_batchId.isEmpty() || m_exporting)
         return false;
     QString problem;
-    const QString suggested = m_detail.summary.name.isEmpty()
-        ? QStringLiteral("batch.csv")
-        : m_detail.summary.name.simplified().replace(
-              QRegularExpression(QStringLiteral("[^A-Za-z0-9_.-]+")), QStringLiteral("-")) +
-            QStringLiteral(".csv");
     const QString path =
-        Csv::exportPath(FileDialog::saveFileName(this, tr("Export the batch's items"), suggested,
-                            tr("CSV files (*.csv)")),
+        Csv::exportPath(FileDialog::saveFileName(this, tr("Export the batch's items"),
+                            BatchExport::fileName(m_detail.summary.name), tr("CSV files (*.csv)")),
             &problem);
     if (path.isEmpty()) {
         if (!problem.isEmpty())
@@ -415,40 +369,11 @@ bool BatchPage::exportCsv()
     const QList<ItemState> states = m_items->states();
     m_worker->post(
         [path, id, states](QSqlDatabase &db) {
-            ExportResult result;
-            if (!db.isOpen()) {
-                result.error = DatabaseThread::openError();
-                return result;
-            }
-            QSaveFile file(path);
-            if (!file.open(QIODevice::WriteOnly)) {
-                result.error = file.errorString();
-                return result;
-            }
-            file.write(Csv::line(BatchItemModel::csvHeader()).toUtf8());
-            for (int offset = 0;; offset += ExportChunk) {
-                const BatchItems page = Batches::items(db, id, states, ExportChunk, offset);
-                if (!page.ok) {
-                    result.error = page.error;
-                    file.cancelWriting();
-                    return result;
-                }
-                QString chunk;
-                for (const BatchItem &item : page.items)
-                    Csv::appendLine(chunk, BatchItemModel::csvFields(item));
-                file.write(chunk.toUtf8());
-                result.rows += page.items.size();
-                if (page.items.size() < ExportChunk)
-                    break;
-            }
-            if (!file.commit()) {
-                result.error = file.errorString();
-                return result;
-            }
-            result.ok = true;
-            return result;
+            if (!db.isOpen())
+                return BatchExport::Result { false, DatabaseThread::openError(), 0 };
+            return BatchExport::write(db, path, id, states);
         },
-        [this, path](const ExportResult &result) {
+        [this, path](const BatchExport::Result &result) {
             m_exporting = false;
             updateButtons();
             report(result.ok ? tr("Exported to %1 (items: %2).")
