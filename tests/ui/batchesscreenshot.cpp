@@ -91,17 +91,28 @@ int main(int argc, char *argv[])
             return 1;
         }
         const QString user = AuditLog::currentOsUser();
-        submit(service, QStringLiteral("Travel creators (done)"), QStringLiteral("campaign-spring"),
-            user, names(QStringLiteral("travel"), 24));
-        submit(service, QStringLiteral("Frontend import"), QStringLiteral("frontend"),
-            QStringLiteral("127.0.0.1"), names(QStringLiteral("front"), 60));
+        const QString travelId = submit(service, QStringLiteral("Travel creators (done)"),
+            QStringLiteral("campaign-spring"), user, names(QStringLiteral("travel"), 24));
+        const QString frontId =
+            submit(service, QStringLiteral("Frontend import"), QStringLiteral("frontend"),
+                QStringLiteral("127.0.0.1"), names(QStringLiteral("front"), 60));
         followId = submit(service, QStringLiteral("Spring campaign — fashion"),
             QStringLiteral("campaign-spring"), user,
             names(QStringLiteral("fashion"), 40)
-                << QStringLiteral("not a..name") << QStringLiteral("fashion_3"));
+                << QStringLiteral("bad..name") << QStringLiteral("fashion_3"));
         submit(service, QStringLiteral("Museums shortlist"), QStringLiteral("admin"), user,
             names(QStringLiteral("museum"), 12));
         QSqlDatabase db = service.database();
+        // Submitted earlier than the work on them below.
+        QSqlQuery created(db);
+        created.prepare(QStringLiteral("UPDATE viralspot_batches SET created_at = ? WHERE id = ?"));
+        for (const auto &[id, minutes] :
+            { std::pair { travelId, 41 }, std::pair { frontId, 12 }, std::pair { followId, 9 } }) {
+            created.addBindValue(QueueQuery::timestampValue(
+                db, QDateTime::currentDateTimeUtc().addSecs(-60 * minutes)));
+            created.addBindValue(id);
+            created.exec();
+        }
         work(db, names(QStringLiteral("travel"), 22), QStringLiteral("COMPLETED"), 25);
         work(db, { QStringLiteral("travel_23"), QStringLiteral("travel_24") },
             QStringLiteral("FAILED"), 24, QStringLiteral("profile is private"));

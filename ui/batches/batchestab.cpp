@@ -100,10 +100,10 @@ BatchesTab::BatchesTab(
     m_view->setAlternatingRowColors(true);
     m_view->horizontalHeader()->setStretchLastSection(true);
     const int unit = m_view->fontMetrics().horizontalAdvance(QLatin1Char('m'));
-    m_view->setColumnWidth(BatchListModel::NameColumn, unit * 18);
+    m_view->setColumnWidth(BatchListModel::NameColumn, unit * 17);
     m_view->setColumnWidth(BatchListModel::ProgressColumn, unit * 16);
     m_view->setColumnWidth(BatchListModel::EtaColumn, unit * 15);
-    m_view->setColumnWidth(BatchListModel::SourceColumn, unit * 7);
+    m_view->setColumnWidth(BatchListModel::SourceColumn, unit * 10);
     m_view->setColumnWidth(BatchListModel::OriginColumn, unit * 6);
     m_view->setColumnWidth(BatchListModel::SubmittedByColumn, unit * 8);
     m_view->installEventFilter(new EnterOpensFilter(m_view, [this] { openCurrent(); }));
