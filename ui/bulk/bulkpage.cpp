@@ -65,6 +65,8 @@ BulkPage::BulkPage(
     auto *leftLayout = new QVBoxLayout(left);
     leftLayout->addWidget(m_editor, 1);
     leftLayout->addLayout(leftButtons);
+    m_batchNameRow = new QHBoxLayout;
+    leftLayout->addLayout(m_batchNameRow);
 
     // Right: the preview, then the outcomes.
     auto *right = new QGroupBox(tr("Preview and results"), m_splitter);
@@ -132,12 +134,14 @@ BulkPage::BulkPage(
     m_batchName = new QLineEdit(this);
     m_batchName->setObjectName(QStringLiteral("bulkBatchNameEdit"));
     m_batchName->setMaxLength(200);
-    m_batchName->setMinimumWidth(m_batchName->fontMetrics().horizontalAdvance(
-                                     QStringLiteral("window frontend 2026-12-02 10:15")) +
-        12);
     m_batchName->setToolTip(tr("The batch's name in the Batches tab (empty: the source and time)"));
     connect(
         m_sourceCombo, &QComboBox::currentTextChanged, this, &BulkPage::updateBatchNamePlaceholder);
+    // Under the text (whose batch it names), where it costs the window no width.
+    auto *nameLabel = new QLabel(tr("Batch &name:"), this);
+    nameLabel->setBuddy(m_batchName);
+    m_batchNameRow->addWidget(nameLabel);
+    m_batchNameRow->addWidget(m_batchName, 1);
     m_followButton = new QPushButton(tr("&Follow in Batches"), this);
     m_followButton->setObjectName(QStringLiteral("followBatchButton"));
     m_followButton->setToolTip(
@@ -185,10 +189,6 @@ BulkPage::BulkPage(
     sourceLabel->setBuddy(m_sourceCombo);
     bottom->addWidget(sourceLabel);
     bottom->addWidget(m_sourceCombo);
-    auto *nameLabel = new QLabel(tr("Batch &name:"), this);
-    nameLabel->setBuddy(m_batchName);
-    bottom->addWidget(nameLabel);
-    bottom->addWidget(m_batchName);
     bottom->addWidget(m_submitButton);
     bottom->addWidget(m_progress, 1);
     bottom->addWidget(m_etaLabel);

@@ -3,6 +3,7 @@
 #include <QWidget>
 
 class QComboBox;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 class QProgressBar;
@@ -75,6 +76,7 @@ private:
     QLabel *m_previewCounts = nullptr;
     SourceCombo *m_sourceCombo = nullptr;
     QLineEdit *m_batchName = nullptr;
+    QHBoxLayout *m_batchNameRow = nullptr;
     QPushButton *m_followButton = nullptr;
     QPushButton *m_submitButton = nullptr;
     QPushButton *m_cancelButton = nullptr;
