@@ -196,6 +196,8 @@ void TestDesktopNotifier::finishedBatchNotifiesThroughTheBus()
     QTRY_COMPARE_WITH_TIMEOUT(listener.calls.size(), 1, 20000);
     QVERIFY2(listener.calls.constFirst().summary.contains(QStringLiteral("dbus check")),
         qPrintable(listener.calls.constFirst().summary));
+    // The service's answer (the notification's id) comes back after the listener saw the call.
+    QTRY_COMPARE(notifier->shown().size(), 1);
     QCOMPARE(notifier->shown().constFirst().channel, DesktopNotifier::Channel::DBus);
 
     // The click opens the batch's page in the Batches tab.
