@@ -379,6 +379,7 @@ QueueActionResult apply(
                            << "raced with another writer; retrying";
             continue;
         }
+        result.raced = isUniqueViolation(sqlError);
         result.error = sqlError.text();
         return result;
     }

@@ -41,6 +41,9 @@ struct QueueActionResult
     QStringList changedIds;
     QStringList changedUsernames; // in the order of changedIds
     QList<QueueActionSkip> skipped;
+    // !ok because concurrent writers kept making the same usernames active (a unique violation
+    // on every attempt): nothing was changed, and trying again later is safe.
+    bool raced = false;
 
     int changed() const { return changedIds.size(); }
     int skippedCount(QueueActionSkip::Reason reason) const;

@@ -13,6 +13,7 @@
 #include <QHash>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QThread>
 #include <QUuid>
 #include <QVariant>
 
@@ -67,7 +68,8 @@ QString placeholders(const QString &one, int count)
 QString itemStateSql(const QString &where)
 {
     return QStringLiteral(
-               "SELECT i.batch_id, i.position, i.input, i.username, i.outcome, i.message, "
+               "SELECT i.batch_id, i.position, COALESCE(i.input, i.username), i.username, "
+               "i.outcome, i.message, "
                "i.queue_id, q.status AS qstatus, q.priority AS qpriority, q.error_message, "
                "q.attempts, q.updated_at, "
                "CASE WHEN i.outcome NOT IN %1 THEN 'not_queued' "
@@ -597,7 +599,9 @@ AppendResult appendSingle(
                     "AND a.status IN ('PENDING','PROCESSING') AND ? = 'already_queued' "
                     "LIMIT 1)) FROM viralspot_batch_items WHERE batch_id = %1")
                     .arg(batch, postgres ? QStringLiteral("?::uuid") : QStringLiteral("?")),
-                { id, BatchRecord::storable(result.input),
+                { id,
+                    result.input == result.username ? QVariant()
+                                                    : QVariant(BatchRecord::storable(result.input)),
                     result.username.isEmpty() ? QVariant() : QVariant(result.username),
                     outcomeName(result.outcome),
                     followed ? QVariant() : QVariant(BatchRecord::storable(result.message)),
@@ -925,7 +929,15 @@ BatchActionResult apply(
     }
     QueueActionResult done;
     if (!rows.ids.isEmpty()) {
-        done = QueueActions::apply(db, queueAction(action), rows.ids, entry);
+        // QueueActions retries a statement that raced a writer a few times; against a steady
+        // stream of requests for the same profiles (the single route) that can run out, and
+        // the whole action is then tried again: nothing was changed, and it reads again.
+        for (int attempt = 1;; ++attempt) {
+            done = QueueActions::apply(db, queueAction(action), rows.ids, entry);
+            if (done.ok || !done.raced || attempt >= 20)
+                break;
+            QThread::msleep(10 * attempt);
+        }
         if (!done.ok) {
             out.error = done.error;
             out.errorKind = db.isOpen() ? ErrorKind::Failed : ErrorKind::Unavailable;

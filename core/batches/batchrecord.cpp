@@ -2,8 +2,6 @@
 
 #include "core/database.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QSqlQuery>
 #include <QVariant>
 
@@ -40,7 +38,34 @@ QString quoted(const QString &value)
     return out;
 }
 
+// A JSON string (null when empty), escaped as JSON requires.
+void appendJson(QString &out, const QString &value)
+{
+    if (value.isEmpty()) {
+        out += QLatin1String("null");
+        return;
+    }
+    out += QLatin1Char('"');
+    for (const QChar c : value) {
+        const char16_t u = c.unicode();
+        if (u == '"' || u == '\\') {
+            out += QLatin1Char('\\');
+            out += c;
+        } else if (u < 0x20) {
+            out += QStringLiteral("\\u%1").arg(int(u), 4, 16, QLatin1Char('0'));
+        } else {
+            out += c;
+        }
+    }
+    out += QLatin1Char('"');
+}
+
 } // namespace
+
+QString storedInput(const Entry &entry)
+{
+    return entry.input == entry.username ? QString() : storable(entry.input);
+}
 
 QString storable(const QString &text)
 {
@@ -115,7 +140,7 @@ bool insertFinal(QSqlDatabase &db, const Chunk &chunk, QSqlError *error)
         QStringList positions, inputs, usernames, outcomes, messages, queueIds;
         for (const Entry &e : chunk.entries) {
             positions << QString::number(e.position);
-            inputs << e.input;
+            inputs << storedInput(e);
             usernames << e.username;
             outcomes << outcomeName(e.outcome);
             messages << e.message;
@@ -129,25 +154,36 @@ bool insertFinal(QSqlDatabase &db, const Chunk &chunk, QSqlError *error)
                 "AS t(p, i, u, o, m, q)"),
             { chunk.batch.id,
                 QString(QLatin1Char('{') + positions.join(QLatin1Char(',')) + QLatin1Char('}')),
-                pgTextArray(inputs, false), pgTextArray(usernames, true),
+                pgTextArray(inputs, true), pgTextArray(usernames, true),
                 pgTextArray(outcomes, false), pgTextArray(messages, true),
                 pgTextArray(queueIds, true) },
             error);
     }
-    QJsonArray rows;
+    // Built by hand (QJsonDocument took 150-200 ms of a 10,000-item chunk).
+    QString rows;
+    rows.reserve(chunk.entries.size() * 96);
+    rows += QLatin1Char('[');
     for (const Entry &e : chunk.entries) {
-        const auto orNull = [](const QString &s) {
-            return s.isEmpty() ? QJsonValue() : QJsonValue(s);
-        };
-        rows.append(QJsonArray { e.position, e.input, orNull(e.username), outcomeName(e.outcome),
-            orNull(e.message), orNull(e.queueId) });
+        if (rows.size() > 1)
+            rows += QLatin1Char(',');
+        rows += QLatin1Char('[') + QString::number(e.position) + QLatin1Char(',');
+        appendJson(rows, storedInput(e));
+        rows += QLatin1Char(',');
+        appendJson(rows, e.username);
+        rows += QLatin1Char(',');
+        appendJson(rows, outcomeName(e.outcome));
+        rows += QLatin1Char(',');
+        appendJson(rows, e.message);
+        rows += QLatin1Char(',');
+        appendJson(rows, e.queueId);
+        rows += QLatin1Char(']');
     }
+    rows += QLatin1Char(']');
     return Database::exec(q,
         QStringLiteral("INSERT INTO viralspot_batch_items (batch_id, position, input, username, "
                        "outcome, message, queue_id) SELECT ?, value->>0, value->>1, value->>2, "
                        "value->>3, value->>4, value->>5 FROM json_each(?)"),
-        { chunk.batch.id, QString::fromUtf8(QJsonDocument(rows).toJson(QJsonDocument::Compact)) },
-        error);
+        { chunk.batch.id, rows }, error);
 }
 
 bool writeOwnTransaction(QSqlDatabase &db, const Chunk &chunk, QSqlError *error)

@@ -51,6 +51,10 @@ bool writeOwnTransaction(QSqlDatabase &db, const Chunk &chunk, QSqlError *error)
 // multi-statement string). Empty with *error when a value cannot be written.
 QString postgresBatchInsert(const Chunk &chunk, QString *error);
 
+// The input as stored: NULL (empty) when it is the username itself (most inputs), read back
+// as COALESCE(input, username).
+QString storedInput(const Entry &entry);
+
 // Text safe to store: NUL characters (which PostgreSQL text cannot hold) replaced.
 QString storable(const QString &text);
 

@@ -204,6 +204,7 @@ bool SqliteWriter::record(
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     // The active rows of the already-queued names, in this transaction (the write lock is
     // held, so they are the rows the insert found). Mixed-case legacy rows ("Foo") too.
+    // "+status": on the username index, not the status one (every PENDING row).
     QStringList waiting;
     for (int i = 0; i < chunk.names.size(); ++i) {
         if (results[i].outcome == Outcome::AlreadyQueued)
@@ -215,10 +216,10 @@ bool SqliteWriter::record(
         q.setForwardOnly(true);
         q.prepare(QStringLiteral(
             "SELECT username, id FROM queue WHERE username IN (SELECT value FROM json_each(?)) "
-            "AND status IN ('PENDING','PROCESSING') "
+            "AND +status IN ('PENDING','PROCESSING') "
             "UNION ALL SELECT lower(username), id FROM queue "
             "WHERE lower(username) IN (SELECT value FROM json_each(?)) "
-            "AND username <> lower(username) AND status IN ('PENDING','PROCESSING')"));
+            "AND username <> lower(username) AND +status IN ('PENDING','PROCESSING')"));
         const QString names = jsonArray(waiting);
         q.bindValue(0, names);
         q.bindValue(1, names);

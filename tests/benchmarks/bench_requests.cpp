@@ -5,7 +5,9 @@
 //
 // The batch: 10% already processed, 10% already queued, 5% invalid, 5% repeated inside the
 // batch, the rest new. Usage:
-//   bench_requests [--lines N] [--engine sqlite|postgresql|both] [--chunk N]
+//   bench_requests [--lines N] [--engine sqlite|postgresql|both] [--chunk N] [--record]
+// --record: the batch is recorded (BatchOptions::record: the batch row and one item per input,
+// in each chunk's transaction); compare with a run without it.
 // PostgreSQL needs VIRALSPOT_TEST_PG_URL (an admin URL); scripts/bench-core.sh sets it.
 
 #include "core/bulkparser.h"
@@ -43,6 +45,8 @@ struct Figures
     int invalid = 0;
     int duplicates = 0;
     int errors = 0;
+    bool record = false;
+    qint64 items = -1; // recorded items, read back after the run
 };
 
 // Lines of the batch; `processed` and `waiting` are seeded before the run.
@@ -145,9 +149,11 @@ double runTool(const QString &program, const QStringList &args, const QByteArray
     return ms;
 }
 
-Figures runEngine(const DatabaseConfig &config, int lines, int chunk, const QString &csvPath)
+Figures runEngine(
+    const DatabaseConfig &config, int lines, int chunk, const QString &csvPath, bool record)
 {
     Figures f;
+    f.record = record;
     f.engine = config.engineName();
     f.lines = lines;
 
@@ -213,6 +219,13 @@ Figures runEngine(const DatabaseConfig &config, int lines, int chunk, const QStr
         service.open();
         BatchOptions options;
         options.chunkSize = chunk;
+        if (record) {
+            NewBatch batch;
+            batch.id = Ids::uuidV7();
+            batch.origin = QStringLiteral("terminal");
+            batch.source = QStringLiteral("bench");
+            options.record = batch;
+        }
         timer.restart();
         const QList<RequestResult> results =
             service.requestBulk(parsed, QStringLiteral("bench"), options);
@@ -238,6 +251,11 @@ Figures runEngine(const DatabaseConfig &config, int lines, int chunk, const QStr
                 ++f.errors;
                 break;
             }
+        }
+        if (record) {
+            QSqlQuery q(service.database());
+            if (q.exec(QStringLiteral("SELECT COUNT(*) FROM viralspot_batch_items")) && q.next())
+                f.items = q.value(0).toLongLong();
         }
     }
 
@@ -267,9 +285,12 @@ void print(const Figures &f)
 {
     const double perSecond = f.submitMs > 0 ? f.lines / (f.submitMs / 1000.0) : 0;
     const double ratio = f.baselineMs > 0 ? f.submitMs / f.baselineMs : 0;
-    std::printf("%-10s lines=%d parse=%.1f ms submit=%.1f ms (%.0f usernames/s) "
+    std::printf("%-10s lines=%d record=%s parse=%.1f ms submit=%.1f ms (%.0f usernames/s) "
                 "baseline=%.1f ms ratio=%.2fx\n",
-        qPrintable(f.engine), f.lines, f.parseMs, f.submitMs, perSecond, f.baselineMs, ratio);
+        qPrintable(f.engine), f.lines, f.record ? "yes" : "no", f.parseMs, f.submitMs, perSecond,
+        f.baselineMs, ratio);
+    if (f.record)
+        std::printf("           batch items recorded: %lld\n", f.items);
     std::printf("           outcomes: queued=%d already_processed=%d already_queued=%d "
                 "invalid=%d duplicate_in_batch=%d errors=%d\n",
         f.queued, f.processed, f.alreadyQueued, f.invalid, f.duplicates, f.errors);
@@ -289,7 +310,10 @@ int main(int argc, char *argv[])
         QStringLiteral("engine"), QStringLiteral("both") });
     parser.addOption({ QStringLiteral("chunk"), QStringLiteral("Usernames per transaction."),
         QStringLiteral("n"), QStringLiteral("10000") });
+    parser.addOption(
+        { QStringLiteral("record"), QStringLiteral("Record the batch (BatchOptions::record).") });
     parser.process(app);
+    const bool record = parser.isSet(QStringLiteral("record"));
     const int lines = parser.value(QStringLiteral("lines")).toInt();
     const int chunk = parser.value(QStringLiteral("chunk")).toInt();
     const QString engine = parser.value(QStringLiteral("engine"));
@@ -300,9 +324,10 @@ int main(int argc, char *argv[])
         DatabaseConfig config;
         config.engine = DatabaseConfig::Engine::SQLite;
         config.sqlitePath = dir.filePath(QStringLiteral("bench.sqlite"));
-        const Figures f = runEngine(config, lines, chunk, dir.filePath(QStringLiteral("s.csv")));
+        const Figures f =
+            runEngine(config, lines, chunk, dir.filePath(QStringLiteral("s.csv")), record);
         print(f);
-        status |= f.errors > 0 || f.baselineMs < 0;
+        status |= f.errors > 0 || f.baselineMs < 0 || (record && f.items != lines);
     }
     if (engine == QLatin1String("postgresql") || engine == QLatin1String("both")) {
         const QString adminUrl = qEnvironmentVariable("VIRALSPOT_TEST_PG_URL");
@@ -325,9 +350,9 @@ int main(int argc, char *argv[])
         QFile::setPermissions(dir.path(),
             QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
                 QFileDevice::ReadOther | QFileDevice::ExeOther);
-        const Figures f = runEngine(config, lines, chunk, csv);
+        const Figures f = runEngine(config, lines, chunk, csv, record);
         print(f);
-        status |= f.errors > 0 || f.baselineMs < 0;
+        status |= f.errors > 0 || f.baselineMs < 0 || (record && f.items != lines);
         {
             QSqlDatabase db = QSqlDatabase::database(QStringLiteral("bench_admin"));
             exec(db, QStringLiteral("DROP DATABASE ") + name + QStringLiteral(" WITH (FORCE)"));

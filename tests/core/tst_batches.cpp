@@ -464,6 +464,15 @@ void TestBatches::etaWithinTwentyPercentAtASteadyRate()
     while (step < 300) { // the 200 ahead and 100 of the batch
         ++step;
         QVERIFY2(!worker.processNext(clock()).isEmpty(), qPrintable(worker.lastError()));
+        if (step == 100) {
+            // Half of the rows ahead done: they still count before the batch.
+            const EtaEstimate e = Batches::etaForBatch(db, id, clock());
+            QVERIFY2(e.ok && e.eta, qPrintable(e.error + e.why));
+            QCOMPARE(e.eta->ahead, qint64(100));
+            QCOMPARE(e.eta->remaining, qint64(1000));
+            const double minutes = clock().secsTo(e.eta->earliest) / 60.0;
+            QVERIFY2(minutes > 80 && minutes < 110, qPrintable(QString::number(minutes)));
+        }
     }
     QVERIFY(m_db->exec(QStringLiteral("COMMIT")));
     BatchDetail d = Batches::detail(db, id, clock());

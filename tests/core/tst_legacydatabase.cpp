@@ -4,12 +4,16 @@
 // on it (Supabase).
 
 #include "core/auditlog.h"
+#include "core/batches/batches.h"
+#include "core/bulkparser.h"
 #include "core/database.h"
+#include "core/ids.h"
 #include "core/queueactions.h"
 #include "core/queuequery.h"
 #include "core/requestservice.h"
 #include "core/schema.h"
 #include "tests/support/legacyfixture.h"
+#include "tests/support/simworker.h"
 #include "tests/support/testdatabase.h"
 
 #include <QProcess>
@@ -36,6 +40,7 @@ private Q_SLOTS:
     void everyOutcomeIsRightAfterTheRepair();
     void theOriginalWorkerClaimsAndFinishesOurRow();
     void queueBrowserAndActionsOnEnumColumns();
+    void batchesOnEnumColumnsAndMixedCaseRows();
     void leastPrivilegeRoleNamesTheMissingGrant();
     void leastPrivilegeRoleOnAnUnmigratedDatabaseNamesTheCommand();
     void printSqlShowsTheMissingStepsWithoutRunningThem();
@@ -412,6 +417,71 @@ void TestLegacyDatabase::queueBrowserAndActionsOnEnumColumns()
                               .arg(low))
                  .toString(),
         QStringLiteral("PENDING HIGH"));
+}
+
+void TestLegacyDatabase::batchesOnEnumColumnsAndMixedCaseRows()
+{
+    // A batch on the adopted database: enum-typed status/priority, uuid ids, mixed-case rows
+    // ("OldStar" waiting, "NatGeo" processed) found as the same profiles; the original
+    // worker's claim moves its items.
+    QVERIFY(!repair().isEmpty());
+    RequestService service(m_db->config());
+    BatchOptions options;
+    NewBatch batch;
+    batch.id = Ids::uuidV7();
+    batch.origin = QStringLiteral("terminal");
+    options.record = batch;
+    const QList<RequestResult> results = service.requestBulk(
+        BulkParser::parse(u"natgeo\noldstar\nlowwaiting\nbrandnew\nbrokenone\n"),
+        QStringLiteral("frontend"), options);
+    QCOMPARE(results[0].outcome, Outcome::AlreadyProcessed);
+    QCOMPARE(results[1].outcome, Outcome::AlreadyQueued);
+    QCOMPARE(results[2].outcome, Outcome::AlreadyQueued);
+    QCOMPARE(results[3].outcome, Outcome::Queued);
+    QCOMPARE(results[4].outcome, Outcome::Queued); // its old row is FAILED
+    QSqlDatabase db = m_db->connection();
+    const BatchItems items = Batches::items(db, batch.id);
+    QVERIFY2(items.ok, qPrintable(items.error));
+    QCOMPARE(items.items.size(), 5);
+    QCOMPARE(items.items[0].state, ItemState::Processed);
+    // The mixed-case active row is the one followed.
+    QCOMPARE(items.items[1].queueId,
+        m_db->scalar(QStringLiteral("SELECT id::text FROM queue WHERE username = 'OldStar'"))
+            .toString());
+    QCOMPARE(items.items[1].state, ItemState::Waiting);
+    QCOMPARE(items.items[3].queueId, results[3].queueId);
+    BatchDetail d = Batches::detail(db, batch.id);
+    QVERIFY2(d.ok, qPrintable(d.error));
+    QCOMPARE(d.summary.counts.total, 5);
+    QCOMPARE(d.summary.counts.waiting, 4);
+    QCOMPARE(d.summary.counts.processed, 1);
+    // The original worker's claim (as in theOriginalWorkerClaimsAndFinishesOurRow) moves them.
+    Test::SimWorker worker(db);
+    for (int i = 0; i < 10; ++i) {
+        const Test::SimWorker::Claimed c = worker.claim();
+        QVERIFY2(c.ok, qPrintable(c.error));
+        if (c.id.isEmpty())
+            break;
+        if (c.username == QLatin1String("brokenone"))
+            QVERIFY(worker.fail(c.id, QStringLiteral("Profile not found")));
+        else
+            QVERIFY2(worker.complete(c.id), qPrintable(worker.lastError()));
+    }
+    d = Batches::detail(db, batch.id);
+    QCOMPARE(d.summary.counts.processed, 4);
+    QCOMPARE(d.summary.counts.failed, 1);
+    QVERIFY(d.summary.counts.done());
+    QVERIFY(d.summary.finishedAt.isValid());
+    const BatchActionResult retry = Batches::apply(
+        db, batch.id, BatchAction::RetryFailed, AuditEntry::forOrigin(QStringLiteral("window")));
+    QVERIFY2(retry.ok, qPrintable(retry.error));
+    QCOMPARE(retry.changed, 1);
+    const EtaEstimate eta = Batches::etaForBatch(db, batch.id);
+    QVERIFY2(eta.ok, qPrintable(eta.error));
+    // Five rows finished just now (the fixture's other waiting rows and ours): enough.
+    QVERIFY2(eta.eta, qPrintable(eta.why));
+    QCOMPARE(eta.eta->remaining, qint64(1));
+    QCOMPARE(eta.eta->ahead, qint64(1)); // 'busyone', PROCESSING
 }
 
 void TestLegacyDatabase::leastPrivilegeRoleNamesTheMissingGrant()
