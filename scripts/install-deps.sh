@@ -42,6 +42,9 @@ package_pkgs=(
 # scripts/test.sh: the throwaway PostgreSQL, the sanitizer and fuzzing builds (clang 14), and
 # everything scripts/test-package.sh needs.
 test_pkgs=(postgresql pgbouncer clang-14 libclang-rt-14-dev llvm-14 "${package_pkgs[@]}")
+# tst_desktopnotifier runs under dbus-run-session (a private session bus with a notification
+# listener); dbus-daemon brings it with the session bus configuration.
+test_pkgs+=(dbus-daemon)
 # Not needed by the README commands, but by the tools the README names (benchmarks with wrk,
 # screenshots with ImageMagick, clang-format for contributors).
 test_pkgs+=(wrk imagemagick clang-format)

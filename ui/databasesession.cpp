@@ -126,14 +126,15 @@ void DatabaseSession::request(quint64 id, const QString &input, const QString &s
 }
 
 void DatabaseSession::submitBatch(quint64 id, const BulkParseResult &parsed, const QString &source,
-    int chunkSize, const std::shared_ptr<std::atomic_bool> &cancel)
+    int chunkSize, const std::shared_ptr<std::atomic_bool> &cancel,
+    const std::optional<NewBatch> &record)
 {
     m_batchCancel = cancel;
     RequestWorker *worker = m_worker;
     QMetaObject::invokeMethod(
         m_worker,
-        [worker, id, parsed, source, chunkSize, cancel] {
-            worker->submitBatch(id, parsed, source, chunkSize, cancel);
+        [worker, id, parsed, source, chunkSize, cancel, record] {
+            worker->submitBatch(id, parsed, source, chunkSize, cancel, record);
         },
         Qt::QueuedConnection);
 }

@@ -54,7 +54,8 @@ public:
     quint64 nextId() { return m_nextId++; }
     void request(quint64 id, const QString &input, const QString &source);
     void submitBatch(quint64 id, const ViralSpot::BulkParseResult &parsed, const QString &source,
-        int chunkSize, const std::shared_ptr<std::atomic_bool> &cancel);
+        int chunkSize, const std::shared_ptr<std::atomic_bool> &cancel,
+        const std::optional<ViralSpot::NewBatch> &record = {});
     void submitItems(quint64 id, const QList<ViralSpot::RequestItem> &items, int chunkSize,
         const std::shared_ptr<std::atomic_bool> &cancel);
     // Checks the connection now instead of at the next ping.

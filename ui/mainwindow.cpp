@@ -2,6 +2,9 @@
 
 #include "core/username.h"
 #include "core/version.h"
+#include "ui/batches/batchestab.h"
+#include "ui/batches/batchfinishwatcher.h"
+#include "ui/batches/batchformat.h"
 #include "ui/bulk/bulkpage.h"
 #include "ui/bulk/bulksession.h"
 #include "ui/bulkresultmodel.h"
@@ -9,6 +12,8 @@
 #include "ui/databasesession.h"
 #include "ui/databasesettingsdialog.h"
 #include "ui/messagebox.h"
+#include "ui/notifications/desktopnotifier.h"
+#include "ui/notifications/notificationbanner.h"
 #include "ui/queue/queuetabs.h"
 #include "ui/request/singlerequestpage.h"
 #include "ui/secretstore.h"
@@ -47,6 +52,13 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
     layout->setContentsMargins(8, 8, 8, 4);
     m_status = new ConnectionStatus(m_session, statusBar(), m_options.readOnly, central);
     layout->addWidget(m_status->banner());
+    m_notificationBanner = new NotificationBanner(central);
+    layout->addWidget(m_notificationBanner);
+    m_notifier = new DesktopNotifier(this);
+    connect(m_notifier, &DesktopNotifier::bannerRequested, m_notificationBanner,
+        &NotificationBanner::showNotification);
+    connect(m_notifier, &DesktopNotifier::activated, this, &MainWindow::openBatch);
+    connect(m_notificationBanner, &NotificationBanner::openRequested, this, &MainWindow::openBatch);
 
     m_tabs = new QTabWidget(central);
     m_tabs->setObjectName(QStringLiteral("tabs"));
@@ -64,6 +76,11 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
 
     connect(m_singlePage, &SingleRequestPage::sourceUsed, this, &MainWindow::rememberSource);
     connect(m_bulkPage->session(), &BulkSession::submitted, this, &MainWindow::rememberSource);
+    connect(m_bulkPage, &BulkPage::followBatchRequested, this, &MainWindow::openBatch);
+    connect(m_bulkPage->session(), &BulkSession::batchRecorded, this, [this] {
+        if (m_batchesTab)
+            m_batchesTab->refresh();
+    });
     connect(m_bulkPage, &BulkPage::activationRequested, this,
         [this] { m_tabs->setCurrentWidget(m_bulkPage); });
     connect(m_session, &DatabaseSession::configApplied, this, [this](const DatabaseConfig &config) {
@@ -71,6 +88,12 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
 #ifdef VIRALSPOT_HAS_HTTP
         m_endpointPanel->setDatabaseConfig(config);
 #endif
+    });
+    // Once the request thread has the schema up to date (a new database gets its tables
+    // then), the Batches tab reads again and looks for batches that finished meanwhile.
+    connect(m_session, &DatabaseSession::connectionChanged, this, [this](bool connected) {
+        if (connected && m_batchesTab)
+            m_batchesTab->refresh();
     });
     connect(m_session, &DatabaseSession::reconnected, this, [this] {
         const int failed = m_bulkPage->session()->model()->count(Outcome::Error);
@@ -234,8 +257,11 @@ void MainWindow::rebuildQueueTabs(const DatabaseConfig &config)
         tab->deleteLater();
     }
     m_queueTabs.clear();
-    const QList<QPair<QString, QWidget *>> tabs =
-        createQueueTabs(config, m_options.readOnly, m_tabs);
+    // The Batches tab reads on the queue tabs' thread: the window's connections stay two.
+    const std::shared_ptr<DatabaseThread> database = createQueueDatabaseThread(config);
+    QList<QPair<QString, QWidget *>> tabs = createQueueTabs(database, m_options.readOnly, m_tabs);
+    m_batchesTab = new BatchesTab(database, m_settings, m_options.readOnly, m_tabs);
+    tabs.append({ tr("B&atches"), m_batchesTab });
     for (const auto &tab : tabs) {
         m_tabs->addTab(tab.second, tab.first);
         m_queueTabs.append(tab.second);
@@ -251,6 +277,23 @@ void MainWindow::rebuildQueueTabs(const DatabaseConfig &config)
     updateWatcherPause();
     m_status->followUpdates(m_watcher);
     Q_EMIT changeWatcherReplaced(m_watcher);
+    // One refresh interval for the queue views: the Queue tab's (its pause stops them all).
+    // The Batches tab also reloads at once when the watcher tells of a change; its own timer
+    // keeps the finished-batch check (notifications) going while the window is hidden, when
+    // the watcher is paused.
+    if (auto *browser = qobject_cast<QueueBrowserWidget *>(tabs.constFirst().second)) {
+        m_batchesTab->setAutoRefreshInterval(
+            browser->isAutoRefreshPaused() ? 0 : browser->autoRefreshInterval());
+        connect(browser, &QueueBrowserWidget::autoRefreshChanged, m_batchesTab,
+            &BatchesTab::setAutoRefreshInterval);
+    }
+    if (m_watcher)
+        connect(m_watcher, &ChangeWatcher::changed, m_batchesTab, &BatchesTab::refreshIfShown);
+    connect(m_batchesTab->finishWatcher(), &BatchFinishWatcher::batchFinished, m_notifier,
+        [this](const BatchFinishWatcher::Finished &batch) {
+            m_notifier->notify(batch.id, BatchFormat::finishedTitle(batch.name),
+                BatchFormat::finishedBody(batch.counts));
+        });
     if (queueTabShown && current < m_tabs->count())
         m_tabs->setCurrentIndex(current);
     if (m_restoreTab >= 0 && m_restoreTab < m_tabs->count())
@@ -265,6 +308,18 @@ void MainWindow::rememberSource(const QString &source)
     m_settings.setSource(source);
     m_singlePage->addRecentSource(source);
     m_bulkPage->addRecentSource(source);
+}
+
+void MainWindow::openBatch(const QString &id)
+{
+    if (!m_batchesTab || id.isEmpty())
+        return;
+    if (isMinimized())
+        showNormal();
+    raise();
+    activateWindow();
+    m_tabs->setCurrentWidget(m_batchesTab);
+    m_batchesTab->openBatch(id);
 }
 
 void MainWindow::openDatabaseSettings()

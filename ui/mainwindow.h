@@ -11,9 +11,12 @@ class QTabWidget;
 
 namespace ViralSpot::Ui {
 
+class BatchesTab;
 class BulkPage;
 class ConnectionStatus;
 class DatabaseSession;
+class DesktopNotifier;
+class NotificationBanner;
 class SecretStore;
 class SingleRequestPage;
 #ifdef VIRALSPOT_HAS_HTTP
@@ -75,6 +78,8 @@ private:
     // A source used on either tab is offered first on both, and remembered.
     void rememberSource(const QString &source);
     void updateWatcherPause();
+    // The Batches tab with this batch's page (Follow in Batches, a notification's click).
+    void openBatch(const QString &id);
 
     Settings m_settings;
     MainWindowOptions m_options;
@@ -90,6 +95,9 @@ private:
 #endif
     QList<QWidget *> m_queueTabs;
     QPointer<ViralSpot::ChangeWatcher> m_watcher;
+    BatchesTab *m_batchesTab = nullptr; // one of m_queueTabs: rebuilt with them
+    DesktopNotifier *m_notifier = nullptr;
+    NotificationBanner *m_notificationBanner = nullptr;
     int m_restoreTab = -1; // the remembered tab, applied once every tab exists
 };
 

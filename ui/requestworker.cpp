@@ -1,6 +1,7 @@
 #include "ui/requestworker.h"
 
 #include "core/auditlog.h"
+#include "core/batches/batches.h"
 #include "core/database.h"
 #include "core/requestservice.h"
 #include "ui/uilogging.h"
@@ -55,13 +56,31 @@ void RequestWorker::request(quint64 id, const QString &input, const QString &sou
         return;
     }
     const RequestResult result = m_service->request(input, source);
+    appendToDayBatch(result);
     Q_EMIT requestFinished(id, result);
     recordAudit({ result });
     afterWork(result.outcome == Outcome::Error);
 }
 
+void RequestWorker::appendToDayBatch(const RequestResult &result)
+{
+    // Followed in the person's batch of the day; nothing to follow for an invalid input or a
+    // request the database did not take.
+    if (result.outcome == Outcome::Invalid || result.outcome == Outcome::Error)
+        return;
+    ValueResult<QSqlDatabase> db = m_service->database();
+    if (!db.ok) {
+        qCWarning(lcUi) << "cannot record the request in the batch of the day:" << db.error;
+        return;
+    }
+    const Batches::AppendResult appended =
+        Batches::appendSingle(db.value, AuditLog::currentOsUser(), QDate::currentDate(), result);
+    if (!appended.ok)
+        qCWarning(lcUi) << "cannot record the request in the batch of the day:" << appended.error;
+}
+
 void RequestWorker::submitBatch(quint64 id, const BulkParseResult &parsed, const QString &source,
-    int chunkSize, std::shared_ptr<std::atomic_bool> cancel)
+    int chunkSize, std::shared_ptr<std::atomic_bool> cancel, const std::optional<NewBatch> &record)
 {
     QElapsedTimer timer;
     timer.start();
@@ -75,8 +94,9 @@ void RequestWorker::submitBatch(quint64 id, const BulkParseResult &parsed, const
         return;
     }
     // Ask whether it was cancelled only after the batch has run.
-    const QList<RequestResult> results =
-        m_service->requestBulk(parsed, source, batchOptions(id, chunkSize, cancel.get()));
+    BatchOptions options = batchOptions(id, chunkSize, cancel.get());
+    options.record = record;
+    const QList<RequestResult> results = m_service->requestBulk(parsed, source, options);
     finishBatch(id, results, cancel && cancel->load(), timer.elapsed());
 }
 

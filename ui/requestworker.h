@@ -40,9 +40,12 @@ public:
     // All of these run on the worker thread.
     void start(int pingIntervalMs);
     void setConfig(const ViralSpot::DatabaseConfig &config);
+    // A single request, appended to this OS user's batch of the day (Batches::appendSingle).
     void request(quint64 id, const QString &input, const QString &source);
+    // With `record`, the submission is recorded as that batch (BatchOptions::record).
     void submitBatch(quint64 id, const ViralSpot::BulkParseResult &parsed, const QString &source,
-        int chunkSize, std::shared_ptr<std::atomic_bool> cancel);
+        int chunkSize, std::shared_ptr<std::atomic_bool> cancel,
+        const std::optional<ViralSpot::NewBatch> &record = {});
     // Already-parsed usernames (a retry of the rows that failed), reported like a batch.
     void submitItems(quint64 id, const QList<ViralSpot::RequestItem> &items, int chunkSize,
         std::shared_ptr<std::atomic_bool> cancel);
@@ -76,6 +79,7 @@ private:
     void reportConnection(bool connected, const QString &error);
     void afterWork(bool sawError);
     void recordAudit(const QList<RequestResult> &results);
+    void appendToDayBatch(const RequestResult &result);
     // What a request gets while no database is configured.
     RequestResult unconfigured(
         const QString &input, const QString &username, const QString &source, int line) const;

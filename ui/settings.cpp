@@ -16,9 +16,9 @@ struct Entry
 };
 
 // The one table of keys and defaults.
-const std::array<Entry, 21> &table()
+const std::array<Entry, 22> &table()
 {
-    static const std::array<Entry, 21> entries = { {
+    static const std::array<Entry, 22> entries = { {
         { Settings::Key::DatabaseEngine, "database/engine", QStringLiteral("sqlite") },
         { Settings::Key::SqlitePath, "database/sqlitePath", QString() },
         { Settings::Key::PgHost, "database/host", QStringLiteral("localhost") },
@@ -40,6 +40,7 @@ const std::array<Entry, 21> &table()
         { Settings::Key::EndpointAutoStart, "endpoint/autoStart", false },
         { Settings::Key::ReadOnly, "general/readOnly", false },
         { Settings::Key::RefreshIntervalMs, "queue/refreshIntervalMs", 5000 },
+        { Settings::Key::BatchNotifications, "batches/notifications", true },
     } };
     return entries;
 }
@@ -240,6 +241,16 @@ QStringList Settings::endpointOrigins() const
 bool Settings::endpointAutoStart() const
 {
     return value(Key::EndpointAutoStart).toBool();
+}
+
+bool Settings::batchNotifications() const
+{
+    return value(Key::BatchNotifications).toBool();
+}
+
+void Settings::setBatchNotifications(bool on)
+{
+    setValue(Key::BatchNotifications, on);
 }
 
 } // namespace ViralSpot::Ui

@@ -37,6 +37,7 @@ public:
         EndpointAutoStart,
         ReadOnly, // look, but never write: no request, no queue action, no endpoint writes
         RefreshIntervalMs, // the queue views' live updates: 0 (off), 1000, 5000 or 30000
+        BatchNotifications, // a desktop notification when one of my batches finishes
     };
 
     Settings();
@@ -81,6 +82,9 @@ public:
     int endpointPort() const;
     QStringList endpointOrigins() const;
     bool endpointAutoStart() const;
+
+    bool batchNotifications() const;
+    void setBatchNotifications(bool on);
 
 private:
     mutable QSettings m_settings;

@@ -948,6 +948,354 @@ Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet)
     </message>
 </context>
 <context>
+    <name>ViralSpot::Ui::BatchFormat</name>
+    <message>
+        <source>done %1</source>
+        <translation>fertig %1</translation>
+    </message>
+    <message>
+        <source>done</source>
+        <translation>fertig</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>unbekannt</translation>
+    </message>
+    <message>
+        <source>unknown: %1</source>
+        <translation>unbekannt: %1</translation>
+    </message>
+    <message>
+        <source>%1 of %2 done</source>
+        <translation>%1 von %2 fertig</translation>
+    </message>
+    <message>
+        <source>%1 processing</source>
+        <translation>%1 in Bearbeitung</translation>
+    </message>
+    <message>
+        <source>%1 waiting (%2 high)</source>
+        <translation>%1 wartend (%2 hoch)</translation>
+    </message>
+    <message>
+        <source>%1 waiting</source>
+        <translation>%1 wartend</translation>
+    </message>
+    <message>
+        <source>%1 paused</source>
+        <translation>%1 pausiert</translation>
+    </message>
+    <message>
+        <source>%1 failed</source>
+        <translation>%1 fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>%1 gone</source>
+        <translation>%1 entfernt</translation>
+    </message>
+    <message>
+        <source>%1 not queued</source>
+        <translation>%1 nicht eingereiht</translation>
+    </message>
+    <message>
+        <source>predicted %1 at %2%</source>
+        <translation>vorhergesagt %1 bei %2 %</translation>
+    </message>
+    <message>
+        <source>within range</source>
+        <translation>im Rahmen</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n min early</source>
+        <translation>
+            <numerusform>%n Min. früher</numerusform>
+            <numerusform>%n Min. früher</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n min late</source>
+        <translation>
+            <numerusform>%n Min. später</numerusform>
+            <numerusform>%n Min. später</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1, finished %2: %3</source>
+        <translation>%1, fertig %2: %3</translation>
+    </message>
+    <message>
+        <source>Batches: %1+ (counted up to %1)</source>
+        <translation>Stapel: %1+ (gezählt bis %1)</translation>
+    </message>
+    <message>
+        <source>Batches: %1</source>
+        <translation>Stapel: %1</translation>
+    </message>
+    <message>
+        <source>Batch finished: %1</source>
+        <translation>Stapel fertig: %1</translation>
+    </message>
+    <message>
+        <source>All %1 profiles processed.</source>
+        <translation>Alle %1 Profile verarbeitet.</translation>
+    </message>
+    <message>
+        <source>%1 of %2 processed, %3 failed.</source>
+        <translation>%1 von %2 verarbeitet, %3 fehlgeschlagen.</translation>
+    </message>
+    <message>
+        <source>%1 removed from the queue.</source>
+        <translation>%1 aus der Warteschlange entfernt.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Retry the failed items of this batch: %n row(s) go back to the queue as pending.</source>
+        <translation>
+            <numerusform>Fehlgeschlagene Einträge dieses Stapels erneut versuchen: %n Zeile kommt als wartend zurück in die Warteschlange.</numerusform>
+            <numerusform>Fehlgeschlagene Einträge dieses Stapels erneut versuchen: %n Zeilen kommen als wartend zurück in die Warteschlange.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Raise the waiting items of this batch to HIGH priority: %n row(s).</source>
+        <translation>
+            <numerusform>Wartende Einträge dieses Stapels auf Priorität HIGH anheben: %n Zeile.</numerusform>
+            <numerusform>Wartende Einträge dieses Stapels auf Priorität HIGH anheben: %n Zeilen.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Pause the waiting items of this batch: %n row(s); workers leave them alone.</source>
+        <translation>
+            <numerusform>Wartende Einträge dieses Stapels pausieren: %n Zeile; die Worker lassen sie liegen.</numerusform>
+            <numerusform>Wartende Einträge dieses Stapels pausieren: %n Zeilen; die Worker lassen sie liegen.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Resume the paused items of this batch: %n row(s) go back to pending.</source>
+        <translation>
+            <numerusform>Pausierte Einträge dieses Stapels fortsetzen: %n Zeile wird wieder wartend.</numerusform>
+            <numerusform>Pausierte Einträge dieses Stapels fortsetzen: %n Zeilen werden wieder wartend.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::BatchItemModel</name>
+    <message>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation>Eingabe</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>Benutzername</translation>
+    </message>
+    <message>
+        <source>At submission</source>
+        <translation>Beim Einreichen</translation>
+    </message>
+    <message>
+        <source>State now</source>
+        <translation>Zustand jetzt</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>Priorität</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Versuche</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>Fehler</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::BatchListModel</name>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Fortschritt</translation>
+    </message>
+    <message>
+        <source>ETA</source>
+        <translation>Voraussichtlich</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>Origin</source>
+        <translation>Herkunft</translation>
+    </message>
+    <message>
+        <source>Submitted by</source>
+        <translation>Eingereicht von</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>Erstellt</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::BatchPage</name>
+    <message>
+        <source>Items shown: %1 of %2 matching</source>
+        <translation>Angezeigte Einträge: %1 von %2 passenden</translation>
+    </message>
+    <message>
+        <source>Database error: %1</source>
+        <translation>Datenbankfehler: %1</translation>
+    </message>
+    <message>
+        <source>← All batches</source>
+        <translation>← Alle Stapel</translation>
+    </message>
+    <message>
+        <source>Re&amp;name</source>
+        <translation>Umbe&amp;nennen</translation>
+    </message>
+    <message>
+        <source>Notify me when it finishes</source>
+        <translation>Benachrichtigen, wenn er fertig ist</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>&amp;Name:</translation>
+    </message>
+    <message>
+        <source>All items</source>
+        <translation>Alle Einträge</translation>
+    </message>
+    <message>
+        <source>&amp;Show:</source>
+        <translation>&amp;Zeigen:</translation>
+    </message>
+    <message>
+        <source>E&amp;xport CSV…</source>
+        <translation>CSV e&amp;xportieren…</translation>
+    </message>
+    <message>
+        <source>This batch no longer exists.</source>
+        <translation>Diesen Stapel gibt es nicht mehr.</translation>
+    </message>
+    <message>
+        <source>Source %1 · from the %2 · by %3 · created %4</source>
+        <translation>Quelle %1 · aus %2 · von %3 · erstellt %4</translation>
+    </message>
+    <message>
+        <source>ETA %1</source>
+        <translation>Voraussichtlich %1</translation>
+    </message>
+    <message>
+        <source>No prediction recorded yet.</source>
+        <translation>Noch keine Vorhersage aufgezeichnet.</translation>
+    </message>
+    <message>
+        <source>Predictions: %1</source>
+        <translation>Vorhersagen: %1</translation>
+    </message>
+    <message>
+        <source>Read-only mode</source>
+        <translation>Nur-Lese-Modus</translation>
+    </message>
+    <message>
+        <source>%1: counting…</source>
+        <translation>%1: wird gezählt…</translation>
+    </message>
+    <message>
+        <source>%1 failed: %2</source>
+        <translation>%1 fehlgeschlagen: %2</translation>
+    </message>
+    <message>
+        <source>%1: nothing to change now.</source>
+        <translation>%1: jetzt nichts zu ändern.</translation>
+    </message>
+    <message>
+        <source>Rows that changed meanwhile are skipped, and so is any row that would become a second active row for its username.</source>
+        <translation>Zeilen, die sich inzwischen geändert haben, werden übersprungen, ebenso jede Zeile, die eine zweite aktive Zeile für ihren Benutzernamen würde.</translation>
+    </message>
+    <message>
+        <source>%1: not confirmed; nothing changed.</source>
+        <translation>%1: nicht bestätigt; nichts geändert.</translation>
+    </message>
+    <message>
+        <source>%1: working…</source>
+        <translation>%1: läuft…</translation>
+    </message>
+    <message>
+        <source>%1: changed %2, skipped %3.</source>
+        <translation>%1: %2 geändert, %3 übersprungen.</translation>
+    </message>
+    <message>
+        <source>Export the batch&apos;s items</source>
+        <translation>Einträge des Stapels exportieren</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV-Dateien (*.csv)</translation>
+    </message>
+    <message>
+        <source>Exporting to %1…</source>
+        <translation>Export nach %1…</translation>
+    </message>
+    <message>
+        <source>Exported to %1 (items: %2).</source>
+        <translation>Nach %1 exportiert (Einträge: %2).</translation>
+    </message>
+    <message>
+        <source>Export failed: %1</source>
+        <translation>Export fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Renamed to “%1”.</source>
+        <translation>Umbenannt in „%1“.</translation>
+    </message>
+    <message>
+        <source>Could not rename: %1</source>
+        <translation>Umbenennen nicht möglich: %1</translation>
+    </message>
+    <message>
+        <source>Could not change the notification: %1</source>
+        <translation>Benachrichtigung nicht änderbar: %1</translation>
+    </message>
+    <message>
+        <source>A notification comes when this batch finishes.</source>
+        <translation>Eine Benachrichtigung kommt, wenn dieser Stapel fertig ist.</translation>
+    </message>
+    <message>
+        <source>No notification for this batch.</source>
+        <translation>Keine Benachrichtigung für diesen Stapel.</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::BatchProgressDelegate</name>
+    <message>
+        <source>%1 — of %2</source>
+        <translation>%1 — von %2</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::BatchesTab</name>
+    <message>
+        <source>Find a batch by name…</source>
+        <translation>Stapel nach Namen suchen…</translation>
+    </message>
+    <message>
+        <source>Desktop &amp;notifications when my batches finish</source>
+        <translation>Desktop-&amp;Benachrichtigungen, wenn meine Stapel fertig sind</translation>
+    </message>
+    <message>
+        <source>Database error: %1</source>
+        <translation>Datenbankfehler: %1</translation>
+    </message>
+</context>
+<context>
     <name>ViralSpot::Ui::BulkPage</name>
     <message>
         <source>Usernames</source>
@@ -1092,6 +1440,26 @@ Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet)
     <message>
         <source>Submit again</source>
         <translation>Erneut senden</translation>
+    </message>
+    <message>
+        <source>The batch&apos;s name in the Batches tab (empty: the source and time)</source>
+        <translation>Der Name des Stapels im Reiter Stapel (leer: Quelle und Uhrzeit)</translation>
+    </message>
+    <message>
+        <source>&amp;Follow in Batches</source>
+        <translation>In Stapeln ver&amp;folgen</translation>
+    </message>
+    <message>
+        <source>Open the submitted batch&apos;s page: its items as they are processed</source>
+        <translation>Die Seite des eingereichten Stapels öffnen: seine Einträge, während sie verarbeitet werden</translation>
+    </message>
+    <message>
+        <source>Open the page of “%1”</source>
+        <translation>Die Seite von „%1“ öffnen</translation>
+    </message>
+    <message>
+        <source>Batch &amp;name:</source>
+        <translation>Stapel&amp;name:</translation>
     </message>
 </context>
 <context>
@@ -1507,6 +1875,13 @@ Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet)
     </message>
 </context>
 <context>
+    <name>ViralSpot::Ui::DesktopNotifier</name>
+    <message>
+        <source>Open</source>
+        <translation>Öffnen</translation>
+    </message>
+</context>
+<context>
     <name>ViralSpot::Ui::EndpointPanel</name>
     <message>
         <source>Embedded HTTP endpoint</source>
@@ -1713,6 +2088,21 @@ Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet)
     <message>
         <source>The database is back. Rows that failed: %1 — use “Retry errors” to send them again.</source>
         <translation>Die Datenbank ist wieder da. Fehlgeschlagene Zeilen: %1 – mit „Fehler erneut senden“ noch einmal senden.</translation>
+    </message>
+    <message>
+        <source>B&amp;atches</source>
+        <translation>St&amp;apel</translation>
+    </message>
+</context>
+<context>
+    <name>ViralSpot::Ui::NotificationBanner</name>
+    <message>
+        <source>&amp;Open</source>
+        <translation>&amp;Öffnen</translation>
+    </message>
+    <message>
+        <source>&amp;Dismiss</source>
+        <translation>&amp;Schließen</translation>
     </message>
 </context>
 <context>

@@ -1,5 +1,6 @@
 #include "ui/bulk/bulkpage.h"
 
+#include "core/batches/batches.h"
 #include "core/sqlitefileguard.h"
 #include "ui/bulk/bulksession.h"
 #include "ui/bulkeditor.h"
@@ -17,6 +18,7 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QLocale>
 #include <QProgressBar>
 #include <QPushButton>
@@ -63,6 +65,8 @@ BulkPage::BulkPage(
     auto *leftLayout = new QVBoxLayout(left);
     leftLayout->addWidget(m_editor, 1);
     leftLayout->addLayout(leftButtons);
+    m_batchNameRow = new QHBoxLayout;
+    leftLayout->addLayout(m_batchNameRow);
 
     // Right: the preview, then the outcomes.
     auto *right = new QGroupBox(tr("Preview and results"), m_splitter);
@@ -127,6 +131,31 @@ BulkPage::BulkPage(
     m_sourceCombo = new SourceCombo(settings, this);
     m_sourceCombo->setObjectName(QStringLiteral("bulkSourceCombo"));
     m_sourceCombo->setMinimumContentsLength(12);
+    m_batchName = new QLineEdit(this);
+    m_batchName->setObjectName(QStringLiteral("bulkBatchNameEdit"));
+    m_batchName->setMaxLength(200);
+    m_batchName->setToolTip(tr("The batch's name in the Batches tab (empty: the source and time)"));
+    connect(
+        m_sourceCombo, &QComboBox::currentTextChanged, this, &BulkPage::updateBatchNamePlaceholder);
+    // Under the text (whose batch it names), where it costs the window no width.
+    auto *nameLabel = new QLabel(tr("Batch &name:"), this);
+    nameLabel->setBuddy(m_batchName);
+    m_batchNameRow->addWidget(nameLabel);
+    m_batchNameRow->addWidget(m_batchName, 1);
+    m_followButton = new QPushButton(tr("&Follow in Batches"), this);
+    m_followButton->setObjectName(QStringLiteral("followBatchButton"));
+    m_followButton->setToolTip(
+        tr("Open the submitted batch's page: its items as they are processed"));
+    m_followButton->hide();
+    connect(m_followButton, &QPushButton::clicked, this,
+        [this] { Q_EMIT followBatchRequested(m_session->lastBatchId()); });
+    connect(
+        m_session, &BulkSession::batchRecorded, this, [this](const QString &, const QString &name) {
+            m_followButton->setToolTip(tr("Open the page of “%1”").arg(name));
+            m_followButton->show();
+            m_batchName->clear(); // the next batch gets a name of its own
+            updateBatchNamePlaceholder();
+        });
     m_submitButton = new QPushButton(tr("Su&bmit all"), this);
     m_submitButton->setObjectName(QStringLiteral("submitButton"));
     m_submitButton->setToolTip(tr("Request every valid username (Ctrl+Enter)"));
@@ -172,7 +201,11 @@ BulkPage::BulkPage(
     auto *layout = new QVBoxLayout(this);
     layout->addWidget(m_splitter, 1);
     layout->addLayout(bottom);
-    layout->addWidget(m_batchStatus);
+    auto *statusRow = new QHBoxLayout;
+    statusRow->addWidget(m_batchStatus, 1);
+    statusRow->addWidget(m_followButton);
+    layout->addLayout(statusRow);
+    updateBatchNamePlaceholder();
 
     m_session->setTextSource([this] { return m_editor->toPlainText(); });
     m_session->setResubmitConfirmation([this] { return confirmSubmitAgain(); });
@@ -245,7 +278,14 @@ void BulkPage::updateButtons()
 
 void BulkPage::submit()
 {
-    m_session->submit(m_sourceCombo->source());
+    updateBatchNamePlaceholder();
+    m_session->submit(m_sourceCombo->source(), m_batchName->text());
+}
+
+void BulkPage::updateBatchNamePlaceholder()
+{
+    m_batchName->setPlaceholderText(Batches::defaultName(
+        m_sourceCombo->source(), QStringLiteral("window"), QDateTime::currentDateTime()));
 }
 
 void BulkPage::cancel()

@@ -3,7 +3,9 @@
 #include <QWidget>
 
 class QComboBox;
+class QHBoxLayout;
 class QLabel;
+class QLineEdit;
 class QProgressBar;
 class QPushButton;
 class QSplitter;
@@ -56,10 +58,13 @@ Q_SIGNALS:
     // The page wants to be the current tab (a file was imported).
     void activationRequested();
     void canSubmitChanged(bool canSubmit);
+    // "Follow in Batches": the batch's page, please.
+    void followBatchRequested(const QString &batchId);
 
 private:
     void refresh();
     void updateButtons();
+    void updateBatchNamePlaceholder();
     void clear();
     bool confirmReplaceText(const QString &path);
     bool confirmSubmitAgain();
@@ -70,6 +75,9 @@ private:
     BulkEditor *m_editor = nullptr;
     QLabel *m_previewCounts = nullptr;
     SourceCombo *m_sourceCombo = nullptr;
+    QLineEdit *m_batchName = nullptr;
+    QHBoxLayout *m_batchNameRow = nullptr;
+    QPushButton *m_followButton = nullptr;
     QPushButton *m_submitButton = nullptr;
     QPushButton *m_cancelButton = nullptr;
     QPushButton *m_retryButton = nullptr;

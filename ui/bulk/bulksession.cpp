@@ -1,5 +1,8 @@
 #include "ui/bulk/bulksession.h"
 
+#include "core/auditlog.h"
+#include "core/batches/batches.h"
+#include "core/ids.h"
 #include "core/sqlitefileguard.h"
 #include "core/username.h"
 #include "ui/bulkresultmodel.h"
@@ -13,6 +16,8 @@
 #include <QSaveFile>
 #include <QtConcurrent/QtConcurrentRun>
 #include <QTimer>
+
+#include <algorithm>
 
 namespace ViralSpot::Ui {
 
@@ -204,11 +209,12 @@ QString BulkSession::staleNoteText() const
 
 // ---- the batch -----------------------------------------------------------------------------
 
-void BulkSession::submit(const QString &source)
+void BulkSession::submit(const QString &source, const QString &batchName)
 {
     if (isBatchRunning() || m_readOnly)
         return;
     m_submitSource = source;
+    m_submitBatchName = batchName.trimmed();
     if (isPreviewPending()) {
         // Submit what the user sees: finish reading the text first.
         m_submitAfterParse = true;
@@ -251,6 +257,17 @@ void BulkSession::startBatch()
     m_resultsStale = false;
     m_batchCancel = std::make_shared<std::atomic_bool>(false);
     m_batchId = m_database->nextId();
+    NewBatch record;
+    record.id = Ids::uuidV7();
+    record.source = source;
+    record.origin = QStringLiteral("window");
+    record.submittedBy = AuditLog::currentOsUser();
+    record.name = m_submitBatchName.isEmpty()
+        ? Batches::defaultName(source, record.origin, QDateTime::currentDateTime())
+        : m_submitBatchName;
+    m_lastBatchId = record.id;
+    m_lastBatchName = record.name;
+    m_recording = true;
     const int total = parsed.entries.size();
     setProgress(0, qMax(1, total), true);
     m_eta = tr("Starting…");
@@ -258,7 +275,8 @@ void BulkSession::startBatch()
     m_batchTimer.start();
     Q_EMIT changed();
     qCInfo(lcUi) << "submitting a batch of" << total << "inputs";
-    m_database->submitBatch(m_batchId, parsed, source, m_settings.batchChunkSize(), m_batchCancel);
+    m_database->submitBatch(
+        m_batchId, parsed, source, m_settings.batchChunkSize(), m_batchCancel, record);
 }
 
 void BulkSession::cancel()
@@ -289,6 +307,7 @@ void BulkSession::retryErrors(const QString &fallbackSource)
         return;
     m_batchCancel = std::make_shared<std::atomic_bool>(false);
     m_batchId = m_database->nextId();
+    m_recording = false; // a retry is not a batch of its own
     setProgress(0, int(items.size()), true);
     m_eta = tr("Starting…");
     m_status = tr("Retrying the rows that failed (%1)…").arg(items.size());
@@ -362,6 +381,15 @@ void BulkSession::onBatchFinished(
     qCInfo(lcUi) << "batch finished:" << total << "inputs," << queued << "queued," << errors
                  << "errors," << notSent << "cancelled in" << elapsedMs << "ms";
     Q_EMIT changed();
+    // Something reached the database: the batch exists and has items to follow.
+    const bool recorded =
+        m_recording && std::any_of(results.cbegin(), results.cend(), [](const RequestResult &r) {
+            return r.outcome == Outcome::Queued || r.outcome == Outcome::AlreadyQueued ||
+                r.outcome == Outcome::AlreadyProcessed;
+        });
+    m_recording = false;
+    if (recorded)
+        Q_EMIT batchRecorded(m_lastBatchId, m_lastBatchName);
     Q_EMIT batchFinished(cancelled);
 }
 

@@ -83,7 +83,13 @@ public:
     QString staleNoteText() const;
 
     // Submits the text as shown with this source: at once, or as soon as the text is read.
-    void submit(const QString &source);
+    // It is recorded as a batch (origin "window", by this OS user) named `batchName`, or
+    // Batches::defaultName() when empty.
+    void submit(const QString &source, const QString &batchName = {});
+    // The batch of the last submission (known before it is committed), and whether anything
+    // of it reached the database (something to follow in the Batches tab).
+    QString lastBatchId() const { return m_lastBatchId; }
+    QString lastBatchName() const { return m_lastBatchName; }
     // Stops after the chunk in progress; what was committed stays.
     void cancel();
     // Sends the rows whose outcome is `error` again (after the database came back).
@@ -102,6 +108,8 @@ Q_SIGNALS:
     void previewUpdated();
     // A batch went out with this source.
     void submitted(const QString &source);
+    // The last submission is recorded as this batch, with items to follow.
+    void batchRecorded(const QString &id, const QString &name);
     void batchFinished(bool cancelled);
     void exportFinished(bool ok, const QString &path);
 
@@ -149,6 +157,10 @@ private:
     quint64 m_parsedGeneration = 0;
     bool m_submitAfterParse = false;
     QString m_submitSource;
+    QString m_submitBatchName;
+    QString m_lastBatchId;
+    QString m_lastBatchName;
+    bool m_recording = false; // the running batch is recorded (not a retry)
     quint64 m_batchId = 0;
     std::shared_ptr<std::atomic_bool> m_batchCancel;
     QList<int> m_retryRows; // rows of the running retry, in the order sent

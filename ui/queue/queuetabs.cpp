@@ -37,7 +37,12 @@ QList<QPair<QString, QWidget *>> createQueueTabs(
 {
     // One thread and connection for all four: they read the same database, one at a time is
     // quick enough, and a window then holds a fixed number of connections.
-    const std::shared_ptr<DatabaseThread> database = createQueueDatabaseThread(config);
+    return createQueueTabs(createQueueDatabaseThread(config), readOnly, parent);
+}
+
+QList<QPair<QString, QWidget *>> createQueueTabs(
+    std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent)
+{
     auto *browser = new QueueBrowserWidget(database, readOnly, parent);
     auto *lookup = new ProfileLookupWidget(database, readOnly, parent);
     auto *overview = new OverviewWidget(database, readOnly, parent);

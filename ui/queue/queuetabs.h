@@ -24,5 +24,9 @@ std::shared_ptr<DatabaseThread> createQueueDatabaseThread(const DatabaseConfig &
 // and refused). The widgets are children of `parent`.
 QList<QPair<QString, QWidget *>> createQueueTabs(
     const DatabaseConfig &config, bool readOnly, QWidget *parent);
+// The same on a thread made by the caller (createQueueDatabaseThread()), shared with more views
+// (the window's Batches tab).
+QList<QPair<QString, QWidget *>> createQueueTabs(
+    std::shared_ptr<DatabaseThread> database, bool readOnly, QWidget *parent);
 
 } // namespace ViralSpot::Ui
