@@ -163,116 +163,116 @@
     <name>ViralSpot::Batches</name>
     <message>
         <source>The database is unavailable: %1</source>
-        <translation type="unfinished">Die Datenbank ist nicht erreichbar: %1</translation>
+        <translation>Die Datenbank ist nicht erreichbar: %1</translation>
     </message>
     <message>
         <source>The database failed: %1</source>
-        <translation type="unfinished">Die Datenbank ist fehlgeschlagen: %1</translation>
+        <translation>Die Datenbank ist fehlgeschlagen: %1</translation>
     </message>
     <message numerus="yes">
         <source>workers idle (no row finished in the last %n minute(s))</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Worker untätig (keine Zeile in der letzten %n Minute abgeschlossen)</numerusform>
+            <numerusform>Worker untätig (keine Zeile in den letzten %n Minuten abgeschlossen)</numerusform>
         </translation>
     </message>
     <message numerus="yes">
         <source>too few completions to measure (%n in the last %1 minutes)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>zu wenige Abschlüsse zum Messen (%n in den letzten %1 Minuten)</numerusform>
+            <numerusform>zu wenige Abschlüsse zum Messen (%n in den letzten %1 Minuten)</numerusform>
         </translation>
     </message>
     <message>
         <source>the rest is paused</source>
-        <translation type="unfinished"></translation>
+        <translation>der Rest ist pausiert</translation>
     </message>
     <message>
         <source>nothing left to wait for</source>
-        <translation type="unfinished"></translation>
+        <translation>nichts mehr abzuwarten</translation>
     </message>
     <message>
         <source>Processed</source>
-        <translation type="unfinished"></translation>
+        <translation>Verarbeitet</translation>
     </message>
     <message>
         <source>Processing</source>
-        <translation type="unfinished"></translation>
+        <translation>In Arbeit</translation>
     </message>
     <message>
         <source>Waiting</source>
-        <translation type="unfinished"></translation>
+        <translation>Wartend</translation>
     </message>
     <message>
         <source>Failed</source>
-        <translation type="unfinished"></translation>
+        <translation>Fehlgeschlagen</translation>
     </message>
     <message>
         <source>Paused</source>
-        <translation type="unfinished"></translation>
+        <translation>Pausiert</translation>
     </message>
     <message>
         <source>Gone</source>
-        <translation type="unfinished"></translation>
+        <translation>Entfernt</translation>
     </message>
     <message>
         <source>Not queued</source>
-        <translation type="unfinished"></translation>
+        <translation>Nicht eingereiht</translation>
     </message>
     <message>
         <source>Retry the failed</source>
-        <translation type="unfinished"></translation>
+        <translation>Die fehlgeschlagenen wiederholen</translation>
     </message>
     <message>
         <source>Raise the waiting to HIGH</source>
-        <translation type="unfinished"></translation>
+        <translation>Die wartenden auf HIGH heben</translation>
     </message>
     <message>
         <source>Pause the rest</source>
-        <translation type="unfinished"></translation>
+        <translation>Den Rest pausieren</translation>
     </message>
     <message>
         <source>Resume the rest</source>
-        <translation type="unfinished"></translation>
+        <translation>Den Rest fortsetzen</translation>
     </message>
     <message>
         <source>batch</source>
-        <translation type="unfinished"></translation>
+        <translation>Stapel</translation>
     </message>
     <message>
         <source>Single requests of %1 on %2</source>
-        <translation type="unfinished"></translation>
+        <translation>Einzelanfragen von %1 am %2</translation>
     </message>
     <message>
         <source>no such batch</source>
-        <translation type="unfinished"></translation>
+        <translation>kein solcher Stapel</translation>
     </message>
     <message>
         <source>not waiting in the queue</source>
-        <translation type="unfinished"></translation>
+        <translation>wartet nicht in der Warteschlange</translation>
     </message>
     <message numerus="yes">
         <source>%1: %n row(s) would change now</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%1: %n Zeile würde sich jetzt ändern</numerusform>
+            <numerusform>%1: %n Zeilen würden sich jetzt ändern</numerusform>
         </translation>
     </message>
     <message>
         <source>%1: nothing to change</source>
-        <translation type="unfinished"></translation>
+        <translation>%1: nichts zu ändern</translation>
     </message>
     <message>
         <source>A batch needs a name.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Stapel braucht einen Namen.</translation>
     </message>
     <message>
         <source>A batch name is at most 200 characters.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ein Stapelname hat höchstens 200 Zeichen.</translation>
     </message>
     <message>
         <source>No batch with id %1.</source>
-        <translation type="unfinished"></translation>
+        <translation>Kein Stapel mit der ID %1.</translation>
     </message>
 </context>
 <context>
@@ -305,8 +305,8 @@
         <source>batches: unexpected argument &apos;%1&apos;.
 Try &apos;viralspot-admin batches --help&apos;.
 </source>
-        <translation>batches: unerwartetes Argument '%1'.
-Versuchen Sie 'viralspot-admin batches --help'.
+        <translation>batches: unerwartetes Argument &apos;%1&apos;.
+Versuchen Sie &apos;viralspot-admin batches --help&apos;.
 </translation>
     </message>
     <message>
@@ -668,7 +668,7 @@ Exit-Status: 0 erledigt, 1 doppelte aktive Zeilen blockieren einen Schritt (zuer
     </message>
     <message>
         <source>Repeats %1 from input %2 of this batch</source>
-        <translation type="unfinished"></translation>
+        <translation>Wiederholt %1 aus Eingabe %2 dieses Stapels</translation>
     </message>
 </context>
 <context>
@@ -819,7 +819,7 @@ Versuchen Sie &apos;viralspot-admin submit --help&apos;.
         <source>Request processing of Instagram profiles: queue each at HIGH priority unless it is already processed or already waiting. Every submission is recorded as a batch (see &apos;viralspot-admin batches&apos;).
 Usernames may be given as name, @name or a profile URL. Use - to read a list (new lines, commas, semicolons, tabs or spaces; CSV with a username column) from standard input; it is read, committed and printed piece by piece.
 Exit status: 0 every input handled (with --wait: and every profile processed), 1 some input invalid, 2 the database failed, 3 with --wait: some profiles failed (or their queue row was deleted). When several apply, the first of 2, 1, 3 wins.</source>
-        <translation>Fordert die Verarbeitung von Instagram-Profilen an: reiht jedes mit Priorität HIGH ein, sofern es nicht schon verarbeitet ist oder bereits wartet. Jede Übermittlung wird als Stapel festgehalten (siehe 'viralspot-admin batches').
+        <translation>Fordert die Verarbeitung von Instagram-Profilen an: reiht jedes mit Priorität HIGH ein, sofern es nicht schon verarbeitet ist oder bereits wartet. Jede Übermittlung wird als Stapel festgehalten (siehe &apos;viralspot-admin batches&apos;).
 Benutzernamen können als name, @name oder Profil-URL angegeben werden. Mit - wird eine Liste (Zeilenumbrüche, Kommas, Semikolons, Tabulatoren oder Leerzeichen; CSV mit einer Spalte username) von der Standardeingabe gelesen; sie wird Stück für Stück gelesen, gespeichert und ausgegeben.
 Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet), 1 ungültige Eingaben, 2 die Datenbank ist fehlgeschlagen, 3 mit --wait: einige Profile sind fehlgeschlagen (oder ihre Zeile wurde gelöscht). Trifft mehreres zu, gilt das erste von 2, 1, 3.</translation>
     </message>
