@@ -210,9 +210,11 @@ void TestDesktopNotifier::finishedBatchNotifiesThroughTheBus()
     auto *watcher = batches->finishWatcher();
     QSignalSpy checked(watcher, &Ui::BatchFinishWatcher::checked);
     QSignalSpy again(watcher, &Ui::BatchFinishWatcher::batchFinished);
+    // (The change watcher and the tab's timer look too: count at least one more each time.)
     for (int i = 0; i < 3; ++i) {
+        const qsizetype before = checked.count();
         batches->refresh();
-        QTRY_COMPARE(checked.count(), i + 1);
+        QTRY_VERIFY(checked.count() > before);
     }
     QCOMPARE(again.count(), 0);
     QCOMPARE(notifier->shown().size(), 1);
