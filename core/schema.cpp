@@ -6,6 +6,7 @@
 #include "core/queuequery.h"
 
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QRegularExpression>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -568,7 +569,14 @@ MigrationResult migrate(QSqlDatabase &db)
             }
         }
         sqlError = QSqlError();
-        if (!ran(begin(db, postgres)) ||
+        // SQLite: a process migrating a new file while others (already migrated) write can wait
+        // longer than one busy timeout for the write lock; a step is tried again for up to a
+        // minute before the migration is given up (the busy handler waits within each try).
+        Ran began = begin(db, postgres);
+        for (const QDeadlineTimer patience(60000);
+             !began.ok && !postgres && Database::isBusy(began.sqlError) && !patience.hasExpired();)
+            began = begin(db, postgres);
+        if (!ran(began) ||
             (!tableExists(db, QStringLiteral("viralspot_schema_version")) &&
                 !ran(run(db, versionTableStatement(postgres))))) {
             run(db, QStringLiteral("ROLLBACK"));
