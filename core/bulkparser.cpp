@@ -654,8 +654,9 @@ QByteArray BulkChunkReader::takePiece()
     };
     State state = State::FieldStart;
     int lines = 0; // record ends seen
-    int rawLines = 0; // line breaks seen, also inside quoted fields
-    const int forcedLines = m_linesPerPiece * MaxPieceFactor;
+    qint64 rawLines = 0; // line breaks seen, also inside quoted fields
+    // In 64 bits: a piece size of "everything" (INT_MAX lines) must not overflow.
+    const qint64 forcedLines = qint64(m_linesPerPiece) * MaxPieceFactor;
     qsizetype pos = 0;
     qsizetype lastSeparator = -1; // text: the last separator, for a very long line
     qsizetype lineStart = 0;
