@@ -359,8 +359,8 @@ int run(const QStringList &arguments)
     // undo the requests; it is reported.
     if (service && tally.reached()) {
         ValueResult<QSqlDatabase> db = service->database();
-        const Result audited = db.ok ? AuditLog::record(db.value, tally.audit())
-                                     : Result::failure(db.error);
+        const Result audited =
+            db.ok ? AuditLog::record(db.value, tally.audit()) : Result::failure(db.error);
         if (!audited.ok)
             writeErr(Messages::tr("submit: the audit log could not be written: %1\n")
                          .arg(audited.error));
