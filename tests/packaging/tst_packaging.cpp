@@ -8,6 +8,7 @@
 #include <QLibraryInfo>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QStandardPaths>
 #include <QTest>
 #include <QTranslator>
 #include <QXmlStreamReader>
@@ -108,6 +109,7 @@ private Q_SLOTS:
     void englishWithoutTranslation();
     void translatorFindsEveryContextSpelling();
     void manPageCoversEveryCommandAndOption();
+    void manPageRendersWithoutWarnings();
     void bashCompletionCoversEveryCommandAndOption();
     void metainfoReleaseIsTheProjectVersion();
     void desktopEntryNamesInstalledIcon();
@@ -238,6 +240,27 @@ void TestPackaging::manPageCoversEveryCommandAndOption()
         QVERIFY2(man.contains(option), qPrintable(option + QStringLiteral(" not in the man page")));
     for (const char *variable : { "VIRALSPOT_DATABASE_URL", "PGPASSWORD", "LANG" })
         QVERIFY2(man.contains(QLatin1String(variable)), variable);
+}
+
+// What scripts/test-package.sh checks on the installed page, here in every build: roff warnings
+// such as "cannot adjust line" (a long unbreakable word) at the 80 columns of a terminal.
+void TestPackaging::manPageRendersWithoutWarnings()
+{
+    const QString man = QStandardPaths::findExecutable(QStringLiteral("man"));
+    QVERIFY2(!man.isEmpty(), "man is missing: scripts/install-deps.sh test installs man-db");
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("LC_ALL"), QStringLiteral("C.UTF-8"));
+    env.insert(QStringLiteral("MANWIDTH"), QStringLiteral("80"));
+    process.setProcessEnvironment(env);
+    process.start(man,
+        { QStringLiteral("--warnings"), QStringLiteral("-l"),
+            GeneratedDir + QStringLiteral("/viralspot-admin.1") });
+    QVERIFY(process.waitForFinished(30000));
+    QCOMPARE(process.exitCode(), 0);
+    QVERIFY2(!process.readAllStandardOutput().isEmpty(), "the man page rendered nothing");
+    const QString warnings = QString::fromUtf8(process.readAllStandardError());
+    QVERIFY2(warnings.isEmpty(), qPrintable(warnings));
 }
 
 void TestPackaging::bashCompletionCoversEveryCommandAndOption()
