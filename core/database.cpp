@@ -84,6 +84,24 @@ Result configureSqlite(QSqlDatabase &db)
 
 } // namespace
 
+bool beginWrite(QSqlDatabase &db, QSqlError *error, int patienceMs)
+{
+    const bool postgres = isPostgres(db);
+    const QDeadlineTimer patience(patienceMs);
+    QSqlQuery q(db);
+    for (;;) {
+        if (q.exec(postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE")))
+            return true;
+        // The busy handler has waited one busy timeout within this try.
+        if (postgres || !isBusy(q.lastError()) || patience.hasExpired()) {
+            if (error)
+                *error = q.lastError();
+            return false;
+        }
+        QThread::msleep(5); // not a hot loop when the busy timeout is set very short
+    }
+}
+
 bool isBusy(const QSqlError &error)
 {
     // SQLite reports extended result codes (SQLITE_BUSY_RECOVERY is 261, …): the primary code

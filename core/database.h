@@ -35,6 +35,14 @@ bool isPostgres(const QSqlDatabase &db);
 // True for SQLite's "database is busy / locked" (any extended code): worth a retry.
 bool isBusy(const QSqlError &error);
 
+// Opens a writing transaction: BEGIN on PostgreSQL; BEGIN IMMEDIATE on SQLite, which takes the
+// write lock at once (a deferred transaction that reads first cannot always upgrade and fails
+// without waiting). On SQLite a lock still busy after one busy timeout (another process in a
+// long write, e.g. a large bulk chunk under load) is asked for again, for up to `patienceMs`
+// in all, before giving up: for work that is not a request waiting for its answer (actions,
+// migrations, batch records). Returns false with *error set.
+bool beginWrite(QSqlDatabase &db, QSqlError *error = nullptr, int patienceMs = 60000);
+
 // True when the error means the connection itself is gone (so it should be reopened), or
 // when SQLite's files were replaced underneath it (SqliteFileGuard::check()).
 bool isConnectionLost(const QSqlDatabase &db);

@@ -301,7 +301,6 @@ QueueActionResult apply(
             unique << id;
         }
     }
-    const bool postgres = Database::isPostgres(db);
 
     QueueActionResult result;
     result.action = action;
@@ -310,9 +309,8 @@ QueueActionResult apply(
         result.changedIds.clear();
         result.changedUsernames.clear();
         result.skipped.clear();
-        QSqlQuery begin(db);
-        if (!begin.exec(postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE"))) {
-            result.error = begin.lastError().text();
+        if (QSqlError beginError; !Database::beginWrite(db, &beginError)) {
+            result.error = beginError.text();
             return result;
         }
         QSqlError sqlError;

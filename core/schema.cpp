@@ -317,8 +317,12 @@ QString lockStatement()
 
 Ran begin(QSqlDatabase &db, bool postgres)
 {
-    if (Ran began = run(db, beginStatement(postgres)); !began.ok)
-        return began;
+    // SQLite: a process migrating a new file while others (already migrated) write can wait
+    // longer than one busy timeout for the write lock (Database::beginWrite asks again).
+    if (QSqlError error; !Database::beginWrite(db, &error))
+        return { false,
+            error.text() + QStringLiteral(" [") + beginStatement(postgres) + QLatin1Char(']'),
+            error };
     if (!postgres)
         return { true, {}, {} };
     Ran locked = run(db, lockStatement());
@@ -569,14 +573,7 @@ MigrationResult migrate(QSqlDatabase &db)
             }
         }
         sqlError = QSqlError();
-        // SQLite: a process migrating a new file while others (already migrated) write can wait
-        // longer than one busy timeout for the write lock; a step is tried again for up to a
-        // minute before the migration is given up (the busy handler waits within each try).
-        Ran began = begin(db, postgres);
-        for (const QDeadlineTimer patience(60000);
-             !began.ok && !postgres && Database::isBusy(began.sqlError) && !patience.hasExpired();)
-            began = begin(db, postgres);
-        if (!ran(began) ||
+        if (!ran(begin(db, postgres)) ||
             (!tableExists(db, QStringLiteral("viralspot_schema_version")) &&
                 !ran(run(db, versionTableStatement(postgres))))) {
             run(db, QStringLiteral("ROLLBACK"));

@@ -571,8 +571,8 @@ AppendResult appendSingle(
         result.outcome == Outcome::AlreadyQueued || result.outcome == Outcome::AlreadyProcessed;
     for (int attempt = 1; attempt <= 4; ++attempt) {
         QSqlQuery q(db);
-        if (!q.exec(postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE"))) {
-            out.error = q.lastError().text();
+        if (QSqlError beginError; !Database::beginWrite(db, &beginError)) {
+            out.error = beginError.text();
             return out;
         }
         QSqlError error;

@@ -186,12 +186,9 @@ bool insertFinal(QSqlDatabase &db, const Chunk &chunk, QSqlError *error)
 
 bool writeOwnTransaction(QSqlDatabase &db, const Chunk &chunk, QSqlError *error)
 {
-    const bool postgres = Database::isPostgres(db);
-    QSqlQuery q(db);
-    if (!q.exec(postgres ? QStringLiteral("BEGIN") : QStringLiteral("BEGIN IMMEDIATE"))) {
-        *error = q.lastError();
+    if (!Database::beginWrite(db, error))
         return false;
-    }
+    QSqlQuery q(db);
     if (!insertFinal(db, chunk, error)) {
         q.exec(QStringLiteral("ROLLBACK"));
         return false;
