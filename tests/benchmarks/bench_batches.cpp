@@ -167,7 +167,9 @@ bool createBatches(
         const bool mixed = i < 200;
         for (int k = 0; k < size; ++k) {
             // Old batches: finished rows only (g % 100 < 80); new ones: rows in every state.
-            const qint64 g = mixed ? g0 + k : (g0 / 100) * 100 + (k / 80) * 100 + k % 80 + 100;
+            // (The offset moves each batch's window over the hundred states' residues.)
+            const qint64 g =
+                mixed ? g0 + (i * 37) % 100 + k : (g0 / 100) * 100 + (k / 80) * 100 + k % 80 + 100;
             items.add(id, k + 1, QStringLiteral("user%1").arg(g),
                 k % 10 == 9 ? "already_processed" : "queued");
         }
