@@ -225,6 +225,11 @@ EtaEstimate etaForBatch(
 EtaEstimate etaForProfile(QSqlDatabase &db, const QString &username,
     const QDateTime &now = QDateTime::currentDateTimeUtc());
 
+// The statement that measures the workers' completion rate (rows that became COMPLETED or
+// FAILED, by updated_at, between two bound timestamps): COUNT(*) and MIN(updated_at), from the
+// partial index of schema step 8. Public so that tests can check its plan.
+QString completionRateSql(const QSqlDatabase &db);
+
 // How many rows the action would change now (for the confirmation), then the action itself in
 // one transaction with its audit row (`audit.origin` set by the caller; details get the batch
 // id). Items whose row was replaced by the action (a retry that made a new row) follow the new
