@@ -426,7 +426,8 @@ void TestBulkSession::streamedFileRecordsEveryLineOnce()
     for (qsizetype i = 1; i < seen.size(); ++i) {
         QVERIFY(seen.at(i).lines >= seen.at(i - 1).lines);
         QVERIFY(seen.at(i).bytes >= seen.at(i - 1).bytes);
-        QVERIFY(seen.at(i).inputs > seen.at(i - 1).inputs);
+        // Each piece adds its inputs; the last report (the end) repeats the last piece's.
+        QVERIFY(seen.at(i).inputs > seen.at(i - 1).inputs || i == seen.size() - 1);
         QVERIFY(seen.at(i).progressValue >= seen.at(i - 1).progressValue);
     }
     QCOMPARE(maxRows, 0);
