@@ -25,7 +25,9 @@ class Settings;
 // The Bulk tab's state, without a widget (Qt Core only; tst_bulksession drives it alone): the
 // text's parse generations (a newer text supersedes a parse still running), the preview, the
 // batch (submit, progress, ETA, cancel), retrying the rows that failed, the results and whether
-// they are still those of the text, and the CSV export. BulkPage shows it.
+// they are still those of the text, and the CSV export. A file too big for the editor is
+// submitted as it is read instead (setStreamFile(): counts here, its lines items of the batch,
+// never rows of model()). BulkPage shows it.
 class BulkSession final : public QObject
 {
     Q_OBJECT
