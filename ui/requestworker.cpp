@@ -212,7 +212,7 @@ void RequestWorker::submitFile(quint64 id, const FileImportRequest &request,
         progress.pieces = piece + 1;
         progress.inputs += int(parsed.entries.size());
         progress.lines = reader.parser().nextLine() - 1;
-        progress.bytesRead = qMin(file.pos(), progress.bytesTotal);
+        progress.bytesRead = qMin(reader.bytesConsumed(), progress.bytesTotal);
         Q_EMIT fileImportProgress(id, progress);
         parsed = {};
     }
