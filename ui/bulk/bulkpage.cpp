@@ -372,7 +372,8 @@ void BulkPage::clear()
     if (m_session->isBatchRunning())
         return;
     m_session->setFormat(BulkParser::Format::Auto);
-    m_session->setStreamFile(QString());
+    if (!m_session->streamFile().isEmpty())
+        m_session->setStreamFile(QString());
     m_editor->clearText();
     m_session->resetStatus();
 }
@@ -423,7 +424,8 @@ bool BulkPage::importFile(const QString &path)
                 .arg(QFileInfo(path).fileName(), QLocale().formattedDataSize(file.size())));
         return true;
     }
-    m_session->setStreamFile(QString());
+    if (!m_session->streamFile().isEmpty())
+        m_session->setStreamFile(QString()); // this file is text: Submit all sends the text
     QStringDecoder decoder(QStringDecoder::Utf8);
     QString text = decoder(file.readAll());
     if (decoder.hasError()) {
