@@ -722,6 +722,7 @@ bool BulkChunkReader::next(BulkParseResult *piece)
         const QByteArray bytes = takePiece();
         if (bytes.isEmpty())
             return false;
+        m_consumed += bytes.size();
         *piece = m_parser.parse(QString::fromUtf8(bytes));
         // A piece of blank lines only says nothing; read on (its lines are counted).
         if (!piece->entries.isEmpty())

@@ -121,6 +121,8 @@ public:
     // The next piece, parsed; false at the end of the input.
     bool next(BulkParseResult *piece);
     const BulkStreamParser &parser() const { return m_parser; }
+    // Bytes of the input in the pieces returned so far (what was read ahead not counted).
+    qint64 bytesConsumed() const { return m_consumed; }
 
     static constexpr int MaxPieceFactor = 16;
 
@@ -135,5 +137,6 @@ private:
     QByteArray m_buffer;
     bool m_atEnd = false;
     bool m_quoteAware = true;
+    qint64 m_consumed = 0;
 };
 } // namespace ViralSpot

@@ -25,6 +25,12 @@ DatabaseSession::DatabaseSession(Settings *settings, SecretStore *secrets, QObje
     connect(m_worker, &RequestWorker::batchProgress, this, &DatabaseSession::batchProgress);
     connect(m_worker, &RequestWorker::batchFinished, this, &DatabaseSession::batchFinished);
     connect(
+        m_worker, &RequestWorker::fileImportProgress, this, &DatabaseSession::fileImportProgress);
+    connect(
+        m_worker, &RequestWorker::fileImportFinished, this, &DatabaseSession::fileImportFinished);
+    connect(
+        m_worker, &RequestWorker::batchExportFinished, this, &DatabaseSession::batchExportFinished);
+    connect(
         m_worker, &RequestWorker::connectionChanged, this, &DatabaseSession::onConnectionChanged);
     connect(m_worker, &RequestWorker::repairRequiredChanged, this,
         &DatabaseSession::onRepairRequiredChanged);
@@ -149,6 +155,25 @@ void DatabaseSession::submitItems(quint64 id, const QList<RequestItem> &items, i
         [worker, id, items, chunkSize, cancel] {
             worker->submitItems(id, items, chunkSize, cancel);
         },
+        Qt::QueuedConnection);
+}
+
+void DatabaseSession::submitFile(quint64 id, const FileImportRequest &request,
+    const std::shared_ptr<std::atomic_bool> &cancel, const FileImportProgress &resume)
+{
+    m_batchCancel = cancel;
+    RequestWorker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker, id, request, cancel, resume] { worker->submitFile(id, request, cancel, resume); },
+        Qt::QueuedConnection);
+}
+
+void DatabaseSession::exportBatch(quint64 id, const QString &path, const QString &batchId)
+{
+    RequestWorker *worker = m_worker;
+    QMetaObject::invokeMethod(
+        m_worker, [worker, id, path, batchId] { worker->exportBatch(id, path, batchId); },
         Qt::QueuedConnection);
 }
 

@@ -4,6 +4,7 @@
 #include "core/connectionsecurity.h"
 #include "core/databaseconfig.h"
 #include "core/requestservice.h"
+#include "ui/bulk/fileimport.h"
 
 #include <QList>
 #include <QObject>
@@ -58,6 +59,11 @@ public:
         const std::optional<ViralSpot::NewBatch> &record = {});
     void submitItems(quint64 id, const QList<ViralSpot::RequestItem> &items, int chunkSize,
         const std::shared_ptr<std::atomic_bool> &cancel);
+    // A file imported piece by piece (RequestWorker::submitFile).
+    void submitFile(quint64 id, const ViralSpot::Ui::FileImportRequest &request,
+        const std::shared_ptr<std::atomic_bool> &cancel,
+        const ViralSpot::Ui::FileImportProgress &resume = {});
+    void exportBatch(quint64 id, const QString &path, const QString &batchId);
     // Checks the connection now instead of at the next ping.
     void ping();
     // For the repair dialog, which talks to the worker itself (queued connections only).
@@ -81,6 +87,10 @@ Q_SIGNALS:
     void batchProgress(quint64 id, int done, int total);
     void batchFinished(quint64 id, const QList<ViralSpot::RequestResult> &results, bool cancelled,
         qint64 elapsedMs);
+    void fileImportProgress(quint64 id, const ViralSpot::Ui::FileImportProgress &progress);
+    void fileImportFinished(quint64 id, const ViralSpot::Ui::FileImportProgress &progress,
+        bool cancelled, qint64 elapsedMs);
+    void batchExportFinished(quint64 id, bool ok, const QString &error, qint64 rows);
 
 private:
     void applyConfig(const ViralSpot::DatabaseConfig &config);

@@ -96,7 +96,7 @@ MainWindow::MainWindow(const MainWindowOptions &options, QWidget *parent)
             m_batchesTab->refresh();
     });
     connect(m_session, &DatabaseSession::reconnected, this, [this] {
-        const int failed = m_bulkPage->session()->model()->count(Outcome::Error);
+        const int failed = m_bulkPage->session()->errorCount();
         m_status->showMessage(failed > 0 ? tr("The database is back. Rows that failed: %1 — use "
                                               "“Retry errors” to send them again.")
                                                .arg(failed)
@@ -261,6 +261,8 @@ void MainWindow::rebuildQueueTabs(const DatabaseConfig &config)
     const std::shared_ptr<DatabaseThread> database = createQueueDatabaseThread(config);
     QList<QPair<QString, QWidget *>> tabs = createQueueTabs(database, m_options.readOnly, m_tabs);
     m_batchesTab = new BatchesTab(database, m_settings, m_options.readOnly, m_tabs);
+    // A streamed file's items are read on the same thread.
+    m_bulkPage->setBatchDatabase(database);
     tabs.append({ tr("B&atches"), m_batchesTab });
     for (const auto &tab : tabs) {
         m_tabs->addTab(tab.second, tab.first);

@@ -4,8 +4,11 @@
 #include "core/batches/batches.h"
 #include "core/database.h"
 #include "core/requestservice.h"
+#include "ui/batches/batchexport.h"
 #include "ui/uilogging.h"
 
+#include <QFile>
+#include <QFileInfo>
 #include <QThread>
 #include <QTimer>
 
@@ -117,6 +120,134 @@ void RequestWorker::submitItems(quint64 id, const QList<RequestItem> &items, int
     const QList<RequestResult> results =
         m_service->requestItems(items, batchOptions(id, chunkSize, cancel.get()));
     finishBatch(id, results, cancel && cancel->load(), timer.elapsed());
+}
+
+namespace {
+
+// The audit entry of a whole file import, as AuditLog::submissionEntry() makes it for one list:
+// counts summed over the pieces, the first MaxUsernames usernames.
+void addToAudit(AuditEntry &audit, const QList<RequestResult> &results)
+{
+    const AuditEntry piece = AuditLog::submissionEntry(QStringLiteral("window"), results);
+    if (audit.action.isEmpty())
+        audit = AuditEntry::forOrigin(piece.origin, piece.action);
+    for (auto it = piece.details.constBegin(); it != piece.details.constEnd(); ++it)
+        audit.details.insert(it.key(), audit.details.value(it.key()).toInt() + it.value().toInt());
+    for (const QString &username : piece.usernames) {
+        if (audit.usernames.size() >= AuditLog::MaxUsernames)
+            break;
+        audit.usernames << username;
+    }
+    audit.total += piece.total;
+}
+
+} // namespace
+
+void RequestWorker::submitFile(quint64 id, const FileImportRequest &request,
+    std::shared_ptr<std::atomic_bool> cancel, const FileImportProgress &resume)
+{
+    QElapsedTimer timer;
+    timer.start();
+    FileImportProgress progress = resume;
+    progress.failedInputs = 0;
+    progress.failedFromLine = 0;
+    progress.error.clear();
+    progress.finished = false;
+    QFile file(request.path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        progress.error = tr("Cannot open %1: %2").arg(request.path, file.errorString());
+        Q_EMIT fileImportFinished(id, progress, false, timer.elapsed());
+        return;
+    }
+    progress.bytesTotal = file.size();
+    BulkChunkReader reader(&file, request.format, request.linesPerPiece);
+    NewBatch batch = request.record;
+    AuditEntry audit;
+    bool reached = false;
+    bool cancelled = false;
+    int piece = 0; // index of the piece read last
+    BulkParseResult parsed;
+    for (;; ++piece) {
+        if (cancel && cancel->load()) {
+            cancelled = true;
+            break;
+        }
+        if (!reader.next(&parsed)) {
+            progress.finished = true;
+            break;
+        }
+        if (piece < progress.pieces)
+            continue; // committed by the run this one resumes
+        batch.firstPosition = progress.inputs + 1;
+        batch.appendToExisting = progress.recorded;
+        QList<RequestResult> results;
+        if (m_service) {
+            BatchOptions options;
+            options.chunkSize = qMax(1, int(parsed.entries.size())); // one transaction
+            options.record = batch;
+            // A piece the database failed is not recorded at all: a retry sends it again, and
+            // every input ends up an item exactly once.
+            options.recordAfterFailure = false;
+            results = m_service->requestBulk(parsed, request.source, options);
+        } else {
+            for (const BulkEntry &entry : std::as_const(parsed.entries))
+                results.append(
+                    unconfigured(entry.input, entry.username, request.source, entry.line));
+        }
+        const auto failed = std::find_if(results.cbegin(), results.cend(),
+            [](const RequestResult &r) { return r.outcome == Outcome::Error; });
+        if (failed != results.cend()) {
+            progress.failedInputs = int(parsed.entries.size());
+            progress.failedFromLine = parsed.entries.constFirst().line;
+            progress.error = failed->message;
+            break;
+        }
+        for (const RequestResult &r : std::as_const(results)) {
+            ++progress.counts[std::size_t(r.outcome)];
+            reached = reached || r.outcome == Outcome::Queued ||
+                r.outcome == Outcome::AlreadyQueued || r.outcome == Outcome::AlreadyProcessed;
+        }
+        addToAudit(audit, results);
+        progress.recorded = true;
+        progress.pieces = piece + 1;
+        progress.inputs += int(parsed.entries.size());
+        progress.lines = reader.parser().nextLine() - 1;
+        progress.bytesRead = qMin(reader.bytesConsumed(), progress.bytesTotal);
+        Q_EMIT fileImportProgress(id, progress);
+        parsed = {};
+    }
+    if (progress.finished) {
+        progress.lines = reader.parser().nextLine() - 1;
+        progress.bytesRead = progress.bytesTotal;
+    }
+    if (m_service && reached) {
+        ValueResult<QSqlDatabase> db = m_service->database();
+        const Result audited =
+            db.ok ? AuditLog::record(db.value, audit) : Result::failure(db.error);
+        if (!audited.ok)
+            qCWarning(lcUi) << "could not write the audit log:" << audited.error;
+    }
+    qCInfo(lcUi) << "file import" << id << "read" << progress.lines << "lines," << progress.inputs
+                 << "inputs committed in" << progress.pieces << "pieces," << timer.elapsed() << "ms"
+                 << (cancelled ? "(cancelled)" : "");
+    Q_EMIT fileImportFinished(id, progress, cancelled, timer.elapsed());
+    if (m_service)
+        afterWork(progress.failedInputs > 0);
+}
+
+void RequestWorker::exportBatch(quint64 id, const QString &path, const QString &batchId)
+{
+    if (!m_service) {
+        Q_EMIT batchExportFinished(id, false, tr("No database is configured."), 0);
+        return;
+    }
+    ValueResult<QSqlDatabase> db = m_service->database();
+    if (!db.ok) {
+        Q_EMIT batchExportFinished(id, false, db.error, 0);
+        return;
+    }
+    const BatchExport::Result written = BatchExport::write(db.value, path, batchId, {});
+    Q_EMIT batchExportFinished(id, written.ok, written.error, written.rows);
 }
 
 RequestResult RequestWorker::unconfigured(

@@ -7,6 +7,7 @@
 #include "core/outcome.h"
 #include "core/requestservice.h"
 #include "core/schema.h"
+#include "ui/bulk/fileimport.h"
 
 #include <QElapsedTimer>
 #include <QList>
@@ -49,6 +50,14 @@ public:
     // Already-parsed usernames (a retry of the rows that failed), reported like a batch.
     void submitItems(quint64 id, const QList<ViralSpot::RequestItem> &items, int chunkSize,
         std::shared_ptr<std::atomic_bool> cancel);
+    // A file read, requested and recorded piece by piece (ui/bulk/fileimport.h): one
+    // transaction per piece, fileImportProgress() after each, cancel checked between pieces.
+    // Stops at the first piece the database fails (nothing of it written). With `resume`, the
+    // pieces it counts as committed are read again but not sent, and its counts carry on.
+    void submitFile(quint64 id, const ViralSpot::Ui::FileImportRequest &request,
+        std::shared_ptr<std::atomic_bool> cancel, const ViralSpot::Ui::FileImportProgress &resume);
+    // A recorded batch's items as CSV (BatchExport: a chunk at a time).
+    void exportBatch(quint64 id, const QString &path, const QString &batchId);
     void ping();
     void setPingInterval(int ms);
     // The duplicate active rows a repair would mark FAILED (at most PreviewRows of them).
@@ -64,6 +73,10 @@ Q_SIGNALS:
     void batchProgress(quint64 id, int done, int total);
     void batchFinished(quint64 id, const QList<ViralSpot::RequestResult> &results, bool cancelled,
         qint64 elapsedMs);
+    void fileImportProgress(quint64 id, const ViralSpot::Ui::FileImportProgress &progress);
+    void fileImportFinished(quint64 id, const ViralSpot::Ui::FileImportProgress &progress,
+        bool cancelled, qint64 elapsedMs);
+    void batchExportFinished(quint64 id, bool ok, const QString &error, qint64 rows);
     // Emitted on every change, and once after each new configuration.
     void connectionChanged(bool connected, const QString &error);
     // The queue holds duplicate active rows (requests are refused until the repair), or no

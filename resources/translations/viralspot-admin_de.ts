@@ -1461,6 +1461,14 @@ Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet)
         <source>Batch &amp;name:</source>
         <translation>Stapel&amp;name:</translation>
     </message>
+    <message>
+        <source>The items of the streamed file&apos;s batch, read from the database as you scroll; Follow in Batches filters them by state</source>
+        <translation>Die Einträge des Stapels der gestreamten Datei, beim Blättern aus der Datenbank gelesen; „In Stapeln verfolgen“ filtert sie nach Zustand</translation>
+    </message>
+    <message>
+        <source>Chose %1 (%2). It is read and submitted piece by piece, in constant memory: every line becomes an item of the batch.</source>
+        <translation>%1 (%2) gewählt. Die Datei wird Stück für Stück gelesen und gesendet, mit gleichbleibendem Speicherbedarf: Jede Zeile wird ein Eintrag des Stapels.</translation>
+    </message>
 </context>
 <context>
     <name>ViralSpot::Ui::BulkResultModel</name>
@@ -1609,6 +1617,58 @@ Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet)
     <message>
         <source>Exported the rows shown (%1): %2 of %3, to %4.</source>
         <translation>Die angezeigten Zeilen (%1) exportiert: %2 von %3, nach %4.</translation>
+    </message>
+    <message>
+        <source>File %1 (%2): too large for the editor. Submit all reads it piece by piece and records every line in the batch; no preview.</source>
+        <translation>Datei %1 (%2): zu groß für den Editor. „Alle senden“ liest sie Stück für Stück und erfasst jede Zeile im Stapel; keine Vorschau.</translation>
+    </message>
+    <message>
+        <source>in the batch: %1</source>
+        <translation>im Stapel: %1</translation>
+    </message>
+    <message>
+        <source>not sent: the file from line %1 on</source>
+        <translation>nicht gesendet: die Datei ab Zeile %1</translation>
+    </message>
+    <message>
+        <source>These results are for the file %1 submitted at %2, not for what is chosen now. They stay until you submit again.</source>
+        <translation>Diese Ergebnisse gehören zur um %2 gesendeten Datei %1, nicht zur jetzigen Auswahl. Sie bleiben bis zum nächsten Senden.</translation>
+    </message>
+    <message>
+        <source>%1 changed since it was submitted: its lines cannot be matched with the batch any more. Import it again and submit it.</source>
+        <translation>%1 hat sich seit dem Senden geändert: Ihre Zeilen lassen sich nicht mehr dem Stapel zuordnen. Importieren und senden Sie sie erneut.</translation>
+    </message>
+    <message>
+        <source>Submitting %1 as it is read…</source>
+        <translation>%1 wird gesendet, während sie gelesen wird…</translation>
+    </message>
+    <message>
+        <source>Carrying on with %1 from line %2…</source>
+        <translation>%1 wird ab Zeile %2 fortgesetzt…</translation>
+    </message>
+    <message>
+        <source>lines read: %1 · %p%</source>
+        <translation>gelesene Zeilen: %1 · %p %</translation>
+    </message>
+    <message>
+        <source>The database failed at line %1 of %2: %3. The %4 inputs before it are in the batch; nothing from line %1 on was written, and the rest of the file was not read. Retry errors carries on from line %1 when the database is back.</source>
+        <translation>Die Datenbank ist bei Zeile %1 von %2 fehlgeschlagen: %3. Die %4 Eingaben davor sind im Stapel; ab Zeile %1 wurde nichts geschrieben, und der Rest der Datei wurde nicht gelesen. „Fehler erneut senden“ setzt ab Zeile %1 fort, sobald die Datenbank wieder da ist.</translation>
+    </message>
+    <message>
+        <source>Cancelled after line %1 of %2: its %3 inputs up to there are in the batch (%4 newly queued); the rest of the file was not read.</source>
+        <translation>Nach Zeile %1 von %2 abgebrochen: Ihre %3 Eingaben bis dahin sind im Stapel (%4 neu eingereiht); der Rest der Datei wurde nicht gelesen.</translation>
+    </message>
+    <message>
+        <source>Done: %1 inputs from %2 lines of %3 in %4.</source>
+        <translation>Fertig: %1 Eingaben aus %2 Zeilen von %3 in %4.</translation>
+    </message>
+    <message>
+        <source>Nothing to export: no line of the file reached the batch.</source>
+        <translation>Nichts zu exportieren: Keine Zeile der Datei hat den Stapel erreicht.</translation>
+    </message>
+    <message>
+        <source>Exported the batch&apos;s items to %1 (rows: %2).</source>
+        <translation>Die Einträge des Stapels wurden nach %1 exportiert (Zeilen: %2).</translation>
     </message>
 </context>
 <context>
@@ -2644,6 +2704,10 @@ Zeilen in einem anderen Zustand werden übersprungen, ebenso jede Zeile, die ein
     <message>
         <source>No database is configured.</source>
         <translation>Es ist keine Datenbank eingerichtet.</translation>
+    </message>
+    <message>
+        <source>Cannot open %1: %2</source>
+        <translation>%1 kann nicht geöffnet werden: %2</translation>
     </message>
 </context>
 <context>

@@ -2,11 +2,15 @@
 // editing and undo, a second Submit all that asks first, an import that asks before replacing
 // text, an empty tab with nothing to submit, Tab moving the focus, and the CSV export (what is
 // shown, never a live formula, .csv added to a typed name) through the dialog seams
-// (MessageBox::setNextAnswer, FileDialog::setNextFileName).
+// (MessageBox::setNextAnswer, FileDialog::setNextFileName). A file above the stream threshold,
+// imported through the dialog seam: streamed, its results the batch's items, exported from it.
 
 #include "core/requestservice.h"
 #include "tests/support/testdatabase.h"
 #include "tests/ui/uitesthelpers.h"
+#include "ui/batches/batchitemmodel.h"
+#include "ui/bulk/bulkpage.h"
+#include "ui/bulk/bulksession.h"
 #include "ui/bulkresultmodel.h"
 #include "ui/filedialog.h"
 #include "ui/mainwindow.h"
@@ -14,6 +18,7 @@
 
 #include <QAction>
 #include <QComboBox>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMessageBox>
 #include <QPlainTextEdit>
@@ -21,6 +26,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
+#include <QTableView>
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
@@ -94,6 +100,7 @@ private Q_SLOTS:
     void exportNeverHoldsALiveFormula();
     void exportWritesWhatTheFilterShows();
     void exportAddsCsvToATypedName();
+    void bigFileIsStreamedThroughTheDialog();
 
 private:
     std::unique_ptr<MainWindow> openWindow();
@@ -453,6 +460,93 @@ void TestBulkWorkflow::exportAddsCsvToATypedName()
     QCOMPARE(readAll(path), QByteArray("precious\n"));
     QVERIFY2(Test::bulk(window)->statusText().contains(QLatin1String("already exists")),
         qPrintable(Test::bulk(window)->statusText()));
+}
+
+void TestBulkWorkflow::bigFileIsStreamedThroughTheDialog()
+{
+    constexpr int Lines = 25000; // three pieces of the default 10,000 lines
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("crawl.txt"));
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        QByteArray out;
+        for (int i = 0; i < Lines; ++i)
+            out += (i % 1000 == 999 ? QStringLiteral("bad..%1") : QStringLiteral("crawled_%1"))
+                       .arg(i)
+                       .toUtf8() +
+                '\n';
+        f.write(out);
+    }
+    auto window = openWindow();
+    QTRY_VERIFY(Test::database(window)->isConnected());
+    Ui::BulkSession *session = Test::bulk(window);
+    session->setStreamThreshold(64 * 1024); // the file is about 300 KB
+    QVERIFY(session->shouldStream(QFileInfo(path).size()));
+
+    Ui::FileDialog::setNextFileName(path);
+    QTest::mouseClick(Test::child<QPushButton>(window.get(), "importButton"), Qt::LeftButton);
+    QCOMPARE(session->streamFile(), path);
+    QTRY_VERIFY(!session->isPreviewPending());
+    QVERIFY(editor(window.get())->document()->isEmpty()); // never loaded into the editor
+    QCOMPARE(session->model()->rowCount(), 0);
+    const QString counts = Test::child<QLabel>(window.get(), "previewCountsLabel")->text();
+    QVERIFY2(counts.contains(QLatin1String("crawl.txt")), qPrintable(counts));
+    auto *submit = Test::child<QPushButton>(window.get(), "submitButton");
+    QVERIFY(submit->isEnabled());
+
+    QSignalSpy finished(session, &Ui::BulkSession::batchFinished);
+    QTest::mouseClick(submit, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
+    QCOMPARE(session->streamProgress().inputs, Lines);
+    QCOMPARE(session->model()->rowCount(), 0);
+    // The table shows the batch's items, a page at a time, not a row per line in memory.
+    auto *streamView = Test::child<QTableView>(window.get(), "bulkStreamView");
+    QVERIFY(streamView->isVisible());
+    QVERIFY(!Test::child<QTableView>(window.get(), "bulkView")->isVisible());
+    Ui::BatchItemModel *items = Test::bulkPage(window)->streamItemModel();
+    QVERIFY(items);
+    QCOMPARE(streamView->model(), items);
+    QTRY_COMPARE(items->rowCount(), int(Ui::BatchItemModel::PageSize));
+    QTRY_COMPARE(items->matching(), qint64(Lines)); // the read after the last piece
+    QCOMPARE(items->itemAt(0)->position, 1);
+    QCOMPARE(items->itemAt(0)->username, QStringLiteral("crawled_0"));
+    QCOMPARE(items->batchId(), session->lastBatchId());
+    auto *progress = Test::child<QProgressBar>(window.get(), "batchProgress");
+    QCOMPARE(progress->value(), progress->maximum());
+    QVERIFY2(progress->text().contains(QLatin1String("25,000")) ||
+            progress->text().contains(QLatin1String("25000")),
+        qPrintable(progress->text()));
+    const QString summary = Test::child<QLabel>(window.get(), "summaryLabel")->text();
+    QVERIFY2(summary.contains(QStringLiteral("queued %1").arg(Lines - Lines / 1000)) &&
+            summary.contains(QStringLiteral("invalid %1").arg(Lines / 1000)),
+        qPrintable(summary));
+    QVERIFY(!Test::child<QComboBox>(window.get(), "outcomeFilter")->isEnabled());
+    QVERIFY(!Test::child<QPushButton>(window.get(), "copyInvalidButton")->isEnabled());
+    QVERIFY(!Test::child<QPushButton>(window.get(), "retryErrorsButton")->isEnabled());
+    QVERIFY(Test::child<QPushButton>(window.get(), "followBatchButton")->isVisible());
+
+    // Export CSV writes every item of the batch, read from the database a chunk at a time.
+    const QString csvPath = dir.filePath(QStringLiteral("crawl-results.csv"));
+    QSignalSpy exported(session, &Ui::BulkSession::exportFinished);
+    Ui::FileDialog::setNextFileName(csvPath);
+    auto *exportButton = Test::child<QPushButton>(window.get(), "exportButton");
+    QVERIFY(exportButton->isEnabled());
+    QTest::mouseClick(exportButton, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 60000);
+    QCOMPARE(exported.first().at(0).toBool(), true);
+    const QList<QStringList> csv = Test::readCsv(QString::fromUtf8(readAll(csvPath)));
+    QCOMPARE(csv.size(), 1 + Lines);
+    QCOMPARE(csv.at(1).at(2), QStringLiteral("crawled_0"));
+    QCOMPARE(csv.at(1000).at(3), Ui::outcomeLabel(Outcome::Invalid));
+    QCOMPARE(
+        m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM viralspot_batch_items")).toInt(), Lines);
+
+    // Typing text chooses the text again: Submit all would send it, not the file.
+    QTest::keyClicks(editor(window.get()), QStringLiteral("typed_after"));
+    QTRY_VERIFY(!session->isPreviewPending());
+    QVERIFY(session->streamFile().isEmpty());
+    QVERIFY(session->areResultsStale());
 }
 
 QTEST_MAIN(TestBulkWorkflow)

@@ -111,6 +111,7 @@ void BatchItemModel::setBatch(const QString &id, const QList<ItemState> &states)
 {
     m_batchId = id;
     m_states = states;
+    m_refreshAgain = false;
     beginResetModel();
     m_rows.clear();
     m_matching = 0;
@@ -127,8 +128,12 @@ void BatchItemModel::setStates(const QList<ItemState> &states)
 
 void BatchItemModel::refresh()
 {
-    if (m_batchId.isEmpty() || m_fetching)
+    if (m_batchId.isEmpty())
         return;
+    if (m_fetching) {
+        m_refreshAgain = true; // once the read under way is in: it may predate the change
+        return;
+    }
     load(int(qBound(qsizetype(PageSize), m_rows.size(), qsizetype(MaxRefreshRows))), 0, true);
 }
 
@@ -180,6 +185,10 @@ void BatchItemModel::load(int limit, int offset, bool replace)
                 endResetModel();
             }
             Q_EMIT loaded();
+            if (m_refreshAgain) {
+                m_refreshAgain = false;
+                refresh();
+            }
         });
 }
 

@@ -1,7 +1,9 @@
 #include "ui/bulk/bulkpage.h"
 
 #include "core/batches/batches.h"
+#include "core/databasethread.h"
 #include "core/sqlitefileguard.h"
+#include "ui/batches/batchitemmodel.h"
 #include "ui/bulk/bulksession.h"
 #include "ui/bulkeditor.h"
 #include "ui/bulkresultmodel.h"
@@ -117,10 +119,22 @@ BulkPage::BulkPage(
         m_staleNote->setPalette(pal);
     }
     m_staleNote->hide();
+    m_streamView = new QTableView(right);
+    m_streamView->setObjectName(QStringLiteral("bulkStreamView"));
+    m_streamView->verticalHeader()->hide();
+    m_streamView->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
+    m_streamView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_streamView->setAlternatingRowColors(true);
+    m_streamView->setWordWrap(false);
+    m_streamView->horizontalHeader()->setStretchLastSection(true);
+    m_streamView->setToolTip(tr("The items of the streamed file's batch, read from the database "
+                                "as you scroll; Follow in Batches filters them by state"));
+    m_streamView->hide();
     auto *rightLayout = new QVBoxLayout(right);
     rightLayout->addLayout(filterRow);
     rightLayout->addWidget(m_staleNote);
     rightLayout->addWidget(m_view, 1);
+    rightLayout->addWidget(m_streamView, 1);
 
     m_splitter->addWidget(left);
     m_splitter->addWidget(right);
@@ -149,8 +163,15 @@ BulkPage::BulkPage(
     m_followButton->hide();
     connect(m_followButton, &QPushButton::clicked, this,
         [this] { Q_EMIT followBatchRequested(m_session->lastBatchId()); });
+    connect(m_session, &BulkSession::streamProgressed, this, [this] { updateStreamView(false); });
+    connect(m_session, &BulkSession::batchFinished, this, [this] {
+        if (m_session->hasStreamResults())
+            updateStreamView(true);
+    });
     connect(
         m_session, &BulkSession::batchRecorded, this, [this](const QString &, const QString &name) {
+            if (m_session->hasStreamResults())
+                updateStreamView(true);
             m_followButton->setToolTip(tr("Open the page of “%1”").arg(name));
             m_followButton->show();
             m_batchName->clear(); // the next batch gets a name of its own
@@ -246,15 +267,59 @@ void BulkPage::refresh()
     if (stale)
         m_staleNote->setText(m_session->staleNoteText());
     m_staleNote->setVisible(stale);
+    const bool streamed = m_session->hasStreamResults();
+    m_view->setVisible(!streamed);
+    m_streamView->setVisible(streamed);
+    m_progress->setFormat(progress.format.isEmpty() ? tr("%v of %m") : progress.format);
     updateButtons();
+}
+
+void BulkPage::setBatchDatabase(std::shared_ptr<DatabaseThread> database)
+{
+    if (m_streamItems) {
+        m_streamView->setModel(nullptr);
+        m_streamItems->deleteLater();
+        m_streamItems = nullptr;
+    }
+    if (!database)
+        return;
+    m_streamItems = new BatchItemModel(std::move(database), this);
+    m_streamItems->setObjectName(QStringLiteral("bulkStreamItems"));
+    m_streamView->setModel(m_streamItems);
+    m_streamView->setColumnWidth(BatchItemModel::PositionColumn, 60);
+    m_streamView->setColumnWidth(BatchItemModel::InputColumn, 160);
+    m_streamView->setColumnWidth(BatchItemModel::UsernameColumn, 130);
+    m_streamView->setColumnWidth(BatchItemModel::SubmittedColumn, 125);
+    if (m_session->hasStreamResults())
+        updateStreamView(true);
+}
+
+void BulkPage::updateStreamView(bool force)
+{
+    // The first page as soon as a piece is committed; after that at most once a second while
+    // the file is read (each read counts the batch's items), and once more at the end.
+    if (!m_streamItems || !m_session->hasStreamResults() || !m_session->streamProgress().recorded)
+        return;
+    const QString id = m_session->lastBatchId();
+    if (m_streamItems->batchId() != id) {
+        m_streamItems->setBatch(id);
+        m_streamRefresh.start();
+        return;
+    }
+    if (!force && m_streamRefresh.isValid() && m_streamRefresh.elapsed() < 1000 &&
+        m_streamItems->rowCount() >= BatchItemModel::PageSize)
+        return;
+    m_streamItems->refresh();
+    m_streamRefresh.start();
 }
 
 bool BulkPage::canSubmit() const
 {
     // Enabled while the text is still being read, so Ctrl+Enter right after a paste works.
-    const bool somethingToSubmit = m_session->isPreviewPending()
+    const bool textToSubmit = m_session->isPreviewPending()
         ? m_editor->isInserting() || !m_editor->document()->isEmpty()
         : !m_session->previewParse().entries.isEmpty();
+    const bool somethingToSubmit = textToSubmit || !m_session->streamFile().isEmpty();
     return !m_session->isBatchRunning() && !m_readOnly && somethingToSubmit;
 }
 
@@ -270,10 +335,14 @@ void BulkPage::updateButtons()
     m_cancelButton->setEnabled(running && !m_session->isCancelling());
     m_editor->setReadOnly(running || m_editor->isInserting());
     const BulkResultModel *model = m_session->model();
-    const bool hasRows = model->rowCount() > 0;
+    const bool streamed = m_session->hasStreamResults();
+    const bool hasRows = streamed ? m_session->streamProgress().recorded : model->rowCount() > 0;
     m_exportButton->setEnabled(hasRows && !running && !m_session->isExporting());
-    m_copyInvalidButton->setEnabled(hasRows);
-    m_retryButton->setEnabled(!running && !m_readOnly && model->count(Outcome::Error) > 0);
+    // A streamed file's lines are not in memory: its invalid inputs are in the batch (Follow in
+    // Batches, or Export CSV), and its items are filtered by state on the batch's page.
+    m_copyInvalidButton->setEnabled(hasRows && !streamed);
+    m_outcomeFilter->setEnabled(!streamed);
+    m_retryButton->setEnabled(!running && !m_readOnly && m_session->errorCount() > 0);
 }
 
 void BulkPage::submit()
@@ -303,6 +372,8 @@ void BulkPage::clear()
     if (m_session->isBatchRunning())
         return;
     m_session->setFormat(BulkParser::Format::Auto);
+    if (!m_session->streamFile().isEmpty())
+        m_session->setStreamFile(QString());
     m_editor->clearText();
     m_session->resetStatus();
 }
@@ -341,6 +412,20 @@ bool BulkPage::importFile(const QString &path)
         m_session->setStatusText(tr("Cannot open %1: %2").arg(path, file.errorString()));
         return false;
     }
+    if (m_session->shouldStream(file.size())) {
+        // Too big for the editor (and a row per line): Submit all reads it piece by piece.
+        file.close();
+        Q_EMIT activationRequested();
+        m_editor->clearText();
+        m_session->setStreamFile(path, BulkParser::formatForFileName(path));
+        m_session->setStatusText(
+            tr("Chose %1 (%2). It is read and submitted piece by piece, in "
+               "constant memory: every line becomes an item of the batch.")
+                .arg(QFileInfo(path).fileName(), QLocale().formattedDataSize(file.size())));
+        return true;
+    }
+    if (!m_session->streamFile().isEmpty())
+        m_session->setStreamFile(QString()); // this file is text: Submit all sends the text
     QStringDecoder decoder(QStringDecoder::Utf8);
     QString text = decoder(file.readAll());
     if (decoder.hasError()) {
@@ -382,6 +467,8 @@ void BulkPage::exportCsv(const QString &path)
 
 void BulkPage::copyInvalid()
 {
+    if (m_session->hasStreamResults())
+        return; // not in memory: the batch's page and its export have them
     const QString text = m_session->model()->invalidInputs();
     QApplication::clipboard()->setText(text);
     const int n = text.isEmpty() ? 0 : int(text.count(QLatin1Char('\n')) + 1);

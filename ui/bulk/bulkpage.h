@@ -1,6 +1,9 @@
 #pragma once
 
+#include <QElapsedTimer>
 #include <QWidget>
+
+#include <memory>
 
 class QComboBox;
 class QHBoxLayout;
@@ -11,8 +14,13 @@ class QPushButton;
 class QSplitter;
 class QTableView;
 
+namespace ViralSpot {
+class DatabaseThread;
+}
+
 namespace ViralSpot::Ui {
 
+class BatchItemModel;
 class BulkEditor;
 class BulkFilterProxy;
 class BulkSession;
@@ -39,8 +47,13 @@ public:
     void cancel();
     void retryErrors();
     bool canSubmit() const;
-    // Replaces the editor's text with the file's (no question: the callers ask first).
+    // Replaces the editor's text with the file's (no question: the callers ask first). A file
+    // above BulkSession::streamThreshold() is not loaded: Submit all streams it.
     bool importFile(const QString &path);
+    // The thread the items of a streamed file are read on (the queue tabs' shared one), or
+    // none; without one the page shows a streamed file's counts only.
+    void setBatchDatabase(std::shared_ptr<ViralSpot::DatabaseThread> database);
+    BatchItemModel *streamItemModel() const { return m_streamItems; }
     // Asks for a file (and, when the editor holds text, whether to replace it), then imports.
     void importWithDialog();
     // Asks for a file name, then exports the rows the table shows (when there are any).
@@ -65,6 +78,7 @@ private:
     void refresh();
     void updateButtons();
     void updateBatchNamePlaceholder();
+    void updateStreamView(bool force);
     void clear();
     bool confirmReplaceText(const QString &path);
     bool confirmSubmitAgain();
@@ -91,6 +105,10 @@ private:
     QLabel *m_summaryLabel = nullptr;
     QTableView *m_view = nullptr;
     BulkFilterProxy *m_proxy = nullptr;
+    // A streamed file's results: its batch's items, a page at a time.
+    QTableView *m_streamView = nullptr;
+    BatchItemModel *m_streamItems = nullptr;
+    QElapsedTimer m_streamRefresh;
     bool m_canSubmit = false;
 };
 

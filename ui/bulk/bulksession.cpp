@@ -12,6 +12,7 @@
 #include "ui/uilogging.h"
 
 #include <QDir>
+#include <QFileInfo>
 #include <QLocale>
 #include <QSaveFile>
 #include <QtConcurrent/QtConcurrentRun>
@@ -52,6 +53,10 @@ BulkSession::BulkSession(
         &BulkSession::onParseFinished);
     connect(m_database, &DatabaseSession::batchProgress, this, &BulkSession::onBatchProgress);
     connect(m_database, &DatabaseSession::batchFinished, this, &BulkSession::onBatchFinished);
+    connect(
+        m_database, &DatabaseSession::fileImportProgress, this, &BulkSession::onFileImportProgress);
+    connect(
+        m_database, &DatabaseSession::fileImportFinished, this, &BulkSession::onFileImportFinished);
 }
 
 BulkSession::~BulkSession()
@@ -64,7 +69,7 @@ BulkSession::~BulkSession()
 
 void BulkSession::setProgress(int value, int maximum, bool textVisible)
 {
-    m_progress = Progress { value, maximum, textVisible };
+    m_progress = Progress { value, maximum, textVisible, QString() };
 }
 
 void BulkSession::setStatusText(const QString &text)
@@ -93,7 +98,7 @@ void BulkSession::textChanged(bool inserting)
 {
     m_inserting = inserting;
     ++m_textGeneration;
-    if (!isBatchRunning() && m_model->hasResults() && !m_resultsStale) {
+    if (!isBatchRunning() && hasResults() && !m_resultsStale) {
         // The results stay until the next Submit all, marked as those of the earlier text at
         // once; the parse then compares the texts (an undo can make them equal again).
         m_resultsStale = true;
@@ -117,6 +122,8 @@ void BulkSession::startParse()
     clock.start();
     const QString text = m_textSource ? m_textSource() : QString();
     qCDebug(lcUi) << "read the text in" << clock.elapsed() << "ms";
+    if (!text.isEmpty() && !m_streamPath.isEmpty())
+        m_streamPath.clear(); // text typed or pasted: Submit all sends it, not the file
     const BulkParser::Format format = m_format;
     m_parsingText = text; // implicitly shared: kept to tell whether results still match it
     m_parsingFormat = format;
@@ -138,9 +145,12 @@ void BulkSession::onParseFinished()
     m_previewFormat = m_parsingFormat;
     m_parsingText = QString();
     m_parsedGeneration = m_parsingGeneration;
-    if (m_model->hasResults() || isBatchRunning()) {
+    if (hasResults() || isBatchRunning()) {
         // The table keeps the results of the submitted text; the counts describe the new one.
-        m_resultsStale = m_previewText != m_resultsText || m_previewFormat != m_resultsFormat;
+        if (m_streamResults)
+            m_resultsStale = m_streamPath != m_streamRequest.path;
+        else
+            m_resultsStale = m_previewText != m_resultsText || m_previewFormat != m_resultsFormat;
     } else {
         QElapsedTimer clock;
         clock.start();
@@ -158,6 +168,13 @@ void BulkSession::onParseFinished()
 
 void BulkSession::updatePreviewCounts()
 {
+    if (!m_streamPath.isEmpty()) {
+        const QFileInfo info(m_streamPath);
+        m_previewCounts = tr("File %1 (%2): too large for the editor. Submit all reads it piece "
+                             "by piece and records every line in the batch; no preview.")
+                              .arg(info.fileName(), QLocale().formattedDataSize(info.size()));
+        return;
+    }
     const BulkParseResult &p = m_previewParse;
     if (p.entries.isEmpty()) {
         m_previewCounts = tr("Nothing to submit yet.");
@@ -173,13 +190,25 @@ void BulkSession::updatePreviewCounts()
     m_previewCounts = text;
 }
 
+bool BulkSession::hasResults() const
+{
+    return m_streamResults || m_model->hasResults();
+}
+
+int BulkSession::errorCount() const
+{
+    return m_streamResults ? m_streamProgress.failedInputs : m_model->count(Outcome::Error);
+}
+
 QString BulkSession::summaryText() const
 {
-    if (!m_model->hasResults())
+    if (!hasResults())
         return QString();
     QStringList parts;
     auto add = [&](Outcome o) {
-        const int n = m_model->count(o);
+        const int n = m_streamResults
+            ? (o == Outcome::Error ? m_streamProgress.failedInputs : m_streamProgress.count(o))
+            : m_model->count(o);
         if (n > 0 || o != Outcome::Cancelled)
             parts.append(QStringLiteral("%1 %2").arg(outcomeLabel(o).toLower()).arg(n));
     };
@@ -190,18 +219,32 @@ QString BulkSession::summaryText() const
     add(Outcome::DuplicateInBatch);
     add(Outcome::Error);
     add(Outcome::Cancelled);
+    if (m_streamResults) {
+        // What the batch holds, and the file's lines after the last piece committed.
+        parts.prepend(tr("in the batch: %1").arg(m_streamProgress.inputs));
+        if (!m_streamProgress.finished && !isBatchRunning())
+            parts.append(
+                tr("not sent: the file from line %1 on")
+                    .arg(m_streamProgress.failedInputs > 0 ? m_streamProgress.failedFromLine
+                                                           : m_streamProgress.lines + 1));
+    }
     return parts.join(QStringLiteral(" · "));
 }
 
 bool BulkSession::areResultsStale() const
 {
-    return m_resultsStale && m_model->hasResults();
+    return m_resultsStale && hasResults();
 }
 
 QString BulkSession::staleNoteText() const
 {
     if (!areResultsStale())
         return QString();
+    if (m_streamResults)
+        return tr("These results are for the file %1 submitted at %2, not for what is chosen "
+                  "now. They stay until you submit again.")
+            .arg(QFileInfo(m_streamRequest.path).fileName(),
+                QLocale().toString(m_resultsTime.time(), QLocale::ShortFormat));
     return tr("These results are for the text submitted at %1, not for the text as it is now. "
               "They stay until you submit again: Submit all sends the current text.")
         .arg(QLocale().toString(m_resultsTime.time(), QLocale::ShortFormat));
@@ -215,6 +258,10 @@ void BulkSession::submit(const QString &source, const QString &batchName)
         return;
     m_submitSource = source;
     m_submitBatchName = batchName.trimmed();
+    if (!m_streamPath.isEmpty()) {
+        startStream({});
+        return;
+    }
     if (isPreviewPending()) {
         // Submit what the user sees: finish reading the text first.
         m_submitAfterParse = true;
@@ -240,12 +287,13 @@ void BulkSession::startBatch()
         setStatusText(tr("The source is not valid: %1").arg(*error));
         return;
     }
-    if (m_model->hasResults() && !m_resultsStale && m_confirm && !m_confirm()) {
+    if (hasResults() && !m_resultsStale && m_confirm && !m_confirm()) {
         setStatusText(tr("Not submitted again: the results shown are still those of the run at %1.")
                           .arg(QLocale().toString(m_resultsTime.time(), QLocale::ShortFormat)));
         return;
     }
     Q_EMIT submitted(source);
+    m_streamResults = false;
     // The new run replaces the results: the table shows this text from now on (a reset of
     // 100,000 rows is skipped when the table already shows its preview).
     if (m_model->hasResults() ||
@@ -291,8 +339,22 @@ void BulkSession::cancel()
 
 void BulkSession::retryErrors(const QString &fallbackSource)
 {
-    if (isBatchRunning() || m_readOnly || m_model->count(Outcome::Error) == 0)
+    if (isBatchRunning() || m_readOnly || errorCount() == 0)
         return;
+    if (m_streamResults) {
+        // The piece the database failed was not written: carry on from it, in the same batch
+        // (the pieces committed before are read again, not sent), when the file is unchanged.
+        const QFileInfo info(m_streamRequest.path);
+        if (!info.exists() || info.size() != m_streamRequest.size ||
+            info.lastModified() != m_streamRequest.modified) {
+            setStatusText(tr("%1 changed since it was submitted: its lines cannot be matched "
+                             "with the batch any more. Import it again and submit it.")
+                              .arg(info.fileName()));
+            return;
+        }
+        startStream(m_streamProgress);
+        return;
+    }
     QList<RequestItem> items;
     m_retryRows.clear();
     const QList<RequestResult> &results = m_model->results();
@@ -395,7 +457,7 @@ void BulkSession::onBatchFinished(
 
 void BulkSession::resetStatus()
 {
-    if (m_model->hasResults())
+    if (hasResults())
         return;
     m_status.clear();
     setProgress(0, m_progress.maximum, false);
@@ -426,6 +488,10 @@ void BulkSession::exportCsv(
     if (path.isEmpty()) {
         setStatusText(target.error);
         Q_EMIT exportFinished(false, chosenPath);
+        return;
+    }
+    if (m_streamResults) {
+        exportStreamed(path);
         return;
     }
     const BulkParseResult parsed = m_model->parseResult(); // implicitly shared copies
@@ -478,7 +544,188 @@ void BulkSession::exportCsv(
 
 bool BulkSession::isExporting() const
 {
-    return m_exportWatcher.isRunning();
+    return m_exportWatcher.isRunning() || m_exportId != 0;
+}
+
+// ---- a file submitted as it is read --------------------------------------------------------
+
+void BulkSession::setStreamFile(const QString &path, BulkParser::Format format)
+{
+    m_streamPath = path;
+    m_streamFormat = format;
+    if (m_streamResults && !isBatchRunning())
+        m_resultsStale = m_streamPath != m_streamRequest.path;
+    updatePreviewCounts();
+    Q_EMIT changed();
+    Q_EMIT previewUpdated();
+}
+
+void BulkSession::startStream(const FileImportProgress &resume)
+{
+    const bool retry = resume.pieces > 0 || resume.failedInputs > 0;
+    if (!retry) {
+        const QString source = m_submitSource;
+        if (const std::optional<QString> error = Username::sourceError(source)) {
+            setStatusText(tr("The source is not valid: %1").arg(*error));
+            return;
+        }
+        if (hasResults() && !m_resultsStale && m_confirm && !m_confirm()) {
+            setStatusText(
+                tr("Not submitted again: the results shown are still those of the run at %1.")
+                    .arg(QLocale().toString(m_resultsTime.time(), QLocale::ShortFormat)));
+            return;
+        }
+        const QFileInfo info(m_streamPath);
+        FileImportRequest request;
+        request.path = m_streamPath;
+        request.format = m_streamFormat;
+        request.source = source;
+        request.linesPerPiece = qMax(1, m_settings.batchChunkSize());
+        request.size = info.size();
+        request.modified = info.lastModified();
+        NewBatch &record = request.record;
+        record.id = Ids::uuidV7();
+        record.source = source;
+        record.origin = QStringLiteral("window");
+        record.submittedBy = AuditLog::currentOsUser();
+        record.name = m_submitBatchName.isEmpty()
+            ? Batches::defaultName(source, record.origin, QDateTime::currentDateTime())
+            : m_submitBatchName;
+        Q_EMIT submitted(source);
+        m_streamRequest = request;
+        m_streamProgress = {};
+        m_streamProgress.bytesTotal = request.size;
+        m_streamAnnounced = false;
+        m_lastBatchId = record.id;
+        m_lastBatchName = record.name;
+        // The per-line table is emptied: a streamed file's lines are items of the batch.
+        m_model->setParseResult({});
+        m_streamResults = true;
+        m_resultsText.clear();
+        m_resultsTime = QDateTime::currentDateTime();
+        m_resultsStale = false;
+        m_status = tr("Submitting %1 as it is read…").arg(QFileInfo(request.path).fileName());
+    } else {
+        m_status = tr("Carrying on with %1 from line %2…")
+                       .arg(QFileInfo(m_streamRequest.path).fileName())
+                       .arg(resume.failedFromLine);
+    }
+    m_batchCancel = std::make_shared<std::atomic_bool>(false);
+    m_batchId = m_database->nextId();
+    m_recording = false;
+    m_retryRows.clear();
+    m_eta = tr("Starting…");
+    setStreamProgressBar();
+    m_batchTimer.start();
+    Q_EMIT changed();
+    qCInfo(lcUi) << "streaming the file" << m_streamRequest.path << "of" << m_streamRequest.size
+                 << "bytes" << (retry ? "(carrying on)" : "");
+    m_database->submitFile(m_batchId, m_streamRequest, m_batchCancel, resume);
+}
+
+void BulkSession::setStreamProgressBar()
+{
+    // Bytes of the file, in thousandths (an int range holds any file size so).
+    const FileImportProgress &p = m_streamProgress;
+    const int value = p.bytesTotal > 0 ? int(p.bytesRead * 1000 / p.bytesTotal) : 0;
+    m_progress =
+        Progress { value, 1000, true, tr("lines read: %1 · %p%").arg(QLocale().toString(p.lines)) };
+}
+
+void BulkSession::onFileImportProgress(quint64 id, const FileImportProgress &progress)
+{
+    if (id != m_batchId)
+        return;
+    m_streamProgress = progress;
+    setStreamProgressBar();
+    const qint64 elapsed = m_batchTimer.elapsed();
+    if (!isCancelling() && progress.bytesRead > 0 && progress.bytesRead < progress.bytesTotal) {
+        // Pieces committed earlier (a retry) are read again quickly: only bytes read now count.
+        const qint64 eta = elapsed * (progress.bytesTotal - progress.bytesRead) /
+            qMax<qint64>(1, progress.bytesRead);
+        m_eta = tr("about %1 left").arg(formatDuration(eta));
+    }
+    Q_EMIT changed();
+    if (!m_streamAnnounced && progress.recorded) {
+        // The batch exists from the first committed piece: it can be followed at once.
+        m_streamAnnounced = true;
+        Q_EMIT batchRecorded(m_lastBatchId, m_lastBatchName);
+    }
+    Q_EMIT streamProgressed();
+}
+
+void BulkSession::onFileImportFinished(
+    quint64 id, const FileImportProgress &progress, bool cancelled, qint64 elapsedMs)
+{
+    if (id != m_batchId)
+        return;
+    m_batchCancel.reset();
+    m_streamProgress = progress;
+    setStreamProgressBar();
+    m_eta = formatDuration(elapsedMs);
+    const QString file = QFileInfo(m_streamRequest.path).fileName();
+    const int queued = progress.count(Outcome::Queued);
+    if (progress.failedInputs > 0) {
+        m_status = tr("The database failed at line %1 of %2: %3. The %4 inputs before it are in "
+                      "the batch; nothing from line %1 on was written, and the rest of the file "
+                      "was not read. Retry errors carries on from line %1 when the database is "
+                      "back.")
+                       .arg(progress.failedFromLine)
+                       .arg(file, progress.error)
+                       .arg(progress.inputs);
+    } else if (!progress.error.isEmpty()) {
+        m_status = progress.error;
+    } else if (cancelled && !progress.finished) {
+        m_status = tr("Cancelled after line %1 of %2: its %3 inputs up to there are in the batch "
+                      "(%4 newly queued); the rest of the file was not read.")
+                       .arg(progress.lines)
+                       .arg(file)
+                       .arg(progress.inputs)
+                       .arg(queued);
+    } else {
+        m_status = tr("Done: %1 inputs from %2 lines of %3 in %4.")
+                       .arg(progress.inputs)
+                       .arg(progress.lines)
+                       .arg(file, formatDuration(elapsedMs));
+    }
+    qCInfo(lcUi) << "file import finished:" << progress.inputs << "inputs," << queued << "queued,"
+                 << progress.failedInputs << "failed," << elapsedMs << "ms";
+    Q_EMIT changed();
+    if (!m_streamAnnounced && progress.recorded) {
+        m_streamAnnounced = true;
+        Q_EMIT batchRecorded(m_lastBatchId, m_lastBatchName);
+    }
+    Q_EMIT streamProgressed();
+    Q_EMIT batchFinished(cancelled);
+}
+
+void BulkSession::exportStreamed(const QString &path)
+{
+    // Every item of the batch, as the Batches tab exports them, a chunk at a time on the
+    // request thread (the lines are not in memory here).
+    if (!m_streamProgress.recorded) {
+        setStatusText(tr("Nothing to export: no line of the file reached the batch."));
+        Q_EMIT exportFinished(false, path);
+        return;
+    }
+    m_exportId = m_database->nextId();
+    const quint64 exportId = m_exportId;
+    m_status = tr("Exporting…");
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_database, &DatabaseSession::batchExportFinished, this,
+        [this, exportId, path, connection](quint64 id, bool ok, const QString &error, qint64 rows) {
+            if (id != exportId)
+                return;
+            disconnect(*connection);
+            m_exportId = 0;
+            const QString where = QDir::toNativeSeparators(path);
+            m_status = ok ? tr("Exported the batch's items to %1 (rows: %2).").arg(where).arg(rows)
+                          : tr("Cannot write %1: %2").arg(where, error);
+            Q_EMIT changed();
+            Q_EMIT exportFinished(ok, path);
+        });
+    m_database->exportBatch(exportId, path, m_lastBatchId);
+    Q_EMIT changed();
 }
 
 } // namespace ViralSpot::Ui

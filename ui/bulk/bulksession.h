@@ -3,6 +3,7 @@
 #include "core/bulkparser.h"
 #include "core/outcome.h"
 #include "core/requestservice.h"
+#include "ui/bulk/fileimport.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -24,7 +25,9 @@ class Settings;
 // The Bulk tab's state, without a widget (Qt Core only; tst_bulksession drives it alone): the
 // text's parse generations (a newer text supersedes a parse still running), the preview, the
 // batch (submit, progress, ETA, cancel), retrying the rows that failed, the results and whether
-// they are still those of the text, and the CSV export. BulkPage shows it.
+// they are still those of the text, and the CSV export. A file too big for the editor is
+// submitted as it is read instead (setStreamFile(): counts here, its lines items of the batch,
+// never rows of model()). BulkPage shows it.
 class BulkSession final : public QObject
 {
     Q_OBJECT
@@ -42,7 +45,15 @@ public:
         int value = 0;
         int maximum = 1;
         bool textVisible = false; // no "0 of 1" before anything ran
+        QString format; // QProgressBar::format(); empty: "%v of %m"
     };
+
+    // Files larger than this are not loaded into the editor: they are submitted as they are
+    // read (FileImportRequest), in constant memory. Up to it, a file is text like a paste, with
+    // its preview and a row per line. Read whole, a line costs about 2 KB (text, parse, results:
+    // 219 MB peak for 100,000 lines, docs/benchmarks.md §7), the editor's copy aside; 1 MiB is
+    // some 60,000-90,000 names, which stay as they always were.
+    static constexpr qint64 DefaultStreamThreshold = 1024 * 1024;
 
     BulkSession(DatabaseSession *database, const Settings &settings, bool readOnly,
         QObject *parent = nullptr);
@@ -57,6 +68,23 @@ public:
     void setInserting(bool inserting);
     void setFormat(ViralSpot::BulkParser::Format format) { m_format = format; }
 
+    // A file bigger than the threshold is streamed (see DefaultStreamThreshold).
+    void setStreamThreshold(qint64 bytes) { m_streamThreshold = bytes; }
+    qint64 streamThreshold() const { return m_streamThreshold; }
+    bool shouldStream(qint64 fileSize) const { return fileSize > m_streamThreshold; }
+    // Submit all sends this file as it is read instead of the text (empty: the text again).
+    // Typing or pasting text chooses the text again.
+    void setStreamFile(const QString &path,
+        ViralSpot::BulkParser::Format format = ViralSpot::BulkParser::Format::Auto);
+    QString streamFile() const { return m_streamPath; }
+    // The results are those of a streamed file: counts here, items in the batch (never a row
+    // per line in model(), which stays empty).
+    bool hasStreamResults() const { return m_streamResults; }
+    const FileImportProgress &streamProgress() const { return m_streamProgress; }
+    // Inputs that failed because of the database (what Retry errors sends).
+    int errorCount() const;
+    // The results are rows of model() or a streamed file's counts.
+    bool hasResults() const;
     // The table: the preview of the text, then a batch's text and results until the next one.
     BulkResultModel *model() const { return m_model; }
     // True while the preview does not yet reflect the text (typing, inserting, parsing).
@@ -111,6 +139,8 @@ Q_SIGNALS:
     // The last submission is recorded as this batch, with items to follow.
     void batchRecorded(const QString &id, const QString &name);
     void batchFinished(bool cancelled);
+    // A streamed file's piece was committed (streamProgress() tells where it stands).
+    void streamProgressed();
     void exportFinished(bool ok, const QString &path);
 
 private:
@@ -128,6 +158,12 @@ private:
     void onBatchFinished(quint64 id, const QList<ViralSpot::RequestResult> &results, bool cancelled,
         qint64 elapsedMs);
     void updatePreviewCounts();
+    void startStream(const ViralSpot::Ui::FileImportProgress &resume);
+    void onFileImportProgress(quint64 id, const ViralSpot::Ui::FileImportProgress &progress);
+    void onFileImportFinished(quint64 id, const ViralSpot::Ui::FileImportProgress &progress,
+        bool cancelled, qint64 elapsedMs);
+    void setStreamProgressBar();
+    void exportStreamed(const QString &path);
 
     DatabaseSession *m_database;
     const Settings &m_settings;
@@ -165,6 +201,16 @@ private:
     std::shared_ptr<std::atomic_bool> m_batchCancel;
     QList<int> m_retryRows; // rows of the running retry, in the order sent
     QElapsedTimer m_batchTimer;
+
+    // A file submitted as it is read: the one chosen, and the one the results are for.
+    qint64 m_streamThreshold = DefaultStreamThreshold;
+    QString m_streamPath;
+    ViralSpot::BulkParser::Format m_streamFormat = ViralSpot::BulkParser::Format::Auto;
+    bool m_streamResults = false;
+    bool m_streamAnnounced = false; // batchRecorded() was emitted for it
+    FileImportRequest m_streamRequest;
+    FileImportProgress m_streamProgress;
+    quint64 m_exportId = 0; // a streamed file's export on the request thread, while running
 
     QString m_previewCounts;
     QString m_status;
