@@ -274,6 +274,8 @@ QStringList queueChangeNotifications(const QSqlDatabase &, bool postgres)
     return statements;
 }
 
+constexpr int BatchesStep = 6;
+
 // Step 3 makes one active row per username a rule; from step 5 on, active rows differing only
 // in case count as duplicates too. Both need a queue without duplicates.
 const QList<Step> &steps()
@@ -287,7 +289,7 @@ const QList<Step> &steps()
                 return QueueQuery::indexStatements(postgres);
             } },
         { 5, "usernames matched regardless of case", mixedCaseIndexes, true },
-        { 6, "batches", batchTables },
+        { BatchesStep, "batches", batchTables },
         { 7, "a notification per statement that changes the queue (PostgreSQL)",
             queueChangeNotifications },
     };
@@ -424,6 +426,11 @@ QString queueChangeChannel()
 int latestVersion()
 {
     return steps().constLast().version;
+}
+
+int batchesVersion()
+{
+    return BatchesStep;
 }
 
 int currentVersion(const QSqlDatabase &db)
