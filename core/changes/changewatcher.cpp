@@ -86,11 +86,12 @@ void ChangeWatcher::setInterval(int ms)
 void ChangeWatcher::setPaused(bool paused, PauseReason reason)
 {
     const bool was = isPaused();
+    const bool wasInBackground = checksInBackground();
     m_pausedBy = paused ? (m_pausedBy | reason) : (m_pausedBy & ~reason);
-    if (was != isPaused()) {
+    if (was != isPaused() || wasInBackground != checksInBackground())
         restart();
+    if (was != isPaused())
         Q_EMIT stateChanged();
-    }
 }
 
 void ChangeWatcher::setChecksWhileHidden(bool on)

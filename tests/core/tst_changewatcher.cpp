@@ -262,10 +262,23 @@ void TestChangeWatcher::hiddenChecksGoOnWhenAsked()
     QCOMPARE(hidden.size(), 0);
     QCOMPARE(changed.size(), 0);
 
-    // Back: what was seen meanwhile is told once to the views.
+    // The user's pause ends while still hidden: the checks go on again.
     watcher->setPaused(false, ChangeWatcher::ByUser);
+    QTRY_VERIFY_WITH_TIMEOUT(watcher->checksRun() >= stopped + 2, 5000);
+    QCOMPARE(changed.size(), 0);
+
+    // Back: what was seen meanwhile is told once to the views.
     watcher->setPaused(false, ChangeWatcher::WindowHidden);
     QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 1, 5000);
+
+    // Paused by the user first, then hidden, then the user's pause ends: checking again.
+    watcher->setPaused(true, ChangeWatcher::ByUser);
+    watcher->setPaused(true, ChangeWatcher::WindowHidden);
+    QTest::qWait(200);
+    const int userFirst = watcher->checksRun();
+    watcher->setPaused(false, ChangeWatcher::ByUser);
+    QTRY_VERIFY_WITH_TIMEOUT(watcher->checksRun() >= userFirst + 2, 5000);
+    watcher->setPaused(false, ChangeWatcher::WindowHidden);
 
     // Not asked for: hidden stops the checks, as before.
     watcher->setChecksWhileHidden(false);
