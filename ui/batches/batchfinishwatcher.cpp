@@ -27,8 +27,13 @@ BatchFinishWatcher::BatchFinishWatcher(
 
 void BatchFinishWatcher::check()
 {
-    if (m_worker->isBusy())
+    if (m_worker->isBusy()) {
+        // The one on its way may have read before what this call was made for: one more
+        // after it (never two at once, never more than one waiting).
+        m_checkAgain = true;
         return;
+    }
+    m_checkAgain = false;
     const QString osUser = m_osUser;
     const bool schemaKnownReady = m_schemaReady;
     m_worker->post(
@@ -76,6 +81,8 @@ void BatchFinishWatcher::check()
                     Q_EMIT batchFinished(batch);
             }
             Q_EMIT checked();
+            if (m_checkAgain) // once this answer is done (the worker is busy until then)
+                QMetaObject::invokeMethod(this, &BatchFinishWatcher::check, Qt::QueuedConnection);
         });
 }
 

@@ -41,7 +41,7 @@ public:
     bool schemaReady() const { return m_schemaReady; }
 
 public Q_SLOTS:
-    // One look (skipped while the previous one runs: checks never overlap).
+    // One look. Checks never overlap: asked while one runs, it looks once more after it.
     void check();
 
 Q_SIGNALS:
@@ -54,6 +54,7 @@ private:
     QString m_osUser;
     bool m_announce = true;
     bool m_schemaReady = false;
+    bool m_checkAgain = false; // asked while a check was on its way
 };
 
 } // namespace ViralSpot::Ui
