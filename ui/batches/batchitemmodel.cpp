@@ -127,8 +127,15 @@ void BatchItemModel::setStates(const QList<ItemState> &states)
 
 void BatchItemModel::refresh()
 {
-    if (m_batchId.isEmpty() || m_fetching)
+    if (m_batchId.isEmpty())
         return;
+    if (m_fetching) {
+        // The answer on its way may have been read before what this refresh is for: read
+        // once more after it (the page reads only when told of a change).
+        m_refreshAgain = true;
+        return;
+    }
+    m_refreshAgain = false;
     load(int(qBound(qsizetype(PageSize), m_rows.size(), qsizetype(MaxRefreshRows))), 0, true);
 }
 
@@ -178,6 +185,10 @@ void BatchItemModel::load(int limit, int offset, bool replace)
                 beginResetModel();
                 m_rows = items.items;
                 endResetModel();
+            }
+            if (m_refreshAgain) {
+                refresh(); // loaded() comes with the answer that is fresh
+                return;
             }
             Q_EMIT loaded();
         });
