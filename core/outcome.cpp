@@ -57,7 +57,7 @@ QString outcomeMessage(Outcome outcome, const QString &username, const QString &
         return QStringLiteral("Profile %1 is already in the high priority queue").arg(username);
     case Outcome::DuplicateInBatch:
         return detail.isEmpty()
-            ? QCoreApplication::translate("Outcome", "Repeats an earlier line of this batch")
+            ? QCoreApplication::translate("Outcome", "Repeats an earlier input of this batch")
             : detail;
     case Outcome::Invalid:
         return detail.isEmpty() ? QCoreApplication::translate("Outcome", "Invalid input") : detail;

@@ -40,6 +40,16 @@ bool isTransient(const QSqlError &error)
         Database::isBusy(error);
 }
 
+// A repeat inside a batch names the input it repeats by its 1-based number in the batch (its
+// item position: the line `submit` prints for it), whichever way the batch came: one piece,
+// a streamed piece repeating an earlier one, or a list of inputs.
+QString duplicateMessage(const QString &username, int firstInput)
+{
+    return RequestService::tr("Repeats %1 from input %2 of this batch")
+        .arg(username)
+        .arg(firstInput);
+}
+
 // Copies what the database said about an input onto the caller's result for it.
 void takeAnswer(RequestResult &to, const RequestResult &from)
 {
@@ -113,9 +123,7 @@ void RequestService::submit(
             leaderOf[i] = it.value();
             if (record) {
                 r.outcome = Outcome::DuplicateInBatch;
-                r.message = tr("Repeats %1 from input %2 of this batch")
-                                .arg(r.username)
-                                .arg(firstPosition + it.value());
+                r.message = duplicateMessage(r.username, firstPosition + it.value());
             }
             continue;
         }
@@ -257,6 +265,7 @@ QList<RequestResult> RequestService::requestBulk(
     const std::optional<QString> sourceError = Username::sourceError(effectiveSource);
 
     // Invalid and repeated lines are answered here; the valid ones are sent.
+    const int firstPosition = options.record ? qMax(1, options.record->firstPosition) : 1;
     QList<RequestResult> results(parsed.entries.size());
     QList<bool> send(parsed.entries.size(), false);
     for (int i = 0; i < parsed.entries.size(); ++i) {
@@ -277,13 +286,13 @@ QList<RequestResult> RequestService::requestBulk(
             r.message = entry.error;
             break;
         case BulkEntry::Status::Duplicate: {
+            // Named by its input number in the batch (its item position), as a repeat of an
+            // earlier streamed piece is: the same words for the same thing.
             r.outcome = Outcome::DuplicateInBatch;
-            const int firstLine =
-                entry.duplicateOf >= 0 && entry.duplicateOf < parsed.entries.size()
-                ? parsed.entries[entry.duplicateOf].line
-                : 0;
-            r.message =
-                tr("Repeats %1 from line %2 of this batch").arg(entry.username).arg(firstLine);
+            if (entry.duplicateOf >= 0 && entry.duplicateOf < parsed.entries.size())
+                r.message = duplicateMessage(entry.username, firstPosition + entry.duplicateOf);
+            else
+                r.message = outcomeMessage(Outcome::DuplicateInBatch, entry.username);
             break;
         }
         case BulkEntry::Status::Valid:
@@ -342,7 +351,7 @@ void RequestService::markEarlierDuplicates(
             continue;
         }
         r.outcome = Outcome::DuplicateInBatch;
-        r.message = tr("Repeats %1 from input %2 of this batch").arg(r.username).arg(it.value());
+        r.message = duplicateMessage(r.username, it.value());
     }
     leaders = kept;
 }

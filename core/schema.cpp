@@ -303,6 +303,8 @@ QStringList finishedRowsIndex(const QSqlDatabase &, bool)
         FinishedPredicate };
 }
 
+constexpr int BatchesStep = 6;
+
 // Step 3 makes one active row per username a rule; from step 5 on, active rows differing only
 // in case count as duplicates too. Both need a queue without duplicates.
 const QList<Step> &steps()
@@ -316,7 +318,7 @@ const QList<Step> &steps()
                 return QueueQuery::indexStatements(postgres);
             } },
         { 5, "usernames matched regardless of case", mixedCaseIndexes, true },
-        { 6, "batches", batchTables },
+        { BatchesStep, "batches", batchTables },
         { 7, "a notification per statement that changes the queue (PostgreSQL)",
             queueChangeNotifications },
         { 8, "an index of the finished queue rows by updated_at (the ETA's completion rate)",
@@ -459,6 +461,11 @@ QString queueChangeChannel()
 int latestVersion()
 {
     return steps().constLast().version;
+}
+
+int batchesVersion()
+{
+    return BatchesStep;
 }
 
 int currentVersion(const QSqlDatabase &db)

@@ -15,6 +15,9 @@ namespace ViralSpot::Schema {
 // The newest schema version this build knows.
 int latestVersion();
 
+// The version from which the batch tables (viralspot_batches and its items) exist.
+int batchesVersion();
+
 // PostgreSQL: the channel the queue's statement trigger (step 7) notifies, once per statement
 // that changed rows (ChangeWatcher listens to it).
 QString queueChangeChannel();

@@ -279,18 +279,16 @@ void MainWindow::rebuildQueueTabs(const DatabaseConfig &config)
     updateWatcherPause();
     m_status->followUpdates(m_watcher);
     Q_EMIT changeWatcherReplaced(m_watcher);
-    // One refresh interval for the queue views: the Queue tab's (its pause stops them all).
-    // The Batches tab also reloads at once when the watcher tells of a change; its own timer
-    // keeps the finished-batch check (notifications) going while the window is hidden, when
-    // the watcher is paused.
-    if (auto *browser = qobject_cast<QueueBrowserWidget *>(tabs.constFirst().second)) {
-        m_batchesTab->setAutoRefreshInterval(
-            browser->isAutoRefreshPaused() ? 0 : browser->autoRefreshInterval());
-        connect(browser, &QueueBrowserWidget::autoRefreshChanged, m_batchesTab,
-            &BatchesTab::setAutoRefreshInterval);
-    }
-    if (m_watcher)
+    // One cadence for the queue views and the Batches tab: the watcher's (the Queue tab's
+    // interval; its pause stops them all). While the window is hidden the watcher tells the
+    // views nothing but goes on checking, so that the finished-batch check (notifications)
+    // runs on a change nobody sees, and only then.
+    if (m_watcher) {
+        m_watcher->setChecksWhileHidden(true);
         connect(m_watcher, &ChangeWatcher::changed, m_batchesTab, &BatchesTab::refreshIfShown);
+        connect(m_watcher, &ChangeWatcher::changedWhileHidden, m_batchesTab->finishWatcher(),
+            &BatchFinishWatcher::check);
+    }
     connect(m_batchesTab->finishWatcher(), &BatchFinishWatcher::batchFinished, m_notifier,
         [this](const BatchFinishWatcher::Finished &batch) {
             m_notifier->notify(batch.id, BatchFormat::finishedTitle(batch.name),

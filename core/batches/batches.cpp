@@ -1162,19 +1162,23 @@ ClaimResult claimFinishedNotification(QSqlDatabase &db, const QString &id)
     return out;
 }
 
-IdList unnotifiedFinished(QSqlDatabase &db, int limit)
+IdList unnotifiedFinished(QSqlDatabase &db, int limit, const std::optional<QString> &submittedBy)
 {
     IdList out;
     QSqlQuery q(db);
     q.setForwardOnly(true);
     QSqlError error;
+    const QString bySubmitter = submittedBy ? QStringLiteral("AND submitted_by = ? ") : QString();
+    QVariantList params;
+    if (submittedBy)
+        params << *submittedBy;
     // The newest open batches that want a notification: seen done now, they are marked
     // finished here, so that a batch nobody opens is still announced.
     if (!Database::exec(q,
             BatchColumns +
-                QStringLiteral("WHERE finished_at IS NULL AND notify AND notified_at IS NULL "
-                               "ORDER BY created_at DESC LIMIT 200"),
-            {}, &error)) {
+                QStringLiteral("WHERE finished_at IS NULL AND notify AND notified_at IS NULL ") +
+                bySubmitter + QStringLiteral("ORDER BY created_at DESC LIMIT 200"),
+            params, &error)) {
         out.error = failure(db, error).error;
         return out;
     }
@@ -1198,8 +1202,9 @@ IdList unnotifiedFinished(QSqlDatabase &db, int limit)
     markFinished(db, pointers, QDateTime::currentDateTimeUtc());
     if (!Database::exec(q,
             QStringLiteral("SELECT id FROM viralspot_batches WHERE finished_at IS NOT NULL "
-                           "AND notify AND notified_at IS NULL ORDER BY finished_at LIMIT ?"),
-            { qMax(1, limit) }, &error)) {
+                           "AND notify AND notified_at IS NULL ") +
+                bySubmitter + QStringLiteral("ORDER BY finished_at LIMIT ?"),
+            params + QVariantList { qMax(1, limit) }, &error)) {
         out.error = failure(db, error).error;
         return out;
     }

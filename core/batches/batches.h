@@ -251,14 +251,17 @@ struct ClaimResult
 };
 ClaimResult claimFinishedNotification(QSqlDatabase &db, const QString &id);
 
-// Finished batches with notify on, not yet notified (for the window's check after a change).
+// Finished batches with notify on, not yet notified (for the window's check after a change),
+// oldest finished first. With `submittedBy`, only that submitter's (the window: its OS user's),
+// filtered in the queries, so that other people's unclaimed batches never crowd them out.
 struct IdList
 {
     bool ok = false;
     QString error;
     QStringList ids;
 };
-IdList unnotifiedFinished(QSqlDatabase &db, int limit = 20);
+IdList unnotifiedFinished(
+    QSqlDatabase &db, int limit = 20, const std::optional<QString> &submittedBy = std::nullopt);
 
 } // namespace Batches
 } // namespace ViralSpot

@@ -105,8 +105,8 @@
 <context>
     <name>Outcome</name>
     <message>
-        <source>Repeats an earlier line of this batch</source>
-        <translation>Wiederholt eine frühere Zeile dieses Stapels</translation>
+        <source>Repeats an earlier input of this batch</source>
+        <translation>Wiederholt eine frühere Eingabe dieses Stapels</translation>
     </message>
     <message>
         <source>Invalid input</source>
@@ -653,10 +653,6 @@ Exit-Status: 0 erledigt, 1 doppelte aktive Zeilen blockieren einen Schritt (zuer
     <message>
         <source>The database failed: %1</source>
         <translation>Die Datenbank ist fehlgeschlagen: %1</translation>
-    </message>
-    <message>
-        <source>Repeats %1 from line %2 of this batch</source>
-        <translation>Wiederholt %1 aus Zeile %2 dieses Stapels</translation>
     </message>
     <message>
         <source>Refused a value that could not be sent safely.</source>

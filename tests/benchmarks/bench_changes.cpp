@@ -2,9 +2,11 @@
 // ChangeWatcher::changed() (the signal the window's queue views refresh on). Median and p99
 // over N changes, each committed at a random moment at least an interval after the last
 // changed() (so that the coalescing never holds one back and a poll's phase is random).
-//   bench_changes --database URL [--changes 1000] [--interval-ms 1000] [--poll]
+//   bench_changes --database URL [--changes 1000] [--interval-ms 1000] [--poll] [--idle-ms N]
 // PostgreSQL pushes (LISTEN/NOTIFY); --poll forces polling as through a transaction pooler
-// (pool_mode=transaction). SQLite always polls (PRAGMA data_version).
+// (pool_mode=transaction; give the pooler's URL to go through one). SQLite always polls
+// (PRAGMA data_version). --idle-ms first counts the changed() told while nothing is written
+// for that long (each one a re-read of the views for nothing).
 
 #include "core/changes/changewatcher.h"
 #include "core/database.h"
@@ -66,6 +68,9 @@ int main(int argc, char **argv)
         QStringLiteral("ms"), QStringLiteral("1000") });
     parser.addOption({ QStringLiteral("poll"),
         QStringLiteral("PostgreSQL: poll as through a transaction pooler.") });
+    parser.addOption({ QStringLiteral("idle-ms"),
+        QStringLiteral("First count changed() over this long with no writes."),
+        QStringLiteral("ms"), QStringLiteral("0") });
     parser.process(app);
 
     const ValueResult<DatabaseConfig> parsed =
@@ -79,6 +84,7 @@ int main(int argc, char **argv)
         config.setOption(QStringLiteral("pool_mode"), QStringLiteral("transaction"));
     const int changes = parser.value(QStringLiteral("changes")).toInt();
     const int interval = parser.value(QStringLiteral("interval-ms")).toInt();
+    const int idleMs = parser.value(QStringLiteral("idle-ms")).toInt();
 
     // The writer: another connection, as a worker or another instance would be.
     const ValueResult<QSqlDatabase> opened = Database::open(config, QStringLiteral("bench_writer"));
@@ -109,6 +115,17 @@ int main(int argc, char **argv)
         return 1;
     }
     wait(interval * 2);
+
+    if (idleMs > 0) {
+        int told = 0;
+        const int checksBefore = watcher.checksRun();
+        const QMetaObject::Connection counting =
+            QObject::connect(&watcher, &ChangeWatcher::changed, &app, [&told] { ++told; });
+        wait(idleMs);
+        QObject::disconnect(counting);
+        std::printf("idle %d ms: %d changed() (views read again), %d checks\n", idleMs, told,
+            watcher.checksRun() - checksBefore);
+    }
 
     QList<double> latencies;
     int missed = 0;

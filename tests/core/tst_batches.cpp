@@ -15,6 +15,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QSqlRecord>
@@ -40,6 +41,7 @@ private Q_SLOTS:
     void liveStateFollowsTheWorker();
     void finishedOnceAndNotificationClaimedOnce();
     void notificationClaimRaceBetweenConnections();
+    void unnotifiedFinishedFiltersBySubmitter();
     void etaUnknownWithoutCompletions();
     void etaWithinTwentyPercentAtASteadyRate();
     void actionsPreviewApplyAndAudit();
@@ -54,6 +56,10 @@ private:
     QString queueIdOf(const QString &username, const QString &statusIn = {});
     int activeRows(const QString &username);
     QList<BatchItem> allItems(const QString &batchId);
+    // A batch row without items (so done) by `submitter`; finished at `finishedAt` (null: not
+    // marked finished yet).
+    QString insertBatch(
+        const QString &submitter, const QDateTime &createdAt, const QDateTime &finishedAt = {});
 
     std::unique_ptr<TemporaryDatabase> m_db;
 };
@@ -151,7 +157,7 @@ void TestBatches::mixedOutcomesAreRecordedWithTheirRows()
     QCOMPARE(items[3].message, results[3].message);
     QCOMPARE(items[3].state, ItemState::NotQueued);
     QCOMPARE(items[4].state, ItemState::NotQueued);
-    QVERIFY2(items[4].message.contains(QLatin1String("line 1")), qPrintable(items[4].message));
+    QCOMPARE(items[4].message, QStringLiteral("Repeats newone from input 1 of this batch"));
     QCOMPARE(items[5].username, QStringLiteral("second_new"));
     QCOMPARE(items[5].queueId, results[5].queueId);
     QCOMPARE(items[0].state, ItemState::Waiting);
@@ -394,6 +400,66 @@ void TestBatches::notificationClaimRaceBetweenConnections()
     QVERIFY2(errors[0].isEmpty() && errors[1].isEmpty(), qPrintable(errors[0] + errors[1]));
     for (int i = 0; i < Count; ++i)
         QVERIFY2(claimed[0][i] != claimed[1][i], qPrintable(QString::number(i)));
+}
+
+QString TestBatches::insertBatch(
+    const QString &submitter, const QDateTime &createdAt, const QDateTime &finishedAt)
+{
+    const QString id = Ids::uuidV7();
+    const bool ok = m_db->exec(
+        QStringLiteral("INSERT INTO viralspot_batches (id, name, submitted_by, created_at, "
+                       "finished_at, notify) VALUES ('%1', 'b', '%2', '%3', %4, TRUE)")
+            .arg(id, submitter, createdAt.toString(Qt::ISODateWithMs),
+                finishedAt.isValid()
+                    ? QStringLiteral("'%1'").arg(finishedAt.toString(Qt::ISODateWithMs))
+                    : QStringLiteral("NULL")));
+    return ok ? id : QString();
+}
+
+void TestBatches::unnotifiedFinishedFiltersBySubmitter()
+{
+    // A colleague's 330 unclaimed batches: 120 finished long ago, 210 done but not yet marked
+    // finished, all of those newer than mine. Unfiltered, both of the function's reads (the
+    // newest 200 open ones, then the oldest finished) see only theirs; filtered by submitter,
+    // mine come, and nobody else's is touched.
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (int i = 0; i < 120; ++i)
+        QVERIFY(!insertBatch(
+            QStringLiteral("colleague"), now.addSecs(-3600 + i), now.addSecs(-3000 + i))
+                     .isEmpty());
+    for (int i = 0; i < 210; ++i)
+        QVERIFY(!insertBatch(QStringLiteral("colleague"), now.addSecs(-600 + i)).isEmpty());
+    const QString mineFinished =
+        insertBatch(QStringLiteral("me"), now.addSecs(-1800), now.addSecs(-60));
+    const QString mineOpen = insertBatch(QStringLiteral("me"), now.addSecs(-1700));
+    QVERIFY(!mineFinished.isEmpty() && !mineOpen.isEmpty());
+    const auto colleaguesOpen = [this] {
+        return m_db
+            ->scalar(QStringLiteral("SELECT COUNT(*) FROM viralspot_batches WHERE "
+                                    "submitted_by = 'colleague' AND finished_at IS NULL"))
+            .toInt();
+    };
+
+    QSqlDatabase db = m_db->connection();
+    const Batches::IdList mine = Batches::unnotifiedFinished(db, 100, QStringLiteral("me"));
+    QVERIFY2(mine.ok, qPrintable(mine.error));
+    // Both: the open one was seen done and marked finished by this very call.
+    QCOMPARE(QSet<QString>(mine.ids.cbegin(), mine.ids.cend()),
+        (QSet<QString> { mineFinished, mineOpen }));
+    QCOMPARE(mine.ids.constFirst(), mineFinished); // oldest finished first
+    QCOMPARE(colleaguesOpen(), 210);
+    // A submitter with nothing: an empty answer, not an error.
+    const Batches::IdList nobody = Batches::unnotifiedFinished(db, 100, QStringLiteral("nobody"));
+    QVERIFY(nobody.ok);
+    QVERIFY(nobody.ids.isEmpty());
+
+    // Unfiltered, as the window used to ask: the colleague's hundred come first.
+    const Batches::IdList everyone = Batches::unnotifiedFinished(db, 100);
+    QVERIFY2(everyone.ok, qPrintable(everyone.error));
+    QCOMPARE(everyone.ids.size(), 100);
+    QVERIFY(!everyone.ids.contains(mineFinished));
+    QVERIFY(!everyone.ids.contains(mineOpen));
+    QCOMPARE(colleaguesOpen(), 10); // it marked the newest 200 open ones finished
 }
 
 void TestBatches::etaUnknownWithoutCompletions()
@@ -683,11 +749,15 @@ void TestBatches::streamedAppendFindsDuplicatesOfEarlierChunks()
     second.chunkSize = 1;
     const QList<RequestResult> b = service.requestBulk(
         BulkParser::parse(u"st2\nst4\nst4\nst1\n"), QStringLiteral("frontend"), second);
+    // Every repeat names the input it repeats by its number in the batch, in the same words,
+    // whether it was in an earlier piece (b[0], b[3]) or in this one (b[2]).
     QCOMPARE(b[0].outcome, Outcome::DuplicateInBatch);
-    QVERIFY2(b[0].message.contains(QLatin1String("input 2")), qPrintable(b[0].message));
+    QCOMPARE(b[0].message, QStringLiteral("Repeats st2 from input 2 of this batch"));
     QCOMPARE(b[1].outcome, Outcome::Queued);
     QCOMPARE(b[2].outcome, Outcome::DuplicateInBatch);
+    QCOMPARE(b[2].message, QStringLiteral("Repeats st4 from input 5 of this batch"));
     QCOMPARE(b[3].outcome, Outcome::DuplicateInBatch);
+    QCOMPARE(b[3].message, QStringLiteral("Repeats st1 from input 1 of this batch"));
     const QList<BatchItem> items = allItems(first.record->id);
     QCOMPARE(items.size(), 7);
     for (int i = 0; i < 7; ++i)

@@ -1,9 +1,11 @@
 // PostgreSQL's side of the live updates: the queue's statement trigger (Schema step 7) sends one
 // notification per statement, never per row, counted by a LISTEN connection of the test's own;
 // and ChangeWatcher falls back to polling when its connection is killed
-// (pg_terminate_backend from another connection) and returns to push when it is back.
+// (pg_terminate_backend from another connection) and returns to push when it is back; turned
+// off, it stops listening (UNLISTEN) and listens again when turned on.
 #include "core/changes/changewatcher.h"
 #include "core/database.h"
+#include "core/databaseclient.h"
 #include "core/databasethread.h"
 #include "core/schema.h"
 #include "tests/support/testdatabase.h"
@@ -29,12 +31,15 @@ private Q_SLOTS:
     void oneNotificationPerStatement();
     void fallsBackToPollingAndReturnsToPush();
     void transactionPoolerOnlyPolls();
+    void offStopsListeningAndOnListensAgain();
 
 private:
     // Notifications on the queue's channel seen by the test's listening connection, after the
     // statement and a pause for any late ones.
     int notificationsFor(const QString &sql);
     int killOtherSessions();
+    // pg_listening_channels() of the session `thread` runs its jobs on (null when it fails).
+    static std::optional<QStringList> listening(const std::shared_ptr<DatabaseThread> &thread);
     bool admin(const QString &sql);
 
     std::unique_ptr<Test::TemporaryDatabase> m_db;
@@ -240,7 +245,14 @@ void TestChangeNotifications::transactionPoolerOnlyPolls()
     QSignalSpy modes(&watcher, &ChangeWatcher::modeChanged);
     QSignalSpy changed(&watcher, &ChangeWatcher::changed);
     watcher.setInterval(100);
-    QTRY_VERIFY_WITH_TIMEOUT(changed.size() >= 3, 5000); // every interval: no cheap check
+    QTRY_VERIFY_WITH_TIMEOUT(
+        watcher.mode() == ChangeWatcher::Mode::Poll && watcher.checksRun() >= 3, 5000);
+    // Its cheap check (the server's snapshot) tells a commit by another connection.
+    QTest::qWait(200);
+    changed.clear();
+    QVERIFY(m_db->seedQueue(
+        QStringLiteral("pooled_change"), QStringLiteral("PENDING"), QStringLiteral("LOW")));
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() >= 1, 5000);
     QCOMPARE(watcher.mode(), ChangeWatcher::Mode::Poll);
     for (const QList<QVariant> &mode : std::as_const(modes))
         QVERIFY(mode.at(0).value<ChangeWatcher::Mode>() != ChangeWatcher::Mode::Push);
@@ -249,6 +261,77 @@ void TestChangeNotifications::transactionPoolerOnlyPolls()
                                          "current_database() AND query ILIKE 'LISTEN%'"))
                  .toInt(),
         0);
+}
+
+std::optional<QStringList> TestChangeNotifications::listening(
+    const std::shared_ptr<DatabaseThread> &thread)
+{
+    DatabaseClient client(thread);
+    std::optional<QStringList> channels;
+    bool answered = false;
+    client.post(
+        [](QSqlDatabase &db) {
+            std::optional<QStringList> out;
+            QSqlQuery q(db);
+            if (!db.isOpen() || !q.exec(QStringLiteral("SELECT pg_listening_channels()")))
+                return out;
+            out.emplace();
+            while (q.next())
+                out->append(q.value(0).toString());
+            return out;
+        },
+        [&](const std::optional<QStringList> &result) {
+            channels = result;
+            answered = true;
+        });
+    if (!QTest::qWaitFor([&] { return answered; }, 10000))
+        return std::nullopt;
+    return channels;
+}
+
+void TestChangeNotifications::offStopsListeningAndOnListensAgain()
+{
+    auto thread = std::make_shared<DatabaseThread>(m_db->config(), QStringLiteral("toggled"));
+    ChangeWatcher watcher(thread);
+    QSignalSpy changed(&watcher, &ChangeWatcher::changed);
+    watcher.setInterval(100);
+    QTRY_COMPARE_WITH_TIMEOUT(watcher.mode(), ChangeWatcher::Mode::Push, 10000);
+    const QStringList channel { ChangeWatcher::channel() };
+    QCOMPARE(listening(thread), std::optional<QStringList>(channel));
+    const int opened = thread->connectionsOpened();
+
+    // Off: the session stops listening (the server keeps no notifications for it), and a
+    // change meanwhile tells nothing.
+    watcher.setInterval(0);
+    QCOMPARE(watcher.mode(), ChangeWatcher::Mode::Off);
+    QCOMPARE(listening(thread), std::optional<QStringList>(QStringList()));
+    QTest::qWait(300);
+    changed.clear();
+    QVERIFY(m_db->seedQueue(
+        QStringLiteral("while_off"), QStringLiteral("PENDING"), QStringLiteral("LOW")));
+    QTest::qWait(500);
+    QCOMPARE(changed.size(), 0);
+
+    // On again: listening again on the same session, what changed while off told once, and
+    // changes pushed again.
+    watcher.setInterval(100);
+    QTRY_COMPARE_WITH_TIMEOUT(watcher.mode(), ChangeWatcher::Mode::Push, 10000);
+    QCOMPARE(listening(thread), std::optional<QStringList>(channel));
+    QCOMPARE(thread->connectionsOpened(), opened);
+    QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 1, 5000);
+    QTest::qWait(300);
+    changed.clear();
+    QVERIFY(m_db->seedQueue(
+        QStringLiteral("after_on"), QStringLiteral("PENDING"), QStringLiteral("LOW")));
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() >= 1, 5000);
+
+    // Off and on again at once, while a check (which may LISTEN) is on its way: it ends
+    // listening, in push mode.
+    watcher.setInterval(0);
+    watcher.setInterval(100);
+    QTRY_COMPARE_WITH_TIMEOUT(watcher.mode(), ChangeWatcher::Mode::Push, 10000);
+    QTest::qWait(300);
+    QCOMPARE(listening(thread), std::optional<QStringList>(channel));
 }
 
 QTEST_GUILESS_MAIN(TestChangeNotifications)

@@ -374,7 +374,9 @@ void TestRequestService::batchMixesAllOutcomesInOrder()
     QCOMPARE(results[0].line, 1);
     QCOMPARE(results[3].line, 2);
     QCOMPARE(results[6].line, 5);
-    QVERIFY(results[4].message.contains(QLatin1String("line 1")));
+    // A repeat names the input it repeats by its number (waits: the third input, on line 2).
+    QCOMPARE(results[4].message, QStringLiteral("Repeats new_one from input 1 of this batch"));
+    QCOMPARE(results[6].message, QStringLiteral("Repeats waits from input 3 of this batch"));
     QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 3);
     QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE source = 'bulk'")), 2);
     QCOMPARE(str(QStringLiteral("SELECT priority FROM queue WHERE username = 'waits'")),

@@ -5,7 +5,10 @@
 // items export as CSV, the search finds batches by name, a single request joins the day's batch.
 
 #include "core/batches/batches.h"
+#include "core/changes/changewatcher.h"
+#include "core/ids.h"
 #include "core/requestservice.h"
+#include "core/schema.h"
 #include "tests/support/simworker.h"
 #include "tests/support/testdatabase.h"
 #include "tests/ui/uitesthelpers.h"
@@ -21,10 +24,12 @@
 #include "ui/notifications/notificationbanner.h"
 
 #include <QAbstractItemModelTester>
+#include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTabWidget>
@@ -53,6 +58,9 @@ private Q_SLOTS:
     void exportWritesTheItems();
     void searchFindsByName();
     void singleRequestJoinsTheDayBatch();
+    void othersUnclaimedBatchesDoNotCrowdOutMine();
+    void finishCheckBeforeTheSchemaIsQuiet();
+    void notifiesWhileTheWindowIsHidden();
 
 private:
     void openWindow();
@@ -63,6 +71,9 @@ private:
     void refreshAndWait();
     const BatchSummary *row(const QString &id);
     int count(const QString &sql) { return m_db->scalar(sql).toInt(); }
+    // A finished, unclaimed batch row without items in `db`.
+    static QString insertFinishedBatch(
+        Test::TemporaryDatabase &db, const QString &submitter, const QDateTime &finishedAt);
 
     std::unique_ptr<Test::TemporaryDatabase> m_db;
     std::unique_ptr<MainWindow> m_window;
@@ -403,6 +414,114 @@ void TestBatchesTab::singleRequestJoinsTheDayBatch()
     const BatchSummary *b = tab->model()->batchAt(0);
     QCOMPARE(b->counts.total, 2);
     QCOMPARE(b->submittedBy, AuditLog::currentOsUser());
+}
+
+QString TestBatchesTab::insertFinishedBatch(
+    Test::TemporaryDatabase &db, const QString &submitter, const QDateTime &finishedAt)
+{
+    const QString id = Ids::uuidV7();
+    const QString at = finishedAt.toString(Qt::ISODateWithMs);
+    return db.exec(QStringLiteral("INSERT INTO viralspot_batches (id, name, submitted_by, "
+                                  "created_at, finished_at, notify) VALUES ('%1', '%2 batch', "
+                                  "'%2', '%3', '%3', TRUE)")
+                       .arg(id, submitter, at))
+        ? id
+        : QString();
+}
+
+void TestBatchesTab::othersUnclaimedBatchesDoNotCrowdOutMine()
+{
+    // A colleague's 120 finished batches nobody has claimed yet (their window is closed),
+    // older than mine: the window's check (100 at a time) still finds and announces mine.
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (int i = 0; i < 120; ++i)
+        QVERIFY(!insertFinishedBatch(*m_db, QStringLiteral("colleague"), now.addSecs(-3600 + i))
+                     .isEmpty());
+    const QString mine = insertFinishedBatch(*m_db, AuditLog::currentOsUser(), now);
+    QVERIFY(!mine.isEmpty());
+    Ui::BatchFinishWatcher *watcher = batchesTab()->finishWatcher();
+    QSignalSpy finished(watcher, &Ui::BatchFinishWatcher::batchFinished);
+    refreshAndWait();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+    QCOMPARE(finished.constFirst().constFirst().value<Ui::BatchFinishWatcher::Finished>().id, mine);
+    // Theirs are left for their windows.
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM viralspot_batches WHERE submitted_by = "
+                                  "'colleague' AND notified_at IS NULL")),
+        120);
+}
+
+void TestBatchesTab::finishCheckBeforeTheSchemaIsQuiet()
+{
+    // A window's first connection to a new database: the finished-batch check may run on the
+    // queue tabs' thread before the request thread has migrated. It says nothing then (no
+    // "relation viralspot_batches does not exist"), and works once the schema is there.
+    QTest::failOnWarning(QRegularExpression(QStringLiteral("finished batches|viralspot_batches")));
+    Test::TemporaryDatabase fresh;
+    QVERIFY2(fresh.isValid(), qPrintable(fresh.error()));
+    const auto thread = std::make_shared<DatabaseThread>(fresh.config(), QStringLiteral("tst-new"));
+    Ui::BatchFinishWatcher watcher(thread, AuditLog::currentOsUser());
+    QSignalSpy checked(&watcher, &Ui::BatchFinishWatcher::checked);
+    QSignalSpy finished(&watcher, &Ui::BatchFinishWatcher::batchFinished);
+    watcher.check();
+    QTRY_COMPARE_WITH_TIMEOUT(checked.count(), 1, 10000);
+    QVERIFY(!watcher.schemaReady());
+
+    QSqlDatabase db = fresh.connection();
+    const Schema::MigrationResult migrated = Schema::migrate(db);
+    QVERIFY2(migrated.ok, qPrintable(migrated.error));
+    const QString mine =
+        insertFinishedBatch(fresh, AuditLog::currentOsUser(), QDateTime::currentDateTimeUtc());
+    QVERIFY(!mine.isEmpty());
+    watcher.check();
+    QTRY_COMPARE_WITH_TIMEOUT(checked.count(), 2, 10000);
+    QVERIFY(watcher.schemaReady());
+    QCOMPARE(finished.count(), 1);
+
+    // And the whole window on a new database logs no such warning either.
+    m_window.reset();
+    Test::TemporaryDatabase another;
+    QVERIFY2(another.isValid(), qPrintable(another.error()));
+    Ui::MainWindowOptions options;
+    options.databaseUrl = another.url();
+    m_window = std::make_unique<MainWindow>(options);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    QTRY_VERIFY_WITH_TIMEOUT(Test::database(m_window)->isConnected(), 20000);
+    refreshAndWait();
+    QVERIFY(batchesTab()->finishWatcher()->schemaReady());
+    m_window.reset();
+}
+
+void TestBatchesTab::notifiesWhileTheWindowIsHidden()
+{
+    // The Batches tab has no timer of its own: the change watcher's checks go on while the
+    // window is hidden (the views are told nothing), and a change they see runs the
+    // finished-batch check, so the notification still comes.
+    const QString id = submit(QStringLiteral("while away"), QStringLiteral("away_one"));
+    QVERIFY(!id.isEmpty());
+    auto *choice = m_window->findChild<QComboBox *>(QStringLiteral("refreshInterval"));
+    QVERIFY(choice);
+    choice->setCurrentIndex(choice->findData(1));
+    ChangeWatcher *watcher = m_window->changeWatcher();
+    QVERIFY(watcher);
+    QCOMPARE(watcher->interval(), 1000);
+    QVERIFY(watcher->checksWhileHidden());
+    auto *notifier = m_window->findChild<Ui::DesktopNotifier *>(QStringLiteral("desktopNotifier"));
+    QCOMPARE(notifier->shown().size(), 0);
+
+    m_window->hide();
+    QVERIFY(watcher->isPaused());
+    QTest::qWait(300);
+    QSignalSpy told(watcher, &ChangeWatcher::changed);
+    QSignalSpy listRead(batchesTab()->model(), &BatchListModel::loaded);
+    Test::SimWorker worker(m_db->connection());
+    const Test::SimWorker::Claimed row = worker.claim();
+    QVERIFY2(row.ok && !row.id.isEmpty(), qPrintable(worker.lastError()));
+    QVERIFY(worker.complete(row.id));
+    QTRY_COMPARE_WITH_TIMEOUT(notifier->shown().size(), 1, 15000);
+    QCOMPARE(notifier->shown().constFirst().key, id);
+    QCOMPARE(told.size(), 0); // the views were told nothing
+    QCOMPARE(listRead.size(), 0); // and read nothing
 }
 
 QTEST_MAIN(TestBatchesTab)

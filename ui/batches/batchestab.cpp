@@ -60,7 +60,6 @@ BatchesTab::BatchesTab(
     , m_model(new BatchListModel(database, this))
     , m_watcher(new BatchFinishWatcher(database, AuditLog::currentOsUser(), this))
     , m_searchTimer(new QTimer(this))
-    , m_refreshTimer(new QTimer(this))
 {
     setObjectName(QStringLiteral("batchesTab"));
     m_stack = new QStackedWidget(this);
@@ -145,24 +144,12 @@ BatchesTab::BatchesTab(
         m_searchTimer->stop();
         m_model->setSearch(m_search->text().trimmed());
     });
-    connect(m_refreshTimer, &QTimer::timeout, this, &BatchesTab::refreshIfShown);
-    setAutoRefreshInterval(10);
     updateCountLabel();
 }
 
 bool BatchesTab::isPageShown() const
 {
     return m_stack->currentWidget() == m_page;
-}
-
-void BatchesTab::setAutoRefreshInterval(int seconds)
-{
-    m_intervalSeconds = qMax(0, seconds);
-    if (m_intervalSeconds == 0) {
-        m_refreshTimer->stop();
-        return;
-    }
-    m_refreshTimer->start(m_intervalSeconds * 1000);
 }
 
 void BatchesTab::refresh()

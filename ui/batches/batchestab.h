@@ -21,10 +21,12 @@ class BatchPage;
 class Settings;
 
 // The Batches tab: every batch, newest first, with a name search, a progress bar per batch
-// and its ETA; a batch's page (BatchPage) opens on double-click or Enter. Refreshes when shown,
-// on the queue tab's auto-refresh interval, and when refresh() is called (the change watcher);
-// the finished-batch check (notifications) runs on the same timer even while the tab is not
-// shown. Every read runs on the queue tabs' shared database thread.
+// and its ETA; a batch's page (BatchPage) opens on double-click or Enter. Refreshes when shown
+// and when refresh() is called; the window calls refreshIfShown() when the change watcher says
+// the queue changed (at its interval: nothing is read while nothing changes), and lets the
+// watcher go on checking while the window is hidden, so that the finished-batch check
+// (finishWatcher(): the notifications) still runs on a change nobody sees. Every read runs on
+// the queue tabs' shared database thread.
 class BatchesTab final : public QWidget
 {
     Q_OBJECT
@@ -39,10 +41,6 @@ public:
     BatchPage *page() const { return m_page; }
     BatchFinishWatcher *finishWatcher() const { return m_watcher; }
     bool isPageShown() const;
-
-    // Seconds between refreshes; 0 = off (the Queue tab's auto-refresh pause).
-    void setAutoRefreshInterval(int seconds);
-    int autoRefreshInterval() const { return m_intervalSeconds; }
 
 public Q_SLOTS:
     // Reloads the list (and the open batch's page), then looks for finished batches.
@@ -72,8 +70,6 @@ private:
     QTableView *m_view = nullptr;
     BatchPage *m_page = nullptr;
     QTimer *m_searchTimer;
-    QTimer *m_refreshTimer;
-    int m_intervalSeconds = 0;
 };
 
 } // namespace ViralSpot::Ui

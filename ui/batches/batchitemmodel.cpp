@@ -131,9 +131,12 @@ void BatchItemModel::refresh()
     if (m_batchId.isEmpty())
         return;
     if (m_fetching) {
-        m_refreshAgain = true; // once the read under way is in: it may predate the change
+        // The answer on its way may have been read before what this refresh is for: read
+        // once more after it (the page reads only when told of a change).
+        m_refreshAgain = true;
         return;
     }
+    m_refreshAgain = false;
     load(int(qBound(qsizetype(PageSize), m_rows.size(), qsizetype(MaxRefreshRows))), 0, true);
 }
 
@@ -184,11 +187,11 @@ void BatchItemModel::load(int limit, int offset, bool replace)
                 m_rows = items.items;
                 endResetModel();
             }
-            Q_EMIT loaded();
             if (m_refreshAgain) {
-                m_refreshAgain = false;
-                refresh();
+                refresh(); // loaded() comes with the answer that is fresh
+                return;
             }
+            Q_EMIT loaded();
         });
 }
 

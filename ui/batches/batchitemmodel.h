@@ -76,7 +76,7 @@ private:
     QList<BatchItem> m_rows;
     qint64 m_matching = 0;
     bool m_fetching = false;
-    bool m_refreshAgain = false; // refresh() was called while a read was under way
+    bool m_refreshAgain = false; // refresh() while fetching: once more after the answer
     quint64 m_generation = 0;
 };
 

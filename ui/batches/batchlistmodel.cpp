@@ -107,8 +107,13 @@ void BatchListModel::setSearch(const QString &search)
 
 void BatchListModel::refresh()
 {
-    if (m_fetching)
-        return; // the answer on its way is as fresh
+    if (m_fetching) {
+        // The answer on its way may have been read before what this refresh is for: read
+        // once more after it (nothing else would: the list reads only when told of a change).
+        m_refreshAgain = true;
+        return;
+    }
+    m_refreshAgain = false;
     load(int(qBound(qsizetype(PageSize), m_rows.size(), qsizetype(MaxRefreshRows))), 0, true);
 }
 
@@ -173,6 +178,10 @@ void BatchListModel::load(int limit, int offset, bool replace)
                     m_rows = list.batches;
                     endResetModel();
                 }
+            }
+            if (m_refreshAgain) {
+                refresh(); // loaded() comes with the answer that is fresh
+                return;
             }
             Q_EMIT loaded();
         });

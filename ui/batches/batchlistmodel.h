@@ -74,6 +74,7 @@ private:
     qint64 m_total = 0;
     bool m_capped = false;
     bool m_fetching = false;
+    bool m_refreshAgain = false; // refresh() while fetching: once more after the answer
     bool m_lastPageFull = false;
     quint64 m_generation = 0;
     QDateTime m_loadedAt; // the "now" of the last answer (for "today" in times)
