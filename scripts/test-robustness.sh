@@ -20,8 +20,15 @@
 #   FUZZ_ARTIFACTS         where crashing inputs go (default a fresh folder under /tmp)
 #   ROBUSTNESS_PARTS       "sanitizers fuzz" (default both)
 #   CTEST_ARGS             extra ctest arguments for the sanitizer run (e.g. "-R tst_crash")
+#   ROBUSTNESS_BUILD_STATE a folder where a `--build-only` run (started earlier, in the
+#                          background) writes each build's output and exit status
+#                          (<part>.log, <part>.rc): this run waits for them instead of building.
 # With --configure-only, configures the sanitizer build folder and stops (scripts/test.sh asks
 # it which tests it has, and does not build or run those in the main build).
+# With --build-only, builds (sanitizer build, then fuzz build) and stops: scripts/test.sh runs it
+# at low priority in the background while the main suite runs, whose tests mostly wait (on
+# processes, servers, timers) and leave the cores idle. Without ROBUSTNESS_BUILD_STATE, the
+# fuzz build runs the same way, at low priority beside the sanitizer suite.
 # Each build folder is checked against the install script's `test` list
 # (scripts/check-build-deps.sh). The benchmarks are not built here: they are not run.
 set -euo pipefail
@@ -49,6 +56,88 @@ if [[ ${1:-} == --configure-only ]]; then
     exit 0
 fi
 
+# build_sanitizers, build_fuzz: one build each; run as `$0 --build-part PART` (a process of its
+# own, so that `set -e` holds inside it whoever calls it).
+# shellcheck disable=SC2317 # called as "build_$2"
+build_sanitizers() {
+    echo "== Sanitizer build (gcc, ASan + UBSan, headless)"
+    configure_asan
+    # The executables of the tests this run runs (CTEST_ARGS selects; their helpers come with
+    # them) and the program itself; not the benchmarks, which are built and kept compiling in
+    # the main build and never run under the sanitizers, nor the executables of the tests
+    # CTEST_ARGS leaves out (scripts/test.sh runs the `processes` tests in the main build).
+    local targets
+    # shellcheck disable=SC2086 # CTEST_ARGS is a list of words
+    mapfile -t targets < <("$root/scripts/test-targets.sh" "$asan_dir" ${CTEST_ARGS:-})
+    cmake --build "$asan_dir" -j"$jobs" --target viralspot-admin "${targets[@]}"
+    "$root/scripts/check-build-deps.sh" "$asan_dir" test
+}
+# shellcheck disable=SC2317 # called as "build_$2"
+build_fuzz() {
+    echo "== Fuzz targets build (clang 14, libFuzzer, ASan + UBSan)"
+    cmake -S "$root" -B "$fuzz_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 \
+        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS= -DVIRALSPOT_WERROR=ON \
+        -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
+        -DVIRALSPOT_GUI=OFF -DVIRALSPOT_HTTP=ON -DVIRALSPOT_TESTS=ON -DVIRALSPOT_FUZZ=ON \
+        >/dev/null
+    cmake --build "$fuzz_dir" -j"$jobs" --target viralspot_fuzzers
+    "$root/scripts/check-build-deps.sh" "$fuzz_dir" test
+}
+case ${1:-} in
+    --build-part)
+        "build_${2:?}"
+        exit 0
+        ;;
+    --build-only)
+        [[ -n ${ROBUSTNESS_BUILD_STATE:-} ]] || ROBUSTNESS_BUILD_STATE=$(mktemp -d)
+        for part in sanitizers fuzz; do
+            [[ " $parts " == *" $part "* ]] || continue
+            rc=0
+            "$0" --build-part "$part" >"$ROBUSTNESS_BUILD_STATE/$part.log" 2>&1 || rc=$?
+            echo "$rc" >"$ROBUSTNESS_BUILD_STATE/$part.rc"
+        done
+        exit 0
+        ;;
+esac
+
+# start_build PART: the build in the background at low priority, its output and status in
+# ROBUSTNESS_BUILD_STATE. finish_build PART: waits for it (or for the --build-only run that
+# writes the same files), prints its output and returns its status.
+declare -A build_pid
+start_build() {
+    (
+        rc=0
+        nice -n 19 "$0" --build-part "$1" >"$ROBUSTNESS_BUILD_STATE/$1.log" 2>&1 || rc=$?
+        echo "$rc" >"$ROBUSTNESS_BUILD_STATE/$1.rc"
+    ) &
+    build_pid[$1]=$!
+}
+# build PART: in the foreground.
+build() {
+    "$0" --build-part "$1"
+}
+finish_build() {
+    local waited=$SECONDS
+    if [[ -n ${build_pid[$1]:-} ]]; then
+        wait "${build_pid[$1]}" || true
+    fi
+    while [[ ! -f $ROBUSTNESS_BUILD_STATE/$1.rc ]]; do
+        if ((SECONDS - waited > 3600)); then
+            echo "the $1 build did not end within an hour" >&2
+            return 1
+        fi
+        sleep 1
+    done
+    cat "$ROBUSTNESS_BUILD_STATE/$1.log"
+    echo "-- $1 build waited for: $((SECONDS - waited)) s"
+    return "$(cat "$ROBUSTNESS_BUILD_STATE/$1.rc")"
+}
+build_state_is_ours=false
+if [[ -z ${ROBUSTNESS_BUILD_STATE:-} ]]; then
+    ROBUSTNESS_BUILD_STATE=$(mktemp -d /tmp/viralspot-robustness-build.XXXXXX)
+    build_state_is_ours=true
+fi
+
 if [[ " $parts " == *" sanitizers "* && -z ${VIRALSPOT_TEST_PG_URL:-} ]]; then
     # shellcheck source=scripts/pg-throwaway.sh
     source "$root/scripts/pg-throwaway.sh"
@@ -70,16 +159,16 @@ sanitizer_report='ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|ER
 status=0
 
 if [[ " $parts " == *" sanitizers "* ]]; then
-    echo "== Sanitizer build (gcc, ASan + UBSan, headless)"
-    configure_asan
-    # The executables of the tests this run runs (CTEST_ARGS selects; their helpers come with
-    # them) and the program itself; not the benchmarks, which are built and kept compiling in
-    # the main build and never run under the sanitizers, nor the executables of the tests
-    # CTEST_ARGS leaves out (scripts/test.sh runs the `processes` tests in the main build).
-    # shellcheck disable=SC2086 # CTEST_ARGS is a list of words
-    mapfile -t targets < <("$root/scripts/test-targets.sh" "$asan_dir" ${CTEST_ARGS:-})
-    cmake --build "$asan_dir" -j"$jobs" --target viralspot-admin "${targets[@]}"
-    "$root/scripts/check-build-deps.sh" "$asan_dir" test || status=1
+    if $build_state_is_ours; then
+        build sanitizers || status=1
+    else
+        finish_build sanitizers || status=1
+    fi
+    # The fuzz build beside the sanitizer suite, at low priority (unless a --build-only run
+    # does it already).
+    if $build_state_is_ours && [[ " $parts " == *" fuzz "* ]]; then
+        start_build fuzz
+    fi
 
     echo "== Whole CTest suite under the sanitizers (SQLite and PostgreSQL)"
     # shellcheck disable=SC2086 # CTEST_ARGS is a list of words
@@ -95,15 +184,17 @@ fi
 
 if [[ " $parts " == *" fuzz "* ]]; then
     fuzz_started=$SECONDS
+    fuzz_built=0
+    if $build_state_is_ours && [[ " $parts " != *" sanitizers "* ]]; then
+        build fuzz || fuzz_built=$?
+    else
+        finish_build fuzz || fuzz_built=$?
+    fi
+    if ((fuzz_built != 0)); then
+        echo "the fuzz build failed: the fuzz targets are not run" >&2
+        status=1
+    fi
     echo "== Fuzz targets (clang 14, libFuzzer, ASan + UBSan)"
-    cmake -S "$root" -B "$fuzz_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++-14 \
-        -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS= -DVIRALSPOT_WERROR=ON \
-        -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
-        -DVIRALSPOT_GUI=OFF -DVIRALSPOT_HTTP=ON -DVIRALSPOT_TESTS=ON -DVIRALSPOT_FUZZ=ON \
-        >/dev/null
-    cmake --build "$fuzz_dir" -j"$jobs" --target viralspot_fuzzers
-    "$root/scripts/check-build-deps.sh" "$fuzz_dir" test || status=1
-
     artifacts=${FUZZ_ARTIFACTS:-$(mktemp -d /tmp/viralspot-fuzz-artifacts.XXXXXX)}
     mkdir -p "$artifacts"
     # run_fuzzer TARGET: one libFuzzer run; its exit status goes to $artifacts/TARGET.rc.
@@ -123,6 +214,7 @@ if [[ " $parts " == *" fuzz "* ]]; then
     # Each fuzzer is one process on one core: as many run side by side as there are cores,
     # each for its full FUZZ_SECONDS.
     targets=(fuzz_username fuzz_bulkparser fuzz_databaseconfig fuzz_http_request)
+    ((fuzz_built == 0)) || targets=()
     running=0
     for target in "${targets[@]}"; do
         if ((running >= jobs)); then

@@ -13,7 +13,9 @@
 #     `processes`: hundreds of process starts that test no memory handling) here;
 #  5. the robustness suite (scripts/test-robustness.sh): a headless build (no Qt Widgets, which
 #     proves the layering) with AddressSanitizer + UndefinedBehaviorSanitizer running its whole
-#     suite, then the fuzz targets for a bounded time; both builds' packages checked too;
+#     suite, then the fuzz targets for a bounded time; both builds' packages checked too. Its
+#     two builds start at low priority in the background as soon as the main build is done, on
+#     the cores the main suite's waiting tests leave idle;
 #  6. the Debian package (scripts/test-package.sh): built, validated, installed, run, removed;
 # and stops the PgBouncers and the PostgreSQL server whatever happens.
 # TEST_PARTS selects parts: "main robustness package" (default all). Without "robustness", the
@@ -94,12 +96,31 @@ if [[ $parts == *main* || $parts == *package* ]]; then
     "$root/scripts/check-build-deps.sh" "$build_dir" build
 fi
 
+# The robustness builds (sanitizer, then fuzz) start now, at low priority, in the background:
+# the main suite's tests mostly wait (on processes, servers, timers), and these builds take the
+# cores the tests leave idle. scripts/test-robustness.sh waits for them (ROBUSTNESS_BUILD_STATE).
+robustness_builds=
+if $split; then
+    ROBUSTNESS_BUILD_STATE=$(mktemp -d /tmp/viralspot-robustness-build.XXXXXX)
+    export ROBUSTNESS_BUILD_STATE
+    echo "== Robustness builds in the background (nice 19; output in $ROBUSTNESS_BUILD_STATE)"
+    # Its own process group (setsid), so that the whole build stops if this script ends first.
+    setsid nice -n 19 "$root/scripts/test-robustness.sh" --build-only \
+        >"$ROBUSTNESS_BUILD_STATE/build-only.log" 2>&1 &
+    robustness_builds=$!
+fi
+stop_robustness_builds() {
+    if [[ -n $robustness_builds ]] && kill -0 "$robustness_builds" 2>/dev/null; then
+        kill -- -"$robustness_builds" 2>/dev/null || true
+    fi
+}
+
 echo "== Throwaway PostgreSQL and PgBouncers in front of it (transaction and session mode)"
 # shellcheck source=scripts/pg-throwaway.sh
 source "$root/scripts/pg-throwaway.sh"
 # shellcheck source=scripts/pgbouncer-throwaway.sh
 source "$root/scripts/pgbouncer-throwaway.sh"
-trap 'pgbouncer_throwaway_stop; pg_throwaway_stop' EXIT
+trap 'stop_robustness_builds; pgbouncer_throwaway_stop; pg_throwaway_stop' EXIT
 pg_throwaway_start
 pgbouncer_throwaway_start
 export VIRALSPOT_TEST_PG_URL
