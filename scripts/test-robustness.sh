@@ -49,6 +49,7 @@ configure_asan() {
     cmake -S "$root" -B "$asan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
         -DVIRALSPOT_WERROR=ON -DVIRALSPOT_SANITIZE=ON -DVIRALSPOT_GUI=OFF -DVIRALSPOT_TESTS=ON \
+        -DVIRALSPOT_UNITY=ON \
         >/dev/null
 }
 if [[ ${1:-} == --configure-only ]]; then
@@ -79,6 +80,7 @@ build_fuzz() {
         -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS= -DVIRALSPOT_WERROR=ON \
         -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -gline-tables-only -DNDEBUG" \
         -DVIRALSPOT_GUI=OFF -DVIRALSPOT_HTTP=ON -DVIRALSPOT_TESTS=ON -DVIRALSPOT_FUZZ=ON \
+        -DVIRALSPOT_UNITY=ON \
         >/dev/null
     cmake --build "$fuzz_dir" -j"$jobs" --target viralspot_fuzzers
     "$root/scripts/check-build-deps.sh" "$fuzz_dir" test
@@ -151,7 +153,11 @@ export VIRALSPOT_TEST_PG_URL=${VIRALSPOT_TEST_PG_URL:-}
 export QT_QPA_PLATFORM=offscreen
 
 # Sanitizer settings for every process of the run (tests and the app they start).
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+# A 64 MB quarantine of freed memory per process instead of 256: a use after free is still
+# found while the block is among the last 64 MB freed, and each of the suite's many processes
+# touches, and scans for leaks at exit, less memory (15% less CPU time on eight of the heaviest
+# tests, measured; the system time most of it).
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=64
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$root/tests/robustness/lsan.supp:print_suppressions=0
 

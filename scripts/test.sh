@@ -39,9 +39,10 @@ command -v ninja >/dev/null && generator=(-G Ninja)
 echo "== Configure (full, -Werror)"
 # -g1: line tables and functions, enough for every backtrace a failing test prints, at about
 # three quarters of the compile time of full debug information (-g).
+# VIRALSPOT_UNITY: the libraries and the program compiled eight sources at a time (CMakeLists.txt).
 cmake -S "$root" -B "$build_dir" "${generator[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
-    -DVIRALSPOT_WERROR=ON -DVIRALSPOT_TESTS=ON >/dev/null
+    -DVIRALSPOT_WERROR=ON -DVIRALSPOT_TESTS=ON -DVIRALSPOT_UNITY=ON >/dev/null
 
 # test_names DIR: the CTest tests a configured build folder has.
 test_names() {

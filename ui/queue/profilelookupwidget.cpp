@@ -5,6 +5,7 @@
 #include "core/databaseclient.h"
 #include "core/requestservice.h"
 #include "core/username.h"
+#include "ui/queue/queuetablemodel.h"
 #include "ui/queue/queuetabs.h"
 
 #include <QHBoxLayout>
@@ -28,12 +29,6 @@ struct Lookup
     bool processed = false;
     QList<QueueRow> history;
 };
-
-QString displayTime(const QDateTime &t)
-{
-    return t.isValid() ? t.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
-                       : QString();
-}
 
 } // namespace
 
@@ -162,8 +157,9 @@ void ProfileLookupWidget::showHistory()
             row.status == QLatin1String("PROCESSING");
         QList<QStandardItem *> items;
         for (const QString &text : { row.status, row.priority, row.source,
-                 QString::number(row.attempts), displayTime(row.lastAttempt), row.errorMessage,
-                 displayTime(row.createdAt), displayTime(row.updatedAt) })
+                 QString::number(row.attempts), QueueTableModel::displayTime(row.lastAttempt),
+                 row.errorMessage, QueueTableModel::displayTime(row.createdAt),
+                 QueueTableModel::displayTime(row.updatedAt) })
             items << new QStandardItem(text);
         m_historyModel->appendRow(items);
     }

@@ -10,15 +10,11 @@
 
 namespace ViralSpot::Ui {
 
-namespace {
-
-QString displayTime(const QDateTime &t)
+QString QueueTableModel::displayTime(const QDateTime &time)
 {
-    return t.isValid() ? t.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
-                       : QString();
+    return time.isValid() ? time.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"))
+                          : QString();
 }
-
-} // namespace
 
 QueueTableModel::QueueTableModel(const DatabaseConfig &config, QObject *parent)
     : QueueTableModel(createQueueDatabaseThread(config), parent)

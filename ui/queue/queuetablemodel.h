@@ -29,6 +29,9 @@ class QueueTableModel final : public QAbstractTableModel
 public:
     static constexpr int PageSize = 200;
     static constexpr int MaxCachedPages = 100;
+
+    // How the queue tabs show a time: local, to the second; empty when unknown.
+    static QString displayTime(const QDateTime &time);
     enum Roles
     {
         IdRole = Qt::UserRole + 1,
