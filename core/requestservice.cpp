@@ -247,10 +247,25 @@ void RequestService::submit(
     // 4. Inputs no chunk recorded (nothing was sent, or their chunk failed or was cancelled):
     // their own small transaction, so that every input is an item.
     if (record && !failed) {
+        const int firstUnsent = nextEntry;
         for (int i = nextEntry; i < results.size(); ++i)
             unrecorded.append(entryOf(i));
-        if (!unrecorded.isEmpty() || !batchWritten)
-            recordUnsent(*record, !batchWritten, createdAt, unrecorded);
+        if (!unrecorded.isEmpty() || !batchWritten) {
+            const Result recorded = recordUnsent(*record, !batchWritten, createdAt, unrecorded);
+            // All or nothing (recordAfterFailure off: the bulk route, the window's file import):
+            // an input its batch does not hold is not answered, even an invalid one; here only
+            // inputs that no chunk sent can be left (a failed chunk skips this step).
+            if (!recorded.ok && !options.recordAfterFailure) {
+                for (int i = firstUnsent; i < results.size(); ++i) {
+                    RequestResult &r = results[i];
+                    r.outcome = Outcome::Error;
+                    r.errorKind = recorded.errorKind;
+                    r.message = recorded.error;
+                    r.queueId.clear();
+                    r.requestId.clear();
+                }
+            }
+        }
     }
     if (leaders.isEmpty() && options.progress)
         options.progress(results.size(), results.size());
@@ -356,13 +371,17 @@ void RequestService::markEarlierDuplicates(
     leaders = kept;
 }
 
-void RequestService::recordUnsent(const NewBatch &record, bool create, const QDateTime &createdAt,
+Result RequestService::recordUnsent(const NewBatch &record, bool create, const QDateTime &createdAt,
     const QList<BatchRecord::Entry> &entries)
 {
     if (const Result opened = open(); !opened.ok) {
         qCWarning(lcCore).noquote()
             << "batch" << record.id << "could not record its unsent inputs:" << opened.error;
-        return;
+        if (opened.errorKind == ErrorKind::SetupRequired)
+            return opened;
+        close();
+        return Result::failure(
+            tr("The database is unavailable: %1").arg(opened.error), ErrorKind::Unavailable);
     }
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     BatchRecord::Chunk chunk;
@@ -371,9 +390,14 @@ void RequestService::recordUnsent(const NewBatch &record, bool create, const QDa
     chunk.createdAt = createdAt;
     chunk.entries = entries;
     QSqlError error;
-    if (!BatchRecord::writeOwnTransaction(db, chunk, &error))
-        qCWarning(lcCore).noquote()
-            << "batch" << record.id << "could not record its unsent inputs:" << error.text();
+    if (BatchRecord::writeOwnTransaction(db, chunk, &error))
+        return Result::success();
+    qCWarning(lcCore).noquote() << "batch" << record.id
+                                << "could not record its unsent inputs:" << error.text();
+    if (const std::optional<QString> permission = Schema::permissionProblem(db, error))
+        return Result::failure(*permission, ErrorKind::SetupRequired);
+    return Result::failure(
+        tr("The database failed: %1").arg(error.text().trimmed()), ErrorKind::Failed);
 }
 
 // ---- One chunk on the database: retry, reconnect, the file guard -----------------------------

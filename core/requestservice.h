@@ -139,8 +139,9 @@ private:
     // A streamed batch's later chunk: inputs an earlier chunk recorded become duplicates.
     void markEarlierDuplicates(
         QList<RequestResult> &results, QList<int> &leaders, const NewBatch &record);
-    // Items no chunk's transaction recorded (nothing sent; a chunk failed or was cancelled).
-    void recordUnsent(const NewBatch &record, bool create, const QDateTime &createdAt,
+    // Items no chunk's transaction recorded (nothing sent; a chunk failed or was cancelled), in
+    // one transaction of their own.
+    Result recordUnsent(const NewBatch &record, bool create, const QDateTime &createdAt,
         const QList<BatchRecord::Entry> &entries);
     // One chunk of unique valid items in one transaction, with retries and one reconnect.
     QList<RequestResult> runChunk(

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void cleanup();
 
     void mixedOutcomesAreRecordedWithTheirRows();
+    void unrecordedInputsAreErrorsWhenAllOrNothing();
     void repeatsInRequestItemsAreDuplicatesInTheBatch();
     void manyChunksRecordEveryInputOnce();
     void liveStateFollowsTheWorker();
@@ -176,6 +177,52 @@ void TestBatches::mixedOutcomesAreRecordedWithTheirRows()
     QCOMPARE(detail.summary.counts.processed, 1);
     QCOMPARE(detail.summary.counts.notQueued, 2);
     QVERIFY(!detail.summary.counts.done());
+}
+
+void TestBatches::unrecordedInputsAreErrorsWhenAllOrNothing()
+{
+    // Inputs of which none is sent (here: all invalid) are recorded in a transaction of their
+    // own. When it fails, a caller that is all or nothing (recordAfterFailure off: the bulk
+    // route, the window's file import, which would count the piece as done) gets errors for
+    // them, not answers that its batch does not hold; the others keep the answers.
+    QVERIFY(m_db->exec(QStringLiteral("ALTER TABLE viralspot_batch_items RENAME TO items_away")));
+    RequestService service(m_db->config());
+    const BulkParseResult parsed = BulkParser::parse(u"!!not-a-name\n??nor-this\n");
+
+    BatchOptions allOrNothing;
+    allOrNothing.record = newBatch();
+    allOrNothing.recordAfterFailure = false;
+    QList<RequestResult> results =
+        service.requestBulk(parsed, QStringLiteral("frontend"), allOrNothing);
+    QCOMPARE(results.size(), 2);
+    for (const RequestResult &r : std::as_const(results)) {
+        QCOMPARE(r.outcome, Outcome::Error);
+        QCOMPARE(r.errorKind, ErrorKind::Failed);
+        QVERIFY2(
+            r.message.startsWith(QStringLiteral("The database failed: ")), qPrintable(r.message));
+    }
+
+    BatchOptions whatCanBe;
+    whatCanBe.record = newBatch();
+    results = service.requestBulk(parsed, QStringLiteral("frontend"), whatCanBe);
+    QCOMPARE(results.size(), 2);
+    QCOMPARE(results[0].outcome, Outcome::Invalid);
+    QCOMPARE(results[1].outcome, Outcome::Invalid);
+
+    // Neither batch was written (its row and its items commit together); with the table back,
+    // the same piece is recorded whole.
+    QVERIFY(m_db->exec(QStringLiteral("ALTER TABLE items_away RENAME TO viralspot_batch_items")));
+    QSqlDatabase db = m_db->connection();
+    for (const std::optional<NewBatch> &batch : { allOrNothing.record, whatCanBe.record }) {
+        const BatchDetail detail = Batches::detail(db, batch->id);
+        QVERIFY2(detail.ok, qPrintable(detail.error));
+        QVERIFY(!detail.found);
+    }
+    allOrNothing.record = newBatch();
+    results = service.requestBulk(parsed, QStringLiteral("frontend"), allOrNothing);
+    QCOMPARE(results[0].outcome, Outcome::Invalid);
+    QCOMPARE(results[1].outcome, Outcome::Invalid);
+    QCOMPARE(allItems(allOrNothing.record->id).size(), 2);
 }
 
 void TestBatches::repeatsInRequestItemsAreDuplicatesInTheBatch()
