@@ -384,6 +384,29 @@ void TestBatchRoutes::databaseFailureRecordsNothing()
     QCOMPARE(ok.status, 200);
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM viralspot_batch_items")), 3);
     QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM queue")), 1);
+
+    // A batch of only invalid names sends nothing to the queue: its items are its whole
+    // commit. When they cannot be written, the answer is a 503 as well, not a 200 with an id
+    // that was never recorded.
+    if (Test::engine() == DatabaseConfig::Engine::SQLite) {
+        QVERIFY(m_db->exec(QStringLiteral(
+            "CREATE TRIGGER refuse_item BEFORE INSERT ON viralspot_batch_items WHEN NEW.username = "
+            "'refused..' BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END")));
+    } else {
+        QVERIFY(m_db->exec(QStringLiteral(
+            "CREATE FUNCTION refuse_item() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.username = 'refused..' THEN RAISE EXCEPTION 'disk full (simulated)'; END IF; "
+            "RETURN NEW; END $$")));
+        QVERIFY(m_db->exec(QStringLiteral("CREATE TRIGGER refuse_item BEFORE INSERT ON "
+                                          "viralspot_batch_items FOR EACH ROW EXECUTE FUNCTION "
+                                          "refuse_item()")));
+    }
+    const Reply unrecorded = request("POST", "/api/batches",
+        batchBody({ QStringLiteral("bad.."), QStringLiteral("refused..") }));
+    QCOMPARE(unrecorded.status, 503);
+    QCOMPARE(unrecorded.code(), QStringLiteral("database_unavailable"));
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM viralspot_batches")), 1);
+    QCOMPARE(scalar(QStringLiteral("SELECT COUNT(*) FROM viralspot_batch_items")), 3);
 }
 
 void TestBatchRoutes::singleRouteHasEta()
