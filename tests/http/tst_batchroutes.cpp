@@ -78,6 +78,8 @@ private:
         return finish(send(method, target, body, token));
     }
     int scalar(const QString &sql) { return m_db->scalar(sql).toInt(); }
+    // Inserting a row with this username into `table` fails, as on a full disk (a trigger).
+    bool refuseInsert(const QString &table, const QString &username);
 
     std::unique_ptr<Test::TemporaryDatabase> m_db;
     std::unique_ptr<Http::EndpointServer> m_server;
@@ -352,22 +354,29 @@ void TestBatchRoutes::tokenGuardsBothRoutes()
     QCOMPARE(request("GET", "/api/batches/" + id, {}, "batch-token").status, 200);
 }
 
+bool TestBatchRoutes::refuseInsert(const QString &table, const QString &username)
+{
+    const QString name = QStringLiteral("refuse_") + table;
+    if (Test::engine() == DatabaseConfig::Engine::SQLite) {
+        return m_db->exec(QStringLiteral("CREATE TRIGGER %1 BEFORE INSERT ON %2 WHEN NEW.username "
+                                         "= '%3' BEGIN SELECT RAISE(ABORT, 'disk full "
+                                         "(simulated)'); END")
+                              .arg(name, table, username));
+    }
+    return m_db->exec(QStringLiteral("CREATE FUNCTION %1() RETURNS trigger LANGUAGE plpgsql AS $$ "
+                                     "BEGIN IF NEW.username = '%2' THEN RAISE EXCEPTION 'disk "
+                                     "full (simulated)'; END IF; RETURN NEW; END $$")
+                          .arg(name, username)) &&
+        m_db->exec(QStringLiteral("CREATE TRIGGER %1 BEFORE INSERT ON %2 FOR EACH ROW EXECUTE "
+                                  "FUNCTION %1()")
+                       .arg(name, table));
+}
+
 void TestBatchRoutes::databaseFailureRecordsNothing()
 {
     // A database that refuses one of the rows: the whole batch is one transaction, so nothing
     // of it stays (no queue row, no batch), and the answer is 503, never a 200.
-    if (Test::engine() == DatabaseConfig::Engine::SQLite) {
-        QVERIFY(m_db->exec(QStringLiteral(
-            "CREATE TRIGGER refuse_boom BEFORE INSERT ON queue WHEN NEW.username = 'boom' "
-            "BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END")));
-    } else {
-        QVERIFY(m_db->exec(QStringLiteral(
-            "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF NEW.username = 'boom' THEN RAISE EXCEPTION 'disk full (simulated)'; END IF; "
-            "RETURN NEW; END $$")));
-        QVERIFY(m_db->exec(QStringLiteral("CREATE TRIGGER refuse_boom BEFORE INSERT ON queue "
-                                          "FOR EACH ROW EXECUTE FUNCTION refuse_boom()")));
-    }
+    QVERIFY(refuseInsert(QStringLiteral("queue"), QStringLiteral("boom")));
     const Reply reply = request("POST", "/api/batches",
         batchBody({ QStringLiteral("fine_1"), QStringLiteral("boom"), QStringLiteral("fine_2"),
             QStringLiteral("bad..") }));
@@ -388,19 +397,7 @@ void TestBatchRoutes::databaseFailureRecordsNothing()
     // A batch of only invalid names sends nothing to the queue: its items are its whole
     // commit. When they cannot be written, the answer is a 503 as well, not a 200 with an id
     // that was never recorded.
-    if (Test::engine() == DatabaseConfig::Engine::SQLite) {
-        QVERIFY(m_db->exec(QStringLiteral(
-            "CREATE TRIGGER refuse_item BEFORE INSERT ON viralspot_batch_items WHEN NEW.username = "
-            "'refused..' BEGIN SELECT RAISE(ABORT, 'disk full (simulated)'); END")));
-    } else {
-        QVERIFY(m_db->exec(QStringLiteral(
-            "CREATE FUNCTION refuse_item() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-            "IF NEW.username = 'refused..' THEN RAISE EXCEPTION 'disk full (simulated)'; END IF; "
-            "RETURN NEW; END $$")));
-        QVERIFY(m_db->exec(QStringLiteral("CREATE TRIGGER refuse_item BEFORE INSERT ON "
-                                          "viralspot_batch_items FOR EACH ROW EXECUTE FUNCTION "
-                                          "refuse_item()")));
-    }
+    QVERIFY(refuseInsert(QStringLiteral("viralspot_batch_items"), QStringLiteral("refused..")));
     const Reply unrecorded = request("POST", "/api/batches",
         batchBody({ QStringLiteral("bad.."), QStringLiteral("refused..") }));
     QCOMPARE(unrecorded.status, 503);
