@@ -67,6 +67,19 @@ BulkSession::~BulkSession()
     m_exportWatcher.waitForFinished();
 }
 
+NewBatch BulkSession::newBatch(const QString &source) const
+{
+    NewBatch record;
+    record.id = Ids::uuidV7();
+    record.source = source;
+    record.origin = QStringLiteral("window");
+    record.submittedBy = AuditLog::currentOsUser();
+    record.name = m_submitBatchName.isEmpty()
+        ? Batches::defaultName(source, record.origin, QDateTime::currentDateTime())
+        : m_submitBatchName;
+    return record;
+}
+
 void BulkSession::setProgress(int value, int maximum, bool textVisible)
 {
     m_progress = Progress { value, maximum, textVisible, QString() };
@@ -305,14 +318,7 @@ void BulkSession::startBatch()
     m_resultsStale = false;
     m_batchCancel = std::make_shared<std::atomic_bool>(false);
     m_batchId = m_database->nextId();
-    NewBatch record;
-    record.id = Ids::uuidV7();
-    record.source = source;
-    record.origin = QStringLiteral("window");
-    record.submittedBy = AuditLog::currentOsUser();
-    record.name = m_submitBatchName.isEmpty()
-        ? Batches::defaultName(source, record.origin, QDateTime::currentDateTime())
-        : m_submitBatchName;
+    const NewBatch record = newBatch(source);
     m_lastBatchId = record.id;
     m_lastBatchName = record.name;
     m_recording = true;
@@ -583,21 +589,14 @@ void BulkSession::startStream(const FileImportProgress &resume)
         request.linesPerPiece = qMax(1, m_settings.batchChunkSize());
         request.size = info.size();
         request.modified = info.lastModified();
-        NewBatch &record = request.record;
-        record.id = Ids::uuidV7();
-        record.source = source;
-        record.origin = QStringLiteral("window");
-        record.submittedBy = AuditLog::currentOsUser();
-        record.name = m_submitBatchName.isEmpty()
-            ? Batches::defaultName(source, record.origin, QDateTime::currentDateTime())
-            : m_submitBatchName;
+        request.record = newBatch(source);
         Q_EMIT submitted(source);
         m_streamRequest = request;
         m_streamProgress = {};
         m_streamProgress.bytesTotal = request.size;
         m_streamAnnounced = false;
-        m_lastBatchId = record.id;
-        m_lastBatchName = record.name;
+        m_lastBatchId = request.record.id;
+        m_lastBatchName = request.record.name;
         // The per-line table is emptied: a streamed file's lines are items of the batch.
         m_model->setParseResult({});
         m_streamResults = true;

@@ -150,6 +150,9 @@ private:
         int rows = 0;
     };
 
+    // The batch record of a submission from this window (named as the user chose, or by
+    // source and time).
+    NewBatch newBatch(const QString &source) const;
     void setProgress(int value, int maximum, bool textVisible);
     void startParse();
     void onParseFinished();
