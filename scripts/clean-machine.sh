@@ -33,6 +33,7 @@ command -v debootstrap >/dev/null || apt-get install -y -q --no-install-recommen
 made=false
 if [[ -z $dir ]]; then
     dir=$(mktemp -d /var/tmp/viralspot-clean.XXXXXX)
+    chmod 755 "$dir" # a system's root folder: apt's own user must reach its folders
 fi
 mounts=(proc sys dev dev/pts dev/shm)
 cleanup() {
