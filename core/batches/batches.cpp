@@ -561,6 +561,15 @@ QString completionRateSql(const QSqlDatabase &db)
                 : QStringLiteral(" INDEXED BY ") + QLatin1String(FinishedRowsIndex));
 }
 
+QString profilePositionSql(const QSqlDatabase &db)
+{
+    return QStringLiteral("SELECT (SELECT COUNT(*) FROM queue w WHERE w.status = 'PENDING' "
+                          " AND (w.priority, w.\"timestamp\") < (a.priority, a.\"timestamp\")), "
+                          "(SELECT COUNT(*) FROM queue WHERE status = 'PROCESSING') "
+                          "FROM queue a WHERE a.id = ") +
+        idParam(db);
+}
+
 QString itemStateName(ItemState state)
 {
     switch (state) {
@@ -980,13 +989,7 @@ EtaEstimate etaForProfile(QSqlDatabase &db, const QString &username, const QDate
         e.why = rate.why;
         return e;
     }
-    if (!execRead(db, q,
-            QStringLiteral("SELECT (SELECT COUNT(*) FROM queue w WHERE w.status = 'PENDING' "
-                           " AND (w.priority, w.\"timestamp\") < (a.priority, a.\"timestamp\")), "
-                           "(SELECT COUNT(*) FROM queue WHERE status = 'PROCESSING') "
-                           "FROM queue a WHERE a.id = ") +
-                idParam(db),
-            { id }, &error)) {
+    if (!execRead(db, q, profilePositionSql(db), { id }, &error)) {
         e.error = failure(db, error).error;
         return e;
     }

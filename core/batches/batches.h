@@ -230,6 +230,11 @@ EtaEstimate etaForProfile(QSqlDatabase &db, const QString &username,
 // partial index of schema step 8. Public so that tests can check its plan.
 QString completionRateSql(const QSqlDatabase &db);
 
+// The statement that counts one active row's position (by its bound id): the waiting rows the
+// original workers take before it (ORDER BY priority, "timestamp"), from the partial index of
+// schema step 9, and the rows being processed. Public so that tests can check its plan.
+QString profilePositionSql(const QSqlDatabase &db);
+
 // How many rows the action would change now (for the confirmation), then the action itself in
 // one transaction with its audit row (`audit.origin` set by the caller; details get the batch
 // id). Items whose row was replaced by the action (a retry that made a new row) follow the new

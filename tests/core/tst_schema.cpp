@@ -27,6 +27,7 @@ private Q_SLOTS:
     void emptyDatabaseGetsTheWholeSchema();
     void migrateTwiceChangesNothing();
     void finishedRowsIndexServesTheCompletionRate();
+    void waitingOrderIndexServesTheClaimAndThePosition();
     void adoptsAnExistingViralSpotDatabase();
     void addsMissingColumnsOnly();
     void duplicateActiveRowsAreReportedAndRepaired();
@@ -35,6 +36,7 @@ private:
     bool pg() const { return Test::engine() == DatabaseConfig::Engine::PostgreSQL; }
     int count(const QString &sql) { return m_db->scalar(sql).toInt(); }
     void createViralSpotTables(bool withAllColumns);
+    QString planOf(const QString &sql, const QVariantList &values);
 
     std::unique_ptr<Test::TemporaryDatabase> m_db;
 };
@@ -152,33 +154,10 @@ void TestSchema::finishedRowsIndexServesTheCompletionRate()
         1);
     const QVariantList window { QStringLiteral("2026-12-02T10:00:00.000Z"),
         QStringLiteral("2026-12-02T10:15:00.000Z") };
-    QSqlQuery q(db);
-    QStringList plan;
-    QSqlError error;
-    if (pg()) {
-        // An empty table is scanned whatever its indexes: forbid that, so that the plan shows
-        // whether the index can serve the query at all.
-        QVERIFY(q.exec(QStringLiteral("BEGIN")));
-        QVERIFY(q.exec(QStringLiteral("SET LOCAL enable_seqscan = off")));
-        QVERIFY2(Database::exec(q,
-                     QStringLiteral("EXPLAIN ") +
-                         Batches::completionRateSql(db).replace(
-                             QLatin1String("?"), QLatin1String("?::timestamptz")),
-                     window, &error),
-            qPrintable(error.text()));
-        while (q.next())
-            plan << q.value(0).toString();
-        QVERIFY(q.exec(QStringLiteral("ROLLBACK")));
-    } else {
-        // Without statistics (the app never runs ANALYZE), as in a real file.
-        QVERIFY2(Database::exec(q,
-                     QStringLiteral("EXPLAIN QUERY PLAN ") + Batches::completionRateSql(db), window,
-                     &error),
-            qPrintable(error.text()));
-        while (q.next())
-            plan << q.value(3).toString();
-    }
-    const QString shown = plan.join(QLatin1Char('\n'));
+    const QString shown = planOf(pg() ? Batches::completionRateSql(db).replace(
+                                            QLatin1String("?"), QLatin1String("?::timestamptz"))
+                                      : Batches::completionRateSql(db),
+        window);
     QVERIFY2(shown.contains(QLatin1String("queue_finished_updated_at_idx")), qPrintable(shown));
     QVERIFY2(!shown.contains(QLatin1String("queue_status_priority_idx")), qPrintable(shown));
 
@@ -193,6 +172,67 @@ void TestSchema::finishedRowsIndexServesTheCompletionRate()
     QVERIFY2(eta.ok, qPrintable(eta.error));
     QVERIFY(!eta.eta); // no row finished: unknown
     QVERIFY2(eta.why.contains(QLatin1String("idle")), qPrintable(eta.why));
+}
+
+// The plan the engine chooses for `sql`, one line a node. PostgreSQL: an empty table is scanned
+// whatever its indexes, so a sequential scan is forbidden and the plan shows whether an index can
+// serve the query at all. SQLite: without statistics (the app never runs ANALYZE), as in a real
+// file.
+QString TestSchema::planOf(const QString &sql, const QVariantList &values)
+{
+    QSqlDatabase db = m_db->connection();
+    QSqlQuery q(db);
+    QStringList plan;
+    QSqlError error;
+    if (pg()) {
+        if (!q.exec(QStringLiteral("BEGIN")) ||
+            !q.exec(QStringLiteral("SET LOCAL enable_seqscan = off")))
+            return q.lastError().text();
+        if (Database::exec(q, QStringLiteral("EXPLAIN ") + sql, values, &error)) {
+            while (q.next())
+                plan << q.value(0).toString();
+        }
+        q.exec(QStringLiteral("ROLLBACK"));
+    } else if (Database::exec(q, QStringLiteral("EXPLAIN QUERY PLAN ") + sql, values, &error)) {
+        while (q.next())
+            plan << q.value(3).toString();
+    }
+    return error.isValid() ? error.text() : plan.join(QLatin1Char('\n'));
+}
+
+// Step 9 (PostgreSQL): the original workers' claim and the ETA's position of a profile read the
+// waiting rows in the workers' order from the partial index of the waiting rows: no sort of
+// every waiting row for a claim, no scan of the queue for a position. SQLite gets no such index
+// (its planner would not use it for the claim: the plan shows why).
+void TestSchema::waitingOrderIndexServesTheClaimAndThePosition()
+{
+    QSqlDatabase db = m_db->connection();
+    const Schema::MigrationResult result = Schema::migrate(db);
+    QVERIFY2(result.ok, qPrintable(result.error));
+    QCOMPARE(count(pg() ? QStringLiteral("SELECT COUNT(*) FROM pg_indexes WHERE indexname = "
+                                         "'queue_waiting_order_idx' AND indexdef LIKE "
+                                         "'%(priority, \"timestamp\") WHERE%PENDING%'")
+                        : QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE type = "
+                                         "'index' AND name = 'queue_waiting_order_idx'")),
+        pg() ? 1 : 0);
+    // The original worker's claim as it runs (the subquery of tests/support/simworker.cpp).
+    const QString claimSql = QStringLiteral("SELECT id FROM queue WHERE status = 'PENDING' "
+                                            "ORDER BY priority, \"timestamp\" LIMIT 1");
+    if (!pg()) {
+        // With the index made by hand, SQLite still takes the (status, priority) one.
+        QVERIFY(m_db->exec(QStringLiteral("CREATE INDEX queue_waiting_order_idx ON queue "
+                                          "(priority, \"timestamp\") WHERE status = 'PENDING'")));
+        const QString claim = planOf(claimSql, {});
+        QVERIFY2(claim.contains(QLatin1String("queue_status_priority_idx")), qPrintable(claim));
+        return;
+    }
+    const QString claim = planOf(claimSql + QStringLiteral(" FOR UPDATE SKIP LOCKED"), {});
+    QVERIFY2(claim.contains(QLatin1String("queue_waiting_order_idx")), qPrintable(claim));
+    QVERIFY2(!claim.contains(QLatin1String("Sort")), qPrintable(claim));
+    // The position of one profile: the statement the single route's `eta` runs.
+    const QString position = planOf(Batches::profilePositionSql(db),
+        { QStringLiteral("00000000-0000-0000-0000-000000000001") });
+    QVERIFY2(position.contains(QLatin1String("queue_waiting_order_idx")), qPrintable(position));
 }
 
 void TestSchema::adoptsAnExistingViralSpotDatabase()
