@@ -247,7 +247,6 @@ void RequestService::submit(
     // 4. Inputs no chunk recorded (nothing was sent, or their chunk failed or was cancelled):
     // their own small transaction, so that every input is an item.
     if (record && !failed) {
-        const int firstUnsent = nextEntry;
         for (int i = nextEntry; i < results.size(); ++i)
             unrecorded.append(entryOf(i));
         if (!unrecorded.isEmpty() || !batchWritten) {
@@ -256,7 +255,7 @@ void RequestService::submit(
             // an input its batch does not hold is not answered, even an invalid one; here only
             // inputs that no chunk sent can be left (a failed chunk skips this step).
             if (!recorded.ok && !options.recordAfterFailure) {
-                for (int i = firstUnsent; i < results.size(); ++i) {
+                for (int i = nextEntry; i < results.size(); ++i) {
                     RequestResult &r = results[i];
                     r.outcome = Outcome::Error;
                     r.errorKind = recorded.errorKind;
