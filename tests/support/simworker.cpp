@@ -12,18 +12,23 @@ SimWorker::SimWorker(QSqlDatabase db)
     : m_db(std::move(db))
 { }
 
+QString SimWorker::nextRowSql(const QSqlDatabase &db)
+{
+    // The original worker's, unchanged: the first PENDING row by priority (text or the legacy
+    // enum: HIGH first), then "timestamp".
+    return QStringLiteral("SELECT id FROM queue WHERE status = 'PENDING' "
+                          "ORDER BY priority, \"timestamp\" LIMIT 1") +
+        (Database::isPostgres(db) ? QStringLiteral(" FOR UPDATE SKIP LOCKED") : QString());
+}
+
 SimWorker::Claimed SimWorker::claim(const QDateTime &at)
 {
     Claimed c;
-    const bool pg = Database::isPostgres(m_db);
     const QString ts = QueueQuery::timestampPlaceholder(m_db);
-    // The original worker's claim, unchanged: the first PENDING row by priority (text or the
-    // legacy enum: HIGH first), then "timestamp".
-    const QString sql = QStringLiteral(
-        "UPDATE queue SET status = 'PROCESSING', attempts = attempts + 1, last_attempt = %1, "
-        "updated_at = %1 WHERE id = (SELECT id FROM queue WHERE status = 'PENDING' "
-        "ORDER BY priority, \"timestamp\" LIMIT 1%2) RETURNING id, username")
-                            .arg(ts, pg ? QStringLiteral(" FOR UPDATE SKIP LOCKED") : QString());
+    const QString sql =
+        QStringLiteral("UPDATE queue SET status = 'PROCESSING', attempts = attempts + 1, "
+                       "last_attempt = %1, updated_at = %1 WHERE id = (%2) RETURNING id, username")
+            .arg(ts, nextRowSql(m_db));
     QSqlQuery q(m_db);
     const QVariant when = QueueQuery::timestampValue(m_db, at);
     QSqlError error;

@@ -26,8 +26,10 @@ public:
         QString id; // empty: nothing PENDING
         QString username;
     };
-    // The next PENDING row, as the original worker takes it (PostgreSQL: FOR UPDATE SKIP
-    // LOCKED, as it does), now PROCESSING.
+    // The original worker's choice of the next row (PostgreSQL: FOR UPDATE SKIP LOCKED, as it
+    // does): the statement claim() runs as its subquery; tests check its plan.
+    static QString nextRowSql(const QSqlDatabase &db);
+    // The next PENDING row, as the original worker takes it, now PROCESSING.
     Claimed claim(const QDateTime &at = QDateTime::currentDateTimeUtc());
     bool complete(const QString &id, const QDateTime &at = QDateTime::currentDateTimeUtc());
     bool fail(const QString &id, const QString &message,
