@@ -113,13 +113,15 @@ bool TestChangeNotifications::admin(const QString &sql)
     return true;
 }
 
-// Ends every session on the test's database but the test's own.
+// Ends every client session on the test's database but the test's own (not the server's own
+// workers: an autovacuum worker may be busy with the fresh database's catalog).
 int TestChangeNotifications::killOtherSessions()
 {
     const int own = m_db->scalar(QStringLiteral("SELECT pg_backend_pid()")).toInt();
     return m_db
         ->scalar(QStringLiteral("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                                "WHERE datname = current_database() AND pid <> %1")
+                                "WHERE datname = current_database() AND pid <> %1 "
+                                "AND backend_type = 'client backend'")
                      .arg(own))
         .toInt();
 }
