@@ -511,9 +511,22 @@ void TestBatchesTab::notifiesWhileTheWindowIsHidden()
 
     m_window->hide();
     QVERIFY(watcher->isPaused());
-    QTest::qWait(300);
+    // A read that the submission or the interval's change started before the hide may still
+    // be on its way (and the one more it asks for after it: BatchListModel::refresh): let
+    // them land before listening. Reads that went on while hidden would keep this from
+    // settling, and fail it.
+    BatchListModel *list = batchesTab()->model();
+    QSignalSpy settling(list, &BatchListModel::loaded);
+    for (int round = 0;; ++round) {
+        QVERIFY2(round < 20, "the list kept reading while the window was hidden");
+        settling.clear();
+        QTest::qWait(300);
+        QTRY_VERIFY_WITH_TIMEOUT(!list->isBusy(), 10000);
+        if (settling.isEmpty())
+            break;
+    }
     QSignalSpy told(watcher, &ChangeWatcher::changed);
-    QSignalSpy listRead(batchesTab()->model(), &BatchListModel::loaded);
+    QSignalSpy listRead(list, &BatchListModel::loaded);
     Test::SimWorker worker(m_db->connection());
     const Test::SimWorker::Claimed row = worker.claim();
     QVERIFY2(row.ok && !row.id.isEmpty(), qPrintable(worker.lastError()));
