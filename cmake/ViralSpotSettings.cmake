@@ -20,8 +20,18 @@ if(CMAKE_CXX_COMPILER_ID MATCHES "GNU|Clang")
         target_compile_options(viralspot_settings INTERFACE -Werror)
     endif()
     if(VIRALSPOT_SANITIZE)
+        # AddressSanitizer everywhere; UndefinedBehaviorSanitizer for the product's code (the
+        # libraries, the program, the tests' support library and helpers), not for the test
+        # classes' own sources (targets with the VIRALSPOT_TEST_SOURCES property, set by
+        # viralspot_add_test): their checks cost about 3 s of compile time a test (10.1 -> 6.8
+        # CPU s for tst_batches.cpp) and would watch only the tests' own arithmetic. Every call
+        # into the product runs its instrumented code, and a test's memory errors are still
+        # caught. Everything links both runtimes.
+        set(not_test_sources "$<NOT:$<BOOL:$<TARGET_PROPERTY:VIRALSPOT_TEST_SOURCES>>>")
         target_compile_options(viralspot_settings INTERFACE
-            -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+            -fsanitize=address -fno-omit-frame-pointer
+            "$<${not_test_sources}:-fsanitize=undefined>"
+            "$<${not_test_sources}:-fno-sanitize-recover=undefined>")
         target_link_options(viralspot_settings INTERFACE -fsanitize=address,undefined)
     endif()
 endif()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Robustness suite, run by scripts/test.sh after the main suite:
-#  1. a sanitizer build (gcc, AddressSanitizer + UndefinedBehaviorSanitizer, headless) running
-#     the whole CTest suite on SQLite and PostgreSQL, including tests/robustness (crashes under
-#     load, database outage, full disk, hostile clients) and the HTTP malformed-request table;
+#  1. a sanitizer build (gcc, AddressSanitizer + UndefinedBehaviorSanitizer, headless; UBSan
+#     for the product's code, not the test classes' own sources) running the whole CTest suite
+#     on SQLite and PostgreSQL, including tests/robustness (crashes under load, database
+#     outage, full disk, hostile clients) and the HTTP malformed-request table;
 #     any sanitizer report fails it;
 #  2. the libFuzzer targets of tests/fuzz (clang 14, ASan + UBSan), each for FUZZ_SECONDS from
 #     its seed corpus in tests/fuzz/corpus/<target>/; any crash, hang, leak or sanitizer report
