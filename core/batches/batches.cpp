@@ -103,7 +103,7 @@ QString itemStateSql(const QString &where)
                "WHEN q.status = 'PENDING' THEN 'waiting' "
                "WHEN q.status = 'FAILED' THEN 'failed' "
                "WHEN q.status = 'PAUSED' THEN 'paused' "
-               "ELSE 'gone' END AS state "
+               "ELSE 'gone' END AS state, q.\"timestamp\" AS qts "
                "FROM viralspot_batch_items i "
                "LEFT JOIN queue q ON q.id = i.queue_id "
                "LEFT JOIN primary_profiles pp ON pp.username = i.username "
@@ -112,21 +112,56 @@ QString itemStateSql(const QString &where)
         where;
 }
 
-QString countsSql(const QString &where)
+// The batches' counts by state, one row per batch (batch_id, then the nine counts of
+// BatchCounts in its order). With `places`, two more columns: the waiting rows the original
+// workers take before, or with, the batch's last waiting row (ORDER BY priority, "timestamp":
+// 'HIGH' < 'LOW' as text and as the legacy enum; NULL when none waits), and the queue's
+// PROCESSING rows.
+// The batches' last waiting rows are sorted in the workers' order, and each batch counts only
+// the waiting rows between the previous batch's last one and its own (a range of the index of
+// schema step 9 on PostgreSQL, bounded on both sides); the running sum gives each its place. So
+// a page of batches reads the waiting rows up to the deepest one once, not once per batch (40
+// open batches at up to a million rows ahead each: 6.5 s on 10,000,000 rows, docs/benchmarks.md
+// section 9). The keys stay in the statement (a timestamp read back and bound again would lose
+// PostgreSQL's microseconds).
+QString countsSql(const QString &where, bool places = false)
 {
-    return QStringLiteral(
-               "SELECT s.batch_id, "
-               "SUM(CASE WHEN s.state <> 'not_queued' THEN 1 ELSE 0 END), "
-               "SUM(CASE WHEN s.state = 'processed' THEN 1 ELSE 0 END), "
-               "SUM(CASE WHEN s.state = 'processing' THEN 1 ELSE 0 END), "
-               "SUM(CASE WHEN s.state = 'waiting' THEN 1 ELSE 0 END), "
-               "SUM(CASE WHEN s.state = 'waiting' AND s.qpriority = 'HIGH' THEN 1 ELSE 0 END), "
-               "SUM(CASE WHEN s.state = 'failed' THEN 1 ELSE 0 END), "
-               "SUM(CASE WHEN s.state = 'paused' THEN 1 ELSE 0 END), "
-               "SUM(CASE WHEN s.state = 'gone' THEN 1 ELSE 0 END), "
-               "SUM(CASE WHEN s.state = 'not_queued' THEN 1 ELSE 0 END) "
-               "FROM (") +
-        itemStateSql(where) + QStringLiteral(") s GROUP BY s.batch_id");
+    const QString sums = QStringLiteral(
+        "SUM(CASE WHEN s.state <> 'not_queued' THEN 1 ELSE 0 END) AS total, "
+        "SUM(CASE WHEN s.state = 'processed' THEN 1 ELSE 0 END) AS processed, "
+        "SUM(CASE WHEN s.state = 'processing' THEN 1 ELSE 0 END) AS processing, "
+        "SUM(CASE WHEN s.state = 'waiting' THEN 1 ELSE 0 END) AS waiting, "
+        "SUM(CASE WHEN s.state = 'waiting' AND s.qpriority = 'HIGH' THEN 1 ELSE 0 END) AS high, "
+        "SUM(CASE WHEN s.state = 'failed' THEN 1 ELSE 0 END) AS failed, "
+        "SUM(CASE WHEN s.state = 'paused' THEN 1 ELSE 0 END) AS paused, "
+        "SUM(CASE WHEN s.state = 'gone' THEN 1 ELSE 0 END) AS gone, "
+        "SUM(CASE WHEN s.state = 'not_queued' THEN 1 ELSE 0 END) AS not_queued");
+    if (!places)
+        return QStringLiteral("SELECT s.batch_id, ") + sums + QStringLiteral(" FROM (") +
+            itemStateSql(where) + QStringLiteral(") s GROUP BY s.batch_id");
+    const QString between =
+        QStringLiteral("(SELECT COUNT(*) FROM queue w WHERE w.status = 'PENDING'%1 "
+                       "AND (w.priority, w.\"timestamp\") <= (o.p, o.t))");
+    return QStringLiteral("WITH c AS (SELECT s.batch_id, ") + sums +
+        QStringLiteral(
+            ", MAX(CASE WHEN s.state = 'waiting' THEN s.qpriority END) AS p, "
+            "COALESCE(MAX(CASE WHEN s.state = 'waiting' AND s.qpriority = 'LOW' THEN s.qts END), "
+            "MAX(CASE WHEN s.state = 'waiting' AND s.qpriority = 'HIGH' THEN s.qts END)) AS t "
+            "FROM (") +
+        itemStateSql(where) +
+        QStringLiteral(
+            ") s GROUP BY s.batch_id), "
+            "o AS (SELECT batch_id, p, t, LAG(p) OVER k AS lp, LAG(t) OVER k AS lt FROM c "
+            "WHERE p IS NOT NULL AND t IS NOT NULL WINDOW k AS (ORDER BY p, t)), "
+            "n AS (SELECT o.batch_id, o.p, o.t, %1 AS b FROM o WHERE o.lp IS NULL "
+            "UNION ALL SELECT o.batch_id, o.p, o.t, %2 FROM o WHERE o.lp IS NOT NULL), "
+            "u AS (SELECT batch_id, SUM(b) OVER (ORDER BY p, t) AS upto FROM n) "
+            "SELECT c.batch_id, c.total, c.processed, c.processing, c.waiting, c.high, c.failed, "
+            "c.paused, c.gone, c.not_queued, u.upto, "
+            "(SELECT COUNT(*) FROM queue WHERE status = 'PROCESSING') "
+            "FROM c LEFT JOIN u ON u.batch_id = c.batch_id")
+            .arg(between.arg(QString()),
+                between.arg(QStringLiteral(" AND (w.priority, w.\"timestamp\") > (o.lp, o.lt)")));
 }
 
 struct Failure
@@ -151,17 +186,24 @@ Failure failure(const QSqlDatabase &db, const QSqlError &error)
     return f;
 }
 
-// Counts for these batches, one query.
-bool countsFor(
-    QSqlDatabase &db, const QStringList &ids, QHash<QString, BatchCounts> &out, QSqlError *error)
+// Where an open batch stands in the workers' order (countsSql with `places`).
+struct Place
+{
+    qint64 waitingUpTo = 0; // waiting rows taken before, or with, its last waiting row
+    qint64 processingAll = 0; // the queue's PROCESSING rows
+};
+
+// Counts for these batches, one query; with `places`, each batch's place too.
+bool countsFor(QSqlDatabase &db, const QStringList &ids, QHash<QString, BatchCounts> &out,
+    QSqlError *error, QHash<QString, Place> *places = nullptr)
 {
     if (ids.isEmpty())
         return true;
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!execRead(db, q,
-            countsSql(QStringLiteral("i.batch_id IN (") + placeholders(idParam(db), ids.size()) +
-                QLatin1Char(')')),
+    const QString where = QStringLiteral("i.batch_id IN (") +
+        placeholders(idParam(db), ids.size()) + QLatin1Char(')');
+    if (!execRead(db, q, countsSql(where, places != nullptr),
             QVariantList(ids.cbegin(), ids.cend()), error))
         return false;
     while (q.next()) {
@@ -175,7 +217,10 @@ bool countsFor(
         c.paused = q.value(7).toInt();
         c.gone = q.value(8).toInt();
         c.notQueued = q.value(9).toInt();
-        out.insert(q.value(0).toString(), c);
+        const QString id = q.value(0).toString();
+        out.insert(id, c);
+        if (places)
+            places->insert(id, { q.value(10).toLongLong(), q.value(11).toLongLong() });
     }
     return true;
 }
@@ -311,132 +356,62 @@ Eta etaFrom(const Rate &rate, qint64 ahead, qint64 remaining, const QDateTime &n
     return eta;
 }
 
-// The batch's position: rows PROCESSING anywhere (finishing meanwhile) plus PENDING rows
-// the original workers take before, or with, the batch's last waiting row (ORDER BY priority,
-// "timestamp": 'HIGH' < 'LOW' as text and as the legacy enum).
-struct Position
+QString nothingToWaitFor(const BatchCounts &counts)
 {
-    bool ok = false;
-    QSqlError error;
-    qint64 ahead = 0;
-    qint64 remaining = 0;
-    qint64 paused = 0;
-};
-
-// `sharedProcessing`: the queue's PROCESSING rows, the same for every batch; counted on the
-// first call and given to the next ones (a page of batches counts them once). `known`: the
-// batch's counts, just read (its waiting, processing and paused rows), so that only its last
-// waiting row is looked up here (each of those counts joins every item of the batch to its
-// row: 100,000 index probes, ~2.5 s, for a 100,000-item batch on a 10,000,000-row queue).
-Position batchPosition(QSqlDatabase &db, const QString &id,
-    std::optional<qint64> *sharedProcessing = nullptr, const BatchCounts *known = nullptr)
-{
-    Position p;
-    const bool knownProcessing = sharedProcessing && sharedProcessing->has_value();
-    const QString batch = idParam(db);
-    QSqlQuery q(db);
-    q.setForwardOnly(true);
-    // The batch's rows still to finish (not processed by another row meanwhile).
-    const QString mine = QStringLiteral(
-        "FROM viralspot_batch_items i JOIN queue q ON q.id = i.queue_id "
-        "WHERE i.batch_id = %1 AND i.outcome IN %2 "
-        "AND NOT EXISTS (SELECT 1 FROM primary_profiles pp WHERE pp.username = i.username)")
-                             .arg(batch, QLatin1String(FollowedOutcomes));
-    const QString own = known ? QStringLiteral("%1, %2, %3, ")
-                                    .arg(known->waiting)
-                                    .arg(known->processing)
-                                    .arg(known->paused)
-                              : QStringLiteral("(SELECT COUNT(*) %1 AND q.status = 'PENDING'), "
-                                               "(SELECT COUNT(*) %1 AND q.status = 'PROCESSING'), "
-                                               "(SELECT COUNT(*) %1 AND q.status = 'PAUSED'), ")
-                                    .arg(mine);
-    const QString sql = QStringLiteral("SELECT ") + own +
-        QStringLiteral(
-            "%2, "
-            "(SELECT COUNT(*) FROM queue w WHERE w.status = 'PENDING' "
-            " AND (w.priority, w.\"timestamp\") <= (SELECT q.priority, q.\"timestamp\" %1 "
-            " AND q.status = 'PENDING' ORDER BY q.priority DESC, q.\"timestamp\" DESC LIMIT 1))")
-            .arg(mine,
-                knownProcessing
-                    ? QString::number(**sharedProcessing)
-                    : QStringLiteral("(SELECT COUNT(*) FROM queue WHERE status = 'PROCESSING')"));
-    const QVariantList values = known ? QVariantList { id } : QVariantList { id, id, id, id };
-    if (!execRead(db, q, sql, values, &p.error) || !q.next()) {
-        if (!p.error.isValid())
-            p.error = q.lastError();
-        return p;
-    }
-    const qint64 pending = q.value(0).toLongLong();
-    const qint64 processing = q.value(1).toLongLong();
-    p.paused = q.value(2).toLongLong();
-    const qint64 processingAll = q.value(3).toLongLong();
-    if (sharedProcessing && !knownProcessing)
-        *sharedProcessing = processingAll;
-    const qint64 pendingUpTo = q.value(4).toLongLong();
-    p.remaining = pending + processing;
-    p.ahead = qMax<qint64>(0, pendingUpTo - pending) + qMax<qint64>(0, processingAll - processing);
-    p.ok = true;
-    return p;
+    return counts.paused > 0 ? Messages::tr("the rest is paused")
+                             : Messages::tr("nothing left to wait for");
 }
 
-EtaEstimate estimate(
-    QSqlDatabase &db, const Position &position, const Rate *known, const QDateTime &now)
+// The ETA of an open batch from its counts, its place and the workers' rate: the rows
+// PROCESSING anywhere (finishing meanwhile) and the waiting rows the workers take before, or
+// with, the batch's last waiting row, less its own, are ahead of it.
+EtaEstimate etaOf(
+    const BatchCounts &counts, const Place &place, const Rate &rate, const QDateTime &now)
 {
     EtaEstimate e;
-    if (position.remaining == 0) {
-        e.ok = true;
-        e.why = position.paused > 0 ? Messages::tr("the rest is paused")
-                                    : Messages::tr("nothing left to wait for");
-        return e;
-    }
-    const Rate rate = known ? *known : measureRate(db, now);
-    if (!rate.ok) {
-        e.error = failure(db, rate.error).error;
-        return e;
-    }
     e.ok = true;
+    const qint64 remaining = counts.waiting + counts.processing;
+    if (remaining == 0) {
+        e.why = nothingToWaitFor(counts);
+        return e;
+    }
     if (!rate.why.isEmpty()) {
         e.why = rate.why;
         return e;
     }
-    e.eta = etaFrom(rate, position.ahead, position.remaining, now);
+    const qint64 ahead = qMax<qint64>(0, place.waitingUpTo - counts.waiting) +
+        qMax<qint64>(0, place.processingAll - counts.processing);
+    e.eta = etaFrom(rate, ahead, remaining, now);
     return e;
 }
 
-// The ETA of a batch that is not done. Nothing left to wait for is seen in its counts (no
-// query). Then the workers' rate, one range of the index of schema step 8, measured once for a
-// page of batches; only when it can be used is the batch's position counted (the waiting rows
-// ahead of it, the one count here that grows with the queue: docs/benchmarks.md, section 9).
-// A database failure: !ok, with `error` set.
-EtaEstimate openBatchEta(QSqlDatabase &db, const QString &id, const BatchCounts &counts,
-    std::optional<Rate> &rate, std::optional<qint64> &processingAll, const QDateTime &now,
+// The live state of these batches: counts, and the ETA of each open one. The workers' rate
+// comes first (one range of the index of schema step 8); only when it can be used do the
+// counts bring the batches' places (countsSql), the one part that grows with the waiting rows.
+struct LiveState
+{
+    QHash<QString, BatchCounts> counts;
+    QHash<QString, EtaEstimate> etas; // the open batches'
+};
+
+bool readLiveState(QSqlDatabase &db, const QStringList &ids, const QDateTime &now, LiveState &out,
     QSqlError *error)
 {
-    EtaEstimate e;
-    if (counts.waiting + counts.processing == 0) {
-        e.ok = true;
-        e.why = counts.paused > 0 ? Messages::tr("the rest is paused")
-                                  : Messages::tr("nothing left to wait for");
-        return e;
+    if (ids.isEmpty())
+        return true;
+    const Rate rate = measureRate(db, now);
+    if (!rate.ok) {
+        *error = rate.error;
+        return false;
     }
-    if (!rate)
-        rate = measureRate(db, now);
-    if (!rate->ok) {
-        *error = rate->error;
-        rate.reset();
-        return e;
+    QHash<QString, Place> places;
+    if (!countsFor(db, ids, out.counts, error, rate.why.isEmpty() ? &places : nullptr))
+        return false;
+    for (auto it = out.counts.cbegin(); it != out.counts.cend(); ++it) {
+        if (!it->done())
+            out.etas.insert(it.key(), etaOf(*it, places.value(it.key()), rate, now));
     }
-    if (!rate->why.isEmpty()) {
-        e.ok = true;
-        e.why = rate->why;
-        return e;
-    }
-    const Position position = batchPosition(db, id, &processingAll, &counts);
-    if (!position.ok) {
-        *error = position.error;
-        return e;
-    }
-    return estimate(db, position, &*rate, now);
+    return true;
 }
 
 // ---- Predictions --------------------------------------------------------------------------
@@ -568,6 +543,13 @@ QString profilePositionSql(const QSqlDatabase &db)
                           "(SELECT COUNT(*) FROM queue WHERE status = 'PROCESSING') "
                           "FROM queue a WHERE a.id = ") +
         idParam(db);
+}
+
+QString countsAndPlacesSql(const QSqlDatabase &db, int batches)
+{
+    return countsSql(
+        QStringLiteral("i.batch_id IN (") + placeholders(idParam(db), batches) + QLatin1Char(')'),
+        true);
 }
 
 QString itemStateName(ItemState state)
@@ -784,26 +766,19 @@ BatchList list(QSqlDatabase &db, const QString &search, int limit, int offset, c
         ids << out.batches.constLast().id;
     }
     q.finish();
-    QHash<QString, BatchCounts> counts;
-    if (!countsFor(db, ids, counts, &error))
+    LiveState live;
+    if (!readLiveState(db, ids, now, live, &error))
         return fail(error);
     QList<BatchSummary *> page;
     for (BatchSummary &s : out.batches) {
-        s.counts = counts.value(s.id);
+        s.counts = live.counts.value(s.id);
+        if (const auto e = live.etas.constFind(s.id); e != live.etas.cend()) {
+            s.eta = e->eta;
+            s.etaWhy = e->why;
+        }
         page << &s;
     }
     markFinished(db, page, now);
-    std::optional<Rate> rate; // measured once for the page
-    std::optional<qint64> processing; // the queue's PROCESSING rows, counted once for the page
-    for (BatchSummary &s : out.batches) {
-        if (s.counts.done())
-            continue;
-        const EtaEstimate e = openBatchEta(db, s.id, s.counts, rate, processing, now, &error);
-        if (!e.ok)
-            return fail(error);
-        s.eta = e.eta;
-        s.etaWhy = e.why;
-    }
     out.ok = true;
     return out;
 }
@@ -834,19 +809,13 @@ BatchDetail detail(QSqlDatabase &db, const QString &id, const QDateTime &now)
     out.found = true;
     out.summary = summaryFrom(q);
     q.finish();
-    QHash<QString, BatchCounts> counts;
-    if (!countsFor(db, { id }, counts, &error))
+    LiveState live;
+    if (!readLiveState(db, { id }, now, live, &error))
         return fail(error);
-    out.summary.counts = counts.value(id);
-    if (!out.summary.counts.done()) {
-        std::optional<Rate> rate;
-        std::optional<qint64> processing;
-        const EtaEstimate e =
-            openBatchEta(db, id, out.summary.counts, rate, processing, now, &error);
-        if (!e.ok)
-            return fail(error);
-        out.summary.eta = e.eta;
-        out.summary.etaWhy = e.why;
+    out.summary.counts = live.counts.value(id);
+    if (const auto e = live.etas.constFind(id); e != live.etas.cend()) {
+        out.summary.eta = e->eta;
+        out.summary.etaWhy = e->why;
         recordPrediction(db, out.summary, now);
     }
     markFinished(db, { &out.summary }, now);
@@ -939,19 +908,22 @@ BatchItems items(
 
 EtaEstimate etaForBatch(QSqlDatabase &db, const QString &id, const QDateTime &now)
 {
+    EtaEstimate e;
+    e.ok = true;
     if (QUuid::fromString(id).isNull()) {
-        EtaEstimate e;
-        e.ok = true;
         e.why = Messages::tr("no such batch");
         return e;
     }
-    const Position position = batchPosition(db, id);
-    if (!position.ok) {
-        EtaEstimate e;
-        e.error = failure(db, position.error).error;
+    LiveState live;
+    if (QSqlError error; !readLiveState(db, { id }, now, live, &error)) {
+        e.ok = false;
+        e.error = failure(db, error).error;
         return e;
     }
-    return estimate(db, position, nullptr, now);
+    if (const auto open = live.etas.constFind(id); open != live.etas.cend())
+        return *open;
+    e.why = nothingToWaitFor(live.counts.value(id));
+    return e;
 }
 
 EtaEstimate etaForProfile(QSqlDatabase &db, const QString &username, const QDateTime &now)
@@ -999,12 +971,11 @@ EtaEstimate etaForProfile(QSqlDatabase &db, const QString &username, const QDate
         e.why = Messages::tr("not waiting in the queue");
         return e;
     }
-    Position position;
-    position.ok = true;
-    position.remaining = 1;
-    position.ahead = q.value(0).toLongLong() + q.value(1).toLongLong() - (processing ? 1 : 0);
+    const qint64 ahead = q.value(0).toLongLong() + q.value(1).toLongLong() - (processing ? 1 : 0);
     q.finish();
-    return estimate(db, position, &rate, now);
+    e.ok = true;
+    e.eta = etaFrom(rate, ahead, 1, now);
+    return e;
 }
 
 BatchActionResult preview(QSqlDatabase &db, const QString &id, BatchAction action)

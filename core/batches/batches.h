@@ -235,6 +235,12 @@ QString completionRateSql(const QSqlDatabase &db);
 // schema step 9, and the rows being processed. Public so that tests can check its plan.
 QString profilePositionSql(const QSqlDatabase &db);
 
+// The statement that reads `batches` batches' counts and their places (the waiting rows the
+// original workers take before each one's last waiting row: one pass over the waiting rows up
+// to the deepest batch, ranges of the index of schema step 9), their ids bound. Public so that
+// tests can check its plan.
+QString countsAndPlacesSql(const QSqlDatabase &db, int batches);
+
 // How many rows the action would change now (for the confirmation), then the action itself in
 // one transaction with its audit row (`audit.origin` set by the caller; details get the batch
 // id). Items whose row was replaced by the action (a retry that made a new row) follow the new

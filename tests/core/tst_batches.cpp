@@ -45,6 +45,7 @@ private Q_SLOTS:
     void unnotifiedFinishedFiltersBySubmitter();
     void etaUnknownWithoutCompletions();
     void etaWithinTwentyPercentAtASteadyRate();
+    void placesOfAPageAreExact();
     void actionsPreviewApplyAndAudit();
     void retryRacingTheSingleRouteNeverMakesTwoActiveRows();
     void streamedAppendFindsDuplicatesOfEarlierChunks();
@@ -57,6 +58,8 @@ private:
     QString queueIdOf(const QString &username, const QString &statusIn = {});
     int activeRows(const QString &username);
     QList<BatchItem> allItems(const QString &batchId);
+    // The rows ahead of a batch, counted here the plain way (one statement per batch).
+    qint64 plainAhead(const QString &batchId);
     // A batch row without items (so done) by `submitter`; finished at `finishedAt` (null: not
     // marked finished yet).
     QString insertBatch(
@@ -632,6 +635,142 @@ void TestBatches::etaWithinTwentyPercentAtASteadyRate()
         QVERIFY(p.errorSeconds);
         QVERIFY2(qAbs(*p.errorSeconds) <= 0.2 * p.madeAt.secsTo(actual),
             qPrintable(QString::number(*p.errorSeconds)));
+    }
+}
+
+qint64 TestBatches::plainAhead(const QString &batchId)
+{
+    const QString mine = QStringLiteral("SELECT q.id FROM viralspot_batch_items i JOIN queue q ON "
+                                        "q.id = i.queue_id WHERE i.batch_id = '%1' AND q.status = "
+                                        "'%2'");
+    const auto count = [&](const QString &status) {
+        return m_db
+            ->scalar(QStringLiteral("SELECT COUNT(*) FROM (") + mine.arg(batchId, status) +
+                QStringLiteral(") t"))
+            .toLongLong();
+    };
+    const qint64 ownWaiting = count(QStringLiteral("PENDING"));
+    const qint64 ownProcessing = count(QStringLiteral("PROCESSING"));
+    const qint64 processingAll =
+        m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE status = 'PROCESSING'"))
+            .toLongLong();
+    qint64 upTo = 0;
+    const QString last =
+        m_db->scalar(mine.arg(batchId, QStringLiteral("PENDING")) +
+                QStringLiteral(" ORDER BY q.priority DESC, q.\"timestamp\" DESC LIMIT 1"))
+            .toString();
+    if (!last.isEmpty())
+        upTo = m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue w, queue l WHERE l.id = "
+                                           "'%1' AND w.status = 'PENDING' AND (w.priority < "
+                                           "l.priority OR (w.priority = l.priority AND "
+                                           "w.\"timestamp\" <= l.\"timestamp\"))")
+                                .arg(last))
+                   .toLongLong();
+    return qMax<qint64>(0, upTo - ownWaiting) + qMax<qint64>(0, processingAll - ownProcessing);
+}
+
+void TestBatches::placesOfAPageAreExact()
+{
+    // Six open batches at different depths of the waiting rows, both priorities, two whose last
+    // waiting rows share priority and timestamp, one only processing, rows of no batch between
+    // them, and timestamps a microsecond apart (PostgreSQL keeps microseconds): the rows ahead
+    // of each, as the list (one pass for the page), a page of the list, the detail and
+    // etaForBatch count them, equal the plain count of plainAhead().
+    QSqlDatabase db = m_db->connection();
+    const bool postgres = Database::isPostgres(db);
+    RequestService service(m_db->config());
+    QStringList ids;
+    for (int b = 0; b < 6; ++b) {
+        BatchOptions options;
+        options.record = newBatch(QStringLiteral("place %1").arg(b));
+        QList<RequestItem> input;
+        for (int k = 0; k < 4; ++k)
+            input.append({ QStringLiteral("pl%1_%2").arg(b).arg(k), QStringLiteral("api") });
+        service.requestItems(input, options);
+        ids << options.record->id;
+    }
+    QList<RequestItem> others;
+    for (int k = 0; k < 12; ++k)
+        others.append({ QStringLiteral("other%1").arg(k), QStringLiteral("api") });
+    service.requestItems(others);
+    // Every row a priority and a timestamp of its own, shuffled across the batches.
+    const QDateTime t0 = QDateTime(QDate(2026, 1, 1), QTime(0, 0), Qt::UTC);
+    const auto stamp = [&](const QString &username, const QString &priority, qint64 micros) {
+        const QDateTime at = t0.addMSecs(micros / 1000);
+        QString text = at.toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss.zzz"));
+        if (postgres)
+            text += QStringLiteral("%1").arg(micros % 1000, 3, 10, QLatin1Char('0'));
+        text += QLatin1Char('Z');
+        QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET priority = '%1', \"timestamp\" = "
+                                          "'%2' WHERE username = '%3'")
+                               .arg(priority, text, username)));
+    };
+    QStringList names;
+    for (int b = 0; b < 6; ++b)
+        for (int k = 0; k < 4; ++k)
+            names << QStringLiteral("pl%1_%2").arg(b).arg(k);
+    for (int k = 0; k < 12; ++k)
+        names << QStringLiteral("other%1").arg(k);
+    for (int r = 0; r < names.size(); ++r) {
+        const int order = (r * 7) % int(names.size()); // a permutation (36 and 7 coprime)
+        stamp(names[r], r % 3 == 0 ? QStringLiteral("LOW") : QStringLiteral("HIGH"),
+            qint64(order) * 1000000);
+    }
+    // Batches 1 and 2: the same last waiting key (LOW, second 100).
+    stamp(QStringLiteral("pl1_0"), QStringLiteral("LOW"), 100000000);
+    stamp(QStringLiteral("pl2_0"), QStringLiteral("LOW"), 100000000);
+    // Batch 3's last row a microsecond after a row of no batch (PostgreSQL; a millisecond on
+    // SQLite, which keeps the app's milliseconds).
+    stamp(QStringLiteral("other0"), QStringLiteral("LOW"), 200000000);
+    stamp(QStringLiteral("pl3_0"), QStringLiteral("LOW"), postgres ? 200000001 : 200001000);
+    // Batch 5 only processing.
+    QVERIFY(m_db->exec(QStringLiteral(
+        "UPDATE queue SET status = 'PROCESSING' WHERE username LIKE 'pl5\\_%' ESCAPE '\\'")));
+    // Completions in the last minutes (so that the rate can be used) and two more rows
+    // processing, taken the original workers' way.
+    SimWorker worker(db);
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (int i = 0; i < 8; ++i)
+        QVERIFY2(
+            !worker.processNext(now.addSecs(-120 + i)).isEmpty(), qPrintable(worker.lastError()));
+    for (int i = 0; i < 2; ++i)
+        QVERIFY(worker.claim(now.addSecs(-10)).ok);
+
+    QHash<QString, qint64> expected;
+    for (const QString &id : std::as_const(ids))
+        expected.insert(id, plainAhead(id));
+    // Not all alike: the depths differ.
+    const QList<qint64> depths = expected.values();
+    QVERIFY(QSet<qint64>(depths.cbegin(), depths.cend()).size() >= 4);
+    const BatchList l = Batches::list(db, {}, 100, 0, now);
+    QVERIFY2(l.ok, qPrintable(l.error));
+    int open = 0;
+    for (const BatchSummary &s : l.batches) {
+        if (s.counts.done())
+            continue;
+        ++open;
+        QVERIFY2(s.eta, qPrintable(s.name + QLatin1String(": ") + s.etaWhy));
+        QCOMPARE(s.eta->ahead, expected.value(s.id));
+        QCOMPARE(s.eta->remaining, qint64(s.counts.waiting + s.counts.processing));
+    }
+    QVERIFY(open >= 5);
+    const BatchList page = Batches::list(db, {}, 2, 2, now);
+    QVERIFY2(page.ok, qPrintable(page.error));
+    QCOMPARE(page.batches.size(), 2);
+    for (const BatchSummary &s : page.batches) {
+        if (s.eta)
+            QCOMPARE(s.eta->ahead, expected.value(s.id));
+    }
+    for (const QString &id : std::as_const(ids)) {
+        const BatchDetail d = Batches::detail(db, id, now);
+        QVERIFY2(d.ok, qPrintable(d.error));
+        const EtaEstimate e = Batches::etaForBatch(db, id, now);
+        QVERIFY2(e.ok, qPrintable(e.error));
+        QCOMPARE(bool(d.summary.eta), bool(e.eta));
+        if (!e.eta)
+            continue;
+        QCOMPARE(d.summary.eta->ahead, expected.value(id));
+        QCOMPARE(e.eta->ahead, expected.value(id));
     }
 }
 

@@ -37,7 +37,8 @@ private:
     bool pg() const { return Test::engine() == DatabaseConfig::Engine::PostgreSQL; }
     int count(const QString &sql) { return m_db->scalar(sql).toInt(); }
     void createViralSpotTables(bool withAllColumns);
-    QString planOf(const QString &sql, const QVariantList &values);
+    // The plan of `sql` in *plan; false (and the error in *plan) when it cannot be explained.
+    bool planOf(const QString &sql, const QVariantList &values, QString *plan);
 
     std::unique_ptr<Test::TemporaryDatabase> m_db;
 };
@@ -155,10 +156,12 @@ void TestSchema::finishedRowsIndexServesTheCompletionRate()
         1);
     const QVariantList window { QStringLiteral("2026-12-02T10:00:00.000Z"),
         QStringLiteral("2026-12-02T10:15:00.000Z") };
-    const QString shown = planOf(pg() ? Batches::completionRateSql(db).replace(
-                                            QLatin1String("?"), QLatin1String("?::timestamptz"))
-                                      : Batches::completionRateSql(db),
-        window);
+    QString shown;
+    QVERIFY2(planOf(pg() ? Batches::completionRateSql(db).replace(
+                               QLatin1String("?"), QLatin1String("?::timestamptz"))
+                         : Batches::completionRateSql(db),
+                 window, &shown),
+        qPrintable(shown));
     QVERIFY2(shown.contains(QLatin1String("queue_finished_updated_at_idx")), qPrintable(shown));
     QVERIFY2(!shown.contains(QLatin1String("queue_status_priority_idx")), qPrintable(shown));
 
@@ -179,26 +182,30 @@ void TestSchema::finishedRowsIndexServesTheCompletionRate()
 // whatever its indexes, so a sequential scan is forbidden and the plan shows whether an index can
 // serve the query at all. SQLite: without statistics (the app never runs ANALYZE), as in a real
 // file.
-QString TestSchema::planOf(const QString &sql, const QVariantList &values)
+bool TestSchema::planOf(const QString &sql, const QVariantList &values, QString *plan)
 {
     QSqlDatabase db = m_db->connection();
     QSqlQuery q(db);
-    QStringList plan;
+    QStringList lines;
     QSqlError error;
     if (pg()) {
         if (!q.exec(QStringLiteral("BEGIN")) ||
-            !q.exec(QStringLiteral("SET LOCAL enable_seqscan = off")))
-            return q.lastError().text();
+            !q.exec(QStringLiteral("SET LOCAL enable_seqscan = off"))) {
+            *plan = q.lastError().text();
+            return false;
+        }
         if (Database::exec(q, QStringLiteral("EXPLAIN ") + sql, values, &error)) {
             while (q.next())
-                plan << q.value(0).toString();
+                lines << q.value(0).toString();
         }
         q.exec(QStringLiteral("ROLLBACK"));
     } else if (Database::exec(q, QStringLiteral("EXPLAIN QUERY PLAN ") + sql, values, &error)) {
         while (q.next())
-            plan << q.value(3).toString();
+            lines << q.value(3).toString();
     }
-    return error.isValid() ? error.text() : plan.join(QLatin1Char('\n'));
+    // A statement that cannot be explained fails the test, whatever its error text names.
+    *plan = error.isValid() ? error.text() : lines.join(QLatin1Char('\n'));
+    return !error.isValid() && !lines.isEmpty();
 }
 
 // Step 9 (PostgreSQL): the original workers' claim and the ETA's position of a profile read the
@@ -222,17 +229,39 @@ void TestSchema::waitingOrderIndexServesTheClaimAndThePosition()
         // With the index made by hand, SQLite still takes the (status, priority) one.
         QVERIFY(m_db->exec(QStringLiteral("CREATE INDEX queue_waiting_order_idx ON queue "
                                           "(priority, \"timestamp\") WHERE status = 'PENDING'")));
-        const QString claim = planOf(claimSql, {});
+        QString claim;
+        QVERIFY2(planOf(claimSql, {}, &claim), qPrintable(claim));
         QVERIFY2(claim.contains(QLatin1String("queue_status_priority_idx")), qPrintable(claim));
         return;
     }
-    const QString claim = planOf(claimSql, {});
+    QString claim;
+    QVERIFY2(planOf(claimSql, {}, &claim), qPrintable(claim));
     QVERIFY2(claim.contains(QLatin1String("queue_waiting_order_idx")), qPrintable(claim));
     QVERIFY2(!claim.contains(QLatin1String("Sort")), qPrintable(claim));
     // The position of one profile: the statement the single route's `eta` runs.
-    const QString position = planOf(Batches::profilePositionSql(db),
-        { QStringLiteral("00000000-0000-0000-0000-000000000001") });
+    QString position;
+    QVERIFY2(planOf(Batches::profilePositionSql(db),
+                 { QStringLiteral("00000000-0000-0000-0000-000000000001") }, &position),
+        qPrintable(position));
     QVERIFY2(position.contains(QLatin1String("queue_waiting_order_idx")), qPrintable(position));
+    // The places of a page of batches (the list, the detail, etaForBatch): each batch counts
+    // the waiting rows between the previous batch's last waiting row and its own, a range of
+    // the index bounded on both sides (not a count from the first waiting row).
+    QString places;
+    QVERIFY2(planOf(Batches::countsAndPlacesSql(db, 2),
+                 { QStringLiteral("00000000-0000-0000-0000-000000000001"),
+                     QStringLiteral("00000000-0000-0000-0000-000000000002") },
+                 &places),
+        qPrintable(places));
+    const QStringList conditions =
+        places.split(QLatin1Char('\n')).filter(QLatin1String("Index Cond"));
+    bool bothBounds = false;
+    for (const QString &line : conditions)
+        bothBounds = bothBounds ||
+            (line.contains(QLatin1String("ROW(priority, \"timestamp\") >")) &&
+                line.contains(QLatin1String("ROW(priority, \"timestamp\") <=")));
+    QVERIFY2(places.contains(QLatin1String("queue_waiting_order_idx")), qPrintable(places));
+    QVERIFY2(bothBounds, qPrintable(places));
 }
 
 void TestSchema::adoptsAnExistingViralSpotDatabase()
