@@ -123,7 +123,9 @@ QString itemStateSql(const QString &where)
 // a page of batches reads the waiting rows up to the deepest one once, not once per batch (40
 // open batches at up to a million rows ahead each: 6.5 s on 10,000,000 rows, docs/benchmarks.md
 // section 9). The keys stay in the statement (a timestamp read back and bound again would lose
-// PostgreSQL's microseconds).
+// PostgreSQL's microseconds). The first batch in that order has no lower bound, so it is its
+// own branch of `n`: an `lp IS NULL OR ...` in one statement would keep the planner from
+// using the lower bound as an index condition, and every range would start at the first row.
 QString countsSql(const QString &where, bool places = false)
 {
     const QString sums = QStringLiteral(
@@ -186,6 +188,14 @@ Failure failure(const QSqlDatabase &db, const QSqlError &error)
     return f;
 }
 
+// countsSql for `batches` bound batch ids.
+QString batchesCountsSql(const QSqlDatabase &db, int batches, bool places)
+{
+    return countsSql(
+        QStringLiteral("i.batch_id IN (") + placeholders(idParam(db), batches) + QLatin1Char(')'),
+        places);
+}
+
 // Where an open batch stands in the workers' order (countsSql with `places`).
 struct Place
 {
@@ -201,9 +211,7 @@ bool countsFor(QSqlDatabase &db, const QStringList &ids, QHash<QString, BatchCou
         return true;
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    const QString where = QStringLiteral("i.batch_id IN (") +
-        placeholders(idParam(db), ids.size()) + QLatin1Char(')');
-    if (!execRead(db, q, countsSql(where, places != nullptr),
+    if (!execRead(db, q, batchesCountsSql(db, int(ids.size()), places != nullptr),
             QVariantList(ids.cbegin(), ids.cend()), error))
         return false;
     while (q.next()) {
@@ -547,9 +555,7 @@ QString profilePositionSql(const QSqlDatabase &db)
 
 QString countsAndPlacesSql(const QSqlDatabase &db, int batches)
 {
-    return countsSql(
-        QStringLiteral("i.batch_id IN (") + placeholders(idParam(db), batches) + QLatin1Char(')'),
-        true);
+    return batchesCountsSql(db, batches, true);
 }
 
 QString itemStateName(ItemState state)
