@@ -11,6 +11,7 @@
 
 #include <QCoreApplication>
 #include <QHash>
+#include <QSet>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
@@ -50,18 +51,39 @@ QString idParam(const QSqlDatabase &db)
     return Database::isPostgres(db) ? QStringLiteral("?::uuid") : QStringLiteral("?");
 }
 
-// A read over the batch's items and their queue rows. PostgreSQL: JIT off for the statement's
-// own implicit transaction (SET LOCAL in the same statement string: pooler-safe, as the
-// writer's chunk does). On a big queue the planner's cost of a 100,000-item batch crosses
-// jit_above_cost, and compiling took 3.7 s of a 5.6 s count (EXPLAIN ANALYZE on 10,000,000
-// rows, docs/benchmarks.md section 9) while the statement itself runs in well under a second.
+// How execRead() lets PostgreSQL's planner run a read.
+enum class ReadPlan
+{
+    // JIT off: on a big queue the planner's cost of a 100,000-item batch crosses jit_above_cost,
+    // and compiling took 3.7 s of a 5.6 s count (EXPLAIN ANALYZE on 10,000,000 rows,
+    // docs/benchmarks.md section 9) while the statement itself runs in well under a second.
+    NoJit,
+    // Also no parallel workers: reads that join a few thousand items to their rows (a page of
+    // batches, a batch's sample) spent more on starting workers than on the joins (the Batches
+    // tab's list on 10,000,000 rows: 172 ms with two workers, 47 ms without; a big batch's
+    // detail 94 ms and 32 ms; docs/benchmarks.md section 9).
+    Serial,
+    // Also no sorting: a page of items in position order, filtered by state. The planner cannot
+    // see how many items a state filter keeps and, guessing few, joined all 100,000 items to
+    // sort them (1.3 s); walking the items' primary key in order stops at the page's end.
+    SerialInOrder,
+};
+
+// A read over the batch's items and their queue rows. PostgreSQL: the settings of `plan` for the
+// statement's own implicit transaction (set_config(..., true) is SET LOCAL, in the same
+// statement string: pooler-safe, as the writer's chunk does).
 bool execRead(QSqlDatabase &db, QSqlQuery &q, const QString &sql, const QVariantList &values,
-    QSqlError *error = nullptr)
+    QSqlError *error = nullptr, ReadPlan plan = ReadPlan::Serial)
 {
     if (!Database::isPostgres(db))
         return Database::exec(q, sql, values, error);
-    // The first result is the SET's; the statement's rows (or its error) come next.
-    if (!Database::exec(q, QStringLiteral("SET LOCAL jit = off; ") + sql, values, error))
+    QString settings = QStringLiteral("SELECT set_config('jit', 'off', true)");
+    if (plan != ReadPlan::NoJit)
+        settings += QStringLiteral(", set_config('max_parallel_workers_per_gather', '0', true)");
+    if (plan == ReadPlan::SerialInOrder)
+        settings += QStringLiteral(", set_config('enable_sort', 'off', true)");
+    // The first result is the settings'; the statement's rows (or its error) come next.
+    if (!Database::exec(q, settings + QStringLiteral("; ") + sql, values, error))
         return false;
     if (q.nextResult())
         return true;
@@ -126,8 +148,16 @@ QString itemStateSql(const QString &where)
 // PostgreSQL's microseconds). The first batch in that order has no lower bound, so it is its
 // own branch of `n`: an `lp IS NULL OR ...` in one statement would keep the planner from
 // using the lower bound as an index condition, and every range would start at the first row.
-QString countsSql(const QString &where, bool places = false)
+// With `placeCap` (Counting::estimated()), only the batches whose last waiting row is among the
+// first `placeCap` waiting rows are placed (the ranges then read at most that many rows), and a
+// last column says which batches lie deeper (`capped`: at least `placeCap` rows ahead).
+// `items` is one or more item sources (itemStateSql), joined with UNION ALL.
+QString countsSql(const QStringList &wheres, bool places = false, qint64 placeCap = 0)
 {
+    QStringList sources;
+    for (const QString &where : wheres)
+        sources << itemStateSql(where);
+    const QString items = sources.join(QStringLiteral(" UNION ALL "));
     const QString sums = QStringLiteral(
         "SUM(CASE WHEN s.state <> 'not_queued' THEN 1 ELSE 0 END) AS total, "
         "SUM(CASE WHEN s.state = 'processed' THEN 1 ELSE 0 END) AS processed, "
@@ -139,31 +169,43 @@ QString countsSql(const QString &where, bool places = false)
         "SUM(CASE WHEN s.state = 'gone' THEN 1 ELSE 0 END) AS gone, "
         "SUM(CASE WHEN s.state = 'not_queued' THEN 1 ELSE 0 END) AS not_queued");
     if (!places)
-        return QStringLiteral("SELECT s.batch_id, ") + sums + QStringLiteral(" FROM (") +
-            itemStateSql(where) + QStringLiteral(") s GROUP BY s.batch_id");
+        return QStringLiteral("SELECT s.batch_id, ") + sums + QStringLiteral(" FROM (") + items +
+            QStringLiteral(") s GROUP BY s.batch_id");
     const QString between =
         QStringLiteral("(SELECT COUNT(*) FROM queue w WHERE w.status = 'PENDING'%1 "
                        "AND (w.priority, w.\"timestamp\") <= (o.p, o.t))");
-    return QStringLiteral("WITH c AS (SELECT s.batch_id, ") + sums +
+    // The cap-th waiting row in the workers' order (none when fewer wait), read once.
+    const QString cutoff = placeCap > 0
+        ? QStringLiteral("f AS MATERIALIZED (SELECT w.priority AS p, w.\"timestamp\" AS t "
+                         "FROM queue w WHERE w.status = 'PENDING' "
+                         "ORDER BY w.priority, w.\"timestamp\" LIMIT 1 OFFSET %1), ")
+              .arg(placeCap - 1)
+        : QString();
+    const QString withinCap = placeCap > 0
+        ? QStringLiteral(" AND NOT EXISTS (SELECT 1 FROM f WHERE (c.p, c.t) > (f.p, f.t))")
+        : QString();
+    return QStringLiteral("WITH ") + cutoff + QStringLiteral("c AS (SELECT s.batch_id, ") + sums +
         QStringLiteral(
             ", MAX(CASE WHEN s.state = 'waiting' THEN s.qpriority END) AS p, "
             "COALESCE(MAX(CASE WHEN s.state = 'waiting' AND s.qpriority = 'LOW' THEN s.qts END), "
             "MAX(CASE WHEN s.state = 'waiting' AND s.qpriority = 'HIGH' THEN s.qts END)) AS t "
             "FROM (") +
-        itemStateSql(where) +
+        items +
         QStringLiteral(
             ") s GROUP BY s.batch_id), "
             "o AS (SELECT batch_id, p, t, LAG(p) OVER k AS lp, LAG(t) OVER k AS lt FROM c "
-            "WHERE p IS NOT NULL AND t IS NOT NULL WINDOW k AS (ORDER BY p, t)), "
+            "WHERE p IS NOT NULL AND t IS NOT NULL%3 WINDOW k AS (ORDER BY p, t)), "
             "n AS (SELECT o.batch_id, o.p, o.t, %1 AS b FROM o WHERE o.lp IS NULL "
             "UNION ALL SELECT o.batch_id, o.p, o.t, %2 FROM o WHERE o.lp IS NOT NULL), "
             "u AS (SELECT batch_id, SUM(b) OVER (ORDER BY p, t) AS upto FROM n) "
             "SELECT c.batch_id, c.total, c.processed, c.processing, c.waiting, c.high, c.failed, "
             "c.paused, c.gone, c.not_queued, u.upto, "
-            "(SELECT COUNT(*) FROM queue WHERE status = 'PROCESSING') "
+            "(SELECT COUNT(*) FROM queue WHERE status = 'PROCESSING'), "
+            "CASE WHEN c.p IS NOT NULL AND c.t IS NOT NULL AND u.upto IS NULL THEN 1 ELSE 0 END "
             "FROM c LEFT JOIN u ON u.batch_id = c.batch_id")
             .arg(between.arg(QString()),
-                between.arg(QStringLiteral(" AND (w.priority, w.\"timestamp\") > (o.lp, o.lt)")));
+                between.arg(QStringLiteral(" AND (w.priority, w.\"timestamp\") > (o.lp, o.lt)")),
+                withinCap);
 }
 
 struct Failure
@@ -191,9 +233,29 @@ Failure failure(const QSqlDatabase &db, const QSqlError &error)
 // countsSql for `batches` bound batch ids.
 QString batchesCountsSql(const QSqlDatabase &db, int batches, bool places)
 {
-    return countsSql(
-        QStringLiteral("i.batch_id IN (") + placeholders(idParam(db), batches) + QLatin1Char(')'),
+    return countsSql({ QStringLiteral("i.batch_id IN (") + placeholders(idParam(db), batches) +
+                         QLatin1Char(')') },
         places);
+}
+
+// Counting::estimated(): the sampled items of a batch of `size` items, about `items` of them:
+// the positions whose multiplicative hash (Knuth's) falls below items/size of 2^32. They are
+// spread over the batch and over any period of its input (every n-th position would be biased
+// by an input repeating every n lines), and listed in the statement, so that both engines read
+// them through the items' primary key (a condition on an expression of the position would
+// read every item of the batch first).
+QString sampleWhere(const QSqlDatabase &db, qint64 size, int items)
+{
+    const quint64 threshold = (quint64(1) << 32) * quint64(qMax(1, items)) / quint64(size);
+    QStringList positions;
+    for (quint64 p = 1; p <= quint64(size); ++p) {
+        if (((p * 2654435761ULL) & 0xffffffffULL) < threshold)
+            positions << QString::number(p);
+    }
+    if (positions.isEmpty())
+        positions << QStringLiteral("0"); // no item: counted exactly (countsFor)
+    return QStringLiteral("i.batch_id = %1 AND i.position IN (%2)")
+        .arg(idParam(db), positions.join(QLatin1Char(',')));
 }
 
 // Where an open batch stands in the workers' order (countsSql with `places`).
@@ -201,19 +263,94 @@ struct Place
 {
     qint64 waitingUpTo = 0; // waiting rows taken before, or with, its last waiting row
     qint64 processingAll = 0; // the queue's PROCESSING rows
+    bool capped = false; // Counting::placeCap: waitingUpTo is at least the cap, not counted
 };
 
-// Counts for these batches, one query; with `places`, each batch's place too.
+// A batch to sample (Counting::estimated()): its size (its last position) and whether finished.
+struct Sampled
+{
+    qint64 size = 0;
+    bool finished = false;
+};
+
+// The batches among `ids` with more than `exactItems` items (one index probe each).
+bool bigBatches(QSqlDatabase &db, const QStringList &ids, int exactItems,
+    QHash<QString, Sampled> &out, QSqlError *error)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!Database::exec(q,
+            QStringLiteral("SELECT b.id, b.finished_at, (SELECT MAX(i.position) FROM "
+                           "viralspot_batch_items i WHERE i.batch_id = b.id) "
+                           "FROM viralspot_batches b WHERE b.id IN (%1)")
+                .arg(placeholders(idParam(db), int(ids.size()))),
+            QVariantList(ids.cbegin(), ids.cend()), error))
+        return false;
+    while (q.next()) {
+        const qint64 size = q.value(2).toLongLong();
+        if (size > exactItems)
+            out.insert(q.value(0).toString(), { size, !q.value(1).isNull() });
+    }
+    return true;
+}
+
+// A sample's counts scaled to the batch's `size` items (the sample's own rows, followed or
+// not, are the measure of it).
+void scaleSample(BatchCounts &c, qint64 size)
+{
+    const int rows = c.total + c.notQueued;
+    const double f = double(size) / double(rows);
+    const auto scaled = [f](int n) { return int(std::llround(double(n) * f)); };
+    c.processed = scaled(c.processed);
+    c.processing = scaled(c.processing);
+    c.waiting = scaled(c.waiting);
+    c.waitingHigh = qMin(c.waiting, scaled(c.waitingHigh));
+    c.failed = scaled(c.failed);
+    c.paused = scaled(c.paused);
+    c.gone = scaled(c.gone);
+    c.notQueued = scaled(c.notQueued);
+    c.total = c.processed + c.processing + c.waiting + c.failed + c.paused + c.gone;
+    c.estimated = true;
+    c.sampled = rows;
+}
+
+// Counts for these batches, one query; with `places`, each batch's place too. Counting::
+// estimated() samples the big ones and caps the places; a sampled batch not yet finished whose
+// sample holds nothing to wait for is then counted again exactly (a second query for those).
 bool countsFor(QSqlDatabase &db, const QStringList &ids, QHash<QString, BatchCounts> &out,
-    QSqlError *error, QHash<QString, Place> *places = nullptr)
+    QSqlError *error, QHash<QString, Place> *places = nullptr, const Counting &counting = {})
 {
     if (ids.isEmpty())
         return true;
+    QHash<QString, Sampled> sampled;
+    if (counting.estimate && !bigBatches(db, ids, counting.exactItems, sampled, error))
+        return false;
+    QStringList exact;
+    for (const QString &id : ids) {
+        if (!sampled.contains(id))
+            exact << id;
+    }
+    QStringList wheres;
+    QVariantList values;
+    if (!exact.isEmpty()) {
+        wheres << QStringLiteral("i.batch_id IN (") + placeholders(idParam(db), int(exact.size())) +
+                QLatin1Char(')');
+        values += QVariantList(exact.cbegin(), exact.cend());
+    }
+    for (auto it = sampled.cbegin(); it != sampled.cend(); ++it) {
+        wheres << sampleWhere(db, it->size, counting.sampleItems);
+        values << it.key();
+    }
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    if (!execRead(db, q, batchesCountsSql(db, int(ids.size()), places != nullptr),
-            QVariantList(ids.cbegin(), ids.cend()), error))
+    // Exact counts of a big batch and places counted to the end are long reads that workers
+    // share; an estimate's few thousand joins are not.
+    if (!execRead(db, q,
+            countsSql(wheres, places != nullptr, counting.estimate ? counting.placeCap : 0), values,
+            error, counting.estimate ? ReadPlan::Serial : ReadPlan::NoJit))
         return false;
+    QStringList recount;
+    QSet<QString> seen;
     while (q.next()) {
         BatchCounts c;
         c.total = q.value(1).toInt();
@@ -226,11 +363,28 @@ bool countsFor(QSqlDatabase &db, const QStringList &ids, QHash<QString, BatchCou
         c.gone = q.value(8).toInt();
         c.notQueued = q.value(9).toInt();
         const QString id = q.value(0).toString();
+        seen.insert(id);
+        if (const auto s = sampled.constFind(id); s != sampled.cend()) {
+            if (c.done() && !s->finished) {
+                recount << id;
+                continue;
+            }
+            scaleSample(c, s->size);
+        }
         out.insert(id, c);
-        if (places)
-            places->insert(id, { q.value(10).toLongLong(), q.value(11).toLongLong() });
+        if (places) {
+            const bool capped = q.value(12).toInt() == 1;
+            places->insert(id,
+                { capped ? counting.placeCap : q.value(10).toLongLong(), q.value(11).toLongLong(),
+                    capped });
+        }
     }
-    return true;
+    q.finish();
+    for (auto it = sampled.cbegin(); it != sampled.cend(); ++it) {
+        if (!seen.contains(it.key()))
+            recount << it.key(); // a sample without a single item
+    }
+    return recount.isEmpty() || countsFor(db, recount, out, error, places);
 }
 
 const QString BatchColumns =
@@ -390,6 +544,11 @@ EtaEstimate etaOf(
     const qint64 ahead = qMax<qint64>(0, place.waitingUpTo - counts.waiting) +
         qMax<qint64>(0, place.processingAll - counts.processing);
     e.eta = etaFrom(rate, ahead, remaining, now);
+    if (place.capped) {
+        // At least this many ahead: no sooner than the fast end, no bound on the slow one.
+        e.eta->aheadAtLeast = true;
+        e.eta->latest = QDateTime();
+    }
     return e;
 }
 
@@ -403,7 +562,7 @@ struct LiveState
 };
 
 bool readLiveState(QSqlDatabase &db, const QStringList &ids, const QDateTime &now, LiveState &out,
-    QSqlError *error)
+    QSqlError *error, const Counting &counting = {})
 {
     if (ids.isEmpty())
         return true;
@@ -413,7 +572,7 @@ bool readLiveState(QSqlDatabase &db, const QStringList &ids, const QDateTime &no
         return false;
     }
     QHash<QString, Place> places;
-    if (!countsFor(db, ids, out.counts, error, rate.why.isEmpty() ? &places : nullptr))
+    if (!countsFor(db, ids, out.counts, error, rate.why.isEmpty() ? &places : nullptr, counting))
         return false;
     for (auto it = out.counts.cbegin(); it != out.counts.cend(); ++it) {
         if (!it->done())
@@ -422,11 +581,35 @@ bool readLiveState(QSqlDatabase &db, const QStringList &ids, const QDateTime &no
     return true;
 }
 
+// The batches' counts and ETAs (readLiveState), and those seen done marked finished.
+bool withLiveState(QSqlDatabase &db, QList<BatchSummary> &batches, const QDateTime &now,
+    const Counting &counting, QSqlError *error)
+{
+    QStringList ids;
+    for (const BatchSummary &s : std::as_const(batches))
+        ids << s.id;
+    LiveState live;
+    if (!readLiveState(db, ids, now, live, error, counting))
+        return false;
+    QList<BatchSummary *> page;
+    for (BatchSummary &s : batches) {
+        s.counts = live.counts.value(s.id);
+        if (const auto e = live.etas.constFind(s.id); e != live.etas.cend()) {
+            s.eta = e->eta;
+            s.etaWhy = e->why;
+        }
+        page << &s;
+    }
+    markFinished(db, page, now);
+    return true;
+}
+
 // ---- Predictions --------------------------------------------------------------------------
 
 void recordPrediction(QSqlDatabase &db, const BatchSummary &s, const QDateTime &now)
 {
-    if (!s.eta || s.counts.total == 0)
+    // An open-ended estimate (Counting::estimated()'s capped place) is not a range to check.
+    if (!s.eta || s.eta->aheadAtLeast || s.counts.total == 0)
         return;
     const double fraction = double(s.counts.finished()) / double(s.counts.total);
     double point = -1;
@@ -724,7 +907,8 @@ AppendResult appendSingle(
     return out;
 }
 
-BatchList list(QSqlDatabase &db, const QString &search, int limit, int offset, const QDateTime &now)
+BatchList list(QSqlDatabase &db, const QString &search, int limit, int offset, const QDateTime &now,
+    const Counting &counting)
 {
     BatchList out;
     QString where;
@@ -766,30 +950,53 @@ BatchList list(QSqlDatabase &db, const QString &search, int limit, int offset, c
                 QStringLiteral("ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"),
             pageValues, &error))
         return fail(error);
-    QStringList ids;
-    while (q.next()) {
+    while (q.next())
         out.batches << summaryFrom(q);
-        ids << out.batches.constLast().id;
-    }
     q.finish();
-    LiveState live;
-    if (!readLiveState(db, ids, now, live, &error))
+    if (!withLiveState(db, out.batches, now, counting, &error))
         return fail(error);
-    QList<BatchSummary *> page;
-    for (BatchSummary &s : out.batches) {
-        s.counts = live.counts.value(s.id);
-        if (const auto e = live.etas.constFind(s.id); e != live.etas.cend()) {
-            s.eta = e->eta;
-            s.etaWhy = e->why;
-        }
-        page << &s;
-    }
-    markFinished(db, page, now);
     out.ok = true;
     return out;
 }
 
-BatchDetail detail(QSqlDatabase &db, const QString &id, const QDateTime &now)
+BatchList summaries(
+    QSqlDatabase &db, const QStringList &ids, const QDateTime &now, const Counting &counting)
+{
+    BatchList out;
+    const auto fail = [&](const QSqlError &e) {
+        const Failure f = failure(db, e);
+        out.error = f.error;
+        out.errorKind = f.kind;
+        return out;
+    };
+    QStringList valid;
+    for (const QString &id : ids) {
+        if (!QUuid::fromString(id).isNull() && !valid.contains(id))
+            valid << id;
+    }
+    if (!valid.isEmpty()) {
+        QSqlQuery q(db);
+        q.setForwardOnly(true);
+        QSqlError error;
+        if (!Database::exec(q,
+                BatchColumns +
+                    QStringLiteral("WHERE id IN (%1) ORDER BY created_at DESC, id DESC")
+                        .arg(placeholders(idParam(db), int(valid.size()))),
+                QVariantList(valid.cbegin(), valid.cend()), &error))
+            return fail(error);
+        while (q.next())
+            out.batches << summaryFrom(q);
+        q.finish();
+        if (!withLiveState(db, out.batches, now, counting, &error))
+            return fail(error);
+    }
+    out.totalBatches = out.batches.size();
+    out.ok = true;
+    return out;
+}
+
+BatchDetail detail(
+    QSqlDatabase &db, const QString &id, const QDateTime &now, const Counting &counting)
 {
     BatchDetail out;
     QSqlQuery q(db);
@@ -816,7 +1023,7 @@ BatchDetail detail(QSqlDatabase &db, const QString &id, const QDateTime &now)
     out.summary = summaryFrom(q);
     q.finish();
     LiveState live;
-    if (!readLiveState(db, { id }, now, live, &error))
+    if (!readLiveState(db, { id }, now, live, &error, counting))
         return fail(error);
     out.summary.counts = live.counts.value(id);
     if (const auto e = live.etas.constFind(id); e != live.etas.cend()) {
@@ -848,20 +1055,20 @@ BatchDetail detail(QSqlDatabase &db, const QString &id, const QDateTime &now)
     return out;
 }
 
-BatchItems items(
-    QSqlDatabase &db, const QString &id, const QList<ItemState> &states, int limit, int offset)
+BatchItems items(QSqlDatabase &db, const QString &id, const QList<ItemState> &states, int limit,
+    int offset, const Counting &counting)
 {
     BatchItems out;
     QString where = QStringLiteral("i.batch_id = ") + idParam(db);
-    QString filter;
+    QString stateIn;
     QVariantList values { id };
     if (!states.isEmpty()) {
         QStringList names;
         for (const ItemState s : states)
             names << QLatin1Char('\'') + itemStateName(s) + QLatin1Char('\'');
-        filter =
-            QStringLiteral(" WHERE s.state IN (") + names.join(QLatin1Char(',')) + QLatin1Char(')');
+        stateIn = QStringLiteral("s.state IN (") + names.join(QLatin1Char(',')) + QLatin1Char(')');
     }
+    const QString filter = stateIn.isEmpty() ? QString() : QStringLiteral(" WHERE ") + stateIn;
     const auto fail = [&](const QSqlError &e) {
         const Failure f = failure(db, e);
         out.error = f.error;
@@ -875,19 +1082,38 @@ BatchItems items(
     QSqlQuery q(db);
     q.setForwardOnly(true);
     QSqlError error;
-    if (!execRead(db, q,
-            QStringLiteral("SELECT COUNT(*) FROM (") + itemStateSql(where) + QStringLiteral(") s") +
-                filter,
-            values, &error) ||
-        !q.next())
-        return fail(error.isValid() ? error : q.lastError());
-    out.matching = q.value(0).toLongLong();
+    QHash<QString, Sampled> big;
+    if (counting.estimate && !bigBatches(db, { id }, counting.exactItems, big, &error))
+        return fail(error);
+    if (const auto b = big.constFind(id); b != big.cend()) {
+        // The matching items of the sample, scaled to the batch.
+        if (!execRead(db, q,
+                QStringLiteral("SELECT COUNT(*), SUM(CASE WHEN %1 THEN 1 ELSE 0 END) FROM (")
+                        .arg(stateIn.isEmpty() ? QStringLiteral("1 = 1") : stateIn) +
+                    itemStateSql(sampleWhere(db, b->size, counting.sampleItems)) +
+                    QStringLiteral(") s"),
+                values, &error) ||
+            !q.next())
+            return fail(error.isValid() ? error : q.lastError());
+        const qint64 rows = q.value(0).toLongLong();
+        out.matching =
+            rows > 0 ? std::llround(q.value(1).toDouble() * double(b->size) / double(rows)) : 0;
+        out.matchingEstimated = true;
+    } else {
+        if (!execRead(db, q,
+                QStringLiteral("SELECT COUNT(*) FROM (") + itemStateSql(where) +
+                    QStringLiteral(") s") + filter,
+                values, &error, ReadPlan::NoJit) ||
+            !q.next())
+            return fail(error.isValid() ? error : q.lastError());
+        out.matching = q.value(0).toLongLong();
+    }
     q.finish();
     values << qMax(0, limit) << qMax(0, offset);
     if (!execRead(db, q,
             QStringLiteral("SELECT * FROM (") + itemStateSql(where) + QStringLiteral(") s") +
                 filter + QStringLiteral(" ORDER BY s.position LIMIT ? OFFSET ?"),
-            values, &error))
+            values, &error, ReadPlan::SerialInOrder))
         return fail(error);
     while (q.next()) {
         BatchItem item;
@@ -908,6 +1134,9 @@ BatchItems items(
         item.updatedAt = QueueQuery::toDateTime(q.value(11));
         out.items << item;
     }
+    // An estimate never says fewer than the items read.
+    if (out.matchingEstimated)
+        out.matching = qMax(out.matching, qint64(qMax(0, offset)) + out.items.size());
     out.ok = true;
     return out;
 }
@@ -967,7 +1196,7 @@ EtaEstimate etaForProfile(QSqlDatabase &db, const QString &username, const QDate
         e.why = rate.why;
         return e;
     }
-    if (!execRead(db, q, profilePositionSql(db), { id }, &error)) {
+    if (!execRead(db, q, profilePositionSql(db), { id }, &error, ReadPlan::NoJit)) {
         e.error = failure(db, error).error;
         return e;
     }
@@ -1170,7 +1399,7 @@ IdList unnotifiedFinished(QSqlDatabase &db, int limit, const std::optional<QStri
     }
     q.finish();
     QHash<QString, BatchCounts> counts;
-    if (!countsFor(db, ids, counts, &error)) {
+    if (!countsFor(db, ids, counts, &error, nullptr, Counting::estimated())) {
         out.error = failure(db, error).error;
         return out;
     }

@@ -64,6 +64,10 @@ struct BatchCounts
     int paused = 0;
     int gone = 0;
     int notQueued = 0; // recorded but not followed (not part of total)
+    // Counting::estimated(): every count above scaled from a sample of `sampled` items spread
+    // over the batch. Never done() for a batch not yet finished (see Counting).
+    bool estimated = false;
+    int sampled = 0;
     // Every followed item processed, failed or gone (a batch with nothing to follow is done).
     bool done() const { return processing == 0 && waiting == 0 && paused == 0; }
     int finished() const { return processed + failed + gone; }
@@ -78,6 +82,9 @@ struct Eta
     double completionsPerMinute = 0; // measured over the recent window
     qint64 ahead = 0; // waiting rows the workers take before this batch's last waiting row
     qint64 remaining = 0; // this batch's rows still to finish
+    // Counting::estimated(): more than `ahead` rows are ahead (the place was not counted to the
+    // end): `earliest` holds, `latest` is unknown (invalid).
+    bool aheadAtLeast = false;
 };
 
 struct EtaEstimate
@@ -156,6 +163,36 @@ struct BatchItems
     ErrorKind errorKind = ErrorKind::None;
     QList<BatchItem> items; // in input order
     qint64 matching = 0; // items matching the filter
+    bool matchingEstimated = false; // Counting::estimated(): scaled from a sample
+};
+
+// How a read counts its batches' items by state, and places them in the workers' order.
+struct Counting
+{
+    // false (exact): every item joined to its queue row, every place counted to the end: what
+    // finishing, notifications, the terminal and the endpoint use.
+    // true (estimated): the window's periodic refreshes and the finish watcher's check of the
+    // open batches, which must stay fast on a 100,000-item batch and a 10,000,000-row queue:
+    // - a batch of more than `exactItems` items is counted from about `sampleItems` of them
+    //   (positions picked by a hash, spread over the batch) and every count is scaled to its
+    //   size (BatchCounts::estimated). A batch not yet finished whose sample shows nothing left
+    //   to wait for is counted exactly instead: so the estimated counts of an open batch always
+    //   hold an item still waiting, processing or paused (it is certainly not done), and only
+    //   exact counts finish a batch;
+    // - only the batches whose last waiting row is among the first `placeCap` waiting rows are
+    //   placed exactly; a deeper one gets an open-ended ETA (Eta::aheadAtLeast).
+    bool estimate = false;
+    int exactItems = 5000;
+    int sampleItems = 1000;
+    qint64 placeCap = 100000; // 0: every place counted to the end
+
+    static Counting exact() { return {}; }
+    static Counting estimated()
+    {
+        Counting c;
+        c.estimate = true;
+        return c;
+    }
 };
 
 // An action on the batch's rows. Dedupe-safe: never a second active row (QueueActions' rules);
@@ -205,17 +242,23 @@ AppendResult appendSingle(
 // Newest first; `search` matches the name (case-insensitive substring); counts and ETA for
 // the batches returned only (set-based: one query for the page's counts).
 BatchList list(QSqlDatabase &db, const QString &search = {}, int limit = 50, int offset = 0,
-    const QDateTime &now = QDateTime::currentDateTimeUtc());
+    const QDateTime &now = QDateTime::currentDateTimeUtc(), const Counting &counting = {});
+
+// These batches (missing ids left out), newest first: the window's read of the places that
+// an estimated list left open-ended (Counting::estimated() with placeCap 0).
+BatchList summaries(QSqlDatabase &db, const QStringList &ids,
+    const QDateTime &now = QDateTime::currentDateTimeUtc(), const Counting &counting = {});
 
 // One batch with counts, ETA and recorded predictions. Marks it finished (finished_at) the
 // first time it is seen done, and records a prediction when the done fraction crossed a
 // recording point (10%, 25%, 50%, 75%) since the last one.
-BatchDetail detail(
-    QSqlDatabase &db, const QString &id, const QDateTime &now = QDateTime::currentDateTimeUtc());
+BatchDetail detail(QSqlDatabase &db, const QString &id,
+    const QDateTime &now = QDateTime::currentDateTimeUtc(), const Counting &counting = {});
 
-// Its items with their live state; `states` empty = all.
+// Its items with their live state; `states` empty = all. With Counting::estimated(), the
+// matching count of a big batch is scaled from its sample (matchingEstimated).
 BatchItems items(QSqlDatabase &db, const QString &id, const QList<ItemState> &states = {},
-    int limit = 1000, int offset = 0);
+    int limit = 1000, int offset = 0, const Counting &counting = {});
 
 // The estimate for rows not yet finished: for a batch (its waiting/processing rows) or for
 // one profile's active row (the single route's `eta`). Completion rate over the last
@@ -263,8 +306,10 @@ struct ClaimResult
 ClaimResult claimFinishedNotification(QSqlDatabase &db, const QString &id);
 
 // Finished batches with notify on, not yet notified (for the window's check after a change),
-// oldest finished first. With `submittedBy`, only that submitter's (the window: its OS user's),
-// filtered in the queries, so that other people's unclaimed batches never crowd them out.
+// oldest finished first. The open batches are counted as Counting::estimated() does (a big batch
+// whose sample still holds work to wait for is certainly not finished). With `submittedBy`, only
+// that submitter's (the window: its OS user's), filtered in the queries, so that other people's
+// unclaimed batches never crowd them out.
 struct IdList
 {
     bool ok = false;

@@ -2,7 +2,7 @@
 // tab makes (core/batches/batches.h), timed over N runs (median, p90, max), then the process's
 // peak memory.
 //   bench_batches --database URL [--runs 10] [--batches 10000] [--big 100000] [--completions 600]
-//       [--figures 1,2,3,4,5]
+//       [--figures 1,2,3,4,5] [--counting estimated|exact]
 // The queue is filled first by queue_generator (rows user1..userN, docs/benchmarks.md section 4).
 // Made when absent (submitted_by 'bench_batches'): `--batches` small batches (5 to 50 items,
 // names and sources as the front doors make them, created over the queue's time span, newest
@@ -13,10 +13,11 @@
 // Before the runs, `--completions` finished rows get an updated_at in the last 14 minutes (the
 // generator's rows are old), so that the workers' rate is measurable and every open batch gets
 // an ETA, as while workers run.
-// Timed, as the tab asks for them: the list's first page (100 batches, newest first, with
-// counts and ETA), a search by name, the big batch's detail (counts, ETA, predictions) and its
-// first page of items (500) filtered to one state; and the single route's `eta` for one
-// waiting profile (Batches::etaForProfile).
+// Timed, as the tab asks for them (Counting::Estimated, as the tab counts; `--counting exact`
+// for the exact counts the terminal and the endpoint read): the list's first page (100 batches,
+// newest first, with counts and ETA), a search by name, the big batch's detail (counts, ETA,
+// predictions) and its first page of items (500) filtered to one state; and the single route's
+// `eta` for one waiting profile (Batches::etaForProfile).
 
 #include "core/batches/batches.h"
 #include "core/database.h"
@@ -259,6 +260,9 @@ int main(int argc, char **argv)
         QStringLiteral("Which figures to time, by number (1 list, 2 search, 3 detail, 4 items, "
                        "5 single route eta), comma-separated; default all."),
         QStringLiteral("list"), QStringLiteral("1,2,3,4,5") });
+    parser.addOption({ QStringLiteral("counting"),
+        QStringLiteral("estimated (the tab's) or exact (the terminal's and the endpoint's)."),
+        QStringLiteral("mode"), QStringLiteral("estimated") });
     parser.process(app);
 
     const ValueResult<DatabaseConfig> parsed =
@@ -271,6 +275,9 @@ int main(int argc, char **argv)
     const int batches = qMax(1, parser.value(QStringLiteral("batches")).toInt());
     const int big = qMax(1, parser.value(QStringLiteral("big")).toInt());
     const int completions = parser.value(QStringLiteral("completions")).toInt();
+    const Counting counting = parser.value(QStringLiteral("counting")) == QLatin1String("exact")
+        ? Counting::exact()
+        : Counting::estimated();
     QList<int> figures;
     for (const QString &f : parser.value(QStringLiteral("figures")).split(QLatin1Char(',')))
         figures << f.trimmed().toInt();
@@ -346,54 +353,74 @@ int main(int argc, char **argv)
             { QStringLiteral("big batch: first 500 items, state waiting"), {}, {} },
             { QStringLiteral("single route eta (etaForProfile)"), {}, {} },
         };
+        const auto describe = [](const BatchCounts &c) {
+            return QStringLiteral("%1total %2: processed %3, processing %4, waiting %5, failed "
+                                  "%6, paused %7")
+                .arg(c.estimated ? QStringLiteral("(estimated from %1 items) ").arg(c.sampled)
+                                 : QString())
+                .arg(c.total)
+                .arg(c.processed)
+                .arg(c.processing)
+                .arg(c.waiting)
+                .arg(c.failed)
+                .arg(c.paused);
+        };
         const QList<std::function<QString()>> steps = {
-            [&db] {
-                const BatchList l = Batches::list(db, {}, 100, 0);
+            [&db, counting] {
+                const BatchList l =
+                    Batches::list(db, {}, 100, 0, QDateTime::currentDateTimeUtc(), counting);
                 int withEta = 0;
-                for (const BatchSummary &s : l.batches)
+                int estimated = 0;
+                for (const BatchSummary &s : l.batches) {
                     withEta += s.eta ? 1 : 0;
-                return l.ok ? QStringLiteral("%1 batches, %2 with an ETA, total %3%4")
+                    estimated += s.counts.estimated ? 1 : 0;
+                }
+                return l.ok ? QStringLiteral("%1 batches, %2 with an ETA, %3 estimated, total %4%5")
                                   .arg(l.batches.size())
                                   .arg(withEta)
+                                  .arg(estimated)
                                   .arg(l.totalBatches)
                                   .arg(l.totalCapped ? QStringLiteral("+") : QString())
                             : QString(QStringLiteral("FAILED: ") + l.error);
             },
-            [&db] {
-                const BatchList l = Batches::list(db, QStringLiteral("campaign"), 100, 0);
+            [&db, counting] {
+                const BatchList l = Batches::list(db, QStringLiteral("campaign"), 100, 0,
+                    QDateTime::currentDateTimeUtc(), counting);
                 return l.ok ? QStringLiteral("%1 batches shown, %2 match")
                                   .arg(l.batches.size())
                                   .arg(l.totalBatches)
                             : QString(QStringLiteral("FAILED: ") + l.error);
             },
-            [&db, &bigId] {
-                const BatchDetail d = Batches::detail(db, bigId);
-                const BatchCounts &c = d.summary.counts;
+            [&db, &bigId, counting, describe] {
+                const BatchDetail d =
+                    Batches::detail(db, bigId, QDateTime::currentDateTimeUtc(), counting);
                 return d.ok && d.found
-                    ? QStringLiteral("total %1: processed %2, processing %3, waiting %4, failed "
-                                     "%5, paused %6; ETA %7")
-                          .arg(c.total)
-                          .arg(c.processed)
-                          .arg(c.processing)
-                          .arg(c.waiting)
-                          .arg(c.failed)
-                          .arg(c.paused)
+                    ? QStringLiteral("%1; ETA %2")
+                          .arg(describe(d.summary.counts))
                           .arg(d.summary.eta
                                   ? QStringLiteral("%1 .. %2 (%3/min, %4 ahead)")
                                         .arg(d.summary.eta->earliest.toString(Qt::ISODate),
-                                            d.summary.eta->latest.toString(Qt::ISODate))
+                                            d.summary.eta->aheadAtLeast
+                                                ? QStringLiteral("(open)")
+                                                : d.summary.eta->latest.toString(Qt::ISODate))
                                         .arg(d.summary.eta->completionsPerMinute, 0, 'f', 1)
-                                        .arg(d.summary.eta->ahead)
+                                        .arg(d.summary.eta->aheadAtLeast
+                                                ? QStringLiteral("over %1").arg(
+                                                      d.summary.eta->ahead)
+                                                : QString::number(d.summary.eta->ahead))
                                   : QString(QStringLiteral("unknown (") + d.summary.etaWhy +
                                         QLatin1Char(')')))
                     : QString(QStringLiteral("FAILED: ") + d.error);
             },
-            [&db, &bigId] {
-                const BatchItems items = Batches::items(db, bigId, { ItemState::Waiting }, 500, 0);
-                return items.ok ? QStringLiteral("%1 shown of %2 waiting")
-                                      .arg(items.items.size())
-                                      .arg(items.matching)
-                                : QString(QStringLiteral("FAILED: ") + items.error);
+            [&db, &bigId, counting] {
+                const BatchItems items =
+                    Batches::items(db, bigId, { ItemState::Waiting }, 500, 0, counting);
+                return items.ok
+                    ? QStringLiteral("%1 shown of %2%3 waiting")
+                          .arg(items.items.size())
+                          .arg(items.matchingEstimated ? QStringLiteral("~") : QString())
+                          .arg(items.matching)
+                    : QString(QStringLiteral("FAILED: ") + items.error);
             },
             [&db, &waitingName] {
                 const EtaEstimate e = Batches::etaForProfile(db, waitingName);

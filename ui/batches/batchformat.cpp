@@ -33,6 +33,8 @@ QString BatchFormat::eta(const BatchSummary &batch, const QDateTime &now)
             return tr("done %1").arg(clock(batch.finishedAt, now));
         return tr("done");
     }
+    if (batch.eta && batch.eta->aheadAtLeast)
+        return tr("after %1").arg(clock(batch.eta->earliest, now));
     if (batch.eta)
         return range(batch.eta->earliest, batch.eta->latest, now);
     if (batch.etaWhy.isEmpty())
@@ -61,7 +63,17 @@ QString BatchFormat::counts(const BatchCounts &c)
         parts << tr("%1 gone").arg(locale.toString(c.gone));
     if (c.notQueued > 0)
         parts << tr("%1 not queued").arg(locale.toString(c.notQueued));
-    return parts.join(QStringLiteral(" · "));
+    const QString text = parts.join(QStringLiteral(" · "));
+    return c.estimated ? QStringLiteral("\u2248 ") + text : text;
+}
+
+QString BatchFormat::estimateNote(const BatchCounts &c)
+{
+    if (!c.estimated)
+        return QString();
+    return tr("Estimated from a sample of %1 items spread over the batch; exact counts decide "
+              "when it is finished.")
+        .arg(QLocale().toString(c.sampled));
 }
 
 QString BatchFormat::prediction(

@@ -98,7 +98,10 @@ QStringList BatchItemModel::csvFields(const BatchItem &item)
 
 bool BatchItemModel::canFetchMore(const QModelIndex &parent) const
 {
-    return !parent.isValid() && !m_fetching && !m_batchId.isEmpty() && m_rows.size() < m_matching;
+    if (parent.isValid() || m_fetching || m_batchId.isEmpty())
+        return false;
+    // An estimate may be short or long of the truth: the pages decide.
+    return m_matchingEstimated ? m_lastPageFull : m_rows.size() < m_matching;
 }
 
 void BatchItemModel::fetchMore(const QModelIndex &parent)
@@ -115,6 +118,8 @@ void BatchItemModel::setBatch(const QString &id, const QList<ItemState> &states)
     beginResetModel();
     m_rows.clear();
     m_matching = 0;
+    m_matchingEstimated = false;
+    m_lastPageFull = false;
     endResetModel();
     load(PageSize, 0, true);
 }
@@ -153,16 +158,17 @@ void BatchItemModel::load(int limit, int offset, bool replace)
     m_fetching = true;
     const QString id = m_batchId;
     const QList<ItemState> states = m_states;
+    const Counting counting = m_counting;
     m_worker->post(
-        [id, states, limit, offset](QSqlDatabase &db) {
+        [id, states, limit, offset, counting](QSqlDatabase &db) {
             if (!db.isOpen()) {
                 BatchItems failed;
                 failed.error = DatabaseThread::openError();
                 return failed;
             }
-            return Batches::items(db, id, states, limit, offset);
+            return Batches::items(db, id, states, limit, offset, counting);
         },
-        [this, generation, replace](const BatchItems &items) {
+        [this, generation, replace, limit](const BatchItems &items) {
             if (generation != m_generation)
                 return;
             m_fetching = false;
@@ -171,6 +177,8 @@ void BatchItemModel::load(int limit, int offset, bool replace)
                 return;
             }
             m_matching = items.matching;
+            m_matchingEstimated = items.matchingEstimated;
+            m_lastPageFull = items.items.size() >= limit;
             if (!replace) {
                 if (!items.items.isEmpty()) {
                     beginInsertRows(

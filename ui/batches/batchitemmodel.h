@@ -56,6 +56,10 @@ public:
     const QList<ViralSpot::ItemState> &states() const { return m_states; }
     const BatchItem *itemAt(int row) const;
     qint64 matching() const { return m_matching; }
+    bool isMatchingEstimated() const { return m_matchingEstimated; }
+    // The counting of the reads (Counting::estimated() unless changed: a big batch's matching
+    // count is then scaled from a sample, and pages are fetched until one comes back short).
+    void setCounting(const ViralSpot::Counting &counting) { m_counting = counting; }
     bool isBusy() const { return m_worker->isBusy(); }
     DatabaseClient *worker() const { return m_worker; }
 
@@ -75,6 +79,9 @@ private:
     QList<ViralSpot::ItemState> m_states;
     QList<BatchItem> m_rows;
     qint64 m_matching = 0;
+    bool m_matchingEstimated = false;
+    bool m_lastPageFull = false;
+    ViralSpot::Counting m_counting = ViralSpot::Counting::estimated();
     bool m_fetching = false;
     bool m_refreshAgain = false; // refresh() while fetching: once more after the answer
     quint64 m_generation = 0;

@@ -9,9 +9,23 @@ namespace ViralSpot::Ui {
 
 BatchListModel::BatchListModel(std::shared_ptr<DatabaseThread> database, QObject *parent)
     : QAbstractTableModel(parent)
-    , m_worker(new DatabaseClient(std::move(database), this))
+    , m_worker(new DatabaseClient(database, this))
+    , m_places(new BatchPlaces(std::move(database), this))
 {
+    connect(m_places, &BatchPlaces::placed, this, [this] {
+        if (m_places->apply(m_rows) && !m_rows.isEmpty())
+            Q_EMIT dataChanged(
+                index(0, EtaColumn), index(int(m_rows.size()) - 1, EtaColumn), { Qt::DisplayRole });
+    });
     load(PageSize, 0, true);
+}
+
+void BatchListModel::setCounting(const Counting &counting)
+{
+    m_counting = counting;
+    Counting places = counting;
+    places.placeCap = 0;
+    m_places->setCounting(places);
 }
 
 int BatchListModel::rowCount(const QModelIndex &parent) const
@@ -35,6 +49,10 @@ QVariant BatchListModel::data(const QModelIndex &index, int role) const
         return QVariant::fromValue(b.counts);
     if (role == Qt::ToolTipRole && index.column() == ProgressColumn)
         return BatchProgress::toolTip(b.counts);
+    if (role == Qt::ToolTipRole && index.column() == EtaColumn && b.eta && b.eta->aheadAtLeast)
+        return tr("More than %1 rows are ahead of this batch; their exact count is read in the "
+                  "background.")
+            .arg(QLocale().toString(b.eta->ahead));
     if (role != Qt::DisplayRole)
         return {};
     const QDateTime now = m_loadedAt.isValid() ? m_loadedAt : QDateTime::currentDateTimeUtc();
@@ -136,16 +154,18 @@ void BatchListModel::load(int limit, int offset, bool replace)
     const quint64 generation = replace ? ++m_generation : m_generation;
     m_fetching = true;
     const QString search = m_search;
+    const Counting counting = m_counting;
     m_worker->post(
-        [search, limit, offset](QSqlDatabase &db) {
+        [search, limit, offset, counting](QSqlDatabase &db) {
             if (!db.isOpen()) {
                 BatchList failed;
                 failed.error = DatabaseThread::openError();
                 return failed;
             }
-            return Batches::list(db, search, limit, offset);
+            return Batches::list(
+                db, search, limit, offset, QDateTime::currentDateTimeUtc(), counting);
         },
-        [this, generation, limit, replace](const BatchList &list) {
+        [this, generation, limit, replace](BatchList list) {
             if (generation != m_generation)
                 return; // a newer search or refresh replaced this one
             m_fetching = false;
@@ -153,6 +173,7 @@ void BatchListModel::load(int limit, int offset, bool replace)
                 Q_EMIT errorOccurred(list.error);
                 return;
             }
+            m_places->apply(list.batches);
             m_loadedAt = QDateTime::currentDateTimeUtc();
             m_total = list.totalBatches;
             m_capped = list.totalCapped;

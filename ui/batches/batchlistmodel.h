@@ -2,6 +2,7 @@
 
 #include "core/batches/batches.h"
 #include "core/databaseclient.h"
+#include "ui/batches/batchplaces.h"
 
 #include <QAbstractTableModel>
 #include <QDateTime>
@@ -13,7 +14,8 @@ namespace ViralSpot::Ui {
 // The Batches tab's list: batches newest first, matching a name search, a page at a time
 // (fetchMore as the view scrolls), read on the queue tabs' shared database thread. refresh()
 // reloads the rows already shown in one query and keeps them in place when the list is the
-// same batches (a new batch at the top resets it).
+// same batches (a new batch at the top resets it). Counted as Counting::estimated() says (big
+// batches from a sample, shown with "≈"); the places of deep batches come from BatchPlaces.
 class BatchListModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -53,12 +55,15 @@ public:
     QString search() const { return m_search; }
     void refresh();
 
+    // The counting of every read (Counting::estimated() unless changed; tests set small caps).
+    void setCounting(const Counting &counting);
     const BatchSummary *batchAt(int row) const;
     int rowOfId(const QString &id) const;
     qint64 totalBatches() const { return m_total; }
     bool isTotalCapped() const { return m_capped; }
     bool isBusy() const { return m_worker->isBusy(); }
     DatabaseClient *worker() const { return m_worker; }
+    BatchPlaces *places() const { return m_places; }
 
 Q_SIGNALS:
     // Rows, count or both changed (after a load, a page or a refresh).
@@ -69,6 +74,8 @@ private:
     void load(int limit, int offset, bool replace);
 
     DatabaseClient *m_worker;
+    BatchPlaces *m_places;
+    Counting m_counting = Counting::estimated();
     QList<BatchSummary> m_rows;
     QString m_search;
     qint64 m_total = 0;

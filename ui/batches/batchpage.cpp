@@ -4,6 +4,7 @@
 #include "ui/batches/batchexport.h"
 #include "ui/batches/batchformat.h"
 #include "ui/batches/batchitemmodel.h"
+#include "ui/batches/batchplaces.h"
 #include "ui/batches/batchprogress.h"
 #include "ui/csv/csvwriter.h"
 #include "ui/filedialog.h"
@@ -28,14 +29,24 @@ BatchPage::BatchPage(std::shared_ptr<DatabaseThread> database, bool readOnly, QW
     : QWidget(parent)
     , m_worker(new DatabaseClient(database, this))
     , m_items(new BatchItemModel(database, this))
+    , m_places(new BatchPlaces(database, this))
     , m_readOnly(readOnly)
 {
     setObjectName(QStringLiteral("batchPage"));
     buildUi();
     connect(m_items, &BatchItemModel::loaded, this, [this] {
-        m_matching->setText(tr("Items shown: %1 of %2 matching")
-                                .arg(QLocale().toString(m_items->rowCount()),
-                                    QLocale().toString(m_items->matching())));
+        m_matching->setText(
+            (m_items->isMatchingEstimated() ? tr("Items shown: %1 of about %2 matching")
+                                            : tr("Items shown: %1 of %2 matching"))
+                .arg(QLocale().toString(m_items->rowCount()),
+                    QLocale().toString(m_items->matching())));
+    });
+    connect(m_places, &BatchPlaces::placed, this, [this] {
+        QList<BatchSummary> one { m_detail.summary };
+        if (m_detail.found && m_places->apply(one)) {
+            m_detail.summary = one.constFirst();
+            showDetail();
+        }
     });
     connect(m_items, &BatchItemModel::errorOccurred, this,
         [this](const QString &error) { report(tr("Database error: %1").arg(error)); });
@@ -160,6 +171,15 @@ void BatchPage::buildUi()
     layout->addWidget(m_report);
 }
 
+void BatchPage::setCounting(const Counting &counting)
+{
+    m_counting = counting;
+    m_items->setCounting(counting);
+    Counting places = counting;
+    places.placeCap = 0;
+    m_places->setCounting(places);
+}
+
 void BatchPage::setBatch(const QString &id)
 {
     m_batchId = id;
@@ -198,16 +218,17 @@ void BatchPage::refresh()
 void BatchPage::loadDetail()
 {
     const QString id = m_batchId;
+    const Counting counting = m_counting;
     m_worker->post(
-        [id](QSqlDatabase &db) {
+        [id, counting](QSqlDatabase &db) {
             if (!db.isOpen()) {
                 BatchDetail failed;
                 failed.error = DatabaseThread::openError();
                 return failed;
             }
-            return Batches::detail(db, id);
+            return Batches::detail(db, id, QDateTime::currentDateTimeUtc(), counting);
         },
-        [this, id](const BatchDetail &detail) {
+        [this, id](BatchDetail detail) {
             if (id != m_batchId)
                 return;
             if (!detail.ok) {
@@ -218,6 +239,9 @@ void BatchPage::loadDetail()
                 report(tr("This batch no longer exists."));
                 return;
             }
+            QList<BatchSummary> one { detail.summary };
+            m_places->apply(one);
+            detail.summary = one.constFirst();
             m_detail = detail;
             showDetail();
             Q_EMIT detailLoaded();
@@ -237,6 +261,7 @@ void BatchPage::showDetail()
                 s.createdAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"))));
     m_progress->setCounts(s.counts);
     m_counts->setText(BatchFormat::counts(s.counts));
+    m_counts->setToolTip(BatchFormat::estimateNote(s.counts));
     m_eta->setText(
         s.counts.done() ? BatchFormat::eta(s, now) : tr("ETA %1").arg(BatchFormat::eta(s, now)));
     QStringList lines;
@@ -253,19 +278,20 @@ void BatchPage::updateButtons()
     const bool loaded = m_detail.found;
     const BatchCounts &c = m_detail.summary.counts;
     for (const auto &b : std::as_const(m_actionButtons)) {
-        bool relevant = true;
+        // An estimate can miss a state with few items; the action's preview counts exactly.
+        bool relevant = c.estimated;
         switch (b.first) {
         case BatchAction::RetryFailed:
-            relevant = c.failed > 0;
+            relevant = relevant || c.failed > 0;
             break;
         case BatchAction::RaiseWaiting:
-            relevant = c.waiting > c.waitingHigh;
+            relevant = relevant || c.waiting > c.waitingHigh;
             break;
         case BatchAction::PauseRest:
-            relevant = c.waiting > 0;
+            relevant = relevant || c.waiting > 0;
             break;
         case BatchAction::ResumeRest:
-            relevant = c.paused > 0;
+            relevant = relevant || c.paused > 0;
             break;
         }
         b.second->setEnabled(!m_readOnly && loaded && relevant && !m_actionRunning);

@@ -17,12 +17,15 @@ class QTableView;
 namespace ViralSpot::Ui {
 
 class BatchItemModel;
+class BatchPlaces;
 class BatchProgressBar;
 
 // A batch's page: its name (renamed here), notification on/off, progress and ETA, the recorded
 // predictions against the actual finish, its items with their live state (filtered by state,
 // exported as CSV), and the actions on its rows — retry the failed, raise the waiting, pause /
-// resume the rest — each confirmed with the number of rows it would change now.
+// resume the rest — each confirmed with the number of rows it would change now. A big batch's
+// counts are estimated from a sample (Counting::estimated(), shown with "≈"); its place, when
+// deep, comes from BatchPlaces.
 class BatchPage final : public QWidget
 {
     Q_OBJECT
@@ -36,6 +39,10 @@ public:
     const ViralSpot::BatchDetail &detail() const { return m_detail; }
     BatchItemModel *itemModel() const { return m_items; }
     QTableView *view() const { return m_view; }
+    // The counting of the page's reads (Counting::estimated() unless changed; tests set small
+    // caps). The items' matching count follows it.
+    void setCounting(const ViralSpot::Counting &counting);
+    BatchPlaces *places() const { return m_places; }
 
     // The rows in these states only (empty: all).
     void setStateFilter(const QList<ViralSpot::ItemState> &states);
@@ -68,6 +75,8 @@ private:
 
     DatabaseClient *m_worker;
     BatchItemModel *m_items;
+    BatchPlaces *m_places;
+    ViralSpot::Counting m_counting = ViralSpot::Counting::estimated();
     bool m_readOnly;
     QString m_batchId;
     ViralSpot::BatchDetail m_detail;

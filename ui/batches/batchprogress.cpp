@@ -1,5 +1,6 @@
 #include "ui/batches/batchprogress.h"
 
+#include "ui/batches/batchformat.h"
 #include "ui/palette/statuspalette.h"
 
 #include <QLocale>
@@ -49,8 +50,9 @@ void paint(QPainter *painter, const QRect &rect, const BatchCounts &counts, cons
     painter->setBrush(Qt::NoBrush);
     painter->drawRoundedRect(bar, 3, 3);
     // The figures over the bar, legible on every segment colour (dark text with a light halo).
-    const QString text = QStringLiteral("%1 / %2").arg(
-        QLocale().toString(counts.finished()), QLocale().toString(counts.total));
+    const QString text = (counts.estimated ? QStringLiteral("\u2248 ") : QString()) +
+        QStringLiteral("%1 / %2").arg(
+            QLocale().toString(counts.finished()), QLocale().toString(counts.total));
     QFont font = painter->font();
     font.setPointSizeF(font.pointSizeF() * 0.9);
     painter->setFont(font);
@@ -74,8 +76,12 @@ QString toolTip(const BatchCounts &counts)
         if (s.count > 0)
             parts << QStringLiteral("%1 %2").arg(s.label, QLocale().toString(s.count));
     }
-    return BatchProgressDelegate::tr("%1 — of %2")
-        .arg(parts.join(QStringLiteral(" · ")), QLocale().toString(counts.total));
+    const QString text =
+        BatchProgressDelegate::tr("%1 — of %2")
+            .arg(parts.join(QStringLiteral(" · ")), QLocale().toString(counts.total));
+    if (!counts.estimated)
+        return text;
+    return QStringLiteral("\u2248 ") + text + QLatin1Char('\n') + BatchFormat::estimateNote(counts);
 }
 
 } // namespace BatchProgress
