@@ -46,6 +46,8 @@ private Q_SLOTS:
     void etaUnknownWithoutCompletions();
     void etaWithinTwentyPercentAtASteadyRate();
     void placesOfAPageAreExact();
+    void bigBatchesAreEstimatedFromASample();
+    void anOpenBatchIsNeverFinishedFromASample();
     void actionsPreviewApplyAndAudit();
     void retryRacingTheSingleRouteNeverMakesTwoActiveRows();
     void streamedAppendFindsDuplicatesOfEarlierChunks();
@@ -58,8 +60,13 @@ private:
     QString queueIdOf(const QString &username, const QString &statusIn = {});
     int activeRows(const QString &username);
     QList<BatchItem> allItems(const QString &batchId);
-    // The rows ahead of a batch, counted here the plain way (one statement per batch).
-    qint64 plainAhead(const QString &batchId);
+    // The rows ahead of a batch, counted here the plain way (one statement per batch); `upTo`:
+    // the waiting rows taken before, or with, its last waiting row.
+    qint64 plainAhead(const QString &batchId, qint64 *upTo = nullptr);
+    // A recorded batch of `count` new profiles big0.. (input order), its id.
+    QString bigBatch(int count);
+    // Sets the status of the rows of these profiles.
+    bool setStatus(const QStringList &usernames, const QString &status);
     // A batch row without items (so done) by `submitter`; finished at `finishedAt` (null: not
     // marked finished yet).
     QString insertBatch(
@@ -638,7 +645,7 @@ void TestBatches::etaWithinTwentyPercentAtASteadyRate()
     }
 }
 
-qint64 TestBatches::plainAhead(const QString &batchId)
+qint64 TestBatches::plainAhead(const QString &batchId, qint64 *upToOut)
 {
     const QString mine = QStringLiteral("SELECT q.id FROM viralspot_batch_items i JOIN queue q ON "
                                         "q.id = i.queue_id WHERE i.batch_id = '%1' AND q.status = "
@@ -666,7 +673,33 @@ qint64 TestBatches::plainAhead(const QString &batchId)
                                            "w.\"timestamp\" <= l.\"timestamp\"))")
                                 .arg(last))
                    .toLongLong();
+    if (upToOut)
+        *upToOut = upTo;
     return qMax<qint64>(0, upTo - ownWaiting) + qMax<qint64>(0, processingAll - ownProcessing);
+}
+
+QString TestBatches::bigBatch(int count)
+{
+    RequestService service(m_db->config());
+    BatchOptions options;
+    options.record = newBatch(QStringLiteral("big"));
+    QList<RequestItem> input;
+    for (int i = 0; i < count; ++i)
+        input.append({ QStringLiteral("big%1").arg(i), QStringLiteral("api") });
+    const QList<RequestResult> results = service.requestItems(input, options);
+    for (const RequestResult &r : results) {
+        if (r.outcome != Outcome::Queued)
+            return QString();
+    }
+    return options.record->id;
+}
+
+bool TestBatches::setStatus(const QStringList &usernames, const QString &status)
+{
+    if (usernames.isEmpty())
+        return true;
+    return m_db->exec(QStringLiteral("UPDATE queue SET status = '%1' WHERE username IN ('%2')")
+                          .arg(status, usernames.join(QStringLiteral("','"))));
 }
 
 void TestBatches::placesOfAPageAreExact()
@@ -772,6 +805,193 @@ void TestBatches::placesOfAPageAreExact()
         QCOMPARE(d.summary.eta->ahead, expected.value(id));
         QCOMPARE(e.eta->ahead, expected.value(id));
     }
+
+    // Counting::estimated() places only the batches whose last waiting row is among the first
+    // placeCap waiting rows: those exactly; a deeper one gets an open-ended ETA whose rows
+    // ahead are no more than the truth. The cap is one batch's own depth, so that it and the
+    // shallower ones are placed and the deeper ones are not.
+    QHash<QString, qint64> upTo;
+    QList<qint64> depthsUpTo;
+    for (const QString &id : std::as_const(ids)) {
+        qint64 u = 0;
+        plainAhead(id, &u);
+        upTo.insert(id, u);
+        if (u > 0)
+            depthsUpTo << u;
+    }
+    std::sort(depthsUpTo.begin(), depthsUpTo.end());
+    QVERIFY(depthsUpTo.size() >= 4);
+    Counting capped = Counting::estimated();
+    capped.placeCap = depthsUpTo.at(depthsUpTo.size() / 2 - 1);
+    const BatchList c = Batches::list(db, {}, 100, 0, now, capped);
+    QVERIFY2(c.ok, qPrintable(c.error));
+    int placed = 0;
+    int deep = 0;
+    for (const BatchSummary &s : c.batches) {
+        if (!s.eta)
+            continue;
+        if (upTo.value(s.id) <= capped.placeCap) {
+            ++placed;
+            QVERIFY(!s.eta->aheadAtLeast);
+            QVERIFY(s.eta->latest.isValid());
+            QCOMPARE(s.eta->ahead, expected.value(s.id));
+        } else {
+            ++deep;
+            QVERIFY2(s.eta->aheadAtLeast, qPrintable(s.name));
+            QVERIFY(!s.eta->latest.isValid());
+            QVERIFY(s.eta->earliest > now);
+            QVERIFY(s.eta->ahead <= expected.value(s.id));
+        }
+    }
+    QVERIFY(placed >= 1);
+    QVERIFY(deep >= 1);
+    // The window's background read (every place counted) has them all exactly again.
+    Counting everyPlace = capped;
+    everyPlace.placeCap = 0;
+    const BatchList all = Batches::summaries(db, ids, now, everyPlace);
+    QVERIFY2(all.ok, qPrintable(all.error));
+    QCOMPARE(all.batches.size(), ids.size());
+    for (const BatchSummary &s : all.batches) {
+        if (!s.eta)
+            continue;
+        QVERIFY(!s.eta->aheadAtLeast);
+        QCOMPARE(s.eta->ahead, expected.value(s.id));
+    }
+}
+
+void TestBatches::bigBatchesAreEstimatedFromASample()
+{
+    // 600 items whose rows' states repeat every 10 positions: 5 processed, 3 waiting, one
+    // failed, one processing. A sample of every 10th position would see them all processed;
+    // the hashed sample of about 120 sees each state near its share.
+    const QString id = bigBatch(600);
+    QVERIFY(!id.isEmpty());
+    QStringList completed, failed, processing;
+    for (int p = 1; p <= 600; ++p) {
+        const QString name = QStringLiteral("big%1").arg(p - 1);
+        const int r = p % 10;
+        if (r < 5)
+            completed << name;
+        else if (r == 8)
+            failed << name;
+        else if (r == 9)
+            processing << name;
+    }
+    QVERIFY(setStatus(completed, QStringLiteral("COMPLETED")));
+    QVERIFY(setStatus(failed, QStringLiteral("FAILED")));
+    QVERIFY(setStatus(processing, QStringLiteral("PROCESSING")));
+    QSqlDatabase db = m_db->connection();
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+
+    const BatchDetail exact = Batches::detail(db, id, now);
+    QVERIFY2(exact.ok, qPrintable(exact.error));
+    const BatchCounts &x = exact.summary.counts;
+    QVERIFY(!x.estimated);
+    QCOMPARE(x.total, 600);
+    QCOMPARE(x.processed, 300);
+    QCOMPARE(x.waiting, 180);
+    QCOMPARE(x.failed, 60);
+    QCOMPARE(x.processing, 60);
+
+    Counting estimated = Counting::estimated();
+    estimated.exactItems = 100;
+    estimated.sampleItems = 120;
+    const BatchDetail d = Batches::detail(db, id, now, estimated);
+    QVERIFY2(d.ok, qPrintable(d.error));
+    const BatchCounts &e = d.summary.counts;
+    QVERIFY(e.estimated);
+    QVERIFY2(e.sampled >= 80 && e.sampled <= 160, qPrintable(QString::number(e.sampled)));
+    const auto near = [](int estimate, int truth) { return qAbs(estimate - truth) <= 60; };
+    QVERIFY2(near(e.processed, 300), qPrintable(QString::number(e.processed)));
+    QVERIFY2(near(e.waiting, 180), qPrintable(QString::number(e.waiting)));
+    QVERIFY2(near(e.failed, 60), qPrintable(QString::number(e.failed)));
+    QVERIFY2(near(e.processing, 60), qPrintable(QString::number(e.processing)));
+    QCOMPARE(e.total, e.processed + e.processing + e.waiting + e.failed + e.paused + e.gone);
+    QVERIFY(near(e.total, 600));
+    QVERIFY(!e.done());
+    QVERIFY(!d.summary.finishedAt.isValid());
+
+    // The list says the same; a batch under the limit is counted exactly in the same read.
+    RequestService service(m_db->config());
+    BatchOptions small;
+    small.record = newBatch(QStringLiteral("small"));
+    service.requestItems({ { QStringLiteral("smallone"), QStringLiteral("api") } }, small);
+    const BatchList l = Batches::list(db, {}, 10, 0, now, estimated);
+    QVERIFY2(l.ok, qPrintable(l.error));
+    QCOMPARE(l.batches.size(), 2);
+    for (const BatchSummary &s : l.batches) {
+        if (s.id == id) {
+            QVERIFY(s.counts.estimated);
+            QCOMPARE(s.counts.processed, e.processed);
+        } else {
+            QVERIFY(!s.counts.estimated);
+            QCOMPARE(s.counts.waiting, 1);
+        }
+    }
+
+    // The items: the matching count estimated, the rows themselves exact.
+    const BatchItems failedItems =
+        Batches::items(db, id, { ItemState::Failed }, 1000, 0, estimated);
+    QVERIFY2(failedItems.ok, qPrintable(failedItems.error));
+    QVERIFY(failedItems.matchingEstimated);
+    QVERIFY2(
+        qAbs(failedItems.matching - 60) <= 30, qPrintable(QString::number(failedItems.matching)));
+    QCOMPARE(failedItems.items.size(), 60);
+    for (const BatchItem &item : failedItems.items)
+        QCOMPARE(item.position % 10, 8);
+    const BatchItems exactFailed = Batches::items(db, id, { ItemState::Failed }, 1000, 0);
+    QVERIFY(!exactFailed.matchingEstimated);
+    QCOMPARE(exactFailed.matching, qint64(60));
+}
+
+void TestBatches::anOpenBatchIsNeverFinishedFromASample()
+{
+    // Every item processed but one still waiting: a sample that misses it shows nothing left to
+    // wait for, and the batch is then counted exactly (not done); a sample that holds it is an
+    // estimate with work left. Either way it is not finished, and neither notified; once the
+    // last one is processed, it is.
+    const QString id = bigBatch(300);
+    QVERIFY(!id.isEmpty());
+    QStringList names;
+    for (int i = 0; i < 300; ++i)
+        names << QStringLiteral("big%1").arg(i);
+    Counting estimated = Counting::estimated();
+    estimated.exactItems = 100;
+    estimated.sampleItems = 30;
+    QSqlDatabase db = m_db->connection();
+    int recounted = 0;
+    for (int w = 0; w < 12; ++w) {
+        QVERIFY(setStatus(names, QStringLiteral("COMPLETED")));
+        QVERIFY(setStatus({ names.at(w) }, QStringLiteral("PENDING")));
+        const BatchDetail d = Batches::detail(db, id, QDateTime::currentDateTimeUtc(), estimated);
+        QVERIFY2(d.ok, qPrintable(d.error));
+        const BatchCounts &c = d.summary.counts;
+        QVERIFY(!c.done());
+        QVERIFY(!d.summary.finishedAt.isValid());
+        if (c.estimated) {
+            QVERIFY(c.waiting > 0);
+        } else {
+            ++recounted;
+            QCOMPARE(c.waiting, 1);
+            QCOMPARE(c.processed, 299);
+        }
+        const Batches::IdList unnotified = Batches::unnotifiedFinished(db);
+        QVERIFY2(unnotified.ok, qPrintable(unnotified.error));
+        QVERIFY(!unnotified.ids.contains(id));
+    }
+    QVERIFY2(recounted > 0, "no sample missed the waiting item: the exact recount was not tried");
+    QVERIFY(setStatus(names, QStringLiteral("COMPLETED")));
+    const BatchDetail done = Batches::detail(db, id, QDateTime::currentDateTimeUtc(), estimated);
+    QVERIFY2(done.ok, qPrintable(done.error));
+    QVERIFY(done.summary.counts.done());
+    QVERIFY(!done.summary.counts.estimated);
+    QCOMPARE(done.summary.counts.processed, 300);
+    QVERIFY(done.summary.finishedAt.isValid());
+    QVERIFY(Batches::unnotifiedFinished(db).ids.contains(id));
+    // Finished: later reads may estimate it.
+    const BatchDetail later = Batches::detail(db, id, QDateTime::currentDateTimeUtc(), estimated);
+    QVERIFY(later.summary.counts.estimated);
+    QVERIFY(later.summary.counts.done());
 }
 
 void TestBatches::actionsPreviewApplyAndAudit()
