@@ -14,9 +14,11 @@
 #include "tests/ui/uitesthelpers.h"
 #include "ui/batches/batchestab.h"
 #include "ui/batches/batchfinishwatcher.h"
+#include "ui/batches/batchformat.h"
 #include "ui/batches/batchitemmodel.h"
 #include "ui/batches/batchlistmodel.h"
 #include "ui/batches/batchpage.h"
+#include "ui/batches/batchplaces.h"
 #include "ui/batches/batchprogress.h"
 #include "ui/filedialog.h"
 #include "ui/messagebox.h"
@@ -61,6 +63,7 @@ private Q_SLOTS:
     void othersUnclaimedBatchesDoNotCrowdOutMine();
     void finishCheckBeforeTheSchemaIsQuiet();
     void notifiesWhileTheWindowIsHidden();
+    void bigBatchEstimatedAndPlacedInTheBackground();
 
 private:
     void openWindow();
@@ -538,4 +541,99 @@ void TestBatchesTab::notifiesWhileTheWindowIsHidden()
 }
 
 QTEST_MAIN(TestBatchesTab)
+void TestBatchesTab::bigBatchEstimatedAndPlacedInTheBackground()
+{
+    // With small caps (the tab's are 5,000 items and 100,000 rows): a batch of 60 waiting items
+    // is counted from a sample and says so ("≈"), its page enables the actions an estimate may
+    // miss and says "about" of the matching items; 20 rows of no batch wait ahead of it, more
+    // than the place cap of 5, so its ETA is open-ended ("after …") until the background read
+    // of the places gives the range with exactly those 20 ahead.
+    RequestService service(m_db->config());
+    QList<RequestItem> ahead;
+    for (int i = 0; i < 30; ++i)
+        ahead.append({ QStringLiteral("ahead%1").arg(i), QStringLiteral("api") });
+    service.requestItems(ahead);
+    BatchOptions options;
+    options.record = NewBatch();
+    options.record->id = Ids::uuidV7();
+    options.record->name = QStringLiteral("big and deep");
+    options.record->source = QStringLiteral("paste");
+    options.record->origin = QStringLiteral("window");
+    options.record->submittedBy = QStringLiteral("tester");
+    QList<RequestItem> input;
+    for (int i = 0; i < 60; ++i)
+        input.append({ QStringLiteral("deep%1").arg(i), QStringLiteral("api") });
+    service.requestItems(input, options);
+    const QString id = options.record->id;
+    QVERIFY(m_db->exec(
+        QStringLiteral("UPDATE queue SET priority = 'HIGH' WHERE username LIKE 'ahead%'")));
+    QVERIFY(m_db->exec(
+        QStringLiteral("UPDATE queue SET priority = 'LOW' WHERE username LIKE 'deep%'")));
+    {
+        // Ten of the rows ahead finished in the last minutes: a measurable rate.
+        QSqlDatabase db = m_db->connection();
+        Test::SimWorker worker(db);
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        for (int i = 0; i < 10; ++i)
+            QVERIFY2(worker.processNext(now.addSecs(-300 + 20 * i)).startsWith(u"ahead"),
+                qPrintable(worker.lastError()));
+    }
+
+    BatchesTab *tab = batchesTab();
+    Counting counting = Counting::estimated();
+    counting.exactItems = 20;
+    counting.sampleItems = 30;
+    counting.placeCap = 5;
+    tab->model()->setCounting(counting);
+    tab->page()->setCounting(counting);
+    Test::child<QTabWidget>(m_window.get(), "tabs")->setCurrentWidget(tab);
+    refreshAndWait();
+    const BatchSummary *b = row(id);
+    QVERIFY(b);
+    QVERIFY(b->counts.estimated);
+    QVERIFY(b->counts.waiting > 0);
+    const QModelIndex progress =
+        tab->model()->index(tab->model()->rowOfId(id), BatchListModel::ProgressColumn);
+    QVERIFY2(progress.data().toString().startsWith(QStringLiteral("\u2248 ")),
+        qPrintable(progress.data().toString()));
+    QVERIFY(progress.data(Qt::ToolTipRole).toString().contains(QStringLiteral("sample")));
+
+    // The ETA: open-ended from the list's own read, the range once the places are read.
+    QTRY_VERIFY_WITH_TIMEOUT(row(id)->eta && !row(id)->eta->aheadAtLeast, 10000);
+    QCOMPARE(row(id)->eta->ahead, qint64(20));
+    QVERIFY(row(id)->eta->latest.isValid());
+    const QModelIndex eta =
+        tab->model()->index(tab->model()->rowOfId(id), BatchListModel::EtaColumn);
+    QVERIFY2(!eta.data().toString().startsWith(QStringLiteral("after")),
+        qPrintable(eta.data().toString()));
+    BatchSummary open = *row(id);
+    open.eta->aheadAtLeast = true;
+    open.eta->latest = QDateTime();
+    QVERIFY(Ui::BatchFormat::eta(open, QDateTime::currentDateTimeUtc())
+                .startsWith(QStringLiteral("after ")));
+    // A refresh keeps the range read in the background (no second read within the interval).
+    QSignalSpy placed(tab->model()->places(), &Ui::BatchPlaces::placed);
+    refreshAndWait();
+    QVERIFY(row(id)->eta && !row(id)->eta->aheadAtLeast);
+    QVERIFY(!tab->model()->places()->isBusy());
+    QCOMPARE(placed.count(), 0);
+
+    // Its page.
+    tab->openBatch(id);
+    QTRY_VERIFY_WITH_TIMEOUT(tab->page()->detail().found, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        tab->page()->detail().summary.eta && !tab->page()->detail().summary.eta->aheadAtLeast,
+        10000);
+    QVERIFY(tab->page()->detail().summary.counts.estimated);
+    auto *counts = tab->page()->findChild<QLabel *>(QStringLiteral("batchCountsLabel"));
+    QVERIFY(counts);
+    QVERIFY2(counts->text().startsWith(QStringLiteral("\u2248 ")), qPrintable(counts->text()));
+    // An estimate may miss a failed item: retry stays available (its preview counts exactly).
+    QVERIFY(
+        tab->page()->findChild<QPushButton *>(QStringLiteral("retryFailedButton"))->isEnabled());
+    auto *matching = tab->page()->findChild<QLabel *>(QStringLiteral("itemsMatchingLabel"));
+    QTRY_VERIFY_WITH_TIMEOUT(matching->text().contains(QStringLiteral("about")), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(tab->page()->itemModel()->rowCount(), 60, 10000);
+}
+
 #include "tst_batchestab.moc"
