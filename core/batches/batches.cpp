@@ -42,6 +42,19 @@ constexpr qint64 TotalCap = 10000;
 
 // Schema step 8: the finished rows by updated_at (partial index).
 const char *const FinishedRowsIndex = "queue_finished_updated_at_idx";
+// Schema steps 9 (PostgreSQL) and 10 (SQLite): the waiting rows in the workers' order. SQLite,
+// which has no statistics to choose it by, is told to read it (execRead falls back to the plain
+// statement where it is missing: a database at an older schema opened read-only, or the index
+// dropped by hand).
+const char *const WaitingOrderIndex = "queue_waiting_order_idx";
+
+QString waitingRows(const QSqlDatabase &db, const QString &alias)
+{
+    QString from = QStringLiteral("queue ") + alias;
+    if (!Database::isPostgres(db))
+        from += QStringLiteral(" INDEXED BY ") + QLatin1String(WaitingOrderIndex);
+    return from;
+}
 
 const char *const FollowedOutcomes = "('queued','already_queued','already_processed')";
 
@@ -75,8 +88,17 @@ enum class ReadPlan
 bool execRead(QSqlDatabase &db, QSqlQuery &q, const QString &sql, const QVariantList &values,
     QSqlError *error = nullptr, ReadPlan plan = ReadPlan::Serial)
 {
-    if (!Database::isPostgres(db))
-        return Database::exec(q, sql, values, error);
+    if (!Database::isPostgres(db)) {
+        QSqlError failed;
+        if (Database::exec(q, sql, values, &failed))
+            return true;
+        const QString hint = QStringLiteral(" INDEXED BY ") + QLatin1String(WaitingOrderIndex);
+        if (sql.contains(hint) && failed.text().contains(QLatin1String("no such index")))
+            return Database::exec(q, QString(sql).remove(hint), values, error);
+        if (error)
+            *error = failed;
+        return false;
+    }
     QString settings = QStringLiteral("SELECT set_config('jit', 'off', true)");
     if (plan != ReadPlan::NoJit)
         settings += QStringLiteral(", set_config('max_parallel_workers_per_gather', '0', true)");
@@ -152,7 +174,8 @@ QString itemStateSql(const QString &where)
 // first `placeCap` waiting rows are placed (the ranges then read at most that many rows), and a
 // last column says which batches lie deeper (`capped`: at least `placeCap` rows ahead).
 // `items` is one or more item sources (itemStateSql), joined with UNION ALL.
-QString countsSql(const QStringList &wheres, bool places = false, qint64 placeCap = 0)
+QString countsSql(
+    const QSqlDatabase &db, const QStringList &wheres, bool places = false, qint64 placeCap = 0)
 {
     QStringList sources;
     for (const QString &where : wheres)
@@ -171,15 +194,17 @@ QString countsSql(const QStringList &wheres, bool places = false, qint64 placeCa
     if (!places)
         return QStringLiteral("SELECT s.batch_id, ") + sums + QStringLiteral(" FROM (") + items +
             QStringLiteral(") s GROUP BY s.batch_id");
-    const QString between =
-        QStringLiteral("(SELECT COUNT(*) FROM queue w WHERE w.status = 'PENDING'%1 "
+    const QString between = QStringLiteral("(SELECT COUNT(*) FROM ") +
+        waitingRows(db, QStringLiteral("w")) +
+        QStringLiteral(" WHERE w.status = 'PENDING'%1 "
                        "AND (w.priority, w.\"timestamp\") <= (o.p, o.t))");
     // The cap-th waiting row in the workers' order (none when fewer wait), read once.
     const QString cutoff = placeCap > 0
         ? QStringLiteral("f AS MATERIALIZED (SELECT w.priority AS p, w.\"timestamp\" AS t "
-                         "FROM queue w WHERE w.status = 'PENDING' "
+                         "FROM %2 WHERE w.status = 'PENDING' "
                          "ORDER BY w.priority, w.\"timestamp\" LIMIT 1 OFFSET %1), ")
               .arg(placeCap - 1)
+              .arg(waitingRows(db, QStringLiteral("w")))
         : QString();
     const QString withinCap = placeCap > 0
         ? QStringLiteral(" AND NOT EXISTS (SELECT 1 FROM f WHERE (c.p, c.t) > (f.p, f.t))")
@@ -233,8 +258,9 @@ Failure failure(const QSqlDatabase &db, const QSqlError &error)
 // countsSql for `batches` bound batch ids.
 QString batchesCountsSql(const QSqlDatabase &db, int batches, bool places)
 {
-    return countsSql({ QStringLiteral("i.batch_id IN (") + placeholders(idParam(db), batches) +
-                         QLatin1Char(')') },
+    return countsSql(db,
+        { QStringLiteral("i.batch_id IN (") + placeholders(idParam(db), batches) +
+            QLatin1Char(')') },
         places);
 }
 
@@ -346,8 +372,8 @@ bool countsFor(QSqlDatabase &db, const QStringList &ids, QHash<QString, BatchCou
     // Exact counts of a big batch and places counted to the end are long reads that workers
     // share; an estimate's few thousand joins are not.
     if (!execRead(db, q,
-            countsSql(wheres, places != nullptr, counting.estimate ? counting.placeCap : 0), values,
-            error, counting.estimate ? ReadPlan::Serial : ReadPlan::NoJit))
+            countsSql(db, wheres, places != nullptr, counting.estimate ? counting.placeCap : 0),
+            values, error, counting.estimate ? ReadPlan::Serial : ReadPlan::NoJit))
         return false;
     QStringList recount;
     QSet<QString> seen;
@@ -729,10 +755,11 @@ QString completionRateSql(const QSqlDatabase &db)
 
 QString profilePositionSql(const QSqlDatabase &db)
 {
-    return QStringLiteral("SELECT (SELECT COUNT(*) FROM queue w WHERE w.status = 'PENDING' "
-                          " AND (w.priority, w.\"timestamp\") < (a.priority, a.\"timestamp\")), "
-                          "(SELECT COUNT(*) FROM queue WHERE status = 'PROCESSING') "
-                          "FROM queue a WHERE a.id = ") +
+    return QStringLiteral("SELECT (SELECT COUNT(*) FROM ") + waitingRows(db, QStringLiteral("w")) +
+        QStringLiteral(" WHERE w.status = 'PENDING' "
+                       " AND (w.priority, w.\"timestamp\") < (a.priority, a.\"timestamp\")), "
+                       "(SELECT COUNT(*) FROM queue WHERE status = 'PROCESSING') "
+                       "FROM queue a WHERE a.id = ") +
         idParam(db);
 }
 

@@ -2,7 +2,7 @@
 // tab makes (core/batches/batches.h), timed over N runs (median, p90, max), then the process's
 // peak memory.
 //   bench_batches --database URL [--runs 10] [--batches 10000] [--big 100000] [--completions 600]
-//       [--figures 1,2,3,4,5] [--counting estimated|exact]
+//       [--figures 1,2,3,4,5,6] [--counting estimated|exact]
 // The queue is filled first by queue_generator (rows user1..userN, docs/benchmarks.md section 4).
 // Made when absent (submitted_by 'bench_batches'): `--batches` small batches (5 to 50 items,
 // names and sources as the front doors make them, created over the queue's time span, newest
@@ -16,8 +16,10 @@
 // Timed, as the tab asks for them (Counting::Estimated, as the tab counts; `--counting exact`
 // for the exact counts the terminal and the endpoint read): the list's first page (100 batches,
 // newest first, with counts and ETA), a search by name, the big batch's detail (counts, ETA,
-// predictions) and its first page of items (500) filtered to one state; and the single route's
-// `eta` for one waiting profile (Batches::etaForProfile).
+// predictions) and its first page of items (500) filtered to one state; the single route's
+// `eta` for one waiting profile (Batches::etaForProfile); and the tab's background read of the
+// places its estimated list left open-ended (Batches::summaries with every place counted, as
+// BatchPlaces reads them at most every 30 s).
 
 #include "core/batches/batches.h"
 #include "core/database.h"
@@ -258,8 +260,8 @@ int main(int argc, char **argv)
         QStringLiteral("n"), QStringLiteral("600") });
     parser.addOption({ QStringLiteral("figures"),
         QStringLiteral("Which figures to time, by number (1 list, 2 search, 3 detail, 4 items, "
-                       "5 single route eta), comma-separated; default all."),
-        QStringLiteral("list"), QStringLiteral("1,2,3,4,5") });
+                       "5 single route eta, 6 background places), comma-separated; default all."),
+        QStringLiteral("list"), QStringLiteral("1,2,3,4,5,6") });
     parser.addOption({ QStringLiteral("counting"),
         QStringLiteral("estimated (the tab's) or exact (the terminal's and the endpoint's)."),
         QStringLiteral("mode"), QStringLiteral("estimated") });
@@ -352,7 +354,20 @@ int main(int argc, char **argv)
             { QStringLiteral("big batch: detail (counts + ETA)"), {}, {} },
             { QStringLiteral("big batch: first 500 items, state waiting"), {}, {} },
             { QStringLiteral("single route eta (etaForProfile)"), {}, {} },
+            { QStringLiteral("background: places left open-ended (summaries)"), {}, {} },
         };
+        // The first page's batches whose place the estimated list left open-ended.
+        QStringList openEnded;
+        {
+            const BatchList first = Batches::list(
+                db, {}, 100, 0, QDateTime::currentDateTimeUtc(), Counting::estimated());
+            for (const BatchSummary &s : first.batches) {
+                if (s.eta && s.eta->aheadAtLeast)
+                    openEnded << s.id;
+            }
+        }
+        Counting everyPlace = counting;
+        everyPlace.placeCap = 0;
         const auto describe = [](const BatchCounts &c) {
             return QStringLiteral("%1total %2: processed %3, processing %4, waiting %5, failed "
                                   "%6, paused %7")
@@ -429,6 +444,17 @@ int main(int argc, char **argv)
                 if (e.eta)
                     return QStringLiteral("%1 ahead").arg(e.eta->ahead);
                 return QString(QStringLiteral("unknown (") + e.why + QLatin1Char(')'));
+            },
+            [&db, &openEnded, everyPlace] {
+                const BatchList l =
+                    Batches::summaries(db, openEnded, QDateTime::currentDateTimeUtc(), everyPlace);
+                qint64 deepest = 0;
+                for (const BatchSummary &s : l.batches)
+                    deepest = qMax(deepest, s.eta ? s.eta->ahead : 0);
+                return l.ok ? QStringLiteral("%1 batches placed, the deepest %2 ahead")
+                                  .arg(l.batches.size())
+                                  .arg(deepest)
+                            : QString(QStringLiteral("FAILED: ") + l.error);
             },
         };
         for (int run = 0; run < runs; ++run) {
