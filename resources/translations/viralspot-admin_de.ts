@@ -1071,6 +1071,14 @@ Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet)
             <numerusform>Pausierte Einträge dieses Stapels fortsetzen: %n Zeilen werden wieder wartend.</numerusform>
         </translation>
     </message>
+    <message>
+        <source>after %1</source>
+        <translation>nach %1</translation>
+    </message>
+    <message>
+        <source>Estimated from a sample of %1 items spread over the batch; exact counts decide when it is finished.</source>
+        <translation>Geschätzt aus einer Stichprobe von %1 über den Stapel verteilten Einträgen; ob er fertig ist, entscheiden genaue Zählungen.</translation>
+    </message>
 </context>
 <context>
     <name>ViralSpot::Ui::BatchItemModel</name>
@@ -1136,6 +1144,10 @@ Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet)
     <message>
         <source>Created</source>
         <translation>Erstellt</translation>
+    </message>
+    <message>
+        <source>More than %1 rows are ahead of this batch; their exact count is read in the background.</source>
+        <translation>Mehr als %1 Zeilen sind vor diesem Stapel; ihre genaue Zahl wird im Hintergrund gelesen.</translation>
     </message>
 </context>
 <context>
@@ -1267,6 +1279,10 @@ Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet)
     <message>
         <source>No notification for this batch.</source>
         <translation>Keine Benachrichtigung für diesen Stapel.</translation>
+    </message>
+    <message>
+        <source>Items shown: %1 of about %2 matching</source>
+        <translation>Angezeigte Einträge: %1 von etwa %2 passenden</translation>
     </message>
 </context>
 <context>
