@@ -145,6 +145,13 @@ QString etaText(const BatchSummary &batch)
         return batch.etaWhy.isEmpty() ? Messages::tr("ETA unknown")
                                       : Messages::tr("ETA unknown (%1)").arg(batch.etaWhy);
     const QDateTime earliest = batch.eta->earliest.toLocalTime();
+    if (batch.eta->aheadAtLeast) {
+        const bool today = earliest.date() == QDate::currentDate();
+        return Messages::tr("ETA after %1 (more than %2 rows ahead)")
+            .arg(earliest.toString(
+                today ? QStringLiteral("HH:mm") : QStringLiteral("yyyy-MM-dd HH:mm")))
+            .arg(batch.eta->ahead);
+    }
     const QDateTime latest = batch.eta->latest.toLocalTime();
     const bool today = latest.date() == QDate::currentDate();
     const QString format = today ? QStringLiteral("HH:mm") : QStringLiteral("yyyy-MM-dd HH:mm");
@@ -155,24 +162,28 @@ QString progressLine(const BatchSummary &batch)
 {
     const BatchCounts &c = batch.counts;
     const int percent = c.total > 0 ? int(qint64(c.finished()) * 100 / c.total) : 100;
-    return Messages::tr("%1%: %2 of %3 finished (%4 processed, %5 failed, %6 gone); "
-                        "%7 processing, %8 waiting, %9 paused; %10")
-        .arg(percent)
-        .arg(c.finished())
-        .arg(c.total)
-        .arg(c.processed)
-        .arg(c.failed)
-        .arg(c.gone)
-        .arg(c.processing)
-        .arg(c.waiting)
-        .arg(c.paused)
-        .arg(etaText(batch));
+    // "~": a big batch's counts estimated from a sample (Counting::estimated()).
+    return (c.estimated ? QStringLiteral("~") : QString()) +
+        Messages::tr("%1%: %2 of %3 finished (%4 processed, %5 failed, %6 gone); "
+                     "%7 processing, %8 waiting, %9 paused; %10")
+            .arg(percent)
+            .arg(c.finished())
+            .arg(c.total)
+            .arg(c.processed)
+            .arg(c.failed)
+            .arg(c.gone)
+            .arg(c.processing)
+            .arg(c.waiting)
+            .arg(c.paused)
+            .arg(etaText(batch));
 }
 
 // --wait: follows the batch until every item is processed, failed or gone, with a progress
 // line on standard error (rewritten in place on a terminal, a plain line every few seconds
-// otherwise). Returns the exit status: Success when every item was processed, SomeFailed when
-// some failed or their row was deleted, DatabaseFailure when the database stayed unreachable.
+// otherwise). Polled as the window's refreshes are (Counting::estimated(): a big batch's counts
+// from a sample, its place counted up to a cap), and read exactly once done, for the final line
+// and the exit status. Returns the exit status: Success when every item was processed, SomeFailed
+// when some failed or their row was deleted, DatabaseFailure when the database stayed unreachable.
 int follow(RequestService &service, const QString &batchId)
 {
     const bool terminal = ::isatty(::fileno(stderr)) == 1;
@@ -187,9 +198,13 @@ int follow(RequestService &service, const QString &batchId)
     for (;;) {
         ValueResult<QSqlDatabase> db = service.database();
         BatchDetail detail;
-        if (db.ok)
-            detail = Batches::detail(db.value, batchId);
-        else
+        if (db.ok) {
+            detail = Batches::detail(
+                db.value, batchId, QDateTime::currentDateTimeUtc(), Counting::estimated());
+            if (detail.ok && detail.found && detail.summary.counts.done() &&
+                detail.summary.counts.estimated)
+                detail = Batches::detail(db.value, batchId);
+        } else
             detail.error = db.error;
         if (!detail.ok) {
             if (sinceReached.elapsed() >= GiveUpAfterMs) {

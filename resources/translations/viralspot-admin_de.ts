@@ -839,6 +839,10 @@ Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet)
         <translation>submit: Stapel %1, warte auf sein Ende
 </translation>
     </message>
+    <message>
+        <source>ETA after %1 (more than %2 rows ahead)</source>
+        <translation>Fertig nicht vor %1 (mehr als %2 Zeilen davor)</translation>
+    </message>
 </context>
 <context>
     <name>ViralSpot::Ui::AuditLogWidget</name>
