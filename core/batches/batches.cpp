@@ -255,6 +255,15 @@ Failure failure(const QSqlDatabase &db, const QSqlError &error)
     return f;
 }
 
+// `out` (a BatchList, BatchDetail or BatchItems) with the error of a failed statement.
+template<typename Answer> Answer failed(const QSqlDatabase &db, const QSqlError &error, Answer &out)
+{
+    const Failure f = failure(db, error);
+    out.error = f.error;
+    out.errorKind = f.kind;
+    return out;
+}
+
 // countsSql for `batches` bound batch ids.
 QString batchesCountsSql(const QSqlDatabase &db, int batches, bool places)
 {
@@ -630,6 +639,20 @@ bool withLiveState(QSqlDatabase &db, QList<BatchSummary> &batches, const QDateTi
     return true;
 }
 
+// The batches a statement of BatchColumns selects, with their live state (withLiveState).
+bool readBatches(QSqlDatabase &db, const QString &sql, const QVariantList &values,
+    const QDateTime &now, const Counting &counting, QList<BatchSummary> &out, QSqlError *error)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    if (!Database::exec(q, sql, values, error))
+        return false;
+    while (q.next())
+        out << summaryFrom(q);
+    q.finish();
+    return withLiveState(db, out, now, counting, error);
+}
+
 // ---- Predictions --------------------------------------------------------------------------
 
 void recordPrediction(QSqlDatabase &db, const BatchSummary &s, const QDateTime &now)
@@ -951,12 +974,7 @@ BatchList list(QSqlDatabase &db, const QString &search, int limit, int offset, c
     QSqlQuery q(db);
     q.setForwardOnly(true);
     QSqlError error;
-    const auto fail = [&](const QSqlError &e) {
-        const Failure f = failure(db, e);
-        out.error = f.error;
-        out.errorKind = f.kind;
-        return out;
-    };
+    const auto fail = [&](const QSqlError &e) { return failed(db, e, out); };
     // Capped: counting every batch of a long history is not worth a slow list.
     if (!Database::exec(q,
             QStringLiteral("SELECT COUNT(*) FROM (SELECT 1 FROM viralspot_batches %1LIMIT %2) t")
@@ -972,15 +990,10 @@ BatchList list(QSqlDatabase &db, const QString &search, int limit, int offset, c
 
     QVariantList pageValues = values;
     pageValues << qMax(0, limit) << qMax(0, offset);
-    if (!Database::exec(q,
+    if (!readBatches(db,
             BatchColumns + where +
                 QStringLiteral("ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"),
-            pageValues, &error))
-        return fail(error);
-    while (q.next())
-        out.batches << summaryFrom(q);
-    q.finish();
-    if (!withLiveState(db, out.batches, now, counting, &error))
+            pageValues, now, counting, out.batches, &error))
         return fail(error);
     out.ok = true;
     return out;
@@ -990,33 +1003,20 @@ BatchList summaries(
     QSqlDatabase &db, const QStringList &ids, const QDateTime &now, const Counting &counting)
 {
     BatchList out;
-    const auto fail = [&](const QSqlError &e) {
-        const Failure f = failure(db, e);
-        out.error = f.error;
-        out.errorKind = f.kind;
-        return out;
-    };
+    const auto fail = [&](const QSqlError &e) { return failed(db, e, out); };
     QStringList valid;
     for (const QString &id : ids) {
         if (!QUuid::fromString(id).isNull() && !valid.contains(id))
             valid << id;
     }
-    if (!valid.isEmpty()) {
-        QSqlQuery q(db);
-        q.setForwardOnly(true);
-        QSqlError error;
-        if (!Database::exec(q,
-                BatchColumns +
-                    QStringLiteral("WHERE id IN (%1) ORDER BY created_at DESC, id DESC")
-                        .arg(placeholders(idParam(db), int(valid.size()))),
-                QVariantList(valid.cbegin(), valid.cend()), &error))
-            return fail(error);
-        while (q.next())
-            out.batches << summaryFrom(q);
-        q.finish();
-        if (!withLiveState(db, out.batches, now, counting, &error))
-            return fail(error);
-    }
+    QSqlError error;
+    if (!valid.isEmpty() &&
+        !readBatches(db,
+            BatchColumns +
+                QStringLiteral("WHERE id IN (%1) ORDER BY created_at DESC, id DESC")
+                    .arg(placeholders(idParam(db), int(valid.size()))),
+            QVariantList(valid.cbegin(), valid.cend()), now, counting, out.batches, &error))
+        return fail(error);
     out.totalBatches = out.batches.size();
     out.ok = true;
     return out;
@@ -1029,12 +1029,7 @@ BatchDetail detail(
     QSqlQuery q(db);
     q.setForwardOnly(true);
     QSqlError error;
-    const auto fail = [&](const QSqlError &e) {
-        const Failure f = failure(db, e);
-        out.error = f.error;
-        out.errorKind = f.kind;
-        return out;
-    };
+    const auto fail = [&](const QSqlError &e) { return failed(db, e, out); };
     if (QUuid::fromString(id).isNull()) {
         out.ok = true; // not an id: no such batch
         return out;
@@ -1096,12 +1091,7 @@ BatchItems items(QSqlDatabase &db, const QString &id, const QList<ItemState> &st
         stateIn = QStringLiteral("s.state IN (") + names.join(QLatin1Char(',')) + QLatin1Char(')');
     }
     const QString filter = stateIn.isEmpty() ? QString() : QStringLiteral(" WHERE ") + stateIn;
-    const auto fail = [&](const QSqlError &e) {
-        const Failure f = failure(db, e);
-        out.error = f.error;
-        out.errorKind = f.kind;
-        return out;
-    };
+    const auto fail = [&](const QSqlError &e) { return failed(db, e, out); };
     if (QUuid::fromString(id).isNull()) {
         out.ok = true;
         return out;
