@@ -28,9 +28,15 @@ int run(QApplication &app)
     const Ui::MainWindowOptions windowOptions =
         options(app.arguments(), Ui::Settings().value(Ui::Settings::Key::ReadOnly).toBool());
 
-    // The desktop entry and icon installed by the package (org.viralspot.Admin).
+    // The desktop entry and icon installed by the package (org.viralspot.Admin); the same
+    // pictures compiled in where the icon theme has none (a build tree, a bare X session): the
+    // tray fallback of the notifications shows no icon, and no message, without one.
     QGuiApplication::setDesktopFileName(QStringLiteral("org.viralspot.Admin"));
-    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("org.viralspot.Admin")));
+    QIcon bundled;
+    for (const int size : { 16, 22, 24, 32, 48, 64, 128, 256 })
+        bundled.addFile(QStringLiteral(":/icons/%1x%1/apps/org.viralspot.Admin.png").arg(size),
+            QSize(size, size));
+    QApplication::setWindowIcon(QIcon::fromTheme(QStringLiteral("org.viralspot.Admin"), bundled));
 
     app.setQuitOnLastWindowClosed(true);
     Ui::MainWindow window(windowOptions);

@@ -8,7 +8,9 @@
 #include <QDBusPendingCallWatcher>
 #include <QDBusPendingReply>
 #include <QGuiApplication>
+#include <QStyle>
 #include <QSystemTrayIcon>
+#include <QTimer>
 #include <QVariantMap>
 
 namespace ViralSpot::Ui {
@@ -93,18 +95,38 @@ void DesktopNotifier::fallback(const QString &key, const QString &title, const Q
 {
     if (m_trayAllowed && QSystemTrayIcon::isSystemTrayAvailable()) {
         if (!m_tray) {
-            m_tray = new QSystemTrayIcon(QApplication::windowIcon(), this);
+            // A tray icon without a picture is not shown, nor its message (Qt: "No Icon set").
+            QIcon icon = QApplication::windowIcon();
+            if (icon.isNull())
+                icon = QApplication::style()->standardIcon(QStyle::SP_MessageBoxInformation);
+            m_tray = new QSystemTrayIcon(icon, this);
             connect(m_tray, &QSystemTrayIcon::messageClicked, this,
                 [this] { Q_EMIT activated(m_trayKey); });
         }
         m_tray->show();
         m_trayKey = key;
-        m_tray->showMessage(title, body);
+        showTrayMessage(title, body, 0);
         record(Channel::Tray, key, title, body);
         return;
     }
     Q_EMIT bannerRequested(key, title, body);
     record(Channel::Banner, key, title, body);
+}
+
+// A tray icon just shown is placed by the tray a moment later; a message shown before that
+// has no icon to point at and is lost (seen in the real window under Xvfb with an XEmbed tray,
+// trayer: no message at once, the balloon at the icon a second later). So the message waits
+// until the icon has its place (its geometry leaves the origin), at most 3 s.
+void DesktopNotifier::showTrayMessage(const QString &title, const QString &body, int attempt)
+{
+    if (!m_tray)
+        return;
+    if (!m_tray->geometry().topLeft().isNull() || attempt >= 30) {
+        m_tray->showMessage(title, body);
+        return;
+    }
+    QTimer::singleShot(
+        100, this, [this, title, body, attempt] { showTrayMessage(title, body, attempt + 1); });
 }
 
 void DesktopNotifier::record(

@@ -64,6 +64,7 @@ private Q_SLOTS:
 
 private:
     void fallback(const QString &key, const QString &title, const QString &body);
+    void showTrayMessage(const QString &title, const QString &body, int attempt);
     void record(Channel channel, const QString &key, const QString &title, const QString &body);
 
     bool m_busConnected = false;
