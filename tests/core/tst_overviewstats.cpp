@@ -23,6 +23,7 @@ private Q_SLOTS:
     void sourcesBeyondTheLargestAreOther();
     void compositionEqualsDirectCounts();
     void emptyQueueGivesZeroSeries();
+    void loadReadsTheWeekOnceForBothCharts();
 
 private:
     qint64 directCount(
@@ -217,4 +218,27 @@ void TestOverviewStats::emptyQueueGivesZeroSeries()
 }
 
 QTEST_GUILESS_MAIN(TestOverviewStats)
+void TestOverviewStats::loadReadsTheWeekOnceForBothCharts()
+{
+    // load() reads the week once and cuts the day out of it: the same series, keys and
+    // "other" as a read of each on its own (the day's largest sources are the day's own).
+    for (const OverviewSplit split : { OverviewSplit::Status, OverviewSplit::Source }) {
+        const OverviewData data = OverviewStats::load(m_db->connection(), split, m_now);
+        QVERIFY2(data.ok, qPrintable(data.error));
+        const ValueResult<HourlySeries> day =
+            OverviewStats::requestsPerHour(m_db->connection(), m_now, 24, split, 6);
+        const ValueResult<HourlySeries> week =
+            OverviewStats::requestsPerHour(m_db->connection(), m_now, 24 * 7, split, 6);
+        QVERIFY(day.ok && week.ok);
+        QCOMPARE(data.lastDay.hours, day.value.hours);
+        QCOMPARE(data.lastDay.keys, day.value.keys);
+        QCOMPARE(data.lastDay.counts, day.value.counts);
+        QCOMPARE(data.lastWeek.hours, week.value.hours);
+        QCOMPARE(data.lastWeek.keys, week.value.keys);
+        QCOMPARE(data.lastWeek.counts, week.value.counts);
+        QVERIFY(data.lastDay.total() > 0);
+        QVERIFY(data.lastWeek.total() > data.lastDay.total());
+    }
+}
+
 #include "tst_overviewstats.moc"
