@@ -173,7 +173,7 @@ QString itemStateSql(const QString &where)
 // With `placeCap` (Counting::estimated()), only the batches whose last waiting row is among the
 // first `placeCap` waiting rows are placed (the ranges then read at most that many rows), and a
 // last column says which batches lie deeper (`capped`: at least `placeCap` rows ahead).
-// `items` is one or more item sources (itemStateSql), joined with UNION ALL.
+// `wheres`: one or more filters of the items (each an itemStateSql), joined with UNION ALL.
 QString countsSql(
     const QSqlDatabase &db, const QStringList &wheres, bool places = false, qint64 placeCap = 0)
 {
