@@ -23,9 +23,11 @@ bool BatchPlaces::apply(QList<BatchSummary> &batches)
             s.eta = known->eta;
             s.etaWhy = known->why;
             replaced = true;
-        } else {
-            wanted << s.id;
         }
+        // Read again once older than the interval, still shown meanwhile: no open-ended ETA
+        // between one read's expiry and the next one's answer.
+        if (known == m_placed.cend() || known->age.elapsed() >= IntervalMs)
+            wanted << s.id;
     }
     if (!wanted.isEmpty() && !m_worker->isBusy() &&
         (!m_lastRead.isValid() || m_lastRead.elapsed() >= IntervalMs))

@@ -14,9 +14,9 @@ namespace ViralSpot::Ui {
 // The exact places of the batches that the Batches tab's estimated reads leave open-ended
 // (Counting::estimated() counts a batch's place only up to its cap: Eta::aheadAtLeast). They
 // are read in the background, one read at a time and at most every IntervalMs, and each ETA
-// so read stands in for the open-ended one for MaxAgeMs: the tab shows the ranges of deep
-// batches without paying for their places on every refresh (10,000,000 rows: a refresh 67 ms,
-// a read of the places 0.3–1 s; docs/benchmarks.md section 9).
+// so read stands in for the open-ended one for MaxAgeMs (read again after IntervalMs): the tab
+// shows the ranges of deep batches without paying for their places on every refresh (10,000,000
+// rows: a refresh 67 ms, a read of the places 0.3–1 s; docs/benchmarks.md section 9).
 class BatchPlaces final : public QObject
 {
     Q_OBJECT
