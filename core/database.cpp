@@ -434,4 +434,27 @@ bool exec(QSqlQuery &query, const QString &sql, const QVariantList &values, QSql
     return query.exec() || fail(query.lastError());
 }
 
+bool execWithSettings(QSqlQuery &query, const QList<std::pair<QString, QString>> &settings,
+    const QString &sql, const QVariantList &values, QSqlError *error)
+{
+    const QSqlDriver *driver = query.driver();
+    if (settings.isEmpty() || !driver || driver->dbmsType() != QSqlDriver::PostgreSQL)
+        return exec(query, sql, values, error);
+    QStringList calls;
+    for (const auto &[name, value] : settings)
+        calls << QStringLiteral("set_config(%1, %2, true)")
+                     .arg(postgresLiteral(name).value, postgresLiteral(value).value);
+    // The first result is the settings'; the statement's rows (or its error) come next.
+    if (!exec(query,
+            QStringLiteral("SELECT ") + calls.join(QStringLiteral(", ")) + QStringLiteral("; ") +
+                sql,
+            values, error))
+        return false;
+    if (query.nextResult())
+        return true;
+    if (error)
+        *error = query.lastError();
+    return false;
+}
+
 } // namespace ViralSpot::Database

@@ -8,6 +8,8 @@
 #include <QString>
 #include <QVariantList>
 
+#include <utility>
+
 class QSqlQuery;
 
 namespace ViralSpot::Database {
@@ -57,6 +59,13 @@ bool isConnectionLost(const QSqlDatabase &db);
 // Returns false with *error set (the query's error, or why a value cannot be written).
 bool exec(
     QSqlQuery &query, const QString &sql, const QVariantList &values, QSqlError *error = nullptr);
+
+// exec() with PostgreSQL planner settings (name -> value, e.g. "jit" -> "off") for this
+// statement's own transaction only: set_config(name, value, true), SET LOCAL's function form,
+// sent in the same statement string (pooler-safe: nothing stays in the session). The query is
+// left on the statement's result. SQLite: plain exec(), the settings ignored.
+bool execWithSettings(QSqlQuery &query, const QList<std::pair<QString, QString>> &settings,
+    const QString &sql, const QVariantList &values, QSqlError *error = nullptr);
 
 // A PostgreSQL literal for a value: NULL, TRUE/FALSE, a number, a string (E'...' with `\` and
 // `'` doubled when it holds a backslash, so it reads the same whatever

@@ -75,15 +75,11 @@ ValueResult<RawHours> readHours(
     QSqlError sqlError;
     const QVariantList window { QueueQuery::timestampValue(db, first),
         QueueQuery::timestampValue(db, last.addSecs(3600)) };
-    if (!Database::exec(q,
-            pg ? QStringLiteral("SELECT set_config('jit', 'off', true), "
-                                "set_config('max_parallel_workers_per_gather', '0', true); ") +
-                    sql
-               : sql,
-            window, &sqlError))
+    if (!Database::execWithSettings(q,
+            { { QStringLiteral("jit"), QStringLiteral("off") },
+                { QStringLiteral("max_parallel_workers_per_gather"), QStringLiteral("0") } },
+            sql, window, &sqlError))
         return ValueResult<RawHours>::failure(sqlError.text());
-    if (pg && !q.nextResult())
-        return ValueResult<RawHours>::failure(q.lastError().text());
 
     QHash<QString, int> index; // SQLite: bucket text -> position
     if (!pg) {

@@ -82,9 +82,9 @@ enum class ReadPlan
     SerialInOrder,
 };
 
-// A read over the batch's items and their queue rows. PostgreSQL: the settings of `plan` for the
-// statement's own implicit transaction (set_config(..., true) is SET LOCAL, in the same
-// statement string: pooler-safe, as the writer's chunk does).
+// A read over the batch's items and their queue rows, with the settings of `plan` on
+// PostgreSQL (Database::execWithSettings). SQLite: a statement naming the waiting-order index
+// runs again without it where the index is missing.
 bool execRead(QSqlDatabase &db, QSqlQuery &q, const QString &sql, const QVariantList &values,
     QSqlError *error = nullptr, ReadPlan plan = ReadPlan::Serial)
 {
@@ -99,19 +99,13 @@ bool execRead(QSqlDatabase &db, QSqlQuery &q, const QString &sql, const QVariant
             *error = failed;
         return false;
     }
-    QString settings = QStringLiteral("SELECT set_config('jit', 'off', true)");
+    QList<std::pair<QString, QString>> settings { { QStringLiteral("jit"),
+        QStringLiteral("off") } };
     if (plan != ReadPlan::NoJit)
-        settings += QStringLiteral(", set_config('max_parallel_workers_per_gather', '0', true)");
+        settings.append({ QStringLiteral("max_parallel_workers_per_gather"), QStringLiteral("0") });
     if (plan == ReadPlan::SerialInOrder)
-        settings += QStringLiteral(", set_config('enable_sort', 'off', true)");
-    // The first result is the settings'; the statement's rows (or its error) come next.
-    if (!Database::exec(q, settings + QStringLiteral("; ") + sql, values, error))
-        return false;
-    if (q.nextResult())
-        return true;
-    if (error)
-        *error = q.lastError();
-    return false;
+        settings.append({ QStringLiteral("enable_sort"), QStringLiteral("off") });
+    return Database::execWithSettings(q, settings, sql, values, error);
 }
 
 QVariant timestampValue(const QSqlDatabase &db, const QDateTime &when)

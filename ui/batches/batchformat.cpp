@@ -63,8 +63,12 @@ QString BatchFormat::counts(const BatchCounts &c)
         parts << tr("%1 gone").arg(locale.toString(c.gone));
     if (c.notQueued > 0)
         parts << tr("%1 not queued").arg(locale.toString(c.notQueued));
-    const QString text = parts.join(QStringLiteral(" · "));
-    return c.estimated ? QStringLiteral("\u2248 ") + text : text;
+    return estimateMark(c) + parts.join(QStringLiteral(" · "));
+}
+
+QString BatchFormat::estimateMark(const BatchCounts &c)
+{
+    return c.estimated ? QStringLiteral("\u2248 ") : QString();
 }
 
 QString BatchFormat::estimateNote(const BatchCounts &c)

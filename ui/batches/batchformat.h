@@ -32,6 +32,8 @@ public:
     // "predicted 14:05–14:20 at 25%, finished 14:12: within range" / "…: 6 min late".
     static QString prediction(const ViralSpot::BatchDetail::Prediction &p,
         const QDateTime &finished, const QDateTime &now);
+    // "≈ " before estimated counts, empty before exact ones.
+    static QString estimateMark(const ViralSpot::BatchCounts &counts);
     // Why counts are estimated, for a tooltip (empty when exact).
     static QString estimateNote(const ViralSpot::BatchCounts &counts);
     // "Batches: 42" or "Batches: 10,000+ (counted up to 10,000)".

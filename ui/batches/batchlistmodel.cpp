@@ -23,9 +23,7 @@ BatchListModel::BatchListModel(std::shared_ptr<DatabaseThread> database, QObject
 void BatchListModel::setCounting(const Counting &counting)
 {
     m_counting = counting;
-    Counting places = counting;
-    places.placeCap = 0;
-    m_places->setCounting(places);
+    m_places->setCounting(counting);
 }
 
 int BatchListModel::rowCount(const QModelIndex &parent) const

@@ -42,11 +42,8 @@ BatchPage::BatchPage(std::shared_ptr<DatabaseThread> database, bool readOnly, QW
                     QLocale().toString(m_items->matching())));
     });
     connect(m_places, &BatchPlaces::placed, this, [this] {
-        QList<BatchSummary> one { m_detail.summary };
-        if (m_detail.found && m_places->apply(one)) {
-            m_detail.summary = one.constFirst();
+        if (m_detail.found && m_places->apply(m_detail.summary))
             showDetail();
-        }
     });
     connect(m_items, &BatchItemModel::errorOccurred, this,
         [this](const QString &error) { report(tr("Database error: %1").arg(error)); });
@@ -175,9 +172,7 @@ void BatchPage::setCounting(const Counting &counting)
 {
     m_counting = counting;
     m_items->setCounting(counting);
-    Counting places = counting;
-    places.placeCap = 0;
-    m_places->setCounting(places);
+    m_places->setCounting(counting);
 }
 
 void BatchPage::setBatch(const QString &id)
@@ -239,9 +234,7 @@ void BatchPage::loadDetail()
                 report(tr("This batch no longer exists."));
                 return;
             }
-            QList<BatchSummary> one { detail.summary };
-            m_places->apply(one);
-            detail.summary = one.constFirst();
+            m_places->apply(detail.summary);
             m_detail = detail;
             showDetail();
             Q_EMIT detailLoaded();

@@ -5,9 +5,23 @@ namespace ViralSpot::Ui {
 BatchPlaces::BatchPlaces(std::shared_ptr<DatabaseThread> database, QObject *parent)
     : QObject(parent)
     , m_worker(new DatabaseClient(std::move(database), this))
-    , m_counting(Counting::estimated())
 {
+    setCounting(Counting::estimated());
+}
+
+void BatchPlaces::setCounting(const Counting &counting)
+{
+    m_counting = counting;
     m_counting.placeCap = 0;
+}
+
+bool BatchPlaces::apply(BatchSummary &batch)
+{
+    QList<BatchSummary> one { batch };
+    if (!apply(one))
+        return false;
+    batch = one.constFirst();
+    return true;
 }
 
 bool BatchPlaces::apply(QList<BatchSummary> &batches)

@@ -28,11 +28,13 @@ public:
 
     explicit BatchPlaces(std::shared_ptr<DatabaseThread> database, QObject *parent = nullptr);
 
-    // The counting of the background read (Counting::estimated() with every place counted).
-    void setCounting(const Counting &counting) { m_counting = counting; }
+    // The counting of the refreshes whose open-ended places this reads (Counting::estimated()
+    // unless changed); the background read counts as they do, with every place counted.
+    void setCounting(const Counting &counting);
     // Gives the open-ended ETAs of `batches` the exact ones read less than MaxAgeMs ago, and
     // asks for the places of the rest when a read is due. True when any ETA was replaced.
     bool apply(QList<BatchSummary> &batches);
+    bool apply(BatchSummary &batch);
     bool isBusy() const { return m_worker->isBusy(); }
 
 Q_SIGNALS:

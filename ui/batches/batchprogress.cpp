@@ -50,7 +50,7 @@ void paint(QPainter *painter, const QRect &rect, const BatchCounts &counts, cons
     painter->setBrush(Qt::NoBrush);
     painter->drawRoundedRect(bar, 3, 3);
     // The figures over the bar, legible on every segment colour (dark text with a light halo).
-    const QString text = (counts.estimated ? QStringLiteral("\u2248 ") : QString()) +
+    const QString text = BatchFormat::estimateMark(counts) +
         QStringLiteral("%1 / %2").arg(
             QLocale().toString(counts.finished()), QLocale().toString(counts.total));
     QFont font = painter->font();
@@ -81,7 +81,8 @@ QString toolTip(const BatchCounts &counts)
             .arg(parts.join(QStringLiteral(" · ")), QLocale().toString(counts.total));
     if (!counts.estimated)
         return text;
-    return QStringLiteral("\u2248 ") + text + QLatin1Char('\n') + BatchFormat::estimateNote(counts);
+    return BatchFormat::estimateMark(counts) + text + QLatin1Char('\n') +
+        BatchFormat::estimateNote(counts);
 }
 
 } // namespace BatchProgress
