@@ -9,6 +9,8 @@
 #include <QFileInfo>
 #include <QKeyEvent>
 #include <QMimeData>
+#include <QTextBlock>
+#include <QTextDocument>
 #include <QTimer>
 #include <QUrl>
 
@@ -20,6 +22,70 @@ BulkEditor::BulkEditor(QWidget *parent)
     setLineWrapMode(QPlainTextEdit::NoWrap);
     setAcceptDrops(true);
     setTabChangesFocus(true);
+    connect(document(), &QTextDocument::contentsChanged, this, [this] {
+        if (isReading())
+            m_readInterrupted = true;
+    });
+}
+
+void BulkEditor::readText(std::function<void(const QString &text)> done)
+{
+    if (isReading())
+        finishReading();
+    m_readDone = std::move(done);
+    m_read.clear();
+    m_read.reserve(document()->characterCount());
+    m_readBlock = 0;
+    m_readInterrupted = false;
+    QTimer::singleShot(0, this, &BulkEditor::readNextSlice);
+}
+
+void BulkEditor::readNextSlice()
+{
+    if (!isReading())
+        return;
+    if (m_readInterrupted) {
+        finishReading();
+        return;
+    }
+    QElapsedTimer clock;
+    clock.start();
+    QTextBlock block = document()->findBlockByNumber(m_readBlock);
+    for (int n = 1; block.isValid(); block = block.next(), ++n) {
+        const qsizetype from = m_read.size();
+        if (m_readBlock > 0)
+            m_read += QLatin1Char('\n');
+        m_read += block.text();
+        ++m_readBlock;
+        // As QTextDocument::toPlainText(): line separators become line ends, no-break spaces
+        // plain ones.
+        for (auto it = m_read.begin() + from, end = m_read.end(); it != end; ++it) {
+            if (*it == QChar::LineSeparator || *it == QChar::ParagraphSeparator ||
+                it->unicode() == 0xfdd0 || it->unicode() == 0xfdd1)
+                *it = QLatin1Char('\n');
+            else if (*it == QChar::Nbsp)
+                *it = QLatin1Char(' ');
+        }
+        if (n % 256 == 0 && clock.elapsed() >= ReadSliceMs) {
+            block = block.next();
+            break;
+        }
+    }
+    if (block.isValid()) {
+        QTimer::singleShot(0, this, &BulkEditor::readNextSlice);
+        return;
+    }
+    finishReading();
+}
+
+void BulkEditor::finishReading()
+{
+    const std::function<void(const QString &)> done = std::move(m_readDone);
+    m_readDone = nullptr;
+    const QString text = std::move(m_read);
+    m_read = QString();
+    m_readBlock = 0;
+    done(text);
 }
 
 bool BulkEditor::isImportableFile(const QString &path)

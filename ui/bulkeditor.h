@@ -4,6 +4,8 @@
 #include <QStringList>
 #include <QTextCursor>
 
+#include <functional>
+
 namespace ViralSpot::Ui {
 
 // The bulk tab's text area. Large pastes, drops and imports are inserted one slice per
@@ -33,6 +35,15 @@ public:
 
     static bool isImportableFile(const QString &path);
 
+    // The whole text as toPlainText() gives it, read a slice of lines per event-loop turn
+    // (at most ReadSliceMs each: toPlainText() of 100,000 lines held the GUI thread 28-80 ms)
+    // and handed to `done`, on a later turn. A change of the text meanwhile ends the read
+    // early: `done` then gets what was read so far, which the caller, who is told of the
+    // change, no longer wants. A second read ends a first one the same way.
+    static constexpr int ReadSliceMs = 8;
+    void readText(std::function<void(const QString &text)> done);
+    bool isReading() const { return bool(m_readDone); }
+
 Q_SIGNALS:
     void filesDropped(const QStringList &paths);
     void dropRefused(const QString &message);
@@ -48,6 +59,8 @@ protected:
 
 private:
     void insertNextSlice();
+    void readNextSlice();
+    void finishReading();
     static QStringList importableFiles(const QMimeData *source);
     static QStringList databaseFiles(const QMimeData *source);
     // Emits dropRefused() when `source` holds a database file.
@@ -56,6 +69,11 @@ private:
     QString m_pending;
     qsizetype m_pendingPos = 0;
     QTextCursor m_insertCursor;
+
+    std::function<void(const QString &)> m_readDone; // set while a read is under way
+    QString m_read;
+    int m_readBlock = 0; // the next block to read
+    bool m_readInterrupted = false; // the text changed since the read began
 };
 
 } // namespace ViralSpot::Ui

@@ -141,7 +141,7 @@ int main(int argc, char **argv)
                     return;
                 }
                 const QString text = QString::fromUtf8(file.readAll());
-                bulk.setTextSource([text] { return text; });
+                bulk.setTextSource([text](Ui::BulkSession::TextReady done) { done(text); });
                 bulk.textChanged();
                 bulk.submit(QStringLiteral("bench")); // after the parse
             }

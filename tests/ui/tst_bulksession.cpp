@@ -40,6 +40,7 @@ private Q_SLOTS:
     void newerTextSupersedesRunningParse();
     void submitAndSubmitAgainOnlyWhenConfirmed();
     void submitBeforeTheTextIsRead();
+    void textChangedWhileReadIsReadAgain();
     void cancelKeepsCommittedRows();
     void retrySendsOnlyTheFailedRows();
     void streamedFileRecordsEveryLineOnce();
@@ -102,7 +103,7 @@ bool TestBulkSession::openSession(const DatabaseConfig &config, bool expectConne
 {
     m_session = std::make_unique<DatabaseSession>(m_settings.get(), m_secrets.get());
     m_bulk = std::make_unique<BulkSession>(m_session.get(), *m_settings, false);
-    m_bulk->setTextSource([this] { return m_text; });
+    m_bulk->setTextSource([this](BulkSession::TextReady done) { done(m_text); });
     m_session->open(config);
     if (!QTest::qWaitFor([this] { return m_session->isConnectionKnown(); }, 15000))
         return false;
@@ -224,6 +225,38 @@ void TestBulkSession::submitBeforeTheTextIsRead()
     QCOMPARE(m_bulk->model()->count(Outcome::Queued), 2);
     QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 2);
     QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username = 'first_one'")), 0);
+}
+
+// The editor hands its text over on a later event-loop turn (BulkEditor::readText): a text
+// that changed meanwhile is never previewed nor submitted; the new one is read again.
+void TestBulkSession::textChangedWhileReadIsReadAgain()
+{
+    QVERIFY(openSession(m_db->config()));
+    QList<BulkSession::TextReady> asked;
+    m_bulk->setTextSource([&asked](BulkSession::TextReady done) { asked.append(std::move(done)); });
+    QSignalSpy preview(m_bulk.get(), &BulkSession::previewUpdated);
+    m_text = QStringLiteral("old_one old_two");
+    m_bulk->textChanged();
+    QTRY_COMPARE(asked.size(), 1);
+    QVERIFY(m_bulk->isParsing());
+    QVERIFY(m_bulk->isPreviewPending());
+    // Submitted while the text is read: it waits for the text as it is now.
+    QSignalSpy finished(m_bulk.get(), &BulkSession::batchFinished);
+    m_bulk->submit(QStringLiteral("frontend"));
+    QCOMPARE(m_bulk->statusText(), QStringLiteral("Reading the text…"));
+    m_text = QStringLiteral("new_one");
+    m_bulk->textChanged();
+    asked.takeFirst()(QStringLiteral("old_one old_two")); // the read began before the edit
+    QVERIFY(m_bulk->isPreviewPending());
+    QTRY_COMPARE(asked.size(), 1); // read again after the pause
+    QCOMPARE(preview.count(), 0);
+    asked.takeFirst()(m_text);
+    QTRY_COMPARE(preview.count(), 1);
+    QCOMPARE(m_bulk->previewParse().entries.size(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), 1);
+    QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username = 'new_one'")), 1);
+    QVERIFY(asked.isEmpty());
 }
 
 void TestBulkSession::cancelKeepsCommittedRows()

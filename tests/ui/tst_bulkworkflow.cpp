@@ -11,16 +11,21 @@
 #include "ui/batches/batchitemmodel.h"
 #include "ui/bulk/bulkpage.h"
 #include "ui/bulk/bulksession.h"
+#include "ui/bulkeditor.h"
 #include "ui/bulkresultmodel.h"
 #include "ui/filedialog.h"
 #include "ui/mainwindow.h"
 #include "ui/messagebox.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QComboBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QFileInfo>
 #include <QLabel>
 #include <QMessageBox>
+#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -30,6 +35,7 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 #include <memory>
 
@@ -97,10 +103,12 @@ private Q_SLOTS:
     void importAsksBeforeReplacingText();
     void emptyTabHasNothingToSubmit();
     void tabMovesFocusCtrlTabTypesTab();
+    void editorHandsItsTextOverInSlices();
     void exportNeverHoldsALiveFormula();
     void exportWritesWhatTheFilterShows();
     void exportAddsCsvToATypedName();
     void bigFileIsStreamedThroughTheDialog();
+    void droppedFilesAreImportedOrStreamed();
 
 private:
     std::unique_ptr<MainWindow> openWindow();
@@ -355,6 +363,59 @@ void TestBulkWorkflow::tabMovesFocusCtrlTabTypesTab()
         Test::child<QTabWidget>(window.get(), "tabs")->currentIndex(), int(MainWindow::BulkTab));
 }
 
+// What the preview reads (BulkEditor::readText): the text as toPlainText() gives it, line
+// separators and no-break spaces included, on later event-loop turns; a change meanwhile ends
+// the read early.
+void TestBulkWorkflow::editorHandsItsTextOverInSlices()
+{
+    Ui::BulkEditor edit;
+    QStringList lines;
+    for (int i = 0; i < 60000; ++i)
+        lines << QStringLiteral("user_%1").arg(i);
+    lines[10] = QStringLiteral("a\u00a0b");
+    lines[20] = QStringLiteral("c\u2028d");
+    lines << QString() << QString(); // the text ends with two line ends
+    for (const QString &text : { QString(), QStringLiteral("one"), QStringLiteral("\n\none\n"),
+             lines.join(QLatin1Char('\n')) }) {
+        edit.setPlainText(text);
+        QString read = QStringLiteral("(not yet)");
+        int calls = 0;
+        edit.readText([&](const QString &t) {
+            read = t;
+            ++calls;
+        });
+        QVERIFY(edit.isReading());
+        QCOMPARE(calls, 0); // never before the caller returns
+        QTRY_COMPARE(calls, 1);
+        QVERIFY(!edit.isReading());
+        QCOMPARE(read.size(), edit.toPlainText().size());
+        QCOMPARE(read, edit.toPlainText());
+    }
+    QVERIFY(edit.toPlainText().contains(QStringLiteral("\na b\n")));
+    QVERIFY(edit.toPlainText().contains(QStringLiteral("\nc\nd\n")));
+
+    // Changed before the first slice: what was read (nothing) is handed over at once.
+    QString read = QStringLiteral("(not yet)");
+    int calls = 0;
+    edit.readText([&](const QString &t) {
+        read = t;
+        ++calls;
+    });
+    edit.appendPlainText(QStringLiteral("more"));
+    QTRY_COMPARE(calls, 1);
+    QVERIFY(read.isEmpty());
+    // A second read ends the first one the same way.
+    QString second;
+    edit.readText([&](const QString &t) {
+        read = t;
+        ++calls;
+    });
+    edit.readText([&](const QString &t) { second = t; });
+    QCOMPARE(calls, 2);
+    QVERIFY(read.isEmpty());
+    QTRY_COMPARE(second, edit.toPlainText());
+}
+
 void TestBulkWorkflow::exportNeverHoldsALiveFormula()
 {
     auto window = openWindow();
@@ -547,6 +608,71 @@ void TestBulkWorkflow::bigFileIsStreamedThroughTheDialog()
     QTRY_VERIFY(!session->isPreviewPending());
     QVERIFY(session->streamFile().isEmpty());
     QVERIFY(session->areResultsStale());
+}
+
+// Files dropped on the editor, as Qt delivers a drag from a file manager (the drag-enter and
+// drop events with the files' URLs): a small one is loaded into the editor, a big one after
+// the question is streamed like one chosen in the dialog, every line an item of the batch.
+void TestBulkWorkflow::droppedFilesAreImportedOrStreamed()
+{
+    QTemporaryDir dir;
+    const QString small = dir.filePath(QStringLiteral("small.txt"));
+    const QString big = dir.filePath(QStringLiteral("dropped crawl.csv"));
+    constexpr int Lines = 12000;
+    {
+        QFile f(small);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("dropped_1\ndropped_2\n");
+        QFile g(big);
+        QVERIFY(g.open(QIODevice::WriteOnly));
+        QByteArray out = "username\n";
+        for (int i = 0; i < Lines; ++i)
+            out += "dropped_big_" + QByteArray::number(i) + '\n';
+        g.write(out);
+    }
+    auto window = openWindow();
+    QTRY_VERIFY(Test::database(window)->isConnected());
+    Ui::BulkSession *session = Test::bulk(window);
+    session->setStreamThreshold(64 * 1024); // the big file is about 230 KB
+    QPlainTextEdit *edit = editor(window.get());
+    const auto drop = [&](const QString &file) {
+        QMimeData mime;
+        mime.setUrls({ QUrl::fromLocalFile(file) });
+        QDragEnterEvent enter(
+            QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(edit->viewport(), &enter);
+        if (!enter.isAccepted())
+            return false;
+        QDropEvent event(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(edit->viewport(), &event);
+        return true;
+    };
+
+    // Small, on an empty editor: loaded, no question.
+    QVERIFY(drop(small));
+    QVERIFY(takeAnswered().isEmpty());
+    QCOMPARE(edit->toPlainText(), QStringLiteral("dropped_1\ndropped_2\n"));
+    QTRY_VERIFY(!session->isPreviewPending());
+    QCOMPARE(session->model()->rowCount(), 2);
+
+    // Big, on text: asked first, then streamed; the editor is emptied, nothing is read whole.
+    Ui::MessageBox::setNextAnswer(QMessageBox::Yes);
+    QVERIFY(drop(big));
+    QCOMPARE(takeAnswered(), QStringList { QStringLiteral("replaceTextBox") });
+    QCOMPARE(session->streamFile(), big);
+    QTRY_VERIFY(!session->isPreviewPending());
+    QVERIFY(edit->document()->isEmpty());
+    QCOMPARE(session->model()->rowCount(), 0);
+    QSignalSpy finished(session, &Ui::BulkSession::batchFinished);
+    QTest::mouseClick(Test::child<QPushButton>(window.get(), "submitButton"), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
+    QCOMPARE(session->streamProgress().inputs, Lines); // the CSV header is not an input
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username LIKE "
+                                         "'dropped\\_big\\_%' ESCAPE '\\'"))
+                 .toInt(),
+        Lines);
+    QCOMPARE(
+        m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM viralspot_batch_items")).toInt(), Lines);
 }
 
 QTEST_MAIN(TestBulkWorkflow)

@@ -228,7 +228,8 @@ BulkPage::BulkPage(
     layout->addLayout(statusRow);
     updateBatchNamePlaceholder();
 
-    m_session->setTextSource([this] { return m_editor->toPlainText(); });
+    m_session->setTextSource(
+        [this](BulkSession::TextReady done) { m_editor->readText(std::move(done)); });
     m_session->setResubmitConfirmation([this] { return confirmSubmitAgain(); });
     connect(m_session, &BulkSession::changed, this, &BulkPage::refresh);
     connect(m_editor, &QPlainTextEdit::textChanged, this,

@@ -14,6 +14,7 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QLocale>
+#include <QPointer>
 #include <QSaveFile>
 #include <QtConcurrent/QtConcurrentRun>
 #include <QTimer>
@@ -95,7 +96,7 @@ void BulkSession::setStatusText(const QString &text)
 
 bool BulkSession::isPreviewPending() const
 {
-    return m_inserting || m_parseTimer->isActive() || m_parseWatcher.isRunning() ||
+    return m_inserting || m_parseTimer->isActive() || isParsing() ||
         m_parsedGeneration != m_textGeneration;
 }
 
@@ -126,15 +127,39 @@ void BulkSession::startParse()
 {
     if (m_inserting)
         return;
-    if (m_parseWatcher.isRunning()) {
+    if (isParsing()) {
         m_parseTimer->start(); // parse again once the running one is done
         return;
     }
+    if (!m_textSource) {
+        parseText(QString());
+        return;
+    }
     m_parsingGeneration = m_textGeneration;
+    m_readingText = true;
+    m_previewCounts = tr("Reading…");
+    Q_EMIT changed();
     QElapsedTimer clock;
     clock.start();
-    const QString text = m_textSource ? m_textSource() : QString();
-    qCDebug(lcUi) << "read the text in" << clock.elapsed() << "ms";
+    m_textSource([this, guard = QPointer<BulkSession>(this), clock](const QString &text) {
+        if (!guard)
+            return;
+        qCDebug(lcUi) << "read the text in" << clock.elapsed() << "ms";
+        m_readingText = false;
+        if (m_parsingGeneration != m_textGeneration) {
+            // Changed while it was read: read it again after the pause.
+            if (!m_inserting && !m_parseTimer->isActive())
+                m_parseTimer->start();
+            Q_EMIT changed();
+            return;
+        }
+        parseText(text);
+    });
+}
+
+void BulkSession::parseText(const QString &text)
+{
+    m_parsingGeneration = m_textGeneration;
     if (!text.isEmpty() && !m_streamPath.isEmpty())
         m_streamPath.clear(); // text typed or pasted: Submit all sends it, not the file
     const BulkParser::Format format = m_format;
@@ -278,7 +303,7 @@ void BulkSession::submit(const QString &source, const QString &batchName)
     if (isPreviewPending()) {
         // Submit what the user sees: finish reading the text first.
         m_submitAfterParse = true;
-        if (!m_inserting && !m_parseWatcher.isRunning()) {
+        if (!m_inserting && !isParsing()) {
             m_parseTimer->stop();
             startParse();
         }

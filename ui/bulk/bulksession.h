@@ -34,9 +34,12 @@ class BulkSession final : public QObject
     Q_DISABLE_COPY_MOVE(BulkSession)
 
 public:
-    // Reads the text to parse once the pause after the last edit is over (reading 100,000
-    // lines from an editor costs milliseconds: not on every keystroke).
-    using TextSource = std::function<QString()>;
+    // The text to parse, handed to `done` at once or on a later event-loop turn (the editor
+    // reads 100,000 lines in slices: toPlainText() held the GUI thread 28-80 ms). Asked once
+    // the pause after the last edit is over; what it hands over after the text changed again
+    // is not parsed.
+    using TextReady = std::function<void(const QString &text)>;
+    using TextSource = std::function<void(TextReady done)>;
     // Asked before the text the results are for is submitted again; true: go ahead.
     using ResubmitConfirmation = std::function<bool()>;
 
@@ -89,7 +92,8 @@ public:
     BulkResultModel *model() const { return m_model; }
     // True while the preview does not yet reflect the text (typing, inserting, parsing).
     bool isPreviewPending() const;
-    bool isParsing() const { return m_parseWatcher.isRunning(); }
+    // Reading the text or parsing it.
+    bool isParsing() const { return m_readingText || m_parseWatcher.isRunning(); }
     // The parse of the text as it is now (what Submit all sends).
     const ViralSpot::BulkParseResult &previewParse() const { return m_previewParse; }
     // True when the results shown are for a text other than the current one.
@@ -155,6 +159,7 @@ private:
     NewBatch newBatch(const QString &source) const;
     void setProgress(int value, int maximum, bool textVisible);
     void startParse();
+    void parseText(const QString &text);
     void onParseFinished();
     void startBatch();
     void onBatchProgress(quint64 id, int done, int total);
@@ -172,6 +177,7 @@ private:
     const Settings &m_settings;
     bool m_readOnly;
     TextSource m_textSource;
+    bool m_readingText = false; // m_textSource has not answered yet
     ResubmitConfirmation m_confirm;
     BulkResultModel *m_model;
     QTimer *m_parseTimer;
