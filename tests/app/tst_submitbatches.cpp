@@ -2,12 +2,15 @@
 // follows it to its end (exit 0 / 3, with the simulated original worker moving the rows),
 // `batches --json`, and `submit -` streamed in pieces giving the one-shot path's outcomes.
 
+#include "core/batches/batches.h"
+#include "core/queuequery.h"
 #include "tests/support/simworker.h"
 #include "tests/support/testdatabase.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QSqlError>
 #include <QSqlQuery>
 #include <QTest>
 
@@ -28,6 +31,7 @@ private Q_SLOTS:
     void waitExitsThreeWhenSomeFailed();
     void waitKeepsOneBeforeThree();
     void waitOnANonTerminalPrintsPlainLines();
+    void waitOnABigBatchDecidesFromExactCounts();
     void batchesJsonHasTheRouteFields();
     void streamedInputGivesTheOneShotOutcomes();
     void streamedCsvKeepsItsHeaderColumn();
@@ -196,6 +200,96 @@ void TestSubmitBatches::waitOnANonTerminalPrintsPlainLines()
     // Standard error is a pipe here: whole lines, no carriage returns.
     QVERIFY(!r.err.contains(QLatin1Char('\r')));
     QVERIFY2(r.err.endsWith(QLatin1String("done\n")), qPrintable(r.err));
+}
+
+// A batch of more than Counting::exactItems is followed by counts estimated from a sample; the
+// final line and the exit status come from exact counts. Here the batch is finished (by another
+// process, as the window's finish watcher does) in the same transaction that finishes its rows,
+// with its one failed item left out of the sample: estimated, it reads all processed (exit 0);
+// exactly, 1 failed (exit 3).
+void TestSubmitBatches::waitOnABigBatchDecidesFromExactCounts()
+{
+    const Counting counting = Counting::estimated();
+    const int names = counting.exactItems + 1;
+    QByteArray input;
+    for (int i = 1; i <= names; ++i)
+        input += "big_" + QByteArray::number(i) + '\n';
+    // The failed item: the last position the sample leaves out (the multiplicative hash of
+    // Batches' sample; that the estimate misses it is checked through the library below).
+    const quint64 threshold = (quint64(1) << 32) * quint64(counting.sampleItems) / quint64(names);
+    int failedPosition = names;
+    while (((quint64(failedPosition) * 2654435761ULL) & 0xffffffffULL) < threshold)
+        --failedPosition;
+    const QString failedName = QStringLiteral("big_%1").arg(failedPosition);
+
+    QProcess p;
+    p.setProcessEnvironment(environment());
+    p.start(Test::appBinary(),
+        { QStringLiteral("submit"), QStringLiteral("--wait"), QStringLiteral("--database"),
+            m_db->url(), QStringLiteral("-") });
+    QVERIFY(p.waitForStarted());
+    p.write(input);
+    p.closeWriteChannel();
+    QByteArray out, err;
+    const auto drain = [&] {
+        p.waitForReadyRead(20);
+        out += p.readAllStandardOutput();
+        err += p.readAllStandardError();
+    };
+    // The first progress line: nothing finished, estimated.
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            drain();
+            return err.contains(" waiting, ") || p.state() == QProcess::NotRunning;
+        },
+        60000));
+    QVERIFY2(err.contains("\n~0%: 0 of "), err.constData());
+
+    QSqlDatabase db = m_db->connection();
+    const QString batchId =
+        m_db->scalar(QStringLiteral("SELECT id FROM viralspot_batches")).toString();
+    QVERIFY(!batchId.isEmpty());
+    const QString ts = QueueQuery::timestampPlaceholder(db);
+    const QVariant now = QueueQuery::timestampValue(db, QDateTime::currentDateTimeUtc());
+    QVERIFY(db.transaction());
+    QSqlQuery q(db);
+    QVERIFY(q.prepare(QStringLiteral("UPDATE queue SET status = CASE WHEN username = ? THEN "
+                                     "'FAILED' ELSE 'COMPLETED' END, error_message = CASE WHEN "
+                                     "username = ? THEN 'profile is private' END, updated_at = ") +
+        ts));
+    q.addBindValue(failedName);
+    q.addBindValue(failedName);
+    q.addBindValue(now);
+    QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
+    QCOMPARE(q.numRowsAffected(), names);
+    QVERIFY(q.prepare(QStringLiteral("UPDATE viralspot_batches SET finished_at = ") + ts));
+    q.addBindValue(now);
+    QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
+    QVERIFY(db.commit());
+    const BatchDetail estimated =
+        Batches::detail(db, batchId, QDateTime::currentDateTimeUtc(), counting);
+    QVERIFY2(estimated.ok, qPrintable(estimated.error));
+    QVERIFY(estimated.summary.counts.estimated);
+    QVERIFY(estimated.summary.counts.done());
+    QCOMPARE(estimated.summary.counts.failed, 0); // the sample misses the failed item
+
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            drain();
+            return p.state() == QProcess::NotRunning;
+        },
+        60000));
+    drain();
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 3);
+    const QStringList lines = QString::fromUtf8(err).trimmed().split(QLatin1Char('\n'));
+    QVERIFY2(lines.constLast().startsWith(
+                 QStringLiteral("100%: %1 of %1 finished (%2 processed, 1 failed")
+                     .arg(names)
+                     .arg(names - 1)),
+        err.constData());
+    QVERIFY2(QString::fromUtf8(out).contains(QStringLiteral("%1 inputs: %1 queued").arg(names)),
+        out.right(400).constData());
 }
 
 void TestSubmitBatches::batchesJsonHasTheRouteFields()
