@@ -16,6 +16,7 @@
 #include <QThread>
 
 #include <cmath>
+#include <sqlite3.h>
 
 namespace ViralSpot::Database {
 
@@ -229,6 +230,16 @@ QString threadConnectionName(const QString &purpose)
     return QStringLiteral("viralspot_%1_%2")
         .arg(purpose)
         .arg(reinterpret_cast<quintptr>(QThread::currentThread()), 0, 16);
+}
+
+sqlite3 *sqliteHandle(const QSqlDatabase &db)
+{
+    if (!db.isOpen() || db.driverName() != QLatin1String("QSQLITE"))
+        return nullptr;
+    const QVariant handle = db.driver()->handle();
+    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
+        return nullptr;
+    return *static_cast<sqlite3 *const *>(handle.constData());
 }
 
 bool isPostgres(const QSqlDatabase &db)

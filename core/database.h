@@ -11,6 +11,7 @@
 #include <utility>
 
 class QSqlQuery;
+struct sqlite3;
 
 namespace ViralSpot::Database {
 
@@ -33,6 +34,10 @@ void close(const QString &connectionName);
 QString threadConnectionName(const QString &purpose);
 
 bool isPostgres(const QSqlDatabase &db);
+
+// The SQLite connection under an open QSQLITE `db` (Qt's driver and this program use the one
+// system libsqlite3), for what Qt SQL cannot do; nullptr for any other database.
+sqlite3 *sqliteHandle(const QSqlDatabase &db);
 
 // True for SQLite's "database is busy / locked" (any extended code): worth a retry.
 bool isBusy(const QSqlError &error);

@@ -1,5 +1,6 @@
 #include "core/sqlitefileguard.h"
 
+#include "core/database.h"
 #include "core/logging.h"
 
 #include <QCoreApplication>
@@ -69,16 +70,6 @@ QStringList g_databasePaths; // every SQLite database this process opened
 std::optional<QString> g_problem; // the last trip's message until the next attach
 std::atomic_int g_trips { 0 };
 
-sqlite3 *handleOf(const QSqlDatabase &db)
-{
-    if (!db.isOpen() || db.driverName() != QLatin1String("QSQLITE"))
-        return nullptr;
-    const QVariant handle = db.driver()->handle();
-    if (!handle.isValid() || qstrcmp(handle.typeName(), "sqlite3*") != 0)
-        return nullptr;
-    return *static_cast<sqlite3 *const *>(handle.constData());
-}
-
 QString replacedMessage(const QString &databasePath, const QString &what)
 {
     return Messages::tr(
@@ -118,7 +109,7 @@ Result mayOpen(const QString &databasePath)
 
 Result attach(const QSqlDatabase &db)
 {
-    sqlite3 *handle = handleOf(db);
+    sqlite3 *handle = Database::sqliteHandle(db);
     if (!handle)
         return Result::success();
     const char *file = sqlite3_db_filename(handle, "main");
@@ -162,7 +153,7 @@ void detach(const QString &connectionName)
 
 Result check(const QSqlDatabase &db)
 {
-    sqlite3 *handle = handleOf(db);
+    sqlite3 *handle = Database::sqliteHandle(db);
     if (!handle)
         return Result::success();
     Connection connection;

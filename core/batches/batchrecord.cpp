@@ -5,6 +5,10 @@
 #include <QSqlQuery>
 #include <QVariant>
 
+#include <memory>
+#include <sqlite3.h>
+#include <utility>
+
 namespace ViralSpot::BatchRecord {
 
 namespace {
@@ -38,26 +42,58 @@ QString quoted(const QString &value)
     return out;
 }
 
-// A JSON string (null when empty), escaped as JSON requires.
-void appendJson(QString &out, const QString &value)
+// SQLite: one prepared INSERT stepped once per item through SQLite's own interface, each text
+// bound where it lies (UTF-16, no copy; empty: NULL). Through Qt SQL the items went as JSON,
+// built here and read back by json_each, which took ~150 ms of a 100,000-item batch more than
+// these steps (docs/benchmarks.md, section 1).
+bool insertSqliteItems(sqlite3 *handle, const Chunk &chunk, QSqlError *error)
 {
-    if (value.isEmpty()) {
-        out += QLatin1String("null");
-        return;
-    }
-    out += QLatin1Char('"');
-    for (const QChar c : value) {
-        const char16_t u = c.unicode();
-        if (u == '"' || u == '\\') {
-            out += QLatin1Char('\\');
-            out += c;
-        } else if (u < 0x20) {
-            out += QStringLiteral("\\u%1").arg(int(u), 4, 16, QLatin1Char('0'));
-        } else {
-            out += c;
+    const auto failed = [&](int code) {
+        *error = QSqlError(QStringLiteral("Unable to record the batch's items"),
+            QString::fromUtf8(sqlite3_errmsg(handle)), QSqlError::StatementError,
+            QString::number(code));
+        return false;
+    };
+    sqlite3_stmt *statement = nullptr;
+    int code = sqlite3_prepare_v2(handle,
+        "INSERT INTO viralspot_batch_items (batch_id, position, input, username, outcome, "
+        "message, queue_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        -1, &statement, nullptr);
+    if (code != SQLITE_OK)
+        return failed(code);
+    const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt *)> finalize(
+        statement, sqlite3_finalize);
+    const auto bindText = [statement](int index, const QString &value) {
+        if (value.isEmpty())
+            return sqlite3_bind_null(statement, index);
+        return sqlite3_bind_text16(statement, index, value.utf16(),
+            int(value.size() * qsizetype(sizeof(char16_t))), SQLITE_STATIC);
+    };
+    const QString batchId = chunk.batch.id;
+    code = bindText(1, batchId); // kept by the statement for every item
+    for (const Entry &e : chunk.entries) {
+        if (code != SQLITE_OK)
+            return failed(code);
+        // Alive until the step below: the statement reads them in place.
+        const QString input = storedInput(e);
+        const QString username = storable(e.username);
+        const QString outcome = outcomeName(e.outcome);
+        const QString message = storable(e.message);
+        const QString queueId = storable(e.queueId);
+        code = sqlite3_bind_int64(statement, 2, e.position);
+        for (const auto &[index, value] : { std::pair<int, const QString *> { 3, &input },
+                 { 4, &username }, { 5, &outcome }, { 6, &message }, { 7, &queueId } }) {
+            if (code == SQLITE_OK)
+                code = bindText(index, *value);
         }
+        if (code != SQLITE_OK)
+            return failed(code);
+        code = sqlite3_step(statement);
+        if (code != SQLITE_DONE)
+            return failed(code);
+        code = sqlite3_reset(statement);
     }
-    out += QLatin1Char('"');
+    return code == SQLITE_OK || failed(code);
 }
 
 } // namespace
@@ -157,31 +193,11 @@ bool insertFinal(QSqlDatabase &db, const Chunk &chunk, QSqlError *error)
                 pgTextArray(queueIds, true) },
             error);
     }
-    // Built by hand (QJsonDocument took 150-200 ms of a 10,000-item chunk).
-    QString rows;
-    rows.reserve(chunk.entries.size() * 96);
-    rows += QLatin1Char('[');
-    for (const Entry &e : chunk.entries) {
-        if (rows.size() > 1)
-            rows += QLatin1Char(',');
-        rows += QLatin1Char('[') + QString::number(e.position) + QLatin1Char(',');
-        appendJson(rows, storedInput(e));
-        rows += QLatin1Char(',');
-        appendJson(rows, e.username);
-        rows += QLatin1Char(',');
-        appendJson(rows, outcomeName(e.outcome));
-        rows += QLatin1Char(',');
-        appendJson(rows, e.message);
-        rows += QLatin1Char(',');
-        appendJson(rows, e.queueId);
-        rows += QLatin1Char(']');
-    }
-    rows += QLatin1Char(']');
-    return Database::exec(q,
-        QStringLiteral("INSERT INTO viralspot_batch_items (batch_id, position, input, username, "
-                       "outcome, message, queue_id) SELECT ?, value->>0, value->>1, value->>2, "
-                       "value->>3, value->>4, value->>5 FROM json_each(?)"),
-        { chunk.batch.id, rows }, error);
+    if (sqlite3 *handle = Database::sqliteHandle(db))
+        return insertSqliteItems(handle, chunk, error);
+    *error = QSqlError(
+        QStringLiteral("not an SQLite connection"), QString(), QSqlError::ConnectionError);
+    return false;
 }
 
 bool writeOwnTransaction(QSqlDatabase &db, const Chunk &chunk, QSqlError *error)

@@ -25,7 +25,7 @@ using namespace ViralSpot;
 namespace {
 
 // Runs the sqlite3 command-line shell, a separate process, on `path`.
-QString sqlite3(const QString &path, const QString &sql)
+QString runSqlite3(const QString &path, const QString &sql)
 {
     QProcess shell;
     shell.start(QStringLiteral("sqlite3"), { QStringLiteral("-batch"), path, sql });
@@ -103,7 +103,7 @@ void TestSqliteFileGuard::walUnlinkedUnderneath()
     openAndCloseOutsideSqlite(path);
     // Another process reads: with no lock of ours left it takes the database for its own,
     // checkpoints (alice reaches the database file) and unlinks the WAL and the shm file.
-    QCOMPARE(sqlite3(path, QStringLiteral("SELECT count(*) FROM queue;")), QStringLiteral("1"));
+    QCOMPARE(runSqlite3(path, QStringLiteral("SELECT count(*) FROM queue;")), QStringLiteral("1"));
     QVERIFY2(!QFile::exists(walPath), "the other process left the WAL: nothing was taken away");
 
     // Our connection would commit bob into the unlinked WAL: it must not say "queued".
@@ -126,7 +126,7 @@ void TestSqliteFileGuard::walUnlinkedUnderneath()
     QVERIFY(!SqliteFileGuard::replacedProblem());
     QCOMPARE(service.request(QStringLiteral("carol")).outcome, Outcome::Queued);
     QCOMPARE(service.request(QStringLiteral("bob")).outcome, Outcome::Queued);
-    QCOMPARE(sqlite3(path,
+    QCOMPARE(runSqlite3(path,
                  QStringLiteral("SELECT group_concat(username, ',') FROM "
                                 "(SELECT username FROM queue ORDER BY username);")),
         QStringLiteral("alice,bob,carol"));
@@ -141,8 +141,8 @@ void TestSqliteFileGuard::databaseFileReplaced()
 
     // A copy (made by SQLite, consistent) renamed over the database: a new inode at the path.
     const QString copy = m_dir->filePath(QStringLiteral("copy.db"));
-    QCOMPARE(sqlite3(path, QStringLiteral(".backup '%1'").arg(copy)), QString());
-    QCOMPARE(sqlite3(copy,
+    QCOMPARE(runSqlite3(path, QStringLiteral(".backup '%1'").arg(copy)), QString());
+    QCOMPARE(runSqlite3(copy,
                  QStringLiteral("INSERT INTO primary_profiles (username) "
                                 "VALUES ('dave'); SELECT changes();")),
         QStringLiteral("1"));
@@ -158,7 +158,7 @@ void TestSqliteFileGuard::databaseFileReplaced()
     // Reopened: on the new file, which knows dave and not the lost bob.
     QCOMPARE(service.request(QStringLiteral("dave")).outcome, Outcome::AlreadyProcessed);
     QCOMPARE(service.request(QStringLiteral("erin")).outcome, Outcome::Queued);
-    QCOMPARE(sqlite3(path,
+    QCOMPARE(runSqlite3(path,
                  QStringLiteral("SELECT group_concat(username, ',') FROM "
                                 "(SELECT username FROM queue ORDER BY username);")),
         QStringLiteral("alice,erin"));
@@ -175,7 +175,7 @@ void TestSqliteFileGuard::staleConnectionsBlockTheReopen()
     QCOMPARE(second.request(QStringLiteral("bob")).outcome, Outcome::Queued);
 
     openAndCloseOutsideSqlite(path);
-    QCOMPARE(sqlite3(path, QStringLiteral("SELECT count(*) FROM queue;")), QStringLiteral("2"));
+    QCOMPARE(runSqlite3(path, QStringLiteral("SELECT count(*) FROM queue;")), QStringLiteral("2"));
     QVERIFY(!QFile::exists(path + QLatin1String("-wal")));
     QVERIFY(!SqliteFileGuard::staleDescriptors(path).isEmpty());
 
@@ -191,7 +191,7 @@ void TestSqliteFileGuard::staleConnectionsBlockTheReopen()
     QCOMPARE(SqliteFileGuard::staleDescriptors(path), QStringList());
     QCOMPARE(first.request(QStringLiteral("carol")).outcome, Outcome::Queued);
     QCOMPARE(second.request(QStringLiteral("dave")).outcome, Outcome::Queued);
-    QCOMPARE(sqlite3(path,
+    QCOMPARE(runSqlite3(path,
                  QStringLiteral("SELECT group_concat(username, ',') FROM "
                                 "(SELECT username FROM queue ORDER BY username);")),
         QStringLiteral("alice,bob,carol,dave"));
@@ -211,7 +211,8 @@ void TestSqliteFileGuard::queueActionIsNotConfirmed()
         QVERIFY2(opened.ok, qPrintable(opened.error));
         QSqlDatabase db = opened.value;
         openAndCloseOutsideSqlite(path);
-        QCOMPARE(sqlite3(path, QStringLiteral("SELECT count(*) FROM queue;")), QStringLiteral("1"));
+        QCOMPARE(
+            runSqlite3(path, QStringLiteral("SELECT count(*) FROM queue;")), QStringLiteral("1"));
         const QueueActionResult result =
             QueueActions::apply(db, QueueAction::Pause, { alice.queueId }, {});
         QVERIFY(!result.ok);
@@ -221,7 +222,8 @@ void TestSqliteFileGuard::queueActionIsNotConfirmed()
         QVERIFY(Database::isConnectionLost(db));
     }
     Database::close(name);
-    QCOMPARE(sqlite3(path, QStringLiteral("SELECT status FROM queue;")), QStringLiteral("PENDING"));
+    QCOMPARE(
+        runSqlite3(path, QStringLiteral("SELECT status FROM queue;")), QStringLiteral("PENDING"));
 }
 
 void TestSqliteFileGuard::databaseFilesAreKnown()
