@@ -18,7 +18,7 @@ QJsonValue eta(const std::optional<Eta> &eta)
 QJsonObject summary(const BatchSummary &batch)
 {
     const BatchCounts &c = batch.counts;
-    return QJsonObject {
+    QJsonObject out {
         { QStringLiteral("id"), batch.id },
         { QStringLiteral("name"), batch.name },
         { QStringLiteral("total"), c.total },
@@ -31,6 +31,11 @@ QJsonObject summary(const BatchSummary &batch)
         { QStringLiteral("done"), c.done() },
         { QStringLiteral("eta"), c.done() ? QJsonValue(QJsonValue::Null) : eta(batch.eta) },
     };
+    // Only when counted from a sample (Counting::estimated(), asked for): exact answers keep
+    // the contract's fields alone.
+    if (c.estimated)
+        out.insert(QStringLiteral("estimated"), true);
+    return out;
 }
 
 } // namespace ViralSpot::BatchJson

@@ -2,6 +2,7 @@
 // durable commit), GET /api/batches/{id}, the single route's `eta`, and a race between the two
 // routes for the same usernames. In process, a real HTTP client; once per engine.
 
+#include "core/batches/batches.h"
 #include "core/http/db/databaseworkers.h"
 #include "core/http/endpointserver.h"
 #include "core/schema.h"
@@ -59,6 +60,7 @@ private Q_SLOTS:
     void postAnswersOneResultPerInput();
     void getAnswersCountsAndFollowsTheWorker();
     void getUnknownIdIs404();
+    void getCanCountFromASample();
     void badBodiesAre400_data();
     void badBodiesAre400();
     void tooManyUsernamesOrBytesIs413();
@@ -249,6 +251,67 @@ void TestBatchRoutes::getUnknownIdIs404()
     // The list route itself answers POST only.
     QCOMPARE(request("GET", "/api/batches").status, 405);
     QCOMPARE(request("POST", "/api/batches/abc", batchBody({ QStringLiteral("x") })).status, 405);
+}
+
+// ?counts=estimated: a batch of more than Counting::exactItems items counted from a sample (the
+// answer says so), its ETA still a full range; exact, the default, keeps the contract's fields.
+void TestBatchRoutes::getCanCountFromASample()
+{
+    const int size = Counting::estimated().exactItems + 1;
+    QStringList names;
+    for (int i = 0; i < size; ++i)
+        names << QStringLiteral("sampled_%1").arg(i);
+    const Reply created = request("POST", "/api/batches", batchBody(names));
+    QCOMPARE(created.status, 200);
+    const QByteArray target =
+        "/api/batches/" + created.data().value(QStringLiteral("id")).toString().toUtf8();
+    // Rows the workers finished in the last minutes: the ETA has a rate.
+    for (int i = 0; i < 10; ++i)
+        QVERIFY(m_db->seedQueue(
+            QStringLiteral("earlier_%1").arg(i), QStringLiteral("FAILED"), QStringLiteral("HIGH")));
+    QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET updated_at = %1 WHERE username LIKE "
+                                      "'earlier%'")
+                           .arg(Test::engine() == DatabaseConfig::Engine::PostgreSQL
+                                   ? QStringLiteral("now() - interval '2 minutes'")
+                                   : QStringLiteral("strftime('%Y-%m-%dT%H:%M:%fZ', 'now', "
+                                                    "'-2 minutes')"))));
+
+    const QJsonObject exact = request("GET", target).data();
+    QVERIFY(!exact.contains(QStringLiteral("estimated")));
+    QCOMPARE(exact.value(QStringLiteral("total")).toInt(), size);
+    QCOMPARE(exact.value(QStringLiteral("waiting")).toInt(), size);
+    QJsonObject exactAgain = request("GET", target + "?counts=exact").data();
+    exactAgain.remove(QStringLiteral("eta")); // from the time of each read
+    QJsonObject exactCounts = exact;
+    exactCounts.remove(QStringLiteral("eta"));
+    QCOMPARE(exactAgain, exactCounts);
+
+    const Reply sampled = request("GET", target + "?counts=estimated");
+    QCOMPARE(sampled.status, 200);
+    const QJsonObject data = sampled.data();
+    QCOMPARE(data.value(QStringLiteral("estimated")), QJsonValue(true));
+    const int total = data.value(QStringLiteral("total")).toInt();
+    QVERIFY2(total > size * 9 / 10 && total < size * 11 / 10, sampled.body.constData());
+    QCOMPARE(data.value(QStringLiteral("waiting")).toInt(), total);
+    QCOMPARE(data.value(QStringLiteral("done")).toBool(), false);
+    // Its place counted exactly: a full range, as the exact answer's.
+    QVERIFY2(
+        exact.value(QStringLiteral("eta")).isObject(), QJsonDocument(exact).toJson().constData());
+    const QJsonObject eta = data.value(QStringLiteral("eta")).toObject();
+    QVERIFY2(!eta.value(QStringLiteral("earliest")).toString().isEmpty() &&
+            !eta.value(QStringLiteral("latest")).toString().isEmpty(),
+        sampled.body.constData());
+
+    // A small batch is exact either way; anything but exact or estimated is refused.
+    const Reply small = request("POST", "/api/batches", batchBody({ QStringLiteral("tiny") }));
+    const QByteArray smallTarget =
+        "/api/batches/" + small.data().value(QStringLiteral("id")).toString().toUtf8();
+    QVERIFY(!request("GET", smallTarget + "?counts=estimated")
+                 .data()
+                 .contains(QStringLiteral("estimated")));
+    const Reply bad = request("GET", target + "?counts=sometimes");
+    QCOMPARE(bad.status, 400);
+    QCOMPARE(bad.code(), QStringLiteral("bad_request"));
 }
 
 void TestBatchRoutes::badBodiesAre400_data()

@@ -406,22 +406,39 @@ void Frontend::handleBatchCreate(const Call &call)
     });
 }
 
-// GET /api/batches/{id}: counts, state and ETA, read after the writes before it on the
-// connection (a client that just created the batch finds it).
+// GET /api/batches/{id}[?counts=exact|estimated]: counts, state and ETA, read after the writes
+// before it on the connection (a client that just created the batch finds it). Exact by
+// default; `estimated` counts a batch of more than Counting::exactItems items from a sample, as
+// the window does (the counts of a 100,000-item batch on a 10,000,000-row queue: 23 ms instead
+// of 785 ms in bench_batches), with its place in the queue still counted exactly, so that the
+// ETA is a full range; the answer then says `"estimated": true`.
 void Frontend::handleBatchStatus(const Call &call)
 {
+    Counting counting;
+    const std::optional<QByteArray> counts = Routes::queryValue(
+        call.request.url().query(QUrl::FullyEncoded).toLatin1(), QByteArrayLiteral("counts"));
+    if (counts && *counts == "estimated") {
+        counting = Counting::estimated();
+        counting.placeCap = 0;
+    } else if (counts && *counts != "exact") {
+        call.connection->answer(call.pending,
+            ApiResponse::error(400, QStringLiteral("bad_request"),
+                QStringLiteral("counts must be exact or estimated")));
+        return;
+    }
     const QPointer<Connection> target(call.connection);
     const std::weak_ptr<Connection::Pending> slot(call.pending);
     const QDeadlineTimer deadline(m_databaseTimeoutMs);
     DatabaseReader *reader = m_reader;
     const QString id = call.id;
-    call.connection->afterWrites([this, reader, target, slot, id, deadline] {
+    call.connection->afterWrites([this, reader, target, slot, id, deadline, counting] {
         reader->submit(
-            [this, target, slot, id](RequestService &service) {
+            [this, target, slot, id, counting](RequestService &service) {
                 ValueResult<QSqlDatabase> db = service.database();
                 BatchDetail detail;
                 if (db.ok) {
-                    detail = Batches::detail(db.value, id);
+                    detail =
+                        Batches::detail(db.value, id, QDateTime::currentDateTimeUtc(), counting);
                 } else {
                     detail.error = db.error;
                     detail.errorKind = ErrorKind::Unavailable;
