@@ -1071,20 +1071,65 @@ BatchDetail detail(
     return out;
 }
 
+// A page of a batch's items in input order (`where` on the items `i`, `filter` on their state
+// `s`), appended to `items`.
+bool readItemPage(QSqlDatabase &db, const QString &where, const QString &filter,
+    QVariantList values, int limit, int offset, QList<BatchItem> &items, QSqlError *error)
+{
+    QSqlQuery q(db);
+    q.setForwardOnly(true);
+    values << qMax(0, limit) << qMax(0, offset);
+    if (!execRead(db, q,
+            QStringLiteral("SELECT * FROM (") + itemStateSql(where) + QStringLiteral(") s") +
+                filter + QStringLiteral(" ORDER BY s.position LIMIT ? OFFSET ?"),
+            values, error, ReadPlan::SerialInOrder))
+        return false;
+    while (q.next()) {
+        BatchItem item;
+        item.position = q.value(1).toInt();
+        item.input = q.value(2).toString();
+        item.username = q.value(3).toString();
+        item.outcome = outcomeFromName(q.value(4).toString()).value_or(Outcome::Error);
+        item.message = q.value(5).toString();
+        if (item.message.isEmpty())
+            item.message = outcomeMessage(item.outcome, item.username);
+        item.queueId = q.value(6).toString();
+        item.status = q.value(7).toString();
+        item.priority = q.value(8).toString();
+        item.state = itemStateFromName(q.value(12).toString()).value_or(ItemState::Gone);
+        if (item.state == ItemState::Failed)
+            item.errorMessage = q.value(9).toString();
+        item.attempts = q.value(10).toInt();
+        item.updatedAt = QueueQuery::toDateTime(q.value(11));
+        items << item;
+    }
+    return true;
+}
+
+// The items' states as a condition on `s.state`; empty for every state.
+QString stateCondition(const QList<ItemState> &states)
+{
+    if (states.isEmpty())
+        return {};
+    QStringList names;
+    for (const ItemState s : states)
+        names << QLatin1Char('\'') + itemStateName(s) + QLatin1Char('\'');
+    return QStringLiteral("s.state IN (") + names.join(QLatin1Char(',')) + QLatin1Char(')');
+}
+
+QString stateFilter(const QString &condition)
+{
+    return condition.isEmpty() ? QString() : QStringLiteral(" WHERE ") + condition;
+}
+
 BatchItems items(QSqlDatabase &db, const QString &id, const QList<ItemState> &states, int limit,
     int offset, const Counting &counting)
 {
     BatchItems out;
-    QString where = QStringLiteral("i.batch_id = ") + idParam(db);
-    QString stateIn;
-    QVariantList values { id };
-    if (!states.isEmpty()) {
-        QStringList names;
-        for (const ItemState s : states)
-            names << QLatin1Char('\'') + itemStateName(s) + QLatin1Char('\'');
-        stateIn = QStringLiteral("s.state IN (") + names.join(QLatin1Char(',')) + QLatin1Char(')');
-    }
-    const QString filter = stateIn.isEmpty() ? QString() : QStringLiteral(" WHERE ") + stateIn;
+    const QString where = QStringLiteral("i.batch_id = ") + idParam(db);
+    const QString stateIn = stateCondition(states);
+    const QString filter = stateFilter(stateIn);
+    const QVariantList values { id };
     const auto fail = [&](const QSqlError &e) { return failed(db, e, out); };
     if (QUuid::fromString(id).isNull()) {
         out.ok = true;
@@ -1120,34 +1165,30 @@ BatchItems items(QSqlDatabase &db, const QString &id, const QList<ItemState> &st
         out.matching = q.value(0).toLongLong();
     }
     q.finish();
-    values << qMax(0, limit) << qMax(0, offset);
-    if (!execRead(db, q,
-            QStringLiteral("SELECT * FROM (") + itemStateSql(where) + QStringLiteral(") s") +
-                filter + QStringLiteral(" ORDER BY s.position LIMIT ? OFFSET ?"),
-            values, &error, ReadPlan::SerialInOrder))
+    if (!readItemPage(db, where, filter, values, limit, offset, out.items, &error))
         return fail(error);
-    while (q.next()) {
-        BatchItem item;
-        item.position = q.value(1).toInt();
-        item.input = q.value(2).toString();
-        item.username = q.value(3).toString();
-        item.outcome = outcomeFromName(q.value(4).toString()).value_or(Outcome::Error);
-        item.message = q.value(5).toString();
-        if (item.message.isEmpty())
-            item.message = outcomeMessage(item.outcome, item.username);
-        item.queueId = q.value(6).toString();
-        item.status = q.value(7).toString();
-        item.priority = q.value(8).toString();
-        item.state = itemStateFromName(q.value(12).toString()).value_or(ItemState::Gone);
-        if (item.state == ItemState::Failed)
-            item.errorMessage = q.value(9).toString();
-        item.attempts = q.value(10).toInt();
-        item.updatedAt = QueueQuery::toDateTime(q.value(11));
-        out.items << item;
-    }
     // An estimate never says fewer than the items read.
     if (out.matchingEstimated)
         out.matching = qMax(out.matching, qint64(qMax(0, offset)) + out.items.size());
+    out.ok = true;
+    return out;
+}
+
+BatchItems itemsAfter(QSqlDatabase &db, const QString &id, const QList<ItemState> &states,
+    int afterPosition, int limit)
+{
+    BatchItems out;
+    if (QUuid::fromString(id).isNull()) {
+        out.ok = true;
+        return out;
+    }
+    QSqlError error;
+    if (!readItemPage(db,
+            QStringLiteral("i.batch_id = ") + idParam(db) + QStringLiteral(" AND i.position > ?"),
+            stateFilter(stateCondition(states)), { id, afterPosition }, limit, 0, out.items,
+            &error))
+        return failed(db, error, out);
+    out.matching = out.items.size();
     out.ok = true;
     return out;
 }

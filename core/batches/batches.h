@@ -260,6 +260,12 @@ BatchDetail detail(QSqlDatabase &db, const QString &id,
 BatchItems items(QSqlDatabase &db, const QString &id, const QList<ItemState> &states = {},
     int limit = 1000, int offset = 0, const Counting &counting = {});
 
+// The next `limit` items after position `afterPosition`, in input order, with their live state
+// (`matching`: the items read): for reading a whole batch page by page (the CSV export), where
+// an OFFSET would make every page walk the items before it again.
+BatchItems itemsAfter(QSqlDatabase &db, const QString &id, const QList<ItemState> &states,
+    int afterPosition, int limit);
+
 // The estimate for rows not yet finished: for a batch (its waiting/processing rows) or for
 // one profile's active row (the single route's `eta`). Completion rate over the last
 // `windowMinutes` of queue rows that became COMPLETED/FAILED (by updated_at).

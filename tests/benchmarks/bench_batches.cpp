@@ -2,7 +2,7 @@
 // tab makes (core/batches/batches.h), timed over N runs (median, p90, max), then the process's
 // peak memory.
 //   bench_batches --database URL [--runs 10] [--batches 10000] [--big 100000] [--completions 600]
-//       [--figures 1,2,3,4,5,6] [--counting estimated|exact]
+//       [--figures 1,2,3,4,5,6] [--counting estimated|exact]   (7, 8: the export's reads)
 // The queue is filled first by queue_generator (rows user1..userN, docs/benchmarks.md section 4).
 // Made when absent (submitted_by 'bench_batches'): `--batches` small batches (5 to 50 items,
 // names and sources as the front doors make them, created over the queue's time span, newest
@@ -260,7 +260,8 @@ int main(int argc, char **argv)
         QStringLiteral("n"), QStringLiteral("600") });
     parser.addOption({ QStringLiteral("figures"),
         QStringLiteral("Which figures to time, by number (1 list, 2 search, 3 detail, 4 items, "
-                       "5 single route eta, 6 background places), comma-separated; default all."),
+                       "5 single route eta, 6 background places, 7 and 8 every item of the big "
+                       "batch by OFFSET / after a position), comma-separated; default 1-6."),
         QStringLiteral("list"), QStringLiteral("1,2,3,4,5,6") });
     parser.addOption({ QStringLiteral("counting"),
         QStringLiteral("estimated (the tab's) or exact (the terminal's and the endpoint's)."),
@@ -355,6 +356,8 @@ int main(int argc, char **argv)
             { QStringLiteral("big batch: first 500 items, state waiting"), {}, {} },
             { QStringLiteral("single route eta (etaForProfile)"), {}, {} },
             { QStringLiteral("background: places left open-ended (summaries)"), {}, {} },
+            { QStringLiteral("big batch: every item, pages of 5,000 by OFFSET"), {}, {} },
+            { QStringLiteral("big batch: every item, pages of 5,000 after a position"), {}, {} },
         };
         // The first page's batches whose place the estimated list left open-ended.
         QStringList openEnded;
@@ -455,6 +458,34 @@ int main(int argc, char **argv)
                                   .arg(l.batches.size())
                                   .arg(deepest)
                             : QString(QStringLiteral("FAILED: ") + l.error);
+            },
+            // The CSV export's reads of the whole big batch: as it paged before (OFFSET, a
+            // sampled count per page) and as it pages now (Batches::itemsAfter).
+            [&db, &bigId] {
+                qint64 read = 0;
+                for (int offset = 0;; offset += 5000) {
+                    const BatchItems page =
+                        Batches::items(db, bigId, {}, 5000, offset, Counting::estimated());
+                    if (!page.ok)
+                        return QString(QStringLiteral("FAILED: ") + page.error);
+                    read += page.items.size();
+                    if (page.items.size() < 5000)
+                        break;
+                }
+                return QStringLiteral("%1 items read").arg(read);
+            },
+            [&db, &bigId] {
+                qint64 read = 0;
+                for (int after = 0;;) {
+                    const BatchItems page = Batches::itemsAfter(db, bigId, {}, after, 5000);
+                    if (!page.ok)
+                        return QString(QStringLiteral("FAILED: ") + page.error);
+                    read += page.items.size();
+                    if (page.items.size() < 5000)
+                        break;
+                    after = page.items.constLast().position;
+                }
+                return QStringLiteral("%1 items read").arg(read);
             },
         };
         for (int run = 0; run < runs; ++run) {

@@ -344,6 +344,27 @@ void TestBatches::liveStateFollowsTheWorker()
     QVERIFY(failed.ok);
     QCOMPARE(failed.matching, 2);
     QCOMPARE(failed.items.size(), 2);
+    // Page by page after a position (the export): the same items in the same order.
+    QList<BatchItem> paged;
+    for (int after = 0;;) {
+        const BatchItems page = Batches::itemsAfter(db, id, {}, after, 2);
+        QVERIFY2(page.ok, qPrintable(page.error));
+        paged += page.items;
+        if (page.items.size() < 2)
+            break;
+        after = page.items.constLast().position;
+    }
+    const QList<BatchItem> all = allItems(id);
+    QCOMPARE(paged.size(), all.size());
+    for (qsizetype i = 0; i < all.size(); ++i) {
+        QCOMPARE(paged[i].position, all[i].position);
+        QCOMPARE(paged[i].state, all[i].state);
+    }
+    const BatchItems laterFailed = Batches::itemsAfter(
+        db, id, { ItemState::Failed, ItemState::Gone }, failed.items.constFirst().position, 10);
+    QVERIFY(laterFailed.ok);
+    QCOMPARE(laterFailed.items.size(), 1);
+    QCOMPARE(laterFailed.items.constFirst().position, failed.items.constLast().position);
 
     // A gone item whose profile gets processed some other way counts as processed.
     QVERIFY(m_db->exec(

@@ -22,10 +22,9 @@ Result write(
         return result;
     }
     file.write(Csv::line(BatchItemModel::csvHeader()).toUtf8());
-    for (int offset = 0;; offset += Chunk) {
-        // The matching count is not used here: a big batch's is only estimated (cheap).
-        const BatchItems page =
-            Batches::items(db, batchId, states, Chunk, offset, Counting::estimated());
+    for (int after = 0;;) {
+        // Page after page by position: an OFFSET walked every earlier item again for each page.
+        const BatchItems page = Batches::itemsAfter(db, batchId, states, after, Chunk);
         if (!page.ok) {
             result.error = page.error;
             file.cancelWriting();
@@ -38,6 +37,7 @@ Result write(
         result.rows += page.items.size();
         if (page.items.size() < Chunk)
             break;
+        after = page.items.constLast().position;
     }
     if (!file.commit()) {
         result.error = file.errorString();
