@@ -275,10 +275,9 @@ QString batchesCountsSql(const QSqlDatabase &db, int batches, bool places)
 // read every item of the batch first).
 QString sampleWhere(const QSqlDatabase &db, qint64 size, int items)
 {
-    const quint64 threshold = (quint64(1) << 32) * quint64(qMax(1, items)) / quint64(size);
     QStringList positions;
-    for (quint64 p = 1; p <= quint64(size); ++p) {
-        if (((p * 2654435761ULL) & 0xffffffffULL) < threshold)
+    for (qint64 p = 1; p <= size; ++p) {
+        if (Batches::inSample(p, size, items))
             positions << QString::number(p);
     }
     if (positions.isEmpty())

@@ -187,6 +187,14 @@ struct Counting
     qint64 placeCap = 100000; // 0: every place counted to the end
 
     static Counting exact() { return {}; }
+    // The same counting with every place counted to the end (placeCap 0): the window's
+    // background read of the places, the endpoint's estimated answer (a full ETA range).
+    Counting everyPlace() const
+    {
+        Counting c = *this;
+        c.placeCap = 0;
+        return c;
+    }
     static Counting estimated()
     {
         Counting c;
@@ -248,6 +256,16 @@ BatchList list(QSqlDatabase &db, const QString &search = {}, int limit = 50, int
 // an estimated list left open-ended (Counting::estimated() with placeCap 0).
 BatchList summaries(QSqlDatabase &db, const QStringList &ids,
     const QDateTime &now = QDateTime::currentDateTimeUtc(), const Counting &counting = {});
+
+// Counting::estimated(): whether the item at `position` (from 1) of a batch of `size` items is
+// in the sample of about `items` of them (a multiplicative hash of the position, so the sample
+// is spread over the batch and over any period of its input).
+inline bool inSample(qint64 position, qint64 size, int items)
+{
+    const quint64 threshold =
+        (quint64(1) << 32) * quint64(qMax(1, items)) / quint64(qMax(qint64(1), size));
+    return ((quint64(position) * 2654435761ULL) & 0xffffffffULL) < threshold;
+}
 
 // One batch with counts, ETA and recorded predictions. Marks it finished (finished_at) the
 // first time it is seen done, and records a prediction when the done fraction crossed a

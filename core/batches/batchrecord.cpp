@@ -7,7 +7,6 @@
 
 #include <memory>
 #include <sqlite3.h>
-#include <utility>
 
 namespace ViralSpot::BatchRecord {
 
@@ -71,29 +70,22 @@ bool insertSqliteItems(sqlite3 *handle, const Chunk &chunk, QSqlError *error)
     };
     const QString batchId = chunk.batch.id;
     code = bindText(1, batchId); // kept by the statement for every item
+    if (code != SQLITE_OK)
+        return failed(code);
     for (const Entry &e : chunk.entries) {
-        if (code != SQLITE_OK)
-            return failed(code);
         // Alive until the step below: the statement reads them in place.
-        const QString input = storedInput(e);
-        const QString username = storable(e.username);
-        const QString outcome = outcomeName(e.outcome);
-        const QString message = storable(e.message);
-        const QString queueId = storable(e.queueId);
+        const QString texts[] = { storedInput(e), storable(e.username), outcomeName(e.outcome),
+            storable(e.message), storable(e.queueId) };
         code = sqlite3_bind_int64(statement, 2, e.position);
-        for (const auto &[index, value] : { std::pair<int, const QString *> { 3, &input },
-                 { 4, &username }, { 5, &outcome }, { 6, &message }, { 7, &queueId } }) {
-            if (code == SQLITE_OK)
-                code = bindText(index, *value);
-        }
-        if (code != SQLITE_OK)
-            return failed(code);
-        code = sqlite3_step(statement);
+        for (int k = 0; k < 5 && code == SQLITE_OK; ++k)
+            code = bindText(3 + k, texts[k]);
+        if (code == SQLITE_OK)
+            code = sqlite3_step(statement);
         if (code != SQLITE_DONE)
             return failed(code);
-        code = sqlite3_reset(statement);
+        sqlite3_reset(statement); // after SQLITE_DONE: nothing to report
     }
-    return code == SQLITE_OK || failed(code);
+    return true;
 }
 
 } // namespace

@@ -214,11 +214,10 @@ void TestSubmitBatches::waitOnABigBatchDecidesFromExactCounts()
     QByteArray input;
     for (int i = 1; i <= names; ++i)
         input += "big_" + QByteArray::number(i) + '\n';
-    // The failed item: the last position the sample leaves out (the multiplicative hash of
-    // Batches' sample; that the estimate misses it is checked through the library below).
-    const quint64 threshold = (quint64(1) << 32) * quint64(counting.sampleItems) / quint64(names);
+    // The failed item: the last position the sample leaves out (that the estimate misses it is
+    // checked through the library below).
     int failedPosition = names;
-    while (((quint64(failedPosition) * 2654435761ULL) & 0xffffffffULL) < threshold)
+    while (Batches::inSample(failedPosition, names, counting.sampleItems))
         --failedPosition;
     const QString failedName = QStringLiteral("big_%1").arg(failedPosition);
 

@@ -369,8 +369,7 @@ int main(int argc, char **argv)
                     openEnded << s.id;
             }
         }
-        Counting everyPlace = counting;
-        everyPlace.placeCap = 0;
+        const Counting everyPlace = counting.everyPlace();
         const auto describe = [](const BatchCounts &c) {
             return QStringLiteral("%1total %2: processed %3, processing %4, waiting %5, failed "
                                   "%6, paused %7")

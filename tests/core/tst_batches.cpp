@@ -867,9 +867,7 @@ void TestBatches::placesOfAPageAreExact()
     QVERIFY(placed >= 1);
     QVERIFY(deep >= 1);
     // The window's background read (every place counted) has them all exactly again.
-    Counting everyPlace = capped;
-    everyPlace.placeCap = 0;
-    const BatchList all = Batches::summaries(db, ids, now, everyPlace);
+    const BatchList all = Batches::summaries(db, ids, now, capped.everyPlace());
     QVERIFY2(all.ok, qPrintable(all.error));
     QCOMPARE(all.batches.size(), ids.size());
     for (const BatchSummary &s : all.batches) {

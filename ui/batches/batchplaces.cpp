@@ -11,8 +11,7 @@ BatchPlaces::BatchPlaces(std::shared_ptr<DatabaseThread> database, QObject *pare
 
 void BatchPlaces::setCounting(const Counting &counting)
 {
-    m_counting = counting;
-    m_counting.placeCap = 0;
+    m_counting = counting.everyPlace();
 }
 
 bool BatchPlaces::apply(BatchSummary &batch)

@@ -131,14 +131,14 @@ void BulkSession::startParse()
         m_parseTimer->start(); // parse again once the running one is done
         return;
     }
+    m_parsingGeneration = m_textGeneration;
+    m_previewCounts = tr("Reading…");
+    Q_EMIT changed();
     if (!m_textSource) {
         parseText(QString());
         return;
     }
-    m_parsingGeneration = m_textGeneration;
     m_readingText = true;
-    m_previewCounts = tr("Reading…");
-    Q_EMIT changed();
     QElapsedTimer clock;
     clock.start();
     m_textSource([this, guard = QPointer<BulkSession>(this), clock](const QString &text) {
@@ -159,13 +159,11 @@ void BulkSession::startParse()
 
 void BulkSession::parseText(const QString &text)
 {
-    m_parsingGeneration = m_textGeneration;
     if (!text.isEmpty() && !m_streamPath.isEmpty())
         m_streamPath.clear(); // text typed or pasted: Submit all sends it, not the file
     const BulkParser::Format format = m_format;
     m_parsingText = text; // implicitly shared: kept to tell whether results still match it
     m_parsingFormat = format;
-    m_previewCounts = tr("Reading…");
     Q_EMIT changed();
     m_parseWatcher.setFuture(
         QtConcurrent::run([text, format] { return BulkParser::parse(text, format); }));

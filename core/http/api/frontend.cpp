@@ -418,8 +418,7 @@ void Frontend::handleBatchStatus(const Call &call)
     const std::optional<QByteArray> counts = Routes::queryValue(
         call.request.url().query(QUrl::FullyEncoded).toLatin1(), QByteArrayLiteral("counts"));
     if (counts && *counts == "estimated") {
-        counting = Counting::estimated();
-        counting.placeCap = 0;
+        counting = Counting::estimated().everyPlace();
     } else if (counts && *counts != "exact") {
         call.connection->answer(call.pending,
             ApiResponse::error(400, QStringLiteral("bad_request"),
