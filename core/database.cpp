@@ -23,7 +23,7 @@ namespace ViralSpot::Database {
 namespace {
 
 // The translation context of this file's messages (as lupdate files them).
-struct Messages
+struct DatabaseText
 {
     Q_DECLARE_TR_FUNCTIONS(ViralSpot::Database)
 };
@@ -116,6 +116,13 @@ bool isBusy(const QSqlError &error)
     return primary == 5 /* SQLITE_BUSY */ || primary == 6 /* SQLITE_LOCKED */;
 }
 
+bool isUniqueViolation(const QSqlError &error)
+{
+    const QString code = error.nativeErrorCode();
+    return code == QLatin1String("23505") || code == QLatin1String("2067") ||
+        code == QLatin1String("1555");
+}
+
 void initializeDrivers()
 {
     // Qt 6.4 registers its driver table's clean-up routine behind an unsynchronized flag: two
@@ -145,7 +152,7 @@ ValueResult<QSqlDatabase> open(const DatabaseConfig &config, const QString &conn
             sqlite ? QStringLiteral("QSQLITE") : QStringLiteral("QPSQL"), connectionName);
         if (!db.isValid()) {
             return Opened::failure(
-                Messages::tr("The Qt SQL driver for %1 is not installed (package %2).")
+                DatabaseText::tr("The Qt SQL driver for %1 is not installed (package %2).")
                     .arg(config.engineName(),
                         sqlite ? QStringLiteral("libqt6sql6-sqlite")
                                : QStringLiteral("libqt6sql6-psql")),
@@ -175,7 +182,7 @@ ValueResult<QSqlDatabase> open(const DatabaseConfig &config, const QString &conn
         const QFileInfo file(config.sqlitePath);
         if (!file.dir().exists() && !QDir().mkpath(file.absolutePath())) {
             return Opened::failure(
-                Messages::tr("Cannot create the folder %1 for the SQLite database.")
+                DatabaseText::tr("Cannot create the folder %1 for the SQLite database.")
                     .arg(file.absolutePath()),
                 ErrorKind::Unavailable);
         }
@@ -186,7 +193,7 @@ ValueResult<QSqlDatabase> open(const DatabaseConfig &config, const QString &conn
     if (!db.open()) {
         const QSqlError e = db.lastError();
         return Opened::failure(
-            Messages::tr("Cannot connect to %1 at %2: %3")
+            DatabaseText::tr("Cannot connect to %1 at %2: %3")
                 .arg(config.engineName(), config.displayUrl(),
                     QString(e.driverText() + QLatin1Char(' ') + e.databaseText()).trimmed()),
             ErrorKind::Unavailable);
@@ -200,7 +207,7 @@ ValueResult<QSqlDatabase> open(const DatabaseConfig &config, const QString &conn
     } else {
         if (const Result configured = configureSqlite(db); !configured.ok) {
             db.close();
-            return Opened::failure(Messages::tr("Cannot use the SQLite database %1: %2")
+            return Opened::failure(DatabaseText::tr("Cannot use the SQLite database %1: %2")
                                        .arg(config.sqlitePath, configured.error),
                 ErrorKind::Unavailable);
         }
@@ -317,7 +324,7 @@ ValueResult<QString> postgresLiteral(const QVariant &value)
     const QString text = value.toString();
     if (text.contains(QChar(0)))
         return Literal::failure(
-            Messages::tr("A value holds a NUL character, which PostgreSQL cannot store."));
+            DatabaseText::tr("A value holds a NUL character, which PostgreSQL cannot store."));
     const bool backslash = text.contains(QLatin1Char('\\'));
     QString out;
     out.reserve(text.size() + 3);
@@ -405,7 +412,7 @@ ValueResult<QString> withPostgresLiterals(const QString &sql, const QVariantList
         } else if (c == QLatin1Char('?')) {
             if (next >= values.size())
                 return Statement::failure(
-                    Messages::tr("The statement has more placeholders than values."));
+                    DatabaseText::tr("The statement has more placeholders than values."));
             const ValueResult<QString> literal = postgresLiteral(values.at(next++));
             if (!literal.ok)
                 return Statement::failure(literal.error);
@@ -419,7 +426,7 @@ ValueResult<QString> withPostgresLiterals(const QString &sql, const QVariantList
     }
     if (next != values.size())
         return Statement::failure(
-            Messages::tr("The statement has fewer placeholders than values."));
+            DatabaseText::tr("The statement has fewer placeholders than values."));
     return Statement::success(out);
 }
 

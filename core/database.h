@@ -41,6 +41,9 @@ sqlite3 *sqliteHandle(const QSqlDatabase &db);
 
 // True for SQLite's "database is busy / locked" (any extended code): worth a retry.
 bool isBusy(const QSqlError &error);
+// A unique or primary-key constraint refused a row: PostgreSQL 23505, SQLite's
+// SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555).
+bool isUniqueViolation(const QSqlError &error);
 
 // Opens a writing transaction: BEGIN on PostgreSQL; BEGIN IMMEDIATE on SQLite, which takes the
 // write lock at once (a deferred transaction that reads first cannot always upgrade and fails

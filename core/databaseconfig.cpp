@@ -12,7 +12,7 @@ namespace ViralSpot {
 namespace {
 
 // The translation context of this file's messages (as lupdate files them).
-struct Messages
+struct DatabaseConfigText
 {
     Q_DECLARE_TR_FUNCTIONS(ViralSpot::DatabaseConfig)
 };
@@ -49,9 +49,9 @@ ValueResult<DatabaseConfig> DatabaseConfig::fromUrl(const QString &url)
         if (path.startsWith(QLatin1String("//")))
             path = path.mid(2); // sqlite:///abs/path and sqlite://relative/path
         if (path.isEmpty())
-            return fail(Messages::tr("The SQLite URL names no file: use sqlite:PATH."));
+            return fail(DatabaseConfigText::tr("The SQLite URL names no file: use sqlite:PATH."));
         if (path.contains(QChar::Null))
-            return fail(Messages::tr("The SQLite path contains a NUL character."));
+            return fail(DatabaseConfigText::tr("The SQLite path contains a NUL character."));
         if (path.startsWith(QLatin1String("~/")))
             path = QDir::homePath() + path.mid(1);
         config.engine = Engine::SQLite;
@@ -69,9 +69,9 @@ ValueResult<DatabaseConfig> DatabaseConfig::fromUrl(const QString &url)
         trimmed.startsWith(QLatin1String("postgres://"), Qt::CaseInsensitive);
     if (!isPostgres) {
         if (trimmed.isEmpty())
-            return fail(Messages::tr("The database URL is empty."));
-        return fail(Messages::tr("Unsupported database URL \"%1\": use sqlite:PATH or "
-                                 "postgresql://user[:password]@host[:port]/dbname.")
+            return fail(DatabaseConfigText::tr("The database URL is empty."));
+        return fail(DatabaseConfigText::tr("Unsupported database URL \"%1\": use sqlite:PATH or "
+                                           "postgresql://user[:password]@host[:port]/dbname.")
                         .arg(trimmed.left(200)));
     }
 
@@ -82,14 +82,15 @@ ValueResult<DatabaseConfig> DatabaseConfig::fromUrl(const QString &url)
         const qsizetype source = why.indexOf(QLatin1String("; source was"));
         if (source >= 0)
             why.truncate(source);
-        return fail(Messages::tr("The PostgreSQL URL is not valid: %1").arg(why.left(200)));
+        return fail(
+            DatabaseConfigText::tr("The PostgreSQL URL is not valid: %1").arg(why.left(200)));
     }
 
     config.engine = Engine::PostgreSQL;
     config.host = parsed.host(QUrl::FullyDecoded);
     config.port = parsed.port(5432);
     if (config.port <= 0 || config.port > 65535)
-        return fail(Messages::tr("The PostgreSQL port must be between 1 and 65535."));
+        return fail(DatabaseConfigText::tr("The PostgreSQL port must be between 1 and 65535."));
     config.user = parsed.userName(QUrl::FullyDecoded);
     config.password = parsed.password(QUrl::FullyDecoded);
     config.databaseName = parsed.path(QUrl::FullyDecoded);
@@ -106,9 +107,9 @@ ValueResult<DatabaseConfig> DatabaseConfig::fromUrl(const QString &url)
         if (key.isEmpty() || key.contains(QLatin1Char('=')) || key.contains(QLatin1Char(';')) ||
             value.contains(QLatin1Char(';')) || key.contains(QLatin1Char(' ')) ||
             value.contains(QLatin1Char(' ')))
-            return fail(
-                Messages::tr("The PostgreSQL URL option \"%1\" is not a plain key=value pair.")
-                    .arg(key.left(100)));
+            return fail(DatabaseConfigText::tr(
+                "The PostgreSQL URL option \"%1\" is not a plain key=value pair.")
+                            .arg(key.left(100)));
         if (key == QLatin1String("host") && config.host.isEmpty()) {
             config.host = value; // a Unix socket folder, as libpq allows
             continue;
@@ -119,7 +120,7 @@ ValueResult<DatabaseConfig> DatabaseConfig::fromUrl(const QString &url)
     if (config.host.isEmpty())
         config.host = QStringLiteral("localhost");
     if (config.databaseName.isEmpty())
-        return fail(Messages::tr("The PostgreSQL URL names no database: add /dbname."));
+        return fail(DatabaseConfigText::tr("The PostgreSQL URL names no database: add /dbname."));
     return Parsed::success(config);
 }
 
@@ -188,9 +189,9 @@ ValueResult<KeywordValues> parseKeywordValue(const QString &text)
         const QString key = text.mid(keyStart, i - keyStart);
         skipSpace();
         if (key.isEmpty() || i >= n || text.at(i) != QLatin1Char('=')) {
-            return Parsed::failure(
-                Messages::tr("The connection string is not keyword=value pairs (at \"%1\").")
-                    .arg(key.left(40)));
+            return Parsed::failure(DatabaseConfigText::tr(
+                "The connection string is not keyword=value pairs (at \"%1\").")
+                                       .arg(key.left(40)));
         }
         ++i;
         skipSpace();
@@ -210,9 +211,9 @@ ValueResult<KeywordValues> parseKeywordValue(const QString &text)
                 }
             }
             if (!closed) {
-                return Parsed::failure(
-                    Messages::tr("The connection string has an unterminated quote after \"%1=\".")
-                        .arg(key.left(40)));
+                return Parsed::failure(DatabaseConfigText::tr(
+                    "The connection string has an unterminated quote after \"%1=\".")
+                                           .arg(key.left(40)));
             }
         } else {
             while (i < n && !text.at(i).isSpace()) {
@@ -266,9 +267,10 @@ ValueResult<DatabaseConfig> DatabaseConfig::fromConnectionString(const QString &
                 static const QRegularExpression keyword(QStringLiteral("^[a-z_]+$"));
                 if (!keyword.match(key).hasMatch())
                     return Parsed::failure(
-                        Messages::tr("\"%1\" is not a connection option.").arg(key.left(100)));
+                        DatabaseConfigText::tr("\"%1\" is not a connection option.")
+                            .arg(key.left(100)));
                 if (value.contains(QLatin1Char(';')) || value.contains(QLatin1Char(' '))) {
-                    return Parsed::failure(Messages::tr(
+                    return Parsed::failure(DatabaseConfigText::tr(
                         "The connection option \"%1\" cannot be used here (it holds ';' "
                         "or a space).")
                                                .arg(key.left(100)));
@@ -283,7 +285,7 @@ ValueResult<DatabaseConfig> DatabaseConfig::fromConnectionString(const QString &
             config.port = port.toInt(&ok);
             if (!ok || config.port <= 0 || config.port > 65535)
                 return Parsed::failure(
-                    Messages::tr("The PostgreSQL port must be between 1 and 65535."));
+                    DatabaseConfigText::tr("The PostgreSQL port must be between 1 and 65535."));
         }
         if (config.host.isEmpty())
             config.host = hostaddr.isEmpty() ? QStringLiteral("localhost") : hostaddr;

@@ -22,7 +22,7 @@ constexpr int ChunkSize = 500;
 constexpr int MaxAttempts = 4;
 
 // The translation context of this file's messages (as lupdate files them).
-struct Messages
+struct QueueActionsText
 {
     Q_DECLARE_TR_FUNCTIONS(ViralSpot::QueueActions)
 };
@@ -102,12 +102,6 @@ QString updateSql(QueueAction action, const QSqlDatabase &db, int idCount)
             QStringLiteral(" AND priority = 'LOW' AND status <> 'COMPLETED' RETURNING id");
     }
     return {};
-}
-
-bool isUniqueViolation(const QSqlError &error)
-{
-    const QString code = error.nativeErrorCode();
-    return code == QLatin1String("23505") || code == QLatin1String("2067");
 }
 
 // One attempt inside an open transaction. Returns false with *sqlError set on a database error.
@@ -264,13 +258,13 @@ QString actionLabel(QueueAction action)
 {
     switch (action) {
     case QueueAction::Retry:
-        return Messages::tr("Retry");
+        return QueueActionsText::tr("Retry");
     case QueueAction::Pause:
-        return Messages::tr("Pause");
+        return QueueActionsText::tr("Pause");
     case QueueAction::Resume:
-        return Messages::tr("Resume");
+        return QueueActionsText::tr("Resume");
     case QueueAction::Raise:
-        return Messages::tr("Raise priority");
+        return QueueActionsText::tr("Raise priority");
     }
     return {};
 }
@@ -370,14 +364,14 @@ QueueActionResult apply(
             result.error = auditError;
             return result;
         }
-        if (isUniqueViolation(sqlError) && attempt < MaxAttempts) {
+        if (Database::isUniqueViolation(sqlError) && attempt < MaxAttempts) {
             // A concurrent writer made one of these usernames active after our read: the
             // next attempt sees that row and skips ours.
             qCInfo(lcCore) << "queue action" << actionName(action)
                            << "raced with another writer; retrying";
             continue;
         }
-        result.raced = isUniqueViolation(sqlError);
+        result.raced = Database::isUniqueViolation(sqlError);
         result.error = sqlError.text();
         return result;
     }

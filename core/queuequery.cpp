@@ -20,7 +20,7 @@ namespace ViralSpot::QueueQuery {
 namespace {
 
 // The translation context of this file's messages.
-struct Messages
+struct QueueQueryText
 {
     Q_DECLARE_TR_FUNCTIONS(ViralSpot::QueueQuery)
 };
@@ -477,19 +477,19 @@ QString countText(const QueueCount &count)
         break;
     case CountKind::Capped:
         //: More than this many rows: the count stopped at its cap.
-        return Messages::tr("%1+").arg(locale.toString(count.rows));
+        return QueueQueryText::tr("%1+").arg(locale.toString(count.rows));
     case CountKind::Estimated: {
         const qint64 n = count.rows;
         if (n >= 1000000) {
             const double millions = double(n) / 1e6;
-            return Messages::tr("about %1 million")
+            return QueueQueryText::tr("about %1 million")
                 .arg(locale.toString(millions, 'f', millions < 100 ? 1 : 0));
         }
         // Two significant digits: 123,456 -> about 120,000.
         qint64 unit = 1;
         while (n / unit >= 100)
             unit *= 10;
-        return Messages::tr("about %1").arg(locale.toString((n + unit / 2) / unit * unit));
+        return QueueQueryText::tr("about %1").arg(locale.toString((n + unit / 2) / unit * unit));
     }
     }
     return locale.toString(count.rows);
@@ -570,8 +570,8 @@ ProfileStatus profileStatus(const QSqlDatabase &db, const QString &username)
         status.completed = false;
         const bool lost = !db.isOpen();
         status.errorKind = lost ? ErrorKind::Unavailable : ErrorKind::Failed;
-        status.error = (lost ? Messages::tr("The database is unavailable: %1")
-                             : Messages::tr("The database failed: %1"))
+        status.error = (lost ? QueueQueryText::tr("The database is unavailable: %1")
+                             : QueueQueryText::tr("The database failed: %1"))
                            .arg(failure);
         if (const std::optional<QString> permission = Schema::permissionProblem(db, sqlError);
             !lost && permission) {
@@ -588,14 +588,14 @@ ProfileStatus profileStatus(const QSqlDatabase &db, const QString &username)
     status.ok = true;
     if (status.completed) {
         status.status = QStringLiteral("COMPLETED");
-        status.message = Messages::tr("Profile %1 is fully processed").arg(username);
+        status.message = QueueQueryText::tr("Profile %1 is fully processed").arg(username);
     } else if (!queueStatus.isEmpty()) {
         status.status = queueStatus;
-        status.message =
-            Messages::tr("Profile %1 is in the queue with status %2").arg(username, queueStatus);
+        status.message = QueueQueryText::tr("Profile %1 is in the queue with status %2")
+                             .arg(username, queueStatus);
     } else {
         status.status = QStringLiteral("NOT_FOUND");
-        status.message = Messages::tr("Profile %1 has not been requested").arg(username);
+        status.message = QueueQueryText::tr("Profile %1 has not been requested").arg(username);
     }
     return status;
 }

@@ -20,7 +20,7 @@ namespace ViralSpot::Schema {
 namespace {
 
 // The translation context of this file's messages (as lupdate files them).
-struct Messages
+struct SchemaText
 {
     Q_DECLARE_TR_FUNCTIONS(ViralSpot::Schema)
 };
@@ -485,7 +485,7 @@ QString migrationRefusedMessage(
     const QSqlDatabase &db, int version, const Step &step, const QString &why)
 {
     const QString role = currentRole(db);
-    return Messages::tr(
+    return SchemaText::tr(
         "The database schema is at version %1 and this version of ViralSpot Admin needs "
         "version %2 (next step: %3 — %4), but the database role %5 may not change the "
         "schema (%6). Ask the database owner to run 'viralspot-admin migrate' with this "
@@ -548,7 +548,7 @@ std::optional<QString> permissionProblem(const QSqlDatabase &db, const QSqlError
     const QString kind = match.captured(1);
     const QString object = match.captured(2);
     if (kind == QLatin1String("schema"))
-        return Messages::tr(
+        return SchemaText::tr(
             "The database role %1 may not create objects in schema %2, so it cannot bring "
             "the schema up to date. Ask the database owner to run 'viralspot-admin "
             "migrate' with this database, and to grant this role what it needs ('%3').")
@@ -556,13 +556,13 @@ std::optional<QString> permissionProblem(const QSqlDatabase &db, const QSqlError
     for (const Right &right : Rights) {
         if (object != right.object)
             continue;
-        return Messages::tr(
+        return SchemaText::tr(
             "The database role %1 lacks a right on %2 (%3): it needs %4 there. As the "
             "database owner, run: %5; (every grant the app needs: '%6').")
             .arg(role, object, QString::fromLatin1(right.use), right.privileges,
                 grantStatement(right, role), grantsCommand(role));
     }
-    return Messages::tr(
+    return SchemaText::tr(
         "The database role %1 lacks a right: %2 As the database owner, grant it (every "
         "grant the app needs: '%3').")
         .arg(role, error.databaseText().trimmed(), grantsCommand(role));
@@ -575,7 +575,7 @@ QString repairCommand()
 
 QString repairRequiredMessage(const DuplicateReport &duplicates)
 {
-    return Messages::tr(
+    return SchemaText::tr(
         "The queue holds duplicate active rows (%1 usernames with %2 extra rows), left by "
         "an older tool, so requests are refused until they are repaired. Run '%3' to keep "
         "the oldest active row of each username and mark the others FAILED (nothing is "
@@ -634,7 +634,7 @@ MigrationResult migrate(QSqlDatabase &db)
     const VersionRead read = readVersion(db);
     if (read.error.isValid()) {
         sqlError = read.error;
-        return fail(Messages::tr("Cannot read the schema version: %1").arg(read.error.text()));
+        return fail(SchemaText::tr("Cannot read the schema version: %1").arg(read.error.text()));
     }
     result.fromVersion = read.version;
     result.toVersion = result.fromVersion;
@@ -667,7 +667,7 @@ MigrationResult migrate(QSqlDatabase &db)
                     migrationRefusedMessage(db, result.toVersion, step, sqlError.databaseText());
                 return result;
             }
-            return fail(Messages::tr("Cannot start the migration: %1").arg(error));
+            return fail(SchemaText::tr("Cannot start the migration: %1").arg(error));
         }
         // Another process may have migrated while we waited for the lock.
         const int current = readVersion(db).version;
@@ -715,7 +715,7 @@ MigrationResult migrate(QSqlDatabase &db)
                     migrationRefusedMessage(db, result.toVersion, step, sqlError.databaseText());
                 return result;
             }
-            return fail(Messages::tr("Migration %1 (%2) failed: %3")
+            return fail(SchemaText::tr("Migration %1 (%2) failed: %3")
                             .arg(step.version)
                             .arg(QString::fromLatin1(step.description), error));
         }
@@ -899,7 +899,7 @@ RepairResult repairDuplicates(QSqlDatabase &db)
     result.ok = migrated.readyForRequests();
     if (!result.ok)
         result.error = migrated.error.isEmpty()
-            ? Messages::tr("Duplicate active rows remain after the repair.")
+            ? SchemaText::tr("Duplicate active rows remain after the repair.")
             : migrated.error;
     return result;
 }

@@ -28,7 +28,7 @@ namespace ViralSpot::SqliteFileGuard {
 namespace {
 
 // The translation context of this file's messages (as lupdate files them).
-struct Messages
+struct SqliteFileGuardText
 {
     Q_DECLARE_TR_FUNCTIONS(ViralSpot::SqliteFileGuard)
 };
@@ -72,7 +72,7 @@ std::atomic_int g_trips { 0 };
 
 QString replacedMessage(const QString &databasePath, const QString &what)
 {
-    return Messages::tr(
+    return SqliteFileGuardText::tr(
         "The SQLite database %1 is no longer the file this program writes to (%2): "
         "another program, or this one outside SQLite, opened and closed its files, and "
         "the changes made since then are not in the database. The last change was not "
@@ -98,7 +98,7 @@ Result mayOpen(const QString &databasePath)
     }
     if (stale.isEmpty())
         return Result::success();
-    const QString message = Messages::tr(
+    const QString message = SqliteFileGuardText::tr(
         "This program still holds copies of the SQLite database %1 that are no longer the "
         "files at that path (%2). The database is opened again once every connection of "
         "this program has let go of them (within seconds).")
@@ -205,8 +205,8 @@ Result check(const QSqlDatabase &db)
                 << "(SQLite error" << rc << "): its frames may be applied to the new file";
     }
     const QString what = databaseMoved
-        ? Messages::tr("the database file was deleted or replaced")
-        : Messages::tr("its write-ahead log %1-wal was deleted or replaced")
+        ? SqliteFileGuardText::tr("the database file was deleted or replaced")
+        : SqliteFileGuardText::tr("its write-ahead log %1-wal was deleted or replaced")
               .arg(QFileInfo(connection.databasePath).fileName());
 
     const QString message = replacedMessage(connection.databasePath, what);
@@ -255,7 +255,7 @@ bool isDatabaseFile(const QString &path)
 
 QString refusedFileMessage(const QString &path)
 {
-    return Messages::tr(
+    return SqliteFileGuardText::tr(
         "%1 is a file of the database this program has open. It is not opened outside "
         "the database: doing so would release the database's locks and lose other "
         "programs' changes. Choose another file.")

@@ -24,7 +24,7 @@ namespace ViralSpot {
 
 namespace {
 
-struct Messages
+struct BatchesText
 {
     Q_DECLARE_TR_FUNCTIONS(ViralSpot::Batches)
 };
@@ -238,8 +238,8 @@ Failure failure(const QSqlDatabase &db, const QSqlError &error)
     Failure f;
     const bool lost = !db.isOpen();
     f.kind = lost ? ErrorKind::Unavailable : ErrorKind::Failed;
-    f.error = (lost ? Messages::tr("The database is unavailable: %1")
-                    : Messages::tr("The database failed: %1"))
+    f.error = (lost ? BatchesText::tr("The database is unavailable: %1")
+                    : BatchesText::tr("The database failed: %1"))
                   .arg(error.text().trimmed());
     if (const std::optional<QString> permission = Schema::permissionProblem(db, error);
         !lost && permission) {
@@ -516,10 +516,10 @@ Rate measureRate(QSqlDatabase &db, const QDateTime &now)
         : 60;
     rate.minutes = spanSeconds / 60.0;
     if (rate.completions == 0)
-        rate.why = Messages::tr(
+        rate.why = BatchesText::tr(
             "workers idle (no row finished in the last %n minute(s))", nullptr, RateWindowMinutes);
     else if (rate.completions < MinCompletions)
-        rate.why = Messages::tr("too few completions to measure (%n in the last %1 minutes)",
+        rate.why = BatchesText::tr("too few completions to measure (%n in the last %1 minutes)",
             nullptr, int(rate.completions))
                        .arg(RateWindowMinutes);
     return rate;
@@ -548,8 +548,8 @@ Eta etaFrom(const Rate &rate, qint64 ahead, qint64 remaining, const QDateTime &n
 
 QString nothingToWaitFor(const BatchCounts &counts)
 {
-    return counts.paused > 0 ? Messages::tr("the rest is paused")
-                             : Messages::tr("nothing left to wait for");
+    return counts.paused > 0 ? BatchesText::tr("the rest is paused")
+                             : BatchesText::tr("nothing left to wait for");
 }
 
 // The ETA of an open batch from its counts, its place and the workers' rate: the rows
@@ -743,13 +743,6 @@ RowSelection actionRows(QSqlDatabase &db, const QString &id, BatchAction action)
     return out;
 }
 
-bool isUniqueViolation(const QSqlError &error)
-{
-    const QString code = error.nativeErrorCode();
-    return code == QLatin1String("23505") || code == QLatin1String("2067") ||
-        code == QLatin1String("1555");
-}
-
 } // namespace
 
 namespace Batches {
@@ -819,19 +812,19 @@ QString itemStateLabel(ItemState state)
 {
     switch (state) {
     case ItemState::Processed:
-        return Messages::tr("Processed");
+        return BatchesText::tr("Processed");
     case ItemState::Processing:
-        return Messages::tr("Processing");
+        return BatchesText::tr("Processing");
     case ItemState::Waiting:
-        return Messages::tr("Waiting");
+        return BatchesText::tr("Waiting");
     case ItemState::Failed:
-        return Messages::tr("Failed");
+        return BatchesText::tr("Failed");
     case ItemState::Paused:
-        return Messages::tr("Paused");
+        return BatchesText::tr("Paused");
     case ItemState::Gone:
-        return Messages::tr("Gone");
+        return BatchesText::tr("Gone");
     case ItemState::NotQueued:
-        return Messages::tr("Not queued");
+        return BatchesText::tr("Not queued");
     }
     return {};
 }
@@ -855,13 +848,13 @@ QString actionLabel(BatchAction action)
 {
     switch (action) {
     case BatchAction::RetryFailed:
-        return Messages::tr("Retry the failed");
+        return BatchesText::tr("Retry the failed");
     case BatchAction::RaiseWaiting:
-        return Messages::tr("Raise the waiting to HIGH");
+        return BatchesText::tr("Raise the waiting to HIGH");
     case BatchAction::PauseRest:
-        return Messages::tr("Pause the rest");
+        return BatchesText::tr("Pause the rest");
     case BatchAction::ResumeRest:
-        return Messages::tr("Resume the rest");
+        return BatchesText::tr("Resume the rest");
     }
     return {};
 }
@@ -869,7 +862,7 @@ QString actionLabel(BatchAction action)
 QString defaultName(const QString &source, const QString &origin, const QDateTime &when)
 {
     const QString what = source.isEmpty() ? origin : source;
-    return QStringLiteral("%1 %2").arg(what.isEmpty() ? Messages::tr("batch") : what,
+    return QStringLiteral("%1 %2").arg(what.isEmpty() ? BatchesText::tr("batch") : what,
         when.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
 }
 
@@ -900,7 +893,7 @@ AppendResult appendSingle(
         BatchRecord::Chunk chunk;
         chunk.batch.id = id;
         chunk.batch.name =
-            Messages::tr("Single requests of %1 on %2").arg(osUser, day.toString(Qt::ISODate));
+            BatchesText::tr("Single requests of %1 on %2").arg(osUser, day.toString(Qt::ISODate));
         chunk.batch.source = QStringLiteral("single");
         chunk.batch.origin = QStringLiteral("window");
         chunk.batch.submittedBy = osUser;
@@ -942,7 +935,7 @@ AppendResult appendSingle(
         if (ok)
             error = q.lastError();
         q.exec(QStringLiteral("ROLLBACK"));
-        if (isUniqueViolation(error) && attempt < 4)
+        if (Database::isUniqueViolation(error) && attempt < 4)
             continue; // another process took that position: the next one
         out.error = failure(db, error).error;
         return out;
@@ -1197,7 +1190,7 @@ EtaEstimate etaForBatch(QSqlDatabase &db, const QString &id, const QDateTime &no
     EtaEstimate e;
     e.ok = true;
     if (QUuid::fromString(id).isNull()) {
-        e.why = Messages::tr("no such batch");
+        e.why = BatchesText::tr("no such batch");
         return e;
     }
     LiveState live;
@@ -1231,7 +1224,7 @@ EtaEstimate etaForProfile(QSqlDatabase &db, const QString &username, const QDate
     }
     if (!q.next()) {
         e.ok = true;
-        e.why = Messages::tr("not waiting in the queue");
+        e.why = BatchesText::tr("not waiting in the queue");
         return e;
     }
     const QString id = q.value(0).toString();
@@ -1254,7 +1247,7 @@ EtaEstimate etaForProfile(QSqlDatabase &db, const QString &username, const QDate
     if (!q.next()) {
         // Deleted meanwhile.
         e.ok = true;
-        e.why = Messages::tr("not waiting in the queue");
+        e.why = BatchesText::tr("not waiting in the queue");
         return e;
     }
     const qint64 ahead = q.value(0).toLongLong() + q.value(1).toLongLong() - (processing ? 1 : 0);
@@ -1276,7 +1269,7 @@ BatchActionResult preview(QSqlDatabase &db, const QString &id, BatchAction actio
     }
     out.ok = true;
     out.eligible = int(rows.ids.size());
-    out.summary = Messages::tr("%1: %n row(s) would change now", nullptr, out.eligible)
+    out.summary = BatchesText::tr("%1: %n row(s) would change now", nullptr, out.eligible)
                       .arg(actionLabel(action));
     return out;
 }
@@ -1342,7 +1335,7 @@ BatchActionResult apply(
     }
     out.ok = true;
     out.summary = rows.ids.isEmpty()
-        ? Messages::tr("%1: nothing to change").arg(actionLabel(action))
+        ? BatchesText::tr("%1: nothing to change").arg(actionLabel(action))
         : done.summary();
     // The batch is open again when rows became active.
     if (out.changed > 0 &&
@@ -1361,11 +1354,11 @@ Result rename(QSqlDatabase &db, const QString &id, const QString &name)
 {
     const QString trimmed = BatchRecord::storable(name.trimmed());
     if (trimmed.isEmpty())
-        return Result::failure(Messages::tr("A batch needs a name."));
+        return Result::failure(BatchesText::tr("A batch needs a name."));
     if (trimmed.size() > 200)
-        return Result::failure(Messages::tr("A batch name is at most 200 characters."));
+        return Result::failure(BatchesText::tr("A batch name is at most 200 characters."));
     if (QUuid::fromString(id).isNull())
-        return Result::failure(Messages::tr("No batch with id %1.").arg(id));
+        return Result::failure(BatchesText::tr("No batch with id %1.").arg(id));
     QSqlQuery q(db);
     QSqlError error;
     if (!Database::exec(q,
@@ -1375,14 +1368,14 @@ Result rename(QSqlDatabase &db, const QString &id, const QString &name)
         return Result::failure(f.error, f.kind);
     }
     if (q.numRowsAffected() < 1)
-        return Result::failure(Messages::tr("No batch with id %1.").arg(id));
+        return Result::failure(BatchesText::tr("No batch with id %1.").arg(id));
     return Result::success();
 }
 
 Result setNotify(QSqlDatabase &db, const QString &id, bool notify)
 {
     if (QUuid::fromString(id).isNull())
-        return Result::failure(Messages::tr("No batch with id %1.").arg(id));
+        return Result::failure(BatchesText::tr("No batch with id %1.").arg(id));
     QSqlQuery q(db);
     QSqlError error;
     if (!Database::exec(q,
@@ -1393,7 +1386,7 @@ Result setNotify(QSqlDatabase &db, const QString &id, bool notify)
         return Result::failure(f.error, f.kind);
     }
     if (q.numRowsAffected() < 1)
-        return Result::failure(Messages::tr("No batch with id %1.").arg(id));
+        return Result::failure(BatchesText::tr("No batch with id %1.").arg(id));
     return Result::success();
 }
 
