@@ -1,5 +1,6 @@
 #include "core/bulkparser.h"
 
+#include "core/textencoding.h"
 #include "core/username.h"
 
 #include <QHash>
@@ -615,13 +616,40 @@ bool BulkChunkReader::fill()
 {
     if (m_atEnd)
         return false;
-    const QByteArray block = m_device->read(ReadBlock);
+    QByteArray block = m_device->read(ReadBlock);
+    if (!m_encoding) {
+        // The encoding from the input's head (a pipe hands it over in several reads).
+        while (!block.isEmpty() && block.size() < TextEncoding::HeadBytes) {
+            const QByteArray more = m_device->read(ReadBlock);
+            if (more.isEmpty())
+                break;
+            block += more;
+        }
+        m_encoding = TextEncoding::detect(block, block.size() < TextEncoding::HeadBytes);
+        if (*m_encoding != TextEncoding::Encoding::Utf8)
+            m_decoder = TextEncoding::decoder(*m_encoding);
+    }
     if (block.isEmpty()) {
         m_atEnd = true;
         return false;
     }
+    if (m_decoder.isValid()) {
+        // Split and parsed as UTF-8, like every other input; the decoder keeps a code unit
+        // cut at the end of a block for the next one.
+        m_sourceBytes += block.size();
+        block = QString(m_decoder.decode(block)).toUtf8();
+        m_utf8Bytes += block.size();
+    }
     m_buffer += block;
     return true;
+}
+
+qint64 BulkChunkReader::bytesConsumed() const
+{
+    if (!m_decoder.isValid() || m_utf8Bytes == 0)
+        return m_consumed;
+    // In the input's own bytes, as far as read: what its UTF-8 pieces stand for.
+    return qint64(double(m_consumed) * double(m_sourceBytes) / double(m_utf8Bytes));
 }
 
 QByteArray BulkChunkReader::takePiece()

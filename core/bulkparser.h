@@ -1,10 +1,14 @@
 #pragma once
 
+#include "core/textencoding.h"
+
 #include <QByteArray>
 #include <QIODevice>
 #include <QList>
 #include <QString>
 #include <QStringList>
+
+#include <optional>
 
 namespace ViralSpot {
 
@@ -121,8 +125,11 @@ public:
     // The next piece, parsed; false at the end of the input.
     bool next(BulkParseResult *piece);
     const BulkStreamParser &parser() const { return m_parser; }
-    // Bytes of the input in the pieces returned so far (what was read ahead not counted).
-    qint64 bytesConsumed() const { return m_consumed; }
+    // Bytes of the input in the pieces returned so far (what was read ahead not counted; for an
+    // input that is not UTF-8, in proportion to what was decoded so far).
+    qint64 bytesConsumed() const;
+    // What the input is written in (TextEncoding::detect() on its first 64 KiB), once read.
+    std::optional<TextEncoding::Encoding> encoding() const { return m_encoding; }
 
     static constexpr int MaxPieceFactor = 16;
 
@@ -138,5 +145,9 @@ private:
     bool m_atEnd = false;
     bool m_quoteAware = true;
     qint64 m_consumed = 0;
+    std::optional<TextEncoding::Encoding> m_encoding;
+    QStringDecoder m_decoder; // valid when the input is not UTF-8: to UTF-8 as it is read
+    qint64 m_sourceBytes = 0; // of such an input: read and decoded so far
+    qint64 m_utf8Bytes = 0; // ... and what they became
 };
 } // namespace ViralSpot

@@ -1398,10 +1398,6 @@ Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet)
         <translation>%1 kann nicht geöffnet werden: %2</translation>
     </message>
     <message>
-        <source>%1 is not UTF-8 text.</source>
-        <translation>%1 ist kein UTF-8-Text.</translation>
-    </message>
-    <message>
         <source>Imported %1.</source>
         <translation>%1 importiert.</translation>
     </message>
@@ -1484,6 +1480,14 @@ Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet)
     <message>
         <source>Chose %1 (%2). It is read and submitted piece by piece, in constant memory: every line becomes an item of the batch.</source>
         <translation>%1 (%2) gewählt. Die Datei wird Stück für Stück gelesen und gesendet, mit gleichbleibendem Speicherbedarf: Jede Zeile wird ein Eintrag des Stapels.</translation>
+    </message>
+    <message>
+        <source>Read as %1.</source>
+        <translation>Gelesen als %1.</translation>
+    </message>
+    <message>
+        <source>Imported %1 (read as %2).</source>
+        <translation>%1 importiert (gelesen als %2).</translation>
     </message>
 </context>
 <context>

@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QSqlQuery>
+#include <QStringEncoder>
 #include <QTest>
 
 #include <memory>
@@ -24,6 +25,7 @@ private Q_SLOTS:
     void jsonLinesOnly();
     void standardInputBulk();
     void standardInputCsv();
+    void standardInputInOtherEncodings();
     void exitStatusForInvalidInput();
     void badSourceIsInvalid();
     void databaseFailureExitsTwo_data();
@@ -149,6 +151,27 @@ void TestSubmitCommand::standardInputCsv()
                                          "('alpha','beta')"))
                  .toInt(),
         2);
+}
+
+void TestSubmitCommand::standardInputInOtherEncodings()
+{
+    // A spreadsheet's "Unicode text" (UTF-16LE with its mark, tabs, a header) and its CSV in
+    // Windows-1252 (an accent in another column): both read as their encodings, not as UTF-8.
+    QStringEncoder utf16(QStringEncoder::Utf16LE, QStringEncoder::Flag::WriteBom);
+    const QByteArray sheet =
+        utf16(QStringLiteral("username\tname\r\nalpha\tAlpha\r\nbeta.two\tBéta\r\n"));
+    Run r = submit({ QStringLiteral("--database"), m_db->url(), QStringLiteral("-") }, sheet);
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains(QLatin1String("2 inputs: 2 queued")), qPrintable(r.out));
+
+    const QByteArray legacy = "username;name\r\ngamma;Jos\xe9\r\ndelta;Zo\xeb \x96 \x93Z\x94\r\n";
+    r = submit({ QStringLiteral("--database"), m_db->url(), QStringLiteral("-") }, legacy);
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains(QLatin1String("2 inputs: 2 queued")), qPrintable(r.out));
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username IN "
+                                         "('alpha','beta.two','gamma','delta')"))
+                 .toInt(),
+        4);
 }
 
 void TestSubmitCommand::exitStatusForInvalidInput()

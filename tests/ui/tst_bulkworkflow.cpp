@@ -31,6 +31,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
+#include <QStringEncoder>
 #include <QTableView>
 #include <QTabWidget>
 #include <QTemporaryDir>
@@ -109,6 +110,7 @@ private Q_SLOTS:
     void exportAddsCsvToATypedName();
     void bigFileIsStreamedThroughTheDialog();
     void droppedFilesAreImportedOrStreamed();
+    void filesInOtherEncodingsAreRead();
 
 private:
     std::unique_ptr<MainWindow> openWindow();
@@ -673,6 +675,70 @@ void TestBulkWorkflow::droppedFilesAreImportedOrStreamed()
         Lines);
     QCOMPARE(
         m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM viralspot_batch_items")).toInt(), Lines);
+}
+
+void TestBulkWorkflow::filesInOtherEncodingsAreRead()
+{
+    // What spreadsheets save: "Unicode text" (UTF-16LE with its mark, tab-separated) and CSV in
+    // Windows-1252. The window refused the second as "not UTF-8 text" for one accent in another
+    // column, and read the first as a NUL between every two letters.
+    QTemporaryDir dir;
+    const QString sheet = dir.filePath(QStringLiteral("sheet.txt"));
+    const QString legacy = dir.filePath(QStringLiteral("legacy.csv"));
+    const QString bigSheet = dir.filePath(QStringLiteral("big sheet.txt"));
+    constexpr int Lines = 5000;
+    {
+        QStringEncoder utf16(QStringEncoder::Utf16LE, QStringEncoder::Flag::WriteBom);
+        QFile f(sheet);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(utf16(QStringLiteral("username\tname\r\nsheet_one\tOne\r\nsheet_two\tTwó\r\n")));
+        QFile g(legacy);
+        QVERIFY(g.open(QIODevice::WriteOnly));
+        g.write("username;name\r\nlegacy_one;Jos\xe9\r\nlegacy_two;\x93Zo\xeb\x94\r\n");
+        QFile h(bigSheet);
+        QVERIFY(h.open(QIODevice::WriteOnly));
+        QString text = QStringLiteral("username\tname\r\n");
+        for (int i = 0; i < Lines; ++i)
+            text += QStringLiteral("big_sheet_%1\tNamé %1\r\n").arg(i);
+        QStringEncoder big(QStringEncoder::Utf16LE, QStringEncoder::Flag::WriteBom);
+        h.write(big(text));
+    }
+    auto window = openWindow();
+    QTRY_VERIFY(Test::database(window)->isConnected());
+    Ui::BulkSession *session = Test::bulk(window);
+    Ui::BulkPage *page = Test::bulkPage(window);
+    QPlainTextEdit *edit = editor(window.get());
+
+    QVERIFY(page->importFile(sheet));
+    QCOMPARE(
+        edit->toPlainText(), QStringLiteral("username\tname\nsheet_one\tOne\nsheet_two\tTwó\n"));
+    QCOMPARE(session->statusText(), QStringLiteral("Imported sheet.txt (read as UTF-16LE)."));
+    QTRY_VERIFY(!session->isPreviewPending());
+    QVERIFY(session->previewParse().csv);
+    QCOMPARE(session->previewParse().valid, 2);
+
+    edit->clear();
+    QVERIFY(page->importFile(legacy));
+    QCOMPARE(
+        edit->toPlainText(), QStringLiteral("username;name\nlegacy_one;José\nlegacy_two;“Zoë”\n"));
+    QCOMPARE(session->statusText(), QStringLiteral("Imported legacy.csv (read as Windows-1252)."));
+    QTRY_VERIFY(!session->isPreviewPending());
+    QCOMPARE(session->previewParse().valid, 2);
+
+    // Above the stream threshold: said when chosen, read as UTF-16 piece by piece.
+    session->setStreamThreshold(64 * 1024);
+    QVERIFY(page->importFile(bigSheet));
+    QCOMPARE(session->streamFile(), bigSheet);
+    QVERIFY2(session->statusText().endsWith(QLatin1String(" Read as UTF-16LE.")),
+        qPrintable(session->statusText()));
+    QSignalSpy finished(session, &Ui::BulkSession::batchFinished);
+    QTest::mouseClick(Test::child<QPushButton>(window.get(), "submitButton"), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
+    QCOMPARE(session->streamProgress().inputs, Lines);
+    QCOMPARE(m_db->scalar(QStringLiteral("SELECT COUNT(*) FROM queue WHERE username LIKE "
+                                         "'big\\_sheet\\_%' ESCAPE '\\'"))
+                 .toInt(),
+        Lines);
 }
 
 QTEST_MAIN(TestBulkWorkflow)

@@ -3,6 +3,7 @@
 #include "core/batches/batches.h"
 #include "core/databasethread.h"
 #include "core/sqlitefileguard.h"
+#include "core/textencoding.h"
 #include "ui/batches/batchitemmodel.h"
 #include "ui/bulk/bulksession.h"
 #include "ui/bulkeditor.h"
@@ -25,7 +26,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
-#include <QStringDecoder>
 #include <QTableView>
 #include <QTextDocument>
 #include <QVBoxLayout>
@@ -415,30 +415,33 @@ bool BulkPage::importFile(const QString &path)
     }
     if (m_session->shouldStream(file.size())) {
         // Too big for the editor (and a row per line): Submit all reads it piece by piece.
+        // Its encoding is found again from the same head when it is read (BulkChunkReader).
+        const TextEncoding::Encoding encoding =
+            TextEncoding::detect(file.read(TextEncoding::HeadBytes), false);
         file.close();
         Q_EMIT activationRequested();
         m_editor->clearText();
         m_session->setStreamFile(path, BulkParser::formatForFileName(path));
-        m_session->setStatusText(
+        QString status =
             tr("Chose %1 (%2). It is read and submitted piece by piece, in "
                "constant memory: every line becomes an item of the batch.")
-                .arg(QFileInfo(path).fileName(), QLocale().formattedDataSize(file.size())));
+                .arg(QFileInfo(path).fileName(), QLocale().formattedDataSize(file.size()));
+        if (encoding != TextEncoding::Encoding::Utf8)
+            status += QLatin1Char(' ') + tr("Read as %1.").arg(TextEncoding::name(encoding));
+        m_session->setStatusText(status);
         return true;
     }
     if (!m_session->streamFile().isEmpty())
         m_session->setStreamFile(QString()); // this file is text: Submit all sends the text
-    QStringDecoder decoder(QStringDecoder::Utf8);
-    QString text = decoder(file.readAll());
-    if (decoder.hasError()) {
-        m_session->setStatusText(tr("%1 is not UTF-8 text.").arg(QFileInfo(path).fileName()));
-        return false;
-    }
-    if (text.startsWith(QChar(0xfeff)))
-        text.remove(0, 1);
+    TextEncoding::Encoding encoding = TextEncoding::Encoding::Utf8;
+    const QString text = TextEncoding::decode(file.readAll(), &encoding);
     m_session->setFormat(BulkParser::formatForFileName(path));
     Q_EMIT activationRequested();
     m_editor->setBulkText(text);
-    m_session->setStatusText(tr("Imported %1.").arg(QFileInfo(path).fileName()));
+    const QString fileName = QFileInfo(path).fileName();
+    m_session->setStatusText(encoding == TextEncoding::Encoding::Utf8
+            ? tr("Imported %1.").arg(fileName)
+            : tr("Imported %1 (read as %2).").arg(fileName, TextEncoding::name(encoding)));
     return true;
 }
 
