@@ -2,7 +2,8 @@
 // tab makes (core/batches/batches.h), timed over N runs (median, p90, max), then the process's
 // peak memory.
 //   bench_batches --database URL [--runs 10] [--batches 10000] [--big 100000] [--completions 600]
-//       [--figures 1,2,3,4,5,6] [--counting estimated|exact]   (7, 8: the export's reads)
+//       [--figures 1,2,3,4,5,6] [--counting estimated|exact]
+//       (7, 8: the export's reads; 9, 10: the batch page's table scrolled to the end)
 // The queue is filled first by queue_generator (rows user1..userN, docs/benchmarks.md section 4).
 // Made when absent (submitted_by 'bench_batches'): `--batches` small batches (5 to 50 items,
 // names and sources as the front doors make them, created over the queue's time span, newest
@@ -43,6 +44,9 @@ using namespace ViralSpot;
 namespace {
 
 const QString Marker = QStringLiteral("bench_batches");
+// The batch page's table reads this many items per page (Ui::BatchItemModel::PageSize; this
+// benchmark links no window code).
+constexpr int TablePage = 500;
 
 bool exec(QSqlDatabase &db, const QString &sql)
 {
@@ -261,7 +265,9 @@ int main(int argc, char **argv)
     parser.addOption({ QStringLiteral("figures"),
         QStringLiteral("Which figures to time, by number (1 list, 2 search, 3 detail, 4 items, "
                        "5 single route eta, 6 background places, 7 and 8 every item of the big "
-                       "batch by OFFSET / after a position), comma-separated; default 1-6."),
+                       "batch by OFFSET / after a position in pages of 5,000 as the export reads, "
+                       "9 and 10 the same in pages of 500 as the batch page's table scrolls), "
+                       "comma-separated; default 1-6."),
         QStringLiteral("list"), QStringLiteral("1,2,3,4,5,6") });
     parser.addOption({ QStringLiteral("counting"),
         QStringLiteral("estimated (the tab's) or exact (the terminal's and the endpoint's)."),
@@ -358,6 +364,8 @@ int main(int argc, char **argv)
             { QStringLiteral("background: places left open-ended (summaries)"), {}, {} },
             { QStringLiteral("big batch: every item, pages of 5,000 by OFFSET"), {}, {} },
             { QStringLiteral("big batch: every item, pages of 5,000 after a position"), {}, {} },
+            { QStringLiteral("big batch: every item, pages of 500 by OFFSET"), {}, {} },
+            { QStringLiteral("big batch: every item, pages of 500 after a position"), {}, {} },
         };
         // The first page's batches whose place the estimated list left open-ended.
         QStringList openEnded;
@@ -370,6 +378,35 @@ int main(int argc, char **argv)
             }
         }
         const Counting everyPlace = counting.everyPlace();
+        // Every item of the big batch, `pageSize` at a time: as the CSV export (5,000) and the
+        // batch page's table (500) paged before (OFFSET, a sampled count per page) and as they
+        // page now (Batches::itemsAfter).
+        const auto readByOffset = [&db, &bigId](int pageSize) {
+            qint64 read = 0;
+            for (int offset = 0;; offset += pageSize) {
+                const BatchItems page =
+                    Batches::items(db, bigId, {}, pageSize, offset, Counting::estimated());
+                if (!page.ok)
+                    return QString(QStringLiteral("FAILED: ") + page.error);
+                read += page.items.size();
+                if (page.items.size() < pageSize)
+                    break;
+            }
+            return QStringLiteral("%1 items read").arg(read);
+        };
+        const auto readAfter = [&db, &bigId](int pageSize) {
+            qint64 read = 0;
+            for (int after = 0;;) {
+                const BatchItems page = Batches::itemsAfter(db, bigId, {}, after, pageSize);
+                if (!page.ok)
+                    return QString(QStringLiteral("FAILED: ") + page.error);
+                read += page.items.size();
+                if (page.items.size() < pageSize)
+                    break;
+                after = page.items.constLast().position;
+            }
+            return QStringLiteral("%1 items read").arg(read);
+        };
         const auto describe = [](const BatchCounts &c) {
             return QStringLiteral("%1total %2: processed %3, processing %4, waiting %5, failed "
                                   "%6, paused %7")
@@ -458,34 +495,10 @@ int main(int argc, char **argv)
                                   .arg(deepest)
                             : QString(QStringLiteral("FAILED: ") + l.error);
             },
-            // The CSV export's reads of the whole big batch: as it paged before (OFFSET, a
-            // sampled count per page) and as it pages now (Batches::itemsAfter).
-            [&db, &bigId] {
-                qint64 read = 0;
-                for (int offset = 0;; offset += 5000) {
-                    const BatchItems page =
-                        Batches::items(db, bigId, {}, 5000, offset, Counting::estimated());
-                    if (!page.ok)
-                        return QString(QStringLiteral("FAILED: ") + page.error);
-                    read += page.items.size();
-                    if (page.items.size() < 5000)
-                        break;
-                }
-                return QStringLiteral("%1 items read").arg(read);
-            },
-            [&db, &bigId] {
-                qint64 read = 0;
-                for (int after = 0;;) {
-                    const BatchItems page = Batches::itemsAfter(db, bigId, {}, after, 5000);
-                    if (!page.ok)
-                        return QString(QStringLiteral("FAILED: ") + page.error);
-                    read += page.items.size();
-                    if (page.items.size() < 5000)
-                        break;
-                    after = page.items.constLast().position;
-                }
-                return QStringLiteral("%1 items read").arg(read);
-            },
+            [readByOffset] { return readByOffset(5000); },
+            [readAfter] { return readAfter(5000); },
+            [readByOffset] { return readByOffset(TablePage); },
+            [readAfter] { return readAfter(TablePage); },
         };
         for (int run = 0; run < runs; ++run) {
             for (qsizetype i = 0; i < steps.size(); ++i) {

@@ -14,6 +14,7 @@
 #include "ui/settings.h"
 
 #include <QFileInfo>
+#include <QLocale>
 #include <QMap>
 #include <QSet>
 #include <QSignalSpy>
@@ -288,7 +289,8 @@ void TestBulkSession::cancelKeepsCommittedRows()
     QCOMPARE(count(QStringLiteral("SELECT COUNT(*) FROM queue")), queued);
     const QString status = m_bulk->statusText();
     QVERIFY2(status.startsWith(QLatin1String("Cancelled.")) &&
-            status.contains(QString::number(queued)) && status.contains(QString::number(cancelled)),
+            status.contains(QLocale().toString(queued)) &&
+            status.contains(QLocale().toString(cancelled)),
         qPrintable(status));
 }
 
@@ -484,10 +486,13 @@ void TestBulkSession::streamedFileRecordsEveryLineOnce()
         waitingBefore + expected.value(Outcome::Queued));
     QCOMPARE(
         count(QStringLiteral("SELECT COUNT(*) FROM viralspot_batches WHERE name = 'big file'")), 1);
-    QVERIFY2(m_bulk->statusText().startsWith(QLatin1String("Done: 200000 inputs")),
+    QVERIFY2(m_bulk->statusText().startsWith(
+                 QStringLiteral("Done: %1 inputs").arg(QLocale().toString(200000))),
         qPrintable(m_bulk->statusText()));
     const QString summary = m_bulk->summaryText();
-    QVERIFY2(summary.contains(QStringLiteral("queued %1").arg(expected.value(Outcome::Queued))),
+    QVERIFY2(
+        summary.contains(
+            QStringLiteral("queued %1").arg(QLocale().toString(expected.value(Outcome::Queued)))),
         qPrintable(summary));
     QCOMPARE(m_bulk->errorCount(), 0);
 }
@@ -532,7 +537,8 @@ void TestBulkSession::streamedFileCancelStopsBetweenPieces()
         sum += n;
     QCOMPARE(sum, p.inputs);
     const QString status = m_bulk->statusText();
-    QVERIFY2(status.startsWith(QStringLiteral("Cancelled after line %1").arg(p.lines)),
+    QVERIFY2(status.startsWith(
+                 QStringLiteral("Cancelled after line %1").arg(QLocale().toString(p.lines))),
         qPrintable(status));
 }
 
@@ -572,7 +578,8 @@ void TestBulkSession::streamedFileFailureAndRetryCarryOn()
         QCOMPARE(p.failedInputs, 5000);
         QCOMPARE(p.failedFromLine, 15001);
         QCOMPARE(m_bulk->errorCount(), 5000);
-        QVERIFY2(m_bulk->statusText().contains(QLatin1String("line 15001")),
+        QVERIFY2(
+            m_bulk->statusText().contains(QStringLiteral("line %1").arg(QLocale().toString(15001))),
             qPrintable(m_bulk->statusText()));
         // Nothing of the failed piece was written, nothing after it was read.
         int sum = 0;

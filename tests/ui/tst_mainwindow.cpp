@@ -16,11 +16,13 @@
 #include <QFrame>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
@@ -293,6 +295,9 @@ void TestMainWindow::unreachableDatabaseIsAnErrorWithBanner()
 
 void TestMainWindow::bulkThousandMixedLines()
 {
+    // Counts in the window follow the user's locale: this test's is English (United States).
+    QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+    const auto restoreLocale = qScopeGuard([] { QLocale::setDefault(QLocale::system()); });
     // 1,000 lines: 700 new, 50 processed, 50 already queued (800 unique valid), 100 invalid,
     // 100 duplicates, in every accepted form, shuffled deterministically.
     QStringList lines;
@@ -345,7 +350,9 @@ void TestMainWindow::bulkThousandMixedLines()
     QCOMPARE(model->parseResult().invalid, 100);
     QCOMPARE(model->parseResult().duplicates, 100);
     const QString counts = Test::child<QLabel>(window.get(), "previewCountsLabel")->text();
-    QVERIFY2(counts == QStringLiteral("Inputs: 1000 · valid: 800 · invalid: 100 · duplicates: 100"),
+    // Counts as the user's locale writes them (this test's: English, United States).
+    QVERIFY2(
+        counts == QStringLiteral("Inputs: 1,000 · valid: 800 · invalid: 100 · duplicates: 100"),
         qPrintable(counts));
 
     QSignalSpy finished(Test::bulk(window), &Ui::BulkSession::batchFinished);
@@ -502,8 +509,8 @@ void TestMainWindow::cancelKeepsCommittedRows()
     }
     // The window says which.
     const QString status = Test::bulk(window)->statusText();
-    QVERIFY2(
-        status.contains(QString::number(queued)) && status.contains(QString::number(cancelled)),
+    QVERIFY2(status.contains(QLocale().toString(queued)) &&
+            status.contains(QLocale().toString(cancelled)),
         qPrintable(status));
     auto *filter = Test::child<QComboBox>(window.get(), "outcomeFilter");
     filter->setCurrentIndex(filter->findData(QStringLiteral("cancelled")));

@@ -20,6 +20,7 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QLabel>
+#include <QLocale>
 #include <QStandardPaths>
 #include <QTest>
 #include <QTimer>
@@ -99,6 +100,13 @@ inline void initUiTestEnvironment()
         ~RemoveAtExit() { QFile::remove(file); }
     };
     static const RemoveAtExit settingsFile { Ui::Settings().fileName() };
+}
+
+// A count as the window writes it: in the user's locale ("25,000" in English, "25000" in the C
+// locale of a bare test environment).
+inline QString number(qint64 n)
+{
+    return QLocale().toString(n);
 }
 
 inline void wipeSettings()

@@ -100,14 +100,15 @@ bool BatchItemModel::canFetchMore(const QModelIndex &parent) const
 {
     if (parent.isValid() || m_fetching || m_batchId.isEmpty())
         return false;
-    // An estimate may be short or long of the truth: the pages decide.
-    return m_matchingEstimated ? m_lastPageFull : m_rows.size() < m_matching;
+    // A short page was the last; an estimate may be short or long of the truth, so only the
+    // pages decide then.
+    return m_lastPageFull && (m_matchingEstimated || m_rows.size() < m_matching);
 }
 
 void BatchItemModel::fetchMore(const QModelIndex &parent)
 {
     if (canFetchMore(parent))
-        load(PageSize, int(m_rows.size()), false);
+        load(PageSize, false);
 }
 
 void BatchItemModel::setBatch(const QString &id, const QList<ItemState> &states)
@@ -121,7 +122,7 @@ void BatchItemModel::setBatch(const QString &id, const QList<ItemState> &states)
     m_matchingEstimated = false;
     m_lastPageFull = false;
     endResetModel();
-    load(PageSize, 0, true);
+    load(PageSize, true);
 }
 
 void BatchItemModel::setStates(const QList<ItemState> &states)
@@ -142,7 +143,7 @@ void BatchItemModel::refresh()
         return;
     }
     m_refreshAgain = false;
-    load(int(qBound(qsizetype(PageSize), m_rows.size(), qsizetype(MaxRefreshRows))), 0, true);
+    load(int(qBound(qsizetype(PageSize), m_rows.size(), qsizetype(MaxRefreshRows))), true);
 }
 
 const BatchItem *BatchItemModel::itemAt(int row) const
@@ -150,7 +151,7 @@ const BatchItem *BatchItemModel::itemAt(int row) const
     return row >= 0 && row < m_rows.size() ? &m_rows.at(row) : nullptr;
 }
 
-void BatchItemModel::load(int limit, int offset, bool replace)
+void BatchItemModel::load(int limit, bool replace)
 {
     if (m_batchId.isEmpty())
         return;
@@ -159,14 +160,20 @@ void BatchItemModel::load(int limit, int offset, bool replace)
     const QString id = m_batchId;
     const QList<ItemState> states = m_states;
     const Counting counting = m_counting;
+    // The next page starts after the last row shown, by position: an OFFSET walked every
+    // earlier item again for each page, and skipped or repeated rows when items changed state
+    // between pages. It is not counted again (refresh() counts).
+    const int after = replace || m_rows.isEmpty() ? 0 : m_rows.constLast().position;
     m_worker->post(
-        [id, states, limit, offset, counting](QSqlDatabase &db) {
+        [id, states, limit, replace, after, counting](QSqlDatabase &db) {
             if (!db.isOpen()) {
                 BatchItems failed;
                 failed.error = DatabaseThread::openError();
                 return failed;
             }
-            return Batches::items(db, id, states, limit, offset, counting);
+            if (!replace)
+                return Batches::itemsAfter(db, id, states, after, limit);
+            return Batches::items(db, id, states, limit, 0, counting);
         },
         [this, generation, replace, limit](const BatchItems &items) {
             if (generation != m_generation)
@@ -176,9 +183,11 @@ void BatchItemModel::load(int limit, int offset, bool replace)
                 Q_EMIT errorOccurred(items.error);
                 return;
             }
-            m_matching = items.matching;
-            m_matchingEstimated = items.matchingEstimated;
             m_lastPageFull = items.items.size() >= limit;
+            if (replace) {
+                m_matching = items.matching;
+                m_matchingEstimated = items.matchingEstimated;
+            }
             if (!replace) {
                 if (!items.items.isEmpty()) {
                     beginInsertRows(
@@ -186,6 +195,9 @@ void BatchItemModel::load(int limit, int offset, bool replace)
                     m_rows += items.items;
                     endInsertRows();
                 }
+                // An estimate never says fewer than the rows read.
+                if (m_matchingEstimated)
+                    m_matching = qMax(m_matching, qint64(m_rows.size()));
             } else if (items.items.size() == m_rows.size()) {
                 m_rows = items.items; // the same positions: selection and scroll stay
                 if (!m_rows.isEmpty())

@@ -72,7 +72,7 @@ Q_SIGNALS:
     void errorOccurred(const QString &message);
 
 private:
-    void load(int limit, int offset, bool replace);
+    void load(int limit, bool replace); // replace: the first `limit` rows; else the next page
 
     DatabaseClient *m_worker;
     QString m_batchId;

@@ -476,7 +476,8 @@ void BulkPage::copyInvalid()
     const QString text = m_session->model()->invalidInputs();
     QApplication::clipboard()->setText(text);
     const int n = text.isEmpty() ? 0 : int(text.count(QLatin1Char('\n')) + 1);
-    m_session->setStatusText(tr("Invalid inputs copied to the clipboard: %1.").arg(n));
+    m_session->setStatusText(
+        tr("Invalid inputs copied to the clipboard: %1.").arg(QLocale().toString(n)));
 }
 
 bool BulkPage::confirmReplaceText(const QString &path)

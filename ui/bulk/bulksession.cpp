@@ -35,6 +35,13 @@ QString formatDuration(qint64 ms)
     return BulkSession::tr("%1 min %2 s").arg(s / 60).arg(s % 60);
 }
 
+// A count or line number as the user's locale writes it ("100,000", "100.000"; the C locale of
+// the tests: "100000").
+QString number(qint64 n)
+{
+    return QLocale().toString(n);
+}
+
 } // namespace
 
 BulkSession::BulkSession(
@@ -217,10 +224,8 @@ void BulkSession::updatePreviewCounts()
         return;
     }
     QString text = tr("Inputs: %1 · valid: %2 · invalid: %3 · duplicates: %4")
-                       .arg(p.entries.size())
-                       .arg(p.valid)
-                       .arg(p.invalid)
-                       .arg(p.duplicates);
+                       .arg(number(p.entries.size()), number(p.valid), number(p.invalid),
+                           number(p.duplicates));
     if (p.csv)
         text += QStringLiteral(" · ") + tr("CSV, column %1").arg(p.csvColumn + 1);
     m_previewCounts = text;
@@ -246,7 +251,7 @@ QString BulkSession::summaryText() const
             ? (o == Outcome::Error ? m_streamProgress.failedInputs : m_streamProgress.count(o))
             : m_model->count(o);
         if (n > 0 || o != Outcome::Cancelled)
-            parts.append(QStringLiteral("%1 %2").arg(outcomeLabel(o).toLower()).arg(n));
+            parts.append(QStringLiteral("%1 %2").arg(outcomeLabel(o).toLower(), number(n)));
     };
     add(Outcome::Queued);
     add(Outcome::AlreadyProcessed);
@@ -257,12 +262,12 @@ QString BulkSession::summaryText() const
     add(Outcome::Cancelled);
     if (m_streamResults) {
         // What the batch holds, and the file's lines after the last piece committed.
-        parts.prepend(tr("in the batch: %1").arg(m_streamProgress.inputs));
+        parts.prepend(tr("in the batch: %1").arg(number(m_streamProgress.inputs)));
         if (!m_streamProgress.finished && !isBatchRunning())
             parts.append(
                 tr("not sent: the file from line %1 on")
-                    .arg(m_streamProgress.failedInputs > 0 ? m_streamProgress.failedFromLine
-                                                           : m_streamProgress.lines + 1));
+                    .arg(number(m_streamProgress.failedInputs > 0 ? m_streamProgress.failedFromLine
+                                                                  : m_streamProgress.lines + 1)));
     }
     return parts.join(QStringLiteral(" · "));
 }
@@ -454,20 +459,18 @@ void BulkSession::onBatchFinished(
     setProgress(total - notSent, qMax(1, total), m_progress.textVisible);
     m_eta = formatDuration(elapsedMs);
     if (cancelled && notSent > 0) {
-        m_status = tr("Cancelled. %1 of %2 inputs were handled before the cancel and are in the "
-                      "database (%3 newly queued); %4 were not sent — they are marked "
-                      "“Cancelled”.")
-                       .arg(total - notSent)
-                       .arg(total)
-                       .arg(queued)
-                       .arg(notSent);
+        m_status =
+            tr("Cancelled. %1 of %2 inputs were handled before the cancel and are in the "
+               "database (%3 newly queued); %4 were not sent — they are marked "
+               "“Cancelled”.")
+                .arg(number(total - notSent), number(total), number(queued), number(notSent));
     } else if (errors > 0) {
         m_status = tr("Finished with errors: %1 input(s) could not be handled because the "
                       "database failed; nothing was claimed for them. Submit again when it is "
                       "back.")
-                       .arg(errors);
+                       .arg(number(errors));
     } else {
-        m_status = tr("Done: %1 inputs in %2.").arg(total).arg(formatDuration(elapsedMs));
+        m_status = tr("Done: %1 inputs in %2.").arg(number(total), formatDuration(elapsedMs));
     }
     qCInfo(lcUi) << "batch finished:" << total << "inputs," << queued << "queued," << errors
                  << "errors," << notSent << "cancelled in" << elapsedMs << "ms";
@@ -650,8 +653,7 @@ void BulkSession::setStreamProgressBar()
     // Bytes of the file, in thousandths (an int range holds any file size so).
     const FileImportProgress &p = m_streamProgress;
     const int value = p.bytesTotal > 0 ? int(p.bytesRead * 1000 / p.bytesTotal) : 0;
-    m_progress =
-        Progress { value, 1000, true, tr("lines read: %1 · %p%").arg(QLocale().toString(p.lines)) };
+    m_progress = Progress { value, 1000, true, tr("lines read: %1 · %p%").arg(number(p.lines)) };
 }
 
 void BulkSession::onFileImportProgress(quint64 id, const FileImportProgress &progress)
@@ -692,23 +694,18 @@ void BulkSession::onFileImportFinished(
                       "the batch; nothing from line %1 on was written, and the rest of the file "
                       "was not read. Retry errors carries on from line %1 when the database is "
                       "back.")
-                       .arg(progress.failedFromLine)
-                       .arg(file, progress.error)
-                       .arg(progress.inputs);
+                       .arg(number(progress.failedFromLine), file, progress.error,
+                           number(progress.inputs));
     } else if (!progress.error.isEmpty()) {
         m_status = progress.error;
     } else if (cancelled && !progress.finished) {
         m_status = tr("Cancelled after line %1 of %2: its %3 inputs up to there are in the batch "
                       "(%4 newly queued); the rest of the file was not read.")
-                       .arg(progress.lines)
-                       .arg(file)
-                       .arg(progress.inputs)
-                       .arg(queued);
+                       .arg(number(progress.lines), file, number(progress.inputs), number(queued));
     } else {
         m_status = tr("Done: %1 inputs from %2 lines of %3 in %4.")
-                       .arg(progress.inputs)
-                       .arg(progress.lines)
-                       .arg(file, formatDuration(elapsedMs));
+                       .arg(number(progress.inputs), number(progress.lines), file,
+                           formatDuration(elapsedMs));
     }
     qCInfo(lcUi) << "file import finished:" << progress.inputs << "inputs," << queued << "queued,"
                  << progress.failedInputs << "failed," << elapsedMs << "ms";
