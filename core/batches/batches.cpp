@@ -517,7 +517,7 @@ Rate measureRate(QSqlDatabase &db, const QDateTime &now)
     rate.minutes = spanSeconds / 60.0;
     if (rate.completions == 0)
         rate.why = BatchesText::tr(
-            "workers idle (no row finished in the last %n minute(s))", nullptr, RateWindowMinutes);
+            "workers idle (no row finished in the last %n minutes)", nullptr, RateWindowMinutes);
     else if (rate.completions < MinCompletions)
         rate.why = BatchesText::tr("too few completions to measure (%n in the last %1 minutes)",
             nullptr, int(rate.completions))

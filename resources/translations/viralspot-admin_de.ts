@@ -170,7 +170,7 @@
         <translation>Die Datenbank ist fehlgeschlagen: %1</translation>
     </message>
     <message numerus="yes">
-        <source>workers idle (no row finished in the last %n minute(s))</source>
+        <source>workers idle (no row finished in the last %n minutes)</source>
         <translation>
             <numerusform>Worker untätig (keine Zeile in der letzten %n Minute abgeschlossen)</numerusform>
             <numerusform>Worker untätig (keine Zeile in den letzten %n Minuten abgeschlossen)</numerusform>
