@@ -89,7 +89,7 @@ void TestDatabaseOutage::postgresStopsMidBatch()
     }
     QTRY_VERIFY_WITH_TIMEOUT(banner->isVisible(), 10000);
     QVERIFY(!Test::database(&window)->isConnected());
-    QVERIFY(Test::bulk(&window)->statusText().contains(QString::number(errors)));
+    QVERIFY(Test::bulk(&window)->statusText().contains(Test::number(errors)));
 
     // The server comes back: the banner goes by itself, and the window works again.
     VERIFY_OK(server.start());
