@@ -149,6 +149,10 @@ TemporaryDatabase::TemporaryDatabase(DatabaseConfig::Engine engine)
         }
         m_config.host = viaPooler.value.host;
         m_config.port = viaPooler.value.port;
+        // As a user of a PgBouncer in transaction mode says so in the URL (the README's
+        // configuration): the window's live updates poll there, a LISTEN would hear nothing.
+        if (pooler() == Pooler::Transaction)
+            m_config.setOption(QStringLiteral("pool_mode"), QStringLiteral("transaction"));
     }
 }
 
