@@ -116,6 +116,24 @@ bool isBusy(const QSqlError &error)
     return primary == 5 /* SQLITE_BUSY */ || primary == 6 /* SQLITE_LOCKED */;
 }
 
+QString placeholders(int count, const QString &one)
+{
+    QString result;
+    for (int i = 0; i < count; ++i) {
+        if (i)
+            result += QLatin1String(", ");
+        result += one;
+    }
+    return result;
+}
+
+QVariant timestampValue(const QSqlDatabase &db, const QDateTime &when)
+{
+    if (isPostgres(db))
+        return when.toUTC();
+    return when.toUTC().toString(Qt::ISODateWithMs);
+}
+
 bool isUniqueViolation(const QSqlError &error)
 {
     const QString code = error.nativeErrorCode();

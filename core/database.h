@@ -3,6 +3,7 @@
 #include "core/databaseconfig.h"
 #include "core/result.h"
 
+#include <QDateTime>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QString>
@@ -41,6 +42,13 @@ sqlite3 *sqliteHandle(const QSqlDatabase &db);
 
 // True for SQLite's "database is busy / locked" (any extended code): worth a retry.
 bool isBusy(const QSqlError &error);
+// "?, ?, ?": `count` placeholders (`one` each) for an IN list or a VALUES row.
+QString placeholders(int count, const QString &one = QStringLiteral("?"));
+
+// A timestamp as the batch tables bind it: UTC QDateTime on PostgreSQL, ISO text with
+// milliseconds and "Z" on SQLite (as the queue's own columns hold them).
+QVariant timestampValue(const QSqlDatabase &db, const QDateTime &when);
+
 // A unique or primary-key constraint refused a row: PostgreSQL 23505, SQLite's
 // SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555).
 bool isUniqueViolation(const QSqlError &error);

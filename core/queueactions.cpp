@@ -32,14 +32,6 @@ struct ResultMessages
     Q_DECLARE_TR_FUNCTIONS(ViralSpot::QueueActionResult)
 };
 
-QString placeholders(int count)
-{
-    QString result;
-    for (int i = 0; i < count; ++i)
-        result += i ? QStringLiteral(", ?") : QStringLiteral("?");
-    return result;
-}
-
 bool activates(QueueAction action)
 {
     return action == QueueAction::Retry || action == QueueAction::Resume;
@@ -74,7 +66,7 @@ QString updateSql(QueueAction action, const QSqlDatabase &db, int idCount)
 {
     const QString now = QueueQuery::nowExpression(db);
     const QString ids =
-        QStringLiteral(" WHERE id IN (") + placeholders(idCount) + QStringLiteral(")");
+        QStringLiteral(" WHERE id IN (") + Database::placeholders(idCount) + QStringLiteral(")");
     // The NOT EXISTS keeps the one-active-row rule for rows that become active; the partial
     // unique index still rejects a row a concurrent writer made active meanwhile.
     // Usernames compare regardless of case ("Foo" from an adopted database is "foo"); the second
@@ -122,7 +114,7 @@ bool applyOnce(QSqlDatabase &db, QueueAction action, const QStringList &ids,
                                "lower(q.username) AND other.username <> lower(other.username))) "
                                "AND other.status IN ('PENDING','PROCESSING') AND other.id <> q.id) "
                                "FROM queue q WHERE q.id IN (") +
-                    placeholders(chunk.size()) + QStringLiteral(")"),
+                    Database::placeholders(chunk.size()) + QStringLiteral(")"),
                 QVariantList(chunk.cbegin(), chunk.cend()), sqlError))
             return false;
         while (q.next()) {

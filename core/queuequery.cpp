@@ -36,14 +36,6 @@ struct Where
     QVariantList values;
 };
 
-QString placeholders(int count)
-{
-    QString result;
-    for (int i = 0; i < count; ++i)
-        result += i ? QStringLiteral(", ?") : QStringLiteral("?");
-    return result;
-}
-
 // The search text as a stored (normalized, lower-case) username prefix.
 QString normalizedPrefix(const QString &input)
 {
@@ -72,12 +64,14 @@ Where buildWhere(const QSqlDatabase &db, const QueueFilter &filter)
     QStringList clauses;
     Where where;
     if (!filter.statuses.isEmpty()) {
-        clauses << QStringLiteral("status IN (%1)").arg(placeholders(filter.statuses.size()));
+        clauses
+            << QStringLiteral("status IN (%1)").arg(Database::placeholders(filter.statuses.size()));
         for (const QString &s : filter.statuses)
             where.values << s;
     }
     if (!filter.priorities.isEmpty()) {
-        clauses << QStringLiteral("priority IN (%1)").arg(placeholders(filter.priorities.size()));
+        clauses << QStringLiteral("priority IN (%1)")
+                       .arg(Database::placeholders(filter.priorities.size()));
         for (const QString &p : filter.priorities)
             where.values << p;
     }

@@ -108,21 +108,6 @@ bool execRead(QSqlDatabase &db, QSqlQuery &q, const QString &sql, const QVariant
     return Database::execWithSettings(q, settings, sql, values, error);
 }
 
-QVariant timestampValue(const QSqlDatabase &db, const QDateTime &when)
-{
-    if (Database::isPostgres(db))
-        return when.toUTC();
-    return when.toUTC().toString(Qt::ISODateWithMs);
-}
-
-QString placeholders(const QString &one, int count)
-{
-    QStringList list;
-    for (int i = 0; i < count; ++i)
-        list << one;
-    return list.join(QStringLiteral(", "));
-}
-
 // Every item with its state now, from its row (by queue_id) and primary_profiles (by
 // username; the legacy mixed-case names through their partial index). One pass, no per-item
 // round trip. `where` filters the items (i.*).
@@ -262,7 +247,7 @@ template<typename Answer> Answer failed(const QSqlDatabase &db, const QSqlError 
 QString batchesCountsSql(const QSqlDatabase &db, int batches, bool places)
 {
     return countsSql(db,
-        { QStringLiteral("i.batch_id IN (") + placeholders(idParam(db), batches) +
+        { QStringLiteral("i.batch_id IN (") + Database::placeholders(batches, idParam(db)) +
             QLatin1Char(')') },
         places);
 }
@@ -311,7 +296,7 @@ bool bigBatches(QSqlDatabase &db, const QStringList &ids, int exactItems,
             QStringLiteral("SELECT b.id, b.finished_at, (SELECT MAX(i.position) FROM "
                            "viralspot_batch_items i WHERE i.batch_id = b.id) "
                            "FROM viralspot_batches b WHERE b.id IN (%1)")
-                .arg(placeholders(idParam(db), int(ids.size()))),
+                .arg(Database::placeholders(int(ids.size()), idParam(db))),
             QVariantList(ids.cbegin(), ids.cend()), error))
         return false;
     while (q.next()) {
@@ -361,8 +346,8 @@ bool countsFor(QSqlDatabase &db, const QStringList &ids, QHash<QString, BatchCou
     QStringList wheres;
     QVariantList values;
     if (!exact.isEmpty()) {
-        wheres << QStringLiteral("i.batch_id IN (") + placeholders(idParam(db), int(exact.size())) +
-                QLatin1Char(')');
+        wheres << QStringLiteral("i.batch_id IN (") +
+                Database::placeholders(int(exact.size()), idParam(db)) + QLatin1Char(')');
         values += QVariantList(exact.cbegin(), exact.cend());
     }
     for (auto it = sampled.cbegin(); it != sampled.cend(); ++it) {
@@ -464,7 +449,7 @@ void markFinished(QSqlDatabase &db, QList<BatchSummary *> summaries, const QDate
                 QStringLiteral("UPDATE viralspot_batches SET finished_at = ? "
                                "WHERE id = %1 AND finished_at IS NULL")
                     .arg(idParam(db)),
-                { timestampValue(db, when), s->id }, &error)) {
+                { Database::timestampValue(db, when), s->id }, &error)) {
             qCWarning(lcCore).noquote()
                 << "batch" << s->id << "not marked finished:" << error.text();
             continue;
@@ -490,7 +475,8 @@ Rate measureRate(QSqlDatabase &db, const QDateTime &now)
     const QDateTime from = now.addSecs(-60 * RateWindowMinutes);
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    const QVariantList window { timestampValue(db, from), timestampValue(db, now) };
+    const QVariantList window { Database::timestampValue(db, from),
+        Database::timestampValue(db, now) };
     bool ran = Database::exec(q, Batches::completionRateSql(db), window, &rate.error);
     // SQLite: a database whose index is missing (dropped by hand) is still answered, by a scan.
     if (!ran && !Database::isPostgres(db) &&
@@ -671,8 +657,9 @@ void recordPrediction(QSqlDatabase &db, const BatchSummary &s, const QDateTime &
                            "WHERE NOT EXISTS (SELECT 1 FROM viralspot_batch_predictions "
                            "WHERE batch_id = %1 AND done_fraction >= ?)")
                 .arg(batch),
-            { s.id, timestampValue(db, now), fraction, timestampValue(db, s.eta->earliest),
-                timestampValue(db, s.eta->latest), s.id, point },
+            { s.id, Database::timestampValue(db, now), fraction,
+                Database::timestampValue(db, s.eta->earliest),
+                Database::timestampValue(db, s.eta->latest), s.id, point },
             &error))
         qCWarning(lcCore).noquote()
             << "batch" << s.id << "prediction not recorded:" << error.text();
@@ -1000,7 +987,7 @@ BatchList summaries(
         !readBatches(db,
             BatchColumns +
                 QStringLiteral("WHERE id IN (%1) ORDER BY created_at DESC, id DESC")
-                    .arg(placeholders(idParam(db), int(valid.size()))),
+                    .arg(Database::placeholders(int(valid.size()), idParam(db))),
             QVariantList(valid.cbegin(), valid.cend()), now, counting, out.batches, &error))
         return fail(error);
     out.totalBatches = out.batches.size();
@@ -1406,7 +1393,7 @@ ClaimResult claimFinishedNotification(QSqlDatabase &db, const QString &id)
             QStringLiteral("UPDATE viralspot_batches SET notified_at = ? WHERE id = %1 "
                            "AND notified_at IS NULL AND finished_at IS NOT NULL AND notify")
                 .arg(idParam(db)),
-            { timestampValue(db, QDateTime::currentDateTimeUtc()), id }, &error)) {
+            { Database::timestampValue(db, QDateTime::currentDateTimeUtc()), id }, &error)) {
         out.error = failure(db, error).error;
         return out;
     }

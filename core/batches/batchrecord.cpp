@@ -12,14 +12,6 @@ namespace ViralSpot::BatchRecord {
 
 namespace {
 
-QVariant timestampValue(const QSqlDatabase &db, const QDateTime &when)
-{
-    // SQLite keeps timestamps as ISO text in UTC ("...Z"), as the queue's own columns.
-    if (Database::isPostgres(db))
-        return when.toUTC();
-    return when.toUTC().toString(Qt::ISODateWithMs);
-}
-
 QString batchName(const Chunk &chunk)
 {
     return chunk.batch.name.trimmed().isEmpty()
@@ -153,7 +145,7 @@ bool insertFinal(QSqlDatabase &db, const Chunk &chunk, QSqlError *error)
                                       "submitted_by, created_at, notify) "
                                       "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING"),
                        { chunk.batch.id, batchName(chunk), chunk.batch.source, chunk.batch.origin,
-                           chunk.batch.submittedBy, timestampValue(db, chunk.createdAt),
+                           chunk.batch.submittedBy, Database::timestampValue(db, chunk.createdAt),
                            chunk.batch.notify ? 1 : 0 },
                        error)) {
             return false;
