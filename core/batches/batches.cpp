@@ -18,6 +18,7 @@
 #include <QUuid>
 #include <QVariant>
 
+#include <algorithm>
 #include <cmath>
 
 namespace ViralSpot {
@@ -261,10 +262,8 @@ QString batchesCountsSql(const QSqlDatabase &db, int batches, bool places)
 QString sampleWhere(const QSqlDatabase &db, qint64 size, int items)
 {
     QStringList positions;
-    for (qint64 p = 1; p <= size; ++p) {
-        if (Batches::inSample(p, size, items))
-            positions << QString::number(p);
-    }
+    for (const qint64 p : Batches::samplePositions(size, items))
+        positions << QString::number(p);
     if (positions.isEmpty())
         positions << QStringLiteral("0"); // no item: counted exactly (countsFor)
     return QStringLiteral("i.batch_id = %1 AND i.position IN (%2)")
@@ -733,6 +732,30 @@ RowSelection actionRows(QSqlDatabase &db, const QString &id, BatchAction action)
 } // namespace
 
 namespace Batches {
+
+QList<qint64> samplePositions(qint64 size, int items)
+{
+    QList<qint64> positions;
+    const quint64 threshold = sampleThreshold(size, items);
+    if (quint64(qMax(qint64(0), size)) <= threshold) {
+        for (qint64 p = 1; p <= size; ++p) {
+            if (inSample(p, size, items))
+                positions << p;
+        }
+        return positions;
+    }
+    // The hash multiplies by an odd number modulo 2^32, so each hash value h has exactly one
+    // position modulo 2^32: h times the multiplier's inverse (2654435761 * 244002641 = 1
+    // modulo 2^32). Positions are below 2^31.
+    constexpr quint64 Inverse = 244002641ULL;
+    for (quint64 h = 0; h < threshold; ++h) {
+        const qint64 p = qint64((h * Inverse) & 0xffffffffULL);
+        if (p >= 1 && p <= size)
+            positions << p;
+    }
+    std::sort(positions.begin(), positions.end());
+    return positions;
+}
 
 QString completionRateSql(const QSqlDatabase &db)
 {

@@ -48,6 +48,7 @@ private Q_SLOTS:
     void placesOfAPageAreExact();
     void bigBatchesAreEstimatedFromASample();
     void anOpenBatchIsNeverFinishedFromASample();
+    void samplePositionsAreThoseInTheSample();
     void actionsPreviewApplyAndAudit();
     void retryRacingTheSingleRouteNeverMakesTwoActiveRows();
     void streamedAppendFindsDuplicatesOfEarlierChunks();
@@ -1028,6 +1029,33 @@ void TestBatches::anOpenBatchIsNeverFinishedFromASample()
     const BatchDetail later = Batches::detail(db, id, QDateTime::currentDateTimeUtc(), estimated);
     QVERIFY(later.summary.counts.estimated);
     QVERIFY(later.summary.counts.done());
+}
+
+void TestBatches::samplePositionsAreThoseInTheSample()
+{
+    // Both ways of listing a sample (walking positions below ~2,000,000 items, walking hash
+    // values above) give exactly the positions inSample() takes, in order.
+    for (const qint64 size : { qint64(1), qint64(5001), qint64(100000), qint64(2000000),
+             qint64(2100000), qint64(3000000), qint64(10000000) }) {
+        for (const int items : { 1, 1000, 5000 }) {
+            QList<qint64> expected;
+            for (qint64 p = 1; p <= size; ++p) {
+                if (Batches::inSample(p, size, items))
+                    expected << p;
+            }
+            const QList<qint64> positions = Batches::samplePositions(size, items);
+            QVERIFY2(positions == expected,
+                qPrintable(QStringLiteral("size %1, items %2: %3 positions, expected %4")
+                               .arg(size)
+                               .arg(items)
+                               .arg(positions.size())
+                               .arg(expected.size())));
+            // About `items` of them (none left out of a sample that should hold some).
+            if (size > items)
+                QVERIFY2(qAbs(positions.size() - items) <= qMax(2, items / 10),
+                    qPrintable(QString::number(positions.size())));
+        }
+    }
 }
 
 void TestBatches::actionsPreviewApplyAndAudit()
