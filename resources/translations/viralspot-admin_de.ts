@@ -966,8 +966,8 @@ Exit-Status: 0 alle Eingaben erledigt (mit --wait: und jedes Profil verarbeitet)
         <translation>unbekannt: %1</translation>
     </message>
     <message>
-        <source>%1 of %2 done</source>
-        <translation>%1 von %2 fertig</translation>
+        <source>%1 of %2 processed</source>
+        <translation>%1 von %2 verarbeitet</translation>
     </message>
     <message>
         <source>%1 processing</source>

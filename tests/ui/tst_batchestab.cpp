@@ -182,7 +182,7 @@ void TestBatchesTab::bulkSubmissionAppearsWithCounts()
     QCOMPARE(b->counts.waitingHigh, 3); // the LOW row found waiting was raised (a person asked)
     const QModelIndex progress =
         tab->model()->index(tab->model()->rowOfId(id), BatchListModel::ProgressColumn);
-    QVERIFY2(progress.data().toString().startsWith(QStringLiteral("0 of 3 done")),
+    QVERIFY2(progress.data().toString().startsWith(QStringLiteral("0 of 3 processed")),
         qPrintable(progress.data().toString()));
 
     // "Follow in Batches" opens its page with every input.

@@ -46,7 +46,7 @@ QString BatchFormat::counts(const BatchCounts &c)
 {
     const QLocale locale;
     QStringList parts;
-    parts << tr("%1 of %2 done").arg(locale.toString(c.processed), locale.toString(c.total));
+    parts << tr("%1 of %2 processed").arg(locale.toString(c.processed), locale.toString(c.total));
     if (c.processing > 0)
         parts << tr("%1 processing").arg(locale.toString(c.processing));
     if (c.waiting > 0) {
