@@ -277,6 +277,29 @@ QStringList queueChangeNotifications(const QSqlDatabase &, bool postgres)
     return statements;
 }
 
+// PostgreSQL: the batch tables' own changes on the same channel, through step 7's function: a
+// batch made, renamed, its notification switched, finished or announced by another window
+// reaches this window's Batches tab at once, not at its next refresh. The items are left out:
+// they are written in the statements that write their queue rows, which notify already.
+QStringList batchChangeNotifications(const QSqlDatabase &, bool postgres)
+{
+    if (!postgres)
+        return {};
+    QStringList statements;
+    for (const char *event : { "INSERT", "UPDATE", "DELETE" }) {
+        const QString op = QString::fromLatin1(event);
+        const QString name = QStringLiteral("viralspot_batches_notify_") + op.toLower();
+        statements << QStringLiteral("DROP TRIGGER IF EXISTS %1 ON viralspot_batches").arg(name)
+                   << QStringLiteral("CREATE TRIGGER %1 AFTER %2 ON viralspot_batches "
+                                     "REFERENCING %3 TABLE AS changed_rows "
+                                     "FOR EACH STATEMENT EXECUTE FUNCTION viralspot_queue_notify()")
+                          .arg(name, op,
+                              op == QLatin1String("DELETE") ? QStringLiteral("OLD")
+                                                            : QStringLiteral("NEW"));
+    }
+    return statements;
+}
+
 // The ETA's completion rate (core/batches: COUNT and MIN(updated_at) of the rows that became
 // COMPLETED or FAILED in the last 15 minutes) reads this partial index instead of scanning the
 // queue: a range of the last minutes, whatever the size of the table (10,000,000 rows:
@@ -369,6 +392,8 @@ const QList<Step> &steps()
             waitingOrderIndex },
         { 10, "the index of the waiting queue rows in the workers' order on SQLite too (the ETA)",
             waitingOrderIndexOnSqlite },
+        { 11, "a notification per statement that changes the batches (PostgreSQL)",
+            batchChangeNotifications },
     };
     return list;
 }

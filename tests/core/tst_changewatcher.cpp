@@ -31,6 +31,7 @@ private Q_SLOTS:
     void cleanup();
     void modeFollowsTheEngine();
     void commitByAnotherConnectionIsTold();
+    void batchChangesByAnotherConnectionAreTold();
     void nothingChangedNothingTold();
     void ownConnectionsWritesAreTold();
     void atMostOnePerInterval();
@@ -122,6 +123,25 @@ void TestChangeWatcher::commitByAnotherConnectionIsTold()
     changed.clear();
     QVERIFY(m_db->exec(QStringLiteral("UPDATE queue SET status = 'COMPLETED'")));
     QTRY_VERIFY_WITH_TIMEOUT(changed.size() >= 1, 5000);
+}
+
+void TestChangeWatcher::batchChangesByAnotherConnectionAreTold()
+{
+    // A batch renamed by another window: pushed on PostgreSQL (schema step 11), so told at once
+    // although the next check is seconds away (the heartbeat of push mode reads nothing else);
+    // at the next check where the watcher polls (SQLite: data_version moves for any table).
+    QVERIFY(m_db->exec(QStringLiteral(
+        "INSERT INTO viralspot_batches (id, name, created_at) VALUES "
+        "('01a23b6a-6c42-7373-b07f-0f8248cced4a', 'campaign', '2026-12-03T10:00:00Z')")));
+    const bool pushes = expectedMode() == ChangeWatcher::Mode::Push;
+    const auto watcher = startWatcher(pushes ? 3000 : 200);
+    QVERIFY(watcher);
+    QSignalSpy changed(watcher.get(), &ChangeWatcher::changed);
+    QElapsedTimer sinceCommit;
+    QVERIFY(m_db->exec(QStringLiteral("UPDATE viralspot_batches SET name = 'renamed'")));
+    sinceCommit.start();
+    QTRY_VERIFY_WITH_TIMEOUT(changed.size() >= 1, pushes ? 1000 : 5000);
+    qInfo("told %lld ms after the rename", sinceCommit.elapsed());
 }
 
 void TestChangeWatcher::nothingChangedNothingTold()
