@@ -242,6 +242,25 @@ QStringList batchTables(const QSqlDatabase &, bool postgres)
     };
 }
 
+// The three statement-level triggers (INSERT, UPDATE, DELETE) on `table` that call
+// viralspot_queue_notify(), named `prefix` + the event; dropped first, so a step runs again.
+QStringList notifyTriggers(const QString &table, const QString &prefix)
+{
+    QStringList statements;
+    for (const char *event : { "INSERT", "UPDATE", "DELETE" }) {
+        const QString op = QString::fromLatin1(event);
+        const QString name = prefix + op.toLower();
+        statements << QStringLiteral("DROP TRIGGER IF EXISTS %1 ON %2").arg(name, table)
+                   << QStringLiteral("CREATE TRIGGER %1 AFTER %2 ON %3 "
+                                     "REFERENCING %4 TABLE AS changed_rows "
+                                     "FOR EACH STATEMENT EXECUTE FUNCTION viralspot_queue_notify()")
+                          .arg(name, op, table,
+                              op == QLatin1String("DELETE") ? QStringLiteral("OLD")
+                                                            : QStringLiteral("NEW"));
+    }
+    return statements;
+}
+
 // PostgreSQL: one notification on ChangeWatcher's channel per statement that changed `queue`
 // rows, whoever runs it (this app, the original workers, a scraper), for the window's live
 // updates. Per statement, never per row: a per-row pg_notify is a known bottleneck at
@@ -255,26 +274,14 @@ QStringList queueChangeNotifications(const QSqlDatabase &, bool postgres)
 {
     if (!postgres)
         return {};
-    QStringList statements = {
+    return QStringList {
         QStringLiteral("CREATE OR REPLACE FUNCTION viralspot_queue_notify() RETURNS trigger "
                        "LANGUAGE plpgsql AS $$ BEGIN "
                        "IF EXISTS (SELECT 1 FROM changed_rows) THEN "
                        "PERFORM pg_notify('%1', ''); END IF; "
                        "RETURN NULL; END $$")
             .arg(queueChangeChannel()),
-    };
-    for (const char *event : { "INSERT", "UPDATE", "DELETE" }) {
-        const QString op = QString::fromLatin1(event);
-        const QString name = QStringLiteral("viralspot_queue_notify_") + op.toLower();
-        statements << QStringLiteral("DROP TRIGGER IF EXISTS %1 ON queue").arg(name)
-                   << QStringLiteral("CREATE TRIGGER %1 AFTER %2 ON queue "
-                                     "REFERENCING %3 TABLE AS changed_rows "
-                                     "FOR EACH STATEMENT EXECUTE FUNCTION viralspot_queue_notify()")
-                          .arg(name, op,
-                              op == QLatin1String("DELETE") ? QStringLiteral("OLD")
-                                                            : QStringLiteral("NEW"));
-    }
-    return statements;
+    } + notifyTriggers(QStringLiteral("queue"), QStringLiteral("viralspot_queue_notify_"));
 }
 
 // PostgreSQL: the batch tables' own changes on the same channel, through step 7's function: a
@@ -285,19 +292,8 @@ QStringList batchChangeNotifications(const QSqlDatabase &, bool postgres)
 {
     if (!postgres)
         return {};
-    QStringList statements;
-    for (const char *event : { "INSERT", "UPDATE", "DELETE" }) {
-        const QString op = QString::fromLatin1(event);
-        const QString name = QStringLiteral("viralspot_batches_notify_") + op.toLower();
-        statements << QStringLiteral("DROP TRIGGER IF EXISTS %1 ON viralspot_batches").arg(name)
-                   << QStringLiteral("CREATE TRIGGER %1 AFTER %2 ON viralspot_batches "
-                                     "REFERENCING %3 TABLE AS changed_rows "
-                                     "FOR EACH STATEMENT EXECUTE FUNCTION viralspot_queue_notify()")
-                          .arg(name, op,
-                              op == QLatin1String("DELETE") ? QStringLiteral("OLD")
-                                                            : QStringLiteral("NEW"));
-    }
-    return statements;
+    return notifyTriggers(
+        QStringLiteral("viralspot_batches"), QStringLiteral("viralspot_batches_notify_"));
 }
 
 // The ETA's completion rate (core/batches: COUNT and MIN(updated_at) of the rows that became
