@@ -115,11 +115,8 @@ QString decode(const QByteArray &bytes, Encoding *used)
     const Encoding encoding = detect(bytes, true);
     if (used)
         *used = encoding;
-    QStringDecoder toText = decoder(encoding);
-    QString text = toText(bytes);
-    if (text.startsWith(QChar(0xFEFF)))
-        text.remove(0, 1);
-    return text;
+    QStringDecoder toText = decoder(encoding); // skips a byte-order mark
+    return toText(bytes);
 }
 
 } // namespace ViralSpot::TextEncoding

@@ -33,7 +33,7 @@ Encoding detect(QByteArrayView head, bool complete);
 // "UTF-8", "UTF-16LE", ..., "Windows-1252": technical names, not translated.
 QString name(Encoding encoding);
 
-// A decoder for `encoding` (a byte-order mark is left out of the text).
+// A decoder for `encoding` (Qt's: an initial byte-order mark is left out of the text).
 QStringDecoder decoder(Encoding encoding);
 
 // The whole of `bytes` as text, in the encoding detect() finds (stored in *used when given),

@@ -59,10 +59,9 @@ void TestChangeWatcher::init()
     QSqlDatabase db = m_db->connection();
     const Schema::MigrationResult migrated = Schema::migrate(db);
     QVERIFY2(migrated.ok, qPrintable(migrated.error));
-    DatabaseConfig config = m_db->config();
-    if (Test::pooler() == Test::Pooler::Transaction)
-        config.setOption(QStringLiteral("pool_mode"), QStringLiteral("transaction"));
-    m_thread = std::make_shared<DatabaseThread>(config, QStringLiteral("watcher-test"));
+    // Through the test pooler in transaction mode the config says pool_mode=transaction itself
+    // (Test::TemporaryDatabase).
+    m_thread = std::make_shared<DatabaseThread>(m_db->config(), QStringLiteral("watcher-test"));
 }
 
 void TestChangeWatcher::cleanup()

@@ -184,11 +184,7 @@ void BatchItemModel::load(int limit, bool replace)
                 return;
             }
             m_lastPageFull = items.items.size() >= limit;
-            if (replace) {
-                m_matching = items.matching;
-                m_matchingEstimated = items.matchingEstimated;
-            }
-            if (!replace) {
+            if (!replace) { // the next page (itemsAfter): appended, not counted
                 if (!items.items.isEmpty()) {
                     beginInsertRows(
                         {}, int(m_rows.size()), int(m_rows.size() + items.items.size() - 1));
@@ -198,14 +194,19 @@ void BatchItemModel::load(int limit, bool replace)
                 // An estimate never says fewer than the rows read.
                 if (m_matchingEstimated)
                     m_matching = qMax(m_matching, qint64(m_rows.size()));
-            } else if (items.items.size() == m_rows.size()) {
-                m_rows = items.items; // the same positions: selection and scroll stay
-                if (!m_rows.isEmpty())
-                    Q_EMIT dataChanged(index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
             } else {
-                beginResetModel();
-                m_rows = items.items;
-                endResetModel();
+                m_matching = items.matching;
+                m_matchingEstimated = items.matchingEstimated;
+                if (items.items.size() == m_rows.size()) {
+                    m_rows = items.items; // the same positions: selection and scroll stay
+                    if (!m_rows.isEmpty())
+                        Q_EMIT dataChanged(
+                            index(0, 0), index(int(m_rows.size()) - 1, ColumnCount - 1));
+                } else {
+                    beginResetModel();
+                    m_rows = items.items;
+                    endResetModel();
+                }
             }
             if (m_refreshAgain) {
                 refresh(); // loaded() comes with the answer that is fresh
