@@ -16,14 +16,14 @@ namespace {
 // (LegacyCheck, one index probe per table, before each chunk).
 const QString ChunkStatement = QStringLiteral(
     "WITH input AS ("
-    "  SELECT * FROM unnest($1, $2, $3, $4)"
-    "  AS t(u, s, r, i)),"
+    "  SELECT * FROM unnest($1, $2, $3, $4$X)"
+    "  AS t(u, s, r, i$Y)),"
     " processed AS ("
     "  SELECT p.username FROM primary_profiles p WHERE p.username = ANY($1)%1),"
     " inserted AS ("
     "  INSERT INTO queue (id, username, source, priority, status, attempts, request_id,"
     "   timestamp, created_at, updated_at)"
-    "  SELECT input.i::uuid, input.u, input.s, 'HIGH', 'PENDING', 0, input.r, now(),"
+    "  SELECT input.i, input.u, input.s, 'HIGH', 'PENDING', 0, input.r, now(),"
     "   now(), now() FROM input"
     "  WHERE NOT EXISTS (SELECT 1 FROM primary_profiles p WHERE p.username = input.u)%2"
     // Sorted, so that concurrent batches take their locks in the same order.
@@ -41,32 +41,33 @@ const QString ChunkStatement = QStringLiteral(
     " SELECT 'p', username FROM processed"
     " UNION ALL SELECT 'q', username FROM inserted");
 
-// Batch items (BatchOptions::record), in the same statement: the outcome and queue row of a
-// sent input from the CTEs above (exact for this statement), an active row found for
-// already_queued from the statement's snapshot. A row another transaction committed after
-// that snapshot (ON CONFLICT waited for it) is not visible here; the UPDATE sent after this
-// statement, in the same implicit transaction but with a new snapshot, fills those in.
-// $5.. are replaced by BatchRecord literals: positions, inputs, usernames, preset outcomes,
-// messages, preset queue ids, chunk index (NULL: preset).
+// Batch items (BatchOptions::record), in the same statement. A sent input's item comes from
+// the input's own row ($X adds its position and stored input, $Y their names: p, si): its
+// outcome and queue row from the CTEs above (exact for this statement), an active row found for
+// already_queued from the statement's snapshot. A row another transaction committed after that
+// snapshot (ON CONFLICT waited for it) is not visible here; the UPDATE sent after this
+// statement, in the same implicit transaction but with a new snapshot, fills those in. The
+// inputs not sent (invalid, repeated: final outcomes) come from their own arrays. %1 is the
+// batch id; %2.. the final items' positions, inputs, usernames, outcomes, messages, queue ids.
+// Hashed lookups, no join: joining the inserted rows by name sorted every chunk's items twice.
 const QLatin1String RecordItems(
-    ", entries AS ("
-    "  SELECT * FROM unnest(%1::int[], %2::text[], %3::text[], %4::text[], %5::text[],"
-    "   %6::text[], %7::int[]) AS e(p, i, u, o, m, q, k)),"
-    " recorded AS ("
+    ", recorded AS ("
     "  INSERT INTO viralspot_batch_items (batch_id, position, input, username, outcome, message,"
     "   queue_id)"
-    "  SELECT %8::uuid, e.p, e.i, e.u,"
-    "   CASE WHEN e.k IS NULL THEN e.o"
-    "    WHEN ins.id IS NOT NULL THEN 'queued'"
-    "    WHEN e.u IN (SELECT username FROM processed) THEN 'already_processed'"
+    "  SELECT %1::uuid, input.p, input.si, input.u,"
+    "   CASE WHEN input.i IN (SELECT id FROM inserted) THEN 'queued'"
+    "    WHEN input.u IN (SELECT username FROM processed) THEN 'already_processed'"
     "    ELSE 'already_queued' END,"
-    "   CASE WHEN e.k IS NULL THEN e.m END,"
-    "   CASE WHEN e.k IS NULL THEN e.q::uuid"
-    "    WHEN ins.id IS NOT NULL THEN ins.id"
-    "    WHEN e.u IN (SELECT username FROM processed) THEN NULL"
-    "    ELSE (SELECT a.id FROM queue a WHERE @MATCH(e.u)"
+    "   NULL,"
+    "   CASE WHEN input.i IN (SELECT id FROM inserted) THEN input.i"
+    "    WHEN input.u IN (SELECT username FROM processed) THEN NULL"
+    "    ELSE (SELECT a.id FROM queue a WHERE @MATCH(input.u)"
     "     AND a.status IN ('PENDING','PROCESSING') LIMIT 1) END"
-    "  FROM entries e LEFT JOIN inserted ins ON e.k IS NOT NULL AND ins.username = e.u"
+    "  FROM input"
+    "  UNION ALL"
+    "  SELECT %1::uuid, e.p, e.i, e.u, e.o, e.m, e.q::uuid"
+    "  FROM unnest(%2::int[], %3::text[], %4::text[], %5::text[], %6::text[], %7::text[])"
+    "   AS e(p, i, u, o, m, q)"
     "  RETURNING 1)");
 
 const QLatin1String RecordFixup(
@@ -148,36 +149,48 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
             result.error = QSqlError(literal.error, QString(), QSqlError::StatementError);
             return result;
         }
-        literals[k] = literal.value + QLatin1String("::text[]");
+        // The ids as uuid[]: each parsed once here, not cast again wherever a row uses it.
+        literals[k] =
+            literal.value + (k == 3 ? QLatin1String("::uuid[]") : QLatin1String("::text[]"));
     }
     // The batch items' part (BatchOptions::record), its literals written in here.
     QString recordItems;
     QString before; // statements before the chunk's (the batch row)
     QString after; // statements after it (the items' queue rows found since its snapshot)
+    QString inputArrays; // $X: the sent inputs' positions and stored inputs
+    QString inputColumns; // $Y: their names
     if (const BatchRecord::Chunk *record = chunk.record) {
-        QStringList positions, inputs, usernames, outcomes, messages, queueIds, chunkIndexes;
+        // The sent inputs' positions and stored inputs, by their index in the chunk; the
+        // final ones whole.
+        QStringList sentPositions(chunk.names.size(), QStringLiteral("NULL"));
+        QStringList sentInputs(chunk.names.size());
+        QStringList positions, inputs, usernames, outcomes, messages, queueIds;
         for (const BatchRecord::Entry &e : record->entries) {
+            if (e.chunkIndex >= 0) {
+                sentPositions[e.chunkIndex] = QString::number(e.position);
+                sentInputs[e.chunkIndex] = BatchRecord::storedInput(e);
+                continue;
+            }
             positions << QString::number(e.position);
             inputs << BatchRecord::storedInput(e);
             usernames << e.username;
-            outcomes << (e.chunkIndex < 0 ? outcomeName(e.outcome) : QString());
-            messages << (e.chunkIndex < 0 ? e.message : QString());
-            queueIds << (e.chunkIndex < 0 ? e.queueId : QString());
-            chunkIndexes << (e.chunkIndex < 0 ? QStringLiteral("NULL")
-                                              : QString::number(e.chunkIndex));
+            outcomes << outcomeName(e.outcome);
+            messages << e.message;
+            queueIds << e.queueId;
         }
         const QString arrays[] = {
+            record->batch.id,
             QLatin1Char('{') + positions.join(QLatin1Char(',')) + QLatin1Char('}'),
             BatchRecord::pgTextArray(inputs, true),
             BatchRecord::pgTextArray(usernames, true),
             BatchRecord::pgTextArray(outcomes, true),
             BatchRecord::pgTextArray(messages, true),
             BatchRecord::pgTextArray(queueIds, true),
-            QLatin1Char('{') + chunkIndexes.join(QLatin1Char(',')) + QLatin1Char('}'),
-            record->batch.id,
+            QLatin1Char('{') + sentPositions.join(QLatin1Char(',')) + QLatin1Char('}'),
+            BatchRecord::pgTextArray(sentInputs, true),
         };
-        QString lit[8];
-        for (int k = 0; k < 8; ++k) {
+        QString lit[9];
+        for (int k = 0; k < 9; ++k) {
             const ValueResult<QString> literal = Database::postgresLiteral(arrays[k]);
             if (!literal.ok) {
                 result.error = QSqlError(literal.error, QString(), QSqlError::StatementError);
@@ -185,6 +198,9 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
             }
             lit[k] = literal.value;
         }
+        inputArrays = QLatin1String(", ") + lit[7] + QLatin1String("::int[], ") + lit[8] +
+            QLatin1String("::text[]");
+        inputColumns = QStringLiteral(", p, si");
         // The active row of an already-queued name: the legacy form also finds a mixed-case
         // row ("OldStar" for "oldstar") through its partial index.
         const auto match = [this](const QString &sql, const QString &token, QLatin1String name) {
@@ -196,11 +212,11 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
                          : QStringLiteral("a.username = %1").arg(name));
         };
         recordItems =
-            match(QString(RecordItems), QStringLiteral("@MATCH(e.u)"), QLatin1String("e.u"))
-                .arg(lit[0], lit[1], lit[2], lit[3], lit[4], lit[5], lit[6], lit[7]);
+            match(QString(RecordItems), QStringLiteral("@MATCH(input.u)"), QLatin1String("input.u"))
+                .arg(lit[0], lit[1], lit[2], lit[3], lit[4], lit[5], lit[6]);
         after = match(
             QString(RecordFixup), QStringLiteral("@MATCH(b.username)"), QLatin1String("b.username"))
-                    .arg(lit[7], QString::number(record->firstPosition()),
+                    .arg(lit[0], QString::number(record->firstPosition()),
                         QString::number(record->lastPosition()));
         if (record->create) {
             const ValueResult<QString> insert = BatchRecord::postgresBatchInsert(*record);
@@ -216,7 +232,7 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
     QString sql;
     sql.reserve(statement.size() + 4 * literals[0].size() + literals[1].size() +
         literals[2].size() + literals[3].size() + recordItems.size() + before.size() +
-        after.size() + 64);
+        after.size() + inputArrays.size() + 64);
     sql += QLatin1String("SET LOCAL synchronous_commit = on; ");
     // With the items the planner's cost estimate (the CTE scans' guesses times 10,000 rows)
     // crosses jit_above_cost, and compiling the statement took 2.7 s of a 3.9 s chunk while
@@ -231,8 +247,10 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
             sql += literals[statement.at(i + 1).unicode() - '1'];
             ++i;
         } else if (c == QLatin1Char('$') && i + 1 < statement.size() &&
-            statement.at(i + 1) == QLatin1Char('R')) {
-            sql += recordItems;
+            (statement.at(i + 1) == QLatin1Char('R') || statement.at(i + 1) == QLatin1Char('X') ||
+                statement.at(i + 1) == QLatin1Char('Y'))) {
+            const char16_t token = statement.at(i + 1).unicode();
+            sql += token == u'R' ? recordItems : token == u'X' ? inputArrays : inputColumns;
             ++i;
         } else {
             sql += c;
