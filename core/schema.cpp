@@ -200,6 +200,12 @@ QStringList batchTables(const QSqlDatabase &, bool postgres)
     // Batches (core/batches/batches.h). Additive: the original workers never read these, and
     // `queue` is not touched. Items point to the queue row they created or found (queue_id,
     // no foreign key: the workers and the queue browser delete rows as before).
+    // The items' layout is what a recorded batch pays per input, in its queue rows' transaction
+    // (docs/benchmarks.md, section 1): on SQLite the table is its primary key (WITHOUT ROWID:
+    // one B-tree less), and no index on queue_id (no statement looks items up by their row;
+    // in a WITHOUT ROWID table each of its entries would carry the 36-character batch id too).
+    // Databases made before this layout keep theirs (a rowid table, a queue_id index): every
+    // statement reads and writes both alike, and no step rewrites or drops what they hold.
     const QString ts = timestampType(postgres);
     const QString uuid = postgres ? QStringLiteral("UUID") : QStringLiteral("TEXT");
     return {
@@ -224,12 +230,10 @@ QStringList batchTables(const QSqlDatabase &, bool postgres)
                        " outcome VARCHAR(30) NOT NULL,"
                        " message TEXT,"
                        " queue_id %1,"
-                       " PRIMARY KEY (batch_id, position))")
-            .arg(uuid),
+                       " PRIMARY KEY (batch_id, position))%2")
+            .arg(uuid, postgres ? QString() : QStringLiteral(" WITHOUT ROWID")),
         QStringLiteral("CREATE INDEX IF NOT EXISTS viralspot_batch_items_username_idx "
                        "ON viralspot_batch_items (batch_id, username)"),
-        QStringLiteral("CREATE INDEX IF NOT EXISTS viralspot_batch_items_queue_id_idx "
-                       "ON viralspot_batch_items (queue_id)"),
         QStringLiteral("CREATE TABLE IF NOT EXISTS viralspot_batch_predictions ("
                        " batch_id %1 NOT NULL,"
                        " made_at %2 NOT NULL,"

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void cleanup();
 
     void mixedOutcomesAreRecordedWithTheirRows();
+    void itemsLayoutOfNewAndEarlierDatabases();
     void unrecordedInputsAreErrorsWhenAllOrNothing();
     void repeatsInRequestItemsAreDuplicatesInTheBatch();
     void manyChunksRecordEveryInputOnce();
@@ -73,6 +74,8 @@ private:
     QString insertBatch(
         const QString &submitter, const QDateTime &createdAt, const QDateTime &finishedAt = {});
 
+    // A batch of every outcome recorded and read back (the queue and profiles empty before).
+    void checkMixedOutcomes();
     std::unique_ptr<TemporaryDatabase> m_db;
 };
 
@@ -131,6 +134,51 @@ QList<BatchItem> TestBatches::allItems(const QString &batchId)
 }
 
 void TestBatches::mixedOutcomesAreRecordedWithTheirRows()
+{
+    checkMixedOutcomes();
+}
+
+// Schema step 6 makes the items' table of a new database lean (SQLite: WITHOUT ROWID; neither
+// engine indexes queue_id); a database made before keeps its rowid table and queue_id index,
+// and records and reads a batch alike.
+void TestBatches::itemsLayoutOfNewAndEarlierDatabases()
+{
+    const bool postgres = Database::isPostgres(m_db->connection());
+    const QString layoutSql = postgres
+        ? QStringLiteral("SELECT COUNT(*) FROM pg_indexes WHERE indexname = "
+                         "'viralspot_batch_items_queue_id_idx'")
+        : QStringLiteral("SELECT (SELECT COUNT(*) FROM sqlite_master WHERE name = "
+                         "'viralspot_batch_items_queue_id_idx') + (SELECT COUNT(*) FROM "
+                         "sqlite_master WHERE name = 'viralspot_batch_items' AND sql NOT LIKE "
+                         "'%WITHOUT ROWID')");
+    QCOMPARE(m_db->scalar(layoutSql).toInt(), 0);
+    checkMixedOutcomes();
+    if (QTest::currentTestFailed())
+        return;
+
+    // The earlier layout, as step 6 made it before.
+    const QString uuid = postgres ? QStringLiteral("UUID") : QStringLiteral("TEXT");
+    QVERIFY(m_db->exec(QStringLiteral("DROP TABLE viralspot_batch_items")));
+    QVERIFY(m_db->exec(QStringLiteral("CREATE TABLE viralspot_batch_items (batch_id %1 NOT NULL,"
+                                      " position INTEGER NOT NULL, input TEXT,"
+                                      " username VARCHAR(255), outcome VARCHAR(30) NOT NULL,"
+                                      " message TEXT, queue_id %1,"
+                                      " PRIMARY KEY (batch_id, position))")
+                           .arg(uuid)));
+    QVERIFY(m_db->exec(QStringLiteral("CREATE INDEX viralspot_batch_items_username_idx "
+                                      "ON viralspot_batch_items (batch_id, username)")));
+    QVERIFY(m_db->exec(QStringLiteral("CREATE INDEX viralspot_batch_items_queue_id_idx "
+                                      "ON viralspot_batch_items (queue_id)")));
+    QVERIFY(m_db->exec(QStringLiteral("DELETE FROM queue")));
+    QVERIFY(m_db->exec(QStringLiteral("DELETE FROM primary_profiles")));
+    QSqlDatabase db = m_db->connection();
+    const Schema::MigrationResult migrated = Schema::migrate(db);
+    QVERIFY2(migrated.ok, qPrintable(migrated.error));
+    QCOMPARE(m_db->scalar(layoutSql).toInt(), postgres ? 1 : 2); // kept as it was
+    checkMixedOutcomes();
+}
+
+void TestBatches::checkMixedOutcomes()
 {
     QVERIFY(m_db->seedQueue(
         QStringLiteral("waiting1"), QStringLiteral("PENDING"), QStringLiteral("LOW")));
