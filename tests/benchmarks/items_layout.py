@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # Benchmark (not a test): what the batch items' table layout costs on SQLite, outside the app.
 # Writes a second batch of 100,000 items in 10 transactions of 10,000 (as bench_requests
-# --record does) into a table already holding one such batch, for the layout of schema step 6
-# and alternatives that are not the app's (docs/benchmarks.md, section 1). WAL,
+# --record does) into a table already holding one such batch, for the layouts of schema step 6
+# (a database made before d60af10, and one made since) and alternatives that are not the app's
+# (docs/benchmarks.md, section 1). WAL,
 # synchronous=FULL and a 64 MiB page cache as the app's connections; the batch id a
 # 36-character UUID or an integer; queue ids time-ordered like the app's UUID v7. Python's own
 # sqlite3 module drives the inserts (executemany), so the figures include its per-row cost,
@@ -35,12 +36,15 @@ USERNAME_INDEX = "CREATE INDEX it_u ON it (batch_id, username)"
 QUEUE_ID_INDEX = "CREATE INDEX it_q ON it (queue_id)"
 
 LAYOUTS = {
-    # Schema step 6, as the app has it.
-    "current": [table("TEXT", "TEXT", False), USERNAME_INDEX, QUEUE_ID_INDEX],
+    # Schema step 6 in a database made before d60af10.
+    "earlier_databases": [table("TEXT", "TEXT", False), USERNAME_INDEX, QUEUE_ID_INDEX],
     # ... without the queue_id index (read by no statement).
     "no_queue_id_idx": [table("TEXT", "TEXT", False), USERNAME_INDEX],
-    # ... and the table its own primary key.
+    # ... and the table its own primary key: schema step 6 in a database made since d60af10.
     "without_rowid_text_key": [table("TEXT", "TEXT", True), USERNAME_INDEX],
+    # The table its own primary key, with the queue_id index (each entry carries the key).
+    "without_rowid_with_queue_id_idx": [table("TEXT", "TEXT", True), USERNAME_INDEX,
+                                        QUEUE_ID_INDEX],
     # ... with an integer batch key.
     "without_rowid_int_key": [table("INTEGER", "TEXT", True), USERNAME_INDEX],
     # ... and the queue id as 16 bytes.
