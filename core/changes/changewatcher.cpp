@@ -27,6 +27,7 @@ struct ChangeWatcher::Check
     qint64 dataVersion = -1; // SQLite
     qint64 totalChanges = -1;
     QString snapshot; // PostgreSQL: txid_current_snapshot() as text
+    qint64 backendPid = 0; // PostgreSQL: the server session that read it
     int generation = 0; // ChangeWatcher::m_generation when it was posted
 };
 
@@ -70,7 +71,7 @@ QString ChangeWatcher::snapshotStatement()
 {
     // txid_current_snapshot() rather than pg_current_snapshot(): the same text, and it exists
     // before PostgreSQL 13 too.
-    return QStringLiteral("SELECT txid_current_snapshot()::text");
+    return QStringLiteral("SELECT txid_current_snapshot()::text, pg_backend_pid()");
 }
 
 void ChangeWatcher::setInterval(int ms)
@@ -184,6 +185,7 @@ void ChangeWatcher::tick()
                 if (!q.exec(snapshotStatement()) || !q.next())
                     return false;
                 check.snapshot = q.value(0).toString();
+                check.backendPid = q.value(1).toLongLong();
                 return true;
             };
             QSqlDriver *driver = db.driver();
@@ -274,10 +276,27 @@ void ChangeWatcher::onChecked(const Check &check)
         deliver(true);
         return;
     }
-    if (m_canPush && check.subscribed) {
+    if (m_canPush && check.subscribed &&
+        (check.newlySubscribed || check.connection != m_listenConnection)) {
         // Listening from now on; what changed before it is told once.
         if (check.newlySubscribed)
             markChanged();
+        m_listenConnection = check.connection;
+        m_listenPid = check.backendPid;
+    } else if (m_canPush && check.subscribed && check.backendPid != m_listenPid) {
+        // One connection's statements in another server session than before: a transaction
+        // pooler the URL does not name (pool_mode=transaction), which hands each transaction
+        // to any server connection. The LISTEN stayed in the session that ran it, whose
+        // notifications never reach this connection: poll from now on, as for a named one.
+        qCWarning(lcCore).noquote()
+            << "the queue's change notifications cannot reach this connection: its statements "
+               "run in different server sessions (a transaction pooler; say pool_mode="
+               "transaction in the database URL); polling instead";
+        stopListening();
+        m_canPush = false;
+        markChanged(); // what the deaf LISTEN may have missed
+    }
+    if (m_canPush && check.subscribed) {
         setMode(Mode::Push);
         m_snapshot = check.snapshot; // the baseline should polling take over
     } else if (m_client->config().engine == DatabaseConfig::Engine::PostgreSQL) {

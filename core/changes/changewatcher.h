@@ -23,9 +23,11 @@ namespace ViralSpot {
 //   (`SELECT 1`) proves the connection alive; when it was lost (the server, a restart,
 //   pg_terminate_backend) the watcher polls until the thread's next connection is subscribed
 //   again, then says changed() once for what it may have missed.
-// - PostgreSQL through a transaction pooler (DatabaseConfig::isTransactionPooler()): LISTEN
-//   cannot work there (the next transaction runs in another server session), so it polls with
-//   a cheap check every interval: `SELECT txid_current_snapshot()`, one statement in its own
+// - PostgreSQL through a transaction pooler (DatabaseConfig::isTransactionPooler(); one the
+//   URL does not name is found by the heartbeat, whose pg_backend_pid() is then not always
+//   the one of the first heartbeat after LISTEN on that connection): LISTEN cannot work there
+//   (the next transaction runs in another server session), so it polls with a cheap check
+//   every interval: `SELECT txid_current_snapshot()`, one statement in its own
 //   transaction (no session state, no right beyond connecting), whose text
 //   (xmin:xmax:in-progress xids) moves whenever a transaction that wrote anything ends,
 //   committed or rolled back, at once. changed() only when it moved. The snapshot is the
@@ -82,14 +84,16 @@ public:
     void setChecksWhileHidden(bool on);
     bool checksWhileHidden() const { return m_checksWhileHidden; }
     Mode mode() const { return m_mode; }
-    // True when this database can push (PostgreSQL, not through a transaction pooler).
+    // True when this database can push (PostgreSQL, not through a transaction pooler). False
+    // too from the check that finds the connection's statements running in another server
+    // session than its LISTEN (a transaction pooler the URL does not name).
     bool canPush() const { return m_canPush; }
 
     // Checks run on the database so far (a test seam: they must stay cheap and few).
     int checksRun() const { return m_checks; }
 
     // The PostgreSQL statement of the cheap check (and heartbeat): the server's transaction
-    // snapshot as text.
+    // snapshot as text, and the server session that ran it.
     static QString snapshotStatement();
 
 Q_SIGNALS:
@@ -135,6 +139,10 @@ private:
     int m_generation = 0;
     // PostgreSQL: the snapshot the last check read (empty before the first).
     QString m_snapshot;
+    // PostgreSQL, pushing: the connection that listens and the server session (backend pid)
+    // of its first heartbeat.
+    int m_listenConnection = -1;
+    qint64 m_listenPid = 0;
     // SQLite: what the last check read, and on which connection.
     int m_connection = -1;
     qint64 m_dataVersion = -1;

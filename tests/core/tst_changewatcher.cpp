@@ -38,6 +38,7 @@ private Q_SLOTS:
     void pausedTellsNothingThenCatchesUp();
     void offTellsNothing();
     void poolerTellsOnlyWhatChanged();
+    void undeclaredTransactionPoolerIsFound();
     void hiddenChecksGoOnWhenAsked();
 
 private:
@@ -307,6 +308,58 @@ void TestChangeWatcher::hiddenChecksGoOnWhenAsked()
     QVERIFY(insertRow(QStringLiteral("unasked")));
     QTest::qWait(500);
     QCOMPARE(watcher->checksRun(), quiet);
+}
+
+void TestChangeWatcher::undeclaredTransactionPoolerIsFound()
+{
+    if (Test::engine() != DatabaseConfig::Engine::PostgreSQL)
+        QSKIP("PostgreSQL only: SQLite has no pooler");
+    // The database's URL without pool_mode=transaction, as a user's may be for a PgBouncer the
+    // app cannot recognise by its address: the watcher LISTENs as on a direct server.
+    DatabaseConfig config = m_db->config();
+    config.setOption(QStringLiteral("pool_mode"), QString());
+    const auto thread = std::make_shared<DatabaseThread>(config, QStringLiteral("undeclared"));
+    ChangeWatcher watcher(thread);
+    QVERIFY(watcher.canPush());
+    watcher.setInterval(100);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        watcher.mode() == ChangeWatcher::Mode::Push && watcher.checksRun() >= 2, 10000);
+
+    // Three other clients in open transactions for ten intervals: through a transaction
+    // pooler they hold the idle server connections (the watcher's among them: PgBouncer hands
+    // out the last released first), so the watcher's heartbeats run in other server sessions.
+    QStringList holders;
+    for (int i = 0; i < 3; ++i) {
+        const QString name = QStringLiteral("tst_holder_%1").arg(i);
+        const ValueResult<QSqlDatabase> opened = Database::open(config, name);
+        QVERIFY2(opened.ok, qPrintable(opened.error));
+        holders << name;
+        QSqlQuery q(opened.value);
+        QVERIFY2(q.exec(QStringLiteral("BEGIN")) && q.exec(QStringLiteral("SELECT 1")),
+            qPrintable(q.lastError().text()));
+    }
+    const int checksBefore = watcher.checksRun();
+    QTRY_VERIFY_WITH_TIMEOUT(watcher.checksRun() >= checksBefore + 10, 10000);
+    for (const QString &name : std::as_const(holders)) {
+        {
+            QSqlQuery q(QSqlDatabase::database(name, false));
+            QVERIFY(q.exec(QStringLiteral("COMMIT")));
+        }
+        Database::close(name);
+    }
+
+    if (Test::pooler() == Test::Pooler::Transaction) {
+        // Found: it polls, and a commit by another connection is told.
+        QCOMPARE(watcher.mode(), ChangeWatcher::Mode::Poll);
+        QVERIFY(!watcher.canPush());
+        QSignalSpy changed(&watcher, &ChangeWatcher::changed);
+        QVERIFY(insertRow(QStringLiteral("pooled")));
+        QTRY_VERIFY_WITH_TIMEOUT(changed.size() >= 1, 5000);
+    } else {
+        // A direct server: one session per connection, whatever the other clients do.
+        QCOMPARE(watcher.mode(), ChangeWatcher::Mode::Push);
+        QVERIFY(watcher.canPush());
+    }
 }
 
 void TestChangeWatcher::poolerTellsOnlyWhatChanged()
