@@ -276,25 +276,27 @@ void ChangeWatcher::onChecked(const Check &check)
         deliver(true);
         return;
     }
-    if (m_canPush && check.subscribed &&
-        (check.newlySubscribed || check.connection != m_listenConnection)) {
-        // Listening from now on; what changed before it is told once.
-        if (check.newlySubscribed)
-            markChanged();
-        m_listenConnection = check.connection;
-        m_listenPid = check.backendPid;
-    } else if (m_canPush && check.subscribed && check.backendPid != m_listenPid) {
-        // One connection's statements in another server session than before: a transaction
-        // pooler the URL does not name (pool_mode=transaction), which hands each transaction
-        // to any server connection. The LISTEN stayed in the session that ran it, whose
-        // notifications never reach this connection: poll from now on, as for a named one.
-        qCWarning(lcCore).noquote()
-            << "the queue's change notifications cannot reach this connection: its statements "
-               "run in different server sessions (a transaction pooler; say pool_mode="
-               "transaction in the database URL); polling instead";
-        stopListening();
-        m_canPush = false;
-        markChanged(); // what the deaf LISTEN may have missed
+    if (m_canPush && check.subscribed) {
+        if (check.newlySubscribed || check.connection != m_listenConnection) {
+            // Listening from now on; what changed before it is told once.
+            if (check.newlySubscribed)
+                markChanged();
+            m_listenConnection = check.connection;
+            m_listenPid = check.backendPid;
+        } else if (check.backendPid != m_listenPid) {
+            // One connection's statements in another server session than before: a
+            // transaction pooler the URL does not name (pool_mode=transaction), which hands
+            // each transaction to any server connection. The LISTEN stayed in the session that
+            // ran it, whose notifications never reach this connection: poll from now on, as
+            // for a named one.
+            qCWarning(lcCore).noquote()
+                << "the queue's change notifications cannot reach this connection: its "
+                   "statements run in different server sessions (a transaction pooler; say "
+                   "pool_mode=transaction in the database URL); polling instead";
+            stopListening();
+            m_canPush = false;
+            markChanged(); // what the deaf LISTEN may have missed
+        }
     }
     if (m_canPush && check.subscribed) {
         setMode(Mode::Push);

@@ -178,7 +178,16 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
             messages << e.message;
             queueIds << e.queueId;
         }
-        const QString arrays[] = {
+        // Their literals, in this order: the batch id, the final items' six arrays (RecordItems'
+        // %1..%7), then the sent inputs' two (the input's unnest).
+        enum
+        {
+            BatchId = 0,
+            SentPositions = 7,
+            SentInputs = 8,
+            Literals = 9
+        };
+        const QString arrays[Literals] = {
             record->batch.id,
             QLatin1Char('{') + positions.join(QLatin1Char(',')) + QLatin1Char('}'),
             BatchRecord::pgTextArray(inputs, true),
@@ -189,8 +198,8 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
             QLatin1Char('{') + sentPositions.join(QLatin1Char(',')) + QLatin1Char('}'),
             BatchRecord::pgTextArray(sentInputs, true),
         };
-        QString lit[9];
-        for (int k = 0; k < 9; ++k) {
+        QString lit[Literals];
+        for (int k = 0; k < Literals; ++k) {
             const ValueResult<QString> literal = Database::postgresLiteral(arrays[k]);
             if (!literal.ok) {
                 result.error = QSqlError(literal.error, QString(), QSqlError::StatementError);
@@ -198,8 +207,8 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
             }
             lit[k] = literal.value;
         }
-        inputArrays = QLatin1String(", ") + lit[7] + QLatin1String("::int[], ") + lit[8] +
-            QLatin1String("::text[]");
+        inputArrays = QLatin1String(", ") + lit[SentPositions] + QLatin1String("::int[], ") +
+            lit[SentInputs] + QLatin1String("::text[]");
         inputColumns = QStringLiteral(", p, si");
         // The active row of an already-queued name: the legacy form also finds a mixed-case
         // row ("OldStar" for "oldstar") through its partial index.
@@ -216,7 +225,7 @@ WriteResult PostgresWriter::write(const WriteChunk &chunk, QList<RequestResult> 
                 .arg(lit[0], lit[1], lit[2], lit[3], lit[4], lit[5], lit[6]);
         after = match(
             QString(RecordFixup), QStringLiteral("@MATCH(b.username)"), QLatin1String("b.username"))
-                    .arg(lit[0], QString::number(record->firstPosition()),
+                    .arg(lit[BatchId], QString::number(record->firstPosition()),
                         QString::number(record->lastPosition()));
         if (record->create) {
             const ValueResult<QString> insert = BatchRecord::postgresBatchInsert(*record);
