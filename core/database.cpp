@@ -1,6 +1,7 @@
 #include "core/database.h"
 
 #include "core/logging.h"
+#include "core/sqlitecheckpointer.h"
 #include "core/sqlitefileguard.h"
 #include "core/sqlitewal.h"
 
@@ -234,6 +235,8 @@ ValueResult<QSqlDatabase> open(const DatabaseConfig &config, const QString &conn
             db.close();
             return Opened::failure(attached.error, ErrorKind::Unavailable);
         }
+        // Its commits leave checkpoints to the checkpoint thread (sqlitecheckpointer.h).
+        SqliteCheckpointer::attach(sqliteHandle(db));
     }
     return Opened::success(db);
 }
@@ -244,6 +247,7 @@ void close(const QString &connectionName)
         return;
     {
         QSqlDatabase db = QSqlDatabase::database(connectionName, false);
+        SqliteCheckpointer::detach(sqliteHandle(db));
         db.close();
     }
     SqliteFileGuard::detach(connectionName);

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <QtGlobal>
+
+struct sqlite3;
+
+namespace ViralSpot::SqliteCheckpointer {
+
+// SQLite copies the WAL back into the database file (a checkpoint) in the connection whose
+// commit takes the WAL past 1,000 pages (wal_autocheckpoint): that commit returns only after
+// ~4 MB of pages were copied and the database file synced. A bulk batch of 100,000 usernames
+// crosses it ten times or more, ~10% of its time on the writer's thread (docs/benchmarks.md,
+// section 1). SQLite's documentation names the way out: switch the automatic checkpoint off
+// and run checkpoints on a thread of their own. This module does that:
+//
+// - attach() replaces a connection's automatic checkpoint with a WAL hook. After a commit
+//   that leaves Threshold pages or more in the WAL, the hook asks the checkpoint thread for a
+//   round on that database and returns at once.
+// - The thread (one per process, started at the first attach) runs each round on a connection
+//   of its own, opened for the round and closed after it: a PASSIVE checkpoint, which copies
+//   what no reader still needs and never blocks writers or readers. The next write
+//   transaction then starts the WAL from its beginning again, as after SQLite's own.
+//   Requests that arrive during a round get one more round.
+// - When the thread falls behind (InlineLimit pages in the WAL), or cannot open the database
+//   (a read-only file, say), the committing connection checkpoints itself, as SQLite would
+//   have: the WAL never grows further than SQLite alone would let it.
+// - A round opens the database only when SqliteFileGuard::mayOpen() allows it (no replaced
+//   copies of its files held by this process) and leaves it without checkpointing otherwise.
+// - detach(), before a connection closes: when it was the process's last connection to its
+//   database, a round in flight is waited for and pending ones are dropped, so the closing
+//   connection is the last one, checkpoints and removes the WAL as it always did.
+//
+// Durability is unchanged: a commit is durable when it is in the WAL (synchronous=FULL); a
+// checkpoint only moves committed pages, and SQLite makes each one safe against a crash.
+//
+// On by default; VIRALSPOT_SQLITE_CHECKPOINT=inline in the environment keeps SQLite's own
+// automatic checkpoint (README: "Configuration").
+
+// False when the environment asks for SQLite's own checkpoints (VIRALSPOT_SQLITE_CHECKPOINT=
+// inline).
+bool enabled();
+
+constexpr int Threshold = 1000; // SQLite's default wal_autocheckpoint, in pages
+constexpr int InlineLimit = 8 * Threshold;
+
+// For a new SQLite connection in WAL mode (Database::open). Does nothing for connections to
+// an in-memory database, or when !enabled().
+void attach(sqlite3 *handle);
+// Before the connection closes (Database::close).
+void detach(sqlite3 *handle);
+
+struct Statistics
+{
+    quint64 requests = 0; // hook calls that asked the thread for a round
+    quint64 rounds = 0; // rounds the thread ran to the checkpoint
+    quint64 inlineCheckpoints = 0; // checkpoints a committing connection ran itself
+    quint64 failedRounds = 0; // rounds that could not open the database or were refused
+};
+
+// Process-wide counters (tests and diagnostics).
+Statistics statistics();
+
+// Tests: while held, the thread starts no round (requests wait), as when it falls behind.
+void holdForTest(bool held);
+
+} // namespace ViralSpot::SqliteCheckpointer
