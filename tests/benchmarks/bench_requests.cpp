@@ -15,6 +15,7 @@
 #include "core/ids.h"
 #include "core/requestservice.h"
 #include "core/schema.h"
+#include "core/sqlitecheckpointer.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -47,6 +48,8 @@ struct Figures
     int errors = 0;
     bool record = false;
     qint64 items = -1; // recorded items, read back after the run
+    double closeMs = 0; // closing the connection: the last one checkpoints and removes the WAL
+    SqliteCheckpointer::Statistics checkpoints; // during the run and the close (SQLite)
 };
 
 // Lines of the batch; `processed` and `waiting` are seeded before the run.
@@ -214,6 +217,7 @@ Figures runEngine(
     const BulkParseResult parsed = BulkParser::parse(text);
     f.parseMs = timer.nsecsElapsed() / 1e6;
 
+    const SqliteCheckpointer::Statistics checkpointsBefore = SqliteCheckpointer::statistics();
     {
         RequestService service(config, QStringLiteral("bench_run"));
         service.open();
@@ -257,7 +261,17 @@ Figures runEngine(
             if (q.exec(QStringLiteral("SELECT COUNT(*) FROM viralspot_batch_items")) && q.next())
                 f.items = q.value(0).toLongLong();
         }
+        // The checkpoint thread may still be copying the batch's last pages: the close waits
+        // for it (the inline path has none left), then checkpoints what remains.
+        timer.restart();
+        service.close();
+        f.closeMs = timer.nsecsElapsed() / 1e6;
     }
+    const SqliteCheckpointer::Statistics checkpointsAfter = SqliteCheckpointer::statistics();
+    f.checkpoints.requests = checkpointsAfter.requests - checkpointsBefore.requests;
+    f.checkpoints.rounds = checkpointsAfter.rounds - checkpointsBefore.rounds;
+    f.checkpoints.inlineCheckpoints =
+        checkpointsAfter.inlineCheckpoints - checkpointsBefore.inlineCheckpoints;
 
     writeCsv(csvPath, parsed);
     if (config.engine == DatabaseConfig::Engine::SQLite) {
@@ -291,6 +305,16 @@ void print(const Figures &f)
         f.baselineMs, ratio);
     if (f.record)
         std::printf("           batch items recorded: %lld\n", f.items);
+    std::printf("           close=%.1f ms", f.closeMs);
+    if (f.engine == QLatin1String("SQLite")) {
+        if (SqliteCheckpointer::enabled()) {
+            std::printf(" checkpoints: on their own thread (rounds=%llu, in the writer=%llu)",
+                f.checkpoints.rounds, f.checkpoints.inlineCheckpoints);
+        } else {
+            std::printf(" checkpoints: SQLite's own, in the writer");
+        }
+    }
+    std::printf("\n");
     std::printf("           outcomes: queued=%d already_processed=%d already_queued=%d "
                 "invalid=%d duplicate_in_batch=%d errors=%d\n",
         f.queued, f.processed, f.alreadyQueued, f.invalid, f.duplicates, f.errors);
