@@ -8,9 +8,14 @@
 #include <atomic>
 #include <condition_variable>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sqlite3.h>
+
+#ifdef Q_OS_LINUX
+#include <pthread.h>
+#endif
 #include <string>
 #include <thread>
 
@@ -73,6 +78,19 @@ Round checkpoint(const std::string &path)
     return rc == SQLITE_OK ? Round::Done : Round::Skipped;
 }
 
+// One database file, shared by the hooks of its connections in this process.
+struct File
+{
+    explicit File(std::string filePath)
+        : path(std::move(filePath))
+    { }
+    const std::string path;
+    int users = 0; // attached connections (under the service's mutex)
+    bool failed = false; // the thread cannot open it (under the service's mutex)
+    std::atomic_int walPages { 0 }; // the WAL's length after the latest commit seen
+    std::atomic_int askedAt { 0 }; // its length when the thread was last asked for a round
+};
+
 class Service
 {
 public:
@@ -87,41 +105,44 @@ public:
             m_thread.join();
     }
 
-    void use(sqlite3 *handle, const std::string &path)
+    // The file's state for the connection's hook.
+    File *use(sqlite3 *handle, const std::string &path)
     {
         std::lock_guard lock(m_mutex);
-        if (!m_connections.emplace(handle, path).second)
-            return;
-        ++m_users[path];
+        std::unique_ptr<File> &file = m_files[path];
+        if (!file)
+            file = std::make_unique<File>(path);
+        if (m_connections.emplace(handle, file.get()).second)
+            ++file->users;
         if (!m_thread.joinable())
             m_thread = std::thread([this] { run(); });
+        return file.get();
     }
 
+    // After the connection's hook is removed.
     void release(sqlite3 *handle)
     {
         std::unique_lock lock(m_mutex);
         const auto connection = m_connections.find(handle);
         if (connection == m_connections.end())
             return;
-        const std::string path = connection->second;
+        File *file = connection->second;
         m_connections.erase(connection);
-        const auto it = m_users.find(path);
-        if (it == m_users.end() || --it->second > 0)
+        if (--file->users > 0)
             return;
-        m_users.erase(it);
-        m_pending.erase(path);
-        m_failed.erase(path);
-        m_idle.wait(lock, [&] { return m_inFlight != path; });
+        m_pending.erase(file);
+        m_idle.wait(lock, [&] { return m_inFlight != file; });
+        m_files.erase(file->path);
     }
 
     // False when the caller should checkpoint itself.
-    bool request(const std::string &path)
+    bool request(File *file)
     {
         {
             std::lock_guard lock(m_mutex);
-            if (m_stop || m_failed.count(path) || !m_users.count(path))
+            if (m_stop || file->failed)
                 return false;
-            m_pending.insert(path);
+            m_pending.insert(file);
         }
         m_wake.notify_one();
         return true;
@@ -139,23 +160,27 @@ public:
 private:
     void run()
     {
+#ifdef Q_OS_LINUX
+        pthread_setname_np(pthread_self(), "sqlite-ckpt");
+#endif
         std::unique_lock lock(m_mutex);
         for (;;) {
             m_wake.wait(lock, [&] { return m_stop || (!m_held && !m_pending.empty()); });
             if (m_stop)
                 return;
-            m_inFlight = *m_pending.begin();
+            File *file = m_inFlight = *m_pending.begin();
             m_pending.erase(m_pending.begin());
             lock.unlock();
-            const Round round = checkpoint(m_inFlight);
+            // release() keeps the file while it is in flight.
+            const Round round = checkpoint(file->path);
             lock.lock();
             if (round == Round::Done)
                 g_rounds.fetch_add(1);
             else
                 g_failedRounds.fetch_add(1);
-            if (round == Round::Failed && m_users.count(m_inFlight))
-                m_failed.insert(m_inFlight);
-            m_inFlight.clear();
+            if (round == Round::Failed)
+                file->failed = true;
+            m_inFlight = nullptr;
             m_idle.notify_all();
         }
     }
@@ -163,11 +188,10 @@ private:
     std::mutex m_mutex;
     std::condition_variable m_wake; // a request, a release of the hold, the end
     std::condition_variable m_idle; // a round ended
-    std::map<sqlite3 *, std::string> m_connections; // attached, with their database file
-    std::map<std::string, int> m_users; // attached connections per database file
-    std::set<std::string> m_pending;
-    std::set<std::string> m_failed;
-    std::string m_inFlight;
+    std::map<std::string, std::unique_ptr<File>> m_files; // with attached connections
+    std::map<sqlite3 *, File *> m_connections; // attached
+    std::set<File *> m_pending;
+    File *m_inFlight = nullptr;
     bool m_held = false;
     bool m_stop = false;
     std::thread m_thread; // last: started after the members it uses
@@ -179,13 +203,23 @@ Service &service()
     return instance;
 }
 
-int walHook(void *, sqlite3 *handle, const char *schema, int pages)
+int walHook(void *context, sqlite3 *handle, const char *schema, int pages)
 {
+    File *file = static_cast<File *>(context);
+    // The WAL starts over at a write after a complete checkpoint: what the thread was asked
+    // for then is done. (Two connections' hooks out of order look the same: one round more.)
+    if (pages < file->walPages.exchange(pages))
+        file->askedAt.store(0);
     if (pages < Threshold)
         return SQLITE_OK;
     if (pages < InlineLimit) {
-        const char *file = sqlite3_db_filename(handle, schema);
-        if (file && service().request(file)) {
+        // One round per Threshold pages written: a round asked for during another runs after
+        // it, and back-to-back rounds would copy the same hot pages and sync the database file
+        // once per commit under a stream of small ones (the endpoint's).
+        if (pages - file->askedAt.load() < Threshold)
+            return SQLITE_OK;
+        if (service().request(file)) {
+            file->askedAt.store(pages);
             g_requests.fetch_add(1);
             return SQLITE_OK;
         }
@@ -211,9 +245,8 @@ void attach(sqlite3 *handle)
     const std::string path = databasePath(handle);
     if (path.empty() || !enabled())
         return;
-    service().use(handle, path);
     // Takes the place of SQLite's automatic checkpoint (the same hook slot).
-    sqlite3_wal_hook(handle, walHook, nullptr);
+    sqlite3_wal_hook(handle, walHook, service().use(handle, path));
 }
 
 void detach(sqlite3 *handle)

@@ -14,16 +14,20 @@ namespace ViralSpot::SqliteCheckpointer {
 // and run checkpoints on a thread of their own. This module does that:
 //
 // - attach() replaces a connection's automatic checkpoint with a WAL hook. After a commit
-//   that leaves Threshold pages or more in the WAL, the hook asks the checkpoint thread for a
-//   round on that database and returns at once.
+//   that leaves Threshold pages or more in the WAL, and Threshold more than when it last asked,
+//   the hook asks the checkpoint thread for a round on that database and returns at once.
 // - The thread (one per process, started at the first attach) runs each round on a connection
 //   of its own, opened for the round and closed after it: a PASSIVE checkpoint, which copies
-//   what no reader still needs and never blocks writers or readers. The next write
-//   transaction then starts the WAL from its beginning again, as after SQLite's own.
-//   Requests that arrive during a round get one more round.
-// - When the thread falls behind (InlineLimit pages in the WAL), or cannot open the database
-//   (a read-only file, say), the committing connection checkpoints itself, as SQLite would
-//   have: the WAL never grows further than SQLite alone would let it.
+//   what no reader still needs and never blocks writers or readers. A request that arrives
+//   during a round gets one more round after it.
+// - The WAL starts over only at a write transaction that begins when all of it has been
+//   copied. A writer that begins its next transaction at once (a bulk batch, the endpoint under
+//   load) seldom finds that between two rounds, so the WAL grows; at InlineLimit pages the
+//   committing connection checkpoints itself, as SQLite would have: it copies only what the
+//   thread has not yet (its last commits), and the WAL starts over. The WAL thus holds up to
+//   InlineLimit pages and one commit (~32 MB) where SQLite alone keeps ~Threshold.
+// - When the thread cannot open the database (a read-only file, say), the committing
+//   connection checkpoints itself past Threshold pages, as SQLite does.
 // - A round opens the database only when SqliteFileGuard::mayOpen() allows it (no replaced
 //   copies of its files held by this process) and leaves it without checkpointing otherwise.
 // - detach(), before a connection closes: when it was the process's last connection to its
@@ -41,7 +45,7 @@ namespace ViralSpot::SqliteCheckpointer {
 bool enabled();
 
 constexpr int Threshold = 1000; // SQLite's default wal_autocheckpoint, in pages
-constexpr int InlineLimit = 8 * Threshold;
+constexpr int InlineLimit = 8 * Threshold; // the committing connection checkpoints itself
 
 // For a new SQLite connection in WAL mode (Database::open). Does nothing for connections to
 // an in-memory database, or when !enabled().
