@@ -12,12 +12,12 @@
 #include <mutex>
 #include <set>
 #include <sqlite3.h>
+#include <string>
+#include <thread>
 
 #ifdef Q_OS_LINUX
 #include <pthread.h>
 #endif
-#include <string>
-#include <thread>
 
 namespace ViralSpot::SqliteCheckpointer {
 
@@ -50,9 +50,11 @@ Round checkpoint(const std::string &path)
     sqlite3 *handle = nullptr;
     int rc = sqlite3_open_v2(
         path.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc != SQLITE_OK) {
+    // SQLite opens a file it may not write read-only, without an error.
+    if (rc != SQLITE_OK || sqlite3_db_readonly(handle, "main") == 1) {
         qCWarning(lcCore).noquote()
-            << "the checkpoint thread cannot open" << name << "(" << sqlite3_errstr(rc)
+            << "the checkpoint thread cannot open" << name << "for writing ("
+            << sqlite3_errstr(rc == SQLITE_OK ? SQLITE_READONLY : rc)
             << "): its writers checkpoint the WAL themselves";
         sqlite3_close(handle);
         return Round::Failed;
