@@ -5,9 +5,11 @@
 // separate sqlite3 process reads the database, believes it is the last connection,
 // checkpoints and unlinks the WAL.
 
+#include "core/bulkparser.h"
 #include "core/database.h"
 #include "core/queueactions.h"
 #include "core/requestservice.h"
+#include "core/sqlitecheckpointer.h"
 #include "core/sqlitefileguard.h"
 
 #include <QDir>
@@ -64,6 +66,7 @@ private Q_SLOTS:
     void databaseFileReplaced();
     void staleConnectionsBlockTheReopen();
     void queueActionIsNotConfirmed();
+    void checkpointThreadLeavesReplacedFilesAlone();
     void databaseFilesAreKnown();
 
 private:
@@ -224,6 +227,47 @@ void TestSqliteFileGuard::queueActionIsNotConfirmed()
     Database::close(name);
     QCOMPARE(
         runSqlite3(path, QStringLiteral("SELECT status FROM queue;")), QStringLiteral("PENDING"));
+}
+
+// The checkpoint thread (core/sqlitecheckpointer.h) opens a connection of its own for each
+// round: while this process holds copies of the files that are no longer at their paths, it
+// refuses the round, which would share SQLite's per-process state with them, and copies
+// nothing into the database the other process made whole.
+void TestSqliteFileGuard::checkpointThreadLeavesReplacedFilesAlone()
+{
+    const QString path = m_config.sqlitePath;
+    RequestService service(m_config);
+    // Held, so that the round this batch asks for (its WAL passes 1,000 pages) waits.
+    SqliteCheckpointer::holdForTest(true);
+    QString names;
+    constexpr int Names = 20000;
+    for (int i = 0; i < Names; ++i)
+        names += QStringLiteral("guard_%1\n").arg(i);
+    const QList<RequestResult> batch =
+        service.requestBulk(BulkParser::parse(names), QStringLiteral("test"), {});
+    QCOMPARE(batch.size(), Names);
+    QCOMPARE(batch.last().outcome, Outcome::Queued);
+    const SqliteCheckpointer::Statistics before = SqliteCheckpointer::statistics();
+    QVERIFY(before.requests >= 1);
+
+    openAndCloseOutsideSqlite(path);
+    QCOMPARE(
+        runSqlite3(path, QStringLiteral("SELECT count(*) FROM queue;")), QString::number(Names));
+    QVERIFY(!QFile::exists(path + QLatin1String("-wal")));
+
+    // Released: the waiting round finds the stale copies and does not open the database.
+    SqliteCheckpointer::holdForTest(false);
+    QTRY_VERIFY(SqliteCheckpointer::statistics().failedRounds > before.failedRounds);
+    QCOMPARE(SqliteCheckpointer::statistics().rounds, before.rounds);
+    QCOMPARE(runSqlite3(path, QStringLiteral("PRAGMA integrity_check;")), QStringLiteral("ok"));
+
+    // The connection itself trips at its next commit, and works again once reopened.
+    QCOMPARE(service.request(QStringLiteral("bob")).outcome, Outcome::Error);
+    QVERIFY(!service.ping().ok);
+    QVERIFY(service.ping().ok);
+    QCOMPARE(service.request(QStringLiteral("bob")).outcome, Outcome::Queued);
+    QCOMPARE(runSqlite3(path, QStringLiteral("SELECT count(*) FROM queue;")),
+        QString::number(Names + 1));
 }
 
 void TestSqliteFileGuard::databaseFilesAreKnown()
