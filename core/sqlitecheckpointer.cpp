@@ -264,6 +264,13 @@ Statistics statistics()
     return { g_requests.load(), g_rounds.load(), g_inline.load(), g_failedRounds.load() };
 }
 
+Statistics operator-(const Statistics &later, const Statistics &earlier)
+{
+    return { later.requests - earlier.requests, later.rounds - earlier.rounds,
+        later.inlineCheckpoints - earlier.inlineCheckpoints,
+        later.failedRounds - earlier.failedRounds };
+}
+
 void holdForTest(bool held)
 {
     service().hold(held);

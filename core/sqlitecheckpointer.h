@@ -58,11 +58,14 @@ struct Statistics
     quint64 requests = 0; // hook calls that asked the thread for a round
     quint64 rounds = 0; // rounds the thread ran to the checkpoint
     quint64 inlineCheckpoints = 0; // checkpoints a committing connection ran itself
-    quint64 failedRounds = 0; // rounds that could not open the database or were refused
+    quint64 failedRounds = 0; // rounds that did not checkpoint: refused (replaced files), busy,
+                              // or the file cannot be opened for writing
 };
 
 // Process-wide counters (tests and diagnostics).
 Statistics statistics();
+// What happened between two readings of statistics(): `later - earlier`.
+Statistics operator-(const Statistics &later, const Statistics &earlier);
 
 // Tests: while held, the thread starts no round (requests wait), as when it falls behind.
 void holdForTest(bool held);

@@ -267,11 +267,7 @@ Figures runEngine(
         service.close();
         f.closeMs = timer.nsecsElapsed() / 1e6;
     }
-    const SqliteCheckpointer::Statistics checkpointsAfter = SqliteCheckpointer::statistics();
-    f.checkpoints.requests = checkpointsAfter.requests - checkpointsBefore.requests;
-    f.checkpoints.rounds = checkpointsAfter.rounds - checkpointsBefore.rounds;
-    f.checkpoints.inlineCheckpoints =
-        checkpointsAfter.inlineCheckpoints - checkpointsBefore.inlineCheckpoints;
+    f.checkpoints = SqliteCheckpointer::statistics() - checkpointsBefore;
 
     writeCsv(csvPath, parsed);
     if (config.engine == DatabaseConfig::Engine::SQLite) {
